@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * auth.h: request authentication (L2).
+ *
+ * Two halves:
+ *  - signature checking for OSS V1 (HMAC-SHA1, header and presigned query)
+ *    and V4 (OSS4-HMAC-SHA256, header and presigned query): pure functions
+ *    of the request and the secret, checked against the vectors of
+ *    ../shared/spec/oss-api.md §5 and spec/clients.md §1.3;
+ *  - accounts and access keys (auth_db.c), with secrets stored only in the
+ *    sealed form the caller hands in: auth/ never sees the root key.
+ *
+ * Signature comparison is constant-time. Time checks use the wall clock the
+ * caller passes (never the business clock).
+ */
+#ifndef COFFER_AUTH_AUTH_H
+#define COFFER_AUTH_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/kv.h"
+
+struct db;
+
+enum auth_kind {
+	AUTH_ANONYMOUS,
+	AUTH_V1_HEADER,		/* Authorization: OSS ak:sig */
+	AUTH_V1_QUERY,		/* ?OSSAccessKeyId=&Expires=&Signature= */
+	AUTH_V4_HEADER,		/* Authorization: OSS4-HMAC-SHA256 ... */
+	AUTH_V4_QUERY,		/* ?x-oss-signature-version=OSS4-HMAC-SHA256... */
+};
+
+/* What a request looks like to the signer. All strings are NUL-terminated;
+ * header names are lower-case; query names and values are percent-decoded,
+ * in the order received (duplicates kept). bucket/key are decoded; NULL or
+ * "" when absent. */
+struct auth_input {
+	const char		*method;
+	const char		*bucket;
+	const char		*key;
+	const struct kv		*headers;
+	size_t			 nheaders;
+	const struct kv		*query;
+	size_t			 nquery;
+	const char		*region;	/* region of the endpoint, "cn-hangzhou" */
+	int64_t			 now_ms;	/* wall clock */
+};
+
+#define AUTH_AK_MAX 128
+
+struct auth_parsed {
+	enum auth_kind	 kind;
+	char		 access_key_id[AUTH_AK_MAX];
+	char		 signature[128];	/* as provided (b64 or hex) */
+	int64_t		 request_ms;		/* Date / x-oss-date / sign time */
+	int64_t		 expires_ms;		/* presigned: expiry; else 0 */
+	/* V4 only */
+	char		 date[9];		/* yyyymmdd of the credential */
+	char		 region[64];
+	char		 product[32];
+	char		 additional[512];	/* "h1;h2" */
+};
+
+/* Detects the scheme and parses its parameters; needs no secret.
+ * ERR_OK with kind AUTH_ANONYMOUS when there is no authentication at all.
+ * Errors (the OSS codes of spec §1.4/§5):
+ *   ERR_AUTH_MALFORMED       unparsable Authorization / V4 credential
+ *   ERR_AUTH_BOTH            header and query signature together
+ *   ERR_QUERY_AUTH_INCOMPLETE  V1 query missing one of its three params
+ *   ERR_EXPIRES_INVALID      V1 Expires not a number
+ *   ERR_REQUEST_EXPIRED      presigned URL past its expiry
+ *   ERR_DATE_MISSING         no usable Date / x-oss-date
+ *   ERR_TIME_SKEWED          header-signed request > 15 min from now_ms
+ *   ERR_V4_BAD_REGION / ERR_V4_BAD_PRODUCT / ERR_V4_BAD_DATE
+ * On error *ret is still filled as far as parsing got (the access key id
+ * and times are used for error extras). */
+enum err auth_parse(const struct auth_input *in, struct auth_parsed *ret);
+
+/* Recomputes the signature with secret and compares in constant time.
+ * ERR_OK, or ERR_SIGNATURE_MISMATCH (V1) / ERR_SIGNATURE_MISMATCH_V4 with the
+ * server's string-to-sign appended to ret_sts (may be NULL) for the error
+ * body. For V4 it also accepts ali-oss's encoding of empty non-sub-resource
+ * query values as "k=" (spec/clients.md §1.3 caveat). */
+enum err auth_verify(const struct auth_input *in, const struct auth_parsed *p,
+    const char *secret, struct buf *ret_sts);
+
+/* Building blocks, exported for tests and for the e2e signer. */
+bool auth_is_subresource(const char *name);
+/* V1 string-to-sign; date is the Date/x-oss-date/Expires value to use. */
+enum err auth_v1_string_to_sign(const struct auth_input *in,
+    const char *date, bool query_auth, struct buf *out);
+/* base64(HMAC-SHA1(secret, sts)) into out[29]. */
+void auth_v1_sign(char out[static 29], const char *secret, const char *sts,
+    size_t n);
+/* V4 canonical request and string-to-sign. additional: "h1;h2" or "". */
+enum err auth_v4_canonical_request(const struct auth_input *in,
+    const char *additional, bool query_auth, bool empty_as_equals,
+    struct buf *out);
+enum err auth_v4_string_to_sign(const char *iso_time, const char *date,
+    const char *region, const char *product, const char *canonical_request,
+    size_t n, struct buf *out);
+/* hex(HMAC-SHA256(signing key, sts)) into out[65]. */
+void auth_v4_sign(char out[static 65], const char *secret, const char *date,
+    const char *region, const char *product, const char *sts, size_t n);
+
+/* ---- accounts and access keys (auth_db.c) ---- */
+
+#define AUTH_ACCOUNT_ID_BYTES 17	/* 16 digits + NUL */
+#define AUTH_NAME_MAX 64
+
+struct auth_account {
+	int64_t	id;				/* row id */
+	char	account_id[AUTH_ACCOUNT_ID_BYTES];
+	char	name[AUTH_NAME_MAX + 1];
+	int64_t	created_ms;
+};
+
+/* Valid account names: 1-64 of [A-Za-z0-9_.-]. */
+bool auth_account_name_valid(const char *name);
+/* Generators: "LTAI" + 20 [A-Za-z0-9]; 30 [A-Za-z0-9]; 16 digits. */
+void auth_gen_access_key_id(char out[static 25]);
+void auth_gen_secret(char out[static 31]);
+void auth_gen_account_id(char out[static AUTH_ACCOUNT_ID_BYTES]);
+
+/* Creates an account and its first access key (sealed secret given) in one
+ * transaction. ERR_EXISTS when the name or access key id is taken. */
+enum err auth_account_create(struct db *db, const char *name,
+    const char *account_id, const char *access_key_id,
+    const uint8_t *sealed, size_t sealed_len, int64_t now_ms,
+    struct auth_account *ret);
+enum err auth_account_get(struct db *db, const char *name,
+    struct auth_account *ret);
+/* Calls fn for every account, ordered by name. */
+enum err auth_account_list(struct db *db,
+    void (*fn)(void *ctx, const struct auth_account *a,
+    const char *access_key_id), void *ctx);
+/* ERR_NOT_FOUND; ERR_CONFLICT when the account still owns buckets. */
+enum err auth_account_delete(struct db *db, const char *name);
+/* Looks up an access key: its account and sealed secret (malloc'd; caller
+ * frees). ERR_NOT_FOUND when unknown. */
+enum err auth_key_lookup(struct db *db, const char *access_key_id,
+    struct auth_account *ret_account, uint8_t **ret_sealed,
+    size_t *ret_sealed_len);
+/* Number of accounts (first-start detection). */
+enum err auth_account_count(struct db *db, int64_t *ret);
+
+#endif

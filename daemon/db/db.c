@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * db.c: per-thread connections, statement cache, transactions.
+ *
+ * The statement cache is a small open-addressed table keyed by the SQL
+ * pointer; statements are prepared with SQLITE_PREPARE_PERSISTENT and live as
+ * long as their connection.
+ */
+#include "db/db.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+
+#define STMT_SLOTS 256	/* power of two; > number of distinct statements */
+
+struct db_conn {
+	struct db		*db;
+	sqlite3			*h;
+	struct db_conn		*next;
+	bool			 in_tx;
+	struct {
+		const char	*sql;
+		sqlite3_stmt	*st;
+	} stmts[STMT_SLOTS];
+};
+
+struct db {
+	char			*path;
+	pthread_key_t		 key;
+	pthread_mutex_t		 lock;	/* guards conns */
+	struct db_conn		*conns;
+	_Atomic int		 fault_commit;
+};
+
+enum err
+db_err(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return ERR_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return ERR_DB_BUSY;
+	case SQLITE_CONSTRAINT:
+		return ERR_EXISTS;
+	case SQLITE_FULL:
+		return ERR_NO_SPACE;
+	case SQLITE_NOMEM:
+		return ERR_NOMEM;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return ERR_CORRUPT;
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+		return ERR_IO;
+	default:
+		return ERR_INTERNAL;
+	}
+}
+
+static void
+conn_close(struct db_conn *c)
+{
+	for (int i = 0; i < STMT_SLOTS; i++)
+		if (c->stmts[i].st != NULL)
+			sqlite3_finalize(c->stmts[i].st);
+	if (sqlite3_close(c->h) != SQLITE_OK)
+		log_warnx("db: close: %s", sqlite3_errmsg(c->h));
+	free(c);
+}
+
+static void
+conn_unlink(struct db *db, struct db_conn *c)
+{
+	struct db_conn **pp;
+
+	pthread_mutex_lock(&db->lock);
+	for (pp = &db->conns; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	pthread_mutex_unlock(&db->lock);
+}
+
+static void
+conn_thread_exit(void *p)
+{
+	struct db_conn *c = p;
+
+	conn_unlink(c->db, c);
+	conn_close(c);
+}
+
+static struct db_conn *
+conn_get(struct db *db)
+{
+	struct db_conn *c = pthread_getspecific(db->key);
+	char *errmsg = NULL;
+	int rc;
+
+	if (c != NULL)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->db = db;
+	rc = sqlite3_open_v2(db->path, &c->h, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		log_warnx("db: open '%s': %s", db->path,
+		    c->h ? sqlite3_errmsg(c->h) : sqlite3_errstr(rc));
+		sqlite3_close(c->h);
+		free(c);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(c->h, 1);
+	sqlite3_busy_timeout(c->h, 10000);
+	/* synchronous=FULL: a commit that acknowledges client data must be
+	 * on disk before the reply (DESIGN §4). */
+	rc = sqlite3_exec(c->h,
+	    "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=FULL;"
+	    "PRAGMA foreign_keys=ON;"
+	    "PRAGMA trusted_schema=OFF;", NULL, NULL, &errmsg);
+	if (rc != SQLITE_OK) {
+		log_warnx("db: configure '%s': %s", db->path,
+		    errmsg ? errmsg : sqlite3_errstr(rc));
+		sqlite3_free(errmsg);
+		sqlite3_close(c->h);
+		free(c);
+		return NULL;
+	}
+	pthread_setspecific(db->key, c);
+	pthread_mutex_lock(&db->lock);
+	c->next = db->conns;
+	db->conns = c;
+	pthread_mutex_unlock(&db->lock);
+	return c;
+}
+
+struct sqlite3 *
+db_conn(struct db *db)
+{
+	struct db_conn *c = conn_get(db);
+
+	return c ? c->h : NULL;
+}
+
+static size_t
+stmt_slot(const char *sql)
+{
+	uintptr_t x = (uintptr_t)sql;
+
+	x ^= x >> 17;
+	x *= 0x9E3779B97F4A7C15ULL;
+	return (size_t)(x >> 40) & (STMT_SLOTS - 1);
+}
+
+struct sqlite3_stmt *
+db_stmt(struct db *db, const char *sql)
+{
+	struct db_conn *c = conn_get(db);
+	size_t i;
+	int rc;
+
+	if (c == NULL)
+		return NULL;
+	for (i = stmt_slot(sql);; i = (i + 1) & (STMT_SLOTS - 1)) {
+		if (c->stmts[i].sql == sql)
+			return c->stmts[i].st;
+		if (c->stmts[i].sql == NULL)
+			break;
+	}
+	rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &c->stmts[i].st, NULL);
+	if (rc != SQLITE_OK) {
+		log_errx("db: prepare: %s: %.80s", sqlite3_errmsg(c->h), sql);
+		c->stmts[i].st = NULL;
+		return NULL;
+	}
+	c->stmts[i].sql = sql;
+	return c->stmts[i].st;
+}
+
+void
+db_stmt_done(struct sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+enum err
+db_exec(struct db *db, const char *sql)
+{
+	struct db_conn *c = conn_get(db);
+	char *errmsg = NULL;
+	int rc;
+
+	if (c == NULL)
+		return ERR_IO;
+	rc = sqlite3_exec(c->h, sql, NULL, NULL, &errmsg);
+	if (rc != SQLITE_OK) {
+		log_warnx("db: exec: %s", errmsg ? errmsg : sqlite3_errstr(rc));
+		sqlite3_free(errmsg);
+	}
+	return db_err(rc);
+}
+
+enum err
+db_tx_begin(struct db *db)
+{
+	struct db_conn *c = conn_get(db);
+	enum err r;
+
+	if (c == NULL)
+		return ERR_IO;
+	assert(!c->in_tx);
+	r = db_exec(db, "BEGIN IMMEDIATE");
+	if (r == ERR_OK)
+		c->in_tx = true;
+	return r;
+}
+
+enum err
+db_tx_commit(struct db *db)
+{
+	struct db_conn *c = conn_get(db);
+	enum err r;
+	int n;
+
+	if (c == NULL)
+		return ERR_IO;
+	assert(c->in_tx);
+	n = atomic_load(&db->fault_commit);
+	if (n > 0) {
+		n = atomic_fetch_sub(&db->fault_commit, 1);
+		if (n == 1) {
+			db_tx_rollback(db);
+			return ERR_IO;
+		}
+	}
+	r = db_exec(db, "COMMIT");
+	if (r != ERR_OK) {
+		db_tx_rollback(db);
+		return r;
+	}
+	c->in_tx = false;
+	return ERR_OK;
+}
+
+void
+db_tx_rollback(struct db *db)
+{
+	struct db_conn *c = conn_get(db);
+
+	if (c == NULL || !c->in_tx)
+		return;
+	/* ROLLBACK fails only when no transaction is active, which is
+	 * what we want anyway. */
+	(void)sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+	c->in_tx = false;
+}
+
+void
+db_fault_commit_after(struct db *db, int n)
+{
+	atomic_store(&db->fault_commit, n);
+}
+
+enum err db_migrate(struct db *db);	/* migrate.c */
+
+enum err
+db_open(const char *path, struct db **ret)
+{
+	struct db *db;
+	enum err r;
+
+	db = calloc(1, sizeof(*db));
+	if (db == NULL)
+		return ERR_NOMEM;
+	db->path = strdup(path);
+	if (db->path == NULL) {
+		free(db);
+		return ERR_NOMEM;
+	}
+	pthread_mutex_init(&db->lock, NULL);
+	if (pthread_key_create(&db->key, conn_thread_exit) != 0) {
+		free(db->path);
+		free(db);
+		return ERR_NOMEM;
+	}
+	if (db_conn(db) == NULL) {
+		db_close(db);
+		return ERR_IO;
+	}
+	r = db_migrate(db);
+	if (r != ERR_OK) {
+		db_close(db);
+		return r;
+	}
+	*ret = db;
+	return ERR_OK;
+}
+
+void
+db_close(struct db *db)
+{
+	struct db_conn *c, *next;
+
+	if (db == NULL)
+		return;
+	pthread_setspecific(db->key, NULL);
+	pthread_mutex_lock(&db->lock);
+	c = db->conns;
+	db->conns = NULL;
+	pthread_mutex_unlock(&db->lock);
+	for (; c != NULL; c = next) {
+		next = c->next;
+		conn_close(c);
+	}
+	pthread_key_delete(db->key);
+	pthread_mutex_destroy(&db->lock);
+	free(db->path);
+	free(db);
+}
