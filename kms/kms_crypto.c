@@ -47,6 +47,10 @@ kms_open(const struct kms_settings *s, struct kms **ret)
 	struct kms *k;
 	enum err r;
 
+	/* Idempotent and thread-safe; done here so every user of kms/
+	 * (daemon, CLI, tests) gets an initialised libsodium. */
+	if (sodium_init() < 0)
+		return ERR_INTERNAL;
 	k = calloc(1, sizeof(*k));
 	if (k == NULL)
 		return ERR_NOMEM;

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * account.c: creating accounts with sealed secrets, and the credentials
+ * file a newcomer's tools read. Shared by cofferd's first start and the
+ * `coffer account` commands.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "auth/auth.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "kms/kms.h"
+
+static bool
+credential_valid(const char *s, size_t min, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n < min || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+enum err
+api_account_create(struct db *db, struct kms *kms, const char *name,
+    const char *access_key_id, const char *secret, int64_t now_ms,
+    struct auth_account *ret, char *ret_ak, char *ret_secret)
+{
+	char ak[AUTH_AK_MAX], sk[API_SECRET_MAX], acct[AUTH_ACCOUNT_ID_BYTES];
+	uint8_t sealed[API_SECRET_MAX + KMS_SEAL_OVERHEAD];
+	char ad[2 + AUTH_AK_MAX];
+	size_t akl, skl;
+	enum err r;
+
+	if (!auth_account_name_valid(name))
+		return ERR_INVALID_ARGUMENT;
+	if (access_key_id != NULL) {
+		if (!credential_valid(access_key_id, 8, AUTH_AK_MAX - 1))
+			return ERR_INVALID_ARGUMENT;
+		str_copy(ak, sizeof(ak), access_key_id);
+	} else
+		auth_gen_access_key_id(ak);
+	if (secret != NULL) {
+		if (!credential_valid(secret, 8, API_SECRET_MAX - 1))
+			return ERR_INVALID_ARGUMENT;
+		str_copy(sk, sizeof(sk), secret);
+	} else
+		auth_gen_secret(sk);
+	auth_gen_account_id(acct);
+	akl = strlen(ak);
+	skl = strlen(sk);
+	/* The associated data names the row, so a sealed secret copied to
+	 * another access key does not open. */
+	memcpy(ad, "ak", 2);
+	memcpy(ad + 2, ak, akl);
+	r = kms_seal(kms, sealed, sk, skl, ad, 2 + akl);
+	if (r == ERR_OK)
+		r = auth_account_create(db, name, acct, ak, sealed,
+		    skl + KMS_SEAL_OVERHEAD, now_ms, ret);
+	if (r == ERR_OK) {
+		str_copy(ret_ak, AUTH_AK_MAX, ak);
+		str_copy(ret_secret, API_SECRET_MAX, sk);
+	}
+	explicit_bzero(sk, sizeof(sk));
+	return r;
+}
+
+enum err
+api_write_credentials(const char *data_dir, const char *ak,
+    const char *secret, const char *region)
+{
+	char path[4096], tmp[4200];
+	FILE *f;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/credentials", data_dir) >=
+	    (int)sizeof(path))
+		return ERR_INVALID_ARGUMENT;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd < 0) {
+		log_warn("cannot create '%s'", tmp);
+		return ERR_IO;
+	}
+	f = fdopen(fd, "w");
+	if (f == NULL) {
+		close(fd);
+		unlink(tmp);
+		return ERR_IO;
+	}
+	/* The format of ~/.alibabacloud/credentials (Alibaba Cloud CLI). */
+	fprintf(f, "[default]\ntype = access_key\naccess_key_id = %s\n"
+	    "access_key_secret = %s\nregion_id = %s\n", ak, secret, region);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		fclose(f);
+		unlink(tmp);
+		return ERR_IO;
+	}
+	fclose(f);
+	if (rename(tmp, path) != 0) {
+		unlink(tmp);
+		return ERR_IO;
+	}
+	return ERR_OK;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * api.h: the OSS and KMS front ends (L3).
+ *
+ * api/ is where modules meet per request: it parses the request target,
+ * authenticates, picks the route from the one route table, runs the
+ * flag-driven policy checks, calls the handler and renders errors from the
+ * one error table. main.c hands the two http handlers below to http/.
+ */
+#ifndef COFFER_API_API_H
+#define COFFER_API_API_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+struct db;
+struct store;
+struct kms;
+struct clock;
+struct http_handler;
+struct api;
+
+#define API_MAX_DOMAINS 8
+
+struct api_settings {
+	struct db		*db;
+	struct store		*store;
+	struct kms		*kms;
+	const struct clock	*clock;		/* business time */
+	const char		*region;	/* default region id */
+	const char		*domains[API_MAX_DOMAINS];
+	unsigned		 ndomains;
+	unsigned		 max_buckets;
+	bool			 test_clock;
+	const char		*version;
+};
+
+enum err api_open(const struct api_settings *s, struct api **ret);
+void api_close(struct api *api);
+
+/* The http handler of the OSS listener; its ctx is the struct api. */
+const struct http_handler *api_oss_handler(void);
+
+/* Start-up recovery: unlinks blobs no extent row references and temp
+ * files (DESIGN §2). Must run before the listeners start. */
+enum err api_recover(struct api *api, unsigned *ret_removed);
+
+#endif
+
+/* ---- administration shared by cofferd and coffer (account.c) ---- */
+
+struct auth_account;
+
+/* Creates an account and its first access key. access_key_id / secret may
+ * be NULL (generated) or given (COFFER_ROOT_ACCESS_KEY_*). The secret is
+ * stored only sealed under the root key. ret_ak (25+) and ret_secret
+ * (AUTH_SECRET_MAX) receive the credentials; ERR_EXISTS if taken. */
+#define API_SECRET_MAX 129
+enum err api_account_create(struct db *db, struct kms *kms, const char *name,
+    const char *access_key_id, const char *secret, int64_t now_ms,
+    struct auth_account *ret, char *ret_ak, char *ret_secret);
+/* Writes DATA_DIR/credentials (0600, Alibaba Cloud CLI INI format). */
+enum err api_write_credentials(const char *data_dir, const char *ak,
+    const char *secret, const char *region);

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: ISC */
+/* api_int.h: what the api/ sources share: the call context, routes, helpers. */
+#ifndef COFFER_API_API_INT_H
+#define COFFER_API_API_INT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/api.h"
+#include "auth/auth.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/kv.h"
+#include "bucket/bucket.h"
+#include "http/http.h"
+
+struct call;
+struct route;
+struct xml_node;
+struct upload;
+
+enum api_level {
+	LEVEL_SERVICE,	/* no bucket */
+	LEVEL_BUCKET,	/* bucket, no key */
+	LEVEL_OBJECT,	/* bucket and key */
+};
+
+/* Route flags: the generic checks dispatch runs before a handler. */
+#define R_ANONYMOUS	0x0001	/* no authentication (health, metrics) */
+#define R_BUCKET	0x0002	/* load the bucket: NoSuchBucket */
+#define R_OWNER		0x0004	/* caller must own the bucket */
+#define R_READ		0x0008	/* owner, or a public-read(-write) bucket */
+#define R_WRITE		0x0010	/* owner, or a public-read-write bucket */
+#define R_BODY_XML	0x0020	/* buffer the body (max_body) for the handler */
+#define R_BODY_STREAM	0x0040	/* stream the body into an upload */
+#define R_MUTATES_OBJECT 0x0080	/* changes an existing object: WORM guard */
+#define R_INTERNAL	0x0100	/* /-/ endpoints */
+
+struct route {
+	const char	*op;		/* OSS operation name, for logs/metrics */
+	const char	*method;
+	enum api_level	 level;
+	const char	*sub;		/* operation query key that must be present */
+	const char	*sub2;		/* a second one, or NULL */
+	const char	*header;	/* header that must be present, or NULL */
+	unsigned	 flags;
+	size_t		 max_body;
+	/* Optional: runs after the generic checks, before the body. */
+	enum err	(*begin)(struct call *c);
+	/* Runs once the body is complete; fills the response or returns an
+	 * error for api_error to render. */
+	enum err	(*handler)(struct call *c);
+};
+
+extern const struct route api_routes[];
+extern const unsigned api_nroutes;
+
+/* Error extras: the per-code elements of <Error> (spec oss-api.md §1.1). */
+struct err_extra {
+	const char	*bucket;	/* BucketName */
+	const char	*key;		/* Key */
+	const char	*ak;		/* OSSAccessKeyId */
+	const char	*sig;		/* SignatureProvided */
+	const char	*sts;		/* StringToSign (+ StringToSignBytes) */
+	const char	*request_time;	/* RequestTime */
+	const char	*server_time;	/* ServerTime */
+	const char	*arg_name;	/* ArgumentName */
+	const char	*arg_value;	/* ArgumentValue */
+	const char	*condition;	/* Condition */
+	const char	*cname_type;	/* CnameType */
+	bool		 has_next_append;
+	uint64_t	 next_append;	/* x-oss-next-append-position header */
+};
+
+#define METRIC_LATENCY_BUCKETS 16
+
+struct metrics {
+	_Atomic uint64_t	*requests;	/* [op][status - 100] */
+	unsigned		 nops;
+	_Atomic uint64_t	 bytes_in;
+	_Atomic uint64_t	 bytes_out;
+	_Atomic uint64_t	 latency[METRIC_LATENCY_BUCKETS];
+	_Atomic uint64_t	 latency_sum_us;
+	_Atomic uint64_t	 latency_count;
+};
+
+struct api {
+	struct db		*db;
+	struct store		*store;
+	struct kms		*kms;
+	const struct clock	*clock;
+	char			 region[64];
+	char			 domains[API_MAX_DOMAINS][256];
+	unsigned		 ndomains;
+	unsigned		 max_buckets;
+	bool			 test_clock;
+	char			 version[32];
+	int64_t			 started_ms;
+	struct metrics		 metrics;
+};
+
+/* Per-request state, in the request arena, owned by dispatch. */
+struct call {
+	struct api		*api;
+	struct http_request	*req;
+	struct arena		*a;
+	char			 request_id[25];
+	const struct route	*route;
+	unsigned		 route_index;	/* api_nroutes = none */
+	bool			 head;		/* HEAD request: no body */
+	/* target */
+	const char		*host;		/* lower-case, without port */
+	const char		*region;	/* of the endpoint */
+	enum api_level		 level;
+	const char		*bucket_name;	/* decoded; NULL at service level */
+	const char		*key;		/* decoded; NULL below object level */
+	struct kv		*query;		/* decoded, in order */
+	size_t			 nquery;
+	/* identity */
+	bool			 anonymous;
+	struct auth_account	 account;
+	/* the bucket, when the route needs it */
+	bool			 have_bucket;
+	struct bucket		 bucket;
+	/* body */
+	struct buf		 body;		/* R_BODY_XML */
+	struct upload		*upload;	/* R_BODY_STREAM */
+	/* operation-specific state carried from route begin to handler */
+	void			*op;
+	/* outcome */
+	enum err		 err;
+	struct err_extra	 x;
+};
+
+/* ---- dispatch.c ---- */
+const char *call_query(const struct call *c, const char *name);
+bool call_has_query(const struct call *c, const char *name);
+const char *call_header(const struct call *c, const char *lname);
+enum err call_resp_header(struct call *c, const char *name, const char *value);
+enum err call_resp_headerf(struct call *c, const char *name,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Sets status and takes ownership of a finished XML/JSON buffer. */
+void call_resp_buf(struct call *c, int status, const char *content_type,
+    struct buf *b);
+void call_resp_empty(struct call *c, int status);
+int64_t call_now(const struct call *c);
+
+/* ---- router.c ---- */
+/* Splits the raw request target into level, bucket, key and query, using
+ * the Host rules of spec/clients.md §1.2. */
+enum err router_parse_target(struct call *c);
+/* Picks the route for the parsed request; ERR_METHOD_NOT_ALLOWED or
+ * ERR_NOT_IMPLEMENTED when there is none. */
+enum err router_match(struct call *c);
+
+/* ---- api_error.c ---- */
+/* Renders c->err with c->x as the OSS error response. */
+void api_error_render(struct call *c);
+
+/* ---- metrics.c ---- */
+enum err metrics_init(struct metrics *m, unsigned nops);
+void metrics_free(struct metrics *m);
+void metrics_record(struct metrics *m, unsigned op, int status,
+    uint64_t in, uint64_t out, int64_t us);
+enum err metrics_render(struct metrics *m, struct buf *b);
+
+/* ---- xml helpers (api_xml.c) ---- */
+enum err call_parse_xml(struct call *c, struct xml_node **ret_root);
+
+/* ---- handlers ---- */
+enum err h_health(struct call *c);
+enum err h_metrics(struct call *c);
+enum err h_list_buckets(struct call *c);
+enum err h_put_bucket(struct call *c);
+enum err h_delete_bucket(struct call *c);
+enum err h_head_bucket(struct call *c);
+enum err h_get_bucket_info(struct call *c);
+enum err h_get_bucket_location(struct call *c);
+enum err h_get_bucket_stat(struct call *c);
+enum err h_get_bucket_acl(struct call *c);
+enum err h_put_bucket_acl(struct call *c);
+enum err h_list_objects(struct call *c);
+enum err h_delete_multiple(struct call *c);
+enum err h_put_object_begin(struct call *c);
+enum err h_put_object(struct call *c);
+enum err h_get_object(struct call *c);
+enum err h_head_object(struct call *c);
+enum err h_get_object_meta(struct call *c);
+enum err h_delete_object(struct call *c);
+enum err h_get_object_acl(struct call *c);
+enum err h_put_object_acl(struct call *c);
+
+#endif

@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * dispatch.c: the request pipeline of the OSS listener.
+ *
+ *   parse target -> match route -> authenticate -> load bucket -> access
+ *   -> body limits -> route begin -> [body] -> handler -> render -> log
+ *
+ * Every check above the handler is driven by the route's flags, so a handler
+ * cannot forget one. Errors found before the body is read are answered after
+ * draining a small body (keeping the connection), or at once for a large or
+ * 100-continue upload (the client then never sends it).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "api/upload.h"
+#include "base/log.h"
+#include "base/rand.h"
+#include "base/str.h"
+#include "kms/kms.h"
+
+/* Bodies up to this size are read and discarded when we already know the
+ * answer, so the keep-alive connection survives. */
+#define DRAIN_MAX (1024 * 1024)
+/* OSS: PutObject and UploadPart take at most 5 GiB. */
+#define OBJECT_MAX (5ULL * 1024 * 1024 * 1024)
+
+const char *
+call_query(const struct call *c, const char *name)
+{
+	return kv_get(c->query, c->nquery, name);
+}
+
+bool
+call_has_query(const struct call *c, const char *name)
+{
+	return kv_has(c->query, c->nquery, name);
+}
+
+const char *
+call_header(const struct call *c, const char *lname)
+{
+	return http_header_get(c->req, lname);
+}
+
+enum err
+call_resp_header(struct call *c, const char *name, const char *value)
+{
+	return http_resp_header(c->req, name, value);
+}
+
+enum err
+call_resp_headerf(struct call *c, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	char tmp[512];
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return ERR_INTERNAL;
+	return http_resp_header(c->req, name, tmp);
+}
+
+void
+call_resp_buf(struct call *c, int status, const char *content_type,
+    struct buf *b)
+{
+	size_t len;
+	char *p = buf_steal(b, &len);
+
+	c->req->resp.status = status;
+	if (content_type != NULL)
+		(void)call_resp_header(c, "Content-Type", content_type);
+	http_resp_body_take(c->req, p, len);
+}
+
+void
+call_resp_empty(struct call *c, int status)
+{
+	c->req->resp.status = status;
+}
+
+int64_t
+call_now(const struct call *c)
+{
+	return clock_now_ms(c->api->clock);
+}
+
+static void
+request_id_new(char out[static 25])
+{
+	unsigned char id[12];
+	uint32_t t = (uint32_t)(clock_wall_ms() / 1000);
+
+	/* OSS ids are 24 upper-case hex digits; ours start with the time so
+	 * they sort, like the ones real OSS hands out. */
+	id[0] = (unsigned char)(t >> 24);
+	id[1] = (unsigned char)(t >> 16);
+	id[2] = (unsigned char)(t >> 8);
+	id[3] = (unsigned char)t;
+	rand_bytes(id + 4, 8);
+	hex_encode_upper(out, id, sizeof(id));
+}
+
+/* Headers every OSS response carries. */
+static void
+add_common_headers(struct call *c)
+{
+	(void)call_resp_header(c, "Server", "AliyunOSS");
+	(void)call_resp_header(c, "x-oss-request-id", c->request_id);
+}
+
+static enum err
+authenticate(struct call *c)
+{
+	struct http_request *req = c->req;
+	struct auth_input in = {
+		.method = req->method,
+		.bucket = c->bucket_name,
+		.key = c->key,
+		.headers = req->headers,
+		.nheaders = req->nheaders,
+		.query = c->query,
+		.nquery = c->nquery,
+		.region = c->region,
+		.now_ms = clock_wall_ms(),
+	};
+	struct auth_parsed p;
+	uint8_t *sealed = NULL;
+	size_t sealed_len = 0;
+	char *secret = NULL;
+	struct buf sts;
+	char ad[3 + AUTH_AK_MAX];
+	enum err r;
+
+	buf_init(&sts, 64 * 1024);
+	memset(&p, 0, sizeof(p));
+	r = auth_parse(&in, &p);
+	if (r == ERR_TIME_SKEWED) {
+		char t[TIME_ISO_BYTES];
+
+		time_fmt_iso_ms(t, p.request_ms);
+		c->x.request_time = arena_strdup(c->a, t);
+		time_fmt_iso_ms(t, in.now_ms);
+		c->x.server_time = arena_strdup(c->a, t);
+	}
+	if (r != ERR_OK)
+		goto out;
+	if (p.kind == AUTH_ANONYMOUS) {
+		c->anonymous = true;
+		goto out;
+	}
+	r = auth_key_lookup(c->api->db, p.access_key_id, &c->account, &sealed,
+	    &sealed_len);
+	if (r == ERR_NOT_FOUND) {
+		r = ERR_INVALID_ACCESS_KEY_ID;
+		c->x.ak = arena_strdup(c->a, p.access_key_id);
+		goto out;
+	}
+	if (r != ERR_OK)
+		goto out;
+	if (sealed_len <= KMS_SEAL_OVERHEAD) {
+		r = ERR_CORRUPT;
+		goto out;
+	}
+	secret = calloc(1, sealed_len - KMS_SEAL_OVERHEAD + 1);
+	if (secret == NULL) {
+		r = ERR_NOMEM;
+		goto out;
+	}
+	memcpy(ad, "ak", 2);
+	size_t akl = strlen(p.access_key_id);
+	memcpy(ad + 2, p.access_key_id, akl);
+	r = kms_unseal(c->api->kms, secret, sealed, sealed_len, ad, 2 + akl);
+	if (r != ERR_OK) {
+		log_errx("auth: access key '%s': sealed secret does not open",
+		    p.access_key_id);
+		goto out;
+	}
+	r = auth_verify(&in, &p, secret, &sts);
+	if (r == ERR_SIGNATURE_MISMATCH || r == ERR_SIGNATURE_MISMATCH_V4) {
+		c->x.ak = arena_strdup(c->a, p.access_key_id);
+		c->x.sig = arena_strdup(c->a, p.signature);
+		c->x.sts = arena_strdup(c->a, buf_cstr(&sts));
+	}
+out:
+	if (secret != NULL) {
+		explicit_bzero(secret, sealed_len - KMS_SEAL_OVERHEAD + 1);
+		free(secret);
+	}
+	free(sealed);
+	buf_free(&sts);
+	return r;
+}
+
+static bool
+bucket_is_public(const struct bucket *b, bool write)
+{
+	if (strcmp(b->acl, "public-read-write") == 0)
+		return true;
+	return !write && strcmp(b->acl, "public-read") == 0;
+}
+
+static enum err
+check_access(struct call *c)
+{
+	unsigned f = c->route->flags;
+	bool owner;
+
+	if (f & R_ANONYMOUS)
+		return ERR_OK;
+	if (!(f & R_BUCKET)) {
+		/* Service level and PutBucket: an identity is required. */
+		return c->anonymous ? ERR_ANONYMOUS_DENIED : ERR_OK;
+	}
+	owner = !c->anonymous && c->bucket.owner == c->account.id;
+	if (owner)
+		return ERR_OK;
+	if ((f & R_OWNER) || !(f & (R_READ | R_WRITE)))
+		return ERR_ACCESS_DENIED;
+	if (bucket_is_public(&c->bucket, (f & R_WRITE) != 0))
+		return ERR_OK;
+	return ERR_ACCESS_DENIED;
+}
+
+static enum err
+check_body(struct call *c)
+{
+	const struct http_request *req = c->req;
+	unsigned f = c->route->flags;
+
+	if (f & R_BODY_STREAM) {
+		if (!req->has_length && !req->chunked)
+			return ERR_MISSING_CONTENT_LENGTH;
+		if (req->has_length && req->content_length > OBJECT_MAX)
+			return ERR_ENTITY_TOO_LARGE;
+	} else if (f & R_BODY_XML) {
+		if (req->has_length && req->content_length > c->route->max_body)
+			return ERR_ENTITY_TOO_LARGE;
+		buf_init(&c->body, c->route->max_body);
+	}
+	return ERR_OK;
+}
+
+static enum err
+pipeline(struct call *c)
+{
+	enum err r, match;
+
+	r = router_parse_target(c);
+	if (r != ERR_OK)
+		return r;
+	match = router_match(c);
+	if (match == ERR_OK && (c->route->flags & R_ANONYMOUS))
+		return ERR_OK;
+	r = authenticate(c);
+	if (r != ERR_OK)
+		return r;
+	if (match != ERR_OK)
+		return match;
+	if (c->route->flags & R_BUCKET) {
+		if (!bucket_name_valid(c->bucket_name)) {
+			c->x.bucket = c->bucket_name;
+			return ERR_INVALID_BUCKET_NAME;
+		}
+		r = bucket_get(c->api->db, c->bucket_name, &c->bucket);
+		if (r == ERR_NO_SUCH_BUCKET)
+			c->x.bucket = c->bucket_name;
+		if (r != ERR_OK)
+			return r;
+		c->have_bucket = true;
+	}
+	r = check_access(c);
+	if (r != ERR_OK)
+		return r;
+	if (c->level == LEVEL_OBJECT &&
+	    !bucket_key_valid(c->key, strlen(c->key))) {
+		c->x.key = c->key;
+		return ERR_INVALID_OBJECT_NAME;
+	}
+	r = check_body(c);
+	if (r != ERR_OK)
+		return r;
+	if (c->route->begin != NULL)
+		r = c->route->begin(c);
+	return r;
+}
+
+/* Answers with c->err now; drains a small body first so the connection can
+ * be reused. */
+static enum http_next
+fail_early(struct call *c, enum err r)
+{
+	const struct http_request *req = c->req;
+	const char *expect = call_header(c, "expect");
+
+	c->err = r;
+	upload_abort(c->upload);
+	c->upload = NULL;
+	api_error_render(c);
+	add_common_headers(c);
+	if (expect != NULL || req->chunked ||
+	    (req->has_length && req->content_length - req->body_bytes > DRAIN_MAX)) {
+		c->req->resp.close = true;
+		return HTTP_RESPOND;
+	}
+	return HTTP_DRAIN;
+}
+
+static enum http_next
+oss_begin(void *ctx, struct http_request *req)
+{
+	struct call *c;
+	enum err r;
+
+	c = arena_zalloc(&req->arena, sizeof(*c));
+	if (c == NULL) {
+		req->resp.status = 503;
+		req->resp.close = true;
+		return HTTP_RESPOND;
+	}
+	req->app = c;
+	c->api = ctx;
+	c->req = req;
+	c->a = &req->arena;
+	c->route_index = api_nroutes;
+	c->head = strcmp(req->method, "HEAD") == 0;
+	buf_init(&c->body, 0);
+	request_id_new(c->request_id);
+	r = pipeline(c);
+	if (r != ERR_OK)
+		return fail_early(c, r);
+	return HTTP_READ;
+}
+
+static enum http_next
+oss_body(void *ctx, struct http_request *req, const char *p, size_t n)
+{
+	struct call *c = req->app;
+	unsigned f = c->route->flags;
+	enum err r = ERR_OK;
+
+	(void)ctx;
+	if (f & R_BODY_STREAM)
+		r = upload_write(c->upload, p, n);
+	else if (f & R_BODY_XML)
+		r = buf_append(&c->body, p, n);
+	/* Other routes ignore a body they do not expect. */
+	if (r != ERR_OK)
+		return fail_early(c, r);
+	return HTTP_READ;
+}
+
+static void
+oss_end(void *ctx, struct http_request *req)
+{
+	struct call *c = req->app;
+	enum err r;
+
+	(void)ctx;
+	r = c->route->handler(c);
+	if (r != ERR_OK) {
+		c->err = r;
+		/* Headers a failed handler may have set are not for the
+		 * error response. */
+		req->resp.nheaders = 0;
+		free(req->resp.body);
+		req->resp.body = NULL;
+		req->resp.body_len = 0;
+		if (req->resp.stream.free != NULL)
+			req->resp.stream.free(req->resp.stream.ctx);
+		memset(&req->resp.stream, 0, sizeof(req->resp.stream));
+		req->resp.head_length_set = false;
+		api_error_render(c);
+	}
+	if (req->resp.status == 0)
+		req->resp.status = 200;
+	add_common_headers(c);
+}
+
+static void
+log_access(const struct call *c, const struct http_request *req, int64_t us,
+    bool completed)
+{
+	const struct err_info *ei = err_info(c->err);
+	struct buf key;
+
+	if (!log_enabled(LOG_LEVEL_INFO))
+		return;
+	/* Keys are client bytes: log them URL-encoded. */
+	buf_init(&key, 4096);
+	if (c->key != NULL)
+		(void)url_encode(&key, c->key, strlen(c->key), true);
+	log_info("access id=%s peer=%s account=%s op=%s method=%s bucket=%s "
+	    "key=%s status=%d code=%s in=%llu out=%llu us=%lld%s",
+	    c->request_id, req->peer,
+	    c->anonymous || c->account.account_id[0] == '\0' ? "-" :
+	    c->account.account_id,
+	    c->route ? c->route->op : "-", req->method,
+	    c->bucket_name ? c->bucket_name : "-",
+	    key.len ? buf_cstr(&key) : "-", req->resp.status,
+	    c->err == ERR_OK ? "-" : ei->code,
+	    (unsigned long long)req->body_bytes,
+	    (unsigned long long)req->resp.bytes_sent, (long long)us,
+	    completed ? "" : " aborted");
+	buf_free(&key);
+}
+
+static void
+oss_done(void *ctx, struct http_request *req, bool completed)
+{
+	struct call *c = req->app;
+	int64_t us = clock_mono_us() - req->start_us;
+
+	(void)ctx;
+	if (c == NULL)
+		return;
+	upload_abort(c->upload);
+	c->upload = NULL;
+	buf_free(&c->body);
+	if (c->err != ERR_OK && err_info(c->err)->http >= 500)
+		log_errx("request %s failed: %s", c->request_id,
+		    err_name(c->err));
+	metrics_record(&c->api->metrics, c->route_index, req->resp.status,
+	    req->body_bytes, req->resp.bytes_sent, us);
+	log_access(c, req, us, completed);
+}
+
+static const struct http_handler oss_handler = {
+	.begin = oss_begin,
+	.body = oss_body,
+	.end = oss_end,
+	.done = oss_done,
+};
+
+const struct http_handler *
+api_oss_handler(void)
+{
+	return &oss_handler;
+}

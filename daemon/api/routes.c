@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * routes.c: THE route table of the OSS listener.
+ *
+ * A request matches the first row whose method, level, required
+ * sub-resources and required header it has, and whose sub-resources cover
+ * every operation key in the query (router.c). Rows with a required header
+ * come before their plain twin. The flags decide the generic checks that
+ * dispatch.c runs before the handler; a handler never performs them itself.
+ */
+#include "api/api_int.h"
+
+#define KiB (1024)
+#define MiB (1024 * 1024)
+
+const struct route api_routes[] = {
+	/* the daemon's own endpoints (sub holds the path) */
+	{ "Health", "GET", LEVEL_SERVICE, "-/health", NULL, NULL,
+	    R_ANONYMOUS | R_INTERNAL, 0, NULL, h_health },
+	{ "Metrics", "GET", LEVEL_SERVICE, "-/metrics", NULL, NULL,
+	    R_ANONYMOUS | R_INTERNAL, 0, NULL, h_metrics },
+
+	/* service */
+	{ "ListBuckets", "GET", LEVEL_SERVICE, NULL, NULL, NULL,
+	    0, 0, NULL, h_list_buckets },
+
+	/* buckets */
+	{ "PutBucketAcl", "PUT", LEVEL_BUCKET, "acl", NULL, NULL,
+	    R_BUCKET | R_OWNER, 0, NULL, h_put_bucket_acl },
+	{ "PutBucket", "PUT", LEVEL_BUCKET, NULL, NULL, NULL,
+	    R_BODY_XML, 64 * KiB, NULL, h_put_bucket },
+	{ "DeleteBucket", "DELETE", LEVEL_BUCKET, NULL, NULL, NULL,
+	    R_BUCKET | R_OWNER, 0, NULL, h_delete_bucket },
+	{ "GetBucketInfo", "GET", LEVEL_BUCKET, "bucketInfo", NULL, NULL,
+	    R_BUCKET | R_OWNER, 0, NULL, h_get_bucket_info },
+	{ "GetBucketLocation", "GET", LEVEL_BUCKET, "location", NULL, NULL,
+	    R_BUCKET | R_OWNER, 0, NULL, h_get_bucket_location },
+	{ "GetBucketStat", "GET", LEVEL_BUCKET, "stat", NULL, NULL,
+	    R_BUCKET | R_OWNER, 0, NULL, h_get_bucket_stat },
+	{ "GetBucketAcl", "GET", LEVEL_BUCKET, "acl", NULL, NULL,
+	    R_BUCKET | R_OWNER, 0, NULL, h_get_bucket_acl },
+	{ "DeleteMultipleObjects", "POST", LEVEL_BUCKET, "delete", NULL, NULL,
+	    R_BUCKET | R_WRITE | R_BODY_XML | R_MUTATES_OBJECT, 2 * MiB, NULL,
+	    h_delete_multiple },
+	{ "HeadBucket", "HEAD", LEVEL_BUCKET, NULL, NULL, NULL,
+	    R_BUCKET | R_READ, 0, NULL, h_head_bucket },
+	{ "ListObjects", "GET", LEVEL_BUCKET, NULL, NULL, NULL,
+	    R_BUCKET | R_READ, 0, NULL, h_list_objects },
+
+	/* objects */
+	{ "PutObjectAcl", "PUT", LEVEL_OBJECT, "acl", NULL, NULL,
+	    R_BUCKET | R_WRITE | R_MUTATES_OBJECT, 0, NULL, h_put_object_acl },
+	{ "GetObjectAcl", "GET", LEVEL_OBJECT, "acl", NULL, NULL,
+	    R_BUCKET | R_READ, 0, NULL, h_get_object_acl },
+	{ "PutObject", "PUT", LEVEL_OBJECT, NULL, NULL, NULL,
+	    R_BUCKET | R_WRITE | R_BODY_STREAM | R_MUTATES_OBJECT, 0,
+	    h_put_object_begin, h_put_object },
+	{ "GetObjectMeta", "HEAD", LEVEL_OBJECT, "objectMeta", NULL, NULL,
+	    R_BUCKET | R_READ, 0, NULL, h_get_object_meta },
+	{ "HeadObject", "HEAD", LEVEL_OBJECT, NULL, NULL, NULL,
+	    R_BUCKET | R_READ, 0, NULL, h_head_object },
+	{ "GetObject", "GET", LEVEL_OBJECT, NULL, NULL, NULL,
+	    R_BUCKET | R_READ, 0, NULL, h_get_object },
+	{ "DeleteObject", "DELETE", LEVEL_OBJECT, NULL, NULL, NULL,
+	    R_BUCKET | R_WRITE | R_MUTATES_OBJECT, 0, NULL, h_delete_object },
+};
+
+const unsigned api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

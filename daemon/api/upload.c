@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: ISC */
+/* upload.c: see upload.h. */
+#include "api/upload.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "kms/kms.h"
+#include "store/store.h"
+
+struct upload {
+	struct api		*api;
+	struct kms_dek		*dek;
+	struct store_cipher	 cipher;
+	struct store_writer	*w;
+	struct hash_md5		 md5;
+	uint64_t		 crc;
+	uint64_t		 len;
+	struct hash_sha256	 sha;
+	bool			 want_md5, want_crc, want_sha;
+	uint8_t			 expect_md5[HASH_MD5_BYTES];
+	uint64_t		 expect_crc;
+	uint8_t			 expect_sha[HASH_SHA256_BYTES];
+	struct extent		 extent;
+	bool			 finished;	/* blob renamed into place */
+};
+
+enum err
+upload_begin(struct api *api, const char *cmk_id, struct upload **ret)
+{
+	struct upload *u;
+	enum err r;
+
+	u = calloc(1, sizeof(*u));
+	if (u == NULL)
+		return ERR_NOMEM;
+	u->api = api;
+	store_uuid_new(u->extent.uuid);
+	r = kms_dek_create(api->kms, cmk_id, u->extent.uuid, u->extent.wrapped,
+	    &u->extent.wrapped_len, u->extent.wrap_key, &u->dek);
+	if (r != ERR_OK)
+		goto fail;
+	u->cipher.seal = kms_dek_seal;
+	u->cipher.open = kms_dek_open_chunk;
+	u->cipher.ctx = u->dek;
+	r = store_writer_new(api->store, u->extent.uuid, &u->cipher, &u->w);
+	if (r != ERR_OK)
+		goto fail;
+	hash_md5_init(&u->md5);
+	hash_sha256_init(&u->sha);
+	*ret = u;
+	return ERR_OK;
+fail:
+	kms_dek_free(u->dek);
+	free(u);
+	return r;
+}
+
+void
+upload_expect_md5(struct upload *u, const uint8_t md5[static HASH_MD5_BYTES])
+{
+	memcpy(u->expect_md5, md5, HASH_MD5_BYTES);
+	u->want_md5 = true;
+}
+
+void
+upload_expect_crc64(struct upload *u, uint64_t crc)
+{
+	u->expect_crc = crc;
+	u->want_crc = true;
+}
+
+void
+upload_expect_sha256(struct upload *u,
+    const uint8_t sha[static HASH_SHA256_BYTES])
+{
+	memcpy(u->expect_sha, sha, HASH_SHA256_BYTES);
+	u->want_sha = true;
+}
+
+enum err
+upload_write(struct upload *u, const void *p, size_t n)
+{
+	hash_md5_update(&u->md5, p, n);
+	u->crc = hash_crc64(u->crc, p, n);
+	if (u->want_sha)
+		hash_sha256_update(&u->sha, p, n);
+	u->len += n;
+	return store_writer_write(u->w, p, n);
+}
+
+enum err
+upload_finish(struct upload *u, struct upload_result *ret)
+{
+	uint8_t sha[HASH_SHA256_BYTES];
+	uint64_t plain_len = 0;
+	enum err r;
+
+	hash_md5_final(&u->md5, ret->md5);
+	hash_sha256_final(&u->sha, sha);
+	/* Verify before making the blob durable: a bad upload costs no
+	 * fsync. */
+	if (u->want_md5 && memcmp(ret->md5, u->expect_md5, HASH_MD5_BYTES) != 0)
+		r = ERR_BAD_DIGEST;
+	else if (u->want_crc && u->crc != u->expect_crc)
+		r = ERR_CRC64_MISMATCH;
+	else if (u->want_sha && memcmp(sha, u->expect_sha, sizeof(sha)) != 0)
+		r = ERR_CONTENT_SHA256_MISMATCH;
+	else
+		r = ERR_OK;
+	if (r != ERR_OK) {
+		store_writer_abort(u->w);
+		u->w = NULL;
+		return r;
+	}
+	r = store_writer_commit(u->w, &plain_len);
+	u->w = NULL;
+	if (r != ERR_OK)
+		return r;
+	u->finished = true;
+	u->extent.plain_len = plain_len;
+	ret->extent = u->extent;
+	ret->crc64 = u->crc;
+	ret->len = u->len;
+	return ERR_OK;
+}
+
+void
+upload_commit(struct upload *u)
+{
+	if (u == NULL)
+		return;
+	kms_dek_free(u->dek);
+	free(u);
+}
+
+void
+upload_abort(struct upload *u)
+{
+	if (u == NULL)
+		return;
+	if (u->w != NULL)
+		store_writer_abort(u->w);
+	else if (u->finished)
+		(void)store_unlink(u->api->store, u->extent.uuid);
+	kms_dek_free(u->dek);
+	free(u);
+}

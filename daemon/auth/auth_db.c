@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * auth_db.c: all SQL of the auth module (accounts and access keys).
+ *
+ * The only auth/ file that sees SQLite. Secrets are stored exactly as the
+ * caller sealed them; this file never learns the root key or a plaintext
+ * secret. Writes run in BEGIN IMMEDIATE transactions so that the checks
+ * they make (name free, no buckets left) hold until commit.
+ */
+#include "auth/auth.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/str.h"
+#include "db/db.h"
+
+static const char SQL_ACCOUNT_INSERT[] =
+    "INSERT INTO accounts (account_id, name, created_ms) VALUES (?, ?, ?)";
+static const char SQL_KEY_INSERT[] =
+    "INSERT INTO access_keys (access_key_id, account, secret_sealed, "
+    "created_ms) VALUES (?, ?, ?, ?)";
+static const char SQL_ACCOUNT_GET[] =
+    "SELECT id, account_id, name, created_ms FROM accounts WHERE name = ?";
+/* One access key per account for listings: the oldest. */
+static const char SQL_ACCOUNT_LIST[] =
+    "SELECT a.id, a.account_id, a.name, a.created_ms, "
+    "(SELECT k.access_key_id FROM access_keys k WHERE k.account = a.id "
+    "ORDER BY k.created_ms, k.access_key_id LIMIT 1) "
+    "FROM accounts a ORDER BY a.name";
+static const char SQL_ACCOUNT_BUCKETS[] =
+    "SELECT EXISTS (SELECT 1 FROM buckets WHERE owner = ?)";
+/* access_keys rows go with it (ON DELETE CASCADE). */
+static const char SQL_ACCOUNT_DELETE[] = "DELETE FROM accounts WHERE id = ?";
+static const char SQL_KEY_LOOKUP[] =
+    "SELECT a.id, a.account_id, a.name, a.created_ms, k.secret_sealed "
+    "FROM access_keys k JOIN accounts a ON a.id = k.account "
+    "WHERE k.access_key_id = ?";
+static const char SQL_ACCOUNT_COUNT[] = "SELECT count(*) FROM accounts";
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s != NULL ? (const char *)s : "";
+}
+
+/* Columns 0..3 of the account queries above. */
+static void
+row_account(sqlite3_stmt *st, struct auth_account *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(st, 0);
+	str_copy(a->account_id, sizeof(a->account_id), col_text(st, 1));
+	str_copy(a->name, sizeof(a->name), col_text(st, 2));
+	a->created_ms = sqlite3_column_int64(st, 3);
+}
+
+/* Runs a statement that returns no row; ERR_EXISTS on a unique clash. */
+static enum err
+step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return ERR_INTERNAL;
+	return db_err(rc);
+}
+
+enum err
+auth_account_create(struct db *db, const char *name,
+    const char *account_id, const char *access_key_id,
+    const uint8_t *sealed, size_t sealed_len, int64_t now_ms,
+    struct auth_account *ret)
+{
+	struct auth_account a;
+	sqlite3_stmt *st = NULL;
+	bool in_tx = false;
+	enum err r = ERR_OK;
+
+	if (!auth_account_name_valid(name) || account_id == NULL ||
+	    strlen(account_id) != AUTH_ACCOUNT_ID_BYTES - 1 ||
+	    access_key_id == NULL || access_key_id[0] == '\0' ||
+	    strlen(access_key_id) >= AUTH_AK_MAX || sealed == NULL ||
+	    sealed_len == 0 || sealed_len > INT32_MAX)
+		return ERR_INVALID_ARGUMENT;
+	r = db_tx_begin(db);
+	if (r != ERR_OK)
+		goto out;
+	in_tx = true;
+
+	st = db_stmt(db, SQL_ACCOUNT_INSERT);
+	if (st == NULL) {
+		r = ERR_IO;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, account_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now_ms);
+	r = step_done(st);
+	db_stmt_done(st);
+	st = NULL;
+	if (r != ERR_OK)
+		goto out;
+	memset(&a, 0, sizeof(a));
+	a.id = sqlite3_last_insert_rowid(db_conn(db));
+	str_copy(a.account_id, sizeof(a.account_id), account_id);
+	str_copy(a.name, sizeof(a.name), name);
+	a.created_ms = now_ms;
+
+	st = db_stmt(db, SQL_KEY_INSERT);
+	if (st == NULL) {
+		r = ERR_IO;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, access_key_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, a.id);
+	sqlite3_bind_blob(st, 3, sealed, (int)sealed_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now_ms);
+	r = step_done(st);
+	db_stmt_done(st);
+	st = NULL;
+	if (r != ERR_OK)
+		goto out;
+
+	r = db_tx_commit(db);
+	in_tx = false;
+	if (r != ERR_OK)
+		goto out;
+	if (ret != NULL)
+		*ret = a;
+out:
+	db_stmt_done(st);
+	if (in_tx)
+		db_tx_rollback(db);
+	return r;
+}
+
+enum err
+auth_account_get(struct db *db, const char *name, struct auth_account *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_ACCOUNT_GET);
+	enum err r;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		row_account(st, ret);
+		r = ERR_OK;
+	} else if (rc == SQLITE_DONE)
+		r = ERR_NOT_FOUND;
+	else
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+auth_account_list(struct db *db,
+    void (*fn)(void *ctx, const struct auth_account *a,
+    const char *access_key_id), void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_ACCOUNT_LIST);
+	struct auth_account a;
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	for (;;) {
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW)
+			break;
+		row_account(st, &a);
+		fn(ctx, &a, col_text(st, 4));
+	}
+	if (rc != SQLITE_DONE)
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+auth_account_delete(struct db *db, const char *name)
+{
+	struct auth_account a;
+	sqlite3_stmt *st = NULL;
+	bool in_tx = false;
+	enum err r;
+
+	r = db_tx_begin(db);
+	if (r != ERR_OK)
+		goto out;
+	in_tx = true;
+	r = auth_account_get(db, name, &a);
+	if (r != ERR_OK)
+		goto out;
+
+	st = db_stmt(db, SQL_ACCOUNT_BUCKETS);
+	if (st == NULL) {
+		r = ERR_IO;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, a.id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		r = ERR_IO;
+		goto out;
+	}
+	/* The buckets' owner column has no cascade on purpose: an account
+	 * with data is not deleted behind the operator's back. */
+	if (sqlite3_column_int(st, 0) != 0) {
+		r = ERR_CONFLICT;
+		goto out;
+	}
+	db_stmt_done(st);
+	st = NULL;
+
+	st = db_stmt(db, SQL_ACCOUNT_DELETE);
+	if (st == NULL) {
+		r = ERR_IO;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, a.id);
+	r = step_done(st);
+	db_stmt_done(st);
+	st = NULL;
+	/* A foreign-key violation here means a bucket raced in. */
+	if (r == ERR_EXISTS)
+		r = ERR_CONFLICT;
+	if (r != ERR_OK)
+		goto out;
+
+	r = db_tx_commit(db);
+	in_tx = false;
+out:
+	db_stmt_done(st);
+	if (in_tx)
+		db_tx_rollback(db);
+	return r;
+}
+
+enum err
+auth_key_lookup(struct db *db, const char *access_key_id,
+    struct auth_account *ret_account, uint8_t **ret_sealed,
+    size_t *ret_sealed_len)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_KEY_LOOKUP);
+	struct auth_account a;
+	uint8_t *sealed = NULL;
+	const void *blob;
+	enum err r = ERR_OK;
+	size_t n;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_text(st, 1, access_key_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		r = ERR_NOT_FOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		r = db_err(rc);
+		goto out;
+	}
+	row_account(st, &a);
+	blob = sqlite3_column_blob(st, 4);
+	n = (size_t)sqlite3_column_bytes(st, 4);
+	/* n == 0 cannot be stored (create refuses it); malloc(1) keeps the
+	 * "non-NULL on success" contract simple anyway. */
+	sealed = malloc(n > 0 ? n : 1);
+	if (sealed == NULL) {
+		r = ERR_NOMEM;
+		goto out;
+	}
+	if (n > 0)
+		memcpy(sealed, blob, n);
+	if (ret_account != NULL)
+		*ret_account = a;
+	*ret_sealed = sealed;
+	*ret_sealed_len = n;
+out:
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+auth_account_count(struct db *db, int64_t *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_ACCOUNT_COUNT);
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int64(st, 0);
+	else
+		r = db_err(rc) == ERR_OK ? ERR_INTERNAL : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: ISC */
+/* rand.h: non-secret-critical randomness (ids) from getrandom(2). */
+#ifndef COFFER_BASE_RAND_H
+#define COFFER_BASE_RAND_H
+
+#include <stddef.h>
+
+/* Fills p with n random bytes; aborts if the kernel refuses (it cannot,
+ * once the pool is initialised, for n <= 256). */
+void rand_bytes(void *p, size_t n);
+
+#endif

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * bucket.h: buckets and object metadata (L2).
+ *
+ * This module owns the buckets, objects, uploads, parts and extents tables
+ * (SQL in bucket_db.c) and the OSS rules that depend on them alone: name
+ * validation, PutBucket's conflict variants, BucketNotEmpty, listing with
+ * prefix/delimiter/marker. It knows nothing about encryption, signatures or
+ * WORM: api/ composes those around the calls below. Functions marked "in a
+ * transaction" must run between db_tx_begin and db_tx_commit of the calling
+ * thread; api/ runs its policy checks in the same transaction.
+ *
+ * Strings in returned records point into the caller's arena unless they are
+ * fixed arrays. Thread-safe (each thread uses its own db connection).
+ */
+#ifndef COFFER_BUCKET_BUCKET_H
+#define COFFER_BUCKET_BUCKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/err.h"
+
+struct db;
+
+#define BUCKET_NAME_MAX		63
+#define BUCKET_KEY_MAX		1023
+#define BUCKET_UUID_BYTES	16
+#define BUCKET_WRAPPED_MAX	160
+#define BUCKET_WRAP_KEY_MAX	96
+#define BUCKET_MAX_PARTS	10000
+
+/* OSS: 3-63 chars of [a-z0-9-], not starting or ending with '-'. */
+bool bucket_name_valid(const char *name);
+/* OSS: 1-1023 bytes of UTF-8, not starting with '/' or '\'. */
+bool bucket_key_valid(const char *key, size_t len);
+bool bucket_storage_class_valid(const char *sc);
+/* Archive, ColdArchive, DeepColdArchive: data must be restored to be read. */
+bool bucket_storage_class_frozen(const char *sc);
+bool bucket_redundancy_valid(const char *dr);
+bool bucket_acl_valid(const char *acl);		/* private|public-read|public-read-write */
+bool bucket_object_acl_valid(const char *acl);	/* the above or "default" */
+
+struct bucket {
+	int64_t	id;
+	char	name[BUCKET_NAME_MAX + 1];
+	int64_t	owner;				/* accounts.id */
+	char	owner_account_id[17];
+	char	owner_name[65];
+	char	region[64];			/* "cn-hangzhou" */
+	char	storage_class[24];
+	char	redundancy[8];
+	char	acl[24];
+	char	resource_group[64];
+	int64_t	created_ms;
+	char	sse_algorithm[8];		/* "", AES256, KMS, SM4 */
+	char	sse_kms_key_id[256];
+	char	sse_data_enc[8];
+};
+
+/* ERR_NO_SUCH_BUCKET when absent. */
+enum err bucket_get(struct db *db, const char *name, struct bucket *ret);
+
+/* PutBucket in one transaction. want->storage_class / redundancy may be ""
+ * (not given: defaults Standard / LRS for a new bucket, no conflict for an
+ * existing one). For an existing bucket of the same owner: ERR_BUCKET_LOCATION,
+ * ERR_BUCKET_STORAGE_CLASS, ERR_BUCKET_REDUNDANCY when the request differs,
+ * else the ACL is updated (when acl is not "") and *ret_created = false.
+ * Another owner: ERR_BUCKET_TAKEN. ERR_TOO_MANY_BUCKETS beyond max_buckets. */
+enum err bucket_put(struct db *db, const struct bucket *want, int64_t now_ms,
+    unsigned max_buckets, bool *ret_created);
+/* In one transaction: ERR_BUCKET_NOT_EMPTY (objects),
+ * ERR_BUCKET_NOT_EMPTY_UPLOADS (multipart uploads), else deletes. */
+enum err bucket_delete(struct db *db, int64_t bucket_id);
+enum err bucket_set_acl(struct db *db, int64_t bucket_id, const char *acl);
+enum err bucket_set_encryption(struct db *db, int64_t bucket_id,
+    const char *algorithm, const char *kms_key_id, const char *data_enc);
+
+struct bucket_list_opts {
+	const char	*prefix;	/* may be NULL */
+	const char	*marker;	/* names > marker; may be NULL */
+	unsigned	 max_keys;	/* 1..1000 */
+};
+/* Buckets of owner in name order; fn called per bucket. *ret_truncated and
+ * ret_next_marker (BUCKET_NAME_MAX+1 bytes) describe the next page. */
+enum err bucket_list(struct db *db, int64_t owner,
+    const struct bucket_list_opts *o,
+    void (*fn)(void *ctx, const struct bucket *b), void *ctx,
+    bool *ret_truncated, char *ret_next_marker);
+
+struct bucket_stat {
+	uint64_t	storage;		/* bytes of current objects */
+	uint64_t	objects;
+	uint64_t	uploads;
+	uint64_t	parts_storage;
+	int64_t		last_modified_ms;
+	uint64_t	per_class_storage[5];	/* Standard, IA, Archive, ColdArchive, DeepColdArchive */
+	uint64_t	per_class_objects[5];
+};
+enum err bucket_stat(struct db *db, int64_t bucket_id, struct bucket_stat *ret);
+
+/* ---- objects ---- */
+
+struct object {
+	int64_t		 id;
+	int64_t		 bucket;
+	const char	*key;
+	char		 type[12];		/* Normal, Appendable, Multipart */
+	uint64_t	 size;
+	char		 etag[48];		/* upper-case hex, no quotes */
+	uint64_t	 crc64;
+	char		 storage_class[24];
+	int64_t		 mtime_ms;
+	int64_t		 generation;		/* bumped by every change */
+	char		 acl[24];
+	const char	*headers;		/* "name:value\n" lines */
+	const char	*tags;			/* "k1=v1&k2=v2" (URL-encoded) */
+	char		 sse_algorithm[8];
+	char		 sse_key_id[256];
+	char		 sse_data_enc[8];
+	int		 restore_state;		/* 0 none, 1 restoring, 2 restored */
+	int64_t		 restore_done_ms;
+	int64_t		 restore_expiry_ms;
+	char		 restore_tier[16];
+};
+
+struct extent {
+	uint8_t		 uuid[BUCKET_UUID_BYTES];
+	uint64_t	 plain_len;
+	uint8_t		 wrapped[BUCKET_WRAPPED_MAX];
+	size_t		 wrapped_len;
+	char		 wrap_key[BUCKET_WRAP_KEY_MAX];
+};
+
+/* A blob that no row references any more: unlink after the commit. */
+struct extent_ref {
+	uint8_t		 uuid[BUCKET_UUID_BYTES];
+};
+
+/* ERR_NO_SUCH_KEY when absent. */
+enum err object_get(struct db *db, struct arena *a, int64_t bucket,
+    const char *key, struct object *ret);
+/* The object's extents in order (arena). */
+enum err object_extents(struct db *db, struct arena *a, int64_t object_id,
+    struct extent **ret, size_t *ret_n);
+
+/* In a transaction: makes o (with its extents, in order) the current object
+ * at (o->bucket, o->key), replacing any previous one. o->id and
+ * o->generation are set. The previous version's extents are returned in
+ * *ret_dead (arena) for unlinking after the commit. */
+enum err object_replace(struct db *db, struct arena *a, struct object *o,
+    const struct extent *ext, size_t n, struct extent_ref **ret_dead,
+    size_t *ret_ndead);
+/* In a transaction: removes (bucket, key). ERR_NO_SUCH_KEY when absent. */
+enum err object_delete(struct db *db, struct arena *a, int64_t bucket,
+    const char *key, struct extent_ref **ret_dead, size_t *ret_ndead);
+/* Compare-and-set of the mutable metadata (NULL fields stay): succeeds only
+ * when the stored generation still equals o->generation, and bumps it.
+ * ERR_STALE_FILE otherwise. Runs its own transaction unless one is open. */
+enum err object_update_meta(struct db *db, const struct object *o,
+    const char *headers, const char *acl, const char *tags, int64_t *ret_gen);
+
+struct object_list_opts {
+	const char	*prefix;
+	const char	*marker;	/* keys > marker */
+	const char	*delimiter;	/* one or more bytes, or NULL */
+	unsigned	 max_keys;	/* 1..1000; keys + common prefixes */
+};
+struct object_list_cb {
+	void	(*object)(void *ctx, const struct object *o);
+	void	(*prefix)(void *ctx, const char *common_prefix);
+	void	*ctx;
+};
+/* Objects in byte order of key, folding keys that contain the delimiter
+ * after the prefix into common prefixes (each reported once). When more
+ * remain, *ret_truncated is set and *ret_next_marker (arena) is the last key
+ * or common prefix returned. */
+enum err object_list(struct db *db, struct arena *a, int64_t bucket,
+    const struct object_list_opts *o, const struct object_list_cb *cb,
+    bool *ret_truncated, const char **ret_next_marker);
+
+/* True when some extent row names uuid (start-up sweep). */
+enum err extent_exists(struct db *db, const uint8_t uuid[static BUCKET_UUID_BYTES],
+    bool *ret);
+
+/* ---- helpers for the headers column ---- */
+
+/* Value of header name (lower-case) in a "name:value\n" list, copied into
+ * the arena; NULL when absent. */
+const char *object_header(struct arena *a, const char *headers,
+    const char *name);
+
+#endif

@@ -1,0 +1,791 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * bucket_db.c: all SQL of the bucket module (buckets, objects, extents).
+ *
+ * Keys are TEXT compared with SQLite's BINARY collation, i.e. memcmp order,
+ * which is the byte order OSS lists in. CRC-64 values are stored as the
+ * int64 with the same bits.
+ */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "base/str.h"
+#include "bucket/bucket.h"
+#include "bucket/bucket_int.h"
+#include "db/db.h"
+
+#define COL_TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
+
+static void
+col_copy(sqlite3_stmt *st, int i, char *dst, size_t cap)
+{
+	const char *s = COL_TEXT(st, i);
+
+	str_copy(dst, cap, s ? s : "");
+}
+
+static const char *
+col_arena(sqlite3_stmt *st, int i, struct arena *a)
+{
+	const char *s = COL_TEXT(st, i);
+	int n = sqlite3_column_bytes(st, i);
+
+	return arena_strndup(a, s ? s : "", s ? (size_t)n : 0);
+}
+
+static int
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	return sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
+}
+
+/* ---- buckets ---- */
+
+#define BUCKET_COLS \
+	"b.id, b.name, b.owner, a.account_id, a.name, b.region, " \
+	"b.storage_class, b.redundancy, b.acl, b.resource_group, " \
+	"b.created_ms, b.sse_algorithm, b.sse_kms_key_id, b.sse_data_enc"
+
+static const char SQL_BUCKET_GET[] =
+    "SELECT " BUCKET_COLS " FROM buckets b JOIN accounts a ON a.id = b.owner"
+    " WHERE b.name = ?";
+static const char SQL_BUCKET_COUNT[] =
+    "SELECT count(*) FROM buckets WHERE owner = ?";
+static const char SQL_BUCKET_INSERT[] =
+    "INSERT INTO buckets (name, owner, region, storage_class, redundancy,"
+    " acl, resource_group, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_BUCKET_ACL[] =
+    "UPDATE buckets SET acl = ? WHERE id = ?";
+static const char SQL_BUCKET_SSE[] =
+    "UPDATE buckets SET sse_algorithm = ?, sse_kms_key_id = ?,"
+    " sse_data_enc = ? WHERE id = ?";
+static const char SQL_BUCKET_HAS_OBJECTS[] =
+    "SELECT EXISTS (SELECT 1 FROM objects WHERE bucket = ?)";
+static const char SQL_BUCKET_HAS_UPLOADS[] =
+    "SELECT EXISTS (SELECT 1 FROM uploads WHERE bucket = ?)";
+static const char SQL_BUCKET_DELETE[] = "DELETE FROM buckets WHERE id = ?";
+static const char SQL_BUCKET_LIST[] =
+    "SELECT " BUCKET_COLS " FROM buckets b JOIN accounts a ON a.id = b.owner"
+    " WHERE b.owner = ? AND b.name > ? AND substr(b.name, 1, length(?)) = ?"
+    " ORDER BY b.name LIMIT ?";
+static const char SQL_BUCKET_STAT[] =
+    "SELECT storage_class, count(*), total(size), max(mtime_ms)"
+    " FROM objects WHERE bucket = ? GROUP BY storage_class";
+static const char SQL_BUCKET_STAT_UPLOADS[] =
+    "SELECT (SELECT count(*) FROM uploads WHERE bucket = ?1),"
+    " (SELECT total(p.size) FROM parts p JOIN uploads u ON u.id = p.upload"
+    "  WHERE u.bucket = ?1)";
+
+static void
+bucket_from_row(sqlite3_stmt *st, struct bucket *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->id = sqlite3_column_int64(st, 0);
+	col_copy(st, 1, b->name, sizeof(b->name));
+	b->owner = sqlite3_column_int64(st, 2);
+	col_copy(st, 3, b->owner_account_id, sizeof(b->owner_account_id));
+	col_copy(st, 4, b->owner_name, sizeof(b->owner_name));
+	col_copy(st, 5, b->region, sizeof(b->region));
+	col_copy(st, 6, b->storage_class, sizeof(b->storage_class));
+	col_copy(st, 7, b->redundancy, sizeof(b->redundancy));
+	col_copy(st, 8, b->acl, sizeof(b->acl));
+	col_copy(st, 9, b->resource_group, sizeof(b->resource_group));
+	b->created_ms = sqlite3_column_int64(st, 10);
+	col_copy(st, 11, b->sse_algorithm, sizeof(b->sse_algorithm));
+	col_copy(st, 12, b->sse_kms_key_id, sizeof(b->sse_kms_key_id));
+	col_copy(st, 13, b->sse_data_enc, sizeof(b->sse_data_enc));
+}
+
+enum err
+bucket_get(struct db *db, const char *name, struct bucket *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_BUCKET_GET);
+	enum err r;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	bind_text(st, 1, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		bucket_from_row(st, ret);
+		r = ERR_OK;
+	} else if (rc == SQLITE_DONE)
+		r = ERR_NO_SUCH_BUCKET;
+	else
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+static enum err
+step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	db_stmt_done(st);
+	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+}
+
+static enum err
+query_i64(struct db *db, const char *sql, int64_t arg, int64_t *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	enum err r;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, arg);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret = sqlite3_column_int64(st, 0);
+		r = ERR_OK;
+	} else
+		r = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+bucket_put(struct db *db, const struct bucket *want, int64_t now_ms,
+    unsigned max_buckets, bool *ret_created)
+{
+	struct bucket have;
+	sqlite3_stmt *st;
+	int64_t count;
+	enum err r;
+
+	r = db_tx_begin(db);
+	if (r != ERR_OK)
+		return r;
+	r = bucket_get(db, want->name, &have);
+	if (r == ERR_OK) {
+		/* OSS: the owner may repeat PutBucket; it then only updates
+		 * the ACL. Location, storage class and redundancy are fixed
+		 * at creation (409 page, rows 2-4). */
+		if (have.owner != want->owner)
+			r = ERR_BUCKET_TAKEN;
+		else if (strcmp(have.region, want->region) != 0)
+			r = ERR_BUCKET_LOCATION;
+		else if (want->storage_class[0] != '\0' &&
+		    strcmp(have.storage_class, want->storage_class) != 0)
+			r = ERR_BUCKET_STORAGE_CLASS;
+		else if (want->redundancy[0] != '\0' &&
+		    strcmp(have.redundancy, want->redundancy) != 0)
+			r = ERR_BUCKET_REDUNDANCY;
+		else if (want->acl[0] != '\0')
+			r = bucket_set_acl(db, have.id, want->acl);
+		if (r == ERR_OK)
+			*ret_created = false;
+		goto out;
+	}
+	if (r != ERR_NO_SUCH_BUCKET)
+		goto out;
+	r = query_i64(db, SQL_BUCKET_COUNT, want->owner, &count);
+	if (r != ERR_OK)
+		goto out;
+	if (count >= (int64_t)max_buckets) {
+		r = ERR_TOO_MANY_BUCKETS;
+		goto out;
+	}
+	st = db_stmt(db, SQL_BUCKET_INSERT);
+	if (st == NULL) {
+		r = ERR_IO;
+		goto out;
+	}
+	bind_text(st, 1, want->name);
+	sqlite3_bind_int64(st, 2, want->owner);
+	bind_text(st, 3, want->region);
+	bind_text(st, 4, want->storage_class[0] ? want->storage_class : "Standard");
+	bind_text(st, 5, want->redundancy[0] ? want->redundancy : "LRS");
+	bind_text(st, 6, want->acl[0] ? want->acl : "private");
+	bind_text(st, 7, want->resource_group);
+	sqlite3_bind_int64(st, 8, now_ms);
+	r = step_done(st);
+	if (r == ERR_OK)
+		*ret_created = true;
+out:
+	if (r == ERR_OK)
+		r = db_tx_commit(db);
+	else
+		db_tx_rollback(db);
+	return r;
+}
+
+enum err
+bucket_set_acl(struct db *db, int64_t bucket_id, const char *acl)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_BUCKET_ACL);
+
+	if (st == NULL)
+		return ERR_IO;
+	bind_text(st, 1, acl);
+	sqlite3_bind_int64(st, 2, bucket_id);
+	return step_done(st);
+}
+
+enum err
+bucket_set_encryption(struct db *db, int64_t bucket_id, const char *algorithm,
+    const char *kms_key_id, const char *data_enc)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_BUCKET_SSE);
+
+	if (st == NULL)
+		return ERR_IO;
+	bind_text(st, 1, algorithm);
+	bind_text(st, 2, kms_key_id);
+	bind_text(st, 3, data_enc);
+	sqlite3_bind_int64(st, 4, bucket_id);
+	return step_done(st);
+}
+
+enum err
+bucket_delete(struct db *db, int64_t bucket_id)
+{
+	sqlite3_stmt *st;
+	int64_t any;
+	enum err r;
+
+	r = db_tx_begin(db);
+	if (r != ERR_OK)
+		return r;
+	r = query_i64(db, SQL_BUCKET_HAS_OBJECTS, bucket_id, &any);
+	if (r == ERR_OK && any)
+		r = ERR_BUCKET_NOT_EMPTY;
+	if (r == ERR_OK)
+		r = query_i64(db, SQL_BUCKET_HAS_UPLOADS, bucket_id, &any);
+	if (r == ERR_OK && any)
+		r = ERR_BUCKET_NOT_EMPTY_UPLOADS;
+	if (r != ERR_OK)
+		goto out;
+	st = db_stmt(db, SQL_BUCKET_DELETE);
+	if (st == NULL) {
+		r = ERR_IO;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, bucket_id);
+	r = step_done(st);
+out:
+	if (r == ERR_OK)
+		r = db_tx_commit(db);
+	else
+		db_tx_rollback(db);
+	return r;
+}
+
+enum err
+bucket_list(struct db *db, int64_t owner, const struct bucket_list_opts *o,
+    void (*fn)(void *ctx, const struct bucket *b), void *ctx,
+    bool *ret_truncated, char *ret_next_marker)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_BUCKET_LIST);
+	const char *prefix = o->prefix ? o->prefix : "";
+	struct bucket b;
+	unsigned n = 0;
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	*ret_truncated = false;
+	ret_next_marker[0] = '\0';
+	sqlite3_bind_int64(st, 1, owner);
+	bind_text(st, 2, o->marker ? o->marker : "");
+	bind_text(st, 3, prefix);
+	bind_text(st, 4, prefix);
+	sqlite3_bind_int64(st, 5, (int64_t)o->max_keys + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bucket_from_row(st, &b);
+		if (n == o->max_keys) {
+			*ret_truncated = true;
+			break;
+		}
+		fn(ctx, &b);
+		str_copy(ret_next_marker, BUCKET_NAME_MAX + 1, b.name);
+		n++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+static int
+class_index(const char *sc)
+{
+	static const char *const names[] = { "Standard", "IA", "Archive",
+	    "ColdArchive", "DeepColdArchive" };
+
+	for (int i = 0; i < 5; i++)
+		if (strcmp(sc, names[i]) == 0)
+			return i;
+	return 0;
+}
+
+enum err
+bucket_stat(struct db *db, int64_t bucket_id, struct bucket_stat *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_BUCKET_STAT);
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	memset(ret, 0, sizeof(*ret));
+	sqlite3_bind_int64(st, 1, bucket_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *sc = COL_TEXT(st, 0);
+		int i = class_index(sc ? sc : "");
+		uint64_t cnt = (uint64_t)sqlite3_column_int64(st, 1);
+		uint64_t bytes = (uint64_t)sqlite3_column_double(st, 2);
+		int64_t lm = sqlite3_column_int64(st, 3);
+
+		ret->objects += cnt;
+		ret->storage += bytes;
+		ret->per_class_objects[i] += cnt;
+		ret->per_class_storage[i] += bytes;
+		if (lm > ret->last_modified_ms)
+			ret->last_modified_ms = lm;
+	}
+	if (rc != SQLITE_DONE)
+		r = db_err(rc);
+	db_stmt_done(st);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_BUCKET_STAT_UPLOADS);
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, bucket_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		ret->uploads = (uint64_t)sqlite3_column_int64(st, 0);
+		ret->parts_storage = (uint64_t)sqlite3_column_double(st, 1);
+	} else
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+/* ---- objects ---- */
+
+#define OBJECT_COLS \
+	"id, bucket, key, type, size, etag, crc64, storage_class, mtime_ms," \
+	" generation, acl, headers, tags, sse_algorithm, sse_key_id," \
+	" sse_data_enc, restore_state, restore_done_ms, restore_expiry_ms," \
+	" restore_tier"
+
+static const char SQL_OBJECT_GET[] =
+    "SELECT " OBJECT_COLS " FROM objects WHERE bucket = ? AND key = ?";
+static const char SQL_OBJECT_EXTENTS[] =
+    "SELECT uuid, plain_len, wrapped_dek, wrap_key FROM extents"
+    " WHERE object = ? ORDER BY seq";
+static const char SQL_OBJECT_INSERT[] =
+    "INSERT INTO objects (bucket, key, type, size, etag, crc64,"
+    " storage_class, mtime_ms, generation, acl, headers, tags,"
+    " sse_algorithm, sse_key_id, sse_data_enc)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)";
+static const char SQL_OBJECT_UPDATE[] =
+    "UPDATE objects SET type = ?3, size = ?4, etag = ?5, crc64 = ?6,"
+    " storage_class = ?7, mtime_ms = ?8, generation = generation + 1,"
+    " acl = ?9, headers = ?10, tags = ?11, sse_algorithm = ?12,"
+    " sse_key_id = ?13, sse_data_enc = ?14, restore_state = 0,"
+    " restore_done_ms = 0, restore_expiry_ms = 0, restore_tier = '',"
+    " mac = NULL WHERE id = ?1 AND bucket = ?2 RETURNING generation";
+static const char SQL_EXTENT_UUIDS[] =
+    "SELECT uuid FROM extents WHERE object = ?";
+static const char SQL_EXTENT_DELETE_OBJECT[] =
+    "DELETE FROM extents WHERE object = ?";
+static const char SQL_EXTENT_INSERT[] =
+    "INSERT INTO extents (uuid, object, seq, plain_len, wrapped_dek,"
+    " wrap_key) VALUES (?, ?, ?, ?, ?, ?)";
+static const char SQL_OBJECT_DELETE[] = "DELETE FROM objects WHERE id = ?";
+static const char SQL_OBJECT_META[] =
+    "UPDATE objects SET headers = coalesce(?1, headers),"
+    " acl = coalesce(?2, acl), tags = coalesce(?3, tags),"
+    " generation = generation + 1"
+    " WHERE id = ?4 AND generation = ?5 RETURNING generation";
+static const char SQL_OBJECT_SCAN[] =
+    "SELECT " OBJECT_COLS " FROM objects WHERE bucket = ?1"
+    " AND (key > ?2 OR (?3 AND key = ?2)) ORDER BY key LIMIT ?4";
+static const char SQL_EXTENT_EXISTS[] =
+    "SELECT EXISTS (SELECT 1 FROM extents WHERE uuid = ?)";
+
+static void
+object_from_row(sqlite3_stmt *st, struct arena *a, struct object *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->id = sqlite3_column_int64(st, 0);
+	o->bucket = sqlite3_column_int64(st, 1);
+	o->key = col_arena(st, 2, a);
+	col_copy(st, 3, o->type, sizeof(o->type));
+	o->size = (uint64_t)sqlite3_column_int64(st, 4);
+	col_copy(st, 5, o->etag, sizeof(o->etag));
+	o->crc64 = (uint64_t)sqlite3_column_int64(st, 6);
+	col_copy(st, 7, o->storage_class, sizeof(o->storage_class));
+	o->mtime_ms = sqlite3_column_int64(st, 8);
+	o->generation = sqlite3_column_int64(st, 9);
+	col_copy(st, 10, o->acl, sizeof(o->acl));
+	o->headers = col_arena(st, 11, a);
+	o->tags = col_arena(st, 12, a);
+	col_copy(st, 13, o->sse_algorithm, sizeof(o->sse_algorithm));
+	col_copy(st, 14, o->sse_key_id, sizeof(o->sse_key_id));
+	col_copy(st, 15, o->sse_data_enc, sizeof(o->sse_data_enc));
+	o->restore_state = sqlite3_column_int(st, 16);
+	o->restore_done_ms = sqlite3_column_int64(st, 17);
+	o->restore_expiry_ms = sqlite3_column_int64(st, 18);
+	col_copy(st, 19, o->restore_tier, sizeof(o->restore_tier));
+}
+
+enum err
+object_get(struct db *db, struct arena *a, int64_t bucket, const char *key,
+    struct object *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_GET);
+	enum err r;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, bucket);
+	bind_text(st, 2, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		object_from_row(st, a, ret);
+		r = ret->key && ret->headers && ret->tags ? ERR_OK : ERR_NOMEM;
+	} else
+		r = rc == SQLITE_DONE ? ERR_NO_SUCH_KEY : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+object_extents(struct db *db, struct arena *a, int64_t object_id,
+    struct extent **ret, size_t *ret_n)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_EXTENTS);
+	struct extent *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, object_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct extent *e;
+		const void *blob;
+		int len;
+
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4;
+			nv = arena_alloc(a, cap * sizeof(*v));
+			if (nv == NULL) {
+				r = ERR_NOMEM;
+				break;
+			}
+			if (n > 0)
+				memcpy(nv, v, n * sizeof(*v));
+			v = nv;
+		}
+		e = &v[n];
+		memset(e, 0, sizeof(*e));
+		blob = sqlite3_column_blob(st, 0);
+		len = sqlite3_column_bytes(st, 0);
+		if (len != BUCKET_UUID_BYTES) {
+			r = ERR_CORRUPT;
+			break;
+		}
+		memcpy(e->uuid, blob, BUCKET_UUID_BYTES);
+		e->plain_len = (uint64_t)sqlite3_column_int64(st, 1);
+		blob = sqlite3_column_blob(st, 2);
+		len = sqlite3_column_bytes(st, 2);
+		if (len <= 0 || len > BUCKET_WRAPPED_MAX) {
+			r = ERR_CORRUPT;
+			break;
+		}
+		memcpy(e->wrapped, blob, (size_t)len);
+		e->wrapped_len = (size_t)len;
+		col_copy(st, 3, e->wrap_key, sizeof(e->wrap_key));
+		n++;
+	}
+	if (r == ERR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = db_err(rc);
+	db_stmt_done(st);
+	if (r == ERR_OK) {
+		*ret = v;
+		*ret_n = n;
+	}
+	return r;
+}
+
+/* Collects the uuids of an object's extents and deletes their rows. */
+static enum err
+extents_release(struct db *db, struct arena *a, int64_t object_id,
+    struct extent_ref **ret_dead, size_t *ret_ndead)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_EXTENT_UUIDS);
+	struct extent_ref *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, object_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != BUCKET_UUID_BYTES) {
+			r = ERR_CORRUPT;
+			break;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4;
+			nv = arena_alloc(a, cap * sizeof(*v));
+			if (nv == NULL) {
+				r = ERR_NOMEM;
+				break;
+			}
+			if (n > 0)
+				memcpy(nv, v, n * sizeof(*v));
+			v = nv;
+		}
+		memcpy(v[n++].uuid, sqlite3_column_blob(st, 0),
+		    BUCKET_UUID_BYTES);
+	}
+	if (r == ERR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = db_err(rc);
+	db_stmt_done(st);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_EXTENT_DELETE_OBJECT);
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, object_id);
+	r = step_done(st);
+	if (r == ERR_OK) {
+		*ret_dead = v;
+		*ret_ndead = n;
+	}
+	return r;
+}
+
+static void
+bind_object_fields(sqlite3_stmt *st, const struct object *o, int first)
+{
+	/* type, size, etag, crc64, storage_class, mtime_ms */
+	bind_text(st, first, o->type);
+	sqlite3_bind_int64(st, first + 1, (int64_t)o->size);
+	bind_text(st, first + 2, o->etag);
+	sqlite3_bind_int64(st, first + 3, (int64_t)o->crc64);
+	bind_text(st, first + 4, o->storage_class);
+	sqlite3_bind_int64(st, first + 5, o->mtime_ms);
+}
+
+static void
+bind_object_meta(sqlite3_stmt *st, const struct object *o, int first)
+{
+	/* acl, headers, tags, sse_algorithm, sse_key_id, sse_data_enc */
+	bind_text(st, first, o->acl[0] ? o->acl : "default");
+	bind_text(st, first + 1, o->headers);
+	bind_text(st, first + 2, o->tags);
+	bind_text(st, first + 3, o->sse_algorithm);
+	bind_text(st, first + 4, o->sse_key_id);
+	bind_text(st, first + 5, o->sse_data_enc);
+}
+
+static enum err
+extents_insert(struct db *db, int64_t object_id, const struct extent *ext,
+    size_t n)
+{
+	enum err r = ERR_OK;
+
+	for (size_t i = 0; i < n && r == ERR_OK; i++) {
+		sqlite3_stmt *st = db_stmt(db, SQL_EXTENT_INSERT);
+		if (st == NULL)
+			return ERR_IO;
+		sqlite3_bind_blob(st, 1, ext[i].uuid, BUCKET_UUID_BYTES,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, object_id);
+		sqlite3_bind_int64(st, 3, (int64_t)i);
+		sqlite3_bind_int64(st, 4, (int64_t)ext[i].plain_len);
+		sqlite3_bind_blob(st, 5, ext[i].wrapped, (int)ext[i].wrapped_len,
+		    SQLITE_STATIC);
+		bind_text(st, 6, ext[i].wrap_key);
+		r = step_done(st);
+	}
+	return r;
+}
+
+enum err
+object_replace(struct db *db, struct arena *a, struct object *o,
+    const struct extent *ext, size_t n, struct extent_ref **ret_dead,
+    size_t *ret_ndead)
+{
+	struct object old;
+	struct extent_ref *dead = NULL;
+	size_t ndead = 0;
+	sqlite3_stmt *st;
+	enum err r;
+	int rc;
+
+	r = object_get(db, a, o->bucket, o->key, &old);
+	if (r == ERR_OK) {
+		r = extents_release(db, a, old.id, &dead, &ndead);
+		if (r != ERR_OK)
+			return r;
+		st = db_stmt(db, SQL_OBJECT_UPDATE);
+		if (st == NULL)
+			return ERR_IO;
+		sqlite3_bind_int64(st, 1, old.id);
+		sqlite3_bind_int64(st, 2, o->bucket);
+		bind_object_fields(st, o, 3);
+		bind_object_meta(st, o, 9);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			o->generation = sqlite3_column_int64(st, 0);
+		db_stmt_done(st);
+		if (rc != SQLITE_ROW)
+			return db_err(rc) != ERR_OK ? db_err(rc) : ERR_INTERNAL;
+		o->id = old.id;
+	} else if (r == ERR_NO_SUCH_KEY) {
+		st = db_stmt(db, SQL_OBJECT_INSERT);
+		if (st == NULL)
+			return ERR_IO;
+		sqlite3_bind_int64(st, 1, o->bucket);
+		bind_text(st, 2, o->key);
+		bind_object_fields(st, o, 3);
+		bind_object_meta(st, o, 9);
+		r = step_done(st);
+		if (r != ERR_OK)
+			return r;
+		o->id = sqlite3_last_insert_rowid(db_conn(db));
+		o->generation = 1;
+	} else
+		return r;
+	r = extents_insert(db, o->id, ext, n);
+	if (r == ERR_OK) {
+		*ret_dead = dead;
+		*ret_ndead = ndead;
+	}
+	return r;
+}
+
+enum err
+object_delete(struct db *db, struct arena *a, int64_t bucket, const char *key,
+    struct extent_ref **ret_dead, size_t *ret_ndead)
+{
+	struct object old;
+	sqlite3_stmt *st;
+	enum err r;
+
+	r = object_get(db, a, bucket, key, &old);
+	if (r != ERR_OK)
+		return r;
+	r = extents_release(db, a, old.id, ret_dead, ret_ndead);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_OBJECT_DELETE);
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, old.id);
+	return step_done(st);
+}
+
+enum err
+object_update_meta(struct db *db, const struct object *o, const char *headers,
+    const char *acl, const char *tags, int64_t *ret_gen)
+{
+	bool own_tx = sqlite3_get_autocommit(db_conn(db)) != 0;
+	sqlite3_stmt *st;
+	enum err r = ERR_OK;
+	int rc;
+
+	if (own_tx) {
+		r = db_tx_begin(db);
+		if (r != ERR_OK)
+			return r;
+	}
+	st = db_stmt(db, SQL_OBJECT_META);
+	if (st == NULL) {
+		r = ERR_IO;
+		goto out;
+	}
+	if (headers)
+		bind_text(st, 1, headers);
+	if (acl)
+		bind_text(st, 2, acl);
+	if (tags)
+		bind_text(st, 3, tags);
+	sqlite3_bind_int64(st, 4, o->id);
+	sqlite3_bind_int64(st, 5, o->generation);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (ret_gen != NULL)
+			*ret_gen = sqlite3_column_int64(st, 0);
+	} else if (rc == SQLITE_DONE)
+		/* OSS: someone changed the object since we read it. */
+		r = ERR_STALE_FILE;
+	else
+		r = db_err(rc);
+	db_stmt_done(st);
+out:
+	if (own_tx) {
+		if (r == ERR_OK)
+			r = db_tx_commit(db);
+		else
+			db_tx_rollback(db);
+	}
+	return r;
+}
+
+enum err
+object_scan(struct db *db, struct arena *a, int64_t bucket, const char *from,
+    size_t from_len, bool inclusive, unsigned limit,
+    bool (*fn)(void *ctx, const struct object *o), void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_SCAN);
+	struct object o;
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, bucket);
+	sqlite3_bind_text(st, 2, from, (int)from_len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, inclusive ? 1 : 0);
+	sqlite3_bind_int64(st, 4, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		object_from_row(st, a, &o);
+		if (o.key == NULL || o.headers == NULL || o.tags == NULL) {
+			r = ERR_NOMEM;
+			break;
+		}
+		if (!fn(ctx, &o))
+			break;
+	}
+	if (r == ERR_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+extent_exists(struct db *db, const uint8_t uuid[static BUCKET_UUID_BYTES],
+    bool *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_EXTENT_EXISTS);
+	enum err r;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_blob(st, 1, uuid, BUCKET_UUID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret = sqlite3_column_int(st, 0) != 0;
+		r = ERR_OK;
+	} else
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: ISC */
+/* bucket_int.h: declarations shared by the bucket/ sources only. */
+#ifndef COFFER_BUCKET_BUCKET_INT_H
+#define COFFER_BUCKET_BUCKET_INT_H
+
+#include "bucket/bucket.h"
+
+/* Object rows of bucket in key order from `from` (inclusive or not), at
+ * most limit; fn returns false to stop early. */
+enum err object_scan(struct db *db, struct arena *a, int64_t bucket,
+    const char *from, size_t from_len, bool inclusive, unsigned limit,
+    bool (*fn)(void *ctx, const struct object *o), void *ctx);
+
+#endif

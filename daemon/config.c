@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: ISC */
+/* config.c: the configuration table and its loader; see config.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/str.h"
+
+enum config_type { CT_STRING, CT_UINT, CT_BOOL, CT_LIST };
+
+struct config_item {
+	const char		*name;
+	enum config_type	 type;
+	size_t			 offset;
+	size_t			 size;		/* strings: buffer size */
+	unsigned		 min, max;	/* numbers */
+	const char		*def;
+	const char		*help;
+};
+
+#define S(n, f, d, h) { n, CT_STRING, offsetof(struct config, f), \
+	sizeof(((struct config *)0)->f), 0, 0, d, h }
+#define U(n, f, lo, hi, d, h) { n, CT_UINT, offsetof(struct config, f), 0, \
+	lo, hi, d, h }
+#define B(n, f, d, h) { n, CT_BOOL, offsetof(struct config, f), 0, 0, 0, d, h }
+
+static const struct config_item items[] = {
+	S("data_dir", data_dir, "",
+	    "State directory (database, blobs, root key, credentials). "
+	    "Default: $STATE_DIRECTORY under systemd, else ./var."),
+	S("oss_listen", oss_listen, "127.0.0.1:8420",
+	    "Address of the OSS listener (ADDR:PORT; port 0 picks one)."),
+	S("kms_listen", kms_listen, "127.0.0.1:8421",
+	    "Address of the KMS listener (ADDR:PORT; port 0 picks one)."),
+	S("region", region, "cn-hangzhou",
+	    "Region of path-style and custom-domain requests."),
+	{ "domain", CT_LIST, offsetof(struct config, domains), 256, 0, 0, "",
+	    "Service domain for virtual-host addressing (BUCKET.DOMAIN); "
+	    "repeatable, up to 8." },
+	B("test_clock", test_clock, "false",
+	    "Let `coffer clock` move the business clock forward (compliance "
+	    "testing only)."),
+	S("log_level", log_level, "info",
+	    "err, warning, notice, info (one access line per request) or debug."),
+	S("log_file", log_file, "",
+	    "Log to this file instead of stderr; SIGHUP reopens it."),
+	S("root_key", root_key, "",
+	    "32-byte root key file. Default: $CREDENTIALS_DIRECTORY/root.key "
+	    "under systemd, else DATA_DIR/root.key (created 0600 if missing)."),
+	U("threads", threads, 0, 256, "0",
+	    "HTTP worker threads (0: four per CPU, at least 4)."),
+	U("conn_timeout", conn_timeout, 16, 3600, "60",
+	    "Seconds an idle or stalled connection is kept (must exceed the "
+	    "15 s ali-oss keeps idle sockets)."),
+	U("conn_limit", conn_limit, 16, 65536, "1024",
+	    "Maximum concurrent connections."),
+	U("per_ip_limit", per_ip_limit, 1, 65536, "128",
+	    "Maximum concurrent connections from one client address."),
+	U("max_buckets", max_buckets, 1, 100000, "100",
+	    "Buckets per account (OSS: 100)."),
+	U("drain_timeout", drain_timeout, 0, 3600, "30",
+	    "Seconds SIGTERM waits for in-flight requests."),
+};
+
+#define NITEMS (sizeof(items) / sizeof(items[0]))
+
+static const struct config_item *
+find_item(const char *name)
+{
+	for (size_t i = 0; i < NITEMS; i++)
+		if (strcmp(items[i].name, name) == 0)
+			return &items[i];
+	return NULL;
+}
+
+static enum err
+set_item(struct config *cfg, const struct config_item *it, const char *value,
+    char *err, size_t errlen)
+{
+	char *base = (char *)cfg + it->offset;
+	uint64_t v;
+
+	switch (it->type) {
+	case CT_STRING:
+		if (strlen(value) >= it->size) {
+			snprintf(err, errlen, "%s: value too long", it->name);
+			return ERR_INVALID_ARGUMENT;
+		}
+		str_copy(base, it->size, value);
+		return ERR_OK;
+	case CT_UINT:
+		if (!str_to_u64(value, UINT32_MAX, &v) || v < it->min ||
+		    v > it->max) {
+			snprintf(err, errlen, "%s: '%s' is not a number in %u..%u",
+			    it->name, value, it->min, it->max);
+			return ERR_INVALID_ARGUMENT;
+		}
+		*(unsigned *)(void *)base = (unsigned)v;
+		return ERR_OK;
+	case CT_BOOL:
+		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 ||
+		    strcmp(value, "1") == 0)
+			*(bool *)(void *)base = true;
+		else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
+		    strcmp(value, "0") == 0)
+			*(bool *)(void *)base = false;
+		else {
+			snprintf(err, errlen, "%s: '%s' is not a boolean",
+			    it->name, value);
+			return ERR_INVALID_ARGUMENT;
+		}
+		return ERR_OK;
+	case CT_LIST:
+		if (value[0] == '\0')
+			return ERR_OK;
+		if (cfg->ndomains == CONFIG_MAX_DOMAINS ||
+		    strlen(value) >= it->size) {
+			snprintf(err, errlen, "%s: too many or too long", it->name);
+			return ERR_INVALID_ARGUMENT;
+		}
+		str_copy(cfg->domains[cfg->ndomains++], it->size, value);
+		return ERR_OK;
+	}
+	return ERR_INTERNAL;
+}
+
+static char *
+trim_in_place(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	return s;
+}
+
+static enum err
+load_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	char line[4096];
+	unsigned lineno = 0;
+	enum err r = ERR_OK;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return ERR_INVALID_ARGUMENT;
+	}
+	while (r == ERR_OK && fgets(line, sizeof(line), f) != NULL) {
+		const struct config_item *it;
+		char *p = line, *eq, *name, *value;
+		size_t n;
+
+		lineno++;
+		n = strlen(p);
+		if (n > 0 && p[n - 1] != '\n' && !feof(f)) {
+			snprintf(err, errlen, "%s:%u: line too long", path, lineno);
+			r = ERR_INVALID_ARGUMENT;
+			break;
+		}
+		p[strcspn(p, "\r\n")] = '\0';
+		p = trim_in_place(p);
+		if (*p == '\0' || *p == '#')
+			continue;
+		eq = strchr(p, '=');
+		if (eq == NULL) {
+			snprintf(err, errlen, "%s:%u: expected name = value",
+			    path, lineno);
+			r = ERR_INVALID_ARGUMENT;
+			break;
+		}
+		*eq = '\0';
+		name = trim_in_place(p);
+		value = trim_in_place(eq + 1);
+		n = strlen(value);
+		if (n >= 2 && value[0] == '"' && value[n - 1] == '"') {
+			value[n - 1] = '\0';
+			value++;
+		}
+		it = find_item(name);
+		if (it == NULL) {
+			snprintf(err, errlen, "%s:%u: unknown setting '%s'", path,
+			    lineno, name);
+			r = ERR_INVALID_ARGUMENT;
+			break;
+		}
+		r = set_item(cfg, it, value, err, errlen);
+	}
+	fclose(f);
+	return r;
+}
+
+static void
+set_defaults(struct config *cfg)
+{
+	char err[64];
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NITEMS; i++)
+		(void)set_item(cfg, &items[i], items[i].def, err, sizeof(err));
+}
+
+/* "--oss-listen" -> "oss_listen" */
+static bool
+flag_name(const char *arg, char *out, size_t cap)
+{
+	if (strncmp(arg, "--", 2) != 0 || strlen(arg + 2) >= cap)
+		return false;
+	str_copy(out, cap, arg + 2);
+	for (char *p = out; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return true;
+}
+
+enum err
+config_load(int argc, char **argv, struct config *cfg, bool *ret_exit,
+    char *err, size_t errlen)
+{
+	char name[64];
+	enum err r;
+	int i;
+
+	*ret_exit = false;
+	set_defaults(cfg);
+	/* The file first, so that flags win wherever they appear. */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			str_copy(cfg->config_file, sizeof(cfg->config_file),
+			    argv[i + 1]);
+			r = load_file(cfg, argv[i + 1], err, errlen);
+			if (r != ERR_OK)
+				return r;
+		}
+	}
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct config_item *it;
+
+		if (strcmp(a, "--config") == 0) {
+			i++;
+			continue;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			config_usage(stdout, argv[0]);
+			*ret_exit = true;
+			return ERR_OK;
+		}
+		if (strcmp(a, "--config-reference") == 0) {
+			config_reference(stdout);
+			*ret_exit = true;
+			return ERR_OK;
+		}
+		if (strcmp(a, "-n") == 0 || strcmp(a, "--check-config") == 0) {
+			cfg->check_only = true;
+			continue;
+		}
+		if (!flag_name(a, name, sizeof(name)) ||
+		    (it = find_item(name)) == NULL) {
+			snprintf(err, errlen, "unknown option '%s' (see --help)", a);
+			return ERR_INVALID_ARGUMENT;
+		}
+		if (it->type == CT_BOOL) {
+			/* A boolean flag alone means true. */
+			*(bool *)(void *)((char *)cfg + it->offset) = true;
+			continue;
+		}
+		if (i + 1 >= argc) {
+			snprintf(err, errlen, "option '%s' needs a value", a);
+			return ERR_INVALID_ARGUMENT;
+		}
+		r = set_item(cfg, it, argv[++i], err, errlen);
+		if (r != ERR_OK)
+			return r;
+	}
+	if (log_level_parse(cfg->log_level) < 0) {
+		snprintf(err, errlen, "log_level: unknown level '%s'",
+		    cfg->log_level);
+		return ERR_INVALID_ARGUMENT;
+	}
+	return ERR_OK;
+}
+
+void
+config_finish(struct config *cfg)
+{
+	const char *sd = getenv("STATE_DIRECTORY");
+	const char *cd = getenv("CREDENTIALS_DIRECTORY");
+
+	if (cfg->data_dir[0] == '\0') {
+		/* systemd may list several directories separated by ':'. */
+		if (sd != NULL && sd[0] != '\0') {
+			str_copy(cfg->data_dir, sizeof(cfg->data_dir), sd);
+			cfg->data_dir[strcspn(cfg->data_dir, ":")] = '\0';
+		} else
+			str_copy(cfg->data_dir, sizeof(cfg->data_dir), "./var");
+	}
+	if (cfg->root_key[0] == '\0') {
+		if (cd != NULL && cd[0] != '\0')
+			snprintf(cfg->root_key, sizeof(cfg->root_key),
+			    "%s/root.key", cd);
+		else if (strlen(cfg->data_dir) + 10 <= sizeof(cfg->root_key)) {
+			memcpy(cfg->root_key, cfg->data_dir, strlen(cfg->data_dir));
+			memcpy(cfg->root_key + strlen(cfg->data_dir), "/root.key", 10);
+		}
+	}
+}
+
+void
+config_usage(FILE *f, const char *prog)
+{
+	fprintf(f, "usage: %s [--config FILE] [-n|--check-config] [--OPTION VALUE]...\n\n"
+	    "Options (also settable as 'name = value' in the config file):\n",
+	    prog);
+	for (size_t i = 0; i < NITEMS; i++) {
+		char flag[64];
+		str_copy(flag, sizeof(flag), items[i].name);
+		for (char *p = flag; *p; p++)
+			if (*p == '_')
+				*p = '-';
+		fprintf(f, "  --%-16s %s\n", flag, items[i].help);
+	}
+}
+
+void
+config_reference(FILE *f)
+{
+	fprintf(f, "| setting (file) | flag | default | meaning |\n"
+	    "|---|---|---|---|\n");
+	for (size_t i = 0; i < NITEMS; i++) {
+		char flag[64];
+		str_copy(flag, sizeof(flag), items[i].name);
+		for (char *p = flag; *p; p++)
+			if (*p == '_')
+				*p = '-';
+		fprintf(f, "| `%s` | `--%s` | `%s` | %s |\n", items[i].name, flag,
+		    items[i].def, items[i].help);
+	}
+}
+
+void
+config_dump(FILE *f, const struct config *cfg)
+{
+	for (size_t i = 0; i < NITEMS; i++) {
+		const struct config_item *it = &items[i];
+		const char *base = (const char *)cfg + it->offset;
+
+		switch (it->type) {
+		case CT_STRING:
+			fprintf(f, "%s = %s\n", it->name, base);
+			break;
+		case CT_UINT:
+			fprintf(f, "%s = %u\n", it->name,
+			    *(const unsigned *)(const void *)base);
+			break;
+		case CT_BOOL:
+			fprintf(f, "%s = %s\n", it->name,
+			    *(const bool *)(const void *)base ? "true" : "false");
+			break;
+		case CT_LIST:
+			for (unsigned d = 0; d < cfg->ndomains; d++)
+				fprintf(f, "%s = %s\n", it->name, cfg->domains[d]);
+			break;
+		}
+	}
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * config.h: the daemon's configuration (L4).
+ *
+ * One declarative table (config.c) names every setting, its type, bounds,
+ * default and help; the config file ("name = value" lines), the command-line
+ * flags ("--name-with-dashes VALUE") and the README reference are all
+ * derived from it. Flags win over the file. After config_load() the struct
+ * is read-only; modules receive the fields they need at their _open().
+ */
+#ifndef COFFER_CONFIG_H
+#define COFFER_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "base/err.h"
+
+#define CONFIG_MAX_DOMAINS 8
+
+struct config {
+	char		config_file[PATH_MAX];
+	char		data_dir[PATH_MAX];
+	char		oss_listen[128];
+	char		kms_listen[128];
+	char		region[64];
+	char		domains[CONFIG_MAX_DOMAINS][256];
+	unsigned	ndomains;
+	bool		test_clock;
+	char		log_level[16];
+	char		log_file[PATH_MAX];
+	char		root_key[PATH_MAX];
+	unsigned	threads;
+	unsigned	conn_timeout;
+	unsigned	conn_limit;
+	unsigned	per_ip_limit;
+	unsigned	max_buckets;
+	unsigned	drain_timeout;
+	bool		check_only;	/* -n / --check-config */
+};
+
+/* Fills defaults, reads --config FILE (if given), then applies the other
+ * flags. Unknown names, bad values and out-of-range numbers fail with a
+ * message in err. ERR_OK, or ERR_INVALID_ARGUMENT. --help and --version are
+ * reported through *ret_exit (print done, caller exits 0). */
+enum err config_load(int argc, char **argv, struct config *cfg,
+    bool *ret_exit, char *err, size_t errlen);
+/* Resolves derived defaults: data_dir from $STATE_DIRECTORY or "./var",
+ * root_key from $CREDENTIALS_DIRECTORY/root.key or DATA_DIR/root.key. */
+void config_finish(struct config *cfg);
+void config_usage(FILE *f, const char *prog);
+/* Markdown table of every setting (for README.md). */
+void config_reference(FILE *f);
+/* Writes the effective configuration in config-file syntax. */
+void config_dump(FILE *f, const struct config *cfg);
+
+#endif

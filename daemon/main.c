@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * main.c: cofferd, the composition root.
+ *
+ * Loads the configuration, opens the data dir (database and migrations,
+ * business clock, root key, blob store), recovers from any crash, creates
+ * the root account on first start, starts the listeners and tells systemd
+ * READY=1. The main thread then owns signals: SIGTERM/SIGINT drain in-flight
+ * requests and exit 0; SIGHUP reopens the log. Once a second it persists the
+ * business clock's high-water mark.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "auth/auth.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "config.h"
+#include "db/clock_db.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "kms/kms.h"
+#include "store/store.h"
+
+#define COFFER_VERSION "0.1.0"
+
+/* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. */
+static void
+notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa;
+	socklen_t len;
+	int fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof(sa.sun_path))
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path));
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';	/* abstract namespace */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+	    len) < 0)
+		log_warn("sd_notify '%s'", msg);
+	close(fd);
+}
+
+static int
+lock_data_dir(const char *dir)
+{
+	char path[PATH_MAX + 16];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cofferd.lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fatal("cannot open '%s'", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+		fatalx("data dir '%s' is in use by another cofferd", dir);
+	return fd;
+}
+
+static void
+first_start(const struct config *cfg, struct db *db, struct kms *kms,
+    int64_t now)
+{
+	const char *ak = getenv("COFFER_ROOT_ACCESS_KEY_ID");
+	const char *sk = getenv("COFFER_ROOT_ACCESS_KEY_SECRET");
+	char ret_ak[AUTH_AK_MAX], ret_sk[API_SECRET_MAX];
+	struct auth_account acct;
+	int64_t count = 0;
+	enum err r;
+
+	if (auth_account_count(db, &count) != ERR_OK)
+		fatalx("cannot read accounts");
+	if (count > 0)
+		return;
+	if ((ak == NULL) != (sk == NULL))
+		fatalx("set both COFFER_ROOT_ACCESS_KEY_ID and "
+		    "COFFER_ROOT_ACCESS_KEY_SECRET, or neither");
+	r = api_account_create(db, kms, "root", ak, sk, now, &acct, ret_ak,
+	    ret_sk);
+	if (r != ERR_OK)
+		fatalx("cannot create the root account: %s", err_name(r));
+	r = api_write_credentials(cfg->data_dir, ret_ak, ret_sk, cfg->region);
+	explicit_bzero(ret_sk, sizeof(ret_sk));
+	if (r != ERR_OK)
+		fatalx("cannot write '%s/credentials'", cfg->data_dir);
+	log_notice("created account 'root' (%s, access key %s); credentials "
+	    "in '%s/credentials'", acct.account_id, ret_ak, cfg->data_dir);
+}
+
+static unsigned
+default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	/* Handlers block on fsync and disk reads, so more threads than
+	 * cores keep other connections moving meanwhile. */
+	if (n < 1)
+		n = 1;
+	return n * 4 < 4 ? 4 : (unsigned)(n * 4);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config cfg;
+	char err[512], path[PATH_MAX + 16];
+	struct db *db = NULL;
+	struct db_clock *dbclock = NULL;
+	struct kms *kms = NULL;
+	struct store *store = NULL;
+	struct api *api = NULL;
+	struct http_server *oss = NULL;
+	struct clock clock;
+	sigset_t sigs;
+	bool exit_now;
+	unsigned removed = 0;
+	int lockfd;
+	enum err r;
+
+	r = config_load(argc, argv, &cfg, &exit_now, err, sizeof(err));
+	if (r != ERR_OK) {
+		fprintf(stderr, "cofferd: %s\n", err);
+		return 2;
+	}
+	if (exit_now)
+		return 0;
+	config_finish(&cfg);
+	if (cfg.check_only) {
+		config_dump(stdout, &cfg);
+		printf("configuration OK\n");
+		return 0;
+	}
+	if (log_open("cofferd", (enum log_level)log_level_parse(cfg.log_level),
+	    cfg.log_file[0] ? cfg.log_file : NULL) != 0)
+		fatal("cannot open log file '%s'", cfg.log_file);
+	if (sodium_init() < 0)
+		fatalx("libsodium failed to initialise");
+
+	/* Signals are handled by this thread only: block them before any
+	 * worker thread exists so the workers inherit the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	umask(077);
+
+	if (mkdir(cfg.data_dir, 0700) != 0 && errno != EEXIST)
+		fatal("cannot create data dir '%s'", cfg.data_dir);
+	lockfd = lock_data_dir(cfg.data_dir);
+	snprintf(path, sizeof(path), "%s/meta.db", cfg.data_dir);
+	r = db_open(path, &db);
+	if (r != ERR_OK)
+		fatalx("cannot open database '%s': %s", path, err_name(r));
+	r = db_clock_open(db, cfg.test_clock, &dbclock);
+	if (r != ERR_OK)
+		fatalx("cannot open the business clock: %s", err_name(r));
+	clock.now_ms = db_clock_now;
+	clock.ctx = dbclock;
+	{
+		/* Create the key only where we own it: never inside systemd's
+		 * read-only credentials directory. */
+		const char *cd = getenv("CREDENTIALS_DIRECTORY");
+		bool in_creds = cd != NULL && cd[0] != '\0' &&
+		    str_has_prefix(cfg.root_key, cd);
+		struct kms_settings ks = {
+			.root_key_path = cfg.root_key,
+			.create_root_key = !in_creds,
+			.db = db,
+			.clock = &clock,
+		};
+		r = kms_open(&ks, &kms);
+		if (r != ERR_OK)
+			fatalx("cannot load the root key '%s': %s", cfg.root_key,
+			    err_name(r));
+	}
+	r = store_open(cfg.data_dir, &store);
+	if (r != ERR_OK)
+		fatalx("cannot open the blob store in '%s': %s", cfg.data_dir,
+		    err_name(r));
+	{
+		struct api_settings as = {
+			.db = db, .store = store, .kms = kms, .clock = &clock,
+			.region = cfg.region, .max_buckets = cfg.max_buckets,
+			.test_clock = cfg.test_clock, .version = COFFER_VERSION,
+		};
+		for (unsigned i = 0; i < cfg.ndomains; i++)
+			as.domains[as.ndomains++] = cfg.domains[i];
+		r = api_open(&as, &api);
+		if (r != ERR_OK)
+			fatalx("cannot start: %s", err_name(r));
+	}
+	r = api_recover(api, &removed);
+	if (r != ERR_OK)
+		fatalx("start-up recovery failed: %s", err_name(r));
+	if (removed > 0)
+		log_notice("recovery removed %u unreferenced blob or temp "
+		    "file(s)", removed);
+	first_start(&cfg, db, kms, clock_now_ms(&clock));
+
+	{
+		struct http_settings hs = {
+			.listen = cfg.oss_listen,
+			.threads = cfg.threads ? cfg.threads : default_threads(),
+			.conn_timeout_s = cfg.conn_timeout,
+			.conn_limit = cfg.conn_limit,
+			.per_ip_limit = cfg.per_ip_limit,
+			.listener_id = 0,
+			.handler = api_oss_handler(),
+			.ctx = api,
+		};
+		r = http_server_start(&hs, &oss);
+		if (r != ERR_OK)
+			fatalx("cannot listen on '%s': %s", cfg.oss_listen,
+			    err_name(r));
+	}
+	log_notice("listening oss=%s test_clock=%s data_dir=%s version=%s",
+	    http_server_address(oss), cfg.test_clock ? "on" : "off",
+	    cfg.data_dir, COFFER_VERSION);
+	notify("READY=1");
+
+	for (;;) {
+		struct timespec ts = { 1, 0 };
+		int sig = sigtimedwait(&sigs, NULL, &ts);
+
+		if (sig == SIGHUP) {
+			if (log_reopen() != 0)
+				log_warn("cannot reopen log file");
+			log_notice("SIGHUP: log reopened");
+			continue;
+		}
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		(void)db_clock_persist(dbclock);
+	}
+
+	notify("STOPPING=1");
+	log_notice("stopping: draining in-flight requests");
+	http_server_quiesce(oss);
+	for (unsigned i = 0; i < cfg.drain_timeout * 10; i++) {
+		if (http_server_inflight(oss) == 0)
+			break;
+		usleep(100 * 1000);
+	}
+	if (http_server_inflight(oss) != 0)
+		log_warnx("%u request(s) still running after %u s; closing them",
+		    http_server_inflight(oss), cfg.drain_timeout);
+	http_server_stop(oss);
+	api_close(api);
+	store_close(store);
+	kms_close(kms);
+	db_clock_close(dbclock);
+	db_close(db);
+	close(lockfd);
+	log_notice("stopped");
+	return 0;
+}
