@@ -243,6 +243,8 @@ static const struct err_info err_table[] = {
 	    "Live channel couldn't be updated or deleted when channel is live.", "0044-00000201"),
 	[ERR_NO_SUCH_LIVE_CHANNEL] = E(404, "NoSuchLiveChannel",
 	    "The specified live channel does not exist.", "0026-00000021"),
+
+	/* KMS API rows go here, in enum order. */
 };
 
 _Static_assert(sizeof(err_table) / sizeof(err_table[0]) == ERR__COUNT,

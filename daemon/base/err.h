@@ -139,6 +139,8 @@ enum err {
 	ERR_CHANNEL_STILL_LIVE,		/* 409 */
 	ERR_NO_SUCH_LIVE_CHANNEL,
 
+	/* KMS API (kms/, api/kms_*.c): add new KMS-only rows here. */
+
 	ERR__COUNT
 };
 
