@@ -190,5 +190,16 @@ enum err h_get_object_meta(struct call *c);
 enum err h_delete_object(struct call *c);
 enum err h_get_object_acl(struct call *c);
 enum err h_put_object_acl(struct call *c);
+/* api_worm.c */
+enum err h_initiate_worm(struct call *c);
+enum err h_abort_worm(struct call *c);
+enum err h_get_worm(struct call *c);
+enum err h_extend_worm(struct call *c);
+enum err h_complete_worm(struct call *c);
+/* api_inventory.c */
+enum err h_put_inventory(struct call *c);
+enum err h_get_inventory(struct call *c);
+enum err h_delete_inventory(struct call *c);
+enum err h_list_inventory(struct call *c);
 
 #endif
