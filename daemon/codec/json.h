@@ -41,7 +41,7 @@ void json_str_n(struct json_writer *w, const char *key, const char *v,
 void json_i64(struct json_writer *w, const char *key, int64_t v);
 void json_u64(struct json_writer *w, const char *key, uint64_t v);
 void json_bool(struct json_writer *w, const char *key, bool v);
-void json_null(struct json_writer *w, const char *key);
+void json_null_value(struct json_writer *w, const char *key);
 /* First error, or ERR_OK (buffer freed on error). */
 enum err json_writer_finish(struct json_writer *w);
 

@@ -3,10 +3,12 @@
  * json_reader.c: the JSON reader for KMS request parameters (jansson).
  *
  * KMS carries JSON only inside query/form parameters: EncryptionContext is
- * a flat object of strings, Tags and Filters are arrays of such objects. So
- * the reader exposes exactly those two shapes, copies the result into the
- * request arena as struct kv pairs, and frees the jansson tree before
- * returning; nothing jansson-shaped leaves codec/.
+ * a flat object of strings, Tags an array of such objects. The reader
+ * exposes exactly those two shapes, copies the result into the request
+ * arena as struct kv pairs, and frees the jansson tree before returning;
+ * nothing jansson-shaped leaves codec/. (ListKeys Filters, whose "Values"
+ * are arrays, and UntagResource TagKeys, an array of strings, do not fit
+ * these shapes and are refused.)
  *
  * Parsing is strict: duplicate keys, NUL in strings or keys (jansson's
  * default without JSON_ALLOW_NUL), trailing garbage, null values and nested
@@ -16,13 +18,7 @@
  * {"n":"1"}. Pairs keep document order (jansson >= 2.8 objects iterate in
  * insertion order).
  */
-/* json.h's writer function json_null() has the same name as jansson's
- * json_t *json_null(void). This file uses neither, so the writer's
- * declaration is renamed away here and jansson's is the one in scope. The
- * two never meet at run time: libjansson binds its own calls directly. */
-#define json_null json_writer_null_
 #include "codec/json.h"
-#undef json_null
 
 #include <stdint.h>
 #include <stdio.h>
@@ -51,7 +47,7 @@ load(const char *p, size_t n, json_t **ret)
 }
 
 /* A real as the shortest text that reads back as the same double, laid out
- * like Python's repr() (and JavaScript's String()): plain decimal for
+ * like Python's repr(): plain decimal for
  * exponents -4..15, exponent form beyond, and ".0" on integral values so
  * the text still reads as a real. jansson keeps no source text, so 1.50
  * comes back as "1.5" and 1e3 as "1000.0". jansson refuses inf and nan. */
@@ -59,7 +55,7 @@ static char *
 real_text(struct arena *a, double d)
 {
 	char s[48];
-	int prec, exp, dec;
+	int prec, e10, dec;
 	char *e;
 
 	for (prec = 1; prec < 17; prec++) {
@@ -69,10 +65,10 @@ real_text(struct arena *a, double d)
 	}
 	snprintf(s, sizeof(s), "%.*e", prec - 1, d);
 	e = strchr(s, 'e');
-	exp = e != NULL ? (int)strtol(e + 1, NULL, 10) : 0;
-	if (exp < -4 || exp >= 16)
+	e10 = e != NULL ? (int)strtol(e + 1, NULL, 10) : 0;
+	if (e10 < -4 || e10 >= 16)
 		return arena_strdup(a, s);
-	dec = prec - 1 - exp;
+	dec = prec - 1 - e10;
 	snprintf(s, sizeof(s), "%.*f", dec > 0 ? dec : 0, d);
 	if (strchr(s, '.') == NULL)
 		return arena_printf(a, "%s.0", s);

@@ -189,7 +189,7 @@ void
 json_str(struct json_writer *w, const char *key, const char *v)
 {
 	if (v == NULL)
-		json_null(w, key);
+		json_null_value(w, key);
 	else
 		json_str_n(w, key, v, strlen(v));
 }
@@ -224,7 +224,7 @@ json_bool(struct json_writer *w, const char *key, bool v)
 }
 
 void
-json_null(struct json_writer *w, const char *key)
+json_null_value(struct json_writer *w, const char *key)
 {
 	if (begin_value(w, key))
 		put_str(w, "null");

@@ -26,7 +26,8 @@ enum err db_migrate(struct db *db);
 int
 db_schema_latest(void)
 {
-	return schema_migration_count;
+	return schema_migration_count > 0 ?
+	    schema_migrations[schema_migration_count - 1].version : 0;
 }
 
 int
@@ -54,16 +55,18 @@ db_migrate(struct db *db)
 
 	if (h == NULL || have < 0)
 		return ERR_IO;
-	if (have > schema_migration_count) {
+	if (have > db_schema_latest()) {
 		log_errx("db: schema version %d is newer than this binary (%d)",
-		    have, schema_migration_count);
+		    have, db_schema_latest());
 		return ERR_CORRUPT;
 	}
-	for (int i = have; i < schema_migration_count; i++) {
+	for (int i = 0; i < schema_migration_count; i++) {
 		const struct schema_migration *m = &schema_migrations[i];
 		char *errmsg = NULL;
 		char bump[64];
 
+		if (m->version <= have)
+			continue;
 		r = db_tx_begin(db);
 		if (r != ERR_OK)
 			return r;

@@ -47,7 +47,7 @@ test_writer_nested(void **state)
 	json_u64(&w, "Max", UINT64_MAX);
 	json_bool(&w, "T", true);
 	json_bool(&w, "F", false);
-	json_null(&w, "Z");
+	json_null_value(&w, "Z");
 	json_str(&w, "Absent", NULL);
 	json_arr_open(&w, "Arr");
 	json_i64(&w, NULL, 1);
@@ -56,7 +56,7 @@ test_writer_nested(void **state)
 	json_obj_close(&w);
 	json_arr_open(&w, NULL);
 	json_arr_close(&w);
-	json_null(&w, NULL);
+	json_null_value(&w, NULL);
 	json_arr_close(&w);
 	json_obj_open(&w, "Aliases");
 	json_arr_open(&w, "Alias");
@@ -122,7 +122,8 @@ test_writer_escapes(void **state)
 	json_obj_open(&w, NULL);
 	json_str(&w, "q\"k\\", "a\"b\\c/d\n\t\r\x01\x1f\x7f ");
 	json_str_n(&w, "nul", "x\0y", 3);
-	json_str(&w, "utf8", "\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80\xE2\x80\xA8");
+	json_str(&w, "utf8",
+	    "\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80\xE2\x80\xA8");
 	/* Each invalid byte becomes one U+FFFD. */
 	json_str(&w, "bad", "a\xFF" "b\xC3(\xED\xA0\x80\xC0\xAF");
 	json_str_n(&w, "trunc", "\xE6\x97", 2);
@@ -382,7 +383,8 @@ test_reader_map_errors(void **state)
 static void
 test_reader_map_nomem(void **state)
 {
-	static const char in[] = "{\"alpha\":\"one\",\"beta\":2,\"gamma\":1.25}";
+	static const char in[] =
+	    "{\"alpha\":\"one\",\"beta\":2,\"gamma\":1.25}";
 	struct kv sentinel, *kv = &sentinel;
 	size_t cap, n = 5;
 	struct arena a;

@@ -175,12 +175,12 @@ test_writer_illegal_chars(void **state)
 		{ "\x1F\x0B\x0C", 3, "<K>?\?\?</K>" },
 		{ "\xFF", 1, "<K>?</K>" },
 		{ "x\xC3(", 3, "<K>x?(</K>" },		/* truncated 2-byte */
-		{ "\xE6\x97", 2, "<K>?\?</K>" },		/* truncated at end */
-		{ "\xC0\xAF", 2, "<K>?\?</K>" },		/* overlong '/' */
+		{ "\xE6\x97", 2, "<K>?\?</K>" },	/* truncated at end */
+		{ "\xC0\xAF", 2, "<K>?\?</K>" },	/* overlong '/' */
 		{ "\xE0\x80\xAF", 3, "<K>?\?\?</K>" },	/* overlong, 3 bytes */
 		{ "\xED\xA0\x80", 3, "<K>?\?\?</K>" },	/* surrogate D800 */
 		{ "\xF4\x90\x80\x80", 4, "<K>?\?\?\?</K>" },	/* > U+10FFFF */
-		{ "\x80\xBF", 2, "<K>?\?</K>" },		/* stray continuations */
+		{ "\x80\xBF", 2, "<K>?\?</K>" },	/* stray continuation */
 		{ "\xEF\xBF\xBE" "z\xEF\xBF\xBF", 7, "<K>?z?</K>" },
 		{ "\xEF\xBF\xBD", 3, "<K>\xEF\xBF\xBD</K>" },	/* U+FFFD ok */
 		{ "<\x02&", 3, "<K>&lt;?&amp;</K>" },
