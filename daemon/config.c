@@ -44,6 +44,9 @@ static const struct config_item items[] = {
 	B("test_clock", test_clock, "false",
 	    "Let `coffer clock` move the business clock forward (compliance "
 	    "testing only)."),
+	B("test_hooks", test_hooks, "false",
+	    "Honour the x-coffer-test-pause-ms request header (race tests "
+	    "only)."),
 	S("log_level", log_level, "info",
 	    "err, warning, notice, info (one access line per request) or debug."),
 	S("log_file", log_file, "",

@@ -28,6 +28,7 @@ struct config {
 	char		domains[CONFIG_MAX_DOMAINS][256];
 	unsigned	ndomains;
 	bool		test_clock;
+	bool		test_hooks;
 	char		log_level[16];
 	char		log_file[PATH_MAX];
 	char		root_key[PATH_MAX];

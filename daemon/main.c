@@ -205,7 +205,8 @@ main(int argc, char **argv)
 		struct api_settings as = {
 			.db = db, .store = store, .kms = kms, .clock = &clock,
 			.region = cfg.region, .max_buckets = cfg.max_buckets,
-			.test_clock = cfg.test_clock, .version = COFFER_VERSION,
+			.test_clock = cfg.test_clock, .test_hooks = cfg.test_hooks,
+			.version = COFFER_VERSION,
 		};
 		for (unsigned i = 0; i < cfg.ndomains; i++)
 			as.domains[as.ndomains++] = cfg.domains[i];
@@ -228,6 +229,9 @@ main(int argc, char **argv)
 			.conn_timeout_s = cfg.conn_timeout,
 			.conn_limit = cfg.conn_limit,
 			.per_ip_limit = cfg.per_ip_limit,
+			/* Enough for a 10000-part CompleteMultipartUpload
+			 * body parsed into a tree; a cap, not an allocation. */
+			.arena_cap = 32 * 1024 * 1024,
 			.listener_id = 0,
 			.handler = api_oss_handler(),
 			.ctx = api,

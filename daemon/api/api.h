@@ -34,6 +34,7 @@ struct api_settings {
 	unsigned		 ndomains;
 	unsigned		 max_buckets;
 	bool			 test_clock;
+	bool			 test_hooks;
 	const char		*version;
 };
 
@@ -46,8 +47,6 @@ const struct http_handler *api_oss_handler(void);
 /* Start-up recovery: unlinks blobs no extent row references and temp
  * files (DESIGN §2). Must run before the listeners start. */
 enum err api_recover(struct api *api, unsigned *ret_removed);
-
-#endif
 
 /* ---- administration shared by cofferd and coffer (account.c) ---- */
 
@@ -64,3 +63,5 @@ enum err api_account_create(struct db *db, struct kms *kms, const char *name,
 /* Writes DATA_DIR/credentials (0600, Alibaba Cloud CLI INI format). */
 enum err api_write_credentials(const char *data_dir, const char *ak,
     const char *secret, const char *region);
+
+#endif

@@ -95,6 +95,7 @@ struct api {
 	unsigned		 ndomains;
 	unsigned		 max_buckets;
 	bool			 test_clock;
+	bool			 test_hooks;
 	char			 version[32];
 	int64_t			 started_ms;
 	struct metrics		 metrics;
@@ -145,6 +146,10 @@ void call_resp_buf(struct call *c, int status, const char *content_type,
     struct buf *b);
 void call_resp_empty(struct call *c, int status);
 int64_t call_now(const struct call *c);
+/* Test hook (--test-hooks only): sleeps for the milliseconds of the
+ * request's x-coffer-test-pause-ms header, so a test can make two requests
+ * race deterministically between read and commit. */
+void call_test_pause(struct call *c);
 
 /* ---- router.c ---- */
 /* Splits the raw request target into level, bucket, key and query, using
@@ -190,6 +195,25 @@ enum err h_get_object_meta(struct call *c);
 enum err h_delete_object(struct call *c);
 enum err h_get_object_acl(struct call *c);
 enum err h_put_object_acl(struct call *c);
+enum err h_append_object_begin(struct call *c);
+enum err h_append_object(struct call *c);
+enum err h_put_object_tagging(struct call *c);
+enum err h_get_object_tagging(struct call *c);
+enum err h_delete_object_tagging(struct call *c);
+enum err h_initiate_multipart(struct call *c);
+enum err h_upload_part_begin(struct call *c);
+enum err h_upload_part(struct call *c);
+enum err h_upload_part_copy(struct call *c);
+enum err h_complete_multipart(struct call *c);
+enum err h_abort_multipart(struct call *c);
+enum err h_list_multipart_uploads(struct call *c);
+enum err h_list_parts(struct call *c);
+enum err h_copy_object(struct call *c);
+enum err h_restore_object(struct call *c);
+enum err h_clean_restored_object(struct call *c);
+enum err h_put_bucket_encryption(struct call *c);
+enum err h_get_bucket_encryption(struct call *c);
+enum err h_delete_bucket_encryption(struct call *c);
 /* api_worm.c */
 enum err h_initiate_worm(struct call *c);
 enum err h_abort_worm(struct call *c);

@@ -15,6 +15,7 @@
 
 #include "api/object_ops.h"
 #include "api/object_reader.h"
+#include "api/object_tx.h"
 #include "api/upload.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -52,8 +53,8 @@ header_value_ok(const char *v)
 }
 
 /* Collects the headers stored with an object into "name:value\n" lines. */
-static enum err
-collect_headers(struct call *c, const char **ret)
+enum err
+object_collect_headers(struct call *c, const char **ret)
 {
 	struct http_request *req = c->req;
 	size_t meta = 0;
@@ -112,8 +113,8 @@ out:
 }
 
 /* x-oss-tagging: "k1=v1&k2=v2", URL-encoded; OSS limits (spec §3.9). */
-static enum err
-check_tagging(struct call *c, const char *t)
+enum err
+object_check_tagging(struct call *c, const char *t)
 {
 	char keys[TAGS_MAX][129];
 	size_t ntags = 0;
@@ -148,8 +149,8 @@ check_tagging(struct call *c, const char *t)
 	return ERR_OK;
 }
 
-static enum err
-parse_forbid_overwrite(struct call *c, bool *ret)
+enum err
+object_parse_forbid_overwrite(struct call *c, bool *ret)
 {
 	const char *v = call_header(c, "x-oss-forbid-overwrite");
 
@@ -165,8 +166,8 @@ parse_forbid_overwrite(struct call *c, bool *ret)
 
 /* Decides the object's encryption from the SSE headers or the bucket
  * default (spec §4). *ret_cmk is the CMK id for SSE-KMS, else NULL. */
-static enum err
-parse_sse(struct call *c, struct object *o, const char **ret_cmk)
+enum err
+object_parse_sse(struct call *c, struct object *o, const char **ret_cmk)
 {
 	const char *alg = call_header(c, "x-oss-server-side-encryption");
 	const char *kid = call_header(c, "x-oss-server-side-encryption-key-id");
@@ -206,8 +207,8 @@ parse_sse(struct call *c, struct object *o, const char **ret_cmk)
 	return ERR_INVALID_ENCRYPTION_ALGORITHM;
 }
 
-static enum err
-parse_integrity(struct call *c, struct upload *u)
+enum err
+object_parse_integrity(struct call *c, struct upload *u)
 {
 	const char *md5 = call_header(c, "content-md5");
 	const char *crc = call_header(c, "x-oss-hash-crc64ecma");
@@ -255,25 +256,13 @@ object_check_content_md5(struct call *c, const void *body, size_t n)
 }
 
 enum err
-h_put_object_begin(struct call *c)
+object_prepare(struct call *c, struct object *o, const char **ret_cmk)
 {
-	struct put_op *op;
-	struct object *o;
-	const char *acl, *sc, *tags, *cmk = NULL;
-	struct object cur;
+	const char *acl, *sc, *tags;
 	enum err r;
 
-	op = arena_zalloc(c->a, sizeof(*op));
-	if (op == NULL)
-		return ERR_NOMEM;
-	c->op = op;
-	o = &op->o;
 	o->bucket = c->bucket.id;
 	o->key = c->key;
-	str_copy(o->type, sizeof(o->type), "Normal");
-	r = parse_forbid_overwrite(c, &op->forbid_overwrite);
-	if (r != ERR_OK)
-		return r;
 	acl = call_header(c, "x-oss-object-acl");
 	if (acl != NULL && !bucket_object_acl_valid(acl))
 		return ERR_INVALID_ACL;
@@ -285,29 +274,50 @@ h_put_object_begin(struct call *c)
 	    sc ? sc : c->bucket.storage_class);
 	tags = call_header(c, "x-oss-tagging");
 	if (tags != NULL) {
-		r = check_tagging(c, tags);
+		r = object_check_tagging(c, tags);
 		if (r != ERR_OK)
 			return r;
 	}
 	o->tags = tags ? tags : "";
-	r = collect_headers(c, &o->headers);
+	r = object_collect_headers(c, &o->headers);
 	if (r != ERR_OK)
 		return r;
-	r = parse_sse(c, o, &cmk);
+	return object_parse_sse(c, o, ret_cmk);
+}
+
+enum err
+h_put_object_begin(struct call *c)
+{
+	struct put_op *op;
+	const char *cmk = NULL;
+	struct object cur;
+	enum err r;
+
+	op = arena_zalloc(c->a, sizeof(*op));
+	if (op == NULL)
+		return ERR_NOMEM;
+	c->op = op;
+	str_copy(op->o.type, sizeof(op->o.type), "Normal");
+	r = object_parse_forbid_overwrite(c, &op->forbid_overwrite);
+	if (r != ERR_OK)
+		return r;
+	r = object_prepare(c, &op->o, &cmk);
 	if (r != ERR_OK)
 		return r;
 	/* Refuse before accepting the body; checked again at commit. */
-	if (op->forbid_overwrite) {
-		r = object_get(c->api->db, c->a, c->bucket.id, c->key, &cur);
-		if (r == ERR_OK)
+	r = object_get(c->api->db, c->a, c->bucket.id, c->key, &cur);
+	if (r == ERR_OK) {
+		if (op->forbid_overwrite)
 			return ERR_FILE_EXISTS;
-		if (r != ERR_NO_SUCH_KEY)
+		r = object_guard(c, c->bucket.id, &cur);
+		if (r != ERR_OK)
 			return r;
-	}
+	} else if (r != ERR_NO_SUCH_KEY)
+		return r;
 	r = upload_begin(c->api, cmk, &c->upload);
 	if (r != ERR_OK)
 		return r;
-	return parse_integrity(c, c->upload);
+	return object_parse_integrity(c, c->upload);
 }
 
 void
@@ -322,8 +332,8 @@ object_unlink_dead(struct call *c, const struct extent_ref *dead, size_t n)
 	}
 }
 
-static void
-echo_sse(struct call *c, const struct object *o)
+void
+object_echo_sse(struct call *c, const struct object *o)
 {
 	if (o->sse_algorithm[0] == '\0')
 		return;
@@ -345,7 +355,7 @@ h_put_object(struct call *c)
 	struct upload_result res;
 	struct extent_ref *dead = NULL;
 	size_t ndead = 0;
-	struct object cur;
+	struct object_tx tx;
 	char md5b64[32];
 	enum err r;
 
@@ -357,25 +367,19 @@ h_put_object(struct call *c)
 	o->crc64 = res.crc64;
 	o->mtime_ms = call_now(c);
 
-	r = db_tx_begin(c->api->db);
+	r = object_tx_begin(c, o->bucket, o->key, &tx);
 	if (r != ERR_OK)
-		return r;
-	if (op->forbid_overwrite) {
-		r = object_get(c->api->db, c->a, o->bucket, o->key, &cur);
-		if (r == ERR_OK)
-			r = ERR_FILE_EXISTS;
-		else if (r == ERR_NO_SUCH_KEY)
-			r = ERR_OK;
-	}
+		return r;	/* dispatch aborts the upload: blob removed */
+	if (tx.exists && op->forbid_overwrite)
+		r = ERR_FILE_EXISTS;
 	if (r == ERR_OK)
 		r = object_replace(c->api->db, c->a, o, &res.extent, 1, &dead,
 		    &ndead);
 	if (r == ERR_OK)
-		r = db_tx_commit(c->api->db);
-	else
-		db_tx_rollback(c->api->db);
+		r = object_tx_commit(&tx);
+	object_tx_end(&tx);
 	if (r != ERR_OK)
-		return r;	/* dispatch aborts the upload: blob removed */
+		return r;
 	upload_commit(c->upload);
 	c->upload = NULL;
 	object_unlink_dead(c, dead, ndead);
@@ -385,7 +389,7 @@ h_put_object(struct call *c)
 	(void)call_resp_header(c, "Content-MD5", md5b64);
 	(void)call_resp_headerf(c, "x-oss-hash-crc64ecma", "%llu",
 	    (unsigned long long)o->crc64);
-	echo_sse(c, o);
+	object_echo_sse(c, o);
 	call_resp_empty(c, 200);
 	return ERR_OK;
 }
@@ -411,7 +415,7 @@ object_restore_header(struct call *c, const struct object *o)
 }
 
 /* Readable now: not frozen, or restored and not yet expired. */
-static bool
+bool
 object_readable(struct call *c, const struct object *o)
 {
 	int64_t now;
@@ -456,8 +460,9 @@ etag_matches(const char *cond, const char *etag)
 }
 
 /* RFC 9110 §13.2.2 order; OSS uses the same headers (spec §3.2). */
-static enum err
-check_conditions(struct call *c, const struct object *o, const char *prefix)
+enum err
+object_check_conditions(struct call *c, const struct object *o,
+    const char *prefix)
 {
 	char name[64];
 	const char *v;
@@ -536,8 +541,8 @@ parse_range(const char *h, uint64_t size, uint64_t *ret_start,
 	return true;
 }
 
-static void
-emit_object_headers(struct call *c, const struct object *o, bool meta_only)
+void
+object_emit_headers(struct call *c, const struct object *o, bool meta_only)
 {
 	char t[TIME_RFC1123_BYTES];
 	const char *p;
@@ -564,7 +569,7 @@ emit_object_headers(struct call *c, const struct object *o, bool meta_only)
 			n += *q == '&';
 		(void)call_resp_headerf(c, "x-oss-tagging-count", "%u", n);
 	}
-	echo_sse(c, o);
+	object_echo_sse(c, o);
 	/* Stored headers; response-* query parameters override the first
 	 * six (spec §3.2). */
 	for (p = o->headers; p != NULL && *p != '\0';) {
@@ -606,8 +611,8 @@ emit_object_headers(struct call *c, const struct object *o, bool meta_only)
 	}
 }
 
-static enum err
-load_object(struct call *c, struct object *o)
+enum err
+object_load(struct call *c, struct object *o)
 {
 	enum err r = object_get(c->api->db, c->a, c->bucket.id, c->key, o);
 
@@ -628,13 +633,13 @@ serve_object(struct call *c, bool head)
 	bool ranged, unsat;
 	enum err r;
 
-	r = load_object(c, &o);
+	r = object_load(c, &o);
 	if (r != ERR_OK)
 		return r;
-	r = check_conditions(c, &o, "");
+	r = object_check_conditions(c, &o, "");
 	if (r == ERR_NOT_MODIFIED) {
 		/* 304 still tells the client which version it has. */
-		emit_object_headers(c, &o, true);
+		object_emit_headers(c, &o, true);
 		return r;
 	}
 	if (r != ERR_OK)
@@ -664,7 +669,7 @@ serve_object(struct call *c, bool head)
 			return r;
 		}
 	}
-	emit_object_headers(c, &o, false);
+	object_emit_headers(c, &o, false);
 	if (ranged)
 		(void)call_resp_headerf(c, "Content-Range", "bytes %llu-%llu/%llu",
 		    (unsigned long long)start,
@@ -701,10 +706,10 @@ h_get_object_meta(struct call *c)
 	struct object o;
 	enum err r;
 
-	r = load_object(c, &o);
+	r = object_load(c, &o);
 	if (r != ERR_OK)
 		return r;
-	emit_object_headers(c, &o, true);
+	object_emit_headers(c, &o, true);
 	c->req->resp.status = 200;
 	c->req->resp.head_length_set = true;
 	c->req->resp.head_length = o.size;
@@ -718,20 +723,19 @@ object_delete_one(struct call *c, const char *key)
 {
 	struct extent_ref *dead = NULL;
 	size_t ndead = 0;
+	struct object_tx tx;
 	enum err r;
 
-	r = db_tx_begin(c->api->db);
+	r = object_tx_begin(c, c->bucket.id, key, &tx);
 	if (r != ERR_OK)
 		return r;
-	r = object_delete(c->api->db, c->a, c->bucket.id, key, &dead, &ndead);
-	if (r == ERR_NO_SUCH_KEY) {
-		db_tx_rollback(c->api->db);
-		return ERR_OK;
+	if (tx.exists) {
+		r = object_delete(c->api->db, c->a, c->bucket.id, key, &dead,
+		    &ndead);
+		if (r == ERR_OK)
+			r = object_tx_commit(&tx);
 	}
-	if (r == ERR_OK)
-		r = db_tx_commit(c->api->db);
-	else
-		db_tx_rollback(c->api->db);
+	object_tx_end(&tx);
 	if (r == ERR_OK)
 		object_unlink_dead(c, dead, ndead);
 	return r;
@@ -749,6 +753,30 @@ h_delete_object(struct call *c)
 }
 
 enum err
+object_update_metadata(struct call *c, const struct object *read,
+    const char *headers, const char *acl, const char *tags)
+{
+	struct object_tx tx;
+	enum err r;
+
+	/* The generation was read before; a change committed since makes
+	 * this one fail with StaleFile instead of silently losing it. */
+	call_test_pause(c);
+	r = object_tx_begin(c, read->bucket, read->key, &tx);
+	if (r != ERR_OK)
+		return r;
+	if (!tx.exists)
+		r = ERR_STALE_FILE;
+	else
+		r = object_update_meta(c->api->db, read, headers, acl, tags,
+		    NULL);
+	if (r == ERR_OK)
+		r = object_tx_commit(&tx);
+	object_tx_end(&tx);
+	return r;
+}
+
+enum err
 h_put_object_acl(struct call *c)
 {
 	const char *acl = call_header(c, "x-oss-object-acl");
@@ -757,10 +785,10 @@ h_put_object_acl(struct call *c)
 
 	if (acl == NULL || !bucket_object_acl_valid(acl))
 		return ERR_INVALID_ACL;
-	r = load_object(c, &o);
+	r = object_load(c, &o);
 	if (r != ERR_OK)
 		return r;
-	r = object_update_meta(c->api->db, &o, NULL, acl, NULL, NULL);
+	r = object_update_metadata(c, &o, NULL, acl, NULL);
 	if (r != ERR_OK)
 		return r;
 	call_resp_empty(c, 200);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/api_int.h"
 #include "api/upload.h"
@@ -90,6 +91,17 @@ int64_t
 call_now(const struct call *c)
 {
 	return clock_now_ms(c->api->clock);
+}
+
+void
+call_test_pause(struct call *c)
+{
+	const char *v = call_header(c, "x-coffer-test-pause-ms");
+	uint64_t ms;
+
+	if (!c->api->test_hooks || v == NULL || !str_to_u64(v, 60000, &ms))
+		return;
+	usleep((useconds_t)ms * 1000);
 }
 
 static void

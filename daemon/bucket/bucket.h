@@ -192,4 +192,78 @@ enum err extent_exists(struct db *db, const uint8_t uuid[static BUCKET_UUID_BYTE
 const char *object_header(struct arena *a, const char *headers,
     const char *name);
 
+/* ---- appendable objects, tags, restore (object_update_db.c) ---- */
+
+/* In a transaction: adds ext as the last extent of the Appendable object o
+ * (as read, with its generation) and sets size, crc64, etag and mtime from
+ * o. ERR_STALE_FILE when the object changed since it was read. */
+enum err object_append_extent(struct db *db, struct object *o,
+    const struct extent *ext);
+/* Compare-and-set of the restore columns (see object_update_meta). */
+enum err object_set_restore(struct db *db, const struct object *o, int state,
+    int64_t done_ms, int64_t expiry_ms, const char *tier, int64_t *ret_gen);
+
+/* ---- multipart uploads (multipart_db.c) ---- */
+
+#define MPU_ID_BYTES 33
+
+struct mpu {
+	int64_t		 id;			/* row id */
+	int64_t		 bucket;
+	char		 upload_id[MPU_ID_BYTES];	/* 32 upper-case hex */
+	const char	*key;
+	int64_t		 initiated_ms;
+	char		 storage_class[24];
+	char		 acl[24];
+	const char	*headers;
+	const char	*tags;
+	char		 sse_algorithm[8];
+	char		 sse_key_id[256];
+	char		 sse_data_enc[8];
+};
+
+struct mpu_part {
+	unsigned	 number;
+	uint64_t	 size;
+	char		 etag[48];		/* upper-case hex MD5 */
+	uint64_t	 crc64;
+	int64_t		 mtime_ms;
+};
+
+/* Inserts u (u->upload_id must be set); sets u->id. */
+enum err mpu_create(struct db *db, struct mpu *u);
+/* ERR_NO_SUCH_UPLOAD unless upload_id is an upload of (bucket, key). */
+enum err mpu_get(struct db *db, struct arena *a, int64_t bucket,
+    const char *key, const char *upload_id, struct mpu *ret);
+/* In a transaction: records part p of upload row u with its extent,
+ * replacing an earlier upload of the same number (its extent is returned
+ * as dead). ERR_NO_SUCH_UPLOAD when the upload is gone. */
+enum err mpu_part_put(struct db *db, struct arena *a, int64_t u,
+    const struct mpu_part *p, const struct extent *ext,
+    struct extent_ref **ret_dead, size_t *ret_ndead);
+/* Parts with number > marker in order, at most max (arena). */
+enum err mpu_parts(struct db *db, struct arena *a, int64_t u, unsigned marker,
+    unsigned max, struct mpu_part **ret, size_t *ret_n, bool *ret_truncated);
+/* In a transaction: makes o the current object at (u->bucket, u->key),
+ * built from the listed parts' extents in order without copying data; the
+ * upload, its other parts and the previous object's extents go (dead). */
+enum err mpu_complete(struct db *db, struct arena *a, const struct mpu *u,
+    const unsigned *numbers, size_t n, struct object *o,
+    struct extent_ref **ret_dead, size_t *ret_ndead);
+/* In a transaction: removes the upload and its parts (dead extents). */
+enum err mpu_abort(struct db *db, struct arena *a, const struct mpu *u,
+    struct extent_ref **ret_dead, size_t *ret_ndead);
+
+struct mpu_list_opts {
+	const char	*prefix;
+	const char	*key_marker;
+	const char	*upload_id_marker;
+	unsigned	 max;
+};
+/* Uploads of bucket ordered by key, then upload id. */
+enum err mpu_list(struct db *db, struct arena *a, int64_t bucket,
+    const struct mpu_list_opts *o,
+    void (*fn)(void *ctx, const struct mpu *u), void *ctx,
+    bool *ret_truncated);
+
 #endif

@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * multipart_db.c: SQL of multipart uploads (uploads, parts, their extents).
+ *
+ * A part's bytes are one extent owned by the part row; completion moves the
+ * listed extents to the object in part order (UPDATE, no data copy) and
+ * returns the rest for unlinking after the commit.
+ */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "base/str.h"
+#include "bucket/bucket.h"
+#include "bucket/bucket_int.h"
+#include "db/db.h"
+
+static const char SQL_MPU_INSERT[] =
+    "INSERT INTO uploads (upload_id, bucket, key, initiated_ms,"
+    " storage_class, acl, headers, tags, sse_algorithm, sse_key_id,"
+    " sse_data_enc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+#define MPU_COLS "id, bucket, upload_id, key, initiated_ms, storage_class," \
+	" acl, headers, tags, sse_algorithm, sse_key_id, sse_data_enc"
+static const char SQL_MPU_GET[] =
+    "SELECT " MPU_COLS " FROM uploads WHERE upload_id = ? AND bucket = ?"
+    " AND key = ?";
+static const char SQL_MPU_EXISTS[] =
+    "SELECT EXISTS (SELECT 1 FROM uploads WHERE id = ?)";
+static const char SQL_PART_FIND[] =
+    "SELECT id FROM parts WHERE upload = ? AND part_number = ?";
+static const char SQL_PART_INSERT[] =
+    "INSERT INTO parts (upload, part_number, size, etag, crc64, mtime_ms)"
+    " VALUES (?, ?, ?, ?, ?, ?)";
+static const char SQL_PART_DELETE[] = "DELETE FROM parts WHERE id = ?";
+static const char SQL_PART_EXTENT_UUIDS[] =
+    "SELECT uuid FROM extents WHERE part = ?";
+static const char SQL_PART_EXTENT_DELETE[] =
+    "DELETE FROM extents WHERE part = ?";
+static const char SQL_PART_EXTENT_INSERT[] =
+    "INSERT INTO extents (uuid, part, seq, plain_len, wrapped_dek, wrap_key)"
+    " VALUES (?, ?, 0, ?, ?, ?)";
+static const char SQL_PARTS_LIST[] =
+    "SELECT part_number, size, etag, crc64, mtime_ms FROM parts"
+    " WHERE upload = ? AND part_number > ? ORDER BY part_number LIMIT ?";
+static const char SQL_PARTS_IDS[] =
+    "SELECT id, part_number FROM parts WHERE upload = ?";
+static const char SQL_EXTENT_MOVE[] =
+    "UPDATE extents SET object = ?, part = NULL, seq = ? WHERE part = ?";
+static const char SQL_MPU_DELETE[] = "DELETE FROM uploads WHERE id = ?";
+static const char SQL_MPU_LIST[] =
+    "SELECT " MPU_COLS " FROM uploads WHERE bucket = ?1"
+    " AND substr(key, 1, length(?2)) = ?2"
+    " AND (key > ?3 OR (key = ?3 AND upload_id > ?4))"
+    " ORDER BY key, upload_id LIMIT ?5";
+
+static void
+bind_str(sqlite3_stmt *st, int i, const char *s)
+{
+	sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
+}
+
+static void
+copy_col(sqlite3_stmt *st, int i, char *dst, size_t cap)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	str_copy(dst, cap, s ? s : "");
+}
+
+static const char *
+arena_col(sqlite3_stmt *st, int i, struct arena *a)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return arena_strndup(a, s ? s : "", s ? (size_t)sqlite3_column_bytes(st, i) : 0);
+}
+
+static enum err
+step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	db_stmt_done(st);
+	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+}
+
+enum err
+mpu_create(struct db *db, struct mpu *u)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_MPU_INSERT);
+	enum err r;
+
+	if (st == NULL)
+		return ERR_IO;
+	bind_str(st, 1, u->upload_id);
+	sqlite3_bind_int64(st, 2, u->bucket);
+	bind_str(st, 3, u->key);
+	sqlite3_bind_int64(st, 4, u->initiated_ms);
+	bind_str(st, 5, u->storage_class);
+	bind_str(st, 6, u->acl[0] ? u->acl : "default");
+	bind_str(st, 7, u->headers);
+	bind_str(st, 8, u->tags);
+	bind_str(st, 9, u->sse_algorithm);
+	bind_str(st, 10, u->sse_key_id);
+	bind_str(st, 11, u->sse_data_enc);
+	r = step_done(st);
+	if (r == ERR_OK)
+		u->id = sqlite3_last_insert_rowid(db_conn(db));
+	return r;
+}
+
+static void
+mpu_from_row(sqlite3_stmt *st, struct arena *a, struct mpu *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->id = sqlite3_column_int64(st, 0);
+	u->bucket = sqlite3_column_int64(st, 1);
+	copy_col(st, 2, u->upload_id, sizeof(u->upload_id));
+	u->key = arena_col(st, 3, a);
+	u->initiated_ms = sqlite3_column_int64(st, 4);
+	copy_col(st, 5, u->storage_class, sizeof(u->storage_class));
+	copy_col(st, 6, u->acl, sizeof(u->acl));
+	u->headers = arena_col(st, 7, a);
+	u->tags = arena_col(st, 8, a);
+	copy_col(st, 9, u->sse_algorithm, sizeof(u->sse_algorithm));
+	copy_col(st, 10, u->sse_key_id, sizeof(u->sse_key_id));
+	copy_col(st, 11, u->sse_data_enc, sizeof(u->sse_data_enc));
+}
+
+enum err
+mpu_get(struct db *db, struct arena *a, int64_t bucket, const char *key,
+    const char *upload_id, struct mpu *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_MPU_GET);
+	enum err r;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	bind_str(st, 1, upload_id);
+	sqlite3_bind_int64(st, 2, bucket);
+	bind_str(st, 3, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		mpu_from_row(st, a, ret);
+		r = ret->key && ret->headers && ret->tags ? ERR_OK : ERR_NOMEM;
+	} else
+		r = rc == SQLITE_DONE ? ERR_NO_SUCH_UPLOAD : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+/* Appends the uuids of part row's extents to *dead and deletes them. */
+static enum err
+part_release(struct db *db, struct arena *a, int64_t part,
+    struct extent_ref **dead, size_t *ndead, size_t *cap)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_PART_EXTENT_UUIDS);
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, part);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != BUCKET_UUID_BYTES) {
+			r = ERR_CORRUPT;
+			break;
+		}
+		if (*ndead == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 8;
+			struct extent_ref *nv = arena_alloc(a, ncap * sizeof(*nv));
+			if (nv == NULL) {
+				r = ERR_NOMEM;
+				break;
+			}
+			if (*ndead > 0)
+				memcpy(nv, *dead, *ndead * sizeof(*nv));
+			*dead = nv;
+			*cap = ncap;
+		}
+		memcpy((*dead)[(*ndead)++].uuid, sqlite3_column_blob(st, 0),
+		    BUCKET_UUID_BYTES);
+	}
+	if (r == ERR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = db_err(rc);
+	db_stmt_done(st);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_PART_EXTENT_DELETE);
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, part);
+	return step_done(st);
+}
+
+static enum err
+query_exists(struct db *db, const char *sql, int64_t id, bool *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int(st, 0) != 0;
+	else
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+static enum err
+part_delete_row(struct db *db, int64_t part)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_PART_DELETE);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, part);
+	return step_done(st);
+}
+
+enum err
+mpu_part_put(struct db *db, struct arena *a, int64_t u,
+    const struct mpu_part *p, const struct extent *ext,
+    struct extent_ref **ret_dead, size_t *ret_ndead)
+{
+	struct extent_ref *dead = NULL;
+	size_t ndead = 0, cap = 0;
+	sqlite3_stmt *st;
+	bool exists = false;
+	int64_t part;
+	enum err r;
+	int rc;
+
+	r = query_exists(db, SQL_MPU_EXISTS, u, &exists);
+	if (r != ERR_OK)
+		return r;
+	if (!exists)
+		return ERR_NO_SUCH_UPLOAD;
+	st = db_stmt(db, SQL_PART_FIND);
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, u);
+	sqlite3_bind_int64(st, 2, p->number);
+	rc = sqlite3_step(st);
+	part = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	db_stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(rc);
+	if (part != 0) {
+		r = part_release(db, a, part, &dead, &ndead, &cap);
+		if (r == ERR_OK)
+			r = part_delete_row(db, part);
+		if (r != ERR_OK)
+			return r;
+	}
+	st = db_stmt(db, SQL_PART_INSERT);
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, u);
+	sqlite3_bind_int64(st, 2, p->number);
+	sqlite3_bind_int64(st, 3, (int64_t)p->size);
+	bind_str(st, 4, p->etag);
+	sqlite3_bind_int64(st, 5, (int64_t)p->crc64);
+	sqlite3_bind_int64(st, 6, p->mtime_ms);
+	r = step_done(st);
+	if (r != ERR_OK)
+		return r;
+	part = sqlite3_last_insert_rowid(db_conn(db));
+	st = db_stmt(db, SQL_PART_EXTENT_INSERT);
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_blob(st, 1, ext->uuid, BUCKET_UUID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, part);
+	sqlite3_bind_int64(st, 3, (int64_t)ext->plain_len);
+	sqlite3_bind_blob(st, 4, ext->wrapped, (int)ext->wrapped_len,
+	    SQLITE_STATIC);
+	bind_str(st, 5, ext->wrap_key);
+	r = step_done(st);
+	if (r == ERR_OK) {
+		*ret_dead = dead;
+		*ret_ndead = ndead;
+	}
+	return r;
+}
+
+enum err
+mpu_parts(struct db *db, struct arena *a, int64_t u, unsigned marker,
+    unsigned max, struct mpu_part **ret, size_t *ret_n, bool *ret_truncated)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_PARTS_LIST);
+	struct mpu_part *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	*ret_truncated = false;
+	sqlite3_bind_int64(st, 1, u);
+	sqlite3_bind_int64(st, 2, marker);
+	sqlite3_bind_int64(st, 3, (int64_t)max + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == max) {
+			*ret_truncated = true;
+			break;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			nv = arena_alloc(a, cap * sizeof(*nv));
+			if (nv == NULL) {
+				r = ERR_NOMEM;
+				break;
+			}
+			if (n > 0)
+				memcpy(nv, v, n * sizeof(*v));
+			v = nv;
+		}
+		v[n].number = (unsigned)sqlite3_column_int(st, 0);
+		v[n].size = (uint64_t)sqlite3_column_int64(st, 1);
+		copy_col(st, 2, v[n].etag, sizeof(v[n].etag));
+		v[n].crc64 = (uint64_t)sqlite3_column_int64(st, 3);
+		v[n].mtime_ms = sqlite3_column_int64(st, 4);
+		n++;
+	}
+	if (r == ERR_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = db_err(rc);
+	db_stmt_done(st);
+	if (r == ERR_OK) {
+		*ret = v;
+		*ret_n = n;
+	}
+	return r;
+}
+
+struct part_id {
+	int64_t		id;
+	unsigned	number;
+};
+
+static enum err
+part_ids(struct db *db, struct arena *a, int64_t u, struct part_id **ret,
+    size_t *ret_n)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_PARTS_IDS);
+	struct part_id *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, u);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			nv = arena_alloc(a, cap * sizeof(*nv));
+			if (nv == NULL) {
+				r = ERR_NOMEM;
+				break;
+			}
+			if (n > 0)
+				memcpy(nv, v, n * sizeof(*v));
+			v = nv;
+		}
+		v[n].id = sqlite3_column_int64(st, 0);
+		v[n].number = (unsigned)sqlite3_column_int(st, 1);
+		n++;
+	}
+	if (r == ERR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = db_err(rc);
+	db_stmt_done(st);
+	if (r == ERR_OK) {
+		*ret = v;
+		*ret_n = n;
+	}
+	return r;
+}
+
+/* Removes the upload's parts not listed in keep (their extents become
+ * dead), then the listed parts' rows once their extents were moved. */
+static enum err
+parts_drop(struct db *db, struct arena *a, const struct part_id *ids,
+    size_t nids, struct extent_ref **dead, size_t *ndead, size_t *cap)
+{
+	enum err r = ERR_OK;
+
+	for (size_t i = 0; i < nids && r == ERR_OK; i++) {
+		r = part_release(db, a, ids[i].id, dead, ndead, cap);
+		if (r == ERR_OK)
+			r = part_delete_row(db, ids[i].id);
+	}
+	return r;
+}
+
+enum err
+mpu_complete(struct db *db, struct arena *a, const struct mpu *u,
+    const unsigned *numbers, size_t n, struct object *o,
+    struct extent_ref **ret_dead, size_t *ret_ndead)
+{
+	struct extent_ref *dead = NULL, *odead = NULL;
+	size_t ndead = 0, cap = 0, nodead = 0, nids = 0;
+	struct part_id *ids = NULL;
+	sqlite3_stmt *st;
+	enum err r;
+
+	r = part_ids(db, a, u->id, &ids, &nids);
+	if (r != ERR_OK)
+		return r;
+	r = object_replace(db, a, o, NULL, 0, &odead, &nodead);
+	if (r != ERR_OK)
+		return r;
+	/* Move the listed parts' extents to the object, in order. */
+	for (size_t i = 0; i < n; i++) {
+		int64_t part = 0;
+
+		for (size_t k = 0; k < nids; k++)
+			if (ids[k].number == numbers[i])
+				part = ids[k].id;
+		if (part == 0)
+			return ERR_INVALID_PART;
+		st = db_stmt(db, SQL_EXTENT_MOVE);
+		if (st == NULL)
+			return ERR_IO;
+		sqlite3_bind_int64(st, 1, o->id);
+		sqlite3_bind_int64(st, 2, (int64_t)i);
+		sqlite3_bind_int64(st, 3, part);
+		r = step_done(st);
+		if (r != ERR_OK)
+			return r;
+	}
+	/* Listed parts now own no extent; every part row goes, and the
+	 * unlisted ones take their extents with them. */
+	r = parts_drop(db, a, ids, nids, &dead, &ndead, &cap);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_MPU_DELETE);
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, u->id);
+	r = step_done(st);
+	if (r != ERR_OK)
+		return r;
+	for (size_t i = 0; i < nodead; i++) {
+		if (ndead == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct extent_ref *nv = arena_alloc(a, ncap * sizeof(*nv));
+			if (nv == NULL)
+				return ERR_NOMEM;
+			if (ndead > 0)
+				memcpy(nv, dead, ndead * sizeof(*nv));
+			dead = nv;
+			cap = ncap;
+		}
+		dead[ndead++] = odead[i];
+	}
+	*ret_dead = dead;
+	*ret_ndead = ndead;
+	return ERR_OK;
+}
+
+enum err
+mpu_abort(struct db *db, struct arena *a, const struct mpu *u,
+    struct extent_ref **ret_dead, size_t *ret_ndead)
+{
+	struct extent_ref *dead = NULL;
+	size_t ndead = 0, cap = 0, nids = 0;
+	struct part_id *ids = NULL;
+	sqlite3_stmt *st;
+	enum err r;
+
+	r = part_ids(db, a, u->id, &ids, &nids);
+	if (r == ERR_OK)
+		r = parts_drop(db, a, ids, nids, &dead, &ndead, &cap);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_MPU_DELETE);
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, u->id);
+	r = step_done(st);
+	if (r == ERR_OK) {
+		*ret_dead = dead;
+		*ret_ndead = ndead;
+	}
+	return r;
+}
+
+enum err
+mpu_list(struct db *db, struct arena *a, int64_t bucket,
+    const struct mpu_list_opts *o, void (*fn)(void *ctx, const struct mpu *u),
+    void *ctx, bool *ret_truncated)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_MPU_LIST);
+	struct mpu u;
+	unsigned n = 0;
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	*ret_truncated = false;
+	sqlite3_bind_int64(st, 1, bucket);
+	bind_str(st, 2, o->prefix);
+	bind_str(st, 3, o->key_marker);
+	/* Without an upload-id marker, uploads of the marker key itself are
+	 * skipped (S3/OSS semantics): "~" sorts after every hex id. */
+	bind_str(st, 4, o->upload_id_marker && o->upload_id_marker[0] ?
+	    o->upload_id_marker : (o->key_marker && o->key_marker[0] ? "~" : ""));
+	sqlite3_bind_int64(st, 5, (int64_t)o->max + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == o->max) {
+			*ret_truncated = true;
+			break;
+		}
+		mpu_from_row(st, a, &u);
+		if (u.key == NULL || u.headers == NULL || u.tags == NULL) {
+			r = ERR_NOMEM;
+			break;
+		}
+		fn(ctx, &u);
+		n++;
+	}
+	if (r == ERR_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}

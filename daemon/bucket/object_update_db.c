@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * object_update_db.c: SQL of in-place object changes that keep the row:
+ * appends and restore state. Both are compare-and-set on the generation, so
+ * of two concurrent changes exactly one commits (OSS: PositionNotEqualToLength
+ * or StaleFile for the other).
+ */
+#include <sqlite3.h>
+
+#include "bucket/bucket.h"
+#include "db/db.h"
+
+static const char SQL_APPEND_OBJECT[] =
+    "UPDATE objects SET size = ?1, crc64 = ?2, etag = ?3, mtime_ms = ?4,"
+    " generation = generation + 1, mac = NULL"
+    " WHERE id = ?5 AND generation = ?6 AND type = 'Appendable'"
+    " RETURNING generation";
+static const char SQL_APPEND_SEQ[] =
+    "SELECT coalesce(max(seq) + 1, 0) FROM extents WHERE object = ?";
+static const char SQL_APPEND_EXTENT[] =
+    "INSERT INTO extents (uuid, object, seq, plain_len, wrapped_dek, wrap_key)"
+    " VALUES (?, ?, ?, ?, ?, ?)";
+static const char SQL_RESTORE[] =
+    "UPDATE objects SET restore_state = ?1, restore_done_ms = ?2,"
+    " restore_expiry_ms = ?3, restore_tier = ?4, generation = generation + 1"
+    " WHERE id = ?5 AND generation = ?6 RETURNING generation";
+
+enum err
+object_append_extent(struct db *db, struct object *o, const struct extent *ext)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_APPEND_OBJECT);
+	int64_t seq = 0;
+	enum err r;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, (int64_t)o->size);
+	sqlite3_bind_int64(st, 2, (int64_t)o->crc64);
+	sqlite3_bind_text(st, 3, o->etag, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, o->mtime_ms);
+	sqlite3_bind_int64(st, 5, o->id);
+	sqlite3_bind_int64(st, 6, o->generation);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		o->generation = sqlite3_column_int64(st, 0);
+	db_stmt_done(st);
+	if (rc == SQLITE_DONE)
+		return ERR_STALE_FILE;
+	if (rc != SQLITE_ROW)
+		return db_err(rc);
+	st = db_stmt(db, SQL_APPEND_SEQ);
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, o->id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		seq = sqlite3_column_int64(st, 0);
+	db_stmt_done(st);
+	if (rc != SQLITE_ROW)
+		return db_err(rc);
+	st = db_stmt(db, SQL_APPEND_EXTENT);
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_blob(st, 1, ext->uuid, BUCKET_UUID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, o->id);
+	sqlite3_bind_int64(st, 3, seq);
+	sqlite3_bind_int64(st, 4, (int64_t)ext->plain_len);
+	sqlite3_bind_blob(st, 5, ext->wrapped, (int)ext->wrapped_len,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, ext->wrap_key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	db_stmt_done(st);
+	r = rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+	return r;
+}
+
+enum err
+object_set_restore(struct db *db, const struct object *o, int state,
+    int64_t done_ms, int64_t expiry_ms, const char *tier, int64_t *ret_gen)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_RESTORE);
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int(st, 1, state);
+	sqlite3_bind_int64(st, 2, done_ms);
+	sqlite3_bind_int64(st, 3, expiry_ms);
+	sqlite3_bind_text(st, 4, tier ? tier : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, o->id);
+	sqlite3_bind_int64(st, 6, o->generation);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (ret_gen != NULL)
+			*ret_gen = sqlite3_column_int64(st, 0);
+	} else if (rc == SQLITE_DONE)
+		r = ERR_STALE_FILE;
+	else
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
