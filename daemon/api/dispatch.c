@@ -380,8 +380,10 @@ oss_end(void *ctx, struct http_request *req)
 	if (r != ERR_OK) {
 		c->err = r;
 		/* Headers a failed handler may have set are not for the
-		 * error response. */
-		req->resp.nheaders = 0;
+		 * error response, except on 304, which still names the
+		 * version the client has (ETag, Last-Modified). */
+		if (r != ERR_NOT_MODIFIED)
+			req->resp.nheaders = 0;
 		free(req->resp.body);
 		req->resp.body = NULL;
 		req->resp.body_len = 0;
