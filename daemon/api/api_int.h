@@ -69,6 +69,7 @@ struct err_extra {
 	const char	*arg_value;	/* ArgumentValue */
 	const char	*condition;	/* Condition */
 	const char	*cname_type;	/* CnameType */
+	const char	*endpoint;	/* Endpoint */
 	bool		 has_next_append;
 	uint64_t	 next_append;	/* x-oss-next-append-position header */
 };
@@ -113,6 +114,7 @@ struct call {
 	/* target */
 	const char		*host;		/* lower-case, without port */
 	const char		*region;	/* of the endpoint */
+	bool			 region_explicit;/* the Host named a region */
 	enum api_level		 level;
 	const char		*bucket_name;	/* decoded; NULL at service level */
 	const char		*key;		/* decoded; NULL below object level */

@@ -287,6 +287,15 @@ pipeline(struct call *c)
 		if (r != ERR_OK)
 			return r;
 		c->have_bucket = true;
+		/* OSS: a bucket answers only on its own region's endpoint;
+		 * hosts that name no region (IP, localhost, --domain) are the
+		 * daemon's own and serve every region. */
+		if (c->region_explicit &&
+		    strcmp(c->region, c->bucket.region) != 0) {
+			c->x.endpoint = arena_printf(c->a, "oss-%s.aliyuncs.com",
+			    c->bucket.region);
+			return ERR_WRONG_ENDPOINT;
+		}
 	}
 	r = check_access(c);
 	if (r != ERR_OK)

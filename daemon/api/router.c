@@ -103,6 +103,7 @@ parse_host(struct call *c, bool *ret_vhost, const char **ret_bucket)
 		region = endpoint_region(c->a, host, first);
 		if (region != NULL && strcmp(dot, ".aliyuncs.com") == 0) {
 			c->region = region;
+			c->region_explicit = true;
 			return ERR_OK;
 		}
 		/* <bucket>.oss-<region>.aliyuncs.com: virtual host. */
@@ -112,6 +113,7 @@ parse_host(struct call *c, bool *ret_vhost, const char **ret_bucket)
 			region = endpoint_region(c->a, rest, (size_t)(dot2 - rest));
 			if (region != NULL) {
 				c->region = region;
+				c->region_explicit = true;
 				*ret_vhost = true;
 				*ret_bucket = arena_strndup(c->a, host, first);
 				return *ret_bucket ? ERR_OK : ERR_NOMEM;

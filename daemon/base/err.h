@@ -64,6 +64,7 @@ enum err {
 	ERR_V4_BAD_PRODUCT,
 	ERR_V4_BAD_DATE,
 	ERR_CONTENT_SHA256_MISMATCH,
+	ERR_WRONG_ENDPOINT,		/* bucket of another region */
 
 	/* buckets */
 	ERR_NO_SUCH_BUCKET,
@@ -140,6 +141,20 @@ enum err {
 	ERR_NO_SUCH_LIVE_CHANNEL,
 
 	/* KMS API (kms/, api/kms_*.c): add new KMS-only rows here. */
+	ERR_KMS_MISSING_PARAMETER,	/* 400 MissingParameter */
+	ERR_KMS_ALIAS_EXISTS,		/* 400 AliasAlreadyExists */
+	ERR_KMS_INVALID_IMPORT_TOKEN,	/* 400 InvalidImportToken */
+	ERR_KMS_EXPIRED_IMPORT_TOKEN,	/* 400 ExpiredImportToken */
+	ERR_KMS_INVALID_KEY_MATERIAL,	/* 400 InvalidKeyMaterial */
+	ERR_KMS_UNSUPPORTED_ORIGIN,	/* 400 Unsupported.Origin */
+	ERR_KMS_UNSUPPORTED_PROTECTION,	/* 400 Unsupported.ProtectionLevel */
+	ERR_KMS_KEY_VERSION_NOT_FOUND,	/* 404 Forbidden.KeyVersionNotFound */
+	ERR_KMS_LIMIT_EXCEEDED,		/* 400 Rejected.LimitExceeded */
+	ERR_KMS_NONCE_USED,		/* 400 SignatureNonceUsed */
+	ERR_KMS_THROTTLED,		/* 429 Rejected.Throttling */
+	ERR_KMS_INVALID_CIPHERTEXT,	/* 400 InvalidParameter CiphertextBlob */
+	ERR_KMS_DECRYPT_FAILED,		/* 400 InvalidParameter EncryptionContext */
+	ERR_KMS_DELETION_PROTECTED,	/* 403 Forbidden.DeletionProtection */
 
 	ERR__COUNT
 };
