@@ -249,6 +249,12 @@ config_load(int argc, char **argv, struct config *cfg, bool *ret_exit,
 		const struct config_item *it;
 
 		if (strcmp(a, "--config") == 0) {
+			/* Read above; a missing file name must not pass
+			 * silently as "no config file". */
+			if (i + 1 >= argc) {
+				snprintf(err, errlen, "option '%s' needs a value", a);
+				return ERR_INVALID_ARGUMENT;
+			}
 			i++;
 			continue;
 		}

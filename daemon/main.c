@@ -32,6 +32,7 @@
 #include "db/clock_db.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "jobs/jobs.h"
 #include "kms/kms.h"
 #include "store/store.h"
 
@@ -131,7 +132,9 @@ main(int argc, char **argv)
 	struct kms *kms = NULL;
 	struct store *store = NULL;
 	struct api *api = NULL;
-	struct http_server *oss = NULL;
+	struct http_server *oss = NULL, *kmsl = NULL;
+	struct api_kms *kapi = NULL;
+	struct jobs *jobs = NULL;
 	struct clock clock;
 	sigset_t sigs;
 	bool exit_now;
@@ -221,6 +224,17 @@ main(int argc, char **argv)
 		log_notice("recovery removed %u unreferenced blob or temp "
 		    "file(s)", removed);
 	first_start(&cfg, db, kms, clock_now_ms(&clock));
+	{
+		/* Inventory reports are written through the same encrypted
+		 * upload path as client objects. */
+		struct jobs_settings js = {
+			.db = db, .put_object = api_internal_put, .put_ctx = api,
+			.actor = "daemon",
+		};
+		r = jobs_open(&js, &jobs);
+		if (r != ERR_OK)
+			fatalx("cannot start the jobs: %s", err_name(r));
+	}
 
 	{
 		struct http_settings hs = {
@@ -241,9 +255,35 @@ main(int argc, char **argv)
 			fatalx("cannot listen on '%s': %s", cfg.oss_listen,
 			    err_name(r));
 	}
-	log_notice("listening oss=%s test_clock=%s data_dir=%s version=%s",
-	    http_server_address(oss), cfg.test_clock ? "on" : "off",
-	    cfg.data_dir, COFFER_VERSION);
+	r = api_kms_open(api, &kapi);
+	if (r != ERR_OK)
+		fatalx("cannot start the KMS API: %s", err_name(r));
+	{
+		/* KMS: same pool and limits as OSS; request bodies are small
+		 * (kms_api.h), so the arena cap is too. */
+		struct http_settings hs = {
+			.listen = cfg.kms_listen,
+			.threads = cfg.threads ? cfg.threads : default_threads(),
+			.conn_timeout_s = cfg.conn_timeout,
+			.conn_limit = cfg.conn_limit,
+			.per_ip_limit = cfg.per_ip_limit,
+			.arena_cap = 1024 * 1024,
+			/* KMS requests are a few KB: MHD wipes its whole
+			 * per-connection pool for every request, so OSS's
+			 * 128 KiB would cost more than the crypto. */
+			.conn_memory = 32 * 1024,
+			.listener_id = 1,
+			.handler = api_kms_handler(),
+			.ctx = kapi,
+		};
+		r = http_server_start(&hs, &kmsl);
+		if (r != ERR_OK)
+			fatalx("cannot listen on '%s': %s", cfg.kms_listen,
+			    err_name(r));
+	}
+	log_notice("listening oss=%s kms=%s test_clock=%s data_dir=%s "
+	    "version=%s", http_server_address(oss), http_server_address(kmsl),
+	    cfg.test_clock ? "on" : "off", cfg.data_dir, COFFER_VERSION);
 	notify("READY=1");
 
 	for (;;) {
@@ -259,20 +299,31 @@ main(int argc, char **argv)
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		(void)db_clock_persist(dbclock);
+		/* Time-driven KMS work (destroyed keys, due rotations, queued
+		 * audit rows); reads derive states, so this is tidying only. */
+		if (kms_tick(kms) != ERR_OK)
+			log_warnx("kms: housekeeping failed; retrying in 1 s");
+		jobs_tick(jobs, clock_now_ms(&clock));
 	}
 
 	notify("STOPPING=1");
 	log_notice("stopping: draining in-flight requests");
 	http_server_quiesce(oss);
+	http_server_quiesce(kmsl);
 	for (unsigned i = 0; i < cfg.drain_timeout * 10; i++) {
-		if (http_server_inflight(oss) == 0)
+		if (http_server_inflight(oss) == 0 &&
+		    http_server_inflight(kmsl) == 0)
 			break;
 		usleep(100 * 1000);
 	}
-	if (http_server_inflight(oss) != 0)
+	if (http_server_inflight(oss) + http_server_inflight(kmsl) != 0)
 		log_warnx("%u request(s) still running after %u s; closing them",
-		    http_server_inflight(oss), cfg.drain_timeout);
+		    http_server_inflight(oss) + http_server_inflight(kmsl),
+		    cfg.drain_timeout);
 	http_server_stop(oss);
+	http_server_stop(kmsl);
+	jobs_close(jobs);
+	api_kms_close(kapi);
 	api_close(api);
 	store_close(store);
 	kms_close(kms);

@@ -1,5 +1,19 @@
 /* SPDX-License-Identifier: ISC */
-/* kms_int.h: declarations shared by the kms/ sources only. */
+/*
+ * kms_int.h: declarations shared by the kms/ sources only.
+ *
+ * Layout of the module:
+ *   kms_crypto.c   root key, sealing, MACs, data-key slots and the chunk AEAD
+ *   kms_rootkey.c  the root key file
+ *   kms_state.c    the pure CMK transition table
+ *   kms_db.c       every SQL statement of the CMK tables and the audit table
+ *   kms.c          key management: resolution, transitions, aliases, tags,
+ *                  versions and rotation
+ *   kms_blob.c     Encrypt, Decrypt, GenerateDataKey, ReEncrypt
+ *   kms_import.c   BYOK: RSA wrapping keys (OpenSSL), import, deletion
+ *   kms_cmk.c      data keys of SSE-KMS objects, the OSS service key
+ *   kms_audit.c    the audit queue and the housekeeping thread
+ */
 #ifndef COFFER_KMS_KMS_INT_H
 #define COFFER_KMS_KMS_INT_H
 
@@ -16,6 +30,12 @@ enum kms_subkey {
 };
 #define KMS_KDF_CONTEXT "coffer01"
 
+/* CMK material: 256-bit keys (Aliyun_AES_256). */
+#define KMS_MATERIAL_BYTES	32
+#define KMS_MATERIAL_SEALED	(KMS_MATERIAL_BYTES + KMS_SEAL_OVERHEAD)
+/* "cmk" || key id || version id */
+#define KMS_MATERIAL_AD_MAX	(3 + KMS_KEY_ID_MAX + KMS_VERSION_ID_BYTES)
+
 /* The one sodium_malloc region with every long-lived key. */
 struct kms_keys {
 	uint8_t	root[KMS_ROOT_KEY_BYTES];
@@ -24,24 +44,261 @@ struct kms_keys {
 	uint8_t	oss[32];
 };
 
+/* A 32-byte secret in sodium_malloc memory (guard pages, mlock, wiped on
+ * release). Data keys of extents and unsealed CMK material both use these
+ * slots, recycled through a free list so a request does not pay for
+ * sodium_malloc's mmap/mprotect each time. */
+struct kms_dek {
+	uint8_t		 key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+	struct kms_dek	*next;
+	struct kms	*kms;
+};
+
+/* One queued audit row (kms_audit.c). Fixed-size fields: targets and
+ * details are truncated, never allocated. */
+struct kms_audit_entry {
+	int64_t	time_ms;
+	char	actor[24];
+	char	action[40];
+	char	target[160];
+	char	result[48];
+	char	detail[96];
+};
+#define KMS_AUDIT_QUEUE_MAX	2048
+/* The flusher writes a batch at least this often. */
+#define KMS_AUDIT_FLUSH_MS	250
+
 struct kms {
 	struct db		*db;
 	const struct clock	*clock;
 	struct kms_keys		*keys;		/* sodium_malloc, NOACCESS at rest */
 	pthread_mutex_t		 keys_lock;	/* guards users and protection */
 	unsigned		 keys_users;
+	bool			 keys_readable;	/* PROT_READ now */
+	bool			 keys_used;	/* acquired since the last idle check */
 	pthread_mutex_t		 dek_lock;	/* guards the free list */
 	struct kms_dek		*dek_free;
 	unsigned		 dek_free_count;
+	/* audit queue (kms_audit.c) */
+	pthread_mutex_t		 audit_lock;	/* guards everything below */
+	pthread_cond_t		 audit_wake;	/* flusher: work or stop */
+	pthread_cond_t		 audit_space;	/* producers: room again */
+	struct kms_audit_entry	*audit_q;	/* KMS_AUDIT_QUEUE_MAX */
+	struct kms_audit_entry	*audit_spare;	/* the batch being written */
+	unsigned		 audit_n;
+	bool			 audit_running;	/* flusher thread started */
+	bool			 audit_stop;
+	bool			 audit_busy;	/* a batch is being written */
+	pthread_t		 audit_thread;
+	uint64_t		 audit_dropped;
 };
 
 /* Makes keys readable for the duration of an operation; pair with
  * kms_keys_release. Thread-safe and nestable across threads. */
 const struct kms_keys *kms_keys_acquire(struct kms *k);
 void kms_keys_release(struct kms *k);
+/* Makes the keys inaccessible again when nothing used them since the
+ * previous call (the housekeeping thread calls it every
+ * KMS_AUDIT_FLUSH_MS). */
+void kms_keys_idle(struct kms *k);
 
 /* Root key file handling (kms_rootkey.c). ret must be 32 writable bytes. */
 enum err kms_rootkey_load(const char *path, bool create,
     uint8_t ret[static KMS_ROOT_KEY_BYTES]);
+
+/* XChaCha20-Poly1305 with a random nonce: out = nonce || ct || tag
+ * (n + KMS_SEAL_OVERHEAD bytes). */
+void kms_aead_seal(uint8_t *out, const uint8_t *key, const void *in, size_t n,
+    const void *ad, size_t adlen);
+/* ERR_CORRUPT when it does not authenticate. */
+enum err kms_aead_open(uint8_t *out, const uint8_t *key, const uint8_t *in,
+    size_t n, const void *ad, size_t adlen) __attribute__((warn_unused_result));
+/* A wiped secret slot; NULL on out-of-memory. Free with kms_dek_free. */
+struct kms_dek *kms_dek_alloc(struct kms *k);
+
+/* Associated data of a wrapped data key: "dek" || extent uuid || wrap_key,
+ * so a wrapped key moved to another extent, or presented as wrapped by
+ * another key, fails to open. Returns its length. */
+#define KMS_WRAP_AD_MAX (3 + KMS_UUID_BYTES + KMS_WRAP_KEY_MAX)
+size_t kms_wrap_ad(uint8_t ad[static KMS_WRAP_AD_MAX], const uint8_t *uuid,
+    const char *wrap_key);
+/* SSE-KMS data keys under a CMK version (kms_cmk.c); errors as
+ * kms_dek_create / kms_dek_open. */
+enum err kms_cmk_wrap(struct kms *k, int64_t account, const char *cmk_id,
+    const uint8_t *uuid, const uint8_t *dek, uint8_t *wrapped,
+    size_t *ret_len, char *wrap_key);
+enum err kms_cmk_unwrap(struct kms *k, int64_t account, const char *wrap_key,
+    const uint8_t *uuid, const uint8_t *wrapped, size_t len, uint8_t *dek);
+
+/* ---- stored CMK rows (kms_db.c) ---- */
+
+struct kms_key_row {
+	int64_t			 id;		/* rowid */
+	int64_t			 account;
+	int64_t			 generation;
+	enum kms_key_state	 stored;	/* as stored; m.state is effective */
+	bool			 has_fp;
+	uint8_t			 fp[KMS_MAC_BYTES];
+	/* the primary version's sealed material (0: none) */
+	uint8_t			 primary_sealed[KMS_MATERIAL_SEALED];
+	size_t			 primary_sealed_len;
+	struct kms_key_meta	 m;
+};
+
+/* Lookups fill *ret with m.state = kms_state_effective(now_ms); ERR_NOT_FOUND
+ * when there is no such row. */
+enum err kms_db_key_get(struct db *db, const char *key_id, int64_t now_ms,
+    struct kms_key_row *ret);
+enum err kms_db_key_get_by_alias(struct db *db, int64_t account,
+    const char *alias, int64_t now_ms, struct kms_key_row *ret);
+/* The key a version belongs to, and the version's sealed material
+ * (sealed: KMS_MATERIAL_SEALED bytes; *ret_sealed_len 0 when absent). */
+enum err kms_db_key_get_by_version(struct db *db, const char *version_id,
+    int64_t now_ms, struct kms_key_row *ret, int64_t *ret_created_ms,
+    uint8_t *sealed, size_t *ret_sealed_len);
+/* Calls fn for every key of account (destroyed ones too), oldest first. */
+enum err kms_db_key_list(struct db *db, int64_t account, int64_t now_ms,
+    void (*fn)(void *ctx, const struct kms_key_row *row), void *ctx);
+/* Inserts row (id and generation are set on success). */
+enum err kms_db_key_insert(struct db *db, struct kms_key_row *row);
+/* Compare-and-set: writes every mutable column of nrow where the row still
+ * has old's stored state and generation, and bumps the generation.
+ * ERR_CONFLICT when it lost the race. */
+enum err kms_db_key_update(struct db *db, const struct kms_key_row *old,
+    const struct kms_key_row *nrow);
+/* Deletes a key row and everything hanging off it (versions with their
+ * material, aliases, tags, tokens). */
+enum err kms_db_key_delete(struct db *db, int64_t id);
+/* Rows that are destroyed at now_ms (PendingDeletion past delete_ms),
+ * and Enabled keys whose automatic rotation is due: up to max ids each. */
+enum err kms_db_keys_destroyed(struct db *db, int64_t now_ms, int64_t *ids,
+    size_t max, size_t *ret_n);
+enum err kms_db_keys_rotation_due(struct db *db, int64_t now_ms,
+    int64_t *ids, size_t max, size_t *ret_n);
+enum err kms_db_key_get_by_id(struct db *db, int64_t id, int64_t now_ms,
+    struct kms_key_row *ret);
+
+enum err kms_db_version_insert(struct db *db, int64_t key,
+    const char *version_id, int64_t created_ms, const uint8_t *sealed,
+    size_t sealed_len);
+/* sealed NULL clears the material. */
+enum err kms_db_version_set_material(struct db *db, int64_t key,
+    const char *version_id, const uint8_t *sealed, size_t sealed_len);
+enum err kms_db_version_list(struct db *db, int64_t key,
+    void (*fn)(void *ctx, const char *version_id, int64_t created_ms),
+    void *ctx);
+enum err kms_db_version_count(struct db *db, int64_t key, int64_t *ret);
+
+/* ERR_EXISTS when the account has the alias already. */
+enum err kms_db_alias_insert(struct db *db, int64_t account, const char *name,
+    int64_t key, int64_t now_ms);
+/* ERR_NOT_FOUND when absent. */
+enum err kms_db_alias_get(struct db *db, int64_t account, const char *name,
+    int64_t *ret_key);
+enum err kms_db_alias_set(struct db *db, int64_t account, const char *name,
+    int64_t key);
+enum err kms_db_alias_delete(struct db *db, int64_t account,
+    const char *name);
+/* key 0: every alias of account. fn gets the target's row id. By name. */
+enum err kms_db_alias_list(struct db *db, int64_t account, int64_t key,
+    void (*fn)(void *ctx, const char *name, int64_t key), void *ctx);
+
+enum err kms_db_tag_put(struct db *db, int64_t key, const char *tag_key,
+    const char *tag_value);
+enum err kms_db_tag_delete(struct db *db, int64_t key, const char *tag_key);
+enum err kms_db_tag_count(struct db *db, int64_t key, int64_t *ret);
+enum err kms_db_tag_has(struct db *db, int64_t key, const char *tag_key,
+    bool *ret);
+enum err kms_db_tag_list(struct db *db, int64_t key,
+    void (*fn)(void *ctx, const char *tag_key, const char *tag_value),
+    void *ctx);
+
+enum err kms_db_token_insert(struct db *db, const char *token, int64_t key,
+    const char *algorithm, const uint8_t *sealed, size_t sealed_len,
+    int64_t expire_ms);
+/* algorithm: 32 bytes; sealed: cap bytes. ERR_NOT_FOUND. */
+enum err kms_db_token_get(struct db *db, const char *token, int64_t *ret_key,
+    char *algorithm, uint8_t *sealed, size_t cap, size_t *ret_len,
+    int64_t *ret_expire_ms);
+enum err kms_db_token_purge(struct db *db, int64_t now_ms);
+
+/* The 16-digit account id of an accounts row; ERR_NOT_FOUND. */
+enum err kms_db_account_id(struct db *db, int64_t account, char *out,
+    size_t cap);
+
+enum err kms_db_audit_insert(struct db *db, const struct kms_audit_entry *e);
+enum err kms_db_audit_list(struct db *db, unsigned limit,
+    void (*fn)(void *ctx, const struct kms_audit_row *row), void *ctx);
+
+/* ---- shared helpers (kms.c) ---- */
+
+/* One state change for kms_change_run: the action judged by the table,
+ * then apply (optional) edits nrow (a copy of old with the new state) and
+ * may run more SQL in the same transaction; write_row makes the runner
+ * compare-and-set the key row to nrow. An error from apply rolls
+ * everything back. */
+struct kms_change {
+	enum kms_action		 action;
+	enum err		(*apply)(struct kms *k, int64_t now,
+				    const struct kms_key_row *old,
+				    struct kms_key_row *nrow, void *arg);
+	void			*arg;
+	bool			 write_row;
+	const char		*detail;	/* audit detail */
+	struct kms_key_row	*ret_row;	/* optional: the row after */
+};
+/* BEGIN IMMEDIATE; resolve key_ref for who at the business time; the pure
+ * table; apply; CAS update; audit row; COMMIT. Refusals and failures roll
+ * back and are audited in a transaction of their own. */
+enum err kms_change_run(struct kms *k, const struct kms_caller *who,
+    const char *key_ref, struct kms_change *ch);
+
+int64_t kms_now(const struct kms *k);
+/* Resolves a key_ref for who (see kms.h), judged at now_ms. */
+enum err kms_key_resolve(struct kms *k, const struct kms_caller *who,
+    const char *key_ref, int64_t now_ms, struct kms_key_row *ret);
+/* kms_state_apply on a row. */
+enum err kms_row_apply(const struct kms_key_row *row, enum kms_action action,
+    enum kms_key_state *ret_to) __attribute__((warn_unused_result));
+/* Unseals a version's material into a fresh slot. ERR_CORRUPT when it does
+ * not open (moved or tampered row). */
+enum err kms_material_open(struct kms *k, const char *key_id,
+    const char *version_id, const uint8_t *sealed, size_t sealed_len,
+    struct kms_dek **ret) __attribute__((warn_unused_result));
+/* Seals 32 bytes of material for (key_id, version_id) into out
+ * (KMS_MATERIAL_SEALED bytes). */
+void kms_material_seal(struct kms *k, uint8_t *out, const char *key_id,
+    const char *version_id, const uint8_t *material);
+/* A random UUID (version 4), lower-case, 36 characters + NUL. */
+void kms_uuid(char out[static KMS_VERSION_ID_BYTES + 1]);
+/* Rotates row's key to a new primary version inside the caller's
+ * transaction (compare-and-set on row). Updates *row. */
+enum err kms_rotate_in_tx(struct kms *k, struct kms_key_row *row,
+    int64_t now_ms, struct kms_version_info *ret);
+/* Rotates the key of row if its automatic rotation is due (own
+ * transaction); re-reads *row afterwards. Never fails the caller's
+ * operation: a lost race or error leaves *row as it was. */
+void kms_rotate_if_due(struct kms *k, struct kms_key_row *row);
+
+/* ---- audit (kms_audit.c) ---- */
+
+/* Fills an entry: result is "ok" for ERR_OK, else the error's KMS code. */
+void kms_audit_fill(struct kms_audit_entry *e, int64_t time_ms,
+    const char *actor, const char *action, const char *target, enum err r,
+    const char *detail);
+/* Writes one row now, inside the caller's transaction. */
+enum err kms_audit_tx(struct kms *k, int64_t time_ms, const char *actor,
+    const char *action, const char *target, enum err r, const char *detail);
+/* Queues one row for the flusher (crypto operations). Blocks briefly when
+ * the queue is full. */
+void kms_audit_queue(struct kms *k, const char *actor, const char *action,
+    const char *target, enum err r, const char *detail);
+/* Starts the housekeeping thread (audit batches, key protection); if it
+ * cannot start, audit rows are written synchronously and the keys are
+ * re-protected at kms_close only. */
+void kms_audit_start(struct kms *k);
+/* Stops the flusher and writes what is queued (kms_close). */
+void kms_audit_shutdown(struct kms *k);
+enum err kms_audit_init(struct kms *k);
 
 #endif

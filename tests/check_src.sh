@@ -1,3 +1,177 @@
-#!/bin/sh
-# check_src.sh SRCDIR: placeholder until the full checker lands.
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+# check_src.sh SRCDIR: the source rules a compiler cannot enforce
+# (STYLE-anchors rule 30, in the spirit of curl's checksrc.pl).
+#
+# Checks every .c and .h under daemon/, kms/ and worm/ for
+#   - banned calls: strcpy strcat sprintf vsprintf atoi atol strtok gets
+#     rand, and memcmp/bcmp in kms/ and daemon/auth/ (secrets are compared
+#     with sodium_memcmp / CRYPTO_memcmp in constant time);
+#   - external headers outside the one directory that owns them:
+#     <microhttpd.h> daemon/http/; <sqlite3.h> daemon/db/ and *_db.c;
+#     <sodium.h> kms/ daemon/auth/ daemon/hash/ daemon/main.c;
+#     <expat.h> <jansson.h> daemon/codec/; <openssl/*> daemon/hash/ kms/;
+#     <isa-l/*> daemon/hash/;
+#   - the include layers of STYLE-anchors Part 3: L0 daemon/base includes
+#     only base/; L1 (db hash store codec http) base/ and itself; L2 (auth
+#     bucket kms worm) base/, L1 and itself, never another L2; L3 (api jobs)
+#     anything below and itself, never the other L3; L4 (daemon/main.c,
+#     daemon/config.[ch], daemon/cli/) everything. Quoted includes must be
+#     directory-qualified ("base/err.h"); config.h is L4.
+# Comments and string literals are ignored. Prints file:line: problem for
+# each finding and exits 1 if there is any, 0 otherwise, 2 on usage errors.
+set -u
+
+SRC=${1:-}
+if [ -z "$SRC" ] || [ ! -d "$SRC/daemon" ]; then
+	echo "usage: check_src.sh SRCDIR" >&2
+	exit 2
+fi
+cd "$SRC" || exit 2
+
+# strip FILE: the file with comments blanked and string/char literals
+# emptied, line numbers kept. Quoted #include names are kept.
+strip() {
+	awk -v sq="'" '
+	BEGIN { incomment = 0 }
+	{
+		line = $0; out = ""; n = length(line); i = 1
+		isinc = (line ~ /^[ \t]*#[ \t]*include/)
+		while (i <= n) {
+			c = substr(line, i, 1); c2 = substr(line, i, 2)
+			if (incomment) {
+				if (c2 == "*/") { incomment = 0; i += 2; out = out " " }
+				else i++
+				continue
+			}
+			if (c2 == "/*") { incomment = 1; i += 2; continue }
+			if (c2 == "//") break
+			if ((c == "\"" || c == sq) && !isinc) {
+				q = c; out = out q q; i++
+				while (i <= n) {
+					c = substr(line, i, 1)
+					if (c == "\\") { i += 2; continue }
+					i++
+					if (c == q) break
+				}
+				continue
+			}
+			out = out c; i++
+		}
+		print out
+	}' "$1"
+}
+
+# module PATH: the layer module a source path belongs to.
+module() {
+	case $1 in
+	daemon/main.c|daemon/config.c|daemon/config.h) echo main ;;
+	daemon/cli/*) echo cli ;;
+	daemon/*/*) local m=${1#daemon/}; echo "${m%%/*}" ;;
+	kms/*) echo kms ;;
+	worm/*) echo worm ;;
+	*) echo "?" ;;
+	esac
+}
+
+layer() {
+	case $1 in
+	base) echo 0 ;;
+	db|hash|store|codec|http) echo 1 ;;
+	auth|bucket|kms|worm) echo 2 ;;
+	api|jobs) echo 3 ;;
+	main|cli) echo 4 ;;
+	*) echo -1 ;;
+	esac
+}
+
+found=0
+report() {
+	echo "$1: $2"
+	found=$((found + 1))
+}
+
+banned='(^|[^A-Za-z0-9_.>])(strcpy|strcat|sprintf|vsprintf|atoi|atol|strtok|gets|rand)[[:space:]]*\('
+ctcmp='(^|[^A-Za-z0-9_.>])(memcmp|bcmp)[[:space:]]*\('
+
+while IFS= read -r f; do
+	mod=$(module "$f")
+	lay=$(layer "$mod")
+	base=${f##*/}
+	stripped=$(strip "$f")
+
+	while IFS=: read -r ln text; do
+		[ -n "$ln" ] || continue
+		for call in $(grep -oE "$banned" <<<"$text" |
+		    sed -E 's/^[^A-Za-z_]*//; s/[[:space:]]*\($//'); do
+			report "$f:$ln" "banned call $call()"
+		done
+	done < <(grep -nE "$banned" <<<"$stripped")
+
+	case $f in
+	kms/*|daemon/auth/*)
+		while IFS=: read -r ln text; do
+			[ -n "$ln" ] || continue
+			report "$f:$ln" "memcmp/bcmp in $mod: compare secrets with sodium_memcmp (constant time)"
+		done < <(grep -nE "$ctcmp" <<<"$stripped")
+		;;
+	esac
+
+	while IFS=: read -r ln text; do
+		[ -n "$ln" ] || continue
+		inc=$(sed -nE 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*([<"][^>"]*[>"]).*/\1/p' <<<"$text")
+		name=${inc:1:${#inc}-2}
+		case $inc in
+		\<*)
+			ok=yes
+			case $name in
+			microhttpd.h) [ "$mod" = http ] || ok="only daemon/http/" ;;
+			sqlite3.h)
+				[ "$mod" = db ] || [[ $base == *_db.c ]] ||
+				    ok="only daemon/db/ and *_db.c files" ;;
+			sodium.h)
+				case $mod in kms|auth|hash) ;; *)
+					[ "$f" = daemon/main.c ] ||
+					    ok="only kms/, daemon/auth/, daemon/hash/ and daemon/main.c" ;;
+				esac ;;
+			expat.h|jansson.h) [ "$mod" = codec ] || ok="only daemon/codec/" ;;
+			openssl/*)
+				case $mod in hash|kms) ;; *) ok="only daemon/hash/ and kms/" ;; esac ;;
+			isa-l/*|isa-l.h) [ "$mod" = hash ] || ok="only daemon/hash/" ;;
+			esac
+			[ "$ok" = yes ] || report "$f:$ln" "#include $inc: $ok"
+			;;
+		\"*)
+			case $name in
+			*/*) target=${name%%/*} ;;
+			config.h) target=main ;;
+			*)
+				report "$f:$ln" "#include $inc is not directory-qualified"
+				continue ;;
+			esac
+			tl=$(layer "$target")
+			why=
+			if [ "$tl" -lt 0 ]; then
+				why="unknown module '$target'"
+			elif [ "$target" = "$mod" ] || [ "$lay" -eq 4 ]; then
+				:
+			elif [ "$lay" -lt 0 ]; then
+				why="file outside the known layers"
+			elif [ "$tl" -gt "$lay" ]; then
+				why="L$lay $mod/ must not include L$tl $target/"
+			elif [ "$tl" -eq "$lay" ] && [ "$lay" -ge 1 ]; then
+				why="L$lay $mod/ must not include L$tl $target/ (same layer)"
+			elif [ "$lay" -eq 0 ] || { [ "$lay" -eq 1 ] && [ "$tl" -ne 0 ]; }; then
+				why="L$lay $mod/ may include only base/ and itself"
+			fi
+			[ -z "$why" ] || report "$f:$ln" "#include $inc: $why"
+			;;
+		esac
+	done < <(grep -nE '^[[:space:]]*#[[:space:]]*include' <<<"$stripped")
+done < <(find daemon kms worm -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | LC_ALL=C sort)
+
+if [ "$found" -ne 0 ]; then
+	echo "check_src: $found problem(s)" >&2
+	exit 1
+fi
 exit 0

@@ -11,6 +11,7 @@
 #define COFFER_API_API_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/err.h"
@@ -63,5 +64,31 @@ enum err api_account_create(struct db *db, struct kms *kms, const char *name,
 /* Writes DATA_DIR/credentials (0600, Alibaba Cloud CLI INI format). */
 enum err api_write_credentials(const char *data_dir, const char *ak,
     const char *secret, const char *region);
+
+/* ---- objects the daemon writes itself (api_internal_put.c) ---- */
+
+struct bucket;
+
+/* A jobs_put_object_fn (jobs/jobs.h) for main.c and the CLI; ctx is the
+ * struct api. Stores data as the object key of dest through the PutObject
+ * path (encrypted upload, fsync, one BEGIN IMMEDIATE transaction with the
+ * WORM guard, then the reply): ERR_FILE_IMMUTABLE when key is a protected
+ * object. sse_algorithm NULL uses dest's default encryption; "AES256" or
+ * "KMS" (with sse_kms_key_id) override it. Thread-safe. */
+enum err api_internal_put(void *ctx, const struct bucket *dest,
+    const char *key, const void *data, size_t len, const char *content_type,
+    const char *sse_algorithm, const char *sse_kms_key_id);
+
+/* ---- the KMS listener (kms_dispatch.c) ---- */
+
+struct api_kms;
+
+/* The KMS RPC front end (spec kms-api.md) on top of api's database, kms
+ * and region: its replay cache and handler state. ERR_NOMEM. */
+enum err api_kms_open(struct api *api, struct api_kms **ret);
+/* NULL-safe; call after the KMS listener is stopped. */
+void api_kms_close(struct api_kms *k);
+/* The http handler of the KMS listener; its ctx is the struct api_kms. */
+const struct http_handler *api_kms_handler(void);
 
 #endif

@@ -99,7 +99,7 @@ h_append_object_begin(struct call *c)
 	if (c->req->has_length && op->position + c->req->content_length >
 	    APPEND_MAX)
 		return ERR_ENTITY_TOO_LARGE;
-	r = upload_begin(c->api, cmk, &c->upload);
+	r = upload_begin(c->api, c->bucket.owner, cmk, &c->upload);
 	if (r != ERR_OK)
 		return r;
 	return object_parse_integrity(c, c->upload);

@@ -7,8 +7,11 @@
 
 #include "api/api_int.h"
 #include "api/object_ops.h"
+#include "api/object_tx.h"
 #include "base/str.h"
 #include "codec/xml.h"
+#include "db/db.h"
+#include "worm/worm.h"
 
 static enum err
 finish_xml(struct call *c, struct xml_writer *w, struct buf *b)
@@ -80,7 +83,24 @@ h_put_bucket(struct call *c)
 enum err
 h_delete_bucket(struct call *c)
 {
-	enum err r = bucket_delete(c->api->db, c->bucket.id);
+	struct db *db = c->api->db;
+	enum err r;
+
+	/* One transaction: an object written meanwhile keeps the bucket, and
+	 * the bucket's policy and inventories go with it (worm/ rows refer
+	 * to the bucket row). */
+	r = db_tx_begin(db);
+	if (r != ERR_OK)
+		return r;
+	r = worm_bucket_deletable(db, c->bucket.id, call_now(c));
+	if (r == ERR_OK)
+		r = worm_bucket_dropped(db, c->bucket.id);
+	if (r == ERR_OK)
+		r = bucket_delete(db, c->bucket.id);
+	if (r == ERR_OK)
+		r = db_tx_commit(db);
+	else
+		db_tx_rollback(db);
 
 	if (r == ERR_BUCKET_NOT_EMPTY || r == ERR_BUCKET_NOT_EMPTY_UPLOADS ||
 	    r == ERR_BUCKET_NOT_EMPTY_LIVE)
@@ -462,9 +482,33 @@ h_list_objects(struct call *c)
 
 #define DELETE_MULTI_MAX 1000
 
+/* Appends n dead extents to the growing list *v (arena). */
+static enum err
+dead_append(struct call *c, struct extent_ref **v, size_t *n, size_t *cap,
+    const struct extent_ref *add, size_t nadd)
+{
+	if (*n + nadd > *cap) {
+		size_t ncap = (*n + nadd) * 2;
+		struct extent_ref *nv = arena_alloc(c->a, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return ERR_NOMEM;
+		if (*n > 0)
+			memcpy(nv, *v, *n * sizeof(*nv));
+		*v = nv;
+		*cap = ncap;
+	}
+	if (nadd > 0)
+		memcpy(*v + *n, add, nadd * sizeof(*add));
+	*n += nadd;
+	return ERR_OK;
+}
+
 enum err
 h_delete_multiple(struct call *c)
 {
+	struct extent_ref *dead = NULL;
+	size_t ndead = 0, cap = 0;
 	const char *enc = call_query(c, "encoding-type");
 	const struct xml_node *obj;
 	struct xml_node *root;
@@ -497,6 +541,39 @@ h_delete_multiple(struct call *c)
 			return ERR_INVALID_OBJECT_NAME;
 		}
 	}
+	/* All or nothing, in one transaction: one protected entry refuses
+	 * the whole request (409 FileImmutable) and nothing is deleted. */
+	r = db_tx_begin(c->api->db);
+	if (r != ERR_OK)
+		return r;
+	for (obj = xml_child(root, "Object"); obj && r == ERR_OK;
+	    obj = xml_next_same(obj)) {
+		const char *key = xml_child_text(obj, "Key");
+		struct extent_ref *d = NULL;
+		struct object cur;
+		size_t nd = 0;
+
+		r = object_get(c->api->db, c->a, c->bucket.id, key, &cur);
+		if (r == ERR_NO_SUCH_KEY) {
+			r = ERR_OK;	/* deleting nothing succeeds, as in OSS */
+			continue;
+		}
+		if (r == ERR_OK)
+			r = object_guard(c, c->bucket.id, &cur);
+		if (r == ERR_OK)
+			r = object_delete(c->api->db, c->a, c->bucket.id, key, &d,
+			    &nd);
+		if (r == ERR_OK)
+			r = dead_append(c, &dead, &ndead, &cap, d, nd);
+	}
+	if (r == ERR_OK)
+		r = db_tx_commit(c->api->db);
+	else
+		db_tx_rollback(c->api->db);
+	if (r != ERR_OK)
+		return r;
+	object_unlink_dead(c, dead, ndead);
+
 	buf_init(&b, 16 * 1024 * 1024);
 	xml_writer_init(&w, &b);
 	l.c = c;
@@ -506,22 +583,12 @@ h_delete_multiple(struct call *c)
 	xml_open(&w, "DeleteResult");
 	if (l.url)
 		xml_elem(&w, "EncodingType", "url");
-	for (obj = xml_child(root, "Object"); obj; obj = xml_next_same(obj)) {
-		const char *key = xml_child_text(obj, "Key");
-
-		r = object_delete_one(c, key);
-		if (r != ERR_OK)
-			break;
-		if (!quiet) {
-			xml_open(&w, "Deleted");
-			elem_maybe_url(&l, "Key", key);
-			xml_close(&w, "Deleted");
-		}
+	for (obj = xml_child(root, "Object"); obj && !quiet;
+	    obj = xml_next_same(obj)) {
+		xml_open(&w, "Deleted");
+		elem_maybe_url(&l, "Key", xml_child_text(obj, "Key"));
+		xml_close(&w, "Deleted");
 	}
 	xml_close(&w, "DeleteResult");
-	if (r != ERR_OK) {
-		buf_free(&b);
-		return r;
-	}
 	return finish_xml(c, &w, &b);
 }

@@ -97,7 +97,8 @@ copy_bytes(struct call *c, const struct copy_source *s, uint64_t start,
 
 	r = object_extents(c->api->db, c->a, s->obj.id, &ext, &next);
 	if (r == ERR_OK)
-		r = object_reader_open(c->api, ext, next, start, len, &rd);
+		r = object_reader_open(c->api, s->bucket.owner, ext, next,
+		    start, len, &rd);
 	if (r != ERR_OK)
 		return r;
 	buf = malloc(COPY_BUF);
@@ -245,7 +246,7 @@ h_copy_object(struct call *c)
 		o.headers = s.obj.headers;
 	if (!tag_replace)
 		o.tags = s.obj.tags;
-	r = upload_begin(c->api, cmk, &u);
+	r = upload_begin(c->api, c->bucket.owner, cmk, &u);
 	if (r == ERR_OK)
 		r = copy_bytes(c, &s, 0, s.obj.size, u);
 	if (r == ERR_OK)
@@ -328,7 +329,8 @@ h_upload_part_copy(struct call *c)
 		r = copy_range(c, s.obj.size, &start, &len);
 	if (r != ERR_OK)
 		return r;
-	r = upload_begin(c->api, u.sse_key_id[0] ? u.sse_key_id : NULL, &up);
+	r = upload_begin(c->api, c->bucket.owner,
+	    u.sse_key_id[0] ? u.sse_key_id : NULL, &up);
 	if (r == ERR_OK)
 		r = copy_bytes(c, &s, start, len, up);
 	if (r == ERR_OK)
@@ -351,6 +353,8 @@ h_upload_part_copy(struct call *c)
 	r = xml_writer_finish(&w);
 	if (r != ERR_OK)
 		return r;
+	/* ali-oss reads the part ETag from the header, as for UploadPart. */
+	(void)call_resp_headerf(c, "ETag", "\"%s\"", p.etag);
 	(void)call_resp_headerf(c, "x-oss-hash-crc64ecma", "%llu",
 	    (unsigned long long)p.crc64);
 	call_resp_buf(c, 200, "application/xml", &b);

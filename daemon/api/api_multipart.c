@@ -174,7 +174,8 @@ h_upload_part_begin(struct call *c)
 		return r;
 	if (c->req->has_length && c->req->content_length > PART_MAX)
 		return ERR_ENTITY_TOO_LARGE;
-	r = upload_begin(c->api, op->u.sse_key_id[0] ? op->u.sse_key_id : NULL,
+	r = upload_begin(c->api, c->bucket.owner,
+	    op->u.sse_key_id[0] ? op->u.sse_key_id : NULL,
 	    &c->upload);
 	if (r != ERR_OK)
 		return r;
@@ -382,7 +383,8 @@ h_complete_multipart(struct call *c)
 	}
 	hash_md5_final(&md5, digest);
 	hex_encode_upper(o.etag, digest, sizeof(digest));
-	snprintf(o.etag + 32, sizeof(o.etag) - 32, "-%zu", nwant);
+	/* At most "-10000": 6 bytes after the 32 hex digits. */
+	snprintf(o.etag + 32, sizeof(o.etag) - 32, "-%u", (unsigned)nwant % 100000u);
 	str_copy(o.storage_class, sizeof(o.storage_class), u.storage_class);
 	str_copy(o.acl, sizeof(o.acl), u.acl);
 	o.headers = u.headers;
@@ -452,17 +454,47 @@ h_abort_multipart(struct call *c)
 }
 
 struct list_uploads_ctx {
+	struct call		*c;
 	struct xml_writer	*w;
+	struct xml_writer	*pw;		/* CommonPrefixes */
 	bool			 url;
+	const char		*prefix;
+	const char		*delim;
 	const char		*last_key;
 	const char		*last_id;
+	const char		*last_cp;
 };
 
 static void
 list_upload(void *ctx, const struct mpu *u)
 {
 	struct list_uploads_ctx *l = ctx;
+	size_t pl = l->prefix ? strlen(l->prefix) : 0;
 	char t[TIME_ISO_BYTES];
+	const char *d;
+
+	l->last_key = u->key;
+	l->last_id = u->upload_id;
+	/* Keys with the delimiter after the prefix fold into one common
+	 * prefix each; uploads come in key order, so equal prefixes are
+	 * adjacent. */
+	d = l->delim ? strstr(u->key + pl, l->delim) : NULL;
+	if (d != NULL) {
+		size_t n = (size_t)(d - u->key) + strlen(l->delim);
+		char *cp = arena_strndup(l->c->a, u->key, n);
+
+		if (cp == NULL) {
+			l->w->err = ERR_NOMEM;
+			return;
+		}
+		if (l->last_cp == NULL || strcmp(l->last_cp, cp) != 0) {
+			xml_open(l->pw, "CommonPrefixes");
+			elem_enc(l->pw, "Prefix", cp, l->url);
+			xml_close(l->pw, "CommonPrefixes");
+			l->last_cp = cp;
+		}
+		return;
+	}
 
 	time_fmt_iso_ms(t, u->initiated_ms);
 	xml_open(l->w, "Upload");
@@ -471,8 +503,6 @@ list_upload(void *ctx, const struct mpu *u)
 	xml_elem(l->w, "StorageClass", u->storage_class);
 	xml_elem(l->w, "Initiated", t);
 	xml_close(l->w, "Upload");
-	l->last_key = u->key;
-	l->last_id = u->upload_id;
 }
 
 static enum err
@@ -498,8 +528,8 @@ h_list_multipart_uploads(struct call *c)
 {
 	struct mpu_list_opts o;
 	struct list_uploads_ctx l;
-	struct xml_writer w, iw;
-	struct buf b, items;
+	struct xml_writer w, iw, pw;
+	struct buf b, items, prefixes;
 	const char *delim = call_query(c, "delimiter");
 	bool truncated, url;
 	char *last_id = NULL;
@@ -515,11 +545,19 @@ h_list_multipart_uploads(struct call *c)
 	r = query_max(c, "max-uploads", 1000, &o.max);
 	if (r != ERR_OK)
 		return r;
+	if (delim != NULL && delim[0] == '\0')
+		delim = NULL;
 	buf_init(&items, 16 * 1024 * 1024);
+	buf_init(&prefixes, 16 * 1024 * 1024);
 	xml_writer_init(&iw, &items);
+	xml_writer_init(&pw, &prefixes);
 	memset(&l, 0, sizeof(l));
+	l.c = c;
 	l.w = &iw;
+	l.pw = &pw;
 	l.url = url;
+	l.prefix = o.prefix;
+	l.delim = delim;
 	r = mpu_list(c->api->db, c->a, c->bucket.id, &o, list_upload, &l,
 	    &truncated);
 	if (r == ERR_OK && l.last_id != NULL) {
@@ -530,8 +568,11 @@ h_list_multipart_uploads(struct call *c)
 	}
 	if (r == ERR_OK)
 		r = xml_writer_finish(&iw);
+	if (r == ERR_OK)
+		r = xml_writer_finish(&pw);
 	if (r != ERR_OK) {
 		buf_free(&items);
+		buf_free(&prefixes);
 		return r;
 	}
 	buf_init(&b, 17 * 1024 * 1024);
@@ -551,7 +592,10 @@ h_list_multipart_uploads(struct call *c)
 		xml_elem(&w, "EncodingType", "url");
 	if (w.err == ERR_OK)
 		w.err = buf_append(&b, buf_cstr(&items), items.len);
+	if (w.err == ERR_OK)
+		w.err = buf_append(&b, buf_cstr(&prefixes), prefixes.len);
 	buf_free(&items);
+	buf_free(&prefixes);
 	xml_close(&w, "ListMultipartUploadsResult");
 	return finish_xml(c, &w, &b);
 }

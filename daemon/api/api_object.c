@@ -314,7 +314,7 @@ h_put_object_begin(struct call *c)
 			return r;
 	} else if (r != ERR_NO_SUCH_KEY)
 		return r;
-	r = upload_begin(c->api, cmk, &c->upload);
+	r = upload_begin(c->api, c->bucket.owner, cmk, &c->upload);
 	if (r != ERR_OK)
 		return r;
 	return object_parse_integrity(c, c->upload);
@@ -659,7 +659,8 @@ serve_object(struct call *c, bool head)
 		r = object_extents(c->api->db, c->a, o.id, &ext, &next);
 		if (r != ERR_OK)
 			return r;
-		r = object_reader_open(c->api, ext, next, start, len, &rd);
+		r = object_reader_open(c->api, c->bucket.owner, ext, next, start,
+		    len, &rd);
 		if (r != ERR_OK)
 			return r;
 		/* Key-state and integrity errors must come before the 200. */

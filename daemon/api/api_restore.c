@@ -84,12 +84,15 @@ h_restore_object(struct call *c)
 	if (o.restore_state != 0 && now < o.restore_done_ms)
 		return ERR_RESTORE_IN_PROGRESS;
 	if (o.restore_state != 0 && now < o.restore_expiry_ms) {
-		/* Restored: each call extends the window, up to the class's
-		 * maximum from now. */
-		int64_t expiry = o.restore_expiry_ms + days * CLOCK_DAY_MS;
+		/* Restored: each call extends the window (spec §3.8: Archive
+		 * by one day per call), never past the class's maximum counted
+		 * from the end of the restore. */
+		int64_t add = strcmp(o.storage_class, "Archive") == 0 ? 1 : days;
+		int64_t expiry = o.restore_expiry_ms + add * CLOCK_DAY_MS;
+		int64_t cap = o.restore_done_ms + max_days * CLOCK_DAY_MS;
 
-		if (expiry > now + max_days * CLOCK_DAY_MS)
-			expiry = now + max_days * CLOCK_DAY_MS;
+		if (expiry > cap)
+			expiry = cap;
 		r = object_set_restore(c->api->db, &o, 2, o.restore_done_ms,
 		    expiry, o.restore_tier, NULL);
 		if (r != ERR_OK)

@@ -300,6 +300,12 @@ pipeline(struct call *c)
 	r = check_access(c);
 	if (r != ERR_OK)
 		return r;
+	/* A tampered policy row must not read as "no protection". */
+	if (c->route->flags & R_MUTATES_OBJECT) {
+		r = api_worm_check(c);
+		if (r != ERR_OK)
+			return r;
+	}
 	if (c->level == LEVEL_OBJECT &&
 	    !bucket_key_valid(c->key, strlen(c->key))) {
 		c->x.key = c->key;

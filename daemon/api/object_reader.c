@@ -12,6 +12,7 @@
 
 struct object_reader {
 	struct api		*api;
+	int64_t			 account;	/* the object owner (CMK lookups) */
 	struct extent		*ext;
 	uint64_t		*off;		/* plaintext offset of each extent */
 	size_t			 n;
@@ -23,8 +24,9 @@ struct object_reader {
 };
 
 enum err
-object_reader_open(struct api *api, const struct extent *ext, size_t n,
-    uint64_t start, uint64_t len, struct object_reader **ret)
+object_reader_open(struct api *api, int64_t account,
+    const struct extent *ext, size_t n, uint64_t start, uint64_t len,
+    struct object_reader **ret)
 {
 	struct object_reader *r;
 	uint64_t off = 0;
@@ -44,6 +46,7 @@ object_reader_open(struct api *api, const struct extent *ext, size_t n,
 		off += ext[i].plain_len;
 	}
 	r->api = api;
+	r->account = account;
 	r->n = n;
 	r->start = start;
 	r->len = len;
@@ -71,8 +74,8 @@ open_extent(struct object_reader *r, size_t i)
 	if (r->cur == i)
 		return ERR_OK;
 	close_current(r);
-	err = kms_dek_open(r->api->kms, e->wrap_key, e->wrapped, e->wrapped_len,
-	    e->uuid, &r->dek);
+	err = kms_dek_open(r->api->kms, r->account, e->wrap_key, e->wrapped,
+	    e->wrapped_len, e->uuid, &r->dek);
 	if (err != ERR_OK)
 		return err;
 	r->cipher.seal = kms_dek_seal;

@@ -20,9 +20,12 @@
 struct api;
 struct object_reader;
 
-/* Serves plaintext bytes [start, start + len) of the object. */
-enum err object_reader_open(struct api *api, const struct extent *ext,
-    size_t n, uint64_t start, uint64_t len, struct object_reader **ret);
+/* Serves plaintext bytes [start, start + len) of the object. account is
+ * the accounts.id of the object's owner: SSE-KMS extents open only under
+ * that account's CMKs. */
+enum err object_reader_open(struct api *api, int64_t account,
+    const struct extent *ext, size_t n, uint64_t start, uint64_t len,
+    struct object_reader **ret);
 /* Unwraps the data key of the first extent the range touches, so key-state
  * errors (KeyDisabled, ...) surface before a 200 is sent. */
 enum err object_reader_prepare(struct object_reader *r);

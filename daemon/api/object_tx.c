@@ -3,15 +3,15 @@
 #include "api/object_tx.h"
 
 #include "db/db.h"
+#include "worm/worm.h"
 
 enum err
 object_guard(struct call *c, int64_t bucket_id, const struct object *cur)
 {
-	(void)c;
-	(void)bucket_id;
-	(void)cur;
-	/* Retention policies (worm/) plug in here. */
-	return ERR_OK;
+	/* The business clock never runs backwards (db/clock_db.c), so a
+	 * wall clock set back cannot shorten a retention period here. */
+	return worm_object_guard(c->api->db, bucket_id, cur->mtime_ms,
+	    call_now(c));
 }
 
 enum err

@@ -262,6 +262,18 @@ route_matches(const struct call *c, const struct route *rt)
 	return true;
 }
 
+static bool
+route_matches_but_method(const struct call *c, const struct route *rt)
+{
+	struct call tmp = *c;
+	struct http_request req = *c->req;
+
+	req.method = rt->method;
+	tmp.req = &req;
+	tmp.head = false;
+	return route_matches(&tmp, rt);
+}
+
 enum err
 router_match(struct call *c)
 {
@@ -293,8 +305,9 @@ router_match(struct call *c)
 			c->route_index = i;
 			return ERR_OK;
 		}
-		if (rt->level == c->level && (rt->sub == NULL ||
-		    call_has_query(c, rt->sub)))
+		/* 405 only when some route would take this request with
+		 * another method; anything else is not implemented. */
+		if (route_matches_but_method(c, rt))
 			path_ok = true;
 	}
 	return path_ok ? ERR_METHOD_NOT_ALLOWED : ERR_NOT_IMPLEMENTED;

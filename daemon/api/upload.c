@@ -27,7 +27,8 @@ struct upload {
 };
 
 enum err
-upload_begin(struct api *api, const char *cmk_id, struct upload **ret)
+upload_begin(struct api *api, int64_t account, const char *cmk_id,
+    struct upload **ret)
 {
 	struct upload *u;
 	enum err r;
@@ -37,8 +38,9 @@ upload_begin(struct api *api, const char *cmk_id, struct upload **ret)
 		return ERR_NOMEM;
 	u->api = api;
 	store_uuid_new(u->extent.uuid);
-	r = kms_dek_create(api->kms, cmk_id, u->extent.uuid, u->extent.wrapped,
-	    &u->extent.wrapped_len, u->extent.wrap_key, &u->dek);
+	r = kms_dek_create(api->kms, account, cmk_id, u->extent.uuid,
+	    u->extent.wrapped, &u->extent.wrapped_len, u->extent.wrap_key,
+	    &u->dek);
 	if (r != ERR_OK)
 		goto fail;
 	u->cipher.seal = kms_dek_seal;

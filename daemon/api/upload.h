@@ -30,8 +30,9 @@ struct upload_result {
 	uint64_t	len;
 };
 
-/* cmk_id NULL: SSE-OSS data key; else a CMK id (KMS errors as kms.h). */
-enum err upload_begin(struct api *api, const char *cmk_id,
+/* cmk_id NULL: SSE-OSS data key; else a CMK id, alias or ARN of account
+ * (accounts.id of the object's owner; KMS errors as kms.h). */
+enum err upload_begin(struct api *api, int64_t account, const char *cmk_id,
     struct upload **ret);
 /* Optional integrity checks applied at upload_finish: a Content-MD5 to
  * match (ERR_BAD_DIGEST), a client CRC-64 (ERR_CRC64_MISMATCH), a V4

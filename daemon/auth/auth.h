@@ -148,4 +148,112 @@ enum err auth_key_lookup(struct db *db, const char *access_key_id,
 /* Number of accounts (first-start detection). */
 enum err auth_account_count(struct db *db, int64_t *ret);
 
+/*
+ * ---- KMS RPC signatures (kms_sig.c) ----
+ *
+ * The KMS listener accepts both signatures real clients send (spec
+ * kms-api.md §2): v1 RPC (HMAC-SHA1, SignatureVersion 1.0) over every query
+ * and form parameter, and ACS3-HMAC-SHA256 over a canonical request rebuilt
+ * from the SignedHeaders the client lists. Pure functions of the request
+ * and the secret, checked against the spec's vectors in test_kms_sig.c.
+ * Credentials are the access keys of auth_db.c, as for OSS.
+ */
+
+enum auth_kms_kind {
+	AUTH_KMS_NONE,		/* no signature at all */
+	AUTH_KMS_V1,		/* ?...&SignatureMethod=HMAC-SHA1&Signature= */
+	AUTH_KMS_ACS3,		/* Authorization: ACS3-HMAC-SHA256 ... */
+};
+
+/* What a KMS request looks like to the signer. Names and values are
+ * percent-decoded ('+' as space), in arrival order; header names are
+ * lower-case. path is the request target's path as sent ("/"). form is the
+ * decoded application/x-www-form-urlencoded body (NULL when there is
+ * none); body is the raw body, for the ACS3 payload hash. */
+struct auth_kms_input {
+	const char		*method;
+	const char		*path;
+	const struct kv		*query;
+	size_t			 nquery;
+	const struct kv		*form;
+	size_t			 nform;
+	const struct kv		*headers;
+	size_t			 nheaders;
+	const void		*body;
+	size_t			 body_len;
+	int64_t			 now_ms;	/* wall clock */
+};
+
+#define AUTH_KMS_NONCE_MAX	129
+#define AUTH_KMS_SIGNED_MAX	1024
+
+struct auth_kms_parsed {
+	enum auth_kms_kind	 kind;
+	char			 access_key_id[AUTH_AK_MAX];
+	char			 signature[128];
+	char			 nonce[AUTH_KMS_NONCE_MAX];
+	int64_t			 request_ms;	/* Timestamp / x-acs-date */
+	char			 signed_headers[AUTH_KMS_SIGNED_MAX];	/* ACS3 */
+	const char		*missing;	/* the missing parameter's name */
+};
+
+/* Detects the scheme and checks its parameters and time; needs no secret.
+ * Errors (KMS codes of err.c): ERR_ANONYMOUS_DENIED (no signature:
+ * MissingParameter Signature); ERR_KMS_MISSING_PARAMETER with ret->missing
+ * set (AccessKeyId, Signature, SignatureMethod, SignatureVersion,
+ * SignatureNonce); ERR_AUTH_MALFORMED (IncompleteSignature: unparsable
+ * Authorization, another algorithm or version, a SignedHeaders list without
+ * the date and nonce headers); ERR_DATE_MISSING (IllegalTimestamp: no or
+ * unparsable Timestamp / x-acs-date); ERR_TIME_SKEWED (IllegalTimestamp:
+ * more than 15 minutes from now_ms). */
+enum err auth_kms_parse(const struct auth_kms_input *in,
+    struct auth_kms_parsed *ret);
+/* Recomputes the signature with secret and compares in constant time:
+ * ERR_OK or ERR_SIGNATURE_MISMATCH, with the server's string-to-sign
+ * appended to ret_sts (may be NULL) for the error message. */
+enum err auth_kms_verify(const struct auth_kms_input *in,
+    const struct auth_kms_parsed *p, const char *secret, struct buf *ret_sts);
+
+/* Building blocks, exported for tests. v1: every parameter of both lists
+ * but Signature, RFC 3986-encoded, sorted by encoded name, joined; then
+ * METHOD&%2F&percentEncode(that). */
+enum err auth_kms_v1_string_to_sign(const char *method, const struct kv *a,
+    size_t na, const struct kv *b, size_t nb, struct buf *out);
+/* base64(HMAC-SHA1(secret + "&", sts)) into out[29]. */
+void auth_kms_v1_sign(char out[static 29], const char *secret,
+    const char *sts, size_t n);
+/* METHOD\nPATH\nQUERY\nHEADERS\nSIGNED\nPAYLOAD: query keys sorted and
+ * left raw, values RFC 3986-encoded; one "name:v1,v2\n" line per name of
+ * signed_headers ("h1;h2"), values trimmed and sorted. */
+enum err auth_kms_acs3_canonical_request(const struct auth_kms_input *in,
+    const char *signed_headers, const char *payload_hex, struct buf *out);
+/* "ACS3-HMAC-SHA256\n" + hex(SHA-256(canonical request)). */
+enum err auth_kms_acs3_string_to_sign(const char *creq, size_t n,
+    struct buf *out);
+/* hex(HMAC-SHA256(secret, sts)) into out[65]. */
+void auth_kms_acs3_sign(char out[static 65], const char *secret,
+    const char *sts, size_t n);
+
+/*
+ * Replay protection: a SignatureNonce (per access key) is remembered until
+ * its request's timestamp leaves the 15-minute window, so a second use
+ * within the window is refused. In memory, not in SQLite: checking a nonce
+ * is on every request's path, and a synchronous database write there would
+ * cap every KMS call at the rate of fsync'd commits. The table is bounded:
+ * 64-bit keyed fingerprints in four time generations (by expiry, 15 min
+ * each), each growing on demand up to max_per_generation entries; a full
+ * generation refuses new requests rather than forgetting live nonces.
+ * Forgotten on restart: a request captured before a restart can be
+ * replayed once within what is left of its 15 minutes.
+ */
+struct auth_nonce_cache;
+
+enum err auth_nonce_cache_new(size_t max_per_generation,
+    struct auth_nonce_cache **ret);
+void auth_nonce_cache_free(struct auth_nonce_cache *c);
+/* ERR_OK (now remembered), ERR_KMS_NONCE_USED, or ERR_KMS_THROTTLED when
+ * the generation is full. Thread-safe. */
+enum err auth_nonce_check(struct auth_nonce_cache *c, const char *ak,
+    const char *nonce, int64_t request_ms, int64_t now_ms);
+
 #endif

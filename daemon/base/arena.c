@@ -31,10 +31,15 @@ arena_alloc(struct arena *a, size_t n)
 	struct arena_block *b = a->head;
 	size_t need = (n + 15) & ~(size_t)15;
 
-	if (need < n || a->used + need > a->cap)
+	/* Compared as "need > cap - used" (used <= cap always) so a size near
+	 * SIZE_MAX cannot wrap past the cap, nor the block header past
+	 * SIZE_MAX when the cap is unlimited. */
+	if (need < n || need > a->cap - a->used)
 		return NULL;
 	if (b == NULL || b->size - b->off < need) {
 		size_t size = need > ARENA_BLOCK_MIN ? need : ARENA_BLOCK_MIN;
+		if (size > SIZE_MAX - sizeof(*b))
+			return NULL;
 		b = malloc(sizeof(*b) + size);
 		if (b == NULL)
 			return NULL;

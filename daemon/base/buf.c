@@ -2,6 +2,7 @@
 /* buf.c: see buf.h. */
 #include "base/buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,23 +16,28 @@ buf_init(struct buf *b, size_t max)
 	b->max = max;
 }
 
+/* Makes room for add more bytes plus the NUL. Sizes are checked before any
+ * arithmetic so that neither len + add nor the doubling can wrap, even for
+ * an unbounded buffer (max == SIZE_MAX). */
 static enum err
-buf_grow(struct buf *b, size_t need)
+buf_grow(struct buf *b, size_t add)
 {
-	size_t cap;
+	size_t cap, need, limit;
 	char *p;
 
-	if (need > b->max || need + 1 < need) {
+	if (add > SIZE_MAX - 1 - b->len || b->len + add > b->max) {
 		buf_free(b);
 		return ERR_ENTITY_TOO_LARGE;
 	}
-	if (need + 1 <= b->cap)
+	need = b->len + add + 1;
+	if (need <= b->cap)
 		return ERR_OK;
+	limit = b->max < SIZE_MAX ? b->max + 1 : SIZE_MAX;
 	cap = b->cap ? b->cap : 64;
-	while (cap < need + 1)
-		cap *= 2;
-	if (cap > b->max + 1)
-		cap = b->max + 1;
+	while (cap < need)
+		cap = cap > limit / 2 ? limit : cap * 2;
+	if (cap > limit)
+		cap = limit;
 	p = realloc(b->data, cap);
 	if (p == NULL) {
 		buf_free(b);
@@ -47,7 +53,7 @@ buf_append(struct buf *b, const void *p, size_t n)
 {
 	enum err r;
 
-	r = buf_grow(b, b->len + n);
+	r = buf_grow(b, n);
 	if (r != ERR_OK)
 		return r;
 	if (n > 0)
@@ -83,7 +89,7 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 		buf_free(b);
 		return ERR_INTERNAL;
 	}
-	r = buf_grow(b, b->len + (size_t)n);
+	r = buf_grow(b, (size_t)n);
 	if (r != ERR_OK)
 		return r;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);

@@ -26,7 +26,14 @@ log_open(const char *progname, enum log_level level, const char *path)
 		log_prog = progname;
 	log_level = level;
 	if (path == NULL || *path == '\0') {
+		int old;
+
+		/* Back to stderr: a file opened earlier must stop receiving
+		 * lines (and its descriptor must not leak). */
 		log_path[0] = '\0';
+		old = atomic_exchange(&log_fd, STDERR_FILENO);
+		if (old != STDERR_FILENO)
+			close(old);
 		return 0;
 	}
 	if (strlen(path) >= sizeof(log_path)) {
@@ -137,6 +144,8 @@ log_warn(const char *fmt, ...)
 	va_list ap;
 	int saved = errno;
 
+	if (LOG_LEVEL_WARNING > log_level)
+		return;
 	va_start(ap, fmt);
 	log_write(LOG_LEVEL_WARNING, fmt, ap, saved);
 	va_end(ap);
@@ -149,6 +158,8 @@ log_err(const char *fmt, ...)
 	va_list ap;
 	int saved = errno;
 
+	if (LOG_LEVEL_ERR > log_level)
+		return;
 	va_start(ap, fmt);
 	log_write(LOG_LEVEL_ERR, fmt, ap, saved);
 	va_end(ap);

@@ -511,6 +511,7 @@ bool
 time_parse_rfc1123(const char *s, int64_t *ret_ms)
 {
 	int day, year, h, mi, sec, mon = -1;
+	bool wday_ok = false;
 
 	/* "Sun, 06 Nov 1994 08:49:37 GMT": 29 bytes, fixed layout. */
 	if (s == NULL || strlen(s) != 29 || s[3] != ',' || s[4] != ' ' ||
@@ -520,9 +521,14 @@ time_parse_rfc1123(const char *s, int64_t *ret_ms)
 	for (int i = 0; i < 12; i++)
 		if (strncmp(s + 8, mon_names[i], 3) == 0)
 			mon = i + 1;
-	if (mon < 0 || !digits(s + 5, 2, &day) || !digits(s + 12, 4, &year) ||
-	    !digits(s + 17, 2, &h) || !digits(s + 20, 2, &mi) ||
-	    !digits(s + 23, 2, &sec))
+	/* The day name must be one (any consistency with the date is not
+	 * checked, as in other HTTP date parsers). */
+	for (int i = 0; i < 7; i++)
+		if (strncmp(s, wday_names[i], 3) == 0)
+			wday_ok = true;
+	if (!wday_ok || mon < 0 || !digits(s + 5, 2, &day) ||
+	    !digits(s + 12, 4, &year) || !digits(s + 17, 2, &h) ||
+	    !digits(s + 20, 2, &mi) || !digits(s + 23, 2, &sec))
 		return false;
 	return mk_ms(year, mon, day, h, mi, sec, 0, ret_ms);
 }

@@ -71,8 +71,9 @@ enum err bucket_get(struct db *db, const char *name, struct bucket *ret);
  * Another owner: ERR_BUCKET_TAKEN. ERR_TOO_MANY_BUCKETS beyond max_buckets. */
 enum err bucket_put(struct db *db, const struct bucket *want, int64_t now_ms,
     unsigned max_buckets, bool *ret_created);
-/* In one transaction: ERR_BUCKET_NOT_EMPTY (objects),
- * ERR_BUCKET_NOT_EMPTY_UPLOADS (multipart uploads), else deletes. */
+/* ERR_BUCKET_NOT_EMPTY (objects), ERR_BUCKET_NOT_EMPTY_UPLOADS (multipart
+ * uploads), else deletes; in the caller's transaction if one is open, else
+ * in its own. */
 enum err bucket_delete(struct db *db, int64_t bucket_id);
 enum err bucket_set_acl(struct db *db, int64_t bucket_id, const char *acl);
 enum err bucket_set_encryption(struct db *db, int64_t bucket_id,

@@ -243,13 +243,16 @@ bucket_set_encryption(struct db *db, int64_t bucket_id, const char *algorithm,
 enum err
 bucket_delete(struct db *db, int64_t bucket_id)
 {
+	bool own_tx = sqlite3_get_autocommit(db_conn(db)) != 0;
 	sqlite3_stmt *st;
 	int64_t any;
 	enum err r;
 
-	r = db_tx_begin(db);
-	if (r != ERR_OK)
-		return r;
+	if (own_tx) {
+		r = db_tx_begin(db);
+		if (r != ERR_OK)
+			return r;
+	}
 	r = query_i64(db, SQL_BUCKET_HAS_OBJECTS, bucket_id, &any);
 	if (r == ERR_OK && any)
 		r = ERR_BUCKET_NOT_EMPTY;
@@ -267,6 +270,8 @@ bucket_delete(struct db *db, int64_t bucket_id)
 	sqlite3_bind_int64(st, 1, bucket_id);
 	r = step_done(st);
 out:
+	if (!own_tx)
+		return r;
 	if (r == ERR_OK)
 		r = db_tx_commit(db);
 	else

@@ -18,7 +18,17 @@ cli_flag(int *argc, char **argv, const char *flag)
 	return false;
 }
 
+int cli_inventory_run(struct cli *cli, int argc, char **argv);	/* cli_inventory.c */
+int cli_key_run(struct cli *cli, int argc, char **argv);	/* cli_key.c */
+int cli_audit_run(struct cli *cli, int argc, char **argv);	/* cli_audit.c */
+
 const struct cli_command cli_extra_commands[] = {
-	{ "", NULL, NULL, "" },
+	{ "key", NULL, cli_key_run,
+	    "[--account NAME] create|list|describe|enable|disable|"
+	    "schedule-deletion|cancel-deletion|import ...   [--json]" },
+	{ "audit", NULL, cli_audit_run, "[--json] [--limit N]   newest audit rows" },
+	{ "inventory", "run", cli_inventory_run,
+	    "run BUCKET ID   write an inventory report now" },
 };
-const size_t cli_extra_ncommands = 0;
+const size_t cli_extra_ncommands =
+    sizeof(cli_extra_commands) / sizeof(cli_extra_commands[0]);

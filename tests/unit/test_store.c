@@ -159,7 +159,7 @@ extent_new(struct fixture *f, struct extent *e)
 	size_t wlen;
 
 	store_uuid_new(e->uuid);
-	assert_int_equal(kms_dek_create(f->kms, NULL, e->uuid, wrapped, &wlen,
+	assert_int_equal(kms_dek_create(f->kms, 0, NULL, e->uuid, wrapped, &wlen,
 	    wrap_key, &e->dek), ERR_OK);
 	e->c.seal = kms_dek_seal;
 	e->c.open = kms_dek_open_chunk;

@@ -100,4 +100,172 @@ async function expectOssError(fn, { code, status, ec }) {
   return err;
 }
 
-module.exports = { startDaemon, ossClient, raw, expectOssError, tmpdir, ROOT_AK, ROOT_SK };
+// ---- helpers for hand-made requests and checks ----
+
+const crypto = require('node:crypto');
+
+// CRC-64/ECMA-182 as OSS uses it (= CRC-64/XZ: reflected polynomial
+// 0xC96C5795D7870F42, init and xorout all ones), computed on two 32-bit
+// halves so a 10 MiB buffer takes milliseconds, not BigInt seconds.
+const CRC_LO = new Uint32Array(256);
+const CRC_HI = new Uint32Array(256);
+for (let i = 0; i < 256; i++) {
+  let lo = i >>> 0;
+  let hi = 0;
+  for (let k = 0; k < 8; k++) {
+    const bit = lo & 1;
+    lo = ((lo >>> 1) | ((hi & 1) << 31)) >>> 0;
+    hi = hi >>> 1;
+    if (bit) { lo = (lo ^ 0xD7870F42) >>> 0; hi = (hi ^ 0xC96C5795) >>> 0; }
+  }
+  CRC_LO[i] = lo; CRC_HI[i] = hi;
+}
+// Returns the decimal string OSS puts in x-oss-hash-crc64ecma.
+function crc64ecma(buf) {
+  let lo = 0xFFFFFFFF;
+  let hi = 0xFFFFFFFF;
+  for (let i = 0; i < buf.length; i++) {
+    const idx = (lo ^ buf[i]) & 0xff;
+    lo = (((lo >>> 8) | (hi << 24)) ^ CRC_LO[idx]) >>> 0;
+    hi = ((hi >>> 8) ^ CRC_HI[idx]) >>> 0;
+  }
+  lo = (~lo) >>> 0; hi = (~hi) >>> 0;
+  return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+}
+
+function md5hex(buf) { return crypto.createHash('md5').update(buf).digest('hex').toUpperCase(); }
+function md5b64(buf) { return crypto.createHash('md5').update(buf).digest('base64'); }
+
+// V1 sub-resources that enter the canonical resource (clients.md §1.3);
+// only the ones these tests use.
+const V1_SUBRES = new Set(['acl', 'uploads', 'location', 'delete', 'append', 'position',
+  'objectMeta', 'bucketInfo', 'stat', 'uploadId', 'partNumber', 'tagging', 'versionId',
+  'continuation-token', 'response-content-type', 'response-content-language',
+  'response-expires', 'response-cache-control', 'response-content-disposition',
+  'response-content-encoding']);
+
+// The V1 string-to-sign (spec oss-api.md §5.1). headers: lower-case names.
+function v1StringToSign({ method, headers = {}, bucket, key, query = {}, date }) {
+  const ossHeaders = Object.keys(headers).filter((h) => h.startsWith('x-oss-')).sort()
+    .map((h) => `${h}:${String(headers[h]).trim()}\n`).join('');
+  let resource = '/';
+  if (bucket) resource += `${bucket}/${key || ''}`;
+  const sub = Object.keys(query).filter((k) => V1_SUBRES.has(k)).sort()
+    .map((k) => (query[k] === '' || query[k] === null ? k : `${k}=${query[k]}`));
+  if (sub.length) resource += `?${sub.join('&')}`;
+  return `${method}\n${headers['content-md5'] || ''}\n${headers['content-type'] || ''}\n${date}\n${ossHeaders}${resource}`;
+}
+
+function hmacSha1B64(secret, s) { return crypto.createHmac('sha1', secret).update(s, 'utf8').digest('base64'); }
+
+// ali-oss's key encoding in the path: encodeURIComponent, '/' kept.
+function encodeKey(key) { return encodeURIComponent(key).replace(/%2F/g, '/'); }
+
+// V4 (OSS4-HMAC-SHA256, spec oss-api.md §5.2). rfc3986: encodeURIComponent
+// plus !'()* encoded.
+function rfc3986(x) {
+  return encodeURIComponent(x).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+function isoBasic(date) { return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, ''); }
+// headers: lower-case names; must hold x-oss-date. Returns the pieces so a
+// test can compare them with what the server reports.
+// For a presigned URL pass xdate and put the x-oss-* parameters in query.
+function v4Sign({ method, bucket, key, query = {}, headers, ak, sk, region = 'cn-hangzhou',
+  additionalHeaders = [], xdate: xd }) {
+  const xdate = xd || headers['x-oss-date'];
+  const day = xdate.slice(0, 8);
+  let uri = '/';
+  if (bucket) uri += `${bucket}/${key || ''}`;
+  uri = rfc3986(uri).replace(/%2F/g, '/');
+  const cq = Object.keys(query).map((k) => [rfc3986(k), query[k] === '' || query[k] === null ? '' : rfc3986(String(query[k]))])
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([k, v]) => (v === '' ? k : `${k}=${v}`)).join('&');
+  const add = additionalHeaders.map((h) => h.toLowerCase()).sort();
+  const signed = Object.keys(headers).filter((h) => h === 'content-type' || h === 'content-md5'
+    || h.startsWith('x-oss-') || add.includes(h)).sort();
+  const ch = signed.map((h) => `${h}:${String(headers[h]).trim()}\n`).join('');
+  const canonicalRequest = `${method}\n${uri}\n${cq}\n${ch}\n${add.join(';')}\n${headers['x-oss-content-sha256'] || 'UNSIGNED-PAYLOAD'}`;
+  const scope = `${day}/${region}/oss/aliyun_v4_request`;
+  const stringToSign = `OSS4-HMAC-SHA256\n${xdate}\n${scope}\n${crypto.createHash('sha256').update(canonicalRequest).digest('hex')}`;
+  const hmac = (k, v) => crypto.createHmac('sha256', k).update(v).digest();
+  const key4 = hmac(hmac(hmac(hmac(`aliyun_v4${sk}`, day), region), 'oss'), 'aliyun_v4_request');
+  const signature = crypto.createHmac('sha256', key4).update(stringToSign).digest('hex');
+  const authorization = `OSS4-HMAC-SHA256 Credential=${ak}/${scope},${add.length ? `AdditionalHeaders=${add.join(';')},` : ''}Signature=${signature}`;
+  return { authorization, canonicalRequest, stringToSign, signature };
+}
+
+// A signed request built by hand, so a test can choose the time, break the
+// digest or the signature. V1 signs the Date header; v4: true adds
+// x-oss-date and x-oss-content-sha256 and signs OSS4-HMAC-SHA256.
+// mode 'ip': path /key with Host bucket.oss-cn-hangzhou.aliyuncs.com;
+// mode 'path': /bucket/key with Host localhost:PORT. date: a Date or an
+// RFC 1123 string; sk/ak default to root; sign: false sends no
+// Authorization; signature overrides the computed one.
+function signedRaw(d, { method = 'GET', bucket, key, query = {}, headers = {}, body,
+  mode = 'ip', ak, sk, date, sign = true, signature, v4 = false, region } = {}) {
+  const h = {};
+  for (const [k, v] of Object.entries(headers)) h[k.toLowerCase()] = v;
+  const when = date === undefined ? new Date() : date;
+  if (!('date' in h)) h.date = typeof when === 'string' ? when : when.toUTCString();
+  if (v4 && !('x-oss-date' in h)) h['x-oss-date'] = isoBasic(typeof when === 'string' ? new Date(when) : when);
+  if (v4 && !('x-oss-content-sha256' in h)) h['x-oss-content-sha256'] = 'UNSIGNED-PAYLOAD';
+  let p;
+  if (mode === 'path') {
+    h.host = `localhost:${d.port}`;
+    p = bucket ? `/${bucket}/${key ? encodeKey(key) : ''}` : '/';
+  } else {
+    h.host = bucket ? `${bucket}.oss-cn-hangzhou.aliyuncs.com` : '.oss-cn-hangzhou.aliyuncs.com';
+    p = `/${key ? encodeKey(key) : ''}`;
+  }
+  const qs = Object.entries(query).map(([k, v]) => (v === '' || v === null
+    ? encodeURIComponent(k) : `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)).join('&');
+  if (qs) p += `?${qs}`;
+  let sts;
+  let canonicalRequest;
+  if (sign && v4) {
+    const s4 = v4Sign({ method, bucket, key, query, headers: h, ak: ak || d.ak, sk: sk || d.sk, region });
+    sts = s4.stringToSign;
+    canonicalRequest = s4.canonicalRequest;
+    h.authorization = signature ? s4.authorization.replace(/Signature=.*$/, `Signature=${signature}`) : s4.authorization;
+  } else if (sign) {
+    sts = v1StringToSign({ method, headers: h, bucket, key, query, date: h.date });
+    h.authorization = `OSS ${ak || d.ak}:${signature || hmacSha1B64(sk || d.sk, sts)}`;
+  }
+  if (body !== undefined && !('content-length' in h)) h['content-length'] = Buffer.byteLength(body);
+  return raw(d, { method, path: p, headers: h, body }).then((r) => ({ ...r, stringToSign: sts, canonicalRequest }));
+}
+
+// The four ways these tests drive ali-oss: V1 and V4 signatures, each with
+// the IP-endpoint virtual host (Host: bucket.oss-cn-hangzhou.aliyuncs.com)
+// and true path style (localhost + sldEnable).
+const COMBOS = [
+  { v4: false, mode: 'ip', tag: 'v1-ip' },
+  { v4: true, mode: 'ip', tag: 'v4-ip' },
+  { v4: false, mode: 'path', tag: 'v1-path' },
+  { v4: true, mode: 'path', tag: 'v4-path' },
+];
+
+// Every regular file under dir, recursively.
+function walkFiles(dir) {
+  const out = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...walkFiles(p));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+// A tiny parser for the flat XML documents OSS sends: text of the first
+// <tag>, or all of them.
+function xmlText(xml, tag) {
+  const m = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(String(xml));
+  return m ? m[1] : undefined;
+}
+function xmlAll(xml, tag) {
+  return [...String(xml).matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => m[1]);
+}
+
+module.exports = { startDaemon, ossClient, raw, expectOssError, tmpdir, ROOT_AK, ROOT_SK,
+  crc64ecma, md5hex, md5b64, v1StringToSign, hmacSha1B64, encodeKey, signedRaw, walkFiles,
+  xmlText, xmlAll, COMBOS, v4Sign, isoBasic };

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * api_internal_put.c: object writes made by the daemon itself (inventory
+ * reports), through the same path as PutObject (DESIGN §4): the bytes are
+ * sealed into a new extent by upload.c and made durable, then one
+ * BEGIN IMMEDIATE transaction re-checks WORM for an existing object at the
+ * key and commits the rows. A refused or failed commit removes the blob.
+ * No request, no signature and no route: callers are trusted code paths
+ * (jobs/, the admin CLI), handed this function by the composition root.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "api/upload.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "db/db.h"
+#include "store/store.h"
+#include "worm/worm.h"
+
+/* Decides the new object's encryption as a PutObject with these SSE
+ * headers would (spec §4). *ret_cmk is the CMK id for KMS, else NULL. */
+static enum err
+choose_sse(const struct bucket *dest, const char *alg, const char *kid,
+    struct object *o, const char **ret_cmk)
+{
+	*ret_cmk = NULL;
+	if (alg == NULL || alg[0] == '\0') {
+		alg = dest->sse_algorithm[0] ? dest->sse_algorithm : NULL;
+		kid = dest->sse_kms_key_id[0] ? dest->sse_kms_key_id : NULL;
+		if (alg == NULL)
+			return ERR_OK;
+	}
+	if (strcmp(alg, "AES256") == 0) {
+		str_copy(o->sse_algorithm, sizeof(o->sse_algorithm), "AES256");
+		return ERR_OK;
+	}
+	if (strcmp(alg, "KMS") == 0) {
+		/* The per-account OSS service key arrives with KMS. */
+		if (kid == NULL)
+			return ERR_NOT_IMPLEMENTED;
+		if (kid[0] == '\0')
+			return ERR_KEY_ID_EMPTY;
+		str_copy(o->sse_algorithm, sizeof(o->sse_algorithm), "KMS");
+		str_copy(o->sse_key_id, sizeof(o->sse_key_id), kid);
+		*ret_cmk = o->sse_key_id;
+		return ERR_OK;
+	}
+	return ERR_INVALID_ENCRYPTION_ALGORITHM;
+}
+
+enum err
+api_internal_put(void *ctx, const struct bucket *dest, const char *key,
+    const void *data, size_t len, const char *content_type,
+    const char *sse_algorithm, const char *sse_kms_key_id)
+{
+	struct api *api = ctx;
+	struct upload *u = NULL;
+	struct upload_result res;
+	struct extent_ref *dead = NULL;
+	struct object o, cur;
+	struct arena a;
+	const char *cmk = NULL;
+	size_t ndead = 0;
+	enum err r;
+
+	arena_init(&a, 1024 * 1024);
+	if (!bucket_key_valid(key, strlen(key))) {
+		r = ERR_INVALID_OBJECT_NAME;
+		goto out;
+	}
+	memset(&o, 0, sizeof(o));
+	o.bucket = dest->id;
+	o.key = key;
+	str_copy(o.type, sizeof(o.type), "Normal");
+	/* inventory-report.md §1: report objects are Standard. */
+	str_copy(o.storage_class, sizeof(o.storage_class), "Standard");
+	str_copy(o.acl, sizeof(o.acl), "default");
+	o.tags = "";
+	o.headers = arena_printf(&a, "content-type:%s\n",
+	    content_type ? content_type : "application/octet-stream");
+	if (o.headers == NULL) {
+		r = ERR_NOMEM;
+		goto out;
+	}
+	r = choose_sse(dest, sse_algorithm, sse_kms_key_id, &o, &cmk);
+	if (r != ERR_OK)
+		goto out;
+
+	/* A CMK is looked up among the destination owner's keys. */
+	r = upload_begin(api, dest->owner, cmk, &u);
+	if (r == ERR_OK)
+		r = upload_write(u, data, len);
+	if (r == ERR_OK)
+		r = upload_finish(u, &res);
+	if (r != ERR_OK)
+		goto out;
+	hex_encode_upper(o.etag, res.md5, HASH_MD5_BYTES);
+	o.size = res.len;
+	o.crc64 = res.crc64;
+	o.mtime_ms = clock_now_ms(api->clock);
+
+	r = db_tx_begin(api->db);
+	if (r != ERR_OK)
+		goto out;
+	/* The same rule as every other write: an existing object inside
+	 * its retention period is not replaced. */
+	r = object_get(api->db, &a, dest->id, key, &cur);
+	if (r == ERR_OK)
+		r = worm_object_guard(api->db, dest->id, cur.mtime_ms,
+		    o.mtime_ms);
+	else if (r == ERR_NO_SUCH_KEY)
+		r = ERR_OK;
+	if (r == ERR_OK)
+		r = object_replace(api->db, &a, &o, &res.extent, 1, &dead,
+		    &ndead);
+	if (r == ERR_OK)
+		r = db_tx_commit(api->db);
+	else
+		db_tx_rollback(api->db);
+	if (r != ERR_OK)
+		goto out;
+	upload_commit(u);
+	u = NULL;
+	for (size_t i = 0; i < ndead; i++)
+		/* The start-up sweep removes what we could not. */
+		if (store_unlink(api->store, dead[i].uuid) != ERR_OK)
+			log_warnx("could not remove an unreferenced blob");
+out:
+	upload_abort(u);
+	arena_free(&a);
+	return r;
+}

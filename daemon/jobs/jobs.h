@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * jobs.h: time-driven work (L3): the once-a-second tick and the bucket
+ * inventory reports (inventory-report.md).
+ *
+ * A report lists the source bucket's objects (bucket/) that pass the
+ * configuration's filters (worm/inventory.h) as gzip-compressed CSV parts,
+ * then writes the parts, manifest.json and manifest.checksum into the
+ * destination bucket. jobs/ may not include api/, so the object writes go
+ * through a callback that the composition root (main.c, the CLI) fills with
+ * api_internal_put(): the same encrypted upload and commit path as
+ * PutObject, including the WORM guard.
+ *
+ * Time is the caller's business time; nothing here reads a clock.
+ */
+#ifndef COFFER_JOBS_JOBS_H
+#define COFFER_JOBS_JOBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+struct buf;
+struct db;
+struct bucket;
+struct object;
+struct inventory_config;
+struct jobs;
+
+/* Writes one object of len bytes into dest (a bucket record read by the
+ * caller) under key, as a PutObject would, and makes it durable before
+ * returning ERR_OK. sse_algorithm: NULL for the bucket's default
+ * encryption, "AES256" (SSE-OSS) or "KMS" with sse_kms_key_id. Errors as
+ * PutObject (ERR_FILE_IMMUTABLE when key is a protected object, KMS key
+ * errors, ERR_IO, ...). Called from the jobs thread or the CLI. */
+typedef enum err (*jobs_put_object_fn)(void *ctx, const struct bucket *dest,
+    const char *key, const void *data, size_t len, const char *content_type,
+    const char *sse_algorithm, const char *sse_kms_key_id);
+
+#define JOBS_PART_MAX_DEFAULT	(64u * 1024 * 1024)	/* compressed bytes */
+
+struct jobs_settings {
+	struct db		*db;
+	jobs_put_object_fn	 put_object;
+	void			*put_ctx;
+	const char		*actor;		/* audit actor: "daemon", "cli" */
+	size_t			 part_max;	/* 0: JOBS_PART_MAX_DEFAULT */
+};
+
+/* ERR_NOMEM only. The settings are copied; db and put_ctx must outlive the
+ * handle. */
+enum err jobs_open(const struct jobs_settings *s, struct jobs **ret);
+/* Stops the worker (a report in progress is abandoned at its next page;
+ * its schedule slot counts as run) and frees j. NULL-safe. */
+void jobs_close(struct jobs *j);
+
+/* Hands now_ms to the worker thread, started on first use, which runs the
+ * reports whose Daily/Weekly slot has come (each slot once: see
+ * inventory_claim). Returns at once; if the worker is still busy the latest
+ * now_ms is picked up when it is done. Call from one thread (main). */
+void jobs_tick(struct jobs *j, int64_t now_ms);
+
+/* What the worker does for one tick, on the calling thread: runs every
+ * report due at now_ms that this call can claim. Returns how many ran
+ * (successfully or not). For tests and tools; the daemon uses jobs_tick. */
+unsigned jobs_run_due(struct jobs *j, int64_t now_ms);
+
+/* Runs the inventory id of bucket_name now, on the calling thread, whatever
+ * its schedule or IsEnabled. ret_key (cap bytes) receives the manifest key,
+ * or "" when no object matched (OSS writes no report then).
+ * ERR_NO_SUCH_BUCKET, ERR_NO_SUCH_INVENTORY, ERR_INVENTORY_DEST_NOT_OWNED
+ * (destination gone to another owner), ERR_INVALID_OBJECT_NAME (report
+ * keys over 1023 bytes), the put callback's errors. Audited. */
+enum err jobs_inventory_run(struct jobs *j, const char *bucket_name,
+    const char *inventory_id, int64_t now_ms, char *ret_key, size_t cap);
+
+/* ---- report pieces (inventory_job.c), exposed for the unit tests ---- */
+
+/* Whether object o is listed by c for a scan started at scan_ms: the
+ * filter (bounds inclusive, times in Unix seconds) and not modified after
+ * the scan started. The prefix is applied by the listing. */
+bool jobs_inventory_matches(const struct inventory_config *c,
+    const struct object *o, int64_t scan_ms);
+/* Appends the fileSchema value ("Bucket, Key, Size, ..."). */
+enum err jobs_inventory_schema(struct buf *b, const struct inventory_config *c);
+/* Appends one CSV row (every field double-quoted, the key URL-encoded,
+ * '\n'-terminated) for o in bucket. */
+enum err jobs_inventory_row(struct buf *b, const char *bucket,
+    const struct object *o, const struct inventory_config *c);
+
+#endif

@@ -1,0 +1,811 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * kms_db.c: every SQL statement of the CMK tables (schema/0002_kms.sql) and
+ * the audit rows kms/ writes. No logic beyond mapping rows: callers decide,
+ * these functions store. Key updates are compare-and-set on the stored
+ * state and the generation, so a lost race surfaces as ERR_CONFLICT rather
+ * than a silent overwrite. Sealed material passes through as opaque bytes.
+ */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "base/str.h"
+#include "db/db.h"
+#include "kms/kms_int.h"
+
+#define KEY_COLS \
+    "k.id, k.key_id, k.account, a.account_id, k.state, k.generation," \
+    " k.description, k.key_spec, k.key_usage, k.origin, k.protection," \
+    " k.managed, k.created_ms, k.delete_ms, k.deletion_protection," \
+    " k.deletion_protection_desc, k.rotation, k.rotation_interval_s," \
+    " k.last_rotation_ms, k.primary_version, k.material_expire_ms," \
+    " k.material_fp, (SELECT v.material FROM kms_key_versions v" \
+    " WHERE v.key = k.id AND v.version_id = k.primary_version)"
+#define KEY_NCOLS 23
+#define KEY_FROM " FROM kms_keys k JOIN accounts a ON a.id = k.account"
+
+static const char SQL_KEY_BY_ID[] =
+    "SELECT " KEY_COLS KEY_FROM " WHERE k.key_id = ?";
+static const char SQL_KEY_BY_ROWID[] =
+    "SELECT " KEY_COLS KEY_FROM " WHERE k.id = ?";
+static const char SQL_KEY_BY_ALIAS[] =
+    "SELECT " KEY_COLS KEY_FROM
+    " JOIN kms_aliases al ON al.key = k.id WHERE al.account = ? AND al.name = ?";
+static const char SQL_KEY_BY_VERSION[] =
+    "SELECT " KEY_COLS ", vv.created_ms, vv.material FROM kms_key_versions vv"
+    " JOIN kms_keys k ON k.id = vv.key JOIN accounts a ON a.id = k.account"
+    " WHERE vv.version_id = ?";
+static const char SQL_KEY_LIST[] =
+    "SELECT " KEY_COLS KEY_FROM " WHERE k.account = ? ORDER BY k.id";
+static const char SQL_KEY_INSERT[] =
+    "INSERT INTO kms_keys (key_id, account, state, description, key_spec,"
+    " key_usage, origin, protection, managed, created_ms, delete_ms,"
+    " deletion_protection, deletion_protection_desc, rotation,"
+    " rotation_interval_s, last_rotation_ms, primary_version,"
+    " material_expire_ms, material_fp)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_KEY_UPDATE[] =
+    "UPDATE kms_keys SET state = ?1, generation = generation + 1,"
+    " description = ?2, delete_ms = ?3, deletion_protection = ?4,"
+    " deletion_protection_desc = ?5, rotation = ?6, rotation_interval_s = ?7,"
+    " last_rotation_ms = ?8, primary_version = ?9, material_expire_ms = ?10,"
+    " material_fp = ?11 WHERE id = ?12 AND state = ?13 AND generation = ?14";
+static const char SQL_KEY_DELETE[] = "DELETE FROM kms_keys WHERE id = ?";
+static const char SQL_KEYS_DESTROYED[] =
+    "SELECT id FROM kms_keys WHERE state = 'PendingDeletion'"
+    " AND delete_ms <= ? ORDER BY delete_ms LIMIT ?";
+static const char SQL_KEYS_ROTATION_DUE[] =
+    "SELECT id FROM kms_keys WHERE rotation = 1 AND state = 'Enabled'"
+    " AND origin = 'Aliyun_KMS' AND rotation_interval_s > 0"
+    " AND last_rotation_ms + rotation_interval_s * 1000 <= ? LIMIT ?";
+
+static const char SQL_VERSION_INSERT[] =
+    "INSERT INTO kms_key_versions (version_id, key, created_ms, material)"
+    " VALUES (?, ?, ?, ?)";
+static const char SQL_VERSION_SET[] =
+    "UPDATE kms_key_versions SET material = ? WHERE key = ? AND version_id = ?";
+static const char SQL_VERSION_LIST[] =
+    "SELECT version_id, created_ms FROM kms_key_versions WHERE key = ?"
+    " ORDER BY created_ms, rowid";
+static const char SQL_VERSION_COUNT[] =
+    "SELECT count(*) FROM kms_key_versions WHERE key = ?";
+
+static const char SQL_ALIAS_INSERT[] =
+    "INSERT INTO kms_aliases (account, name, key, created_ms)"
+    " VALUES (?, ?, ?, ?)";
+static const char SQL_ALIAS_GET[] =
+    "SELECT key FROM kms_aliases WHERE account = ? AND name = ?";
+static const char SQL_ALIAS_SET[] =
+    "UPDATE kms_aliases SET key = ? WHERE account = ? AND name = ?";
+static const char SQL_ALIAS_DELETE[] =
+    "DELETE FROM kms_aliases WHERE account = ? AND name = ?";
+static const char SQL_ALIAS_LIST[] =
+    "SELECT name, key FROM kms_aliases WHERE account = ? ORDER BY name";
+static const char SQL_ALIAS_LIST_KEY[] =
+    "SELECT name, key FROM kms_aliases WHERE account = ? AND key = ?"
+    " ORDER BY name";
+
+static const char SQL_TAG_PUT[] =
+    "INSERT INTO kms_tags (key, tag_key, tag_value) VALUES (?, ?, ?)"
+    " ON CONFLICT (key, tag_key) DO UPDATE SET tag_value = excluded.tag_value";
+static const char SQL_TAG_DELETE[] =
+    "DELETE FROM kms_tags WHERE key = ? AND tag_key = ?";
+static const char SQL_TAG_COUNT[] =
+    "SELECT count(*) FROM kms_tags WHERE key = ?";
+static const char SQL_TAG_HAS[] =
+    "SELECT EXISTS (SELECT 1 FROM kms_tags WHERE key = ? AND tag_key = ?)";
+static const char SQL_TAG_LIST[] =
+    "SELECT tag_key, tag_value FROM kms_tags WHERE key = ? ORDER BY tag_key";
+
+static const char SQL_TOKEN_INSERT[] =
+    "INSERT INTO kms_import_tokens (token, key, algorithm, private_key,"
+    " expire_ms) VALUES (?, ?, ?, ?, ?)";
+static const char SQL_TOKEN_GET[] =
+    "SELECT key, algorithm, private_key, expire_ms FROM kms_import_tokens"
+    " WHERE token = ?";
+static const char SQL_TOKEN_PURGE[] =
+    "DELETE FROM kms_import_tokens WHERE expire_ms <= ?";
+
+static const char SQL_ACCOUNT_ID[] =
+    "SELECT account_id FROM accounts WHERE id = ?";
+
+static const char SQL_AUDIT_INSERT[] =
+    "INSERT INTO audit (time_ms, actor, action, target, result, detail)"
+    " VALUES (?, ?, ?, ?, ?, ?)";
+static const char SQL_AUDIT_LIST[] =
+    "SELECT id, time_ms, actor, action, target, result, detail FROM"
+    " (SELECT * FROM audit ORDER BY id DESC LIMIT ?) ORDER BY id";
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	sqlite3_bind_text(st, i, s != NULL ? s : "", -1, SQLITE_STATIC);
+}
+
+static void
+col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	str_copy(out, cap, s != NULL ? s : "");
+}
+
+static enum err
+step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	db_stmt_done(st);
+	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+}
+
+static enum err
+changed_one(struct db *db, enum err r)
+{
+	if (r != ERR_OK)
+		return r;
+	return sqlite3_changes(db_conn(db)) == 1 ? ERR_OK : ERR_CONFLICT;
+}
+
+/* Reads the KEY_COLS of the current row; ERR_CORRUPT for a state the
+ * CHECK constraint should have kept out. */
+static enum err
+row_read(sqlite3_stmt *st, int64_t now_ms, struct kms_key_row *row)
+{
+	struct kms_key_meta *m = &row->m;
+	const void *fp, *mat;
+	char state[32];
+
+	memset(row, 0, sizeof(*row));
+	row->id = sqlite3_column_int64(st, 0);
+	col_text(st, 1, m->key_id, sizeof(m->key_id));
+	row->account = sqlite3_column_int64(st, 2);
+	col_text(st, 3, m->creator, sizeof(m->creator));
+	col_text(st, 4, state, sizeof(state));
+	if (!kms_state_parse(state, &row->stored))
+		return ERR_CORRUPT;
+	row->generation = sqlite3_column_int64(st, 5);
+	col_text(st, 6, m->description, sizeof(m->description));
+	col_text(st, 7, m->key_spec, sizeof(m->key_spec));
+	col_text(st, 8, m->key_usage, sizeof(m->key_usage));
+	col_text(st, 9, m->origin, sizeof(m->origin));
+	col_text(st, 10, m->protection_level, sizeof(m->protection_level));
+	m->managed = sqlite3_column_int64(st, 11) != 0;
+	m->created_ms = sqlite3_column_int64(st, 12);
+	m->delete_ms = sqlite3_column_int64(st, 13);
+	m->deletion_protection = sqlite3_column_int64(st, 14) != 0;
+	col_text(st, 15, m->deletion_protection_desc,
+	    sizeof(m->deletion_protection_desc));
+	m->rotation = sqlite3_column_int64(st, 16) != 0;
+	m->rotation_interval_s = sqlite3_column_int64(st, 17);
+	m->last_rotation_ms = sqlite3_column_int64(st, 18);
+	col_text(st, 19, m->primary_version, sizeof(m->primary_version));
+	m->material_expire_ms = sqlite3_column_int64(st, 20);
+	fp = sqlite3_column_blob(st, 21);
+	if (fp != NULL && sqlite3_column_bytes(st, 21) == KMS_MAC_BYTES) {
+		memcpy(row->fp, fp, KMS_MAC_BYTES);
+		row->has_fp = true;
+	}
+	/* The primary version's sealed material comes with the row, so an
+	 * Encrypt needs one query, not two. Usable material: present and
+	 * not expired. */
+	row->primary_sealed_len = 0;
+	mat = sqlite3_column_blob(st, 22);
+	if (mat != NULL) {
+		if (sqlite3_column_bytes(st, 22) != KMS_MATERIAL_SEALED)
+			return ERR_CORRUPT;
+		memcpy(row->primary_sealed, mat, KMS_MATERIAL_SEALED);
+		row->primary_sealed_len = KMS_MATERIAL_SEALED;
+	}
+	m->has_material = mat != NULL &&
+	    (m->material_expire_ms == 0 || now_ms < m->material_expire_ms);
+	m->state = kms_state_effective(row->stored, m->delete_ms,
+	    m->material_expire_ms, now_ms);
+	return ERR_OK;
+}
+
+/* Runs a prepared single-row key query. */
+static enum err
+key_one(sqlite3_stmt *st, int64_t now_ms, struct kms_key_row *ret)
+{
+	enum err r;
+	int rc;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		r = row_read(st, now_ms, ret);
+	else if (rc == SQLITE_DONE)
+		r = ERR_NOT_FOUND;
+	else
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+kms_db_key_get(struct db *db, const char *key_id, int64_t now_ms,
+    struct kms_key_row *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_KEY_BY_ID);
+
+	if (st == NULL)
+		return ERR_IO;
+	bind_text(st, 1, key_id);
+	return key_one(st, now_ms, ret);
+}
+
+enum err
+kms_db_key_get_by_id(struct db *db, int64_t id, int64_t now_ms,
+    struct kms_key_row *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_KEY_BY_ROWID);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, id);
+	return key_one(st, now_ms, ret);
+}
+
+enum err
+kms_db_key_get_by_alias(struct db *db, int64_t account, const char *alias,
+    int64_t now_ms, struct kms_key_row *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_KEY_BY_ALIAS);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, account);
+	bind_text(st, 2, alias);
+	return key_one(st, now_ms, ret);
+}
+
+enum err
+kms_db_key_get_by_version(struct db *db, const char *version_id,
+    int64_t now_ms, struct kms_key_row *ret, int64_t *ret_created_ms,
+    uint8_t *sealed, size_t *ret_sealed_len)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_KEY_BY_VERSION);
+	enum err r;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	bind_text(st, 1, version_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(st, KEY_NCOLS + 1);
+		int n = sqlite3_column_bytes(st, KEY_NCOLS + 1);
+
+		r = row_read(st, now_ms, ret);
+		*ret_created_ms = sqlite3_column_int64(st, KEY_NCOLS);
+		*ret_sealed_len = 0;
+		if (r == ERR_OK && p != NULL) {
+			if (n != KMS_MATERIAL_SEALED)
+				r = ERR_CORRUPT;
+			else {
+				memcpy(sealed, p, (size_t)n);
+				*ret_sealed_len = (size_t)n;
+			}
+		}
+	} else if (rc == SQLITE_DONE)
+		r = ERR_NOT_FOUND;
+	else
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+kms_db_key_list(struct db *db, int64_t account, int64_t now_ms,
+    void (*fn)(void *ctx, const struct kms_key_row *row), void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_KEY_LIST);
+	struct kms_key_row row;
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, account);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r = row_read(st, now_ms, &row);
+		if (r != ERR_OK)
+			break;
+		fn(ctx, &row);
+	}
+	if (r == ERR_OK && rc != SQLITE_DONE)
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+static void
+bind_fp(sqlite3_stmt *st, int i, const struct kms_key_row *row)
+{
+	if (row->has_fp)
+		sqlite3_bind_blob(st, i, row->fp, KMS_MAC_BYTES, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+enum err
+kms_db_key_insert(struct db *db, struct kms_key_row *row)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_KEY_INSERT);
+	const struct kms_key_meta *m = &row->m;
+	enum err r;
+
+	if (st == NULL)
+		return ERR_IO;
+	bind_text(st, 1, m->key_id);
+	sqlite3_bind_int64(st, 2, row->account);
+	bind_text(st, 3, kms_state_name(row->stored));
+	bind_text(st, 4, m->description);
+	bind_text(st, 5, m->key_spec);
+	bind_text(st, 6, m->key_usage);
+	bind_text(st, 7, m->origin);
+	bind_text(st, 8, m->protection_level);
+	sqlite3_bind_int(st, 9, m->managed);
+	sqlite3_bind_int64(st, 10, m->created_ms);
+	sqlite3_bind_int64(st, 11, m->delete_ms);
+	sqlite3_bind_int(st, 12, m->deletion_protection);
+	bind_text(st, 13, m->deletion_protection_desc);
+	sqlite3_bind_int(st, 14, m->rotation);
+	sqlite3_bind_int64(st, 15, m->rotation_interval_s);
+	sqlite3_bind_int64(st, 16, m->last_rotation_ms);
+	bind_text(st, 17, m->primary_version);
+	sqlite3_bind_int64(st, 18, m->material_expire_ms);
+	bind_fp(st, 19, row);
+	r = step_done(st);
+	if (r != ERR_OK)
+		return r;
+	row->id = sqlite3_last_insert_rowid(db_conn(db));
+	row->generation = 1;
+	return ERR_OK;
+}
+
+enum err
+kms_db_key_update(struct db *db, const struct kms_key_row *old,
+    const struct kms_key_row *nrow)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_KEY_UPDATE);
+	const struct kms_key_meta *m = &nrow->m;
+
+	if (st == NULL)
+		return ERR_IO;
+	bind_text(st, 1, kms_state_name(nrow->stored));
+	bind_text(st, 2, m->description);
+	sqlite3_bind_int64(st, 3, m->delete_ms);
+	sqlite3_bind_int(st, 4, m->deletion_protection);
+	bind_text(st, 5, m->deletion_protection_desc);
+	sqlite3_bind_int(st, 6, m->rotation);
+	sqlite3_bind_int64(st, 7, m->rotation_interval_s);
+	sqlite3_bind_int64(st, 8, m->last_rotation_ms);
+	bind_text(st, 9, m->primary_version);
+	sqlite3_bind_int64(st, 10, m->material_expire_ms);
+	bind_fp(st, 11, nrow);
+	sqlite3_bind_int64(st, 12, old->id);
+	bind_text(st, 13, kms_state_name(old->stored));
+	sqlite3_bind_int64(st, 14, old->generation);
+	return changed_one(db, step_done(st));
+}
+
+enum err
+kms_db_key_delete(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_KEY_DELETE);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, id);
+	return step_done(st);
+}
+
+static enum err
+id_list(struct db *db, const char *sql, int64_t now_ms, int64_t *ids,
+    size_t max, size_t *ret_n)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	size_t n = 0;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, now_ms);
+	sqlite3_bind_int64(st, 2, (int64_t)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	db_stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(rc);
+	*ret_n = n;
+	return ERR_OK;
+}
+
+enum err
+kms_db_keys_destroyed(struct db *db, int64_t now_ms, int64_t *ids,
+    size_t max, size_t *ret_n)
+{
+	return id_list(db, SQL_KEYS_DESTROYED, now_ms, ids, max, ret_n);
+}
+
+enum err
+kms_db_keys_rotation_due(struct db *db, int64_t now_ms, int64_t *ids,
+    size_t max, size_t *ret_n)
+{
+	return id_list(db, SQL_KEYS_ROTATION_DUE, now_ms, ids, max, ret_n);
+}
+
+/* ---- versions ---- */
+
+enum err
+kms_db_version_insert(struct db *db, int64_t key, const char *version_id,
+    int64_t created_ms, const uint8_t *sealed, size_t sealed_len)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_VERSION_INSERT);
+
+	if (st == NULL)
+		return ERR_IO;
+	bind_text(st, 1, version_id);
+	sqlite3_bind_int64(st, 2, key);
+	sqlite3_bind_int64(st, 3, created_ms);
+	if (sealed != NULL)
+		sqlite3_bind_blob(st, 4, sealed, (int)sealed_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	return step_done(st);
+}
+
+enum err
+kms_db_version_set_material(struct db *db, int64_t key,
+    const char *version_id, const uint8_t *sealed, size_t sealed_len)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_VERSION_SET);
+
+	if (st == NULL)
+		return ERR_IO;
+	if (sealed != NULL)
+		sqlite3_bind_blob(st, 1, sealed, (int)sealed_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 1);
+	sqlite3_bind_int64(st, 2, key);
+	bind_text(st, 3, version_id);
+	return changed_one(db, step_done(st));
+}
+
+enum err
+kms_db_version_list(struct db *db, int64_t key,
+    void (*fn)(void *ctx, const char *version_id, int64_t created_ms),
+    void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_VERSION_LIST);
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, key);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+
+		fn(ctx, v != NULL ? v : "", sqlite3_column_int64(st, 1));
+	}
+	db_stmt_done(st);
+	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+}
+
+static enum err
+count_one(struct db *db, const char *sql, int64_t key, int64_t *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int64(st, 0);
+	else
+		r = rc == SQLITE_DONE ? ERR_INTERNAL : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+kms_db_version_count(struct db *db, int64_t key, int64_t *ret)
+{
+	return count_one(db, SQL_VERSION_COUNT, key, ret);
+}
+
+/* ---- aliases ---- */
+
+enum err
+kms_db_alias_insert(struct db *db, int64_t account, const char *name,
+    int64_t key, int64_t now_ms)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_ALIAS_INSERT);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, account);
+	bind_text(st, 2, name);
+	sqlite3_bind_int64(st, 3, key);
+	sqlite3_bind_int64(st, 4, now_ms);
+	return step_done(st);
+}
+
+enum err
+kms_db_alias_get(struct db *db, int64_t account, const char *name,
+    int64_t *ret_key)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_ALIAS_GET);
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, account);
+	bind_text(st, 2, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ret_key = sqlite3_column_int64(st, 0);
+	else
+		r = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+kms_db_alias_set(struct db *db, int64_t account, const char *name,
+    int64_t key)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_ALIAS_SET);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, key);
+	sqlite3_bind_int64(st, 2, account);
+	bind_text(st, 3, name);
+	return changed_one(db, step_done(st));
+}
+
+enum err
+kms_db_alias_delete(struct db *db, int64_t account, const char *name)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_ALIAS_DELETE);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, account);
+	bind_text(st, 2, name);
+	return changed_one(db, step_done(st));
+}
+
+enum err
+kms_db_alias_list(struct db *db, int64_t account, int64_t key,
+    void (*fn)(void *ctx, const char *name, int64_t key), void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, key != 0 ? SQL_ALIAS_LIST_KEY :
+	    SQL_ALIAS_LIST);
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, account);
+	if (key != 0)
+		sqlite3_bind_int64(st, 2, key);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *n = (const char *)sqlite3_column_text(st, 0);
+
+		fn(ctx, n != NULL ? n : "", sqlite3_column_int64(st, 1));
+	}
+	db_stmt_done(st);
+	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+}
+
+/* ---- tags ---- */
+
+enum err
+kms_db_tag_put(struct db *db, int64_t key, const char *tag_key,
+    const char *tag_value)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_TAG_PUT);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, key);
+	bind_text(st, 2, tag_key);
+	bind_text(st, 3, tag_value);
+	return step_done(st);
+}
+
+enum err
+kms_db_tag_delete(struct db *db, int64_t key, const char *tag_key)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_TAG_DELETE);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, key);
+	bind_text(st, 2, tag_key);
+	return step_done(st);
+}
+
+enum err
+kms_db_tag_count(struct db *db, int64_t key, int64_t *ret)
+{
+	return count_one(db, SQL_TAG_COUNT, key, ret);
+}
+
+enum err
+kms_db_tag_has(struct db *db, int64_t key, const char *tag_key, bool *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_TAG_HAS);
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, key);
+	bind_text(st, 2, tag_key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int(st, 0) != 0;
+	else
+		r = rc == SQLITE_DONE ? ERR_INTERNAL : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+kms_db_tag_list(struct db *db, int64_t key,
+    void (*fn)(void *ctx, const char *tag_key, const char *tag_value),
+    void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_TAG_LIST);
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, key);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *tk = (const char *)sqlite3_column_text(st, 0);
+		const char *tv = (const char *)sqlite3_column_text(st, 1);
+
+		fn(ctx, tk != NULL ? tk : "", tv != NULL ? tv : "");
+	}
+	db_stmt_done(st);
+	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+}
+
+/* ---- import tokens ---- */
+
+enum err
+kms_db_token_insert(struct db *db, const char *token, int64_t key,
+    const char *algorithm, const uint8_t *sealed, size_t sealed_len,
+    int64_t expire_ms)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_TOKEN_INSERT);
+
+	if (st == NULL)
+		return ERR_IO;
+	bind_text(st, 1, token);
+	sqlite3_bind_int64(st, 2, key);
+	bind_text(st, 3, algorithm);
+	sqlite3_bind_blob(st, 4, sealed, (int)sealed_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, expire_ms);
+	return step_done(st);
+}
+
+enum err
+kms_db_token_get(struct db *db, const char *token, int64_t *ret_key,
+    char *algorithm, uint8_t *sealed, size_t cap, size_t *ret_len,
+    int64_t *ret_expire_ms)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_TOKEN_GET);
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	bind_text(st, 1, token);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(st, 2);
+		int n = sqlite3_column_bytes(st, 2);
+
+		if (p == NULL || n <= 0 || (size_t)n > cap)
+			r = ERR_CORRUPT;
+		else {
+			*ret_key = sqlite3_column_int64(st, 0);
+			col_text(st, 1, algorithm, 32);
+			memcpy(sealed, p, (size_t)n);
+			*ret_len = (size_t)n;
+			*ret_expire_ms = sqlite3_column_int64(st, 3);
+		}
+	} else
+		r = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+kms_db_token_purge(struct db *db, int64_t now_ms)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_TOKEN_PURGE);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, now_ms);
+	return step_done(st);
+}
+
+enum err
+kms_db_account_id(struct db *db, int64_t account, char *out, size_t cap)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_ACCOUNT_ID);
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, account);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		col_text(st, 0, out, cap);
+	else
+		r = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+/* ---- audit ---- */
+
+enum err
+kms_db_audit_insert(struct db *db, const struct kms_audit_entry *e)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_AUDIT_INSERT);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, e->time_ms);
+	bind_text(st, 2, e->actor);
+	bind_text(st, 3, e->action);
+	bind_text(st, 4, e->target);
+	bind_text(st, 5, e->result);
+	bind_text(st, 6, e->detail);
+	return step_done(st);
+}
+
+enum err
+kms_db_audit_list(struct db *db, unsigned limit,
+    void (*fn)(void *ctx, const struct kms_audit_row *row), void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_AUDIT_LIST);
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct kms_audit_row row;
+		const char *s[5];
+
+		for (int i = 0; i < 5; i++) {
+			s[i] = (const char *)sqlite3_column_text(st, 2 + i);
+			if (s[i] == NULL)
+				s[i] = "";
+		}
+		row.id = sqlite3_column_int64(st, 0);
+		row.time_ms = sqlite3_column_int64(st, 1);
+		row.actor = s[0];
+		row.action = s[1];
+		row.target = s[2];
+		row.result = s[3];
+		row.detail = s[4];
+		fn(ctx, &row);
+	}
+	db_stmt_done(st);
+	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+}

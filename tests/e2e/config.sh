@@ -1,0 +1,119 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+# config.sh: the configuration file, flags, --check-config and SIGHUP.
+#
+# What an operator relies on: the file sets the listener, region and log
+# level; a flag given on the command line wins over the file; `cofferd -n`
+# (the unit's ExecStartPre) validates without side effects; a typo in a
+# setting stops the daemon with exit 2 and a message naming file, line and
+# setting instead of being ignored; and SIGHUP reopens --log-file so
+# logrotate's rename-then-signal works.
+. "$(dirname "$0")/e2e_lib.bash"
+
+CONF=$E2E_TMP/cofferd.conf
+cat >"$CONF" <<EOF
+# a comment, and a blank line
+
+oss_listen = 127.0.0.1:0
+kms_listen = 127.0.0.1:0
+region = cn-shanghai
+log_level = notice
+EOF
+
+# ---- the file's values apply ----
+D1=$E2E_TMP/d1
+E2E_RAW=1 daemon_start "$D1" "$E2E_TMP/d1.log" --config "$CONF" ||
+    die "start with --config"
+# oss_listen came from the file: the default would be 127.0.0.1:8420.
+check "oss_listen from the file (port $DPORT)" [ "$DPORT" != 8420 ]
+check "PutBucket" [ "$(http_status PUT /cfg-a/)" = 200 ]
+loc=$(oss GET "/cfg-a/?location")
+check "region from the file: $loc" grep -q '>oss-cn-shanghai<' <<<"$loc"
+check "credentials carry the region" \
+    grep -qx 'region_id = cn-shanghai' "$D1/credentials"
+daemon_stop
+rc=$?
+check "clean stop ($rc)" [ "$rc" -eq 0 ]
+# log_level = notice: no per-request access lines (those are info).
+check "log_level notice from the file suppresses access lines" \
+    bash -c "! grep -q 'access id=' '$E2E_TMP/d1.log.stderr'"
+
+# ---- flags win over the file ----
+D2=$E2E_TMP/d2
+E2E_RAW=1 daemon_start "$D2" "$E2E_TMP/d2.log" --config "$CONF" \
+    --region cn-beijing --log-level info || die "start with flags"
+check "PutBucket" [ "$(http_status PUT /cfg-b/)" = 200 ]
+loc=$(oss GET "/cfg-b/?location")
+check "--region overrides the file: $loc" grep -q '>oss-cn-beijing<' <<<"$loc"
+daemon_stop
+check "--log-level info overrides the file" \
+    grep -q 'access id=.*op=PutBucket' "$E2E_TMP/d2.log.stderr"
+
+# ---- --check-config / -n ----
+D3=$E2E_TMP/never-created
+out=$("$COFFERD" --config "$CONF" --data-dir "$D3" --check-config 2>&1)
+rc=$?
+check "--check-config exits 0 ($rc)" [ "$rc" -eq 0 ]
+check "--check-config says so" grep -qx 'configuration OK' <<<"$out"
+check "--check-config shows the file's region" \
+    grep -qx 'region = cn-shanghai' <<<"$out"
+out=$("$COFFERD" --config "$CONF" --data-dir "$D3" -n --region eu-central-1 2>&1)
+rc=$?
+check "-n exits 0 ($rc)" [ "$rc" -eq 0 ]
+check "-n shows the flag's region" grep -qx 'region = eu-central-1' <<<"$out"
+check "-n touches nothing" [ ! -e "$D3" ]
+
+# ---- errors: exit 2 with a clear message ----
+# expect_fail WHAT WANT_MESSAGE ARGS...
+expect_fail() {
+	local what=$1 want=$2 out rc
+	shift 2
+	out=$("$COFFERD" --data-dir "$D3" "$@" 2>&1)
+	rc=$?
+	check "$what: exit $rc, want 2" [ "$rc" -eq 2 ]
+	check "$what: message '$out' lacks '$want'" grep -qF -- "$want" <<<"$out"
+}
+BAD=$E2E_TMP/bad.conf
+printf 'region = cn-shanghai\nbogus_setting = 1\n' >"$BAD"
+expect_fail "unknown setting" "$BAD:2: unknown setting 'bogus_setting'" \
+    --config "$BAD"
+expect_fail "unknown setting with -n" "unknown setting 'bogus_setting'" \
+    --config "$BAD" -n
+printf 'per_ip_limit = 0\n' >"$BAD"
+expect_fail "out-of-range number" "per_ip_limit" --config "$BAD" -n
+printf 'region cn-shanghai\n' >"$BAD"
+expect_fail "line without =" "$BAD:1:" --config "$BAD" -n
+expect_fail "unknown flag" "unknown option '--bogus'" --bogus 1
+expect_fail "bad log level" "log_level" --log-level loud -n
+expect_fail "missing config file" "$E2E_TMP/nope.conf" \
+    --config "$E2E_TMP/nope.conf" -n
+check "no data dir created by failed starts" [ ! -e "$D3" ]
+
+# ---- SIGHUP reopens --log-file ----
+D4=$E2E_TMP/d4
+LF=$E2E_TMP/hup.log
+daemon_start "$D4" "$LF" --log-file "$LF" || die "start with --log-file"
+check "before: PutBucket" [ "$(http_status PUT /hup-before/)" = 200 ]
+check "access line in the log file" grep -q 'bucket=hup-before' "$LF"
+mv "$LF" "$LF.1"
+kill -HUP "$DPID"
+for i in $(seq 1 100); do
+	grep -q 'log reopened' "$LF" 2>/dev/null && break
+	sleep 0.05
+done
+check "after: PutBucket" [ "$(http_status PUT /hup-after/)" = 200 ]
+sleep 0.2
+check "SIGHUP created a new log file" [ -f "$LF" ]
+check "new requests go to the new file" grep -q 'bucket=hup-after' "$LF"
+check "... and not to the renamed one" \
+    bash -c "! grep -q 'bucket=hup-after' '$LF.1'"
+check "the daemon is still serving" \
+    kill -0 "$DPID"
+daemon_stop
+rc=$?
+check "clean stop after SIGHUP ($rc)" [ "$rc" -eq 0 ]
+for f in "$E2E_TMP"/*.stderr "$LF" "$LF.1"; do
+	sanitizer_report "$f" && fail "sanitizer report in $f"
+done
+
+e2e_finish

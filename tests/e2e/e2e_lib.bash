@@ -1,0 +1,196 @@
+# SPDX-License-Identifier: ISC
+# e2e_lib.bash: helpers for the shell-driven end-to-end tests.
+#
+# Sourced (not run: CTest runs only *.sh) by tests/e2e/*.sh. The C tests
+# have tests/e2e/e2e_support.c for the same job; shell is used where the
+# test is mostly processes, signals and files (crash recovery, config, CLI,
+# systemd). Requests are signed with OSS V1 by openssl, from the spec
+# (oss-api.md §5.1), independently of the daemon's signer.
+#
+# Environment: COFFERD, COFFER (built binaries), TMPDIR (scratch), SRC.
+
+set -u
+set -o pipefail
+
+E2E_ROOT_AK=LTAI5tCofferE2ERoot0001
+E2E_ROOT_SK=CofferE2ERootSecret0123456789a
+
+: "${COFFERD:?COFFERD is not set}"
+: "${COFFER:?COFFER is not set}"
+
+E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/coffer-sh-XXXXXX")
+E2E_PIDS=()
+E2E_FAILS=0
+
+e2e_cleanup() {
+	local p
+	for p in "${E2E_PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	if [ -z "${E2E_KEEP:-}" ]; then
+		rm -rf "$E2E_TMP"
+	else
+		echo "kept $E2E_TMP" >&2
+	fi
+}
+trap e2e_cleanup EXIT
+
+log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+
+fail() {
+	log "FAIL: $*"
+	E2E_FAILS=$((E2E_FAILS + 1))
+}
+
+die() {
+	log "FATAL: $*"
+	exit 1
+}
+
+# check DESCRIPTION COMMAND...: runs the command; a non-zero status is a
+# failure (counted; the test goes on so one run shows every problem).
+check() {
+	local what=$1
+	shift
+	if "$@"; then
+		return 0
+	fi
+	fail "$what"
+	return 1
+}
+
+e2e_finish() {
+	if [ "$E2E_FAILS" -ne 0 ]; then
+		log "$E2E_FAILS check(s) failed"
+		exit 1
+	fi
+	log "ok"
+	exit 0
+}
+
+# True when a log holds a sanitizer report.
+sanitizer_report() {
+	grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$1"
+}
+
+# daemon_start DATA_DIR LOG [ARGS...]: starts cofferd in the background
+# with --oss-listen 127.0.0.1:0 --log-level info (unless E2E_RAW is set)
+# and the variables of the E2E_ENV array, waits up to 30 s for the
+# listening line, sets DPID and DPORT. Its stderr goes to LOG.stderr; the
+# line is looked for there and in LOG (pass the --log-file path as LOG).
+daemon_start() {
+	local dir=$1 logf=$2 i
+	local defaults=(--oss-listen 127.0.0.1:0 --kms-listen 127.0.0.1:0 --log-level info)
+	shift 2
+	# E2E_RAW=1: no default flags, so a config file's values count.
+	[ -n "${E2E_RAW:-}" ] && defaults=()
+	DPID=
+	DPORT=
+	env -u NOTIFY_SOCKET -u STATE_DIRECTORY -u CREDENTIALS_DIRECTORY \
+	    COFFER_ROOT_ACCESS_KEY_ID=$E2E_ROOT_AK \
+	    COFFER_ROOT_ACCESS_KEY_SECRET=$E2E_ROOT_SK \
+	    "${E2E_ENV[@]+"${E2E_ENV[@]}"}" \
+	    "$COFFERD" --data-dir "$dir" "${defaults[@]+"${defaults[@]}"}" \
+	    "$@" >"$logf.stderr" 2>&1 </dev/null &
+	DPID=$!
+	E2E_PIDS+=("$DPID")
+	for i in $(seq 1 300); do
+		DPORT=$(sed -n 's/.*listening oss=[0-9.]*:\([0-9]*\) .*/\1/p' \
+		    "$logf" "$logf.stderr" 2>/dev/null | tail -n 1)
+		[ -n "$DPORT" ] && return 0
+		if ! kill -0 "$DPID" 2>/dev/null; then
+			break
+		fi
+		sleep 0.1
+	done
+	log "cofferd did not start:"
+	cat "$logf" "$logf.stderr" >&2 2>/dev/null
+	return 1
+}
+
+# daemon_wait [TIMEOUT_S]: waits for $DPID, prints nothing, returns its
+# exit status (124 on timeout, then it is killed).
+daemon_wait() {
+	local t=${1:-60} i
+	for i in $(seq 1 $((t * 20))); do
+		if ! kill -0 "$DPID" 2>/dev/null; then
+			wait "$DPID"
+			return $?
+		fi
+		sleep 0.05
+	done
+	kill -9 "$DPID" 2>/dev/null
+	wait "$DPID" 2>/dev/null
+	return 124
+}
+
+# daemon_stop: SIGTERM and wait; returns the exit status.
+daemon_stop() {
+	kill -TERM "$DPID" 2>/dev/null
+	daemon_wait 60
+}
+
+daemon_kill9() {
+	kill -9 "$DPID" 2>/dev/null
+	wait "$DPID" 2>/dev/null
+	return 0
+}
+
+# sign_v1 SECRET STRING_TO_SIGN: base64(HMAC-SHA1).
+sign_v1() {
+	printf '%s' "$2" | openssl dgst -sha1 -hmac "$1" -binary | base64
+}
+
+# oss METHOD RESOURCE [CURL_ARGS...]: a V1-signed request to 127.0.0.1:$DPORT
+# with the credentials in $AK/$SK (default root). RESOURCE is both the path
+# and the canonicalized resource, so keep to plain "/bucket/key" paths
+# without sub-resources. The body goes to $E2E_OUT when set, else to
+# stdout; the status code is left in $STATUS ("000" when no response).
+oss() {
+	local method=$1 res=$2 date sig out rc
+	local ak=${AK:-$E2E_ROOT_AK} sk=${SK:-$E2E_ROOT_SK}
+	shift 2
+	out=${E2E_OUT:-$E2E_TMP/body.$BASHPID}
+	date=$(LC_ALL=C TZ=GMT date '+%a, %d %b %Y %H:%M:%S GMT')
+	sig=$(sign_v1 "$sk" "$(printf '%s\n\n\n%s\n%s' "$method" "$date" "$res")")
+	STATUS=$(curl -sS -X "$method" -H "Date: $date" \
+	    -H "Authorization: OSS $ak:$sig" -H 'Content-Type:' -H 'Expect:' \
+	    -w '%{http_code}' -o "$out" "$@" "http://127.0.0.1:$DPORT$res" \
+	    2>/dev/null)
+	rc=$?
+	[ -n "$STATUS" ] || STATUS=000
+	if [ -z "${E2E_OUT:-}" ]; then
+		cat "$out" 2>/dev/null
+		rm -f "$out"
+	fi
+	return $rc
+}
+
+# put_file BUCKET KEY FILE: prints the HTTP status (000 when none).
+put_file() {
+	E2E_OUT=/dev/null oss PUT "/$1/$2" --data-binary "@$3" >/dev/null
+	echo "$STATUS"
+}
+
+# get_file BUCKET KEY OUT: prints the HTTP status.
+get_file() {
+	E2E_OUT=$3 oss GET "/$1/$2" >/dev/null
+	echo "$STATUS"
+}
+
+# http_status METHOD RESOURCE: status of a signed request, body discarded.
+http_status() {
+	E2E_OUT=/dev/null oss "$1" "$2" >/dev/null
+	echo "$STATUS"
+}
+
+# Blob names under DATA_DIR/blobs (lower-case hex, sorted) and extent
+# uuids in the database; equal sets mean no orphan either way.
+blob_names() {
+	find "$1/blobs" -type f -printf '%f\n' | tr 'A-F' 'a-f' | sort
+}
+
+extent_uuids() {
+	sqlite3 "$1/meta.db" 'select hex(uuid) from extents' | tr 'A-F' 'a-f' | sort
+}

@@ -1,0 +1,1146 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_bucket.c: unit tests for bucket/bucket.h on a real SQLite database.
+ *
+ * Covers the OSS naming rules at their boundaries, PutBucket's 409 variants
+ * and their precedence, BucketNotEmpty for objects and uploads, the object
+ * rows with their extents and dead-extent lists, the StaleFile generation
+ * compare-and-set, and ListObjects. Listing is checked against a model: a
+ * few hundred random keys over a tiny alphabet with '/', listed through
+ * object_list page by page for many (prefix, delimiter, marker, max-keys)
+ * combinations, and compared with a plain reference implementation below.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "base/log.h"
+#include "bucket/bucket.h"
+#include "db/db.h"
+#include "support/test_support.h"
+
+#define ARENA_CAP ((size_t)16 << 20)
+
+struct fixture {
+	char		*dir;
+	struct db	*db;
+	struct arena	 a;
+	unsigned	 next_uuid;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char path[512];
+
+	if (f == NULL)
+		return -1;
+	log_set_level(LOG_LEVEL_ERR);
+	f->dir = test_tmpdir("bucket");
+	snprintf(path, sizeof(path), "%s/coffer.db", f->dir);
+	if (db_open(path, &f->db) != ERR_OK)
+		return -1;
+	if (db_exec(f->db, "INSERT INTO accounts (id, account_id, name,"
+	    " created_ms) VALUES (1, '1000000000000001', 'alice', 0),"
+	    " (2, '1000000000000002', 'bob', 0)") != ERR_OK)
+		return -1;
+	arena_init(&f->a, ARENA_CAP);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	arena_free(&f->a);
+	db_close(f->db);
+	test_rmrf(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static struct bucket
+want_bucket(const char *name, int64_t owner, const char *region,
+    const char *sc, const char *dr, const char *acl)
+{
+	struct bucket b;
+
+	memset(&b, 0, sizeof(b));
+	snprintf(b.name, sizeof(b.name), "%s", name);
+	b.owner = owner;
+	snprintf(b.region, sizeof(b.region), "%s", region);
+	snprintf(b.storage_class, sizeof(b.storage_class), "%s", sc);
+	snprintf(b.redundancy, sizeof(b.redundancy), "%s", dr);
+	snprintf(b.acl, sizeof(b.acl), "%s", acl);
+	return b;
+}
+
+static enum err
+put_bucket(struct fixture *f, const char *name, int64_t owner,
+    const char *region, const char *sc, const char *dr, const char *acl,
+    unsigned max, bool *ret_created)
+{
+	struct bucket w = want_bucket(name, owner, region, sc, dr, acl);
+
+	return bucket_put(f->db, &w, 1000, max, ret_created);
+}
+
+static int64_t
+make_bucket(struct fixture *f, const char *name, int64_t owner)
+{
+	struct bucket b;
+	bool created = false;
+
+	assert_int_equal(put_bucket(f, name, owner, "cn-hangzhou", "", "", "",
+	    100, &created), ERR_OK);
+	assert_true(created);
+	assert_int_equal(bucket_get(f->db, name, &b), ERR_OK);
+	return b.id;
+}
+
+static struct extent
+make_extent(struct fixture *f, uint64_t len)
+{
+	struct extent e;
+
+	memset(&e, 0, sizeof(e));
+	f->next_uuid++;
+	memcpy(e.uuid, &f->next_uuid, sizeof(f->next_uuid));
+	e.uuid[15] = 0xEE;
+	e.plain_len = len;
+	e.wrapped_len = 40 + f->next_uuid % 8;
+	memset(e.wrapped, (int)(f->next_uuid & 0xff), e.wrapped_len);
+	snprintf(e.wrap_key, sizeof(e.wrap_key), "oss");
+	return e;
+}
+
+static struct object
+make_object(int64_t bucket, const char *key, uint64_t size, const char *sc)
+{
+	struct object o;
+
+	memset(&o, 0, sizeof(o));
+	o.bucket = bucket;
+	o.key = key;
+	snprintf(o.type, sizeof(o.type), "Normal");
+	o.size = size;
+	snprintf(o.etag, sizeof(o.etag), "D41D8CD98F00B204E9800998ECF8427E");
+	o.crc64 = 0;
+	snprintf(o.storage_class, sizeof(o.storage_class), "%s", sc);
+	o.mtime_ms = 5000;
+	o.headers = "content-type:text/plain\n";
+	o.tags = "";
+	return o;
+}
+
+/* object_replace in its own transaction. */
+static enum err
+replace(struct fixture *f, struct object *o, const struct extent *ext,
+    size_t n, struct extent_ref **dead, size_t *ndead)
+{
+	enum err r = db_tx_begin(f->db);
+
+	if (r != ERR_OK)
+		return r;
+	r = object_replace(f->db, &f->a, o, ext, n, dead, ndead);
+	if (r == ERR_OK)
+		r = db_tx_commit(f->db);
+	else
+		db_tx_rollback(f->db);
+	return r;
+}
+
+static int64_t
+q_i64(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db_conn(db), sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* ---- names ---- */
+
+static void
+test_name_valid(void **state)
+{
+	char n63[64], n64[65];
+
+	(void)state;
+	memset(n63, 'a', 63);
+	n63[63] = '\0';
+	memset(n64, 'a', 64);
+	n64[64] = '\0';
+	assert_true(bucket_name_valid("abc"));
+	assert_true(bucket_name_valid("a-b"));
+	assert_true(bucket_name_valid("a--b"));
+	assert_true(bucket_name_valid("123"));
+	assert_true(bucket_name_valid("demo-bucket-01"));
+	assert_true(bucket_name_valid(n63));
+	assert_false(bucket_name_valid(n64));
+	assert_false(bucket_name_valid("ab"));
+	assert_false(bucket_name_valid("a"));
+	assert_false(bucket_name_valid(""));
+	assert_false(bucket_name_valid("-abc"));
+	assert_false(bucket_name_valid("abc-"));
+	assert_false(bucket_name_valid("-"));
+	assert_false(bucket_name_valid("---"));
+	assert_false(bucket_name_valid("Abc"));
+	assert_false(bucket_name_valid("abC"));
+	assert_false(bucket_name_valid("a_c"));
+	assert_false(bucket_name_valid("a.c"));
+	assert_false(bucket_name_valid("a c"));
+	assert_false(bucket_name_valid("a/c"));
+	assert_false(bucket_name_valid("ab\xc3\xa9"));
+}
+
+static void
+test_key_valid(void **state)
+{
+	char k[1025];
+
+	(void)state;
+	memset(k, 'k', sizeof(k));
+	assert_true(bucket_key_valid(k, 1));
+	assert_true(bucket_key_valid(k, 1023));
+	assert_false(bucket_key_valid(k, 1024));
+	assert_false(bucket_key_valid(k, 0));
+	/* 1023 bytes ending in a complete 2-byte character */
+	k[1021] = '\xc3';
+	k[1022] = '\xa9';
+	assert_true(bucket_key_valid(k, 1023));
+	k[1022] = 'k';
+	assert_false(bucket_key_valid(k, 1023));	/* truncated UTF-8 */
+	assert_true(bucket_key_valid("a/", 2));
+	assert_true(bucket_key_valid("a\\b", 3));
+	assert_true(bucket_key_valid(" ", 1));
+	assert_true(bucket_key_valid("\xe6\x97\xa5/\xc3\xa9", 6));
+	assert_false(bucket_key_valid("/a", 2));
+	assert_false(bucket_key_valid("\\a", 2));
+	assert_false(bucket_key_valid("/", 1));
+	assert_false(bucket_key_valid("a\xff", 2));
+	assert_false(bucket_key_valid("a\xc0\xaf", 3));	/* overlong '/' */
+	assert_false(bucket_key_valid("\xed\xa0\x80", 3));	/* surrogate */
+	assert_false(bucket_key_valid("a\0b", 3));
+}
+
+static void
+test_enums_valid(void **state)
+{
+	(void)state;
+	assert_true(bucket_storage_class_valid("Standard"));
+	assert_true(bucket_storage_class_valid("IA"));
+	assert_true(bucket_storage_class_valid("Archive"));
+	assert_true(bucket_storage_class_valid("ColdArchive"));
+	assert_true(bucket_storage_class_valid("DeepColdArchive"));
+	assert_false(bucket_storage_class_valid("standard"));
+	assert_false(bucket_storage_class_valid(""));
+	assert_false(bucket_storage_class_frozen("Standard"));
+	assert_false(bucket_storage_class_frozen("IA"));
+	assert_true(bucket_storage_class_frozen("Archive"));
+	assert_true(bucket_storage_class_frozen("ColdArchive"));
+	assert_true(bucket_storage_class_frozen("DeepColdArchive"));
+	assert_true(bucket_redundancy_valid("LRS"));
+	assert_true(bucket_redundancy_valid("ZRS"));
+	assert_false(bucket_redundancy_valid("lrs"));
+	assert_true(bucket_acl_valid("private"));
+	assert_true(bucket_acl_valid("public-read"));
+	assert_true(bucket_acl_valid("public-read-write"));
+	assert_false(bucket_acl_valid("default"));
+	assert_false(bucket_acl_valid("Private"));
+	assert_true(bucket_object_acl_valid("default"));
+	assert_true(bucket_object_acl_valid("public-read"));
+	assert_false(bucket_object_acl_valid("public"));
+}
+
+/* ---- PutBucket ---- */
+
+static void
+test_bucket_put_create(void **state)
+{
+	struct fixture *f = *state;
+	struct bucket b;
+	bool created = false;
+
+	assert_int_equal(bucket_get(f->db, "demo", &b), ERR_NO_SUCH_BUCKET);
+	assert_int_equal(put_bucket(f, "demo", 1, "cn-hangzhou", "", "", "",
+	    100, &created), ERR_OK);
+	assert_true(created);
+	assert_int_equal(bucket_get(f->db, "demo", &b), ERR_OK);
+	assert_string_equal(b.name, "demo");
+	assert_int_equal(b.owner, 1);
+	assert_string_equal(b.owner_account_id, "1000000000000001");
+	assert_string_equal(b.owner_name, "alice");
+	assert_string_equal(b.region, "cn-hangzhou");
+	assert_string_equal(b.storage_class, "Standard");	/* defaults */
+	assert_string_equal(b.redundancy, "LRS");
+	assert_string_equal(b.acl, "private");
+	assert_int_equal(b.created_ms, 1000);
+	assert_string_equal(b.sse_algorithm, "");
+
+	assert_int_equal(put_bucket(f, "cold", 2, "cn-shanghai", "IA", "ZRS",
+	    "public-read", 100, &created), ERR_OK);
+	assert_true(created);
+	assert_int_equal(bucket_get(f->db, "cold", &b), ERR_OK);
+	assert_int_equal(b.owner, 2);
+	assert_string_equal(b.owner_name, "bob");
+	assert_string_equal(b.region, "cn-shanghai");
+	assert_string_equal(b.storage_class, "IA");
+	assert_string_equal(b.redundancy, "ZRS");
+	assert_string_equal(b.acl, "public-read");
+
+	assert_int_equal(bucket_set_encryption(f->db, b.id, "KMS", "key-1", "SM4"),
+	    ERR_OK);
+	assert_int_equal(bucket_get(f->db, "cold", &b), ERR_OK);
+	assert_string_equal(b.sse_algorithm, "KMS");
+	assert_string_equal(b.sse_kms_key_id, "key-1");
+	assert_string_equal(b.sse_data_enc, "SM4");
+}
+
+static void
+test_bucket_put_conflicts(void **state)
+{
+	struct fixture *f = *state;
+	struct bucket b;
+	bool created;
+
+	assert_int_equal(put_bucket(f, "demo", 1, "cn-hangzhou", "IA", "ZRS",
+	    "", 100, &created), ERR_OK);
+
+	created = true;		/* untouched on failure */
+	assert_int_equal(put_bucket(f, "demo", 2, "cn-hangzhou", "IA", "ZRS",
+	    "", 100, &created), ERR_BUCKET_TAKEN);
+	/* Another owner wins over every other difference. */
+	assert_int_equal(put_bucket(f, "demo", 2, "cn-beijing", "Standard",
+	    "LRS", "", 100, &created), ERR_BUCKET_TAKEN);
+	assert_int_equal(put_bucket(f, "demo", 1, "cn-beijing", "IA", "ZRS",
+	    "", 100, &created), ERR_BUCKET_LOCATION);
+	/* Region is checked before storage class and redundancy. */
+	assert_int_equal(put_bucket(f, "demo", 1, "cn-beijing", "Standard",
+	    "LRS", "", 100, &created), ERR_BUCKET_LOCATION);
+	assert_int_equal(put_bucket(f, "demo", 1, "cn-hangzhou", "Standard",
+	    "ZRS", "", 100, &created), ERR_BUCKET_STORAGE_CLASS);
+	assert_int_equal(put_bucket(f, "demo", 1, "cn-hangzhou", "Archive",
+	    "LRS", "", 100, &created), ERR_BUCKET_STORAGE_CLASS);
+	assert_int_equal(put_bucket(f, "demo", 1, "cn-hangzhou", "IA", "LRS",
+	    "", 100, &created), ERR_BUCKET_REDUNDANCY);
+	assert_int_equal(put_bucket(f, "demo", 1, "cn-hangzhou", "", "LRS",
+	    "", 100, &created), ERR_BUCKET_REDUNDANCY);
+	assert_true(created);
+	/* Nothing changed. */
+	assert_int_equal(bucket_get(f->db, "demo", &b), ERR_OK);
+	assert_int_equal(b.owner, 1);
+	assert_string_equal(b.region, "cn-hangzhou");
+	assert_string_equal(b.storage_class, "IA");
+	assert_string_equal(b.redundancy, "ZRS");
+	assert_string_equal(b.acl, "private");
+
+	/* Same configuration (or unspecified parts): no conflict, not created. */
+	assert_int_equal(put_bucket(f, "demo", 1, "cn-hangzhou", "IA", "ZRS",
+	    "", 100, &created), ERR_OK);
+	assert_false(created);
+	created = true;
+	assert_int_equal(put_bucket(f, "demo", 1, "cn-hangzhou", "", "", "",
+	    100, &created), ERR_OK);
+	assert_false(created);
+	assert_int_equal(bucket_get(f->db, "demo", &b), ERR_OK);
+	assert_string_equal(b.acl, "private");
+	/* ... and a given ACL is applied. */
+	created = true;
+	assert_int_equal(put_bucket(f, "demo", 1, "cn-hangzhou", "", "",
+	    "public-read-write", 100, &created), ERR_OK);
+	assert_false(created);
+	assert_int_equal(bucket_get(f->db, "demo", &b), ERR_OK);
+	assert_string_equal(b.acl, "public-read-write");
+	assert_int_equal(bucket_set_acl(f->db, b.id, "private"), ERR_OK);
+	assert_int_equal(bucket_get(f->db, "demo", &b), ERR_OK);
+	assert_string_equal(b.acl, "private");
+	assert_int_equal(q_i64(f->db, "SELECT count(*) FROM buckets"), 1);
+	/* No transaction left open by the failures. */
+	assert_int_equal(sqlite3_get_autocommit(db_conn(f->db)), 1);
+}
+
+static void
+test_bucket_max(void **state)
+{
+	struct fixture *f = *state;
+	bool created;
+
+	assert_int_equal(put_bucket(f, "b-1", 1, "cn-hangzhou", "", "", "", 2,
+	    &created), ERR_OK);
+	assert_int_equal(put_bucket(f, "b-2", 1, "cn-hangzhou", "", "", "", 2,
+	    &created), ERR_OK);
+	created = true;
+	assert_int_equal(put_bucket(f, "b-3", 1, "cn-hangzhou", "", "", "", 2,
+	    &created), ERR_TOO_MANY_BUCKETS);
+	assert_true(created);
+	/* Re-putting an existing bucket at the limit is fine. */
+	assert_int_equal(put_bucket(f, "b-2", 1, "cn-hangzhou", "", "", "", 2,
+	    &created), ERR_OK);
+	assert_false(created);
+	/* The limit is per owner. */
+	assert_int_equal(put_bucket(f, "b-3", 2, "cn-hangzhou", "", "", "", 2,
+	    &created), ERR_OK);
+	assert_true(created);
+	/* After a delete there is room again. */
+	struct bucket b;
+	assert_int_equal(bucket_get(f->db, "b-1", &b), ERR_OK);
+	assert_int_equal(bucket_delete(f->db, b.id), ERR_OK);
+	assert_int_equal(put_bucket(f, "b-4", 1, "cn-hangzhou", "", "", "", 2,
+	    &created), ERR_OK);
+	assert_true(created);
+}
+
+static void
+test_bucket_delete(void **state)
+{
+	struct fixture *f = *state;
+	struct extent_ref *dead;
+	size_t ndead;
+	struct bucket b;
+	int64_t id = make_bucket(f, "full", 1);
+	struct object o = make_object(id, "k", 1, "Standard");
+	struct extent e = make_extent(f, 1);
+
+	assert_int_equal(replace(f, &o, &e, 1, &dead, &ndead), ERR_OK);
+	assert_int_equal(bucket_delete(f->db, id), ERR_BUCKET_NOT_EMPTY);
+
+	struct mpu u;
+	memset(&u, 0, sizeof(u));
+	u.bucket = id;
+	snprintf(u.upload_id, sizeof(u.upload_id), "%032X", 1);
+	u.key = "up";
+	snprintf(u.storage_class, sizeof(u.storage_class), "Standard");
+	assert_int_equal(mpu_create(f->db, &u), ERR_OK);
+	/* Objects are reported first. */
+	assert_int_equal(bucket_delete(f->db, id), ERR_BUCKET_NOT_EMPTY);
+
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(object_delete(f->db, &f->a, id, "k", &dead, &ndead),
+	    ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_equal(bucket_delete(f->db, id), ERR_BUCKET_NOT_EMPTY_UPLOADS);
+	assert_int_equal(bucket_get(f->db, "full", &b), ERR_OK);
+
+	assert_int_equal(db_exec(f->db, "DELETE FROM uploads"), ERR_OK);
+	assert_int_equal(bucket_delete(f->db, id), ERR_OK);
+	assert_int_equal(bucket_get(f->db, "full", &b), ERR_NO_SUCH_BUCKET);
+	assert_int_equal(sqlite3_get_autocommit(db_conn(f->db)), 1);
+	/* The name is free for another owner now. */
+	bool created;
+	assert_int_equal(put_bucket(f, "full", 2, "cn-hangzhou", "", "", "", 5,
+	    &created), ERR_OK);
+	assert_true(created);
+}
+
+/* ---- objects ---- */
+
+static bool
+has_uuid(const struct extent_ref *d, size_t n, const uint8_t *uuid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(d[i].uuid, uuid, BUCKET_UUID_BYTES) == 0)
+			return true;
+	return false;
+}
+
+static void
+test_object_rows(void **state)
+{
+	struct fixture *f = *state;
+	int64_t bid = make_bucket(f, "objs", 1);
+	struct extent e1[3], e2[2], *got;
+	struct extent_ref *dead = NULL;
+	size_t ndead = 99, n;
+	struct object o, r;
+	bool exists;
+
+	for (int i = 0; i < 3; i++)
+		e1[i] = make_extent(f, 1000 + (uint64_t)i);
+	for (int i = 0; i < 2; i++)
+		e2[i] = make_extent(f, 2000 + (uint64_t)i);
+
+	o = make_object(bid, "dir/a b", 5ULL << 30, "IA");
+	o.crc64 = 0xFFFFFFFFFFFFFFFFULL;	/* full 64 bits survive */
+	snprintf(o.acl, sizeof(o.acl), "public-read");
+	o.tags = "k=v";
+	snprintf(o.sse_algorithm, sizeof(o.sse_algorithm), "KMS");
+	snprintf(o.sse_key_id, sizeof(o.sse_key_id), "cmk-1");
+	assert_int_equal(replace(f, &o, e1, 3, &dead, &ndead), ERR_OK);
+	assert_int_equal(ndead, 0);
+	assert_true(o.id > 0);
+	assert_int_equal(o.generation, 1);
+
+	assert_int_equal(object_get(f->db, &f->a, bid, "dir/a b", &r), ERR_OK);
+	assert_int_equal(r.id, o.id);
+	assert_int_equal(r.bucket, bid);
+	assert_string_equal(r.key, "dir/a b");
+	assert_string_equal(r.type, "Normal");
+	assert_true(r.size == 5ULL << 30);
+	assert_string_equal(r.etag, "D41D8CD98F00B204E9800998ECF8427E");
+	assert_true(r.crc64 == 0xFFFFFFFFFFFFFFFFULL);
+	assert_string_equal(r.storage_class, "IA");
+	assert_int_equal(r.mtime_ms, 5000);
+	assert_int_equal(r.generation, 1);
+	assert_string_equal(r.acl, "public-read");
+	assert_string_equal(r.headers, "content-type:text/plain\n");
+	assert_string_equal(r.tags, "k=v");
+	assert_string_equal(r.sse_algorithm, "KMS");
+	assert_string_equal(r.sse_key_id, "cmk-1");
+	assert_int_equal(r.restore_state, 0);
+	assert_int_equal(object_get(f->db, &f->a, bid, "dir/a", &r),
+	    ERR_NO_SUCH_KEY);
+	assert_int_equal(object_get(f->db, &f->a, bid + 1, "dir/a b", &r),
+	    ERR_NO_SUCH_KEY);
+
+	assert_int_equal(object_extents(f->db, &f->a, o.id, &got, &n), ERR_OK);
+	assert_int_equal(n, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_memory_equal(got[i].uuid, e1[i].uuid, BUCKET_UUID_BYTES);
+		assert_int_equal(got[i].plain_len, 1000 + i);
+		assert_int_equal(got[i].wrapped_len, e1[i].wrapped_len);
+		assert_memory_equal(got[i].wrapped, e1[i].wrapped,
+		    e1[i].wrapped_len);
+		assert_string_equal(got[i].wrap_key, "oss");
+	}
+
+	/* Replacing: same row, generation bumped, old extents dead. */
+	struct object o2 = make_object(bid, "dir/a b", 7, "Standard");
+	assert_int_equal(replace(f, &o2, e2, 2, &dead, &ndead), ERR_OK);
+	assert_int_equal(o2.id, o.id);
+	assert_int_equal(o2.generation, 2);
+	assert_int_equal(ndead, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_true(has_uuid(dead, ndead, e1[i].uuid));
+		assert_int_equal(extent_exists(f->db, e1[i].uuid, &exists), ERR_OK);
+		assert_false(exists);
+	}
+	assert_int_equal(object_get(f->db, &f->a, bid, "dir/a b", &r), ERR_OK);
+	assert_true(r.size == 7);
+	assert_string_equal(r.storage_class, "Standard");
+	assert_string_equal(r.acl, "default");	/* "" stored as default */
+	assert_string_equal(r.tags, "");
+	assert_string_equal(r.sse_algorithm, "");
+	assert_int_equal(object_extents(f->db, &f->a, o.id, &got, &n), ERR_OK);
+	assert_int_equal(n, 2);
+	assert_memory_equal(got[0].uuid, e2[0].uuid, BUCKET_UUID_BYTES);
+	assert_memory_equal(got[1].uuid, e2[1].uuid, BUCKET_UUID_BYTES);
+	assert_int_equal(extent_exists(f->db, e2[1].uuid, &exists), ERR_OK);
+	assert_true(exists);
+
+	/* A zero-extent object (empty body). */
+	struct object o3 = make_object(bid, "empty", 0, "Standard");
+	assert_int_equal(replace(f, &o3, NULL, 0, &dead, &ndead), ERR_OK);
+	assert_int_equal(ndead, 0);
+	assert_int_equal(object_extents(f->db, &f->a, o3.id, &got, &n), ERR_OK);
+	assert_int_equal(n, 0);
+
+	/* Delete: extents dead, row gone, second delete NoSuchKey. */
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(object_delete(f->db, &f->a, bid, "dir/a b", &dead,
+	    &ndead), ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_equal(ndead, 2);
+	assert_true(has_uuid(dead, ndead, e2[0].uuid));
+	assert_true(has_uuid(dead, ndead, e2[1].uuid));
+	assert_int_equal(extent_exists(f->db, e2[0].uuid, &exists), ERR_OK);
+	assert_false(exists);
+	assert_int_equal(object_get(f->db, &f->a, bid, "dir/a b", &r),
+	    ERR_NO_SUCH_KEY);
+	ndead = 1234;
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(object_delete(f->db, &f->a, bid, "dir/a b", &dead,
+	    &ndead), ERR_NO_SUCH_KEY);
+	db_tx_rollback(f->db);
+	assert_int_equal(ndead, 1234);
+	assert_int_equal(q_i64(f->db, "SELECT count(*) FROM extents"), 0);
+
+	/* A failed replace (duplicate extent uuid) changes nothing. */
+	struct object o4 = make_object(bid, "dup", 1, "Standard");
+	struct extent same[2] = { make_extent(f, 1), make_extent(f, 1) };
+	same[1] = same[0];
+	assert_int_equal(replace(f, &o4, same, 2, &dead, &ndead), ERR_EXISTS);
+	assert_int_equal(object_get(f->db, &f->a, bid, "dup", &r),
+	    ERR_NO_SUCH_KEY);
+}
+
+static void
+test_object_update_meta(void **state)
+{
+	struct fixture *f = *state;
+	int64_t bid = make_bucket(f, "meta", 1);
+	struct extent_ref *dead;
+	size_t ndead;
+	struct object o = make_object(bid, "k", 3, "Standard"), r, stale;
+	int64_t gen = 0;
+
+	o.tags = "a=1";
+	assert_int_equal(replace(f, &o, NULL, 0, &dead, &ndead), ERR_OK);
+	assert_int_equal(object_get(f->db, &f->a, bid, "k", &r), ERR_OK);
+	stale = r;
+
+	/* Own transaction; NULL fields are kept. */
+	assert_int_equal(object_update_meta(f->db, &r, "x-oss-meta-a:1\n", NULL,
+	    NULL, &gen), ERR_OK);
+	assert_int_equal(gen, 2);
+	assert_int_equal(sqlite3_get_autocommit(db_conn(f->db)), 1);
+	assert_int_equal(object_get(f->db, &f->a, bid, "k", &r), ERR_OK);
+	assert_int_equal(r.generation, 2);
+	assert_string_equal(r.headers, "x-oss-meta-a:1\n");
+	assert_string_equal(r.acl, "default");
+	assert_string_equal(r.tags, "a=1");
+
+	/* The generation read before that change is stale now. */
+	gen = 77;
+	assert_int_equal(object_update_meta(f->db, &stale, NULL, "private",
+	    "b=2", &gen), ERR_STALE_FILE);
+	assert_int_equal(gen, 77);
+	assert_int_equal(sqlite3_get_autocommit(db_conn(f->db)), 1);
+	assert_int_equal(object_get(f->db, &f->a, bid, "k", &r), ERR_OK);
+	assert_int_equal(r.generation, 2);
+	assert_string_equal(r.acl, "default");
+	assert_string_equal(r.tags, "a=1");
+
+	/* Inside the caller's transaction, which it then commits. */
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(object_update_meta(f->db, &r, NULL, "private", "",
+	    NULL), ERR_OK);
+	assert_int_equal(sqlite3_get_autocommit(db_conn(f->db)), 0);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_equal(object_get(f->db, &f->a, bid, "k", &r), ERR_OK);
+	assert_int_equal(r.generation, 3);
+	assert_string_equal(r.acl, "private");
+	assert_string_equal(r.tags, "");
+	assert_string_equal(r.headers, "x-oss-meta-a:1\n");
+
+	/* ... and a stale one inside a transaction leaves it to the caller. */
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(object_update_meta(f->db, &stale, NULL, "public-read",
+	    NULL, NULL), ERR_STALE_FILE);
+	assert_int_equal(sqlite3_get_autocommit(db_conn(f->db)), 0);
+	db_tx_rollback(f->db);
+
+	/* Replacing the object also makes older reads stale. */
+	struct object o2 = make_object(bid, "k", 4, "Standard");
+	assert_int_equal(replace(f, &o2, NULL, 0, &dead, &ndead), ERR_OK);
+	assert_int_equal(o2.generation, 4);
+	assert_int_equal(object_update_meta(f->db, &r, NULL, "private", NULL,
+	    NULL), ERR_STALE_FILE);
+}
+
+static void
+test_object_header(void **state)
+{
+	struct fixture *f = *state;
+	const char *h = "content-type:text/plain\nx-oss-meta-a:\n"
+	    "x-oss-meta-ab:2:3\ncontent-typex:no\nlast:1";
+
+	assert_string_equal(object_header(&f->a, h, "content-type"),
+	    "text/plain");
+	assert_string_equal(object_header(&f->a, h, "x-oss-meta-a"), "");
+	assert_string_equal(object_header(&f->a, h, "x-oss-meta-ab"), "2:3");
+	assert_string_equal(object_header(&f->a, h, "last"), "1");
+	assert_null(object_header(&f->a, h, "content"));
+	assert_null(object_header(&f->a, h, "x-oss-meta"));
+	assert_null(object_header(&f->a, "", "a"));
+}
+
+/* ---- bucket_list, bucket_stat ---- */
+
+struct names {
+	char	 v[64][BUCKET_NAME_MAX + 1];
+	size_t	 n;
+};
+
+static void
+collect_bucket(void *ctx, const struct bucket *b)
+{
+	struct names *ns = ctx;
+
+	assert_true(ns->n < 64);
+	snprintf(ns->v[ns->n++], BUCKET_NAME_MAX + 1, "%s", b->name);
+}
+
+static void
+test_bucket_list(void **state)
+{
+	struct fixture *f = *state;
+	struct bucket_list_opts lo = { NULL, NULL, 5 };
+	char marker[BUCKET_NAME_MAX + 1], next[BUCKET_NAME_MAX + 1];
+	struct names ns;
+	bool trunc;
+	char name[32];
+
+	for (int i = 24; i >= 0; i--) {		/* inserted out of order */
+		snprintf(name, sizeof(name), "bk-%02d", i);
+		make_bucket(f, name, 1);
+	}
+	make_bucket(f, "zz-1", 1);
+	make_bucket(f, "bk-50", 2);		/* another owner */
+	make_bucket(f, "aa-2", 2);
+
+	/* Pages of 5 over 26 names: 6 pages, the last one short. */
+	memset(&ns, 0, sizeof(ns));
+	marker[0] = '\0';
+	for (int page = 0;; page++) {
+		size_t before = ns.n;
+
+		lo.marker = marker[0] ? marker : NULL;
+		assert_int_equal(bucket_list(f->db, 1, &lo, collect_bucket, &ns,
+		    &trunc, next), ERR_OK);
+		assert_int_equal(ns.n - before, page < 5 ? 5 : 1);
+		assert_int_equal(trunc, page < 5);
+		assert_string_equal(next, ns.v[ns.n - 1]);
+		if (!trunc)
+			break;
+		snprintf(marker, sizeof(marker), "%s", next);
+	}
+	assert_int_equal(ns.n, 26);
+	for (int i = 0; i < 25; i++) {
+		snprintf(name, sizeof(name), "bk-%02d", i);
+		assert_string_equal(ns.v[i], name);
+	}
+	assert_string_equal(ns.v[25], "zz-1");
+
+	/* Prefix, marker inside it, exact fill is not truncated. */
+	memset(&ns, 0, sizeof(ns));
+	lo.prefix = "bk-1";
+	lo.marker = "bk-14";
+	lo.max_keys = 5;
+	assert_int_equal(bucket_list(f->db, 1, &lo, collect_bucket, &ns, &trunc,
+	    next), ERR_OK);
+	assert_int_equal(ns.n, 5);
+	assert_false(trunc);
+	assert_string_equal(ns.v[0], "bk-15");
+	assert_string_equal(ns.v[4], "bk-19");
+
+	/* Owner 2 sees only its own; a prefix matching nothing. */
+	memset(&ns, 0, sizeof(ns));
+	lo.prefix = NULL;
+	lo.marker = NULL;
+	lo.max_keys = 1000;
+	assert_int_equal(bucket_list(f->db, 2, &lo, collect_bucket, &ns, &trunc,
+	    next), ERR_OK);
+	assert_int_equal(ns.n, 2);
+	assert_string_equal(ns.v[0], "aa-2");
+	assert_string_equal(ns.v[1], "bk-50");
+	memset(&ns, 0, sizeof(ns));
+	lo.prefix = "nothing";
+	assert_int_equal(bucket_list(f->db, 1, &lo, collect_bucket, &ns, &trunc,
+	    next), ERR_OK);
+	assert_int_equal(ns.n, 0);
+	assert_false(trunc);
+	assert_string_equal(next, "");
+	/* '%' and '_' in a prefix are literal characters, not patterns. */
+	lo.prefix = "bk_";
+	assert_int_equal(bucket_list(f->db, 1, &lo, collect_bucket, &ns, &trunc,
+	    next), ERR_OK);
+	assert_int_equal(ns.n, 0);
+}
+
+static void
+test_bucket_stat(void **state)
+{
+	struct fixture *f = *state;
+	int64_t bid = make_bucket(f, "stat", 1), other = make_bucket(f, "oth", 1);
+	struct extent_ref *dead;
+	size_t ndead;
+	struct bucket_stat st;
+	static const struct { const char *key, *sc; uint64_t size; int64_t mt; }
+	    objs[] = {
+		{ "a", "Standard", 100, 10 }, { "b", "Standard", 23, 50 },
+		{ "c", "IA", 7, 20 }, { "d", "Archive", 1000, 30 },
+		{ "e", "ColdArchive", 1, 40 }, { "f", "DeepColdArchive", 2, 5 },
+	};
+
+	assert_int_equal(bucket_stat(f->db, bid, &st), ERR_OK);
+	assert_int_equal(st.objects, 0);
+	assert_int_equal(st.storage, 0);
+	assert_int_equal(st.last_modified_ms, 0);
+
+	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
+		struct object o = make_object(bid, objs[i].key, objs[i].size,
+		    objs[i].sc);
+		o.mtime_ms = objs[i].mt;
+		assert_int_equal(replace(f, &o, NULL, 0, &dead, &ndead), ERR_OK);
+	}
+	struct object x = make_object(other, "x", 999999, "Standard");
+	assert_int_equal(replace(f, &x, NULL, 0, &dead, &ndead), ERR_OK);
+
+	struct mpu u;
+	memset(&u, 0, sizeof(u));
+	u.bucket = bid;
+	snprintf(u.upload_id, sizeof(u.upload_id), "%032X", 7);
+	u.key = "mp";
+	snprintf(u.storage_class, sizeof(u.storage_class), "Standard");
+	assert_int_equal(mpu_create(f->db, &u), ERR_OK);
+	for (unsigned pn = 1; pn <= 2; pn++) {
+		struct mpu_part p;
+		struct extent e = make_extent(f, pn * 10);
+		memset(&p, 0, sizeof(p));
+		p.number = pn;
+		p.size = pn * 10;
+		snprintf(p.etag, sizeof(p.etag), "ETAG");
+		assert_int_equal(db_tx_begin(f->db), ERR_OK);
+		assert_int_equal(mpu_part_put(f->db, &f->a, u.id, &p, &e, &dead,
+		    &ndead), ERR_OK);
+		assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	}
+
+	assert_int_equal(bucket_stat(f->db, bid, &st), ERR_OK);
+	assert_int_equal(st.objects, 6);
+	assert_int_equal(st.storage, 1133);
+	assert_int_equal(st.last_modified_ms, 50);
+	assert_int_equal(st.uploads, 1);
+	assert_int_equal(st.parts_storage, 30);
+	assert_int_equal(st.per_class_objects[0], 2);
+	assert_int_equal(st.per_class_storage[0], 123);
+	assert_int_equal(st.per_class_objects[1], 1);
+	assert_int_equal(st.per_class_storage[1], 7);
+	assert_int_equal(st.per_class_storage[2], 1000);
+	assert_int_equal(st.per_class_storage[3], 1);
+	assert_int_equal(st.per_class_storage[4], 2);
+	assert_int_equal(st.per_class_objects[4], 1);
+}
+
+/* ---- object_list against a model ---- */
+
+struct entry {
+	bool	 prefix;	/* common prefix, else key */
+	char	*s;
+};
+
+struct entries {
+	struct entry	*v;
+	size_t		 n, cap;
+};
+
+static void
+entries_add(struct entries *e, bool prefix, const char *s)
+{
+	if (e->n == e->cap) {
+		e->cap = e->cap ? e->cap * 2 : 64;
+		e->v = realloc(e->v, e->cap * sizeof(*e->v));
+		assert_non_null(e->v);
+	}
+	e->v[e->n].prefix = prefix;
+	e->v[e->n].s = strdup(s);
+	assert_non_null(e->v[e->n].s);
+	e->n++;
+}
+
+static void
+entries_free(struct entries *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->v[i].s);
+	free(e->v);
+	memset(e, 0, sizeof(*e));
+}
+
+static void
+cb_object(void *ctx, const struct object *o)
+{
+	entries_add(ctx, false, o->key);
+}
+
+static void
+cb_prefix(void *ctx, const char *p)
+{
+	entries_add(ctx, true, p);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The reference: walk the sorted keys; keep those under the prefix and
+ * after the marker; fold a key containing the delimiter after the prefix
+ * into prefix..delimiter, reported once and only when it sorts after the
+ * marker (a common prefix at or before the marker belongs to an earlier
+ * page). The page is the first max entries; it is truncated when more
+ * entries exist, and NextMarker is its last entry.
+ */
+static void
+ref_list(char **keys, size_t nkeys, const struct object_list_opts *o,
+    struct entries *out, bool *ret_trunc, const char **ret_next)
+{
+	struct entries all = { 0 };
+	const char *prefix = o->prefix ? o->prefix : "";
+	const char *delim = o->delimiter && o->delimiter[0] ? o->delimiter : NULL;
+	const char *marker = o->marker ? o->marker : "";
+	size_t plen = strlen(prefix);
+
+	for (size_t i = 0; i < nkeys; i++) {
+		const char *k = keys[i];
+		const char *d;
+
+		if (strncmp(k, prefix, plen) != 0 || strcmp(k, marker) <= 0)
+			continue;
+		d = delim ? strstr(k + plen, delim) : NULL;
+		if (d != NULL) {
+			size_t cl = (size_t)(d - k) + strlen(delim);
+			char *cp = strndup(k, cl);
+			assert_non_null(cp);
+			if (strcmp(cp, marker) > 0 && !(all.n > 0 &&
+			    all.v[all.n - 1].prefix &&
+			    strcmp(all.v[all.n - 1].s, cp) == 0))
+				entries_add(&all, true, cp);
+			free(cp);
+		} else
+			entries_add(&all, false, k);
+	}
+	*ret_trunc = all.n > o->max_keys;
+	for (size_t i = 0; i < all.n && i < o->max_keys; i++)
+		entries_add(out, all.v[i].prefix, all.v[i].s);
+	*ret_next = *ret_trunc ? out->v[out->n - 1].s : NULL;
+	entries_free(&all);
+}
+
+static char *
+describe(const struct object_list_opts *o)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "prefix=%s%s%s delimiter=%s%s%s marker=%s%s%s "
+	    "max_keys=%u",
+	    o->prefix ? "\"" : "", o->prefix ? o->prefix : "NULL",
+	    o->prefix ? "\"" : "",
+	    o->delimiter ? "\"" : "", o->delimiter ? o->delimiter : "NULL",
+	    o->delimiter ? "\"" : "",
+	    o->marker ? "\"" : "", o->marker ? o->marker : "NULL",
+	    o->marker ? "\"" : "", o->max_keys);
+	return buf;
+}
+
+static void
+expect_same(const struct entries *got, const struct entries *want,
+    const struct object_list_opts *o, int page)
+{
+	if (got->n != want->n)
+		fail_msg("%s page %d: %zu entries, reference %zu", describe(o),
+		    page, got->n, want->n);
+	for (size_t i = 0; i < got->n; i++)
+		if (got->v[i].prefix != want->v[i].prefix ||
+		    strcmp(got->v[i].s, want->v[i].s) != 0)
+			fail_msg("%s page %d entry %zu: %s \"%s\", reference "
+			    "%s \"%s\"", describe(o), page, i,
+			    got->v[i].prefix ? "prefix" : "key", got->v[i].s,
+			    want->v[i].prefix ? "prefix" : "key", want->v[i].s);
+}
+
+/* Lists with o page by page, comparing every page with the reference and
+ * the concatenation with the reference's single unlimited page. */
+static void
+check_listing(struct fixture *f, int64_t bid, char **keys, size_t nkeys,
+    const struct object_list_opts *o0)
+{
+	struct object_list_opts o = *o0, all_o = *o0;
+	struct object_list_cb cb = { cb_object, cb_prefix, NULL };
+	struct entries concat = { 0 }, all = { 0 };
+	char *marker = o.marker ? strdup(o.marker) : NULL;
+	bool all_trunc;
+	const char *all_next;
+	int page;
+
+	for (page = 0; page < 2000; page++) {
+		struct entries got = { 0 }, want = { 0 };
+		struct arena a;
+		bool trunc = false, want_trunc;
+		const char *next = "sentinel", *want_next;
+
+		o.marker = marker;
+		arena_init(&a, ARENA_CAP);
+		cb.ctx = &got;
+		assert_int_equal(object_list(f->db, &a, bid, &o, &cb, &trunc,
+		    &next), ERR_OK);
+		ref_list(keys, nkeys, &o, &want, &want_trunc, &want_next);
+		expect_same(&got, &want, &o, page);
+		if (trunc != want_trunc)
+			fail_msg("%s page %d: truncated %d, reference %d",
+			    describe(&o), page, trunc, want_trunc);
+		if (want_trunc) {
+			if (next == NULL || strcmp(next, want_next) != 0)
+				fail_msg("%s page %d: NextMarker \"%s\", "
+				    "reference \"%s\"", describe(&o), page,
+				    next ? next : "NULL", want_next);
+		} else if (next != NULL)
+			fail_msg("%s page %d: NextMarker \"%s\" on the last page",
+			    describe(&o), page, next);
+		for (size_t i = 0; i < got.n; i++)
+			entries_add(&concat, got.v[i].prefix, got.v[i].s);
+		free(marker);
+		marker = trunc ? strdup(next) : NULL;
+		arena_free(&a);
+		entries_free(&got);
+		entries_free(&want);
+		if (!trunc)
+			break;
+	}
+	assert_true(page < 2000);
+	free(marker);
+
+	all_o.max_keys = UINT32_MAX;
+	ref_list(keys, nkeys, &all_o, &all, &all_trunc, &all_next);
+	assert_false(all_trunc);
+	expect_same(&concat, &all, o0, -1);
+	entries_free(&concat);
+	entries_free(&all);
+}
+
+static uint64_t
+rng_next(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545F4914F6CDD1DULL;
+}
+
+static void
+test_object_list_model(void **state)
+{
+	struct fixture *f = *state;
+	int64_t bid = make_bucket(f, "list", 1), other = make_bucket(f, "noise", 1);
+	static const char alpha[] = "ab/";
+	static const char *const fixed[] = {
+		"a/b/c", "a/b", "ab", "b/", "a/", "a//b", "a/b/", "b", "b/a/",
+		"\xc3\xa9/x", "\xc3\xa9", "z\xf4\x8f\xbf\xbf/q", "a", "c/c/c",
+	};
+	char **keys = NULL;
+	size_t nkeys = 0;
+	uint64_t seed = 0x5eed1234;
+	struct extent_ref *dead;
+	size_t ndead;
+
+	keys = calloc(400, sizeof(*keys));
+	assert_non_null(keys);
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		keys[nkeys++] = strdup(fixed[i]);
+	while (nkeys < 300) {
+		char k[8];
+		size_t len = 1 + rng_next(&seed) % 6;
+
+		k[0] = "abc"[rng_next(&seed) % 3];	/* keys never start with '/' */
+		for (size_t i = 1; i < len; i++)
+			k[i] = alpha[rng_next(&seed) % 3];
+		k[len] = '\0';
+		bool dup = false;
+		for (size_t i = 0; i < nkeys; i++)
+			if (strcmp(keys[i], k) == 0)
+				dup = true;
+		if (!dup)
+			keys[nkeys++] = strdup(k);
+	}
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	for (size_t i = 0; i < nkeys; i++) {
+		struct object o = make_object(bid, keys[i], i, "Standard");
+		assert_int_equal(object_replace(f->db, &f->a, &o, NULL, 0, &dead,
+		    &ndead), ERR_OK);
+		/* The same keys in another bucket must never show up. */
+		o = make_object(other, keys[i], i, "Standard");
+		assert_int_equal(object_replace(f->db, &f->a, &o, NULL, 0, &dead,
+		    &ndead), ERR_OK);
+	}
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	qsort(keys, nkeys, sizeof(*keys), cmp_str);
+
+	static const char *const prefixes[] = {
+		NULL, "", "a", "a/", "a/b", "a/b/", "b/", "ab", "c", "zz",
+		"\xc3\xa9",
+	};
+	static const char *const delims[] = { NULL, "", "/", "b", "/b", "ab" };
+	const char *markers[16] = {
+		NULL, "", "a", "a/", "a/b", "a/b/", "b", "b/a", "/", "zzz",
+		"\xc3\xa9/",
+	};
+	size_t nmarkers = 11;
+	while (nmarkers < 14)
+		markers[nmarkers++] = keys[rng_next(&seed) % nkeys];
+	static const unsigned maxes[] = { 1, 2, 3, 7, 1000 };
+
+	for (size_t p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++)
+		for (size_t d = 0; d < sizeof(delims) / sizeof(delims[0]); d++)
+			for (size_t m = 0; m < nmarkers; m++)
+				for (size_t x = 0; x < sizeof(maxes) / sizeof(maxes[0]); x++) {
+					struct object_list_opts o = {
+						.prefix = prefixes[p],
+						.marker = markers[m],
+						.delimiter = delims[d],
+						.max_keys = maxes[x],
+					};
+					check_listing(f, bid, keys, nkeys, &o);
+				}
+
+	/* Spot checks of the model itself on known keys. */
+	struct entries got = { 0 };
+	struct object_list_cb cb = { cb_object, cb_prefix, &got };
+	struct object_list_opts o = { .prefix = "a/", .delimiter = "/",
+	    .max_keys = 1000 };
+	bool trunc;
+	const char *next;
+	assert_int_equal(object_list(f->db, &f->a, bid, &o, &cb, &trunc, &next),
+	    ERR_OK);
+	assert_false(trunc);
+	assert_null(next);
+	/* "a/" itself is a key under the prefix, "a//b" folds into "a//". */
+	bool saw_self = false, saw_dd = false, saw_ab = false;
+	for (size_t i = 0; i < got.n; i++) {
+		if (!got.v[i].prefix && strcmp(got.v[i].s, "a/") == 0)
+			saw_self = true;
+		if (got.v[i].prefix && strcmp(got.v[i].s, "a//") == 0)
+			saw_dd = true;
+		if (got.v[i].prefix && strcmp(got.v[i].s, "a/b/") == 0)
+			saw_ab = true;
+		if (!got.v[i].prefix && strcmp(got.v[i].s, "a/b/c") == 0)
+			fail_msg("a/b/c listed although it folds into a/b/");
+	}
+	assert_true(saw_self && saw_dd && saw_ab);
+	entries_free(&got);
+
+	for (size_t i = 0; i < nkeys; i++)
+		free(keys[i]);
+	free(keys);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_name_valid),
+		cmocka_unit_test(test_key_valid),
+		cmocka_unit_test(test_enums_valid),
+		cmocka_unit_test_setup_teardown(test_bucket_put_create, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bucket_put_conflicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bucket_max, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bucket_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_object_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_object_update_meta, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_object_header, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bucket_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bucket_stat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_object_list_model, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

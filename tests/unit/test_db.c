@@ -1,0 +1,581 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_db.c: unit tests for db/db.h (connections, migrations, transactions,
+ * the commit fault seam) and db/clock_db.h (the business clock).
+ *
+ * The database is the daemon's only source of truth, so the tests check it
+ * with SQLite's own tools (integrity_check, foreign_key_check) through the
+ * raw connection, and check the two properties everything else builds on:
+ * BEGIN IMMEDIATE transactions of different threads never interleave, and
+ * business time never runs backwards.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "db/clock_db.h"
+#include "db/db.h"
+#include "support/test_support.h"
+
+struct fixture {
+	char		*dir;
+	char		 path[512];
+	struct db	*db;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	log_set_level(LOG_LEVEL_ERR);
+	f->dir = test_tmpdir("db");
+	snprintf(f->path, sizeof(f->path), "%s/coffer.db", f->dir);
+	if (db_open(f->path, &f->db) != ERR_OK)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	db_close(f->db);
+	test_rmrf(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* First column of the first row of sql as int64; -1 when no row. */
+static int64_t
+q_i64(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db_conn(db), sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* All rows of a one-column query joined with '\n' (malloc'd). */
+static char *
+q_text(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	size_t len = 0;
+	char *out = calloc(1, 1);
+
+	assert_non_null(out);
+	assert_int_equal(sqlite3_prepare_v2(db_conn(db), sql, -1, &st, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		size_t n = t ? strlen(t) : 4;
+		out = realloc(out, len + n + 2);
+		assert_non_null(out);
+		if (len > 0)
+			out[len++] = '\n';
+		memcpy(out + len, t ? t : "NULL", n);
+		len += n;
+		out[len] = '\0';
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+static void
+test_open_migrates(void **state)
+{
+	struct fixture *f = *state;
+	char *s;
+
+	assert_true(db_schema_latest() >= 1);
+	assert_int_equal(db_schema_version(f->db), db_schema_latest());
+	assert_int_equal(q_i64(f->db, "PRAGMA user_version"), db_schema_latest());
+	s = q_text(f->db, "PRAGMA integrity_check");
+	assert_string_equal(s, "ok");
+	free(s);
+	s = q_text(f->db, "PRAGMA foreign_key_check");
+	assert_string_equal(s, "");
+	free(s);
+	/* Connection settings of db.h. */
+	s = q_text(f->db, "PRAGMA journal_mode");
+	assert_string_equal(s, "wal");
+	free(s);
+	assert_int_equal(q_i64(f->db, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(q_i64(f->db, "PRAGMA synchronous"), 2);	/* FULL */
+	/* The tables of 0001_init.sql exist; the clock has its one row. */
+	s = q_text(f->db, "SELECT name FROM sqlite_schema WHERE type = 'table'"
+	    " AND name IN ('clock', 'accounts', 'access_keys', 'buckets',"
+	    " 'objects', 'uploads', 'parts', 'extents', 'audit') ORDER BY name");
+	assert_string_equal(s, "access_keys\naccounts\naudit\nbuckets\nclock\n"
+	    "extents\nobjects\nparts\nuploads");
+	free(s);
+	assert_int_equal(q_i64(f->db, "SELECT count(*) FROM clock"), 1);
+	/* Foreign keys are enforced on this connection. */
+	assert_int_equal(db_exec(f->db, "INSERT INTO buckets (name, owner,"
+	    " region, storage_class, redundancy, acl, created_ms)"
+	    " VALUES ('b', 999, 'r', 'Standard', 'LRS', 'private', 0)"),
+	    ERR_EXISTS);
+}
+
+static void
+test_reopen_idempotent(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db2 = NULL;
+
+	assert_int_equal(db_exec(f->db, "INSERT INTO accounts (account_id,"
+	    " name, created_ms) VALUES ('1000000000000001', 'alice', 1)"), ERR_OK);
+	db_close(f->db);
+	f->db = NULL;
+	assert_int_equal(db_open(f->path, &db2), ERR_OK);
+	f->db = db2;
+	assert_int_equal(db_schema_version(f->db), db_schema_latest());
+	assert_int_equal(q_i64(f->db, "SELECT count(*) FROM clock"), 1);
+	assert_int_equal(q_i64(f->db, "SELECT count(*) FROM accounts"), 1);
+	/* Two handles on the same file at once are fine too. */
+	struct db *db3 = NULL;
+	assert_int_equal(db_open(f->path, &db3), ERR_OK);
+	assert_int_equal(q_i64(db3, "SELECT count(*) FROM accounts"), 1);
+	db_close(db3);
+	db_close(NULL);
+}
+
+static void
+test_newer_schema_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct db *sentinel = (struct db *)(uintptr_t)0x1234;
+	struct db *db2 = sentinel;
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	    db_schema_latest() + 1);
+	assert_int_equal(db_exec(f->db, sql), ERR_OK);
+	db_close(f->db);
+	f->db = NULL;
+	assert_int_equal(db_open(f->path, &db2), ERR_CORRUPT);
+	assert_ptr_equal(db2, sentinel);	/* untouched on failure */
+
+	/* Back to the real version: opens again. */
+	sqlite3 *h = NULL;
+	assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", db_schema_latest());
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(db_open(f->path, &db2), ERR_OK);
+	f->db = db2;
+}
+
+static void
+test_not_a_database(void **state)
+{
+	struct fixture *f = *state;
+	char path[600];
+	struct db *db2 = NULL;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/garbage.db", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	for (int i = 0; i < 200; i++)
+		fputs("this is not an sqlite database at all ", fp);
+	fclose(fp);
+	assert_int_not_equal(db_open(path, &db2), ERR_OK);
+	assert_null(db2);
+}
+
+static void
+test_db_err(void **state)
+{
+	(void)state;
+	assert_int_equal(db_err(SQLITE_OK), ERR_OK);
+	assert_int_equal(db_err(SQLITE_ROW), ERR_OK);
+	assert_int_equal(db_err(SQLITE_DONE), ERR_OK);
+	assert_int_equal(db_err(SQLITE_BUSY), ERR_DB_BUSY);
+	assert_int_equal(db_err(SQLITE_BUSY_SNAPSHOT), ERR_DB_BUSY);
+	assert_int_equal(db_err(SQLITE_LOCKED), ERR_DB_BUSY);
+	assert_int_equal(db_err(SQLITE_CONSTRAINT_UNIQUE), ERR_EXISTS);
+	assert_int_equal(db_err(SQLITE_CONSTRAINT_FOREIGNKEY), ERR_EXISTS);
+	assert_int_equal(db_err(SQLITE_FULL), ERR_NO_SPACE);
+	assert_int_equal(db_err(SQLITE_NOMEM), ERR_NOMEM);
+	assert_int_equal(db_err(SQLITE_CORRUPT), ERR_CORRUPT);
+	assert_int_equal(db_err(SQLITE_NOTADB), ERR_CORRUPT);
+	assert_int_equal(db_err(SQLITE_IOERR_FSYNC), ERR_IO);
+	assert_int_equal(db_err(SQLITE_READONLY), ERR_IO);
+	assert_int_equal(db_err(SQLITE_ERROR), ERR_INTERNAL);
+	assert_int_equal(db_err(SQLITE_MISUSE), ERR_INTERNAL);
+}
+
+static const char SQL_COUNT_AUDIT[] = "SELECT count(*) FROM audit";
+
+static void
+test_stmt_cache(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3_stmt *a, *b;
+
+	a = db_stmt(f->db, SQL_COUNT_AUDIT);
+	assert_non_null(a);
+	assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(a, 0), 0);
+	db_stmt_done(a);
+	b = db_stmt(f->db, SQL_COUNT_AUDIT);
+	assert_ptr_equal(a, b);		/* cached by pointer */
+	/* done() reset it: stepping again gives a fresh row. */
+	assert_int_equal(sqlite3_step(b), SQLITE_ROW);
+	db_stmt_done(b);
+	db_stmt_done(NULL);
+	assert_null(db_stmt(f->db, "SELECT no_such_column FROM audit"));
+	assert_int_equal(db_exec(f->db, "SELEC 1"), ERR_INTERNAL);
+}
+
+static int64_t
+audit_count(struct db *db)
+{
+	return q_i64(db, "SELECT count(*) FROM audit");
+}
+
+static void
+test_tx_commit_rollback(void **state)
+{
+	struct fixture *f = *state;
+
+	db_tx_rollback(f->db);		/* no transaction: harmless */
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(db_exec(f->db, "INSERT INTO audit (time_ms, actor,"
+	    " action, target, result) VALUES (1, 'a', 'b', 'c', 'ok')"), ERR_OK);
+	db_tx_rollback(f->db);
+	assert_int_equal(audit_count(f->db), 0);
+	db_tx_rollback(f->db);		/* twice: harmless */
+
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(db_exec(f->db, "INSERT INTO audit (time_ms, actor,"
+	    " action, target, result) VALUES (1, 'a', 'b', 'c', 'ok')"), ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_equal(audit_count(f->db), 1);
+}
+
+static void
+test_fault_commit(void **state)
+{
+	struct fixture *f = *state;
+	static const char ins[] = "INSERT INTO audit (time_ms, actor, action,"
+	    " target, result) VALUES (1, 'a', 'b', 'c', 'ok')";
+
+	/* n = 1: the very next commit fails and rolls back. */
+	db_fault_commit_after(f->db, 1);
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(db_exec(f->db, ins), ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_IO);
+	assert_int_equal(audit_count(f->db), 0);
+	/* Not in a transaction any more: a new one can begin. */
+	assert_int_equal(sqlite3_get_autocommit(db_conn(f->db)), 1);
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(db_exec(f->db, ins), ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);	/* one-shot */
+	assert_int_equal(audit_count(f->db), 1);
+
+	/* n = 3: commits 1 and 2 succeed, the 3rd fails, the 4th works. */
+	db_fault_commit_after(f->db, 3);
+	for (int i = 1; i <= 4; i++) {
+		assert_int_equal(db_tx_begin(f->db), ERR_OK);
+		assert_int_equal(db_exec(f->db, ins), ERR_OK);
+		assert_int_equal(db_tx_commit(f->db), i == 3 ? ERR_IO : ERR_OK);
+	}
+	assert_int_equal(audit_count(f->db), 4);
+
+	/* 0 disables a pending fault. */
+	db_fault_commit_after(f->db, 1);
+	db_fault_commit_after(f->db, 0);
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+}
+
+/* Two threads increment a counter with read-sleep-write inside BEGIN
+ * IMMEDIATE; any interleaving would lose updates or be seen by `inside`. */
+struct race {
+	struct db	*db;
+	_Atomic int	 inside;
+	_Atomic int	 overlaps;
+	int		 rounds;
+	enum err	 err;
+};
+
+static void *
+race_thread(void *p)
+{
+	struct race *r = p;
+	struct timespec ts = { 0, 200 * 1000 };
+
+	for (int i = 0; i < r->rounds; i++) {
+		enum err e = db_tx_begin(r->db);
+		if (e != ERR_OK) {
+			r->err = e;
+			break;
+		}
+		if (atomic_fetch_add(&r->inside, 1) != 0)
+			atomic_fetch_add(&r->overlaps, 1);
+		int64_t v = -1;
+		sqlite3_stmt *st = NULL;
+		/* no cmocka asserts off the main thread */
+		if (sqlite3_prepare_v2(db_conn(r->db),
+		    "SELECT high_water_ms FROM clock", -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		nanosleep(&ts, NULL);
+		char sql[96];
+		snprintf(sql, sizeof(sql),
+		    "UPDATE clock SET high_water_ms = %lld", (long long)(v + 1));
+		e = db_exec(r->db, sql);
+		atomic_fetch_sub(&r->inside, 1);
+		if (e == ERR_OK)
+			e = db_tx_commit(r->db);
+		else
+			db_tx_rollback(r->db);
+		if (e != ERR_OK) {
+			r->err = e;
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void
+test_tx_threads_serialize(void **state)
+{
+	struct fixture *f = *state;
+	struct race r = { .db = f->db, .rounds = 200 };
+	pthread_t t1, t2;
+
+	assert_int_equal(db_exec(f->db, "UPDATE clock SET high_water_ms = 0"),
+	    ERR_OK);
+	assert_int_equal(pthread_create(&t1, NULL, race_thread, &r), 0);
+	assert_int_equal(pthread_create(&t2, NULL, race_thread, &r), 0);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	assert_int_equal(r.err, ERR_OK);
+	assert_int_equal(atomic_load(&r.overlaps), 0);
+	assert_int_equal(q_i64(f->db, "SELECT high_water_ms FROM clock"), 400);
+}
+
+/* ---- clock_db ---- */
+
+static void
+test_clock_never_backwards(void **state)
+{
+	struct fixture *f = *state;
+	struct db_clock *c = NULL;
+	struct db_clock_state s;
+	int64_t future = clock_wall_ms() + 3600 * 1000;
+	char sql[96];
+
+	snprintf(sql, sizeof(sql), "UPDATE clock SET high_water_ms = %lld",
+	    (long long)future);
+	assert_int_equal(db_exec(f->db, sql), ERR_OK);
+	assert_int_equal(db_clock_open(f->db, false, &c), ERR_OK);
+	/* The wall clock is an hour behind: business time holds. */
+	assert_true(db_clock_now(c) == future);
+	assert_true(db_clock_now(c) == future);
+	struct clock ck = { db_clock_now, c };
+	assert_true(clock_now_ms(&ck) == future);
+	assert_int_equal(db_clock_read(f->db, &s), ERR_OK);
+	assert_false(s.test_mode);
+	assert_true(s.high_water_ms == future);
+	assert_true(s.now_ms == future);
+	/* Not test mode: the clock cannot be moved. */
+	int64_t got = 77;
+	assert_int_equal(db_clock_set(f->db, future + 1000, &got),
+	    ERR_ACCESS_DENIED);
+	assert_true(got == 77);
+	assert_int_equal(db_clock_persist(c), ERR_OK);
+	db_clock_close(c);
+
+	/* Survives a reopen of the clock. */
+	assert_int_equal(db_clock_open(f->db, false, &c), ERR_OK);
+	assert_true(db_clock_now(c) == future);
+	db_clock_close(c);
+	db_clock_close(NULL);
+}
+
+static void
+test_clock_monotonic_and_persist(void **state)
+{
+	struct fixture *f = *state;
+	struct db_clock *c = NULL;
+	struct db_clock_state s;
+	int64_t w0 = clock_wall_ms(), prev = 0, last;
+
+	assert_int_equal(db_clock_open(f->db, false, &c), ERR_OK);
+	for (int i = 0; i < 1000; i++) {
+		int64_t t = db_clock_now(c);
+		assert_true(t >= prev);
+		prev = t;
+	}
+	last = db_clock_now(c);
+	assert_true(last >= w0 && last <= clock_wall_ms());
+	assert_int_equal(db_clock_persist(c), ERR_OK);
+	assert_int_equal(db_clock_read(f->db, &s), ERR_OK);
+	assert_true(s.high_water_ms == last);
+	/* persist never lowers the stored mark */
+	assert_int_equal(db_exec(f->db,
+	    "UPDATE clock SET high_water_ms = 9000000000000"), ERR_OK);
+	assert_int_equal(db_clock_persist(c), ERR_OK);
+	assert_int_equal(db_clock_read(f->db, &s), ERR_OK);
+	assert_true(s.high_water_ms == 9000000000000LL);
+	db_clock_close(c);
+}
+
+static void
+test_clock_test_mode(void **state)
+{
+	struct fixture *f = *state;
+	struct db_clock *c = NULL;
+	struct db_clock_state s;
+	int64_t target, got = 0, t;
+
+	assert_int_equal(db_clock_open(f->db, true, &c), ERR_OK);
+	assert_int_equal(db_clock_read(f->db, &s), ERR_OK);
+	assert_true(s.test_mode);
+	assert_true(s.offset_ms == 0);
+
+	target = clock_wall_ms() + 10 * CLOCK_DAY_MS;
+	assert_int_equal(db_clock_set(f->db, target, &got), ERR_OK);
+	assert_true(got == target);
+	t = db_clock_now(c);
+	assert_true(t >= target && t < target + 5000);
+	assert_int_equal(db_clock_read(f->db, &s), ERR_OK);
+	assert_true(s.high_water_ms == target);
+	assert_true(s.offset_ms > 10 * CLOCK_DAY_MS - 5000 &&
+	    s.offset_ms <= 10 * CLOCK_DAY_MS);
+	assert_true(s.now_ms >= target);
+
+	/* Backwards, even by a millisecond before now: refused, unchanged. */
+	got = 5;
+	assert_int_equal(db_clock_set(f->db, target - CLOCK_HOUR_MS, &got),
+	    ERR_INVALID_ARGUMENT);
+	assert_int_equal(db_clock_set(f->db, t - 1, &got), ERR_INVALID_ARGUMENT);
+	assert_true(got == 5);
+	assert_int_equal(db_clock_read(f->db, &s), ERR_OK);
+	assert_true(s.high_water_ms == target);
+	/* Forward again, without ret_now. */
+	assert_int_equal(db_clock_set(f->db, target + CLOCK_DAY_MS, NULL), ERR_OK);
+	assert_true(db_clock_now(c) >= target + CLOCK_DAY_MS);
+	/* No transaction left open by set. */
+	assert_int_equal(sqlite3_get_autocommit(db_conn(f->db)), 1);
+
+	/* persist writes the high-water mark the clock handed out */
+	int64_t last = db_clock_now(c);
+	assert_int_equal(db_clock_persist(c), ERR_OK);
+	assert_int_equal(db_clock_read(f->db, &s), ERR_OK);
+	assert_true(s.high_water_ms == last);
+	db_clock_close(c);
+
+	/* Leaving test mode: the mode is recorded, set is refused, and the
+	 * time already handed out still holds. */
+	assert_int_equal(db_clock_open(f->db, false, &c), ERR_OK);
+	assert_int_equal(db_clock_read(f->db, &s), ERR_OK);
+	assert_false(s.test_mode);
+	assert_true(db_clock_now(c) >= last);
+	assert_int_equal(db_clock_set(f->db, last + CLOCK_DAY_MS, NULL),
+	    ERR_ACCESS_DENIED);
+	db_clock_close(c);
+}
+
+struct setter {
+	struct db	*db;
+	int64_t		 target;
+	enum err	 r;
+};
+
+static void *
+setter_thread(void *p)
+{
+	struct setter *s = p;
+
+	/* Its own connection: what the admin CLI does from another process. */
+	s->r = db_clock_set(s->db, s->target, NULL);
+	return NULL;
+}
+
+static void
+test_clock_offset_other_connection(void **state)
+{
+	struct fixture *f = *state;
+	struct db_clock *c = NULL;
+	pthread_t t;
+
+	assert_int_equal(db_clock_open(f->db, true, &c), ERR_OK);
+	int64_t before = db_clock_now(c);
+	for (int round = 1; round <= 3; round++) {
+		struct setter s = { f->db,
+		    clock_wall_ms() + round * 30 * CLOCK_DAY_MS, ERR_INTERNAL };
+
+		assert_int_equal(pthread_create(&t, NULL, setter_thread, &s), 0);
+		pthread_join(t, NULL);
+		assert_int_equal(s.r, ERR_OK);
+		/* The very next reading sees the new offset. */
+		int64_t now = db_clock_now(c);
+		assert_true(now >= s.target && now < s.target + 5000);
+		assert_true(now > before);
+		before = now;
+	}
+	db_clock_close(c);
+
+	/* A second database handle (another process in real life) too. */
+	struct db *other = NULL;
+	assert_int_equal(db_open(f->path, &other), ERR_OK);
+	assert_int_equal(db_clock_open(f->db, true, &c), ERR_OK);
+	int64_t target = db_clock_now(c) + 400 * CLOCK_DAY_MS;
+	assert_int_equal(db_clock_set(other, target, NULL), ERR_OK);
+	int64_t now = db_clock_now(c);
+	assert_true(now >= target && now < target + 5000);
+	db_clock_close(c);
+	db_close(other);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_migrates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+		cmocka_unit_test(test_db_err),
+		cmocka_unit_test_setup_teardown(test_stmt_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_commit_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_threads_serialize, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_never_backwards, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_monotonic_and_persist, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_test_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_offset_other_connection, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_worm.c: worm/worm.h on a real SQLite database.
+ *
+ * The operations persist what the state machine decides, with an audit row
+ * per change and per refusal; the guard's boundaries (1 ms before the end
+ * of retention: immutable; at the end: allowed; an expired InProgress policy
+ * protects nothing); DeleteBucket's two helpers; the MAC catches an offline
+ * edit of the policy row; and the schema's triggers stop a code path that
+ * forgot the guard from deleting a protected object or weakening a Locked
+ * policy.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "base/log.h"
+#include "bucket/bucket.h"
+#include "db/db.h"
+#include "support/test_support.h"
+#include "worm/inventory.h"
+#include "worm/worm.h"
+
+#define T0	((int64_t)1790000000000)
+#define DAY	WORM_DAY_MS
+
+struct fixture {
+	char			*dir;
+	struct db		*db;
+	struct arena		 a;
+	struct worm_mac_ops	 mac;
+	uint8_t			 key[32];
+};
+
+/* A toy keyed MAC (the real one is kms_mac, HMAC-SHA256): enough to show
+ * that worm/ signs and checks every row it writes and reads. */
+static void
+toy_mac(void *ctx, uint8_t out[static WORM_MAC_BYTES], const void *msg,
+    size_t n)
+{
+	const uint8_t *k = ctx, *m = msg;
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < 32; i++)
+		h = (h ^ k[i]) * 1099511628211ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ m[i]) * 1099511628211ULL;
+	for (size_t i = 0; i < WORM_MAC_BYTES; i++) {
+		h = (h ^ (uint64_t)i) * 1099511628211ULL;
+		out[i] = (uint8_t)(h >> 56);
+	}
+}
+
+static bool
+toy_verify(void *ctx, const uint8_t mac[static WORM_MAC_BYTES],
+    const void *msg, size_t n)
+{
+	uint8_t want[WORM_MAC_BYTES];
+
+	toy_mac(ctx, want, msg, n);
+	return memcmp(want, mac, sizeof(want)) == 0;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char path[512];
+
+	if (f == NULL)
+		return -1;
+	log_set_level(LOG_LEVEL_ERR);
+	f->dir = test_tmpdir("worm");
+	snprintf(path, sizeof(path), "%s/coffer.db", f->dir);
+	if (db_open(path, &f->db) != ERR_OK)
+		return -1;
+	if (db_exec(f->db, "INSERT INTO accounts (id, account_id, name,"
+	    " created_ms) VALUES (1, '1000000000000001', 'alice', 0);"
+	    "INSERT INTO buckets (id, name, owner, region, storage_class,"
+	    " redundancy, acl, created_ms) VALUES"
+	    " (1, 'locked', 1, 'cn-hangzhou', 'Standard', 'LRS', 'private', 0),"
+	    " (2, 'other', 1, 'cn-hangzhou', 'Standard', 'LRS', 'private', 0)")
+	    != ERR_OK)
+		return -1;
+	arena_init(&f->a, 1 << 20);
+	memset(f->key, 0x5a, sizeof(f->key));
+	f->mac.sign = toy_mac;
+	f->mac.verify = toy_verify;
+	f->mac.ctx = f->key;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	arena_free(&f->a);
+	db_close(f->db);
+	test_rmrf(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static struct worm_op
+op_at(struct fixture *f, int64_t bucket, int64_t now)
+{
+	struct worm_op op = {
+		.db = f->db, .mac = &f->mac, .bucket_id = bucket,
+		.bucket_name = bucket == 1 ? "locked" : "other",
+		.actor = "1000000000000001", .now_ms = now,
+	};
+	return op;
+}
+
+/* The persisted business clock the triggers read. */
+static void
+set_high_water(struct fixture *f, int64_t t)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "UPDATE clock SET high_water_ms = %lld",
+	    (long long)t);
+	assert_int_equal(db_exec(f->db, sql), ERR_OK);
+}
+
+static int64_t
+count(struct fixture *f, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db_conn(f->db), sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void
+put_object(struct fixture *f, int64_t bucket, const char *key, int64_t mtime)
+{
+	struct extent_ref *dead = NULL;
+	size_t ndead = 0;
+	struct object o;
+
+	memset(&o, 0, sizeof(o));
+	o.bucket = bucket;
+	o.key = key;
+	snprintf(o.type, sizeof(o.type), "Normal");
+	snprintf(o.storage_class, sizeof(o.storage_class), "Standard");
+	snprintf(o.acl, sizeof(o.acl), "default");
+	snprintf(o.etag, sizeof(o.etag), "D41D8CD98F00B204E9800998ECF8427E");
+	o.headers = "";
+	o.tags = "";
+	o.mtime_ms = mtime;
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(object_replace(f->db, &f->a, &o, NULL, 0, &dead,
+	    &ndead), ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+}
+
+static void
+test_lifecycle(void **state)
+{
+	struct fixture *f = *state;
+	struct worm_op op = op_at(f, 1, T0);
+	struct worm_policy p, g, first;
+
+	assert_int_equal(worm_get(&op, &g), ERR_NO_SUCH_WORM);
+	assert_int_equal(worm_abort(&op), ERR_NO_SUCH_WORM);
+	assert_int_equal(worm_initiate(&op, 0, &p), ERR_INVALID_WORM);
+	assert_int_equal(worm_initiate(&op, 25551, &p), ERR_INVALID_WORM);
+	assert_int_equal(worm_initiate(&op, 2, &p), ERR_OK);
+	assert_int_equal(strlen(p.worm_id), 32);
+	assert_int_equal(strspn(p.worm_id, "0123456789ABCDEF"), 32);
+	assert_int_equal(p.state, WORM_STATE_IN_PROGRESS);
+	assert_true(p.has_mac);
+	first = p;
+	assert_int_equal(worm_get(&op, &g), ERR_OK);
+	assert_string_equal(g.worm_id, p.worm_id);
+	assert_int_equal(g.days, 2);
+	assert_int_equal(g.created_ms, T0);
+	assert_int_equal(worm_initiate(&op, 3, &p), ERR_WORM_EXISTS);
+
+	/* Abort: the row and its id are gone. */
+	assert_int_equal(worm_abort(&op), ERR_OK);
+	assert_int_equal(worm_get(&op, &g), ERR_NO_SUCH_WORM);
+	assert_int_equal(worm_complete(&op, first.worm_id), ERR_NO_SUCH_WORM_ID);
+	assert_int_equal(worm_extend(&op, first.worm_id, 5), ERR_NO_SUCH_WORM_ID);
+
+	/* Initiate, lock, extend. */
+	assert_int_equal(worm_initiate(&op, 2, &p), ERR_OK);
+	assert_string_not_equal(p.worm_id, first.worm_id);
+	assert_int_equal(worm_extend(&op, p.worm_id, 5), ERR_INVALID_WORM);
+	assert_int_equal(worm_complete(&op, first.worm_id), ERR_NO_SUCH_WORM_ID);
+	op.now_ms = T0 + DAY - 1;	/* the last millisecond of the window */
+	assert_int_equal(worm_complete(&op, p.worm_id), ERR_OK);
+	assert_int_equal(worm_complete(&op, p.worm_id), ERR_OK);	/* no-op */
+	assert_int_equal(worm_abort(&op), ERR_WORM_LOCKED);
+	assert_int_equal(worm_extend(&op, p.worm_id, 2), ERR_INVALID_WORM);
+	assert_int_equal(worm_extend(&op, p.worm_id, 1), ERR_INVALID_WORM);
+	assert_int_equal(worm_extend(&op, "X", 9), ERR_NO_SUCH_WORM_ID);
+	assert_int_equal(worm_extend(&op, p.worm_id, 9), ERR_OK);
+	/* Locked never expires. */
+	op.now_ms = T0 + 1000 * DAY;
+	assert_int_equal(worm_get(&op, &g), ERR_OK);
+	assert_int_equal(g.state, WORM_STATE_LOCKED);
+	assert_int_equal(g.days, 9);
+	assert_int_equal(g.updated_ms, T0 + DAY - 1);
+	assert_int_equal(worm_initiate(&op, 1, NULL), ERR_WORM_EXISTS);
+
+	/* Changes: 2 initiates, abort, 2 completes (one a no-op), extend;
+	 * refusals: the rest. */
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action LIKE"
+	    " 'worm.%' AND result = 'ok'"), 6);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action ="
+	    " 'worm.abort' AND result = 'WORMConfigurationLocked'"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE"
+	    " result = 'InvalidWORMConfiguration'"), 5);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE"
+	    " actor <> '1000000000000001' OR target <> 'locked'"), 0);
+	/* GET is not a change and not audited. */
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action ="
+	    " 'worm.get'"), 0);
+}
+
+static void
+test_expiry_and_reinitiate(void **state)
+{
+	struct fixture *f = *state;
+	struct worm_op op = op_at(f, 1, T0);
+	struct worm_policy p, q, g;
+
+	assert_int_equal(worm_initiate(&op, 1, &p), ERR_OK);
+	op.now_ms = T0 + DAY;
+	assert_int_equal(worm_get(&op, &g), ERR_NO_SUCH_WORM);
+	assert_int_equal(worm_complete(&op, p.worm_id), ERR_NO_SUCH_WORM_ID);
+	assert_int_equal(worm_abort(&op), ERR_NO_SUCH_WORM);
+	assert_int_equal(worm_initiate(&op, 4, &q), ERR_OK);
+	assert_string_not_equal(q.worm_id, p.worm_id);
+	assert_int_equal(worm_get(&op, &g), ERR_OK);
+	assert_int_equal(g.days, 4);
+	assert_int_equal(count(f, "SELECT count(*) FROM worm_policies"), 1);
+}
+
+static void
+test_guard_boundaries(void **state)
+{
+	struct fixture *f = *state;
+	struct worm_op op = op_at(f, 1, T0);
+	struct worm_policy p;
+	int64_t m = T0 + 500;	/* object last modified */
+
+	/* No policy: nothing is protected. */
+	assert_int_equal(worm_object_guard(f->db, 1, m, m), ERR_OK);
+	assert_int_equal(worm_initiate(&op, 2, &p), ERR_OK);
+	/* InProgress already protects. */
+	assert_int_equal(worm_object_guard(f->db, 1, m, m + 1000),
+	    ERR_FILE_IMMUTABLE);
+	/* Until the 24 h are over: an expired policy protects nothing, not
+	 * even a fresh object. */
+	assert_int_equal(worm_object_guard(f->db, 1, T0 + DAY - 1, T0 + DAY - 1),
+	    ERR_FILE_IMMUTABLE);
+	assert_int_equal(worm_object_guard(f->db, 1, T0 + DAY, T0 + DAY),
+	    ERR_OK);
+	op.now_ms = T0 + 1000;
+	assert_int_equal(worm_complete(&op, p.worm_id), ERR_OK);
+	/* Locked: object mtime + 2 days. */
+	assert_int_equal(worm_object_guard(f->db, 1, m, m + 2 * DAY - 1),
+	    ERR_FILE_IMMUTABLE);
+	assert_int_equal(worm_object_guard(f->db, 1, m, m + 2 * DAY), ERR_OK);
+	assert_int_equal(worm_object_guard(f->db, 1, m, m + 50 * DAY), ERR_OK);
+	/* Another bucket is not affected. */
+	assert_int_equal(worm_object_guard(f->db, 2, m, m), ERR_OK);
+	assert_int_equal(err_info(ERR_FILE_IMMUTABLE)->http, 409);
+	assert_string_equal(err_info(ERR_FILE_IMMUTABLE)->code, "FileImmutable");
+	assert_string_equal(err_info(ERR_FILE_IMMUTABLE)->msg,
+	    "The object you specified is immutable.");
+}
+
+static void
+test_bucket_delete_helpers(void **state)
+{
+	struct fixture *f = *state;
+	struct worm_op op = op_at(f, 1, T0);
+	struct worm_policy p;
+	struct extent_ref *dead = NULL;
+	size_t ndead = 0;
+	struct inventory_config c;
+
+	assert_int_equal(worm_bucket_deletable(f->db, 1, T0), ERR_OK);
+	assert_int_equal(worm_initiate(&op, 1, &p), ERR_OK);
+	assert_int_equal(worm_complete(&op, p.worm_id), ERR_OK);
+	assert_int_equal(worm_bucket_deletable(f->db, 1, T0), ERR_OK);
+	put_object(f, 1, "a", T0 + 10);
+	assert_int_equal(worm_bucket_deletable(f->db, 1, T0 + 10 + DAY - 1),
+	    ERR_FILE_IMMUTABLE);
+	assert_int_equal(worm_bucket_deletable(f->db, 1, T0 + 10 + DAY), ERR_OK);
+
+	/* The bucket row cannot go while the policy row exists. */
+	set_high_water(f, T0 + 10 + DAY);
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(object_delete(f->db, &f->a, 1, "a", &dead, &ndead),
+	    ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_not_equal(db_exec(f->db, "DELETE FROM buckets WHERE id = 1"),
+	    ERR_OK);
+
+	/* An inventory of the bucket goes with it. */
+	memset(&c, 0, sizeof(c));
+	c.bucket_id = 1;
+	snprintf(c.id, sizeof(c.id), "inv");
+	c.enabled = true;
+	snprintf(c.account_id, sizeof(c.account_id), "1000000000000001");
+	snprintf(c.role_arn, sizeof(c.role_arn),
+	    "acs:ram::1000000000000001:role/AliyunOSSRole");
+	snprintf(c.dest_bucket, sizeof(c.dest_bucket), "other");
+	assert_int_equal(inventory_create(f->db, &c, T0, "x", "locked"), ERR_OK);
+
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(worm_bucket_dropped(f->db, 1), ERR_OK);
+	assert_int_equal(db_exec(f->db, "DELETE FROM buckets WHERE id = 1"),
+	    ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM worm_policies"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM inventories"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action ="
+	    " 'worm.drop' AND target = 'bucket#1'"), 1);
+	/* Dropping a bucket without a policy is fine and not audited. */
+	assert_int_equal(worm_bucket_dropped(f->db, 2), ERR_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action ="
+	    " 'worm.drop'"), 1);
+}
+
+static void
+test_mac_detects_offline_edit(void **state)
+{
+	struct fixture *f = *state;
+	struct worm_op op = op_at(f, 1, T0);
+	struct worm_op bare = op;
+	struct worm_policy p, g;
+
+	bare.mac = NULL;
+	assert_int_equal(worm_initiate(&op, 5, &p), ERR_OK);
+	assert_int_equal(worm_verify(&op), ERR_OK);
+	/* sqlite3 data.db "UPDATE worm_policies SET days = 1" */
+	assert_int_equal(db_exec(f->db, "UPDATE worm_policies SET days = 1"),
+	    ERR_OK);
+	assert_int_equal(worm_verify(&op), ERR_CORRUPT);
+	assert_int_equal(worm_get(&op, &g), ERR_CORRUPT);
+	assert_int_equal(worm_abort(&op), ERR_CORRUPT);
+	assert_int_equal(worm_complete(&op, p.worm_id), ERR_CORRUPT);
+	/* Refused changes are in the trail (reads are not audited). */
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE"
+	    " result = 'InternalError'"), 2);
+	/* Without a key the row reads as written (tests, tools). */
+	assert_int_equal(worm_get(&bare, &g), ERR_OK);
+	assert_int_equal(g.days, 1);
+	/* A row with its MAC removed is as suspicious. */
+	assert_int_equal(db_exec(f->db, "UPDATE worm_policies SET mac = NULL,"
+	    " days = 5"), ERR_OK);
+	assert_int_equal(worm_verify(&op), ERR_CORRUPT);
+	/* No row, nothing to verify. */
+	op.bucket_id = 2;
+	assert_int_equal(worm_verify(&op), ERR_OK);
+}
+
+static void
+test_triggers_backstop(void **state)
+{
+	struct fixture *f = *state;
+	struct worm_op op = op_at(f, 1, T0);
+	struct extent_ref *dead = NULL;
+	size_t ndead = 0;
+	struct worm_policy p;
+
+	put_object(f, 1, "keep", T0 + 5);
+	put_object(f, 2, "free", T0 + 5);
+	assert_int_equal(worm_initiate(&op, 3, &p), ERR_OK);
+	assert_int_equal(worm_complete(&op, p.worm_id), ERR_OK);
+	set_high_water(f, T0 + 10);
+
+	/* A Locked policy cannot be shortened, unlocked or swapped. */
+	assert_int_not_equal(db_exec(f->db, "UPDATE worm_policies SET days = 2"),
+	    ERR_OK);
+	assert_int_not_equal(db_exec(f->db, "UPDATE worm_policies SET"
+	    " state = 'InProgress'"), ERR_OK);
+	assert_int_not_equal(db_exec(f->db, "UPDATE worm_policies SET"
+	    " worm_id = 'X'"), ERR_OK);
+
+	/* A path that forgot the guard cannot delete or rewrite. */
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_not_equal(object_delete(f->db, &f->a, 1, "keep", &dead,
+	    &ndead), ERR_OK);
+	db_tx_rollback(f->db);
+	assert_int_not_equal(db_exec(f->db, "DELETE FROM objects WHERE"
+	    " key = 'keep'"), ERR_OK);
+	assert_int_not_equal(db_exec(f->db, "UPDATE objects SET mtime_ms = 0"
+	    " WHERE key = 'keep'"), ERR_OK);
+	assert_int_not_equal(db_exec(f->db, "UPDATE objects SET acl ="
+	    " 'public-read' WHERE key = 'keep'"), ERR_OK);
+	assert_int_not_equal(db_exec(f->db, "UPDATE objects SET tags = 'x=1'"
+	    " WHERE key = 'keep'"), ERR_OK);
+	assert_int_not_equal(db_exec(f->db, "UPDATE objects SET headers = ''"
+	    " WHERE key = 'keep'"), ERR_OK);
+	/* What is no promise of the record (restore state, a lifecycle
+	 * move to a colder class) may change; another bucket's objects are
+	 * free. */
+	assert_int_equal(db_exec(f->db, "UPDATE objects SET restore_state = 0"
+	    " WHERE key = 'keep'"), ERR_OK);
+	assert_int_equal(db_exec(f->db, "UPDATE objects SET storage_class ="
+	    " 'IA' WHERE key = 'keep'"), ERR_OK);
+	assert_int_equal(db_exec(f->db, "DELETE FROM objects WHERE key ="
+	    " 'free'"), ERR_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM objects WHERE key ="
+	    " 'keep'"), 1);
+
+	/* One millisecond before the end, still; at the end, allowed. */
+	set_high_water(f, T0 + 5 + 3 * DAY - 1);
+	assert_int_not_equal(db_exec(f->db, "DELETE FROM objects WHERE"
+	    " key = 'keep'"), ERR_OK);
+	set_high_water(f, T0 + 5 + 3 * DAY);
+	assert_int_equal(db_exec(f->db, "DELETE FROM objects WHERE key ="
+	    " 'keep'"), ERR_OK);
+	/* Lengthening a Locked policy is allowed at every layer. */
+	assert_int_equal(db_exec(f->db, "UPDATE worm_policies SET days = 4"),
+	    ERR_OK);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expiry_and_reinitiate,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guard_boundaries, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bucket_delete_helpers,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mac_detects_offline_edit,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_triggers_backstop, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * worm.h: bucket retention (WORM) policies (L2; spec oss-api.md §3.4,
+ * reliability.md §1).
+ *
+ * A bucket has at most one policy. InitiateBucketWorm creates it InProgress;
+ * it already protects objects, and unless CompleteBucketWorm locks it within
+ * 24 hours it expires and is treated as absent. A Locked policy can only be
+ * lengthened (ExtendBucketWorm) and never removed while the bucket exists.
+ * An object is protected while object mtime + days > now.
+ *
+ * The rules live in a pure transition table (worm_state.c); the operations
+ * below run each transition as one BEGIN IMMEDIATE transaction with a
+ * compare-and-set write and an audit row (worm.c, SQL in worm_db.c). States
+ * that depend on time (an expired InProgress policy, the end of an object's
+ * retention) are derived from stored timestamps and the caller's now_ms.
+ *
+ * Time: every now_ms passed here must be business time from the daemon's
+ * clock (base/clock.h via db/clock_db.c), which is max(stored high-water
+ * mark, wall clock [+ test offset]) and so never moves backwards: a wall
+ * clock set back, even across a restart, cannot shorten a retention period.
+ *
+ * Tamper evidence: worm/ must not depend on kms/ (same layer), so the MAC
+ * over a policy row's promises is computed through struct worm_mac_ops, which
+ * api/ implements with kms_mac(). worm_db stores the MAC with the row and
+ * every operation given ops verifies it; a mismatch is ERR_CORRUPT and the
+ * caller refuses the bucket's mutations (see worm_verify).
+ *
+ * Thread-safety: all functions are safe to call from any thread; each uses
+ * the calling thread's database connection.
+ */
+#ifndef COFFER_WORM_WORM_H
+#define COFFER_WORM_WORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+struct db;
+
+#define WORM_ID_BYTES		33	/* 32 upper-case hex digits + NUL */
+#define WORM_DAYS_MIN		1
+#define WORM_DAYS_MAX		25550	/* 70 years (ossutil, ExtendBucketWorm doc) */
+#define WORM_DAY_MS		(24LL * 3600 * 1000)
+#define WORM_IN_PROGRESS_MS	WORM_DAY_MS	/* unlocked policies last 24 h */
+#define WORM_MAC_BYTES		32
+/* bucket (8) || worm id (32) || state (1) || days (4) || created (8), with
+ * a 12-byte domain tag in front. */
+#define WORM_MAC_INPUT_BYTES	(12 + 8 + 32 + 1 + 4 + 8)
+
+/* Effective states. NONE and EXPIRED are never stored as such: NONE is the
+ * absence of a row, EXPIRED an InProgress row older than 24 hours. */
+enum worm_state {
+	WORM_STATE_NONE,
+	WORM_STATE_IN_PROGRESS,
+	WORM_STATE_LOCKED,
+	WORM_STATE_EXPIRED,
+	WORM_STATE__COUNT
+};
+
+enum worm_action {
+	WORM_ACTION_INITIATE,
+	WORM_ACTION_ABORT,
+	WORM_ACTION_COMPLETE,
+	WORM_ACTION_EXTEND,
+	WORM_ACTION_GET,
+	WORM_ACTION__COUNT
+};
+
+/* A policy row (a plain record; copy freely). */
+struct worm_policy {
+	int64_t		bucket_id;
+	char		worm_id[WORM_ID_BYTES];
+	enum worm_state	state;		/* as stored: IN_PROGRESS or LOCKED */
+	uint32_t	days;
+	int64_t		created_ms;
+	int64_t		updated_ms;
+	uint8_t		mac[WORM_MAC_BYTES];
+	bool		has_mac;
+};
+
+/* What a transition is asked to do. */
+struct worm_event {
+	enum worm_action action;
+	const char	*worm_id;	/* COMPLETE, EXTEND; NULL otherwise */
+	uint64_t	 days;		/* INITIATE, EXTEND, as the client sent it */
+};
+
+/* ---- worm_state.c: pure, no I/O ---- */
+
+/* "InProgress", "Locked" (wire names); "None"/"Expired" for the derived
+ * states (logs and tests only). */
+const char *worm_state_name(enum worm_state s);
+const char *worm_action_name(enum worm_action a);
+
+/* The effective state of p at now_ms; p NULL means no policy row. */
+enum worm_state worm_state_effective(const struct worm_policy *p,
+    int64_t now_ms);
+
+/* Applies ev to the policy cur (NULL: none) at now_ms. On ERR_OK, *ret_to is
+ * the state after the transition (GET and an idempotent COMPLETE leave it
+ * unchanged). Refusals, in the order they are checked:
+ *   ERR_NO_SUCH_WORM     ABORT/GET without an effective policy
+ *   ERR_NO_SUCH_WORM_ID  COMPLETE/EXTEND without an effective policy or with
+ *                        another wormId (unknown, aborted, replaced)
+ *   ERR_WORM_EXISTS      INITIATE while a policy is InProgress or Locked
+ *   ERR_WORM_LOCKED      ABORT of a Locked policy
+ *   ERR_INVALID_WORM     days outside 1..25550 (INITIATE, EXTEND), EXTEND of
+ *                        a policy that is not Locked, EXTEND that does not
+ *                        lengthen the period
+ * *ret_to is untouched on failure. */
+enum err worm_state_apply(const struct worm_policy *cur, int64_t now_ms,
+    const struct worm_event *ev, enum worm_state *ret_to);
+
+/* True when p (which may be NULL) protects an object last modified at
+ * mtime_ms: the policy is InProgress (not expired) or Locked and
+ * mtime_ms + days * 24 h > now_ms. One millisecond before the end the object
+ * is protected; at the end it is not. */
+bool worm_protects(const struct worm_policy *p, int64_t mtime_ms,
+    int64_t now_ms);
+
+/* The bytes the MAC covers, in a fixed layout (see WORM_MAC_INPUT_BYTES). */
+void worm_policy_mac_input(const struct worm_policy *p,
+    uint8_t out[static WORM_MAC_INPUT_BYTES]);
+
+/* ---- worm.c: operations ---- */
+
+/* MAC over policy rows, provided by the composition (api/ uses kms_mac). */
+struct worm_mac_ops {
+	void	(*sign)(void *ctx, uint8_t out[static WORM_MAC_BYTES],
+		    const void *msg, size_t n);
+	bool	(*verify)(void *ctx, const uint8_t mac[static WORM_MAC_BYTES],
+		    const void *msg, size_t n);
+	void	*ctx;
+};
+
+/* The context of one operation. mac NULL: rows are neither MACed nor
+ * checked (unit tests). bucket_name is the audit target, actor the audit
+ * actor (account id, "cli" or "daemon"); now_ms is business time. */
+struct worm_op {
+	struct db			*db;
+	const struct worm_mac_ops	*mac;
+	int64_t				 bucket_id;
+	const char			*bucket_name;
+	const char			*actor;
+	int64_t				 now_ms;
+};
+
+/* Each of these runs one transaction: read the row, verify its MAC (when
+ * op->mac is set: ERR_CORRUPT on mismatch), apply the transition table,
+ * write with compare-and-set (ERR_CONFLICT if the row changed meanwhile,
+ * which BEGIN IMMEDIATE makes impossible in practice), append an audit row
+ * and commit. A refusal is returned as listed for worm_state_apply and also
+ * recorded in the audit table (best effort, in its own transaction).
+ * Database failures: ERR_IO, ERR_DB_BUSY, ERR_NOMEM. */
+
+/* New InProgress policy with a fresh random wormId; replaces an expired one.
+ * *ret (may be NULL) receives the new row. */
+enum err worm_initiate(const struct worm_op *op, uint64_t days,
+    struct worm_policy *ret);
+/* Deletes an InProgress policy. */
+enum err worm_abort(const struct worm_op *op);
+/* Locks the InProgress policy worm_id; locking a Locked one is a no-op. */
+enum err worm_complete(const struct worm_op *op, const char *worm_id);
+/* Lengthens the Locked policy worm_id to days. */
+enum err worm_extend(const struct worm_op *op, const char *worm_id,
+    uint64_t days);
+/* The effective policy (no transaction, no audit). ERR_NO_SUCH_WORM when
+ * there is none or it expired; ERR_CORRUPT on a MAC mismatch. */
+enum err worm_get(const struct worm_op *op, struct worm_policy *ret);
+/* Verifies the MAC of the bucket's policy row, if any (expired rows too).
+ * ERR_OK when there is no row or op->mac is NULL; ERR_CORRUPT when the MAC
+ * is missing or wrong, in which case the caller must refuse every mutation
+ * of the bucket's objects and raise an alert. */
+enum err worm_verify(const struct worm_op *op);
+
+/* ---- enforcement, called by api/ inside the caller's transaction ---- */
+
+/* ERR_FILE_IMMUTABLE when the bucket's policy (InProgress and not expired,
+ * or Locked) protects an object whose last-modified time is
+ * object_mtime_ms, else ERR_OK. Must run inside the BEGIN IMMEDIATE
+ * transaction that commits the mutation, so a concurrent Initiate cannot
+ * slip between check and write. now_ms: business time, which never goes
+ * backwards (db/clock_db.c keeps the max of the stored high-water mark and
+ * the current clock). Does not verify the MAC (no key here): callers run
+ * worm_verify() for the bucket first. */
+enum err worm_object_guard(struct db *db, int64_t bucket_id,
+    int64_t object_mtime_ms, int64_t now_ms);
+/* ERR_FILE_IMMUTABLE when any object of the bucket is still protected,
+ * else ERR_OK. For DeleteBucket, in its transaction. */
+enum err worm_bucket_deletable(struct db *db, int64_t bucket_id,
+    int64_t now_ms);
+/* Deletes the bucket's policy and inventory configurations, with an audit
+ * row. For DeleteBucket of an empty bucket, in its transaction, before the
+ * bucket row goes (the policy row references it). */
+enum err worm_bucket_dropped(struct db *db, int64_t bucket_id);
+
+#endif

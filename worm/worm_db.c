@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * worm_db.c: all SQL of the WORM policies (schema/0003_worm.sql) and the
+ * audit rows worm/ writes. Writes are compare-and-set on every column that
+ * carries a promise, so a lost race surfaces as ERR_CONFLICT instead of a
+ * silent overwrite.
+ */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "base/str.h"
+#include "db/db.h"
+#include "worm/worm_int.h"
+
+static const char SQL_GET[] =
+    "SELECT worm_id, state, days, created_ms, updated_ms, mac"
+    " FROM worm_policies WHERE bucket = ?";
+static const char SQL_INSERT[] =
+    "INSERT INTO worm_policies (bucket, worm_id, state, days, created_ms,"
+    " updated_ms, mac) VALUES (?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_UPDATE[] =
+    "UPDATE worm_policies SET state = ?2, days = ?3, updated_ms = ?4,"
+    " mac = ?5 WHERE bucket = ?1 AND worm_id = ?6 AND state = ?7"
+    " AND days = ?8 AND created_ms = ?9";
+static const char SQL_DELETE[] =
+    "DELETE FROM worm_policies WHERE bucket = ? AND worm_id = ?"
+    " AND state = ? AND days = ? AND created_ms = ?";
+static const char SQL_DELETE_BUCKET[] =
+    "DELETE FROM worm_policies WHERE bucket = ?";
+static const char SQL_NEWER_OBJECT[] =
+    "SELECT EXISTS (SELECT 1 FROM objects WHERE bucket = ? AND mtime_ms > ?)";
+static const char SQL_AUDIT[] =
+    "INSERT INTO audit (time_ms, actor, action, target, result, detail)"
+    " VALUES (?, ?, ?, ?, ?, ?)";
+
+static const char *
+state_text(enum worm_state s)
+{
+	return s == WORM_STATE_LOCKED ? "Locked" : "InProgress";
+}
+
+static int
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	return sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
+}
+
+static enum err
+step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	db_stmt_done(st);
+	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+}
+
+enum err
+worm_db_get(struct db *db, int64_t bucket_id, struct worm_policy *ret,
+    bool *ret_found)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_GET);
+	struct worm_policy p;
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, bucket_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		const char *state = (const char *)sqlite3_column_text(st, 1);
+		const void *mac = sqlite3_column_blob(st, 5);
+		int maclen = sqlite3_column_bytes(st, 5);
+		int64_t days = sqlite3_column_int64(st, 2);
+
+		memset(&p, 0, sizeof(p));
+		p.bucket_id = bucket_id;
+		str_copy(p.worm_id, sizeof(p.worm_id), id ? id : "");
+		/* The CHECK constraint allows only these two; anything else
+		 * was written behind our back. */
+		if (state != NULL && strcmp(state, "Locked") == 0)
+			p.state = WORM_STATE_LOCKED;
+		else if (state != NULL && strcmp(state, "InProgress") == 0)
+			p.state = WORM_STATE_IN_PROGRESS;
+		else
+			r = ERR_CORRUPT;
+		if (days < WORM_DAYS_MIN || days > WORM_DAYS_MAX)
+			r = ERR_CORRUPT;
+		p.days = (uint32_t)days;
+		p.created_ms = sqlite3_column_int64(st, 3);
+		p.updated_ms = sqlite3_column_int64(st, 4);
+		if (mac != NULL && maclen == WORM_MAC_BYTES) {
+			memcpy(p.mac, mac, WORM_MAC_BYTES);
+			p.has_mac = true;
+		}
+		if (r == ERR_OK) {
+			*ret = p;
+			*ret_found = true;
+		}
+	} else if (rc == SQLITE_DONE)
+		*ret_found = false;
+	else
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+static void
+bind_mac(sqlite3_stmt *st, int i, const struct worm_policy *p)
+{
+	if (p->has_mac)
+		sqlite3_bind_blob(st, i, p->mac, WORM_MAC_BYTES, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+enum err
+worm_db_insert(struct db *db, const struct worm_policy *p)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_INSERT);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, p->bucket_id);
+	bind_text(st, 2, p->worm_id);
+	bind_text(st, 3, state_text(p->state));
+	sqlite3_bind_int64(st, 4, p->days);
+	sqlite3_bind_int64(st, 5, p->created_ms);
+	sqlite3_bind_int64(st, 6, p->updated_ms);
+	bind_mac(st, 7, p);
+	return step_done(st);
+}
+
+static enum err
+changed_one(struct db *db, enum err r)
+{
+	if (r != ERR_OK)
+		return r;
+	return sqlite3_changes(db_conn(db)) == 1 ? ERR_OK : ERR_CONFLICT;
+}
+
+enum err
+worm_db_update(struct db *db, const struct worm_policy *old,
+    const struct worm_policy *p)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_UPDATE);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, old->bucket_id);
+	bind_text(st, 2, state_text(p->state));
+	sqlite3_bind_int64(st, 3, p->days);
+	sqlite3_bind_int64(st, 4, p->updated_ms);
+	bind_mac(st, 5, p);
+	bind_text(st, 6, old->worm_id);
+	bind_text(st, 7, state_text(old->state));
+	sqlite3_bind_int64(st, 8, old->days);
+	sqlite3_bind_int64(st, 9, old->created_ms);
+	return changed_one(db, step_done(st));
+}
+
+enum err
+worm_db_delete(struct db *db, const struct worm_policy *old)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_DELETE);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, old->bucket_id);
+	bind_text(st, 2, old->worm_id);
+	bind_text(st, 3, state_text(old->state));
+	sqlite3_bind_int64(st, 4, old->days);
+	sqlite3_bind_int64(st, 5, old->created_ms);
+	return changed_one(db, step_done(st));
+}
+
+enum err
+worm_db_delete_bucket(struct db *db, int64_t bucket_id)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_DELETE_BUCKET);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, bucket_id);
+	return step_done(st);
+}
+
+enum err
+worm_db_newer_object(struct db *db, int64_t bucket_id, int64_t after_ms,
+    bool *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_NEWER_OBJECT);
+	enum err r;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, bucket_id);
+	sqlite3_bind_int64(st, 2, after_ms);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret = sqlite3_column_int(st, 0) != 0;
+		r = ERR_OK;
+	} else
+		r = rc == SQLITE_DONE ? ERR_INTERNAL : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+worm_db_audit(struct db *db, int64_t time_ms, const char *actor,
+    const char *action, const char *target, const char *result,
+    const char *detail)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_AUDIT);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, time_ms);
+	bind_text(st, 2, actor ? actor : "daemon");
+	bind_text(st, 3, action);
+	bind_text(st, 4, target);
+	bind_text(st, 5, result);
+	bind_text(st, 6, detail);
+	return step_done(st);
+}
