@@ -172,6 +172,15 @@ void metrics_record(struct metrics *m, unsigned op, int status,
     uint64_t in, uint64_t out, int64_t us);
 enum err metrics_render(struct metrics *m, struct buf *b);
 
+/* ---- sse.c ---- */
+/* The new object's encryption from the SSE headers (alg, kid, data: the
+ * x-oss-server-side-encryption, -key-id and -data-encryption values, NULL
+ * when absent) or bucket b's default; fills o's sse_* fields. *ret_cmk: the
+ * CMK for SSE-KMS (the owner's service key when none is named), else NULL. */
+enum err api_sse_choose(struct api *api, const struct bucket *b,
+    const char *alg, const char *kid, const char *data, struct object *o,
+    const char **ret_cmk);
+
 /* ---- xml helpers (api_xml.c) ---- */
 enum err call_parse_xml(struct call *c, struct xml_node **ret_root);
 

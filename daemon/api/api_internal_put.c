@@ -19,37 +19,6 @@
 #include "store/store.h"
 #include "worm/worm.h"
 
-/* Decides the new object's encryption as a PutObject with these SSE
- * headers would (spec §4). *ret_cmk is the CMK id for KMS, else NULL. */
-static enum err
-choose_sse(const struct bucket *dest, const char *alg, const char *kid,
-    struct object *o, const char **ret_cmk)
-{
-	*ret_cmk = NULL;
-	if (alg == NULL || alg[0] == '\0') {
-		alg = dest->sse_algorithm[0] ? dest->sse_algorithm : NULL;
-		kid = dest->sse_kms_key_id[0] ? dest->sse_kms_key_id : NULL;
-		if (alg == NULL)
-			return ERR_OK;
-	}
-	if (strcmp(alg, "AES256") == 0) {
-		str_copy(o->sse_algorithm, sizeof(o->sse_algorithm), "AES256");
-		return ERR_OK;
-	}
-	if (strcmp(alg, "KMS") == 0) {
-		/* The per-account OSS service key arrives with KMS. */
-		if (kid == NULL)
-			return ERR_NOT_IMPLEMENTED;
-		if (kid[0] == '\0')
-			return ERR_KEY_ID_EMPTY;
-		str_copy(o->sse_algorithm, sizeof(o->sse_algorithm), "KMS");
-		str_copy(o->sse_key_id, sizeof(o->sse_key_id), kid);
-		*ret_cmk = o->sse_key_id;
-		return ERR_OK;
-	}
-	return ERR_INVALID_ENCRYPTION_ALGORITHM;
-}
-
 enum err
 api_internal_put(void *ctx, const struct bucket *dest, const char *key,
     const void *data, size_t len, const char *content_type,
@@ -84,7 +53,9 @@ api_internal_put(void *ctx, const struct bucket *dest, const char *key,
 		r = ERR_NOMEM;
 		goto out;
 	}
-	r = choose_sse(dest, sse_algorithm, sse_kms_key_id, &o, &cmk);
+	r = api_sse_choose(api, dest, sse_algorithm && sse_algorithm[0] ?
+	    sse_algorithm : NULL, sse_kms_key_id && sse_kms_key_id[0] ?
+	    sse_kms_key_id : NULL, NULL, &o, &cmk);
 	if (r != ERR_OK)
 		goto out;
 

@@ -169,42 +169,10 @@ object_parse_forbid_overwrite(struct call *c, bool *ret)
 enum err
 object_parse_sse(struct call *c, struct object *o, const char **ret_cmk)
 {
-	const char *alg = call_header(c, "x-oss-server-side-encryption");
-	const char *kid = call_header(c, "x-oss-server-side-encryption-key-id");
-	const char *data = call_header(c, "x-oss-server-side-data-encryption");
-
-	*ret_cmk = NULL;
-	if (alg == NULL) {
-		if (kid != NULL || data != NULL)
-			return ERR_INVALID_ENCRYPTION_ALGORITHM;
-		alg = c->bucket.sse_algorithm[0] ? c->bucket.sse_algorithm : NULL;
-		kid = c->bucket.sse_kms_key_id[0] ? c->bucket.sse_kms_key_id : NULL;
-		if (alg == NULL)
-			return ERR_OK;
-	}
-	if (strcmp(alg, "AES256") == 0) {
-		if (kid != NULL || data != NULL)
-			return ERR_INVALID_ENCRYPTION_ALGORITHM;
-		str_copy(o->sse_algorithm, sizeof(o->sse_algorithm), "AES256");
-		return ERR_OK;
-	}
-	if (strcmp(alg, "KMS") == 0) {
-		if (data != NULL)
-			/* SM4 data keys need an SM4 cipher we do not have. */
-			return ERR_NOT_IMPLEMENTED;
-		if (kid == NULL)
-			/* The per-account OSS service key arrives with KMS. */
-			return ERR_NOT_IMPLEMENTED;
-		if (kid[0] == '\0')
-			return ERR_KEY_ID_EMPTY;
-		str_copy(o->sse_algorithm, sizeof(o->sse_algorithm), "KMS");
-		str_copy(o->sse_key_id, sizeof(o->sse_key_id), kid);
-		*ret_cmk = o->sse_key_id;
-		return ERR_OK;
-	}
-	if (strcmp(alg, "SM4") == 0)
-		return ERR_NOT_IMPLEMENTED;
-	return ERR_INVALID_ENCRYPTION_ALGORITHM;
+	return api_sse_choose(c->api, &c->bucket,
+	    call_header(c, "x-oss-server-side-encryption"),
+	    call_header(c, "x-oss-server-side-encryption-key-id"),
+	    call_header(c, "x-oss-server-side-data-encryption"), o, ret_cmk);
 }
 
 enum err
@@ -655,7 +623,9 @@ serve_object(struct call *c, bool head)
 		start = 0;
 		len = o.size;
 	}
-	if (!head) {
+	/* HEAD of an SSE-KMS object needs the CMK too (OSS answers the key
+	 * state conflicts there), so it opens the key without reading. */
+	if (!head || strcmp(o.sse_algorithm, "KMS") == 0) {
 		r = object_extents(c->api->db, c->a, o.id, &ext, &next);
 		if (r != ERR_OK)
 			return r;
@@ -678,6 +648,7 @@ serve_object(struct call *c, bool head)
 		    (unsigned long long)o.size);
 	c->req->resp.status = ranged ? 206 : 200;
 	if (head) {
+		object_reader_free(rd);
 		c->req->resp.head_length_set = true;
 		c->req->resp.head_length = len;
 		return ERR_OK;
