@@ -21,6 +21,9 @@ struct object_reader {
 	struct kms_dek		*dek;
 	struct store_cipher	 cipher;
 	struct store_reader	*sr;
+	/* The open extent's plaintext when it is inline (one chunk). */
+	uint8_t			*plain;
+	size_t			 plain_len;
 };
 
 enum err
@@ -44,6 +47,19 @@ object_reader_open(struct api *api, int64_t account,
 		r->ext[i] = ext[i];
 		r->off[i] = off;
 		off += ext[i].plain_len;
+		/* Inline chunks point into the request arena, which may go
+		 * before MHD is done with a streamed response. */
+		if (ext[i].inline_data != NULL) {
+			uint8_t *d = malloc(ext[i].inline_len ? ext[i].inline_len : 1);
+
+			r->ext[i].inline_data = d;
+			if (d == NULL) {
+				r->n = i;
+				object_reader_free(r);
+				return ERR_NOMEM;
+			}
+			memcpy(d, ext[i].inline_data, ext[i].inline_len);
+		}
 	}
 	r->api = api;
 	r->account = account;
@@ -60,6 +76,11 @@ close_current(struct object_reader *r)
 {
 	store_reader_close(r->sr);
 	r->sr = NULL;
+	if (r->plain != NULL) {
+		explicit_bzero(r->plain, r->plain_len);
+		free(r->plain);
+		r->plain = NULL;
+	}
 	kms_dek_free(r->dek);
 	r->dek = NULL;
 	r->cur = r->n;
@@ -81,6 +102,22 @@ open_extent(struct object_reader *r, size_t i)
 	r->cipher.seal = kms_dek_seal;
 	r->cipher.open = kms_dek_open_chunk;
 	r->cipher.ctx = r->dek;
+	if (e->inline_data != NULL) {
+		r->plain = malloc(e->plain_len ? e->plain_len : 1);
+		r->plain_len = e->plain_len;
+		err = r->plain == NULL ? ERR_NOMEM : store_inline_open(e->uuid,
+		    &r->cipher, e->inline_data, e->inline_len, e->plain_len,
+		    r->plain);
+		if (err != ERR_OK) {
+			free(r->plain);
+			r->plain = NULL;
+			kms_dek_free(r->dek);
+			r->dek = NULL;
+			return err;
+		}
+		r->cur = i;
+		return ERR_OK;
+	}
 	err = store_reader_open(r->api->store, e->uuid, e->plain_len, &r->cipher,
 	    &r->sr);
 	if (err != ERR_OK) {
@@ -142,9 +179,14 @@ read_some(struct object_reader *r, uint64_t pos, char *buf, size_t max,
 	avail = r->ext[i].plain_len - in_ext;
 	if (max > avail)
 		max = (size_t)avail;
-	err = store_reader_read(r->sr, in_ext, buf, max, &got);
-	if (err != ERR_OK)
-		return err;
+	if (r->plain != NULL) {
+		memcpy(buf, r->plain + in_ext, max);
+		got = max;
+	} else {
+		err = store_reader_read(r->sr, in_ext, buf, max, &got);
+		if (err != ERR_OK)
+			return err;
+	}
 	if (got == 0)
 		return ERR_CORRUPT;	/* metadata promised more bytes */
 	*ret_n = got;
@@ -195,8 +237,11 @@ object_reader_free(void *ctx)
 
 	if (r == NULL)
 		return;
-	if (r->ext != NULL)
+	if (r->ext != NULL) {
 		close_current(r);
+		for (size_t i = 0; i < r->n; i++)
+			free((void *)(uintptr_t)r->ext[i].inline_data);
+	}
 	free(r->ext);
 	free(r->off);
 	free(r);

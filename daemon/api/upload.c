@@ -24,6 +24,12 @@ struct upload {
 	uint8_t			 expect_sha[HASH_SHA256_BYTES];
 	struct extent		 extent;
 	bool			 finished;	/* blob renamed into place */
+	/* Bodies up to STORE_INLINE_MAX stay here until finish and are then
+	 * sealed into the extent row (no blob file); a larger body spills
+	 * into a store writer. */
+	uint8_t			*buf;
+	size_t			 buf_len;
+	uint8_t			*sealed;	/* inline extent, once finished */
 };
 
 enum err
@@ -46,9 +52,6 @@ upload_begin(struct api *api, int64_t account, const char *cmk_id,
 	u->cipher.seal = kms_dek_seal;
 	u->cipher.open = kms_dek_open_chunk;
 	u->cipher.ctx = u->dek;
-	r = store_writer_new(api->store, u->extent.uuid, &u->cipher, &u->w);
-	if (r != ERR_OK)
-		goto fail;
 	hash_md5_init(&u->md5);
 	hash_sha256_init(&u->sha);
 	*ret = u;
@@ -89,7 +92,57 @@ upload_write(struct upload *u, const void *p, size_t n)
 	if (u->want_sha)
 		hash_sha256_update(&u->sha, p, n);
 	u->len += n;
+	if (u->w == NULL && u->buf_len + n <= STORE_INLINE_MAX) {
+		if (u->buf == NULL) {
+			u->buf = malloc(STORE_INLINE_MAX);
+			if (u->buf == NULL)
+				return ERR_NOMEM;
+		}
+		memcpy(u->buf + u->buf_len, p, n);
+		u->buf_len += n;
+		return ERR_OK;
+	}
+	if (u->w == NULL) {
+		enum err r = store_writer_new(u->api->store, u->extent.uuid,
+		    &u->cipher, &u->w);
+		if (r == ERR_OK && u->buf_len > 0)
+			r = store_writer_write(u->w, u->buf, u->buf_len);
+		if (r != ERR_OK)
+			return r;
+		u->buf_len = 0;
+	}
 	return store_writer_write(u->w, p, n);
+}
+
+static void
+buf_wipe(struct upload *u)
+{
+	if (u->buf != NULL) {
+		explicit_bzero(u->buf, STORE_INLINE_MAX);
+		free(u->buf);
+		u->buf = NULL;
+	}
+	u->buf_len = 0;
+}
+
+/* Seals a small body as the extent's inline chunk. */
+static enum err
+finish_inline(struct upload *u)
+{
+	enum err r;
+
+	u->sealed = malloc(u->buf_len + STORE_OVERHEAD_BYTES);
+	if (u->sealed == NULL)
+		return ERR_NOMEM;
+	r = store_inline_seal(u->extent.uuid, &u->cipher,
+	    u->buf ? u->buf : (const uint8_t *)"", u->buf_len, u->sealed);
+	if (r != ERR_OK)
+		return r;
+	u->extent.plain_len = u->buf_len;
+	u->extent.inline_data = u->sealed;
+	u->extent.inline_len = u->buf_len + STORE_OVERHEAD_BYTES;
+	buf_wipe(u);
+	return ERR_OK;
 }
 
 enum err
@@ -114,14 +167,21 @@ upload_finish(struct upload *u, struct upload_result *ret)
 	if (r != ERR_OK) {
 		store_writer_abort(u->w);
 		u->w = NULL;
+		buf_wipe(u);
 		return r;
 	}
-	r = store_writer_commit(u->w, &plain_len);
-	u->w = NULL;
-	if (r != ERR_OK)
-		return r;
-	u->finished = true;
-	u->extent.plain_len = plain_len;
+	if (u->w == NULL) {
+		r = finish_inline(u);
+		if (r != ERR_OK)
+			return r;
+	} else {
+		r = store_writer_commit(u->w, &plain_len);
+		u->w = NULL;
+		if (r != ERR_OK)
+			return r;
+		u->finished = true;
+		u->extent.plain_len = plain_len;
+	}
 	ret->extent = u->extent;
 	ret->crc64 = u->crc;
 	ret->len = u->len;
@@ -134,6 +194,8 @@ upload_commit(struct upload *u)
 	if (u == NULL)
 		return;
 	kms_dek_free(u->dek);
+	buf_wipe(u);
+	free(u->sealed);
 	free(u);
 }
 
@@ -147,5 +209,7 @@ upload_abort(struct upload *u)
 	else if (u->finished)
 		(void)store_unlink(u->api->store, u->extent.uuid);
 	kms_dek_free(u->dek);
+	buf_wipe(u);
+	free(u->sealed);
 	free(u);
 }

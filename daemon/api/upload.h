@@ -24,7 +24,9 @@ struct api;
 struct upload;
 
 struct upload_result {
-	struct extent	extent;		/* uuid, plain_len, wrapped key */
+	/* uuid, plain_len, wrapped key; for a small body the inline chunk,
+	 * borrowed from the upload until upload_commit/upload_abort. */
+	struct extent	extent;
 	uint8_t		md5[HASH_MD5_BYTES];
 	uint64_t	crc64;
 	uint64_t	len;

@@ -133,6 +133,10 @@ struct extent {
 	uint8_t		 wrapped[BUCKET_WRAPPED_MAX];
 	size_t		 wrapped_len;
 	char		 wrap_key[BUCKET_WRAP_KEY_MAX];
+	/* Small extents: the sealed chunk itself (no blob file); NULL for
+	 * extents stored as blob files. Borrowed (arena or the upload). */
+	const uint8_t	*inline_data;
+	size_t		 inline_len;
 };
 
 /* A blob that no row references any more: unlink after the commit. */

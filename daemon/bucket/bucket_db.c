@@ -383,7 +383,7 @@ bucket_stat(struct db *db, int64_t bucket_id, struct bucket_stat *ret)
 static const char SQL_OBJECT_GET[] =
     "SELECT " OBJECT_COLS " FROM objects WHERE bucket = ? AND key = ?";
 static const char SQL_OBJECT_EXTENTS[] =
-    "SELECT uuid, plain_len, wrapped_dek, wrap_key FROM extents"
+    "SELECT uuid, plain_len, wrapped_dek, wrap_key, inline FROM extents"
     " WHERE object = ? ORDER BY seq";
 static const char SQL_OBJECT_INSERT[] =
     "INSERT INTO objects (bucket, key, type, size, etag, crc64,"
@@ -403,7 +403,7 @@ static const char SQL_EXTENT_DELETE_OBJECT[] =
     "DELETE FROM extents WHERE object = ?";
 static const char SQL_EXTENT_INSERT[] =
     "INSERT INTO extents (uuid, object, seq, plain_len, wrapped_dek,"
-    " wrap_key) VALUES (?, ?, ?, ?, ?, ?)";
+    " wrap_key, inline) VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_OBJECT_DELETE[] = "DELETE FROM objects WHERE id = ?";
 static const char SQL_OBJECT_META[] =
     "UPDATE objects SET headers = coalesce(?1, headers),"
@@ -512,6 +512,18 @@ object_extents(struct db *db, struct arena *a, int64_t object_id,
 		memcpy(e->wrapped, blob, (size_t)len);
 		e->wrapped_len = (size_t)len;
 		col_copy(st, 3, e->wrap_key, sizeof(e->wrap_key));
+		if (sqlite3_column_type(st, 4) == SQLITE_BLOB) {
+			size_t il = (size_t)sqlite3_column_bytes(st, 4);
+			uint8_t *d = arena_alloc(a, il ? il : 1);
+
+			if (d == NULL) {
+				r = ERR_NOMEM;
+				break;
+			}
+			memcpy(d, sqlite3_column_blob(st, 4), il);
+			e->inline_data = d;
+			e->inline_len = il;
+		}
 		n++;
 	}
 	if (r == ERR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -574,6 +586,16 @@ extents_release(struct db *db, struct arena *a, int64_t object_id,
 	return r;
 }
 
+void
+bucket_bind_inline(sqlite3_stmt *st, int i, const struct extent *e)
+{
+	if (e->inline_data != NULL)
+		sqlite3_bind_blob(st, i, e->inline_data, (int)e->inline_len,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
 static void
 bind_object_fields(sqlite3_stmt *st, const struct object *o, int first)
 {
@@ -616,6 +638,7 @@ extents_insert(struct db *db, int64_t object_id, const struct extent *ext,
 		sqlite3_bind_blob(st, 5, ext[i].wrapped, (int)ext[i].wrapped_len,
 		    SQLITE_STATIC);
 		bind_text(st, 6, ext[i].wrap_key);
+		bucket_bind_inline(st, 7, &ext[i]);
 		r = step_done(st);
 	}
 	return r;

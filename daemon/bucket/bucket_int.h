@@ -5,6 +5,11 @@
 
 #include "bucket/bucket.h"
 
+struct sqlite3_stmt;
+
+/* Binds an extent's inline chunk (or NULL) to parameter i. */
+void bucket_bind_inline(struct sqlite3_stmt *st, int i, const struct extent *e);
+
 /* Object rows of bucket in key order from `from` (inclusive or not), at
  * most limit; fn returns false to stop early. */
 enum err object_scan(struct db *db, struct arena *a, int64_t bucket,

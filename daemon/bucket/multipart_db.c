@@ -36,8 +36,8 @@ static const char SQL_PART_EXTENT_UUIDS[] =
 static const char SQL_PART_EXTENT_DELETE[] =
     "DELETE FROM extents WHERE part = ?";
 static const char SQL_PART_EXTENT_INSERT[] =
-    "INSERT INTO extents (uuid, part, seq, plain_len, wrapped_dek, wrap_key)"
-    " VALUES (?, ?, 0, ?, ?, ?)";
+    "INSERT INTO extents (uuid, part, seq, plain_len, wrapped_dek, wrap_key,"
+    " inline) VALUES (?, ?, 0, ?, ?, ?, ?)";
 static const char SQL_PARTS_LIST[] =
     "SELECT part_number, size, etag, crc64, mtime_ms FROM parts"
     " WHERE upload = ? AND part_number > ? ORDER BY part_number LIMIT ?";
@@ -280,6 +280,7 @@ mpu_part_put(struct db *db, struct arena *a, int64_t u,
 	sqlite3_bind_blob(st, 4, ext->wrapped, (int)ext->wrapped_len,
 	    SQLITE_STATIC);
 	bind_str(st, 5, ext->wrap_key);
+	bucket_bind_inline(st, 6, ext);
 	r = step_done(st);
 	if (r == ERR_OK) {
 		*ret_dead = dead;

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "bucket/bucket.h"
+#include "bucket/bucket_int.h"
 #include "db/db.h"
 
 static const char SQL_APPEND_OBJECT[] =
@@ -18,8 +19,8 @@ static const char SQL_APPEND_OBJECT[] =
 static const char SQL_APPEND_SEQ[] =
     "SELECT coalesce(max(seq) + 1, 0) FROM extents WHERE object = ?";
 static const char SQL_APPEND_EXTENT[] =
-    "INSERT INTO extents (uuid, object, seq, plain_len, wrapped_dek, wrap_key)"
-    " VALUES (?, ?, ?, ?, ?, ?)";
+    "INSERT INTO extents (uuid, object, seq, plain_len, wrapped_dek, wrap_key,"
+    " inline) VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_RESTORE[] =
     "UPDATE objects SET restore_state = ?1, restore_done_ms = ?2,"
     " restore_expiry_ms = ?3, restore_tier = ?4, generation = generation + 1"
@@ -69,6 +70,7 @@ object_append_extent(struct db *db, struct object *o, const struct extent *ext)
 	sqlite3_bind_blob(st, 5, ext->wrapped, (int)ext->wrapped_len,
 	    SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, ext->wrap_key, -1, SQLITE_STATIC);
+	bucket_bind_inline(st, 7, ext);
 	rc = sqlite3_step(st);
 	db_stmt_done(st);
 	r = rc == SQLITE_DONE ? ERR_OK : db_err(rc);

@@ -86,6 +86,19 @@ enum err store_reader_read(struct store_reader *r, uint64_t off, void *buf,
     size_t n, size_t *ret_n);
 void store_reader_close(struct store_reader *r);
 
+/* Small extents (DESIGN §2 variant): at most STORE_INLINE_MAX plaintext
+ * bytes sealed as one final chunk in memory, for storage in a database row
+ * instead of a blob file. The format and associated data are those of
+ * chunk 0 of a one-chunk blob. out holds n + STORE_OVERHEAD_BYTES. */
+#define STORE_INLINE_MAX	STORE_CHUNK_BYTES
+enum err store_inline_seal(const uint8_t uuid[static STORE_UUID_BYTES],
+    const struct store_cipher *cipher, const void *p, size_t n, uint8_t *out);
+/* Opens an inline extent of plain_len bytes into out. ERR_CORRUPT when the
+ * sealed length does not match or authentication fails. */
+enum err store_inline_open(const uint8_t uuid[static STORE_UUID_BYTES],
+    const struct store_cipher *cipher, const uint8_t *sealed, size_t n,
+    uint64_t plain_len, void *out);
+
 /* Removes a committed extent; ERR_OK when already gone. */
 enum err store_unlink(struct store *st,
     const uint8_t uuid[static STORE_UUID_BYTES]);

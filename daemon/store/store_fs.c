@@ -139,6 +139,31 @@ chunk_ad(uint8_t ad[static STORE_AD_BYTES],
 	ad[STORE_UUID_BYTES + 8] = last ? 1 : 0;
 }
 
+enum err
+store_inline_seal(const uint8_t uuid[static STORE_UUID_BYTES],
+    const struct store_cipher *cipher, const void *p, size_t n, uint8_t *out)
+{
+	uint8_t ad[STORE_AD_BYTES];
+
+	if (n > STORE_INLINE_MAX)
+		return ERR_INVALID_ARGUMENT;
+	chunk_ad(ad, uuid, 0, true);
+	return cipher->seal(cipher->ctx, out, p, n, ad, sizeof(ad));
+}
+
+enum err
+store_inline_open(const uint8_t uuid[static STORE_UUID_BYTES],
+    const struct store_cipher *cipher, const uint8_t *sealed, size_t n,
+    uint64_t plain_len, void *out)
+{
+	uint8_t ad[STORE_AD_BYTES];
+
+	if (plain_len > STORE_INLINE_MAX || n != plain_len + STORE_OVERHEAD_BYTES)
+		return ERR_CORRUPT;
+	chunk_ad(ad, uuid, 0, true);
+	return cipher->open(cipher->ctx, out, sealed, n, ad, sizeof(ad));
+}
+
 /* mkdirat that accepts an existing directory; reports whether it made one. */
 static enum err
 ensure_dir(int dfd, const char *dir, const char *name, bool *made)

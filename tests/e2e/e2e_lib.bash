@@ -192,5 +192,7 @@ blob_names() {
 }
 
 extent_uuids() {
-	sqlite3 "$1/meta.db" 'select hex(uuid) from extents' | tr 'A-F' 'a-f' | sort
+	# Inline extents (small objects) live in the row, not in a blob file.
+	sqlite3 "$1/meta.db" 'select hex(uuid) from extents where inline is null' |
+	    tr 'A-F' 'a-f' | sort
 }
