@@ -94,6 +94,11 @@ D4=$E2E_TMP/d4
 LF=$E2E_TMP/hup.log
 daemon_start "$D4" "$LF" --log-file "$LF" || die "start with --log-file"
 check "before: PutBucket" [ "$(http_status PUT /hup-before/)" = 200 ]
+# The access line is written once the response has gone out: wait for it.
+for i in $(seq 1 100); do
+	grep -q 'bucket=hup-before' "$LF" 2>/dev/null && break
+	sleep 0.05
+done
 check "access line in the log file" grep -q 'bucket=hup-before' "$LF"
 mv "$LF" "$LF.1"
 kill -HUP "$DPID"
@@ -102,7 +107,10 @@ for i in $(seq 1 100); do
 	sleep 0.05
 done
 check "after: PutBucket" [ "$(http_status PUT /hup-after/)" = 200 ]
-sleep 0.2
+for i in $(seq 1 100); do
+	grep -q 'bucket=hup-after' "$LF" 2>/dev/null && break
+	sleep 0.05
+done
 check "SIGHUP created a new log file" [ -f "$LF" ]
 check "new requests go to the new file" grep -q 'bucket=hup-after' "$LF"
 check "... and not to the renamed one" \

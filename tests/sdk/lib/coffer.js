@@ -60,11 +60,25 @@ async function startDaemon(opts = {}) {
   return d;
 }
 
+// A keep-alive agent that resolves every name to 127.0.0.1.
+let sharedLoopback;
+function loopbackAgent() {
+  if (!sharedLoopback) {
+    sharedLoopback = new http.Agent({ keepAlive: true, lookup: (h, o, cb) => {
+      if (typeof o === 'function') cb = o;
+      return o && o.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4);
+    } });
+  }
+  return sharedLoopback;
+}
+
 // ali-oss clients. mode: 'ip' (virtual host via Host header on an IP
 // endpoint, the SDK's default for IPs), 'path' (localhost + sldEnable).
 function ossClient(d, { bucket, v4 = false, mode = 'ip', ak, sk, ...rest } = {}) {
   const OSS = require('ali-oss');
   const endpoint = mode === 'path' ? `http://localhost:${d.port}` : d.endpoint;
+  // "localhost" without DNS: a bare Debian chroot may have no /etc/hosts.
+  if (mode === 'path' && rest.agent === undefined) rest.agent = loopbackAgent();
   return new OSS({
     accessKeyId: ak || d.ak, accessKeySecret: sk || d.sk, endpoint, bucket,
     sldEnable: mode === 'path', authorizationV4: v4, region: 'oss-cn-hangzhou',
