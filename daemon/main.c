@@ -246,6 +246,9 @@ main(int argc, char **argv)
 			/* Enough for a 10000-part CompleteMultipartUpload
 			 * body parsed into a tree; a cap, not an allocation. */
 			.arena_cap = 32 * 1024 * 1024,
+			/* Larger upload reads: fewer hand-offs between the
+			 * sealing thread and the MD5 helper per byte. */
+			.conn_memory = 512 * 1024,
 			.listener_id = 0,
 			.handler = api_oss_handler(),
 			.ctx = api,
