@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -110,8 +111,20 @@ test_metrics(void **state)
 	assert_int_equal(r.status, 403);
 	e2e_resp_free(&r);
 
-	get_path(d, "/-/metrics", &m);
-	assert_int_equal(m.status, 200);
+	/* Requests are counted when their response has gone out, which can
+	 * be a moment after the client saw it: poll briefly. */
+	for (int i = 0;; i++) {
+		get_path(d, "/-/metrics", &m);
+		assert_int_equal(m.status, 200);
+		if ((sample(m.body, "coffer_requests_total{op=\"PutObject\","
+		    "status=\"200\"}") == 3 && sample(m.body,
+		    "coffer_requests_total{op=\"GetObject\",status=\"403\"}")
+		    == 1 && sample(m.body, "coffer_requests_total{op="
+		    "\"GetObject\",status=\"404\"}") == 2) || i == 40)
+			break;
+		e2e_resp_free(&m);
+		usleep(50 * 1000);
+	}
 	ct = e2e_resp_header(&m, "content-type");
 	assert_non_null(ct);
 	assert_non_null(strstr(ct, "text/plain"));

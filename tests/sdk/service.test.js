@@ -103,7 +103,16 @@ test('/-/metrics counts requests by operation and status, and bytes in', async (
   await c.list({ 'max-keys': 5 });
   await c.delete('b.txt');
   await c.getBucketInfo('metrics-bkt');
-  const { text, m } = await metrics();
+  // A request is counted once its response has gone out, which can be a
+  // moment after the client saw it: poll until the last one shows.
+  let snap = await metrics();
+  for (let i = 0; i < 40; i++) {
+    const g = 'coffer_requests_total{op="GetBucketInfo",status="200"}';
+    if ((snap.m.get(g) || 0) - (before0.get(g) || 0) === 1) break;
+    await new Promise((r) => setTimeout(r, 50));
+    snap = await metrics();
+  }
+  const { text, m } = snap;
   assert.match(text, /^# HELP coffer_requests_total /m);
   assert.match(text, /^# TYPE coffer_requests_total counter$/m);
   assert.match(text, /^# TYPE coffer_request_duration_seconds histogram$/m);
