@@ -13,17 +13,6 @@
 #include "db/db.h"
 #include "worm/worm.h"
 
-static enum err
-finish_xml(struct call *c, struct xml_writer *w, struct buf *b)
-{
-	enum err r = xml_writer_finish(w);
-
-	if (r != ERR_OK)
-		return r;
-	call_resp_buf(c, 200, "application/xml", b);
-	return ERR_OK;
-}
-
 enum err
 h_put_bucket(struct call *c)
 {
@@ -165,7 +154,7 @@ h_get_bucket_info(struct call *c)
 	xml_close(&w, "BucketPolicy");
 	xml_close(&w, "Bucket");
 	xml_close(&w, "BucketInfo");
-	return finish_xml(c, &w, &b);
+	return call_resp_xml(c, &w, &b);
 }
 
 enum err
@@ -178,7 +167,7 @@ h_get_bucket_location(struct call *c)
 	xml_writer_init(&w, &b);
 	xml_decl(&w);
 	xml_elemf(&w, "LocationConstraint", "oss-%s", c->bucket.region);
-	return finish_xml(c, &w, &b);
+	return call_resp_xml(c, &w, &b);
 }
 
 enum err
@@ -218,7 +207,7 @@ h_get_bucket_stat(struct call *c)
 	xml_elem_u64(&w, "MultipartPartCount", 0);
 	xml_elem_u64(&w, "DeleteMarkerCount", 0);
 	xml_close(&w, "BucketStat");
-	return finish_xml(c, &w, &b);
+	return call_resp_xml(c, &w, &b);
 }
 
 static void
@@ -245,7 +234,7 @@ h_get_bucket_acl(struct call *c)
 	buf_init(&b, 4096);
 	xml_writer_init(&w, &b);
 	write_acl(&w, c->bucket.owner_account_id, c->bucket.acl);
-	return finish_xml(c, &w, &b);
+	return call_resp_xml(c, &w, &b);
 }
 
 enum err
@@ -279,7 +268,7 @@ h_get_object_acl(struct call *c)
 	buf_init(&b, 4096);
 	xml_writer_init(&w, &b);
 	write_acl(&w, c->bucket.owner_account_id, o.acl);
-	return finish_xml(c, &w, &b);
+	return call_resp_xml(c, &w, &b);
 }
 
 /* ---- ListObjects (V1) and ListObjectsV2 ---- */
@@ -293,24 +282,6 @@ struct list_ctx {
 };
 
 static void
-elem_maybe_url(struct list_ctx *l, const char *name, const char *v)
-{
-	if (v == NULL)
-		v = "";
-	if (l->url) {
-		struct buf t;
-
-		buf_init(&t, 4 * 4096);
-		if (url_encode(&t, v, strlen(v), true) == ERR_OK)
-			xml_elem(l->w, name, buf_cstr(&t));
-		else
-			l->w->err = ERR_NOMEM;
-		buf_free(&t);
-	} else
-		xml_elem(l->w, name, v);
-}
-
-static void
 list_object(void *ctx, const struct object *o)
 {
 	struct list_ctx *l = ctx;
@@ -320,7 +291,7 @@ list_object(void *ctx, const struct object *o)
 
 	time_fmt_iso_ms(t, o->mtime_ms);
 	xml_open(w, "Contents");
-	elem_maybe_url(l, "Key", o->key);
+	xml_elem_url(l->w, "Key", o->key, l->url);
 	xml_elem(w, "LastModified", t);
 	xml_elemf(w, "ETag", "\"%s\"", o->etag);
 	xml_elem(w, "Type", o->type);
@@ -345,7 +316,7 @@ list_prefix(void *ctx, const char *cp)
 	struct list_ctx *l = ctx;
 
 	xml_open(l->w, "CommonPrefixes");
-	elem_maybe_url(l, "Prefix", cp);
+	xml_elem_url(l->w, "Prefix", cp, l->url);
 	xml_close(l->w, "CommonPrefixes");
 	l->count++;
 }
@@ -444,16 +415,16 @@ h_list_objects(struct call *c)
 	xml_decl(&w);
 	xml_open(&w, "ListBucketResult");
 	xml_elem(&w, "Name", c->bucket.name);
-	elem_maybe_url(&l, "Prefix", prefix);
+	xml_elem_url(l.w, "Prefix", prefix, l.url);
 	if (v2) {
 		if (start_after != NULL)
-			elem_maybe_url(&l, "StartAfter", start_after);
+			xml_elem_url(l.w, "StartAfter", start_after, l.url);
 		if (token != NULL)
 			xml_elem(&w, "ContinuationToken", token);
 	} else
-		elem_maybe_url(&l, "Marker", marker);
+		xml_elem_url(l.w, "Marker", marker, l.url);
 	xml_elem_u64(&w, "MaxKeys", o.max_keys);
-	elem_maybe_url(&l, "Delimiter", delim);
+	xml_elem_url(l.w, "Delimiter", delim, l.url);
 	if (enc != NULL)
 		xml_elem(&w, "EncodingType", "url");
 	xml_elem_bool(&w, "IsTruncated", truncated);
@@ -467,7 +438,7 @@ h_list_objects(struct call *c)
 			else
 				xml_elem(&w, "NextContinuationToken", tok);
 		} else
-			elem_maybe_url(&l, "NextMarker", next);
+			xml_elem_url(l.w, "NextMarker", next, l.url);
 	}
 	if (v2)
 		xml_elem_u64(&w, "KeyCount", l.count);
@@ -475,7 +446,7 @@ h_list_objects(struct call *c)
 		w.err = buf_append(&b, buf_cstr(&items), items.len);
 	buf_free(&items);
 	xml_close(&w, "ListBucketResult");
-	return finish_xml(c, &w, &b);
+	return call_resp_xml(c, &w, &b);
 }
 
 /* ---- DeleteMultipleObjects ---- */
@@ -586,9 +557,9 @@ h_delete_multiple(struct call *c)
 	for (obj = xml_child(root, "Object"); obj && !quiet;
 	    obj = xml_next_same(obj)) {
 		xml_open(&w, "Deleted");
-		elem_maybe_url(&l, "Key", xml_child_text(obj, "Key"));
+		xml_elem_url(l.w, "Key", xml_child_text(obj, "Key"), l.url);
 		xml_close(&w, "Deleted");
 	}
 	xml_close(&w, "DeleteResult");
-	return finish_xml(c, &w, &b);
+	return call_resp_xml(c, &w, &b);
 }

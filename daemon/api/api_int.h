@@ -182,7 +182,13 @@ enum err api_sse_choose(struct api *api, const struct bucket *b,
     const char **ret_cmk);
 
 /* ---- xml helpers (api_xml.c) ---- */
+struct xml_writer;
 enum err call_parse_xml(struct call *c, struct xml_node **ret_root);
+/* Finishes w and makes b the 200 application/xml response. */
+enum err call_resp_xml(struct call *c, struct xml_writer *w, struct buf *b);
+/* <name>v</name>, URL-encoded when url (encoding-type=url). */
+void xml_elem_url(struct xml_writer *w, const char *name, const char *v,
+    bool url);
 
 /* ---- handlers ---- */
 enum err h_health(struct call *c);

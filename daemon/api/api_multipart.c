@@ -40,34 +40,6 @@ encoding_url(struct call *c, enum err *r)
 	return true;
 }
 
-static void
-elem_enc(struct xml_writer *w, const char *name, const char *v, bool url)
-{
-	struct buf t;
-
-	if (!url) {
-		xml_elem(w, name, v ? v : "");
-		return;
-	}
-	buf_init(&t, 16 * 1024);
-	if (url_encode(&t, v ? v : "", v ? strlen(v) : 0, true) == ERR_OK)
-		xml_elem(w, name, buf_cstr(&t));
-	else
-		w->err = ERR_NOMEM;
-	buf_free(&t);
-}
-
-static enum err
-finish_xml(struct call *c, struct xml_writer *w, struct buf *b)
-{
-	enum err r = xml_writer_finish(w);
-
-	if (r != ERR_OK)
-		return r;
-	call_resp_buf(c, 200, "application/xml", b);
-	return ERR_OK;
-}
-
 enum err
 h_initiate_multipart(struct call *c)
 {
@@ -121,13 +93,13 @@ h_initiate_multipart(struct call *c)
 	xml_decl(&w);
 	xml_open(&w, "InitiateMultipartUploadResult");
 	xml_elem(&w, "Bucket", c->bucket.name);
-	elem_enc(&w, "Key", c->key, url);
+	xml_elem_url(&w, "Key", c->key, url);
 	xml_elem(&w, "UploadId", u.upload_id);
 	if (url)
 		xml_elem(&w, "EncodingType", "url");
 	xml_close(&w, "InitiateMultipartUploadResult");
 	object_echo_sse(c, &o);
-	return finish_xml(c, &w, &b);
+	return call_resp_xml(c, &w, &b);
 }
 
 struct part_op {
@@ -422,10 +394,10 @@ out:
 		buf_free(&loc);
 	}
 	xml_elem(&w, "Bucket", c->bucket.name);
-	elem_enc(&w, "Key", c->key, url);
+	xml_elem_url(&w, "Key", c->key, url);
 	xml_elemf(&w, "ETag", "\"%s\"", o.etag);
 	xml_close(&w, "CompleteMultipartUploadResult");
-	return finish_xml(c, &w, &b);
+	return call_resp_xml(c, &w, &b);
 }
 
 enum err
@@ -489,7 +461,7 @@ list_upload(void *ctx, const struct mpu *u)
 		}
 		if (l->last_cp == NULL || strcmp(l->last_cp, cp) != 0) {
 			xml_open(l->pw, "CommonPrefixes");
-			elem_enc(l->pw, "Prefix", cp, l->url);
+			xml_elem_url(l->pw, "Prefix", cp, l->url);
 			xml_close(l->pw, "CommonPrefixes");
 			l->last_cp = cp;
 		}
@@ -498,7 +470,7 @@ list_upload(void *ctx, const struct mpu *u)
 
 	time_fmt_iso_ms(t, u->initiated_ms);
 	xml_open(l->w, "Upload");
-	elem_enc(l->w, "Key", u->key, l->url);
+	xml_elem_url(l->w, "Key", u->key, l->url);
 	xml_elem(l->w, "UploadId", u->upload_id);
 	xml_elem(l->w, "StorageClass", u->storage_class);
 	xml_elem(l->w, "Initiated", t);
@@ -580,12 +552,12 @@ h_list_multipart_uploads(struct call *c)
 	xml_decl(&w);
 	xml_open(&w, "ListMultipartUploadsResult");
 	xml_elem(&w, "Bucket", c->bucket.name);
-	elem_enc(&w, "KeyMarker", o.key_marker, url);
+	xml_elem_url(&w, "KeyMarker", o.key_marker, url);
 	xml_elem(&w, "UploadIdMarker", o.upload_id_marker ? o.upload_id_marker : "");
-	elem_enc(&w, "NextKeyMarker", truncated ? l.last_key : "", url);
+	xml_elem_url(&w, "NextKeyMarker", truncated ? l.last_key : "", url);
 	xml_elem(&w, "NextUploadIdMarker", truncated && last_id ? last_id : "");
-	elem_enc(&w, "Delimiter", delim, url);
-	elem_enc(&w, "Prefix", o.prefix, url);
+	xml_elem_url(&w, "Delimiter", delim, url);
+	xml_elem_url(&w, "Prefix", o.prefix, url);
 	xml_elem_u64(&w, "MaxUploads", o.max);
 	xml_elem_bool(&w, "IsTruncated", truncated);
 	if (url)
@@ -597,7 +569,7 @@ h_list_multipart_uploads(struct call *c)
 	buf_free(&items);
 	buf_free(&prefixes);
 	xml_close(&w, "ListMultipartUploadsResult");
-	return finish_xml(c, &w, &b);
+	return call_resp_xml(c, &w, &b);
 }
 
 enum err
@@ -635,7 +607,7 @@ h_list_parts(struct call *c)
 	xml_decl(&w);
 	xml_open(&w, "ListPartsResult");
 	xml_elem(&w, "Bucket", c->bucket.name);
-	elem_enc(&w, "Key", c->key, url);
+	xml_elem_url(&w, "Key", c->key, url);
 	xml_elem(&w, "UploadId", u.upload_id);
 	xml_elem_u64(&w, "PartNumberMarker", marker);
 	xml_elem_u64(&w, "NextPartNumberMarker", n ? parts[n - 1].number : 0);
@@ -658,5 +630,5 @@ h_list_parts(struct call *c)
 		xml_close(&w, "Part");
 	}
 	xml_close(&w, "ListPartsResult");
-	return finish_xml(c, &w, &b);
+	return call_resp_xml(c, &w, &b);
 }

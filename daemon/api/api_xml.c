@@ -1,7 +1,40 @@
 /* SPDX-License-Identifier: ISC */
-/* api_xml.c: parsing a buffered request body as XML. */
+/* api_xml.c: XML request bodies and XML responses of the OSS handlers. */
+#include <string.h>
+
 #include "api/api_int.h"
+#include "base/str.h"
 #include "codec/xml.h"
+
+enum err
+call_resp_xml(struct call *c, struct xml_writer *w, struct buf *b)
+{
+	enum err r = xml_writer_finish(w);
+
+	if (r != ERR_OK)
+		return r;
+	call_resp_buf(c, 200, "application/xml", b);
+	return ERR_OK;
+}
+
+void
+xml_elem_url(struct xml_writer *w, const char *name, const char *v, bool url)
+{
+	struct buf t;
+
+	if (v == NULL)
+		v = "";
+	if (!url) {
+		xml_elem(w, name, v);
+		return;
+	}
+	buf_init(&t, 16 * 1024);
+	if (url_encode(&t, v, strlen(v), true) == ERR_OK)
+		xml_elem(w, name, buf_cstr(&t));
+	else if (w->err == ERR_OK)
+		w->err = ERR_NOMEM;
+	buf_free(&t);
+}
 
 enum err
 call_parse_xml(struct call *c, struct xml_node **ret_root)

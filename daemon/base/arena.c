@@ -110,6 +110,27 @@ arena_printf(struct arena *a, const char *fmt, ...)
 	return p;
 }
 
+enum err
+arena_grow(struct arena *a, void **v, size_t n, size_t *cap, size_t elem)
+{
+	size_t ncap;
+	void *nv;
+
+	if (n < *cap)
+		return ERR_OK;
+	ncap = *cap ? *cap * 2 : 8;
+	if (ncap < *cap || ncap > SIZE_MAX / elem)
+		return ERR_NOMEM;
+	nv = arena_alloc(a, ncap * elem);
+	if (nv == NULL)
+		return ERR_NOMEM;
+	if (n > 0)
+		memcpy(nv, *v, n * elem);
+	*v = nv;
+	*cap = ncap;
+	return ERR_OK;
+}
+
 void
 arena_free(struct arena *a)
 {

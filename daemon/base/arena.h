@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "base/err.h"
+
 struct arena_block;
 
 struct arena {
@@ -28,6 +30,11 @@ char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Makes room for one more element in the array *v of *n elements of size
+ * elem (capacity *cap), doubling into a new arena block when full; the old
+ * block is simply abandoned to the arena. ERR_NOMEM leaves *v intact. */
+enum err arena_grow(struct arena *a, void **v, size_t n, size_t *cap,
+    size_t elem);
 void arena_free(struct arena *a);
 
 #endif

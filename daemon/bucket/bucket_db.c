@@ -469,7 +469,7 @@ object_extents(struct db *db, struct arena *a, int64_t object_id,
     struct extent **ret, size_t *ret_n)
 {
 	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_EXTENTS);
-	struct extent *v = NULL, *nv;
+	struct extent *v = NULL;
 	size_t n = 0, cap = 0;
 	enum err r = ERR_OK;
 	int rc;
@@ -482,17 +482,9 @@ object_extents(struct db *db, struct arena *a, int64_t object_id,
 		const void *blob;
 		int len;
 
-		if (n == cap) {
-			cap = cap ? cap * 2 : 4;
-			nv = arena_alloc(a, cap * sizeof(*v));
-			if (nv == NULL) {
-				r = ERR_NOMEM;
-				break;
-			}
-			if (n > 0)
-				memcpy(nv, v, n * sizeof(*v));
-			v = nv;
-		}
+		r = arena_grow(a, (void **)&v, n, &cap, sizeof(*v));
+		if (r != ERR_OK)
+			break;
 		e = &v[n];
 		memset(e, 0, sizeof(*e));
 		blob = sqlite3_column_blob(st, 0);
@@ -542,7 +534,7 @@ extents_release(struct db *db, struct arena *a, int64_t object_id,
     struct extent_ref **ret_dead, size_t *ret_ndead)
 {
 	sqlite3_stmt *st = db_stmt(db, SQL_EXTENT_UUIDS);
-	struct extent_ref *v = NULL, *nv;
+	struct extent_ref *v = NULL;
 	size_t n = 0, cap = 0;
 	enum err r = ERR_OK;
 	int rc;
@@ -555,17 +547,9 @@ extents_release(struct db *db, struct arena *a, int64_t object_id,
 			r = ERR_CORRUPT;
 			break;
 		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 4;
-			nv = arena_alloc(a, cap * sizeof(*v));
-			if (nv == NULL) {
-				r = ERR_NOMEM;
-				break;
-			}
-			if (n > 0)
-				memcpy(nv, v, n * sizeof(*v));
-			v = nv;
-		}
+		r = arena_grow(a, (void **)&v, n, &cap, sizeof(*v));
+		if (r != ERR_OK)
+			break;
 		memcpy(v[n++].uuid, sqlite3_column_blob(st, 0),
 		    BUCKET_UUID_BYTES);
 	}

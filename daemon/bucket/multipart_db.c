@@ -166,18 +166,9 @@ part_release(struct db *db, struct arena *a, int64_t part,
 			r = ERR_CORRUPT;
 			break;
 		}
-		if (*ndead == *cap) {
-			size_t ncap = *cap ? *cap * 2 : 8;
-			struct extent_ref *nv = arena_alloc(a, ncap * sizeof(*nv));
-			if (nv == NULL) {
-				r = ERR_NOMEM;
-				break;
-			}
-			if (*ndead > 0)
-				memcpy(nv, *dead, *ndead * sizeof(*nv));
-			*dead = nv;
-			*cap = ncap;
-		}
+		r = arena_grow(a, (void **)dead, *ndead, cap, sizeof(**dead));
+		if (r != ERR_OK)
+			break;
 		memcpy((*dead)[(*ndead)++].uuid, sqlite3_column_blob(st, 0),
 		    BUCKET_UUID_BYTES);
 	}
@@ -294,7 +285,7 @@ mpu_parts(struct db *db, struct arena *a, int64_t u, unsigned marker,
     unsigned max, struct mpu_part **ret, size_t *ret_n, bool *ret_truncated)
 {
 	sqlite3_stmt *st = db_stmt(db, SQL_PARTS_LIST);
-	struct mpu_part *v = NULL, *nv;
+	struct mpu_part *v = NULL;
 	size_t n = 0, cap = 0;
 	enum err r = ERR_OK;
 	int rc;
@@ -310,17 +301,9 @@ mpu_parts(struct db *db, struct arena *a, int64_t u, unsigned marker,
 			*ret_truncated = true;
 			break;
 		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			nv = arena_alloc(a, cap * sizeof(*nv));
-			if (nv == NULL) {
-				r = ERR_NOMEM;
-				break;
-			}
-			if (n > 0)
-				memcpy(nv, v, n * sizeof(*v));
-			v = nv;
-		}
+		r = arena_grow(a, (void **)&v, n, &cap, sizeof(*v));
+		if (r != ERR_OK)
+			break;
 		v[n].number = (unsigned)sqlite3_column_int(st, 0);
 		v[n].size = (uint64_t)sqlite3_column_int64(st, 1);
 		copy_col(st, 2, v[n].etag, sizeof(v[n].etag));
@@ -348,7 +331,7 @@ part_ids(struct db *db, struct arena *a, int64_t u, struct part_id **ret,
     size_t *ret_n)
 {
 	sqlite3_stmt *st = db_stmt(db, SQL_PARTS_IDS);
-	struct part_id *v = NULL, *nv;
+	struct part_id *v = NULL;
 	size_t n = 0, cap = 0;
 	enum err r = ERR_OK;
 	int rc;
@@ -357,17 +340,9 @@ part_ids(struct db *db, struct arena *a, int64_t u, struct part_id **ret,
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, u);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			nv = arena_alloc(a, cap * sizeof(*nv));
-			if (nv == NULL) {
-				r = ERR_NOMEM;
-				break;
-			}
-			if (n > 0)
-				memcpy(nv, v, n * sizeof(*v));
-			v = nv;
-		}
+		r = arena_grow(a, (void **)&v, n, &cap, sizeof(*v));
+		if (r != ERR_OK)
+			break;
 		v[n].id = sqlite3_column_int64(st, 0);
 		v[n].number = (unsigned)sqlite3_column_int(st, 1);
 		n++;
@@ -447,16 +422,9 @@ mpu_complete(struct db *db, struct arena *a, const struct mpu *u,
 	if (r != ERR_OK)
 		return r;
 	for (size_t i = 0; i < nodead; i++) {
-		if (ndead == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct extent_ref *nv = arena_alloc(a, ncap * sizeof(*nv));
-			if (nv == NULL)
-				return ERR_NOMEM;
-			if (ndead > 0)
-				memcpy(nv, dead, ndead * sizeof(*nv));
-			dead = nv;
-			cap = ncap;
-		}
+		r = arena_grow(a, (void **)&dead, ndead, &cap, sizeof(*dead));
+		if (r != ERR_OK)
+			return r;
 		dead[ndead++] = odead[i];
 	}
 	*ret_dead = dead;
