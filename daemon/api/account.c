@@ -33,6 +33,58 @@ credential_valid(const char *s, size_t min, size_t max)
 	return true;
 }
 
+/* Associated data of a sealed access-key secret: "ak" || id, so a sealed
+ * secret copied to another access key does not open. */
+static size_t
+secret_ad(char ad[static 2 + AUTH_AK_MAX], const char *ak)
+{
+	size_t akl = strlen(ak);
+
+	memcpy(ad, "ak", 2);
+	memcpy(ad + 2, ak, akl);
+	return 2 + akl;
+}
+
+enum err
+api_secret_open(struct db *db, struct kms *kms, const char *ak,
+    struct auth_account *ret_account, char **ret_secret, size_t *ret_cap)
+{
+	char ad[2 + AUTH_AK_MAX];
+	uint8_t *sealed = NULL;
+	size_t sealed_len = 0, cap;
+	char *secret = NULL;
+	enum err r;
+
+	if (strlen(ak) >= AUTH_AK_MAX)
+		return ERR_INVALID_ACCESS_KEY_ID;
+	r = auth_key_lookup(db, ak, ret_account, &sealed, &sealed_len);
+	if (r == ERR_NOT_FOUND)
+		r = ERR_INVALID_ACCESS_KEY_ID;
+	if (r != ERR_OK)
+		goto out;
+	if (sealed_len <= KMS_SEAL_OVERHEAD) {
+		r = ERR_CORRUPT;
+		goto out;
+	}
+	cap = sealed_len - KMS_SEAL_OVERHEAD + 1;
+	secret = calloc(1, cap);
+	if (secret == NULL) {
+		r = ERR_NOMEM;
+		goto out;
+	}
+	r = kms_unseal(kms, secret, sealed, sealed_len, ad, secret_ad(ad, ak));
+	if (r != ERR_OK) {
+		log_errx("access key '%s': sealed secret does not open", ak);
+		free(secret);
+		goto out;
+	}
+	*ret_secret = secret;
+	*ret_cap = cap;
+out:
+	free(sealed);
+	return r;
+}
+
 enum err
 api_account_create(struct db *db, struct kms *kms, const char *name,
     const char *access_key_id, const char *secret, int64_t now_ms,
@@ -41,7 +93,7 @@ api_account_create(struct db *db, struct kms *kms, const char *name,
 	char ak[AUTH_AK_MAX], sk[API_SECRET_MAX], acct[AUTH_ACCOUNT_ID_BYTES];
 	uint8_t sealed[API_SECRET_MAX + KMS_SEAL_OVERHEAD];
 	char ad[2 + AUTH_AK_MAX];
-	size_t akl, skl;
+	size_t skl;
 	enum err r;
 
 	if (!auth_account_name_valid(name))
@@ -59,13 +111,8 @@ api_account_create(struct db *db, struct kms *kms, const char *name,
 	} else
 		auth_gen_secret(sk);
 	auth_gen_account_id(acct);
-	akl = strlen(ak);
 	skl = strlen(sk);
-	/* The associated data names the row, so a sealed secret copied to
-	 * another access key does not open. */
-	memcpy(ad, "ak", 2);
-	memcpy(ad + 2, ak, akl);
-	r = kms_seal(kms, sealed, sk, skl, ad, 2 + akl);
+	r = kms_seal(kms, sealed, sk, skl, ad, secret_ad(ad, ak));
 	if (r == ERR_OK)
 		r = auth_account_create(db, name, acct, ak, sealed,
 		    skl + KMS_SEAL_OVERHEAD, now_ms, ret);

@@ -61,6 +61,12 @@ struct auth_account;
 enum err api_account_create(struct db *db, struct kms *kms, const char *name,
     const char *access_key_id, const char *secret, int64_t now_ms,
     struct auth_account *ret, char *ret_ak, char *ret_secret);
+/* The secret of access key ak, unsealed, and its account: *ret_secret is
+ * malloc'd and NUL-terminated, *ret_cap bytes; the caller wipes and frees
+ * it. ERR_INVALID_ACCESS_KEY_ID when the key is unknown, ERR_CORRUPT when
+ * its sealed secret does not open (logged). Shared by both listeners. */
+enum err api_secret_open(struct db *db, struct kms *kms, const char *ak,
+    struct auth_account *ret_account, char **ret_secret, size_t *ret_cap);
 /* Writes DATA_DIR/credentials (0600, Alibaba Cloud CLI INI format). */
 enum err api_write_credentials(const char *data_dir, const char *ak,
     const char *secret, const char *region);

@@ -144,11 +144,9 @@ authenticate(struct call *c)
 		.now_ms = clock_wall_ms(),
 	};
 	struct auth_parsed p;
-	uint8_t *sealed = NULL;
-	size_t sealed_len = 0;
 	char *secret = NULL;
+	size_t cap = 0;
 	struct buf sts;
-	char ad[3 + AUTH_AK_MAX];
 	enum err r;
 
 	buf_init(&sts, 64 * 1024);
@@ -168,33 +166,12 @@ authenticate(struct call *c)
 		c->anonymous = true;
 		goto out;
 	}
-	r = auth_key_lookup(c->api->db, p.access_key_id, &c->account, &sealed,
-	    &sealed_len);
-	if (r == ERR_NOT_FOUND) {
-		r = ERR_INVALID_ACCESS_KEY_ID;
+	r = api_secret_open(c->api->db, c->api->kms, p.access_key_id,
+	    &c->account, &secret, &cap);
+	if (r == ERR_INVALID_ACCESS_KEY_ID)
 		c->x.ak = arena_strdup(c->a, p.access_key_id);
-		goto out;
-	}
 	if (r != ERR_OK)
 		goto out;
-	if (sealed_len <= KMS_SEAL_OVERHEAD) {
-		r = ERR_CORRUPT;
-		goto out;
-	}
-	secret = calloc(1, sealed_len - KMS_SEAL_OVERHEAD + 1);
-	if (secret == NULL) {
-		r = ERR_NOMEM;
-		goto out;
-	}
-	memcpy(ad, "ak", 2);
-	size_t akl = strlen(p.access_key_id);
-	memcpy(ad + 2, p.access_key_id, akl);
-	r = kms_unseal(c->api->kms, secret, sealed, sealed_len, ad, 2 + akl);
-	if (r != ERR_OK) {
-		log_errx("auth: access key '%s': sealed secret does not open",
-		    p.access_key_id);
-		goto out;
-	}
 	r = auth_verify(&in, &p, secret, &sts);
 	if (r == ERR_SIGNATURE_MISMATCH || r == ERR_SIGNATURE_MISMATCH_V4) {
 		c->x.ak = arena_strdup(c->a, p.access_key_id);
@@ -203,10 +180,9 @@ authenticate(struct call *c)
 	}
 out:
 	if (secret != NULL) {
-		explicit_bzero(secret, sealed_len - KMS_SEAL_OVERHEAD + 1);
+		explicit_bzero(secret, cap);
 		free(secret);
 	}
-	free(sealed);
 	buf_free(&sts);
 	return r;
 }

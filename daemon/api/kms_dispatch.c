@@ -151,47 +151,6 @@ decode_request(struct kms_call *c)
 	return ERR_OK;
 }
 
-/* The access key's secret, unsealed (AD "ak" || id, as account.c seals
- * it). *ret is malloc'd; the caller wipes and frees it. */
-static enum err
-secret_open(struct kms_call *c, const char *ak, char **ret, size_t *ret_cap)
-{
-	uint8_t *sealed = NULL;
-	size_t sealed_len = 0, akl = strlen(ak);
-	char ad[2 + AUTH_AK_MAX];
-	char *secret = NULL;
-	enum err r;
-
-	r = auth_key_lookup(c->api->db, ak, &c->account, &sealed, &sealed_len);
-	if (r == ERR_NOT_FOUND)
-		r = ERR_INVALID_ACCESS_KEY_ID;
-	if (r != ERR_OK)
-		goto out;
-	if (sealed_len <= KMS_SEAL_OVERHEAD || akl >= AUTH_AK_MAX) {
-		r = ERR_CORRUPT;
-		goto out;
-	}
-	secret = calloc(1, sealed_len - KMS_SEAL_OVERHEAD + 1);
-	if (secret == NULL) {
-		r = ERR_NOMEM;
-		goto out;
-	}
-	memcpy(ad, "ak", 2);
-	memcpy(ad + 2, ak, akl);
-	r = kms_unseal(c->api->kms, secret, sealed, sealed_len, ad, 2 + akl);
-	if (r != ERR_OK) {
-		log_errx("kms api: access key '%s': sealed secret does not open",
-		    ak);
-		free(secret);
-		goto out;
-	}
-	*ret = secret;
-	*ret_cap = sealed_len - KMS_SEAL_OVERHEAD + 1;
-out:
-	free(sealed);
-	return r;
-}
-
 static enum err
 authenticate(struct kms_call *c)
 {
@@ -221,7 +180,8 @@ authenticate(struct kms_call *c)
 		c->err_param = p.missing;
 	if (r != ERR_OK)
 		goto out;
-	r = secret_open(c, p.access_key_id, &secret, &cap);
+	r = api_secret_open(c->api->db, c->api->kms, p.access_key_id,
+	    &c->account, &secret, &cap);
 	if (r != ERR_OK)
 		goto out;
 	r = auth_kms_verify(&in, &p, secret, &sts);

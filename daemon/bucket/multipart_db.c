@@ -52,37 +52,6 @@ static const char SQL_MPU_LIST[] =
     " AND (key > ?3 OR (key = ?3 AND upload_id > ?4))"
     " ORDER BY key, upload_id LIMIT ?5";
 
-static void
-bind_str(sqlite3_stmt *st, int i, const char *s)
-{
-	sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
-}
-
-static void
-copy_col(sqlite3_stmt *st, int i, char *dst, size_t cap)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-
-	str_copy(dst, cap, s ? s : "");
-}
-
-static const char *
-arena_col(sqlite3_stmt *st, int i, struct arena *a)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-
-	return arena_strndup(a, s ? s : "", s ? (size_t)sqlite3_column_bytes(st, i) : 0);
-}
-
-static enum err
-step_done(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	db_stmt_done(st);
-	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
-}
-
 enum err
 mpu_create(struct db *db, struct mpu *u)
 {
@@ -91,18 +60,18 @@ mpu_create(struct db *db, struct mpu *u)
 
 	if (st == NULL)
 		return ERR_IO;
-	bind_str(st, 1, u->upload_id);
+	bucket_bind_text(st, 1, u->upload_id);
 	sqlite3_bind_int64(st, 2, u->bucket);
-	bind_str(st, 3, u->key);
+	bucket_bind_text(st, 3, u->key);
 	sqlite3_bind_int64(st, 4, u->initiated_ms);
-	bind_str(st, 5, u->storage_class);
-	bind_str(st, 6, u->acl[0] ? u->acl : "default");
-	bind_str(st, 7, u->headers);
-	bind_str(st, 8, u->tags);
-	bind_str(st, 9, u->sse_algorithm);
-	bind_str(st, 10, u->sse_key_id);
-	bind_str(st, 11, u->sse_data_enc);
-	r = step_done(st);
+	bucket_bind_text(st, 5, u->storage_class);
+	bucket_bind_text(st, 6, u->acl[0] ? u->acl : "default");
+	bucket_bind_text(st, 7, u->headers);
+	bucket_bind_text(st, 8, u->tags);
+	bucket_bind_text(st, 9, u->sse_algorithm);
+	bucket_bind_text(st, 10, u->sse_key_id);
+	bucket_bind_text(st, 11, u->sse_data_enc);
+	r = bucket_step_done(st);
 	if (r == ERR_OK)
 		u->id = sqlite3_last_insert_rowid(db_conn(db));
 	return r;
@@ -114,16 +83,16 @@ mpu_from_row(sqlite3_stmt *st, struct arena *a, struct mpu *u)
 	memset(u, 0, sizeof(*u));
 	u->id = sqlite3_column_int64(st, 0);
 	u->bucket = sqlite3_column_int64(st, 1);
-	copy_col(st, 2, u->upload_id, sizeof(u->upload_id));
-	u->key = arena_col(st, 3, a);
+	bucket_col_copy(st, 2, u->upload_id, sizeof(u->upload_id));
+	u->key = bucket_col_arena(st, 3, a);
 	u->initiated_ms = sqlite3_column_int64(st, 4);
-	copy_col(st, 5, u->storage_class, sizeof(u->storage_class));
-	copy_col(st, 6, u->acl, sizeof(u->acl));
-	u->headers = arena_col(st, 7, a);
-	u->tags = arena_col(st, 8, a);
-	copy_col(st, 9, u->sse_algorithm, sizeof(u->sse_algorithm));
-	copy_col(st, 10, u->sse_key_id, sizeof(u->sse_key_id));
-	copy_col(st, 11, u->sse_data_enc, sizeof(u->sse_data_enc));
+	bucket_col_copy(st, 5, u->storage_class, sizeof(u->storage_class));
+	bucket_col_copy(st, 6, u->acl, sizeof(u->acl));
+	u->headers = bucket_col_arena(st, 7, a);
+	u->tags = bucket_col_arena(st, 8, a);
+	bucket_col_copy(st, 9, u->sse_algorithm, sizeof(u->sse_algorithm));
+	bucket_col_copy(st, 10, u->sse_key_id, sizeof(u->sse_key_id));
+	bucket_col_copy(st, 11, u->sse_data_enc, sizeof(u->sse_data_enc));
 }
 
 enum err
@@ -136,9 +105,9 @@ mpu_get(struct db *db, struct arena *a, int64_t bucket, const char *key,
 
 	if (st == NULL)
 		return ERR_IO;
-	bind_str(st, 1, upload_id);
+	bucket_bind_text(st, 1, upload_id);
 	sqlite3_bind_int64(st, 2, bucket);
-	bind_str(st, 3, key);
+	bucket_bind_text(st, 3, key);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		mpu_from_row(st, a, ret);
@@ -181,26 +150,7 @@ part_release(struct db *db, struct arena *a, int64_t part,
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, part);
-	return step_done(st);
-}
-
-static enum err
-query_exists(struct db *db, const char *sql, int64_t id, bool *ret)
-{
-	sqlite3_stmt *st = db_stmt(db, sql);
-	enum err r = ERR_OK;
-	int rc;
-
-	if (st == NULL)
-		return ERR_IO;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*ret = sqlite3_column_int(st, 0) != 0;
-	else
-		r = db_err(rc);
-	db_stmt_done(st);
-	return r;
+	return bucket_step_done(st);
 }
 
 static enum err
@@ -211,7 +161,7 @@ part_delete_row(struct db *db, int64_t part)
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, part);
-	return step_done(st);
+	return bucket_step_done(st);
 }
 
 enum err
@@ -222,12 +172,11 @@ mpu_part_put(struct db *db, struct arena *a, int64_t u,
 	struct extent_ref *dead = NULL;
 	size_t ndead = 0, cap = 0;
 	sqlite3_stmt *st;
-	bool exists = false;
-	int64_t part;
+	int64_t exists = 0, part;
 	enum err r;
 	int rc;
 
-	r = query_exists(db, SQL_MPU_EXISTS, u, &exists);
+	r = bucket_query_i64(db, SQL_MPU_EXISTS, u, &exists);
 	if (r != ERR_OK)
 		return r;
 	if (!exists)
@@ -255,10 +204,10 @@ mpu_part_put(struct db *db, struct arena *a, int64_t u,
 	sqlite3_bind_int64(st, 1, u);
 	sqlite3_bind_int64(st, 2, p->number);
 	sqlite3_bind_int64(st, 3, (int64_t)p->size);
-	bind_str(st, 4, p->etag);
+	bucket_bind_text(st, 4, p->etag);
 	sqlite3_bind_int64(st, 5, (int64_t)p->crc64);
 	sqlite3_bind_int64(st, 6, p->mtime_ms);
-	r = step_done(st);
+	r = bucket_step_done(st);
 	if (r != ERR_OK)
 		return r;
 	part = sqlite3_last_insert_rowid(db_conn(db));
@@ -270,9 +219,9 @@ mpu_part_put(struct db *db, struct arena *a, int64_t u,
 	sqlite3_bind_int64(st, 3, (int64_t)ext->plain_len);
 	sqlite3_bind_blob(st, 4, ext->wrapped, (int)ext->wrapped_len,
 	    SQLITE_STATIC);
-	bind_str(st, 5, ext->wrap_key);
+	bucket_bind_text(st, 5, ext->wrap_key);
 	bucket_bind_inline(st, 6, ext);
-	r = step_done(st);
+	r = bucket_step_done(st);
 	if (r == ERR_OK) {
 		*ret_dead = dead;
 		*ret_ndead = ndead;
@@ -306,7 +255,7 @@ mpu_parts(struct db *db, struct arena *a, int64_t u, unsigned marker,
 			break;
 		v[n].number = (unsigned)sqlite3_column_int(st, 0);
 		v[n].size = (uint64_t)sqlite3_column_int64(st, 1);
-		copy_col(st, 2, v[n].etag, sizeof(v[n].etag));
+		bucket_col_copy(st, 2, v[n].etag, sizeof(v[n].etag));
 		v[n].crc64 = (uint64_t)sqlite3_column_int64(st, 3);
 		v[n].mtime_ms = sqlite3_column_int64(st, 4);
 		n++;
@@ -405,7 +354,7 @@ mpu_complete(struct db *db, struct arena *a, const struct mpu *u,
 		sqlite3_bind_int64(st, 1, o->id);
 		sqlite3_bind_int64(st, 2, (int64_t)i);
 		sqlite3_bind_int64(st, 3, part);
-		r = step_done(st);
+		r = bucket_step_done(st);
 		if (r != ERR_OK)
 			return r;
 	}
@@ -418,7 +367,7 @@ mpu_complete(struct db *db, struct arena *a, const struct mpu *u,
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, u->id);
-	r = step_done(st);
+	r = bucket_step_done(st);
 	if (r != ERR_OK)
 		return r;
 	for (size_t i = 0; i < nodead; i++) {
@@ -451,7 +400,7 @@ mpu_abort(struct db *db, struct arena *a, const struct mpu *u,
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, u->id);
-	r = step_done(st);
+	r = bucket_step_done(st);
 	if (r == ERR_OK) {
 		*ret_dead = dead;
 		*ret_ndead = ndead;
@@ -474,11 +423,11 @@ mpu_list(struct db *db, struct arena *a, int64_t bucket,
 		return ERR_IO;
 	*ret_truncated = false;
 	sqlite3_bind_int64(st, 1, bucket);
-	bind_str(st, 2, o->prefix);
-	bind_str(st, 3, o->key_marker);
+	bucket_bind_text(st, 2, o->prefix);
+	bucket_bind_text(st, 3, o->key_marker);
 	/* Without an upload-id marker, uploads of the marker key itself are
 	 * skipped (S3/OSS semantics): "~" sorts after every hex id. */
-	bind_str(st, 4, o->upload_id_marker && o->upload_id_marker[0] ?
+	bucket_bind_text(st, 4, o->upload_id_marker && o->upload_id_marker[0] ?
 	    o->upload_id_marker : (o->key_marker && o->key_marker[0] ? "~" : ""));
 	sqlite3_bind_int64(st, 5, (int64_t)o->max + 1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
