@@ -504,13 +504,18 @@ h_delete_multiple(struct call *c)
 	n = xml_count(root, "Object");
 	if (n == 0 || n > DELETE_MULTI_MAX)
 		return ERR_MALFORMED_XML;
-	/* Validate every key before deleting any. */
+	/* Validate every entry before deleting any. */
 	for (obj = xml_child(root, "Object"); obj; obj = xml_next_same(obj)) {
 		const char *key = xml_child_text(obj, "Key");
+		const char *vid = xml_child_text(obj, "VersionId");
+
 		if (key == NULL || !bucket_key_valid(key, strlen(key))) {
 			c->x.key = key;
 			return ERR_INVALID_OBJECT_NAME;
 		}
+		r = call_check_version_id(c, vid);
+		if (r != ERR_OK && r != ERR_NO_SUCH_VERSION)
+			return r;
 	}
 	/* All or nothing, in one transaction: one protected entry refuses
 	 * the whole request (409 FileImmutable) and nothing is deleted. */
@@ -524,6 +529,11 @@ h_delete_multiple(struct call *c)
 		struct object cur;
 		size_t nd = 0;
 
+		/* A version that does not exist is deleted already: the
+		 * current object stays. */
+		if (call_check_version_id(c, xml_child_text(obj,
+		    "VersionId")) == ERR_NO_SUCH_VERSION)
+			continue;
 		r = object_get(c->api->db, c->a, c->bucket.id, key, &cur);
 		if (r == ERR_NO_SUCH_KEY) {
 			r = ERR_OK;	/* deleting nothing succeeds, as in OSS */
@@ -556,8 +566,12 @@ h_delete_multiple(struct call *c)
 		xml_elem(&w, "EncodingType", "url");
 	for (obj = xml_child(root, "Object"); obj && !quiet;
 	    obj = xml_next_same(obj)) {
+		const char *vid = xml_child_text(obj, "VersionId");
+
 		xml_open(&w, "Deleted");
 		xml_elem_url(l.w, "Key", xml_child_text(obj, "Key"), l.url);
+		if (vid != NULL)
+			xml_elem(&w, "VersionId", vid);
 		xml_close(&w, "Deleted");
 	}
 	xml_close(&w, "DeleteResult");

@@ -42,12 +42,26 @@ load_source(struct call *c, struct copy_source *s)
 	dec = arena_alloc(c->a, strlen(h) + 1);
 	if (dec == NULL)
 		return ERR_NOMEM;
-	/* The query (versionId) is not part of the key: split it first.
-	 * Versioning is not supported, so any version is the current one. */
+	/* The query (versionId, the only one OSS defines) is not part of
+	 * the key: split it first. */
 	qm = strchr(h, '?');
 	n = url_decode(dec, h, qm ? (size_t)(qm - h) : strlen(h), false);
 	if (n < 0)
 		return ERR_INVALID_COPY_SOURCE;
+	if (qm != NULL) {
+		char *vid;
+
+		if (strncmp(qm + 1, "versionId=", 10) != 0)
+			return ERR_INVALID_COPY_SOURCE;
+		vid = arena_alloc(c->a, strlen(qm + 11) + 1);
+		if (vid == NULL)
+			return ERR_NOMEM;
+		if (url_decode(vid, qm + 11, strlen(qm + 11), false) < 0)
+			return ERR_INVALID_COPY_SOURCE;
+		r = call_check_version_id(c, vid);
+		if (r != ERR_OK)
+			return r;
+	}
 	if (dec[0] == '/')
 		dec++;
 	slash = strchr(dec, '/');
@@ -67,13 +81,21 @@ load_source(struct call *c, struct copy_source *s)
 		c->x.bucket = dec;
 	if (r != ERR_OK)
 		return r;
-	/* Reading the source needs the same rights as GetObject. */
-	if (c->anonymous || s->bucket.owner != c->account.id) {
-		if (strcmp(s->bucket.acl, "public-read") != 0 &&
-		    strcmp(s->bucket.acl, "public-read-write") != 0)
-			return ERR_ACCESS_DENIED;
-	}
+	/* Reading the source needs the same rights as GetObject: the
+	 * object's ACL, else the bucket's, for all but the owner. */
 	r = object_get(c->api->db, c->a, s->bucket.id, slash + 1, &s->obj);
+	if (c->anonymous || s->bucket.owner != c->account.id) {
+		switch (bucket_acl_decide(s->bucket.acl,
+		    r == ERR_OK ? s->obj.acl : NULL, false)) {
+		case ACL_ALLOW:
+			break;
+		case ACL_DENY_OBJECT:
+			return ERR_OBJECT_READ_DENIED;
+		case ACL_DENY_BUCKET:
+		default:
+			return ERR_ACCESS_DENIED;
+		}
+	}
 	if (r == ERR_NO_SUCH_KEY)
 		c->x.key = slash + 1;
 	if (r != ERR_OK)

@@ -30,12 +30,13 @@ enum api_level {
 #define R_ANONYMOUS	0x0001	/* no authentication (health, metrics) */
 #define R_BUCKET	0x0002	/* load the bucket: NoSuchBucket */
 #define R_OWNER		0x0004	/* caller must own the bucket */
-#define R_READ		0x0008	/* owner, or a public-read(-write) bucket */
-#define R_WRITE		0x0010	/* owner, or a public-read-write bucket */
+#define R_READ		0x0008	/* owner, or ACL public-read(-write) */
+#define R_WRITE		0x0010	/* owner, or ACL public-read-write */
 #define R_BODY_XML	0x0020	/* buffer the body (max_body) for the handler */
 #define R_BODY_STREAM	0x0040	/* stream the body into an upload */
 #define R_MUTATES_OBJECT 0x0080	/* changes an existing object: WORM guard */
 #define R_INTERNAL	0x0100	/* /-/ endpoints */
+#define R_VERSION_ID	0x0200	/* takes ?versionId (else it is refused) */
 
 struct route {
 	const char	*op;		/* OSS operation name, for logs/metrics */
@@ -152,6 +153,9 @@ int64_t call_now(const struct call *c);
  * request's x-coffer-test-pause-ms header, so a test can make two requests
  * race deterministically between read and commit. */
 void call_test_pause(struct call *c);
+/* The rules of a versionId value (query or copy source): ERR_OK for none or
+ * "null", else ERR_VERSION_ID_EMPTY / _INVALID / ERR_NO_SUCH_VERSION. */
+enum err call_check_version_id(struct call *c, const char *v);
 
 /* ---- router.c ---- */
 /* Splits the raw request target into level, bucket, key and query, using

@@ -187,19 +187,16 @@ out:
 	return r;
 }
 
-static bool
-bucket_is_public(const struct bucket *b, bool write)
-{
-	if (strcmp(b->acl, "public-read-write") == 0)
-		return true;
-	return !write && strcmp(b->acl, "public-read") == 0;
-}
-
+/* The ACL decides for everybody but the bucket owner: the object's own ACL
+ * when it has one, else the bucket's (bucket_acl_decide). */
 static enum err
 check_access(struct call *c)
 {
 	unsigned f = c->route->flags;
-	bool owner;
+	bool write = (f & R_WRITE) != 0;
+	const char *object_acl = NULL;
+	struct object o;
+	enum err r;
 
 	if (f & R_ANONYMOUS)
 		return ERR_OK;
@@ -207,14 +204,82 @@ check_access(struct call *c)
 		/* Service level and PutBucket: an identity is required. */
 		return c->anonymous ? ERR_ANONYMOUS_DENIED : ERR_OK;
 	}
-	owner = !c->anonymous && c->bucket.owner == c->account.id;
-	if (owner)
+	if (!c->anonymous && c->bucket.owner == c->account.id)
 		return ERR_OK;
 	if ((f & R_OWNER) || !(f & (R_READ | R_WRITE)))
 		return ERR_ACCESS_DENIED;
-	if (bucket_is_public(&c->bucket, (f & R_WRITE) != 0))
+	if (c->level == LEVEL_OBJECT) {
+		r = object_get(c->api->db, c->a, c->bucket.id, c->key, &o);
+		if (r == ERR_OK)
+			object_acl = o.acl;
+		else if (r != ERR_NO_SUCH_KEY)
+			return r;
+	}
+	switch (bucket_acl_decide(c->bucket.acl, object_acl, write)) {
+	case ACL_ALLOW:
 		return ERR_OK;
-	return ERR_ACCESS_DENIED;
+	case ACL_DENY_OBJECT:
+		return write ? ERR_OBJECT_WRITE_DENIED : ERR_OBJECT_READ_DENIED;
+	case ACL_DENY_BUCKET:
+	default:
+		return ERR_ACCESS_DENIED;
+	}
+}
+
+/* OSS version ids: opaque, URL-safe base64-like, may hold '.' (oss-api-2.md
+ * §1.2); "null" names the version written without versioning. */
+static bool
+version_id_valid(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 256)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)v[i];
+
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+		    ch == '-' || ch == '+' || ch == '/' || ch == '='))
+			return false;
+	}
+	return true;
+}
+
+enum err
+call_check_version_id(struct call *c, const char *v)
+{
+	if (v == NULL)
+		return ERR_OK;
+	if (v[0] == '\0')
+		return ERR_VERSION_ID_EMPTY;
+	if (!version_id_valid(v))
+		return ERR_VERSION_ID_INVALID;
+	/* No bucket keeps versions yet, so only the null version exists;
+	 * answering with the current object would hand out (or delete) the
+	 * wrong data. */
+	if (strcmp(v, "null") != 0) {
+		c->x.key = c->key;
+		return ERR_NO_SUCH_VERSION;
+	}
+	return ERR_OK;
+}
+
+/* versionId is never ignored: an operation that takes one resolves it,
+ * any other refuses it. */
+static enum err
+check_version_id(struct call *c)
+{
+	const char *v = call_query(c, "versionId");
+
+	if (v == NULL)
+		return ERR_OK;
+	if (!(c->route->flags & R_VERSION_ID)) {
+		c->x.arg_name = "versionId";
+		c->x.arg_value = v;
+		return ERR_VERSION_ID_NOT_ACCEPTED;
+	}
+	return call_check_version_id(c, v);
 }
 
 static enum err
@@ -273,7 +338,14 @@ pipeline(struct call *c)
 			return ERR_WRONG_ENDPOINT;
 		}
 	}
+	if (c->level == LEVEL_OBJECT &&
+	    !bucket_key_valid(c->key, strlen(c->key))) {
+		c->x.key = c->key;
+		return ERR_INVALID_OBJECT_NAME;
+	}
 	r = check_access(c);
+	if (r == ERR_OK)
+		r = check_version_id(c);
 	if (r != ERR_OK)
 		return r;
 	/* A tampered policy row must not read as "no protection". */
@@ -281,11 +353,6 @@ pipeline(struct call *c)
 		r = api_worm_check(c);
 		if (r != ERR_OK)
 			return r;
-	}
-	if (c->level == LEVEL_OBJECT &&
-	    !bucket_key_valid(c->key, strlen(c->key))) {
-		c->x.key = c->key;
-		return ERR_INVALID_OBJECT_NAME;
 	}
 	r = check_body(c);
 	if (r != ERR_OK)

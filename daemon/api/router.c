@@ -18,33 +18,6 @@
 #include "api/api_int.h"
 #include "base/str.h"
 
-/* Query keys that select an operation. A route matches only when every one
- * of these present in the request is its sub or sub2, so an unsupported
- * sub-resource never falls through to a plainer operation. */
-static const char *const op_keys[] = {
-	"acl", "uploads", "location", "cors", "logging", "website", "referer",
-	"lifecycle", "delete", "append", "tagging", "objectMeta", "uploadId",
-	"partNumber", "restore", "cname", "bucketInfo", "comp", "qos", "live",
-	"status", "vod", "symlink", "policy", "stat", "encryption", "versions",
-	"versioning", "requestPayment", "inventory", "worm", "wormId",
-	"wormExtend", "transferAcceleration", "metaQuery", "resourceGroup",
-	"replication", "replicationProgress", "replicationLocation",
-	"asyncFetch", "regionList", "accessPoint", "publicAccessBlock",
-	"objectWorm", "retention", "legalHold", "seal", "cleanRestoredObject",
-	"inventoryId", "httpsConfig", "redundancyTransition", "responseHeader",
-	"style", "bucketArchiveDirectRead", "udf", "rtc", "x-oss-async-process",
-	"x-oss-process", "tag", "dataredundancytransition", NULL,
-};
-
-static bool
-is_op_key(const char *k)
-{
-	for (const char *const *p = op_keys; *p != NULL; p++)
-		if (strcmp(k, *p) == 0)
-			return true;
-	return false;
-}
-
 /* "oss-cn-hangzhou[-internal]" -> "cn-hangzhou" (in the arena). */
 static const char *
 endpoint_region(struct arena *a, const char *label, size_t n)
@@ -253,7 +226,10 @@ route_matches(const struct call *c, const struct route *rt)
 		return false;
 	for (size_t i = 0; i < c->nquery; i++) {
 		const char *k = c->query[i].name;
-		if (!is_op_key(k))
+
+		/* A sub-resource no route of ours names must not fall through
+		 * to a plainer operation (subres.c). */
+		if (!(auth_subres(k) & SR_OPERATION))
 			continue;
 		if ((rt->sub == NULL || strcmp(k, rt->sub) != 0) &&
 		    (rt->sub2 == NULL || strcmp(k, rt->sub2) != 0))

@@ -88,11 +88,20 @@ enum err auth_parse(const struct auth_input *in, struct auth_parsed *ret);
 enum err auth_verify(const struct auth_input *in, const struct auth_parsed *p,
     const char *secret, struct buf *ret_sts);
 
-/* Building blocks, exported for tests and for the e2e signer. */
+/* What OSS makes of a query key (subres.c, the one table the router and
+ * the signers share). */
+#define SR_SIGNED	0x1	/* V1 signs it */
+#define SR_SIGNED_OPT	0x2	/* V1: signed by some clients only; both verify */
+#define SR_OPERATION	0x4	/* selects an operation: a route must name it */
+unsigned auth_subres(const char *name);
+/* SR_SIGNED or SR_SIGNED_OPT. */
 bool auth_is_subresource(const char *name);
-/* V1 string-to-sign; date is the Date/x-oss-date/Expires value to use. */
+
+/* Building blocks, exported for tests and for the e2e signer. */
+/* V1 string-to-sign; date is the Date/x-oss-date/Expires value to use.
+ * with_optional: whether the SR_SIGNED_OPT keys enter the resource. */
 enum err auth_v1_string_to_sign(const struct auth_input *in,
-    const char *date, bool query_auth, struct buf *out);
+    const char *date, bool query_auth, bool with_optional, struct buf *out);
 /* base64(HMAC-SHA1(secret, sts)) into out[29]. */
 void auth_v1_sign(char out[static 29], const char *secret, const char *sts,
     size_t n);

@@ -16,50 +16,6 @@
 #include "base/str.h"
 #include "hash/hash.h"
 
-/*
- * OSS: the signed sub-resources. The union of GO1 oss/conn.go signKeyList,
- * PY1 _subresource_key_set and GO2 requiredSignedParametersMap (oss-api.md
- * §5.1), a superset of what ali-oss puts in its subres (clients.md §1.3).
- * Query keys starting with "x-oss-" are signed too (GO2 rule), so the many
- * x-oss-* entries of those lists are covered by the prefix test instead.
- * Case-sensitive. Unsorted on purpose: a linear scan of ~90 short strings
- * is cheap and there is no ordering invariant to keep.
- */
-static const char *const subresources[] = {
-	"acl", "uploads", "location", "cors", "logging", "website", "referer",
-	"lifecycle", "delete", "append", "tagging", "objectMeta", "uploadId",
-	"partNumber", "security-token", "position", "img", "style",
-	"styleName", "replication", "replicationProgress",
-	"replicationLocation", "cname", "bucketInfo", "comp", "qos", "live",
-	"status", "vod", "startTime", "endTime", "symlink",
-	"response-content-type", "response-content-language",
-	"response-expires", "response-cache-control",
-	"response-content-disposition", "response-content-encoding", "udf",
-	"udfName", "udfImage", "udfId", "udfImageDesc", "udfApplication",
-	"udfApplicationLog", "restore", "callback", "callback-var", "qosInfo",
-	"policy", "stat", "encryption", "versions", "versioning", "versionId",
-	"requestPayment", "sequential", "inventory", "inventoryId",
-	"continuation-token", "asyncFetch", "worm", "wormId", "wormExtend",
-	"withHashContext", "transferAcceleration", "regionList", "cloudboxes",
-	"metaQuery", "resourceGroup", "rtc", "responseHeader", "objectInfo",
-	"group", "link", "bucketArchiveDirectRead", "httpsConfig",
-	"redundancyTransition", "accessPoint", "accessPointPolicy",
-	"publicAccessBlock", "objectWorm", "retention", "legalHold", "seal",
-	"cleanRestoredObject",
-};
-
-bool
-auth_is_subresource(const char *name)
-{
-	if (str_has_prefix(name, "x-oss-"))
-		return true;
-	for (size_t i = 0; i < sizeof(subresources) / sizeof(subresources[0]);
-	    i++)
-		if (strcmp(subresources[i], name) == 0)
-			return true;
-	return false;
-}
-
 static bool
 want_v1(const char *name, const void *ctx)
 {
@@ -97,7 +53,8 @@ qsel_cmp(const void *pa, const void *pb)
 /* "/", "/bucket/", "/bucket/key", then "?k&k=v..." for the signed
  * sub-resources, all with raw (decoded) bytes: V1 never percent-encodes. */
 static enum err
-v1_resource(const struct auth_input *in, bool query_auth, struct buf *out)
+v1_resource(const struct auth_input *in, bool query_auth, bool with_optional,
+    struct buf *out)
 {
 	struct qsel *sel = NULL;
 	size_t n = 0;
@@ -124,7 +81,9 @@ v1_resource(const struct auth_input *in, bool query_auth, struct buf *out)
 	}
 	for (size_t i = 0; i < in->nquery; i++) {
 		const char *k = in->query[i].name;
-		if (!auth_is_subresource(k))
+		unsigned f = auth_subres(k);
+
+		if (!(f & SR_SIGNED) && !(with_optional && (f & SR_SIGNED_OPT)))
 			continue;
 		if (query_auth && is_v1_query_auth_param(k))
 			continue;
@@ -151,7 +110,7 @@ v1_resource(const struct auth_input *in, bool query_auth, struct buf *out)
 
 enum err
 auth_v1_string_to_sign(const struct auth_input *in, const char *date,
-    bool query_auth, struct buf *out)
+    bool query_auth, bool with_optional, struct buf *out)
 {
 	const char *md5 = auth_header(in, "content-md5");
 	const char *type = auth_header(in, "content-type");
@@ -166,7 +125,7 @@ auth_v1_string_to_sign(const struct auth_input *in, const char *date,
 	if (r == ERR_OK)
 		r = auth_canon_headers(in, want_v1, NULL, out);
 	if (r == ERR_OK)
-		r = v1_resource(in, query_auth, out);
+		r = v1_resource(in, query_auth, with_optional, out);
 	return r;
 }
 

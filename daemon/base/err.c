@@ -160,6 +160,17 @@ static const struct err_info err_table[] = {
 	    "KMSDataEncryption is invalid.", "0005-00000203"),
 
 	[ERR_NO_SUCH_KEY] = E(404, "NoSuchKey", "The specified key does not exist.", "0026-00000001"),
+	/* The 0026-00000001 page lists NoSuchVersion among its codes. */
+	[ERR_NO_SUCH_VERSION] = E(404, "NoSuchVersion", "The specified version does not exist.", "0026-00000001"),
+	[ERR_VERSION_ID_EMPTY] = E(400, "InvalidArgument", "Version id can not be the empty string.", "0012-00000201"),
+	[ERR_VERSION_ID_INVALID] = E(400, "InvalidArgument", "Invalid version id specified.", "0012-00000202"),
+	/* unconfirmed: OSS does not document versionId on these operations */
+	[ERR_VERSION_ID_NOT_ACCEPTED] = E(400, "InvalidArgument", "Invalid Argument. Parameter is invalid.", "0016-00000002"),
+	/* messages of the 403 page; ECs unconfirmed */
+	[ERR_OBJECT_READ_DENIED] = EK(403, "AccessDenied", "You do not have read permission on this object.", "0003-00000002",
+	    403, "Forbidden.NoPermission", "This operation is forbidden by permission system."),
+	[ERR_OBJECT_WRITE_DENIED] = EK(403, "AccessDenied", "You do not have write permission on this object.", "0003-00000003",
+	    403, "Forbidden.NoPermission", "This operation is forbidden by permission system."),
 	[ERR_INVALID_OBJECT_NAME] = E(400, "InvalidObjectName", "The specified object is not valid.", "0016-00000005"),
 	[ERR_FILE_EXISTS] = E(409, "FileAlreadyExists", MSG_FILE_EXISTS, "0026-00000002"),
 	[ERR_FILE_EXISTS_MPU] = E(409, "FileAlreadyExists", MSG_FILE_EXISTS, "0042-00000214"),
@@ -322,6 +333,9 @@ static const char *const err_names[] = {
 	N(ERR_INVALID_REDUNDANCY), N(ERR_INVALID_ACL), N(ERR_CNAME_EXISTS),
 	N(ERR_NO_SUCH_ENCRYPTION_RULE), N(ERR_KMS_KEY_ID_NOT_APPLICABLE),
 	N(ERR_KMS_DATA_ENCRYPTION_INVALID), N(ERR_NO_SUCH_KEY),
+	N(ERR_NO_SUCH_VERSION), N(ERR_VERSION_ID_EMPTY),
+	N(ERR_VERSION_ID_INVALID), N(ERR_VERSION_ID_NOT_ACCEPTED),
+	N(ERR_OBJECT_READ_DENIED), N(ERR_OBJECT_WRITE_DENIED),
 	N(ERR_INVALID_OBJECT_NAME), N(ERR_FILE_EXISTS),
 	N(ERR_FILE_EXISTS_MPU), N(ERR_POSITION_NOT_EQUAL),
 	N(ERR_OBJECT_NOT_APPENDABLE), N(ERR_APPEND_POSITION_MISSING),

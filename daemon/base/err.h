@@ -87,6 +87,12 @@ enum err {
 
 	/* objects */
 	ERR_NO_SUCH_KEY,
+	ERR_NO_SUCH_VERSION,
+	ERR_VERSION_ID_EMPTY,
+	ERR_VERSION_ID_INVALID,
+	ERR_VERSION_ID_NOT_ACCEPTED,	/* versionId on an operation without one */
+	ERR_OBJECT_READ_DENIED,		/* 403: the object's own ACL */
+	ERR_OBJECT_WRITE_DENIED,	/* 403: the object's own ACL */
 	ERR_INVALID_OBJECT_NAME,
 	ERR_FILE_EXISTS,		/* 409: forbid-overwrite, Put/Copy */
 	ERR_FILE_EXISTS_MPU,		/* 409: forbid-overwrite, Complete */

@@ -84,6 +84,19 @@ bucket_object_acl_valid(const char *acl)
 	return strcmp(acl, "default") == 0 || bucket_acl_valid(acl);
 }
 
+enum acl_verdict
+bucket_acl_decide(const char *bucket_acl, const char *object_acl, bool write)
+{
+	bool own = object_acl != NULL && strcmp(object_acl, "default") != 0;
+	const char *acl = own ? object_acl : bucket_acl;
+	bool ok = strcmp(acl, "public-read-write") == 0 ||
+	    (!write && strcmp(acl, "public-read") == 0);
+
+	if (ok)
+		return ACL_ALLOW;
+	return own ? ACL_DENY_OBJECT : ACL_DENY_BUCKET;
+}
+
 const char *
 object_header(struct arena *a, const char *headers, const char *name)
 {

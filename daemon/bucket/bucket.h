@@ -43,6 +43,26 @@ bool bucket_redundancy_valid(const char *dr);
 bool bucket_acl_valid(const char *acl);		/* private|public-read|public-read-write */
 bool bucket_object_acl_valid(const char *acl);	/* the above or "default" */
 
+/*
+ * The OSS ACL rule for a requester who does not own the bucket (anonymous,
+ * or another account; oss-api-2.md §6). The owner is always allowed and
+ * never asks. object_acl: the target object's ACL, or NULL when the
+ * request names no existing object.
+ *
+ *   effective = object_acl unless NULL or "default", else bucket_acl
+ *   read  allowed iff effective is public-read or public-read-write
+ *   write allowed iff effective is public-read-write
+ *
+ * The verdict says which ACL refused, for the error message.
+ */
+enum acl_verdict {
+	ACL_ALLOW,
+	ACL_DENY_BUCKET,	/* the bucket ACL decided */
+	ACL_DENY_OBJECT,	/* the object's own ACL decided */
+};
+enum acl_verdict bucket_acl_decide(const char *bucket_acl,
+    const char *object_acl, bool write);
+
 struct bucket {
 	int64_t	id;
 	char	name[BUCKET_NAME_MAX + 1];

@@ -660,7 +660,7 @@ e2e_request(uint16_t port, const struct e2e_req *rq, struct e2e_resp *ret)
 		signed_h[nh].value = date;
 		nh++;
 		in.nheaders = nh;
-		r = auth_v1_string_to_sign(&in, date, false, &sts);
+		r = auth_v1_string_to_sign(&in, date, false, true, &sts);
 		if (r != ERR_OK)
 			goto out;
 		auth_v1_sign(sig, rq->sk, buf_cstr(&sts), sts.len);

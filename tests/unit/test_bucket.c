@@ -270,6 +270,42 @@ test_enums_valid(void **state)
 	assert_false(bucket_object_acl_valid("public"));
 }
 
+/* The OSS ACL table for requesters other than the owner: every bucket ACL x
+ * object ACL (NULL: no such object yet) x read/write. */
+static void
+test_acl_decide(void **state)
+{
+	static const char *const bacl[] = { "private", "public-read",
+	    "public-read-write" };
+	static const char *const oacl[] = { NULL, "default", "private",
+	    "public-read", "public-read-write" };
+
+	(void)state;
+	for (size_t b = 0; b < 3; b++) {
+		for (size_t o = 0; o < 5; o++) {
+			bool own = oacl[o] != NULL &&
+			    strcmp(oacl[o], "default") != 0;
+			const char *eff = own ? oacl[o] : bacl[b];
+			bool rd = strcmp(eff, "private") != 0;
+			bool wr = strcmp(eff, "public-read-write") == 0;
+			enum acl_verdict deny = own ? ACL_DENY_OBJECT :
+			    ACL_DENY_BUCKET;
+
+			assert_int_equal(bucket_acl_decide(bacl[b], oacl[o],
+			    false), rd ? ACL_ALLOW : deny);
+			assert_int_equal(bucket_acl_decide(bacl[b], oacl[o],
+			    true), wr ? ACL_ALLOW : deny);
+		}
+	}
+	/* The two cases that once went wrong. */
+	assert_int_equal(bucket_acl_decide("public-read", "private", false),
+	    ACL_DENY_OBJECT);
+	assert_int_equal(bucket_acl_decide("private", "public-read", false),
+	    ACL_ALLOW);
+	assert_int_equal(bucket_acl_decide("private", "public-read", true),
+	    ACL_DENY_OBJECT);
+}
+
 /* ---- PutBucket ---- */
 
 static void
@@ -1130,6 +1166,7 @@ main(void)
 		cmocka_unit_test(test_name_valid),
 		cmocka_unit_test(test_key_valid),
 		cmocka_unit_test(test_enums_valid),
+		cmocka_unit_test(test_acl_decide),
 		cmocka_unit_test_setup_teardown(test_bucket_put_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bucket_put_conflicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bucket_max, setup, teardown),

@@ -416,6 +416,36 @@ test_route_not_implemented(void **state)
 	expect_error("GET", "/k?symlink", ERR_NOT_IMPLEMENTED);
 	expect_error("PUT", "/?website", ERR_NOT_IMPLEMENTED);
 	expect_error("DELETE", "/?referer", ERR_NOT_IMPLEMENTED);
+	/* Keys only newer SDKs send, and any x-oss-* key: these once fell
+	 * through to ListObjects, PutBucket and DeleteBucket. */
+	expect_error("GET", "/?accessmonitor", ERR_NOT_IMPLEMENTED);
+	expect_error("PUT", "/?accessmonitor", ERR_NOT_IMPLEMENTED);
+	expect_error("GET", "/?policyStatus", ERR_NOT_IMPLEMENTED);
+	expect_error("DELETE", "/?overwriteConfig", ERR_NOT_IMPLEMENTED);
+	expect_error("DELETE", "/?userDefinedLogFieldsConfig",
+	    ERR_NOT_IMPLEMENTED);
+	expect_error("GET", "/k?x-oss-process=image/resize", ERR_NOT_IMPLEMENTED);
+	expect_error("DELETE", "/k?x-oss-whatever", ERR_NOT_IMPLEMENTED);
+	expect_error("PUT", "/k?callback=e30", ERR_NOT_IMPLEMENTED);
+}
+
+/* Parameters qualify an operation; they select none. */
+static void
+test_route_parameters(void **state)
+{
+	(void)state;
+	expect_route("GET", "/k?versionId=null", "GetObject");
+	expect_route("DELETE", "/k?versionId=v1", "DeleteObject");
+	expect_route("GET", "/k?response-content-type=a&x-oss-expires=60",
+	    "GetObject");
+	expect_route("POST", "/k?append&position=0", "AppendObject");
+	expect_route("GET", "/?inventory&continuation-token=t",
+	    "ListBucketInventory");
+	assert_true(auth_subres("versionId") & SR_SIGNED);
+	assert_false(auth_subres("versionId") & SR_OPERATION);
+	assert_true(auth_subres("x-oss-made-up") & SR_OPERATION);
+	assert_true(auth_subres("accessmonitor") & SR_SIGNED_OPT);
+	assert_int_equal(auth_subres("prefix"), 0);
 }
 
 /* Whatever 4xx the router picks, an unsupported or doubled operation key
@@ -459,6 +489,7 @@ main(void)
 		cmocka_unit_test(test_route_method_not_allowed),
 		cmocka_unit_test(test_route_never_falls_through),
 		cmocka_unit_test(test_route_not_implemented),
+		cmocka_unit_test(test_route_parameters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

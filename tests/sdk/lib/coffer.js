@@ -153,18 +153,18 @@ function md5b64(buf) { return crypto.createHash('md5').update(buf).digest('base6
 // V1 sub-resources that enter the canonical resource (clients.md §1.3);
 // only the ones these tests use.
 const V1_SUBRES = new Set(['acl', 'uploads', 'location', 'delete', 'append', 'position',
-  'objectMeta', 'bucketInfo', 'stat', 'uploadId', 'partNumber', 'tagging', 'versionId',
+  'objectMeta', 'bucketInfo', 'stat', 'uploadId', 'partNumber', 'tagging', 'versionId', 'restore',
   'continuation-token', 'response-content-type', 'response-content-language',
   'response-expires', 'response-cache-control', 'response-content-disposition',
   'response-content-encoding']);
 
 // The V1 string-to-sign (spec oss-api.md §5.1). headers: lower-case names.
-function v1StringToSign({ method, headers = {}, bucket, key, query = {}, date }) {
+function v1StringToSign({ method, headers = {}, bucket, key, query = {}, date, subres = V1_SUBRES }) {
   const ossHeaders = Object.keys(headers).filter((h) => h.startsWith('x-oss-')).sort()
     .map((h) => `${h}:${String(headers[h]).trim()}\n`).join('');
   let resource = '/';
   if (bucket) resource += `${bucket}/${key || ''}`;
-  const sub = Object.keys(query).filter((k) => V1_SUBRES.has(k)).sort()
+  const sub = Object.keys(query).filter((k) => subres.has(k)).sort()
     .map((k) => (query[k] === '' || query[k] === null ? k : `${k}=${query[k]}`));
   if (sub.length) resource += `?${sub.join('&')}`;
   return `${method}\n${headers['content-md5'] || ''}\n${headers['content-type'] || ''}\n${date}\n${ossHeaders}${resource}`;
@@ -214,9 +214,10 @@ function v4Sign({ method, bucket, key, query = {}, headers, ak, sk, region = 'cn
 // mode 'ip': path /key with Host bucket.oss-cn-hangzhou.aliyuncs.com;
 // mode 'path': /bucket/key with Host localhost:PORT. date: a Date or an
 // RFC 1123 string; sk/ak default to root; sign: false sends no
-// Authorization; signature overrides the computed one.
+// Authorization; signature overrides the computed one; subres: the V1
+// sub-resource set to sign with (default: the common ones above).
 function signedRaw(d, { method = 'GET', bucket, key, query = {}, headers = {}, body,
-  mode = 'ip', ak, sk, date, sign = true, signature, v4 = false, region } = {}) {
+  mode = 'ip', ak, sk, date, sign = true, signature, v4 = false, region, subres } = {}) {
   const h = {};
   for (const [k, v] of Object.entries(headers)) h[k.toLowerCase()] = v;
   const when = date === undefined ? new Date() : date;
@@ -242,7 +243,7 @@ function signedRaw(d, { method = 'GET', bucket, key, query = {}, headers = {}, b
     canonicalRequest = s4.canonicalRequest;
     h.authorization = signature ? s4.authorization.replace(/Signature=.*$/, `Signature=${signature}`) : s4.authorization;
   } else if (sign) {
-    sts = v1StringToSign({ method, headers: h, bucket, key, query, date: h.date });
+    sts = v1StringToSign({ method, headers: h, bucket, key, query, date: h.date, subres });
     h.authorization = `OSS ${ak || d.ak}:${signature || hmacSha1B64(sk || d.sk, sts)}`;
   }
   if (body !== undefined && !('content-length' in h)) h['content-length'] = Buffer.byteLength(body);
