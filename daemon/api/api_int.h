@@ -38,12 +38,17 @@ enum api_level {
 #define R_INTERNAL	0x0100	/* /-/ endpoints */
 #define R_VERSION_ID	0x0200	/* takes ?versionId (else it is refused) */
 
+#define ROUTE_QUERY_MAX 3
+
 struct route {
 	const char	*op;		/* OSS operation name, for logs/metrics */
 	const char	*method;
 	enum api_level	 level;
-	const char	*sub;		/* operation query key that must be present */
-	const char	*sub2;		/* a second one, or NULL */
+	/* Query terms the request must have: "key" (present, any value) or
+	 * "key=value". Together they must name every operation key of the
+	 * request (auth/subres.c), or another row is meant. */
+	const char	*query[ROUTE_QUERY_MAX];
+	const char	*path;		/* R_INTERNAL: the /-/ path */
 	const char	*header;	/* header that must be present, or NULL */
 	unsigned	 flags;
 	size_t		 max_body;
@@ -164,6 +169,8 @@ enum err router_parse_target(struct call *c);
 /* Picks the route for the parsed request; ERR_METHOD_NOT_ALLOWED or
  * ERR_NOT_IMPLEMENTED when there is none. */
 enum err router_match(struct call *c);
+/* Whether row rt takes the parsed request (exported for tests). */
+bool router_route_matches(const struct call *c, const struct route *rt);
 
 /* ---- api_error.c ---- */
 /* Renders c->err with c->x as the OSS error response. */

@@ -209,19 +209,52 @@ router_parse_target(struct call *c)
 	return ERR_OK;
 }
 
+/* term is "key" or "key=value"; *ret_klen: the key's length. */
 static bool
-route_matches(const struct call *c, const struct route *rt)
+term_holds(const struct call *c, const char *term, size_t *ret_klen)
 {
+	const char *eq = strchr(term, '=');
+	size_t kl = eq ? (size_t)(eq - term) : strlen(term);
+
+	*ret_klen = kl;
+	for (size_t i = 0; i < c->nquery; i++) {
+		const char *k = c->query[i].name;
+
+		if (strncmp(k, term, kl) != 0 || k[kl] != '\0')
+			continue;
+		/* Repeated keys: the first occurrence decides, as in auth. */
+		return eq == NULL || strcmp(c->query[i].value, eq + 1) == 0;
+	}
+	return false;
+}
+
+static bool
+term_names(const struct route *rt, const char *k)
+{
+	for (size_t t = 0; t < ROUTE_QUERY_MAX && rt->query[t] != NULL; t++) {
+		const char *eq = strchr(rt->query[t], '=');
+		size_t kl = eq ? (size_t)(eq - rt->query[t]) : strlen(rt->query[t]);
+
+		if (strncmp(rt->query[t], k, kl) == 0 && k[kl] == '\0')
+			return true;
+	}
+	return false;
+}
+
+bool
+router_route_matches(const struct call *c, const struct route *rt)
+{
+	size_t kl;
+
 	if (strcmp(rt->method, c->req->method) != 0 &&
 	    !(strcmp(rt->method, "GET") == 0 && c->head &&
 	    !(rt->flags & R_INTERNAL)))
 		return false;
 	if (rt->level != c->level)
 		return false;
-	if (rt->sub != NULL && !call_has_query(c, rt->sub))
-		return false;
-	if (rt->sub2 != NULL && !call_has_query(c, rt->sub2))
-		return false;
+	for (size_t t = 0; t < ROUTE_QUERY_MAX && rt->query[t] != NULL; t++)
+		if (!term_holds(c, rt->query[t], &kl))
+			return false;
 	if (rt->header != NULL && call_header(c, rt->header) == NULL)
 		return false;
 	for (size_t i = 0; i < c->nquery; i++) {
@@ -229,10 +262,7 @@ route_matches(const struct call *c, const struct route *rt)
 
 		/* A sub-resource no route of ours names must not fall through
 		 * to a plainer operation (subres.c). */
-		if (!(auth_subres(k) & SR_OPERATION))
-			continue;
-		if ((rt->sub == NULL || strcmp(k, rt->sub) != 0) &&
-		    (rt->sub2 == NULL || strcmp(k, rt->sub2) != 0))
+		if ((auth_subres(k) & SR_OPERATION) && !term_names(rt, k))
 			return false;
 	}
 	return true;
@@ -247,7 +277,7 @@ route_matches_but_method(const struct call *c, const struct route *rt)
 	req.method = rt->method;
 	tmp.req = &req;
 	tmp.head = false;
-	return route_matches(&tmp, rt);
+	return router_route_matches(&tmp, rt);
 }
 
 enum err
@@ -260,7 +290,7 @@ router_match(struct call *c)
 		for (unsigned i = 0; i < api_nroutes; i++) {
 			const struct route *rt = &api_routes[i];
 			if ((rt->flags & R_INTERNAL) &&
-			    strcmp(rt->sub, c->key) == 0 &&
+			    strcmp(rt->path, c->key) == 0 &&
 			    strcmp(rt->method, c->req->method) == 0) {
 				c->route = rt;
 				c->route_index = i;
@@ -276,7 +306,7 @@ router_match(struct call *c)
 			continue;
 		/* Routes with a required header come before their plain twin
 		 * in the table (CopyObject before PutObject). */
-		if (route_matches(c, rt)) {
+		if (router_route_matches(c, rt)) {
 			c->route = rt;
 			c->route_index = i;
 			return ERR_OK;

@@ -429,6 +429,39 @@ test_route_not_implemented(void **state)
 	expect_error("PUT", "/k?callback=e30", ERR_NOT_IMPLEMENTED);
 }
 
+/* A term "key=value" matches the value too, so ?cname&comp=add and
+ * ?cname&comp=delete can be two rows of one table. */
+static void
+test_route_query_values(void **state)
+{
+	static const struct route add = { .op = "PutCname", .method = "POST",
+	    .level = LEVEL_BUCKET, .query = { "cname", "comp=add" } };
+	static const struct route del = { .op = "DeleteCname",
+	    .method = "POST", .level = LEVEL_BUCKET,
+	    .query = { "cname", "comp=delete" } };
+	static const struct { const char *uri; bool add, del; } v[] = {
+		{ "/?cname&comp=add", true, false },
+		{ "/?comp=delete&cname", false, true },
+		{ "/?cname&comp=token", false, false },
+		{ "/?cname&comp", false, false },
+		{ "/?cname", false, false },
+		{ "/?comp=add", false, false },		/* cname not named */
+		{ "/?cname&comp=add&acl", false, false },/* acl not named */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct target *t = mk("POST", "b1.oss-cn-hangzhou.aliyuncs.com",
+		    v[i].uri);
+
+		assert_int_equal(router_parse_target(&t->c), ERR_OK);
+		if (router_route_matches(&t->c, &add) != v[i].add ||
+		    router_route_matches(&t->c, &del) != v[i].del)
+			fail_msg("%s", v[i].uri);
+		rm(t);
+	}
+}
+
 /* Parameters qualify an operation; they select none. */
 static void
 test_route_parameters(void **state)
@@ -490,6 +523,7 @@ main(void)
 		cmocka_unit_test(test_route_never_falls_through),
 		cmocka_unit_test(test_route_not_implemented),
 		cmocka_unit_test(test_route_parameters),
+		cmocka_unit_test(test_route_query_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
