@@ -33,19 +33,25 @@ mac_sign(const struct worm_op *op, struct worm_policy *p)
 }
 
 static enum err
-mac_check(const struct worm_op *op, const struct worm_policy *p)
+mac_check_with(const struct worm_mac_ops *mac, const struct worm_policy *p)
 {
 	uint8_t in[WORM_MAC_INPUT_BYTES];
 
-	if (op->mac == NULL)
+	if (mac == NULL)
 		return ERR_OK;
 	/* A row without a MAC was not written by us: as suspicious as a
 	 * wrong one. */
 	if (!p->has_mac)
 		return ERR_CORRUPT;
 	worm_policy_mac_input(p, in);
-	return op->mac->verify(op->mac->ctx, p->mac, in, sizeof(in)) ?
+	return mac->verify(mac->ctx, p->mac, in, sizeof(in)) ?
 	    ERR_OK : ERR_CORRUPT;
+}
+
+static enum err
+mac_check(const struct worm_op *op, const struct worm_policy *p)
+{
+	return mac_check_with(op->mac, p);
 }
 
 static void
@@ -238,8 +244,8 @@ worm_verify(const struct worm_op *op)
 }
 
 enum err
-worm_object_guard(struct db *db, int64_t bucket_id, int64_t object_mtime_ms,
-    int64_t now_ms)
+worm_object_guard(struct db *db, const struct worm_mac_ops *mac,
+    int64_t bucket_id, const int64_t *object_mtime_ms, int64_t now_ms)
 {
 	struct worm_policy p;
 	bool found = false;
@@ -252,14 +258,18 @@ worm_object_guard(struct db *db, int64_t bucket_id, int64_t object_mtime_ms,
 		return r;	/* fail closed: no answer, no mutation */
 	if (!found)
 		return ERR_OK;
+	r = mac_check_with(mac, &p);
+	if (r != ERR_OK || object_mtime_ms == NULL)
+		return r;
 	/* OSS: delete/overwrite/modify of an object inside the retention
 	 * period of the bucket's policy is 409 FileImmutable. */
-	return worm_protects(&p, object_mtime_ms, now_ms) ?
+	return worm_protects(&p, *object_mtime_ms, now_ms) ?
 	    ERR_FILE_IMMUTABLE : ERR_OK;
 }
 
 enum err
-worm_bucket_deletable(struct db *db, int64_t bucket_id, int64_t now_ms)
+worm_bucket_deletable(struct db *db, const struct worm_mac_ops *mac,
+    int64_t bucket_id, int64_t now_ms)
 {
 	struct worm_policy p;
 	bool found = false, newer = false;
@@ -268,6 +278,9 @@ worm_bucket_deletable(struct db *db, int64_t bucket_id, int64_t now_ms)
 
 	r = worm_db_get(db, bucket_id, &p, &found);
 	if (r != ERR_OK || !found)
+		return r;
+	r = mac_check_with(mac, &p);
+	if (r != ERR_OK)
 		return r;
 	s = worm_state_effective(&p, now_ms);
 	if (s != WORM_STATE_IN_PROGRESS && s != WORM_STATE_LOCKED)

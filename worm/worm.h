@@ -178,20 +178,22 @@ enum err worm_verify(const struct worm_op *op);
 
 /* ---- enforcement, called by api/ inside the caller's transaction ---- */
 
-/* ERR_FILE_IMMUTABLE when the bucket's policy (InProgress and not expired,
- * or Locked) protects an object whose last-modified time is
- * object_mtime_ms, else ERR_OK. Must run inside the BEGIN IMMEDIATE
- * transaction that commits the mutation, so a concurrent Initiate cannot
- * slip between check and write. now_ms: business time, which never goes
- * backwards (db/clock_db.c keeps the max of the stored high-water mark and
- * the current clock). Does not verify the MAC (no key here): callers run
- * worm_verify() for the bucket first. */
-enum err worm_object_guard(struct db *db, int64_t bucket_id,
-    int64_t object_mtime_ms, int64_t now_ms);
+/* The one retention guard. Reads the bucket's policy row, verifies its MAC
+ * (mac NULL: unit tests only) and decides: ERR_CORRUPT when the row was
+ * edited outside cofferd (refuse every change of the bucket, never guess),
+ * ERR_FILE_IMMUTABLE when the policy (InProgress and not expired, or
+ * Locked) protects an object whose last-modified time is *object_mtime_ms,
+ * else ERR_OK. object_mtime_ms NULL: no object at the key yet. Must run inside the
+ * BEGIN IMMEDIATE transaction that commits the mutation, so a concurrent
+ * Initiate cannot slip between check and write. now_ms: business time,
+ * which never goes backwards (db/clock_db.c). */
+enum err worm_object_guard(struct db *db, const struct worm_mac_ops *mac,
+    int64_t bucket_id, const int64_t *object_mtime_ms, int64_t now_ms);
 /* ERR_FILE_IMMUTABLE when any object of the bucket is still protected,
- * else ERR_OK. For DeleteBucket, in its transaction. */
-enum err worm_bucket_deletable(struct db *db, int64_t bucket_id,
-    int64_t now_ms);
+ * ERR_CORRUPT as above, else ERR_OK. For DeleteBucket, in its
+ * transaction. */
+enum err worm_bucket_deletable(struct db *db, const struct worm_mac_ops *mac,
+    int64_t bucket_id, int64_t now_ms);
 /* Deletes the bucket's policy and inventory configurations, with an audit
  * row. For DeleteBucket of an empty bucket, in its transaction, before the
  * bucket row goes (the policy row references it). */

@@ -79,13 +79,14 @@ h_append_object_begin(struct call *c)
 		c->x.arg_name = "x-oss-server-side-encryption-key-id";
 		return ERR_INVALID_ARGUMENT;
 	}
-	r = object_get(c->api->db, c->a, c->bucket.id, c->key, &cur);
-	exists = r == ERR_OK;
-	if (r != ERR_OK && r != ERR_NO_SUCH_KEY)
-		return r;
-	r = check_position(c, exists, &cur, op->position);
-	if (r == ERR_OK && exists)
-		r = object_guard(c, c->bucket.id, &cur);
+	/* A wrong position is reported before a retention refusal. */
+	r = object_tx_peek(c, c->bucket.id, c->key, &cur, &exists);
+	if (r == ERR_OK || exists) {
+		enum err p = check_position(c, exists, &cur, op->position);
+
+		if (p != ERR_OK)
+			return p;
+	}
 	if (r != ERR_OK)
 		return r;
 	if (exists) {

@@ -73,6 +73,7 @@ enum err
 h_delete_bucket(struct call *c)
 {
 	struct db *db = c->api->db;
+	struct worm_mac_ops mac;
 	enum err r;
 
 	/* One transaction: an object written meanwhile keeps the bucket, and
@@ -81,7 +82,9 @@ h_delete_bucket(struct call *c)
 	r = db_tx_begin(db);
 	if (r != ERR_OK)
 		return r;
-	r = worm_bucket_deletable(db, c->bucket.id, call_now(c));
+	api_worm_mac(c->api, &mac);
+	r = worm_bucket_deletable(db, &mac, c->bucket.id, call_now(c));
+	api_worm_alert(c->bucket.name, r);
 	if (r == ERR_OK)
 		r = worm_bucket_dropped(db, c->bucket.id);
 	if (r == ERR_OK)
@@ -481,6 +484,7 @@ h_delete_multiple(struct call *c)
 	struct extent_ref *dead = NULL;
 	size_t ndead = 0, cap = 0;
 	const char *enc = call_query(c, "encoding-type");
+	struct object_tx tx;
 	const struct xml_node *obj;
 	struct xml_node *root;
 	struct xml_writer w;
@@ -519,14 +523,13 @@ h_delete_multiple(struct call *c)
 	}
 	/* All or nothing, in one transaction: one protected entry refuses
 	 * the whole request (409 FileImmutable) and nothing is deleted. */
-	r = db_tx_begin(c->api->db);
+	r = object_tx_begin(c, c->bucket.id, NULL, &tx);
 	if (r != ERR_OK)
 		return r;
 	for (obj = xml_child(root, "Object"); obj && r == ERR_OK;
 	    obj = xml_next_same(obj)) {
 		const char *key = xml_child_text(obj, "Key");
 		struct extent_ref *d = NULL;
-		struct object cur;
 		size_t nd = 0;
 
 		/* A version that does not exist is deleted already: the
@@ -534,23 +537,17 @@ h_delete_multiple(struct call *c)
 		if (call_check_version_id(c, xml_child_text(obj,
 		    "VersionId")) == ERR_NO_SUCH_VERSION)
 			continue;
-		r = object_get(c->api->db, c->a, c->bucket.id, key, &cur);
-		if (r == ERR_NO_SUCH_KEY) {
-			r = ERR_OK;	/* deleting nothing succeeds, as in OSS */
+		r = object_tx_load(&tx, key);
+		/* Deleting nothing succeeds, as in OSS. */
+		if (r != ERR_OK || !tx.exists)
 			continue;
-		}
-		if (r == ERR_OK)
-			r = object_guard(c, c->bucket.id, &cur);
-		if (r == ERR_OK)
-			r = object_delete(c->api->db, c->a, c->bucket.id, key, &d,
-			    &nd);
+		r = object_delete(c->api->db, c->a, c->bucket.id, key, &d, &nd);
 		if (r == ERR_OK)
 			r = dead_append(c, &dead, &ndead, &cap, d, nd);
 	}
 	if (r == ERR_OK)
-		r = db_tx_commit(c->api->db);
-	else
-		db_tx_rollback(c->api->db);
+		r = object_tx_commit(&tx);
+	object_tx_end(&tx);
 	if (r != ERR_OK)
 		return r;
 	object_unlink_dead(c, dead, ndead);

@@ -226,7 +226,7 @@ h_copy_object(struct call *c)
 	struct object_tx tx;
 	struct object o, cur;
 	const char *cmk = NULL;
-	bool forbid, meta_replace, tag_replace, self;
+	bool forbid, meta_replace, tag_replace, self, exists = false;
 	size_t ndead = 0;
 	enum err r;
 
@@ -254,13 +254,10 @@ h_copy_object(struct call *c)
 		return copy_metadata(c, &s, tag_replace);
 
 	/* Refuse early what the commit would refuse. */
-	r = object_get(c->api->db, c->a, c->bucket.id, c->key, &cur);
-	if (r == ERR_OK) {
-		if (forbid)
-			return ERR_FILE_EXISTS;
-		r = object_guard(c, c->bucket.id, &cur);
-	} else if (r == ERR_NO_SUCH_KEY)
-		r = ERR_OK;
+	/* FileAlreadyExists is reported before a retention refusal. */
+	r = object_tx_peek(c, c->bucket.id, c->key, &cur, &exists);
+	if (exists && forbid)
+		return ERR_FILE_EXISTS;
 	if (r != ERR_OK)
 		return r;
 	str_copy(o.type, sizeof(o.type), "Normal");

@@ -243,9 +243,11 @@ enum err h_put_bucket_encryption(struct call *c);
 enum err h_get_bucket_encryption(struct call *c);
 enum err h_delete_bucket_encryption(struct call *c);
 /* api_worm.c */
-/* Verifies the MAC of the bucket's retention policy row: ERR_CORRUPT (and
- * an alert in the log) when it was edited outside cofferd. */
-enum err api_worm_check(struct call *c);
+struct worm_mac_ops;
+/* The MAC that authenticates retention policy rows (kms_mac). */
+void api_worm_mac(struct api *api, struct worm_mac_ops *ops);
+/* Logs the alert for a policy row that fails its MAC (r == ERR_CORRUPT). */
+void api_worm_alert(const char *bucket, enum err r);
 enum err h_initiate_worm(struct call *c);
 enum err h_abort_worm(struct call *c);
 enum err h_get_worm(struct call *c);

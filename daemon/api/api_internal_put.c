@@ -2,9 +2,8 @@
 /*
  * api_internal_put.c: object writes made by the daemon itself (inventory
  * reports), through the same path as PutObject (DESIGN §4): the bytes are
- * sealed into a new extent by upload.c and made durable, then one
- * BEGIN IMMEDIATE transaction re-checks WORM for an existing object at the
- * key and commits the rows. A refused or failed commit removes the blob.
+ * sealed into a new extent by upload.c and made durable, then the object
+ * transaction (object_tx.c: the retention guard) commits the rows. A refused or failed commit removes the blob.
  * No request, no signature and no route: callers are trusted code paths
  * (jobs/, the admin CLI), handed this function by the composition root.
  */
@@ -12,12 +11,11 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "api/object_tx.h"
 #include "api/upload.h"
 #include "base/log.h"
 #include "base/str.h"
-#include "db/db.h"
 #include "store/store.h"
-#include "worm/worm.h"
 
 enum err
 api_internal_put(void *ctx, const struct bucket *dest, const char *key,
@@ -28,7 +26,8 @@ api_internal_put(void *ctx, const struct bucket *dest, const char *key,
 	struct upload *u = NULL;
 	struct upload_result res;
 	struct extent_ref *dead = NULL;
-	struct object o, cur;
+	struct object_tx tx;
+	struct object o;
 	struct arena a;
 	const char *cmk = NULL;
 	size_t ndead = 0;
@@ -72,24 +71,15 @@ api_internal_put(void *ctx, const struct bucket *dest, const char *key,
 	o.crc64 = res.crc64;
 	o.mtime_ms = clock_now_ms(api->clock);
 
-	r = db_tx_begin(api->db);
-	if (r != ERR_OK)
-		goto out;
 	/* The same rule as every other write: an existing object inside
 	 * its retention period is not replaced. */
-	r = object_get(api->db, &a, dest->id, key, &cur);
+	r = object_tx_begin_internal(api, &a, dest->id, dest->name, key, &tx);
+	if (r != ERR_OK)
+		goto out;
+	r = object_replace(api->db, &a, &o, &res.extent, 1, &dead, &ndead);
 	if (r == ERR_OK)
-		r = worm_object_guard(api->db, dest->id, cur.mtime_ms,
-		    o.mtime_ms);
-	else if (r == ERR_NO_SUCH_KEY)
-		r = ERR_OK;
-	if (r == ERR_OK)
-		r = object_replace(api->db, &a, &o, &res.extent, 1, &dead,
-		    &ndead);
-	if (r == ERR_OK)
-		r = db_tx_commit(api->db);
-	else
-		db_tx_rollback(api->db);
+		r = object_tx_commit(&tx);
+	object_tx_end(&tx);
 	if (r != ERR_OK)
 		goto out;
 	upload_commit(u);

@@ -46,6 +46,7 @@ h_initiate_multipart(struct call *c)
 	struct object o;
 	struct mpu u;
 	struct object cur;
+	bool exists = false;
 	struct xml_writer w;
 	struct buf b;
 	const char *cmk = NULL;
@@ -62,14 +63,11 @@ h_initiate_multipart(struct call *c)
 		r = object_prepare(c, &o, &cmk);
 	if (r != ERR_OK)
 		return r;
-	r = object_get(c->api->db, c->a, c->bucket.id, c->key, &cur);
-	if (r == ERR_OK) {
-		if (forbid)
-			return ERR_FILE_EXISTS;
-		r = object_guard(c, c->bucket.id, &cur);
-		if (r != ERR_OK)
-			return r;
-	} else if (r != ERR_NO_SUCH_KEY)
+	/* FileAlreadyExists is reported before a retention refusal. */
+	r = object_tx_peek(c, c->bucket.id, c->key, &cur, &exists);
+	if (exists && forbid)
+		return ERR_FILE_EXISTS;
+	if (r != ERR_OK)
 		return r;
 	(void)cmk;
 	memset(&u, 0, sizeof(u));

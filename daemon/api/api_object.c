@@ -259,6 +259,7 @@ h_put_object_begin(struct call *c)
 	struct put_op *op;
 	const char *cmk = NULL;
 	struct object cur;
+	bool exists = false;
 	enum err r;
 
 	op = arena_zalloc(c->a, sizeof(*op));
@@ -273,14 +274,11 @@ h_put_object_begin(struct call *c)
 	if (r != ERR_OK)
 		return r;
 	/* Refuse before accepting the body; checked again at commit. */
-	r = object_get(c->api->db, c->a, c->bucket.id, c->key, &cur);
-	if (r == ERR_OK) {
-		if (op->forbid_overwrite)
-			return ERR_FILE_EXISTS;
-		r = object_guard(c, c->bucket.id, &cur);
-		if (r != ERR_OK)
-			return r;
-	} else if (r != ERR_NO_SUCH_KEY)
+	/* FileAlreadyExists is reported before a retention refusal. */
+	r = object_tx_peek(c, c->bucket.id, c->key, &cur, &exists);
+	if (exists && op->forbid_overwrite)
+		return ERR_FILE_EXISTS;
+	if (r != ERR_OK)
 		return r;
 	r = upload_begin(c->api, c->bucket.owner, cmk, &c->upload);
 	if (r != ERR_OK)

@@ -7,9 +7,9 @@
  * The handlers only translate the wire: worm/ decides (pure table) and
  * persists (one transaction with an audit row each). This file also joins
  * worm/ and kms/, which may not see each other: policy rows carry a MAC made
- * with kms_mac() under the root key's "mac" subkey, and api_worm_check()
- * lets dispatch refuse a bucket's object mutations when its row does not
- * verify (an offline edit of the database, reliability.md T21).
+ * with kms_mac() under the root key's "mac" subkey (api_worm_mac), which the
+ * retention guard in object_tx.c verifies inside the transaction that
+ * decides (an offline edit of the database, reliability.md T21).
  */
 #include <string.h>
 
@@ -21,9 +21,6 @@
 #include "worm/worm.h"
 
 _Static_assert(KMS_MAC_BYTES == WORM_MAC_BYTES, "WORM MAC is a kms_mac");
-
-/* For dispatch: declared here until api_int.h carries it (the lead wires
- * it for R_MUTATES_OBJECT routes, before the handler). */
 
 static void
 mac_sign(void *ctx, uint8_t out[static WORM_MAC_BYTES], const void *msg,
@@ -39,13 +36,28 @@ mac_verify(void *ctx, const uint8_t mac[static WORM_MAC_BYTES],
 	return kms_mac_verify(ctx, mac, msg, n);
 }
 
+void
+api_worm_mac(struct api *api, struct worm_mac_ops *ops)
+{
+	ops->sign = mac_sign;
+	ops->verify = mac_verify;
+	ops->ctx = api->kms;
+}
+
+void
+api_worm_alert(const char *bucket, enum err r)
+{
+	if (r == ERR_CORRUPT)
+		log_errx("ALERT: the WORM policy row of bucket '%s' fails its "
+		    "MAC (edited outside cofferd?); refusing its changes",
+		    bucket);
+}
+
 /* op and ops live on the caller's stack for one call. */
 static void
 op_init(struct call *c, struct worm_op *op, struct worm_mac_ops *ops)
 {
-	ops->sign = mac_sign;
-	ops->verify = mac_verify;
-	ops->ctx = c->api->kms;
+	api_worm_mac(c->api, ops);
 	memset(op, 0, sizeof(*op));
 	op->db = c->api->db;
 	op->mac = ops;
@@ -61,23 +73,8 @@ op_init(struct call *c, struct worm_op *op, struct worm_mac_ops *ops)
 static enum err
 outcome(struct call *c, enum err r)
 {
-	if (r == ERR_CORRUPT)
-		log_errx("ALERT: the WORM policy row of bucket '%s' fails its "
-		    "MAC (edited outside cofferd?); refusing its changes",
-		    c->bucket.name);
+	api_worm_alert(c->bucket.name, r);
 	return r;
-}
-
-enum err
-api_worm_check(struct call *c)
-{
-	struct worm_mac_ops ops;
-	struct worm_op op;
-
-	if (!c->have_bucket)
-		return ERR_OK;
-	op_init(c, &op, &ops);
-	return outcome(c, worm_verify(&op));
 }
 
 /* <root><RetentionPeriodInDays>N</RetentionPeriodInDays></root> */

@@ -348,12 +348,6 @@ pipeline(struct call *c)
 		r = check_version_id(c);
 	if (r != ERR_OK)
 		return r;
-	/* A tampered policy row must not read as "no protection". */
-	if (c->route->flags & R_MUTATES_OBJECT) {
-		r = api_worm_check(c);
-		if (r != ERR_OK)
-			return r;
-	}
 	r = check_body(c);
 	if (r != ERR_OK)
 		return r;

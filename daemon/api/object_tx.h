@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * object_tx.h: the one way an object-changing handler commits.
+ * object_tx.h: the one way an object-changing handler commits, and the
+ * only place the retention guard runs.
  *
  * object_tx_begin() opens the BEGIN IMMEDIATE transaction, loads the object
- * currently at the key, and runs the route-driven guards against it (the
- * retention guard for R_MUTATES_OBJECT routes). Handlers then apply their
- * change with the bucket/ calls and object_tx_commit(). Because the guards
- * run inside the transaction that commits the change, no concurrent request
- * can slip a protected object past them.
+ * currently at the key and, for R_MUTATES_OBJECT routes (and daemon-internal
+ * writes), runs the retention guard against it: one call that reads the
+ * bucket's policy row, verifies its MAC and decides. Handlers then apply
+ * their change with the bucket/ calls and object_tx_commit(). Because the
+ * guard runs inside the transaction that commits the change, no concurrent
+ * request can slip a protected object past it, and a policy row edited
+ * outside cofferd refuses the change instead of reading as "no policy".
  */
 #ifndef COFFER_API_OBJECT_TX_H
 #define COFFER_API_OBJECT_TX_H
@@ -17,24 +20,41 @@
 #include "api/api_int.h"
 
 struct object_tx {
-	struct call	*c;
+	struct api	*api;
+	struct arena	*a;
+	int64_t		 bucket_id;
+	const char	*bucket_name;	/* for the tamper alert */
+	bool		 guard;		/* run the retention guard */
+	int64_t		 now_ms;	/* business time of the change */
 	bool		 open;
 	bool		 exists;	/* an object is at the key */
 	struct object	 cur;		/* it, when exists */
 };
 
-/* ERR_FILE_IMMUTABLE (retention) or database errors; on error no
- * transaction is left open. */
+/* ERR_FILE_IMMUTABLE (retention), ERR_CORRUPT (tampered policy) or
+ * database errors; on error no transaction is left open. key NULL: open
+ * only, for object_tx_load(). */
 enum err object_tx_begin(struct call *c, int64_t bucket_id, const char *key,
     struct object_tx *tx);
+/* The same for writes the daemon makes itself (inventory reports): the
+ * guard always runs. */
+enum err object_tx_begin_internal(struct api *api, struct arena *a,
+    int64_t bucket_id, const char *bucket_name, const char *key,
+    struct object_tx *tx);
+/* Inside an open transaction: loads (and guards) the object at key, for a
+ * request that changes several (DeleteMultipleObjects). On error the
+ * transaction stays open; object_tx_end() rolls it back. */
+enum err object_tx_load(struct object_tx *tx, const char *key);
 /* Commits; on failure the transaction is rolled back. */
 enum err object_tx_commit(struct object_tx *tx);
 /* Rolls back if still open; safe after commit. */
 void object_tx_end(struct object_tx *tx);
 
-/* The retention guard on its own, for checks before a body is read: may
- * the object `cur` of bucket_id be changed now? */
-enum err object_guard(struct call *c, int64_t bucket_id,
-    const struct object *cur);
+/* Before a body is read: the refusals object_tx_begin() would give now,
+ * read without a transaction (the decision that counts is taken again at
+ * commit). *ret_cur / *ret_exists: what is at the key, set even when the
+ * guard refuses (callers may rank another refusal first). */
+enum err object_tx_peek(struct call *c, int64_t bucket_id, const char *key,
+    struct object *ret_cur, bool *ret_exists);
 
 #endif

@@ -232,9 +232,9 @@ test('an offline edit of the policy row is detected and refused (T21)', async ()
   assert.equal((await c2.get('record.txt')).content.toString(), 'keep me');
 });
 
-// dispatch must call api_worm_check() for R_MUTATES_OBJECT routes: past the
-// forged 1-day period only the MAC check stands between the object and a
-// delete (the object trigger and the guard read the forged row).
+// The retention guard verifies the row's MAC in the transaction that
+// decides: past the forged 1-day period only the MAC stands between the
+// object and a delete, and a forged row refuses new keys too.
 test('a forged policy row blocks every mutation of its bucket', async () => {
     const c2 = ossClient(d, { bucket: 'worm-tamper' });
     d.clockAdvance('2d');

@@ -20,6 +20,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+/* worm_object_guard takes a pointer to the object's mtime. */
+#define MT(x) (&(int64_t){ (x) })
 #include <sqlite3.h>
 
 #include "base/log.h"
@@ -264,30 +267,66 @@ test_guard_boundaries(void **state)
 	int64_t m = T0 + 500;	/* object last modified */
 
 	/* No policy: nothing is protected. */
-	assert_int_equal(worm_object_guard(f->db, 1, m, m), ERR_OK);
+	assert_int_equal(worm_object_guard(f->db, NULL, 1, MT(m), m), ERR_OK);
 	assert_int_equal(worm_initiate(&op, 2, &p), ERR_OK);
 	/* InProgress already protects. */
-	assert_int_equal(worm_object_guard(f->db, 1, m, m + 1000),
+	assert_int_equal(worm_object_guard(f->db, NULL, 1, MT(m), m + 1000),
 	    ERR_FILE_IMMUTABLE);
 	/* Until the 24 h are over: an expired policy protects nothing, not
 	 * even a fresh object. */
-	assert_int_equal(worm_object_guard(f->db, 1, T0 + DAY - 1, T0 + DAY - 1),
+	assert_int_equal(worm_object_guard(f->db, NULL, 1, MT(T0 + DAY - 1), T0 + DAY - 1),
 	    ERR_FILE_IMMUTABLE);
-	assert_int_equal(worm_object_guard(f->db, 1, T0 + DAY, T0 + DAY),
+	assert_int_equal(worm_object_guard(f->db, NULL, 1, MT(T0 + DAY), T0 + DAY),
 	    ERR_OK);
 	op.now_ms = T0 + 1000;
 	assert_int_equal(worm_complete(&op, p.worm_id), ERR_OK);
 	/* Locked: object mtime + 2 days. */
-	assert_int_equal(worm_object_guard(f->db, 1, m, m + 2 * DAY - 1),
+	assert_int_equal(worm_object_guard(f->db, NULL, 1, MT(m), m + 2 * DAY - 1),
 	    ERR_FILE_IMMUTABLE);
-	assert_int_equal(worm_object_guard(f->db, 1, m, m + 2 * DAY), ERR_OK);
-	assert_int_equal(worm_object_guard(f->db, 1, m, m + 50 * DAY), ERR_OK);
+	assert_int_equal(worm_object_guard(f->db, NULL, 1, MT(m), m + 2 * DAY), ERR_OK);
+	assert_int_equal(worm_object_guard(f->db, NULL, 1, MT(m), m + 50 * DAY), ERR_OK);
 	/* Another bucket is not affected. */
-	assert_int_equal(worm_object_guard(f->db, 2, m, m), ERR_OK);
+	assert_int_equal(worm_object_guard(f->db, NULL, 2, MT(m), m), ERR_OK);
 	assert_int_equal(err_info(ERR_FILE_IMMUTABLE)->http, 409);
 	assert_string_equal(err_info(ERR_FILE_IMMUTABLE)->code, "FileImmutable");
 	assert_string_equal(err_info(ERR_FILE_IMMUTABLE)->msg,
 	    "The object you specified is immutable.");
+}
+
+/* A MAC that refuses every row: what the guard sees after an offline
+ * edit. */
+static bool
+mac_reject(void *ctx, const uint8_t mac[static WORM_MAC_BYTES],
+    const void *msg, size_t n)
+{
+	(void)ctx;
+	(void)mac;
+	(void)msg;
+	(void)n;
+	return false;
+}
+
+/* The guard verifies the row's authenticity itself: a forged row refuses
+ * changes of protected, unprotected and new objects alike. */
+static void
+test_guard_verifies_mac(void **state)
+{
+	struct fixture *f = *state;
+	struct worm_op op = op_at(f, 1, T0);
+	struct worm_mac_ops bad = { .verify = mac_reject };
+	struct worm_policy p;
+	int64_t m = T0 + 500;
+
+	assert_int_equal(worm_object_guard(f->db, &bad, 1, MT(m), m), ERR_OK);
+	assert_int_equal(worm_initiate(&op, 2, &p), ERR_OK);
+	assert_int_equal(worm_object_guard(f->db, &bad, 1, MT(m), m + 50 * DAY),
+	    ERR_CORRUPT);
+	assert_int_equal(worm_object_guard(f->db, &bad, 1, NULL, m),
+	    ERR_CORRUPT);
+	assert_int_equal(worm_bucket_deletable(f->db, &bad, 1, m + 50 * DAY),
+	    ERR_CORRUPT);
+	/* No MAC check asked for: the decision alone. */
+	assert_int_equal(worm_object_guard(f->db, NULL, 1, NULL, m), ERR_OK);
 }
 
 static void
@@ -300,14 +339,14 @@ test_bucket_delete_helpers(void **state)
 	size_t ndead = 0;
 	struct inventory_config c;
 
-	assert_int_equal(worm_bucket_deletable(f->db, 1, T0), ERR_OK);
+	assert_int_equal(worm_bucket_deletable(f->db, NULL, 1, T0), ERR_OK);
 	assert_int_equal(worm_initiate(&op, 1, &p), ERR_OK);
 	assert_int_equal(worm_complete(&op, p.worm_id), ERR_OK);
-	assert_int_equal(worm_bucket_deletable(f->db, 1, T0), ERR_OK);
+	assert_int_equal(worm_bucket_deletable(f->db, NULL, 1, T0), ERR_OK);
 	put_object(f, 1, "a", T0 + 10);
-	assert_int_equal(worm_bucket_deletable(f->db, 1, T0 + 10 + DAY - 1),
+	assert_int_equal(worm_bucket_deletable(f->db, NULL, 1, T0 + 10 + DAY - 1),
 	    ERR_FILE_IMMUTABLE);
-	assert_int_equal(worm_bucket_deletable(f->db, 1, T0 + 10 + DAY), ERR_OK);
+	assert_int_equal(worm_bucket_deletable(f->db, NULL, 1, T0 + 10 + DAY), ERR_OK);
 
 	/* The bucket row cannot go while the policy row exists. */
 	set_high_water(f, T0 + 10 + DAY);
@@ -445,6 +484,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry_and_reinitiate,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guard_verifies_mac,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guard_boundaries, setup,
 		    teardown),
