@@ -51,12 +51,6 @@ static const char *const sse_names[] = {
 	[INVENTORY_SSE_KMS] = "SSE-KMS",
 };
 
-static int
-bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	return sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
-}
-
 static void
 bind_opt(sqlite3_stmt *st, int i, bool has, uint64_t v)
 {
@@ -65,14 +59,6 @@ bind_opt(sqlite3_stmt *st, int i, bool has, uint64_t v)
 		sqlite3_bind_int64(st, i, (int64_t)v);
 	else
 		sqlite3_bind_null(st, i);
-}
-
-static void
-col_copy(sqlite3_stmt *st, int i, char *dst, size_t cap)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-
-	str_copy(dst, cap, s ? s : "");
 }
 
 static bool
@@ -94,26 +80,26 @@ from_row(sqlite3_stmt *st, struct inventory_config *c)
 
 	memset(c, 0, sizeof(*c));
 	c->bucket_id = sqlite3_column_int64(st, 0);
-	col_copy(st, 1, c->id, sizeof(c->id));
+	db_col_copy(st, 1, c->id, sizeof(c->id));
 	c->enabled = sqlite3_column_int(st, 2) != 0;
-	col_copy(st, 3, c->account_id, sizeof(c->account_id));
-	col_copy(st, 4, c->role_arn, sizeof(c->role_arn));
-	col_copy(st, 5, c->dest_bucket, sizeof(c->dest_bucket));
-	col_copy(st, 6, c->dest_prefix, sizeof(c->dest_prefix));
-	col_copy(st, 7, tmp, sizeof(tmp));
+	db_col_copy(st, 3, c->account_id, sizeof(c->account_id));
+	db_col_copy(st, 4, c->role_arn, sizeof(c->role_arn));
+	db_col_copy(st, 5, c->dest_bucket, sizeof(c->dest_bucket));
+	db_col_copy(st, 6, c->dest_prefix, sizeof(c->dest_prefix));
+	db_col_copy(st, 7, tmp, sizeof(tmp));
 	if (strcmp(tmp, "SSE-OSS") == 0)
 		c->sse = INVENTORY_SSE_OSS;
 	else if (strcmp(tmp, "SSE-KMS") == 0)
 		c->sse = INVENTORY_SSE_KMS;
 	else
 		c->sse = INVENTORY_SSE_NONE;
-	col_copy(st, 8, c->sse_key_id, sizeof(c->sse_key_id));
-	col_copy(st, 9, tmp, sizeof(tmp));
+	db_col_copy(st, 8, c->sse_key_id, sizeof(c->sse_key_id));
+	db_col_copy(st, 9, tmp, sizeof(tmp));
 	c->frequency = strcmp(tmp, "Weekly") == 0 ? INVENTORY_WEEKLY :
 	    INVENTORY_DAILY;
-	col_copy(st, 10, tmp, sizeof(tmp));
+	db_col_copy(st, 10, tmp, sizeof(tmp));
 	c->all_versions = strcmp(tmp, "All") == 0;
-	col_copy(st, 11, fields, sizeof(fields));
+	db_col_copy(st, 11, fields, sizeof(fields));
 	for (p = fields; *p != '\0';) {
 		const char *comma = strchr(p, ',');
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
@@ -129,12 +115,12 @@ from_row(sqlite3_stmt *st, struct inventory_config *c)
 		c->fields[c->nfields++] = (uint8_t)f;
 		p = comma ? comma + 1 : p + n;
 	}
-	col_copy(st, 12, c->filter.prefix, sizeof(c->filter.prefix));
+	db_col_copy(st, 12, c->filter.prefix, sizeof(c->filter.prefix));
 	c->filter.has_begin = col_opt(st, 13, &c->filter.begin_s);
 	c->filter.has_end = col_opt(st, 14, &c->filter.end_s);
 	c->filter.has_lower = col_opt(st, 15, &c->filter.lower);
 	c->filter.has_upper = col_opt(st, 16, &c->filter.upper);
-	col_copy(st, 17, c->filter.storage_class,
+	db_col_copy(st, 17, c->filter.storage_class,
 	    sizeof(c->filter.storage_class));
 	if (!inventory_storage_classes_parse(c->filter.storage_class,
 	    &c->filter.storage_classes))
@@ -157,7 +143,7 @@ query_i64(struct db *db, const char *sql, int64_t bucket, const char *id,
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, bucket);
 	if (id != NULL)
-		bind_text(st, 2, id);
+		db_bind_text(st, 2, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*ret = sqlite3_column_int64(st, 0);
@@ -201,23 +187,23 @@ inventory_db_insert(struct db *db, const struct inventory_config *c)
 		return ERR_IO;
 	}
 	sqlite3_bind_int64(st, 1, c->bucket_id);
-	bind_text(st, 2, c->id);
+	db_bind_text(st, 2, c->id);
 	sqlite3_bind_int(st, 3, c->enabled ? 1 : 0);
-	bind_text(st, 4, c->account_id);
-	bind_text(st, 5, c->role_arn);
-	bind_text(st, 6, c->dest_bucket);
-	bind_text(st, 7, c->dest_prefix);
-	bind_text(st, 8, sse_names[c->sse]);
-	bind_text(st, 9, c->sse_key_id);
-	bind_text(st, 10, c->frequency == INVENTORY_WEEKLY ? "Weekly" : "Daily");
-	bind_text(st, 11, c->all_versions ? "All" : "Current");
-	bind_text(st, 12, buf_cstr(&fields));
-	bind_text(st, 13, c->filter.prefix);
+	db_bind_text(st, 4, c->account_id);
+	db_bind_text(st, 5, c->role_arn);
+	db_bind_text(st, 6, c->dest_bucket);
+	db_bind_text(st, 7, c->dest_prefix);
+	db_bind_text(st, 8, sse_names[c->sse]);
+	db_bind_text(st, 9, c->sse_key_id);
+	db_bind_text(st, 10, c->frequency == INVENTORY_WEEKLY ? "Weekly" : "Daily");
+	db_bind_text(st, 11, c->all_versions ? "All" : "Current");
+	db_bind_text(st, 12, buf_cstr(&fields));
+	db_bind_text(st, 13, c->filter.prefix);
 	bind_opt(st, 14, c->filter.has_begin, c->filter.begin_s);
 	bind_opt(st, 15, c->filter.has_end, c->filter.end_s);
 	bind_opt(st, 16, c->filter.has_lower, c->filter.lower);
 	bind_opt(st, 17, c->filter.has_upper, c->filter.upper);
-	bind_text(st, 18, c->filter.storage_class);
+	db_bind_text(st, 18, c->filter.storage_class);
 	sqlite3_bind_int64(st, 19, c->created_ms);
 	sqlite3_bind_int64(st, 20, c->last_run_ms);
 	sqlite3_bind_int64(st, 21, c->next_run_ms);
@@ -241,7 +227,7 @@ inventory_db_get(struct db *db, int64_t bucket_id, const char *id,
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, bucket_id);
-	bind_text(st, 2, id);
+	db_bind_text(st, 2, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		r = from_row(st, ret);
@@ -262,7 +248,7 @@ inventory_db_delete(struct db *db, int64_t bucket_id, const char *id)
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, bucket_id);
-	bind_text(st, 2, id);
+	db_bind_text(st, 2, id);
 	rc = sqlite3_step(st);
 	db_stmt_done(st);
 	if (rc != SQLITE_DONE)
@@ -299,7 +285,7 @@ inventory_db_list(struct db *db, int64_t bucket_id, const char *after,
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, bucket_id);
-	bind_text(st, 2, after ? after : "");
+	db_bind_text(st, 2, after ? after : "");
 	/* One more than asked tells whether the page is the last. */
 	sqlite3_bind_int64(st, 3, (int64_t)max + 1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -334,8 +320,8 @@ inventory_db_due(struct db *db, int64_t now_ms, struct inventory_ref *out,
 	sqlite3_bind_int64(st, 2, (int64_t)max);
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		out[n].bucket_id = sqlite3_column_int64(st, 0);
-		col_copy(st, 1, out[n].bucket_name, sizeof(out[n].bucket_name));
-		col_copy(st, 2, out[n].id, sizeof(out[n].id));
+		db_col_copy(st, 1, out[n].bucket_name, sizeof(out[n].bucket_name));
+		db_col_copy(st, 2, out[n].id, sizeof(out[n].id));
 		n++;
 	}
 	if (n < max && rc != SQLITE_DONE)
@@ -358,7 +344,7 @@ inventory_db_set_run(struct db *db, int64_t bucket_id, const char *id,
 	sqlite3_bind_int64(st, 1, last);
 	sqlite3_bind_int64(st, 2, next);
 	sqlite3_bind_int64(st, 3, bucket_id);
-	bind_text(st, 4, id);
+	db_bind_text(st, 4, id);
 	sqlite3_bind_int64(st, 5, old_last);
 	rc = sqlite3_step(st);
 	db_stmt_done(st);

@@ -39,21 +39,6 @@ state_text(enum worm_state s)
 	return s == WORM_STATE_LOCKED ? "Locked" : "InProgress";
 }
 
-static int
-bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	return sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
-}
-
-static enum err
-step_done(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	db_stmt_done(st);
-	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
-}
-
 enum err
 worm_db_get(struct db *db, int64_t bucket_id, struct worm_policy *ret,
     bool *ret_found)
@@ -123,21 +108,13 @@ worm_db_insert(struct db *db, const struct worm_policy *p)
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, p->bucket_id);
-	bind_text(st, 2, p->worm_id);
-	bind_text(st, 3, state_text(p->state));
+	db_bind_text(st, 2, p->worm_id);
+	db_bind_text(st, 3, state_text(p->state));
 	sqlite3_bind_int64(st, 4, p->days);
 	sqlite3_bind_int64(st, 5, p->created_ms);
 	sqlite3_bind_int64(st, 6, p->updated_ms);
 	bind_mac(st, 7, p);
-	return step_done(st);
-}
-
-static enum err
-changed_one(struct db *db, enum err r)
-{
-	if (r != ERR_OK)
-		return r;
-	return sqlite3_changes(db_conn(db)) == 1 ? ERR_OK : ERR_CONFLICT;
+	return db_step_done(st);
 }
 
 enum err
@@ -149,15 +126,15 @@ worm_db_update(struct db *db, const struct worm_policy *old,
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, old->bucket_id);
-	bind_text(st, 2, state_text(p->state));
+	db_bind_text(st, 2, state_text(p->state));
 	sqlite3_bind_int64(st, 3, p->days);
 	sqlite3_bind_int64(st, 4, p->updated_ms);
 	bind_mac(st, 5, p);
-	bind_text(st, 6, old->worm_id);
-	bind_text(st, 7, state_text(old->state));
+	db_bind_text(st, 6, old->worm_id);
+	db_bind_text(st, 7, state_text(old->state));
 	sqlite3_bind_int64(st, 8, old->days);
 	sqlite3_bind_int64(st, 9, old->created_ms);
-	return changed_one(db, step_done(st));
+	return db_changed_one(db, db_step_done(st));
 }
 
 enum err
@@ -168,11 +145,11 @@ worm_db_delete(struct db *db, const struct worm_policy *old)
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, old->bucket_id);
-	bind_text(st, 2, old->worm_id);
-	bind_text(st, 3, state_text(old->state));
+	db_bind_text(st, 2, old->worm_id);
+	db_bind_text(st, 3, state_text(old->state));
 	sqlite3_bind_int64(st, 4, old->days);
 	sqlite3_bind_int64(st, 5, old->created_ms);
-	return changed_one(db, step_done(st));
+	return db_changed_one(db, db_step_done(st));
 }
 
 enum err
@@ -183,7 +160,7 @@ worm_db_delete_bucket(struct db *db, int64_t bucket_id)
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, bucket_id);
-	return step_done(st);
+	return db_step_done(st);
 }
 
 enum err
@@ -218,10 +195,10 @@ worm_db_audit(struct db *db, int64_t time_ms, const char *actor,
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, time_ms);
-	bind_text(st, 2, actor ? actor : "daemon");
-	bind_text(st, 3, action);
-	bind_text(st, 4, target);
-	bind_text(st, 5, result);
-	bind_text(st, 6, detail);
-	return step_done(st);
+	db_bind_text(st, 2, actor ? actor : "daemon");
+	db_bind_text(st, 3, action);
+	db_bind_text(st, 4, target);
+	db_bind_text(st, 5, result);
+	db_bind_text(st, 6, detail);
+	return db_step_done(st);
 }

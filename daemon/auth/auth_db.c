@@ -39,36 +39,18 @@ static const char SQL_KEY_LOOKUP[] =
     "WHERE k.access_key_id = ?";
 static const char SQL_ACCOUNT_COUNT[] = "SELECT count(*) FROM accounts";
 
-static const char *
-col_text(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s != NULL ? (const char *)s : "";
-}
-
 /* Columns 0..3 of the account queries above. */
 static void
 row_account(sqlite3_stmt *st, struct auth_account *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(st, 0);
-	str_copy(a->account_id, sizeof(a->account_id), col_text(st, 1));
-	str_copy(a->name, sizeof(a->name), col_text(st, 2));
+	str_copy(a->account_id, sizeof(a->account_id), db_col_text(st, 1));
+	str_copy(a->name, sizeof(a->name), db_col_text(st, 2));
 	a->created_ms = sqlite3_column_int64(st, 3);
 }
 
 /* Runs a statement that returns no row; ERR_EXISTS on a unique clash. */
-static enum err
-step_done(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc == SQLITE_ROW)
-		return ERR_INTERNAL;
-	return db_err(rc);
-}
-
 enum err
 auth_account_create(struct db *db, const char *name,
     const char *account_id, const char *access_key_id,
@@ -99,8 +81,7 @@ auth_account_create(struct db *db, const char *name,
 	sqlite3_bind_text(st, 1, account_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now_ms);
-	r = step_done(st);
-	db_stmt_done(st);
+	r = db_step_done(st);
 	st = NULL;
 	if (r != ERR_OK)
 		goto out;
@@ -119,8 +100,7 @@ auth_account_create(struct db *db, const char *name,
 	sqlite3_bind_int64(st, 2, a.id);
 	sqlite3_bind_blob(st, 3, sealed, (int)sealed_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now_ms);
-	r = step_done(st);
-	db_stmt_done(st);
+	r = db_step_done(st);
 	st = NULL;
 	if (r != ERR_OK)
 		goto out;
@@ -177,7 +157,7 @@ auth_account_list(struct db *db,
 		if (rc != SQLITE_ROW)
 			break;
 		row_account(st, &a);
-		fn(ctx, &a, col_text(st, 4));
+		fn(ctx, &a, db_col_text(st, 4));
 	}
 	if (rc != SQLITE_DONE)
 		r = db_err(rc);
@@ -226,8 +206,7 @@ auth_account_delete(struct db *db, const char *name)
 		goto out;
 	}
 	sqlite3_bind_int64(st, 1, a.id);
-	r = step_done(st);
-	db_stmt_done(st);
+	r = db_step_done(st);
 	st = NULL;
 	/* A foreign-key violation here means a bucket raced in. */
 	if (r == ERR_EXISTS)

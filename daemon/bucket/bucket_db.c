@@ -16,14 +16,6 @@
 
 #define COL_TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
 
-void
-bucket_col_copy(sqlite3_stmt *st, int i, char *dst, size_t cap)
-{
-	const char *s = COL_TEXT(st, i);
-
-	str_copy(dst, cap, s ? s : "");
-}
-
 const char *
 bucket_col_arena(sqlite3_stmt *st, int i, struct arena *a)
 {
@@ -31,12 +23,6 @@ bucket_col_arena(sqlite3_stmt *st, int i, struct arena *a)
 	int n = sqlite3_column_bytes(st, i);
 
 	return arena_strndup(a, s ? s : "", s ? (size_t)n : 0);
-}
-
-int
-bucket_bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	return sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
 }
 
 /* ---- buckets ---- */
@@ -81,19 +67,19 @@ bucket_from_row(sqlite3_stmt *st, struct bucket *b)
 {
 	memset(b, 0, sizeof(*b));
 	b->id = sqlite3_column_int64(st, 0);
-	bucket_col_copy(st, 1, b->name, sizeof(b->name));
+	db_col_copy(st, 1, b->name, sizeof(b->name));
 	b->owner = sqlite3_column_int64(st, 2);
-	bucket_col_copy(st, 3, b->owner_account_id, sizeof(b->owner_account_id));
-	bucket_col_copy(st, 4, b->owner_name, sizeof(b->owner_name));
-	bucket_col_copy(st, 5, b->region, sizeof(b->region));
-	bucket_col_copy(st, 6, b->storage_class, sizeof(b->storage_class));
-	bucket_col_copy(st, 7, b->redundancy, sizeof(b->redundancy));
-	bucket_col_copy(st, 8, b->acl, sizeof(b->acl));
-	bucket_col_copy(st, 9, b->resource_group, sizeof(b->resource_group));
+	db_col_copy(st, 3, b->owner_account_id, sizeof(b->owner_account_id));
+	db_col_copy(st, 4, b->owner_name, sizeof(b->owner_name));
+	db_col_copy(st, 5, b->region, sizeof(b->region));
+	db_col_copy(st, 6, b->storage_class, sizeof(b->storage_class));
+	db_col_copy(st, 7, b->redundancy, sizeof(b->redundancy));
+	db_col_copy(st, 8, b->acl, sizeof(b->acl));
+	db_col_copy(st, 9, b->resource_group, sizeof(b->resource_group));
 	b->created_ms = sqlite3_column_int64(st, 10);
-	bucket_col_copy(st, 11, b->sse_algorithm, sizeof(b->sse_algorithm));
-	bucket_col_copy(st, 12, b->sse_kms_key_id, sizeof(b->sse_kms_key_id));
-	bucket_col_copy(st, 13, b->sse_data_enc, sizeof(b->sse_data_enc));
+	db_col_copy(st, 11, b->sse_algorithm, sizeof(b->sse_algorithm));
+	db_col_copy(st, 12, b->sse_kms_key_id, sizeof(b->sse_kms_key_id));
+	db_col_copy(st, 13, b->sse_data_enc, sizeof(b->sse_data_enc));
 }
 
 enum err
@@ -105,7 +91,7 @@ bucket_get(struct db *db, const char *name, struct bucket *ret)
 
 	if (st == NULL)
 		return ERR_IO;
-	bucket_bind_text(st, 1, name);
+	db_bind_text(st, 1, name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		bucket_from_row(st, ret);
@@ -114,35 +100,6 @@ bucket_get(struct db *db, const char *name, struct bucket *ret)
 		r = ERR_NO_SUCH_BUCKET;
 	else
 		r = db_err(rc);
-	db_stmt_done(st);
-	return r;
-}
-
-enum err
-bucket_step_done(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	db_stmt_done(st);
-	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
-}
-
-enum err
-bucket_query_i64(struct db *db, const char *sql, int64_t arg, int64_t *ret)
-{
-	sqlite3_stmt *st = db_stmt(db, sql);
-	enum err r;
-	int rc;
-
-	if (st == NULL)
-		return ERR_IO;
-	sqlite3_bind_int64(st, 1, arg);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret = sqlite3_column_int64(st, 0);
-		r = ERR_OK;
-	} else
-		r = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -182,7 +139,7 @@ bucket_put(struct db *db, const struct bucket *want, int64_t now_ms,
 	}
 	if (r != ERR_NO_SUCH_BUCKET)
 		goto out;
-	r = bucket_query_i64(db, SQL_BUCKET_COUNT, want->owner, &count);
+	r = db_query_i64(db, SQL_BUCKET_COUNT, want->owner, &count);
 	if (r != ERR_OK)
 		goto out;
 	if (count >= (int64_t)max_buckets) {
@@ -194,15 +151,15 @@ bucket_put(struct db *db, const struct bucket *want, int64_t now_ms,
 		r = ERR_IO;
 		goto out;
 	}
-	bucket_bind_text(st, 1, want->name);
+	db_bind_text(st, 1, want->name);
 	sqlite3_bind_int64(st, 2, want->owner);
-	bucket_bind_text(st, 3, want->region);
-	bucket_bind_text(st, 4, want->storage_class[0] ? want->storage_class : "Standard");
-	bucket_bind_text(st, 5, want->redundancy[0] ? want->redundancy : "LRS");
-	bucket_bind_text(st, 6, want->acl[0] ? want->acl : "private");
-	bucket_bind_text(st, 7, want->resource_group);
+	db_bind_text(st, 3, want->region);
+	db_bind_text(st, 4, want->storage_class[0] ? want->storage_class : "Standard");
+	db_bind_text(st, 5, want->redundancy[0] ? want->redundancy : "LRS");
+	db_bind_text(st, 6, want->acl[0] ? want->acl : "private");
+	db_bind_text(st, 7, want->resource_group);
 	sqlite3_bind_int64(st, 8, now_ms);
-	r = bucket_step_done(st);
+	r = db_step_done(st);
 	if (r == ERR_OK)
 		*ret_created = true;
 out:
@@ -220,9 +177,9 @@ bucket_set_acl(struct db *db, int64_t bucket_id, const char *acl)
 
 	if (st == NULL)
 		return ERR_IO;
-	bucket_bind_text(st, 1, acl);
+	db_bind_text(st, 1, acl);
 	sqlite3_bind_int64(st, 2, bucket_id);
-	return bucket_step_done(st);
+	return db_step_done(st);
 }
 
 enum err
@@ -233,11 +190,11 @@ bucket_set_encryption(struct db *db, int64_t bucket_id, const char *algorithm,
 
 	if (st == NULL)
 		return ERR_IO;
-	bucket_bind_text(st, 1, algorithm);
-	bucket_bind_text(st, 2, kms_key_id);
-	bucket_bind_text(st, 3, data_enc);
+	db_bind_text(st, 1, algorithm);
+	db_bind_text(st, 2, kms_key_id);
+	db_bind_text(st, 3, data_enc);
 	sqlite3_bind_int64(st, 4, bucket_id);
-	return bucket_step_done(st);
+	return db_step_done(st);
 }
 
 enum err
@@ -253,11 +210,11 @@ bucket_delete(struct db *db, int64_t bucket_id)
 		if (r != ERR_OK)
 			return r;
 	}
-	r = bucket_query_i64(db, SQL_BUCKET_HAS_OBJECTS, bucket_id, &any);
+	r = db_query_i64(db, SQL_BUCKET_HAS_OBJECTS, bucket_id, &any);
 	if (r == ERR_OK && any)
 		r = ERR_BUCKET_NOT_EMPTY;
 	if (r == ERR_OK)
-		r = bucket_query_i64(db, SQL_BUCKET_HAS_UPLOADS, bucket_id, &any);
+		r = db_query_i64(db, SQL_BUCKET_HAS_UPLOADS, bucket_id, &any);
 	if (r == ERR_OK && any)
 		r = ERR_BUCKET_NOT_EMPTY_UPLOADS;
 	if (r != ERR_OK)
@@ -268,7 +225,7 @@ bucket_delete(struct db *db, int64_t bucket_id)
 		goto out;
 	}
 	sqlite3_bind_int64(st, 1, bucket_id);
-	r = bucket_step_done(st);
+	r = db_step_done(st);
 out:
 	if (!own_tx)
 		return r;
@@ -296,9 +253,9 @@ bucket_list(struct db *db, int64_t owner, const struct bucket_list_opts *o,
 	*ret_truncated = false;
 	ret_next_marker[0] = '\0';
 	sqlite3_bind_int64(st, 1, owner);
-	bucket_bind_text(st, 2, o->marker ? o->marker : "");
-	bucket_bind_text(st, 3, prefix);
-	bucket_bind_text(st, 4, prefix);
+	db_bind_text(st, 2, o->marker ? o->marker : "");
+	db_bind_text(st, 3, prefix);
+	db_bind_text(st, 4, prefix);
 	sqlite3_bind_int64(st, 5, (int64_t)o->max_keys + 1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		bucket_from_row(st, &b);
@@ -423,23 +380,23 @@ object_from_row(sqlite3_stmt *st, struct arena *a, struct object *o)
 	o->id = sqlite3_column_int64(st, 0);
 	o->bucket = sqlite3_column_int64(st, 1);
 	o->key = bucket_col_arena(st, 2, a);
-	bucket_col_copy(st, 3, o->type, sizeof(o->type));
+	db_col_copy(st, 3, o->type, sizeof(o->type));
 	o->size = (uint64_t)sqlite3_column_int64(st, 4);
-	bucket_col_copy(st, 5, o->etag, sizeof(o->etag));
+	db_col_copy(st, 5, o->etag, sizeof(o->etag));
 	o->crc64 = (uint64_t)sqlite3_column_int64(st, 6);
-	bucket_col_copy(st, 7, o->storage_class, sizeof(o->storage_class));
+	db_col_copy(st, 7, o->storage_class, sizeof(o->storage_class));
 	o->mtime_ms = sqlite3_column_int64(st, 8);
 	o->generation = sqlite3_column_int64(st, 9);
-	bucket_col_copy(st, 10, o->acl, sizeof(o->acl));
+	db_col_copy(st, 10, o->acl, sizeof(o->acl));
 	o->headers = bucket_col_arena(st, 11, a);
 	o->tags = bucket_col_arena(st, 12, a);
-	bucket_col_copy(st, 13, o->sse_algorithm, sizeof(o->sse_algorithm));
-	bucket_col_copy(st, 14, o->sse_key_id, sizeof(o->sse_key_id));
-	bucket_col_copy(st, 15, o->sse_data_enc, sizeof(o->sse_data_enc));
+	db_col_copy(st, 13, o->sse_algorithm, sizeof(o->sse_algorithm));
+	db_col_copy(st, 14, o->sse_key_id, sizeof(o->sse_key_id));
+	db_col_copy(st, 15, o->sse_data_enc, sizeof(o->sse_data_enc));
 	o->restore_state = sqlite3_column_int(st, 16);
 	o->restore_done_ms = sqlite3_column_int64(st, 17);
 	o->restore_expiry_ms = sqlite3_column_int64(st, 18);
-	bucket_col_copy(st, 19, o->restore_tier, sizeof(o->restore_tier));
+	db_col_copy(st, 19, o->restore_tier, sizeof(o->restore_tier));
 }
 
 enum err
@@ -453,7 +410,7 @@ object_get(struct db *db, struct arena *a, int64_t bucket, const char *key,
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, bucket);
-	bucket_bind_text(st, 2, key);
+	db_bind_text(st, 2, key);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		object_from_row(st, a, ret);
@@ -503,7 +460,7 @@ object_extents(struct db *db, struct arena *a, int64_t object_id,
 		}
 		memcpy(e->wrapped, blob, (size_t)len);
 		e->wrapped_len = (size_t)len;
-		bucket_col_copy(st, 3, e->wrap_key, sizeof(e->wrap_key));
+		db_col_copy(st, 3, e->wrap_key, sizeof(e->wrap_key));
 		if (sqlite3_column_type(st, 4) == SQLITE_BLOB) {
 			size_t il = (size_t)sqlite3_column_bytes(st, 4);
 			uint8_t *d = arena_alloc(a, il ? il : 1);
@@ -562,7 +519,7 @@ extents_release(struct db *db, struct arena *a, int64_t object_id,
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, object_id);
-	r = bucket_step_done(st);
+	r = db_step_done(st);
 	if (r == ERR_OK) {
 		*ret_dead = v;
 		*ret_ndead = n;
@@ -584,11 +541,11 @@ static void
 bind_object_fields(sqlite3_stmt *st, const struct object *o, int first)
 {
 	/* type, size, etag, crc64, storage_class, mtime_ms */
-	bucket_bind_text(st, first, o->type);
+	db_bind_text(st, first, o->type);
 	sqlite3_bind_int64(st, first + 1, (int64_t)o->size);
-	bucket_bind_text(st, first + 2, o->etag);
+	db_bind_text(st, first + 2, o->etag);
 	sqlite3_bind_int64(st, first + 3, (int64_t)o->crc64);
-	bucket_bind_text(st, first + 4, o->storage_class);
+	db_bind_text(st, first + 4, o->storage_class);
 	sqlite3_bind_int64(st, first + 5, o->mtime_ms);
 }
 
@@ -596,12 +553,12 @@ static void
 bind_object_meta(sqlite3_stmt *st, const struct object *o, int first)
 {
 	/* acl, headers, tags, sse_algorithm, sse_key_id, sse_data_enc */
-	bucket_bind_text(st, first, o->acl[0] ? o->acl : "default");
-	bucket_bind_text(st, first + 1, o->headers);
-	bucket_bind_text(st, first + 2, o->tags);
-	bucket_bind_text(st, first + 3, o->sse_algorithm);
-	bucket_bind_text(st, first + 4, o->sse_key_id);
-	bucket_bind_text(st, first + 5, o->sse_data_enc);
+	db_bind_text(st, first, o->acl[0] ? o->acl : "default");
+	db_bind_text(st, first + 1, o->headers);
+	db_bind_text(st, first + 2, o->tags);
+	db_bind_text(st, first + 3, o->sse_algorithm);
+	db_bind_text(st, first + 4, o->sse_key_id);
+	db_bind_text(st, first + 5, o->sse_data_enc);
 }
 
 static enum err
@@ -621,9 +578,9 @@ extents_insert(struct db *db, int64_t object_id, const struct extent *ext,
 		sqlite3_bind_int64(st, 4, (int64_t)ext[i].plain_len);
 		sqlite3_bind_blob(st, 5, ext[i].wrapped, (int)ext[i].wrapped_len,
 		    SQLITE_STATIC);
-		bucket_bind_text(st, 6, ext[i].wrap_key);
+		db_bind_text(st, 6, ext[i].wrap_key);
 		bucket_bind_inline(st, 7, &ext[i]);
-		r = bucket_step_done(st);
+		r = db_step_done(st);
 	}
 	return r;
 }
@@ -664,10 +621,10 @@ object_replace(struct db *db, struct arena *a, struct object *o,
 		if (st == NULL)
 			return ERR_IO;
 		sqlite3_bind_int64(st, 1, o->bucket);
-		bucket_bind_text(st, 2, o->key);
+		db_bind_text(st, 2, o->key);
 		bind_object_fields(st, o, 3);
 		bind_object_meta(st, o, 9);
-		r = bucket_step_done(st);
+		r = db_step_done(st);
 		if (r != ERR_OK)
 			return r;
 		o->id = sqlite3_last_insert_rowid(db_conn(db));
@@ -700,7 +657,7 @@ object_delete(struct db *db, struct arena *a, int64_t bucket, const char *key,
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, old.id);
-	return bucket_step_done(st);
+	return db_step_done(st);
 }
 
 enum err
@@ -723,11 +680,11 @@ object_update_meta(struct db *db, const struct object *o, const char *headers,
 		goto out;
 	}
 	if (headers)
-		bucket_bind_text(st, 1, headers);
+		db_bind_text(st, 1, headers);
 	if (acl)
-		bucket_bind_text(st, 2, acl);
+		db_bind_text(st, 2, acl);
 	if (tags)
-		bucket_bind_text(st, 3, tags);
+		db_bind_text(st, 3, tags);
 	sqlite3_bind_int64(st, 4, o->id);
 	sqlite3_bind_int64(st, 5, o->generation);
 	rc = sqlite3_step(st);

@@ -7,18 +7,9 @@
 
 struct sqlite3_stmt;
 
-/* Statement helpers shared by the *_db.c files of this module. */
-/* Copies text column i into dst (cap bytes; "" for NULL). */
-void bucket_col_copy(struct sqlite3_stmt *st, int i, char *dst, size_t cap);
+/* Statement helpers of this module (the generic ones are in db/db.h). */
 /* Text column i copied into the arena (NULL when the arena is full). */
 const char *bucket_col_arena(struct sqlite3_stmt *st, int i, struct arena *a);
-/* Binds s (NULL as "") as static text. */
-int bucket_bind_text(struct sqlite3_stmt *st, int i, const char *s);
-/* Steps a statement that returns no row, then resets it. */
-enum err bucket_step_done(struct sqlite3_stmt *st);
-/* Column 0 of the first row of sql bound to arg; ERR_NOT_FOUND if none. */
-enum err bucket_query_i64(struct db *db, const char *sql, int64_t arg,
-    int64_t *ret);
 
 /* Binds an extent's inline chunk (or NULL) to parameter i. */
 void bucket_bind_inline(struct sqlite3_stmt *st, int i, const struct extent *e);

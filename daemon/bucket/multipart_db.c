@@ -60,18 +60,18 @@ mpu_create(struct db *db, struct mpu *u)
 
 	if (st == NULL)
 		return ERR_IO;
-	bucket_bind_text(st, 1, u->upload_id);
+	db_bind_text(st, 1, u->upload_id);
 	sqlite3_bind_int64(st, 2, u->bucket);
-	bucket_bind_text(st, 3, u->key);
+	db_bind_text(st, 3, u->key);
 	sqlite3_bind_int64(st, 4, u->initiated_ms);
-	bucket_bind_text(st, 5, u->storage_class);
-	bucket_bind_text(st, 6, u->acl[0] ? u->acl : "default");
-	bucket_bind_text(st, 7, u->headers);
-	bucket_bind_text(st, 8, u->tags);
-	bucket_bind_text(st, 9, u->sse_algorithm);
-	bucket_bind_text(st, 10, u->sse_key_id);
-	bucket_bind_text(st, 11, u->sse_data_enc);
-	r = bucket_step_done(st);
+	db_bind_text(st, 5, u->storage_class);
+	db_bind_text(st, 6, u->acl[0] ? u->acl : "default");
+	db_bind_text(st, 7, u->headers);
+	db_bind_text(st, 8, u->tags);
+	db_bind_text(st, 9, u->sse_algorithm);
+	db_bind_text(st, 10, u->sse_key_id);
+	db_bind_text(st, 11, u->sse_data_enc);
+	r = db_step_done(st);
 	if (r == ERR_OK)
 		u->id = sqlite3_last_insert_rowid(db_conn(db));
 	return r;
@@ -83,16 +83,16 @@ mpu_from_row(sqlite3_stmt *st, struct arena *a, struct mpu *u)
 	memset(u, 0, sizeof(*u));
 	u->id = sqlite3_column_int64(st, 0);
 	u->bucket = sqlite3_column_int64(st, 1);
-	bucket_col_copy(st, 2, u->upload_id, sizeof(u->upload_id));
+	db_col_copy(st, 2, u->upload_id, sizeof(u->upload_id));
 	u->key = bucket_col_arena(st, 3, a);
 	u->initiated_ms = sqlite3_column_int64(st, 4);
-	bucket_col_copy(st, 5, u->storage_class, sizeof(u->storage_class));
-	bucket_col_copy(st, 6, u->acl, sizeof(u->acl));
+	db_col_copy(st, 5, u->storage_class, sizeof(u->storage_class));
+	db_col_copy(st, 6, u->acl, sizeof(u->acl));
 	u->headers = bucket_col_arena(st, 7, a);
 	u->tags = bucket_col_arena(st, 8, a);
-	bucket_col_copy(st, 9, u->sse_algorithm, sizeof(u->sse_algorithm));
-	bucket_col_copy(st, 10, u->sse_key_id, sizeof(u->sse_key_id));
-	bucket_col_copy(st, 11, u->sse_data_enc, sizeof(u->sse_data_enc));
+	db_col_copy(st, 9, u->sse_algorithm, sizeof(u->sse_algorithm));
+	db_col_copy(st, 10, u->sse_key_id, sizeof(u->sse_key_id));
+	db_col_copy(st, 11, u->sse_data_enc, sizeof(u->sse_data_enc));
 }
 
 enum err
@@ -105,9 +105,9 @@ mpu_get(struct db *db, struct arena *a, int64_t bucket, const char *key,
 
 	if (st == NULL)
 		return ERR_IO;
-	bucket_bind_text(st, 1, upload_id);
+	db_bind_text(st, 1, upload_id);
 	sqlite3_bind_int64(st, 2, bucket);
-	bucket_bind_text(st, 3, key);
+	db_bind_text(st, 3, key);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		mpu_from_row(st, a, ret);
@@ -150,7 +150,7 @@ part_release(struct db *db, struct arena *a, int64_t part,
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, part);
-	return bucket_step_done(st);
+	return db_step_done(st);
 }
 
 static enum err
@@ -161,7 +161,7 @@ part_delete_row(struct db *db, int64_t part)
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, part);
-	return bucket_step_done(st);
+	return db_step_done(st);
 }
 
 enum err
@@ -176,7 +176,7 @@ mpu_part_put(struct db *db, struct arena *a, int64_t u,
 	enum err r;
 	int rc;
 
-	r = bucket_query_i64(db, SQL_MPU_EXISTS, u, &exists);
+	r = db_query_i64(db, SQL_MPU_EXISTS, u, &exists);
 	if (r != ERR_OK)
 		return r;
 	if (!exists)
@@ -204,10 +204,10 @@ mpu_part_put(struct db *db, struct arena *a, int64_t u,
 	sqlite3_bind_int64(st, 1, u);
 	sqlite3_bind_int64(st, 2, p->number);
 	sqlite3_bind_int64(st, 3, (int64_t)p->size);
-	bucket_bind_text(st, 4, p->etag);
+	db_bind_text(st, 4, p->etag);
 	sqlite3_bind_int64(st, 5, (int64_t)p->crc64);
 	sqlite3_bind_int64(st, 6, p->mtime_ms);
-	r = bucket_step_done(st);
+	r = db_step_done(st);
 	if (r != ERR_OK)
 		return r;
 	part = sqlite3_last_insert_rowid(db_conn(db));
@@ -219,9 +219,9 @@ mpu_part_put(struct db *db, struct arena *a, int64_t u,
 	sqlite3_bind_int64(st, 3, (int64_t)ext->plain_len);
 	sqlite3_bind_blob(st, 4, ext->wrapped, (int)ext->wrapped_len,
 	    SQLITE_STATIC);
-	bucket_bind_text(st, 5, ext->wrap_key);
+	db_bind_text(st, 5, ext->wrap_key);
 	bucket_bind_inline(st, 6, ext);
-	r = bucket_step_done(st);
+	r = db_step_done(st);
 	if (r == ERR_OK) {
 		*ret_dead = dead;
 		*ret_ndead = ndead;
@@ -255,7 +255,7 @@ mpu_parts(struct db *db, struct arena *a, int64_t u, unsigned marker,
 			break;
 		v[n].number = (unsigned)sqlite3_column_int(st, 0);
 		v[n].size = (uint64_t)sqlite3_column_int64(st, 1);
-		bucket_col_copy(st, 2, v[n].etag, sizeof(v[n].etag));
+		db_col_copy(st, 2, v[n].etag, sizeof(v[n].etag));
 		v[n].crc64 = (uint64_t)sqlite3_column_int64(st, 3);
 		v[n].mtime_ms = sqlite3_column_int64(st, 4);
 		n++;
@@ -354,7 +354,7 @@ mpu_complete(struct db *db, struct arena *a, const struct mpu *u,
 		sqlite3_bind_int64(st, 1, o->id);
 		sqlite3_bind_int64(st, 2, (int64_t)i);
 		sqlite3_bind_int64(st, 3, part);
-		r = bucket_step_done(st);
+		r = db_step_done(st);
 		if (r != ERR_OK)
 			return r;
 	}
@@ -367,7 +367,7 @@ mpu_complete(struct db *db, struct arena *a, const struct mpu *u,
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, u->id);
-	r = bucket_step_done(st);
+	r = db_step_done(st);
 	if (r != ERR_OK)
 		return r;
 	for (size_t i = 0; i < nodead; i++) {
@@ -400,7 +400,7 @@ mpu_abort(struct db *db, struct arena *a, const struct mpu *u,
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, u->id);
-	r = bucket_step_done(st);
+	r = db_step_done(st);
 	if (r == ERR_OK) {
 		*ret_dead = dead;
 		*ret_ndead = ndead;
@@ -423,11 +423,11 @@ mpu_list(struct db *db, struct arena *a, int64_t bucket,
 		return ERR_IO;
 	*ret_truncated = false;
 	sqlite3_bind_int64(st, 1, bucket);
-	bucket_bind_text(st, 2, o->prefix);
-	bucket_bind_text(st, 3, o->key_marker);
+	db_bind_text(st, 2, o->prefix);
+	db_bind_text(st, 3, o->key_marker);
 	/* Without an upload-id marker, uploads of the marker key itself are
 	 * skipped (S3/OSS semantics): "~" sorts after every hex id. */
-	bucket_bind_text(st, 4, o->upload_id_marker && o->upload_id_marker[0] ?
+	db_bind_text(st, 4, o->upload_id_marker && o->upload_id_marker[0] ?
 	    o->upload_id_marker : (o->key_marker && o->key_marker[0] ? "~" : ""));
 	sqlite3_bind_int64(st, 5, (int64_t)o->max + 1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

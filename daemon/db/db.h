@@ -15,6 +15,7 @@
 #define COFFER_DB_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/err.h"
@@ -45,6 +46,26 @@ enum err db_exec(struct db *db, const char *sql);
 
 /* SQLite result code -> enum err (SQLITE_OK/ROW/DONE -> ERR_OK). */
 enum err db_err(int rc);
+
+/* ---- statement helpers for the *_db.c files (db_stmt.c) ---- */
+
+/* Binds s as text (NULL binds ""); the string must outlive the step. */
+int db_bind_text(struct sqlite3_stmt *st, int i, const char *s);
+/* Column i as text; "" for NULL. Valid until the next step or reset. */
+const char *db_col_text(struct sqlite3_stmt *st, int i);
+/* Column i copied into dst[cap] (truncated, always terminated). */
+void db_col_copy(struct sqlite3_stmt *st, int i, char *dst, size_t cap);
+/* Steps a statement that returns no row and releases it: ERR_OK, a
+ * db_err() code (ERR_EXISTS on a unique or foreign-key clash), or
+ * ERR_INTERNAL when it returned a row. */
+enum err db_step_done(struct sqlite3_stmt *st);
+/* r unless ERR_OK; then ERR_OK iff the last statement changed exactly one
+ * row, else ERR_CONFLICT (a compare-and-set lost). */
+enum err db_changed_one(struct db *db, enum err r);
+/* The first column of the first row of sql with ?1 = arg; ERR_NOT_FOUND
+ * when there is no row. */
+enum err db_query_i64(struct db *db, const char *sql, int64_t arg,
+    int64_t *ret);
 
 /* Schema version of this binary, and of the open database. */
 int db_schema_latest(void);
