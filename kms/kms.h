@@ -376,12 +376,13 @@ enum err kms_tag_list(struct kms *k, const struct kms_caller *who,
  *
  * Ciphertext blobs are exactly Alibaba's shared-KMS layout (spec §3.1):
  * base64(KeyVersionId [36 ASCII] || IV [12] || AES-256-GCM ciphertext ||
- * tag [16]). The EncryptionContext (ctx pairs, any order; keys unique) is
- * bound as associated data SHA-256("k1=v1&k2=v2") with keys sorted
- * bytewise; no context means no associated data. Decrypt with another
- * context fails with ERR_KMS_DECRYPT_FAILED; a blob that is not base64 or
- * too short is ERR_KMS_INVALID_CIPHERTEXT; one naming an unknown version
- * (or one of a destroyed key) ERR_KEY_NOT_FOUND.
+ * tag [16]). A blob is bound to the account, key and version that made it
+ * and to its EncryptionContext (ctx pairs, any order; keys unique; encoded
+ * length-prefixed, so no two contexts collide): kms_bind.c has the format.
+ * Decrypt with another context, or of a blob relabelled with another
+ * version's id, fails with ERR_KMS_DECRYPT_FAILED; a blob that is not
+ * base64 or too short is ERR_KMS_INVALID_CIPHERTEXT; one naming an unknown
+ * version (or one of a destroyed key) ERR_KEY_NOT_FOUND.
  */
 struct kms_crypto_result {
 	char	key_id[KMS_KEY_ID_MAX];

@@ -32,7 +32,8 @@ static const char SQL_KEY_BY_ALIAS[] =
     "SELECT " KEY_COLS KEY_FROM
     " JOIN kms_aliases al ON al.key = k.id WHERE al.account = ? AND al.name = ?";
 static const char SQL_KEY_BY_VERSION[] =
-    "SELECT " KEY_COLS ", vv.created_ms, vv.material FROM kms_key_versions vv"
+    "SELECT " KEY_COLS ", vv.created_ms, vv.material, vv.legacy_blobs"
+    " FROM kms_key_versions vv"
     " JOIN kms_keys k ON k.id = vv.key JOIN accounts a ON a.id = k.account"
     " WHERE vv.version_id = ?";
 static const char SQL_KEY_LIST[] =
@@ -261,8 +262,7 @@ kms_db_key_get_by_alias(struct db *db, int64_t account, const char *alias,
 
 enum err
 kms_db_key_get_by_version(struct db *db, const char *version_id,
-    int64_t now_ms, struct kms_key_row *ret, int64_t *ret_created_ms,
-    uint8_t *sealed, size_t *ret_sealed_len)
+    int64_t now_ms, struct kms_key_row *ret, struct kms_version_row *ret_v)
 {
 	sqlite3_stmt *st = db_stmt(db, SQL_KEY_BY_VERSION);
 	enum err r;
@@ -277,14 +277,16 @@ kms_db_key_get_by_version(struct db *db, const char *version_id,
 		int n = sqlite3_column_bytes(st, KEY_NCOLS + 1);
 
 		r = row_read(st, now_ms, ret);
-		*ret_created_ms = sqlite3_column_int64(st, KEY_NCOLS);
-		*ret_sealed_len = 0;
+		ret_v->created_ms = sqlite3_column_int64(st, KEY_NCOLS);
+		ret_v->legacy_blobs =
+		    sqlite3_column_int64(st, KEY_NCOLS + 2) != 0;
+		ret_v->sealed_len = 0;
 		if (r == ERR_OK && p != NULL) {
 			if (n != KMS_MATERIAL_SEALED)
 				r = ERR_CORRUPT;
 			else {
-				memcpy(sealed, p, (size_t)n);
-				*ret_sealed_len = (size_t)n;
+				memcpy(ret_v->sealed, p, (size_t)n);
+				ret_v->sealed_len = (size_t)n;
 			}
 		}
 	} else if (rc == SQLITE_DONE)
