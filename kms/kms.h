@@ -413,6 +413,14 @@ enum err kms_reencrypt(struct kms *k, const struct kms_caller *who,
     const char *dest_ref, const struct kv *dest_ctx, size_t ndest,
     char *ret_blob, struct kms_crypto_result *ret_dest,
     struct kms_crypto_result *ret_src);
+/* Stops every version of key_ref from opening ciphertexts of the unbound
+ * form made before migration 0006 (KMS blobs and SSE-KMS data keys); run it
+ * once the key's old ciphertexts are re-encrypted (README, "Ciphertext
+ * binding"). Irreversible. Allowed in every state but destroyed: it only
+ * narrows what opens. *ret_n: the versions that still accepted the old
+ * form. One transaction with its audit row. */
+enum err kms_key_refuse_legacy(struct kms *k, const struct kms_caller *who,
+    const char *key_ref, unsigned *ret_n);
 
 /*
  * ---- BYOK (spec §1.4) ----

@@ -23,6 +23,7 @@
  * are wiped before return. Nothing here writes the database except the
  * queued audit rows and, when due, an automatic rotation.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -300,5 +301,50 @@ kms_reencrypt(struct kms *k, const struct kms_caller *who, const char *blob,
 		r = encrypt_under(k, who, dest_ref, KMS_ACT_REENCRYPT_DEST, &dst,
 		    plain, n, ret_blob, ret_dest);
 	sodium_memzero(plain, sizeof(plain));
+	return r;
+}
+
+enum err
+kms_key_refuse_legacy(struct kms *k, const struct kms_caller *who,
+    const char *key_ref, unsigned *ret_n)
+{
+	struct kms_key_row *row;
+	const char *target = key_ref;
+	char detail[32];
+	unsigned n = 0;
+	int64_t now = kms_now(k);
+	bool in_tx = false;
+	enum err r;
+
+	row = malloc(sizeof(*row));
+	if (row == NULL)
+		return ERR_NOMEM;
+	/* No cell of the state table: this changes no key state and only
+	 * narrows what opens, so every state may do it. The UPDATE only
+	 * moves 1 to 0, which makes it its own compare-and-set. */
+	r = db_tx_begin(k->db);
+	if (r != ERR_OK)
+		goto out;
+	in_tx = true;
+	r = kms_key_resolve(k, who, key_ref, now, row);
+	if (r != ERR_OK)
+		goto out;
+	target = row->m.key_id;
+	r = kms_db_versions_refuse_legacy(k->db, row->id, &n);
+	if (r != ERR_OK)
+		goto out;
+	snprintf(detail, sizeof(detail), "versions=%u", n);
+	r = kms_audit_tx(k, now, who->actor, "RefuseLegacyCiphertexts",
+	    target, ERR_OK, detail);
+	if (r != ERR_OK)
+		goto out;
+	r = db_tx_commit(k->db);
+	in_tx = false;
+	if (r == ERR_OK)
+		*ret_n = n;
+out:
+	if (in_tx)
+		db_tx_rollback(k->db);
+	free(row);
 	return r;
 }

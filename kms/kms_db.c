@@ -70,6 +70,9 @@ static const char SQL_VERSION_LIST[] =
     " ORDER BY created_ms, rowid";
 static const char SQL_VERSION_COUNT[] =
     "SELECT count(*) FROM kms_key_versions WHERE key = ?";
+static const char SQL_VERSION_REFUSE_LEGACY[] =
+    "UPDATE kms_key_versions SET legacy_blobs = 0"
+    " WHERE key = ? AND legacy_blobs = 1";
 
 static const char SQL_ALIAS_INSERT[] =
     "INSERT INTO kms_aliases (account, name, key, created_ms)"
@@ -518,6 +521,21 @@ enum err
 kms_db_version_count(struct db *db, int64_t key, int64_t *ret)
 {
 	return count_one(db, SQL_VERSION_COUNT, key, ret);
+}
+
+enum err
+kms_db_versions_refuse_legacy(struct db *db, int64_t key, unsigned *ret_n)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_VERSION_REFUSE_LEGACY);
+	enum err r;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, key);
+	r = step_done(st);
+	if (r == ERR_OK)
+		*ret_n = (unsigned)sqlite3_changes(db_conn(db));
+	return r;
 }
 
 /* ---- aliases ---- */

@@ -243,6 +243,9 @@ enum err kms_db_version_list(struct db *db, int64_t key,
     void (*fn)(void *ctx, const char *version_id, int64_t created_ms),
     void *ctx);
 enum err kms_db_version_count(struct db *db, int64_t key, int64_t *ret);
+/* Clears legacy_blobs on every version of key; *ret_n: how many had it. */
+enum err kms_db_versions_refuse_legacy(struct db *db, int64_t key,
+    unsigned *ret_n);
 
 /* ERR_EXISTS when the account has the alias already. */
 enum err kms_db_alias_insert(struct db *db, int64_t account, const char *name,

@@ -128,3 +128,10 @@ test('EncryptionContext: pairs, not flattened text; order does not matter', asyn
   assert.equal((await kms.decrypt({ CiphertextBlob: blob,
     EncryptionContext: JSON.stringify({ role: 'user', tenant: 't1' }) })).plaintext, 'p');
 });
+
+test('coffer key refuse-legacy: nothing to refuse on keys made since format v2', async () => {
+  const keyId = (await kms.createKey(new KMS.CreateKeyRequest({}))).keyMetadata.keyId;
+  const e = await kms.encrypt(new KMS.EncryptRequest({ keyId, plaintext: 'kept' }));
+  assert.match(d.coffer('key', 'refuse-legacy', keyId), /: 0 version\(s\) no longer open/);
+  assert.equal((await decrypt(kms, e.ciphertextBlob)).plaintext, 'kept');
+});

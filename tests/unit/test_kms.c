@@ -1218,6 +1218,7 @@ test_legacy_ciphertexts(void **state)
 	char blob[KMS_BLOB_B64_MAX], bad[KMS_BLOB_B64_MAX];
 	char moved[KMS_BLOB_B64_MAX], out[KMS_PLAINTEXT_MAX + 1];
 	uint8_t mat[32], dek[32], uuid[KMS_UUID_BYTES], w[72], wn[72];
+	unsigned n = 99;
 
 	memset(mat, 0x42, sizeof(mat));
 	memset(dek, 0x24, sizeof(dek));
@@ -1267,12 +1268,52 @@ test_legacy_ciphertexts(void **state)
 	relabel(bad, moved, v2);
 	assert_int_equal(dec_as(f, &f->who, bad, ctx, 2),
 	    ERR_KMS_DECRYPT_FAILED);
-	/* The residual risk README states: an old blob still opens under
-	 * another legacy version with the same material, and under a
-	 * context that flattens to the same "k=v&k=v" text. */
+	/* The residual risk README states: until refused, an old blob still
+	 * opens under another legacy version with the same material, and
+	 * under a context that flattens to the same "k=v&k=v" text. */
 	relabel(bad, old, v2);
 	assert_int_equal(dec_as(f, &f->who, bad, ctx, 2), ERR_OK);
 	assert_int_equal(dec_as(f, &f->who, old, amp, 1), ERR_OK);
+	/* refusing the old form: all or nothing, then for good */
+	db_fault_commit_after(f->db, 1);
+	assert_int_equal(kms_key_refuse_legacy(f->kms, &f->who, l2, &n), ERR_IO);
+	db_fault_commit_after(f->db, 0);
+	assert_int_equal(n, 99);
+	assert_int_equal(dec_as(f, &f->who, bad, ctx, 2), ERR_OK);
+	assert_int_equal(kms_key_refuse_legacy(f->kms, &f->who, l2, &n), ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(dec_as(f, &f->who, bad, ctx, 2),
+	    ERR_KMS_DECRYPT_FAILED);
+	assert_int_equal(kms_key_refuse_legacy(f->kms, &f->who, l2, &n), ERR_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(kms_key_refuse_legacy(f->kms, &f->other, l1, &n),
+	    ERR_KEY_NOT_FOUND);
+	assert_int_equal(dec(f, old, ctx, 2, out, &dr), ERR_OK);
+	assert_int_equal(kms_key_disable(f->kms, &f->who, l1), ERR_OK);
+	assert_int_equal(kms_key_refuse_legacy(f->kms, &f->who, l1, &n), ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(kms_key_enable(f->kms, &f->who, l1), ERR_OK);
+	{
+		struct rows *rows = calloc(1, sizeof(*rows));
+		char line[256];
+
+		assert_int_equal(kms_audit_list(f->kms, 100, collect, rows),
+		    ERR_OK);
+		snprintf(line, sizeof(line),
+		    ACCT1 "|RefuseLegacyCiphertexts|%s|ok|versions=1", l1);
+		assert_true(has_row(rows, line));
+		free(rows);
+	}
+	assert_int_equal(dec_as(f, &f->who, old, ctx, 2),
+	    ERR_KMS_DECRYPT_FAILED);
+	assert_int_equal(dec_as(f, &f->who, old, amp, 1),
+	    ERR_KMS_DECRYPT_FAILED);
+	assert_int_equal(dek_check(f, 1, v1, w, uuid, dek), ERR_CORRUPT);
+	/* what was re-encrypted, or made since, is unaffected */
+	assert_int_equal(dec(f, moved, ctx, 2, out, &dr), ERR_OK);
+	assert_string_equal(out, "old blob");
+	assert_int_equal(dec(f, blob, ctx, 2, out, &dr), ERR_OK);
+	assert_string_equal(out, "new blob");
 }
 
 /* ---- crash consistency ---- */
