@@ -376,12 +376,13 @@ enum err kms_tag_list(struct kms *k, const struct kms_caller *who,
  *
  * Ciphertext blobs are exactly Alibaba's shared-KMS layout (spec §3.1):
  * base64(KeyVersionId [36 ASCII] || IV [12] || AES-256-GCM ciphertext ||
- * tag [16]). The EncryptionContext (ctx pairs, any order; keys unique) is
- * bound as associated data SHA-256("k1=v1&k2=v2") with keys sorted
- * bytewise; no context means no associated data. Decrypt with another
- * context fails with ERR_KMS_DECRYPT_FAILED; a blob that is not base64 or
- * too short is ERR_KMS_INVALID_CIPHERTEXT; one naming an unknown version
- * (or one of a destroyed key) ERR_KEY_NOT_FOUND.
+ * tag [16]). A blob is bound to the account, key and version that made it
+ * and to its EncryptionContext (ctx pairs, any order; keys unique; encoded
+ * length-prefixed, so no two contexts collide): kms_bind.c has the format.
+ * Decrypt with another context, or of a blob relabelled with another
+ * version's id, fails with ERR_KMS_DECRYPT_FAILED; a blob that is not
+ * base64 or too short is ERR_KMS_INVALID_CIPHERTEXT; one naming an unknown
+ * version (or one of a destroyed key) ERR_KEY_NOT_FOUND.
  */
 struct kms_crypto_result {
 	char	key_id[KMS_KEY_ID_MAX];
@@ -412,6 +413,14 @@ enum err kms_reencrypt(struct kms *k, const struct kms_caller *who,
     const char *dest_ref, const struct kv *dest_ctx, size_t ndest,
     char *ret_blob, struct kms_crypto_result *ret_dest,
     struct kms_crypto_result *ret_src);
+/* Stops every version of key_ref from opening ciphertexts of the unbound
+ * form made before migration 0006 (KMS blobs and SSE-KMS data keys); run it
+ * once the key's old ciphertexts are re-encrypted (README, "Ciphertext
+ * binding"). Irreversible. Allowed in every state but destroyed: it only
+ * narrows what opens. *ret_n: the versions that still accepted the old
+ * form. One transaction with its audit row. */
+enum err kms_key_refuse_legacy(struct kms *k, const struct kms_caller *who,
+    const char *key_ref, unsigned *ret_n);
 
 /*
  * ---- BYOK (spec §1.4) ----

@@ -4,9 +4,14 @@
  * and each account's default OSS service key.
  *
  * A data key is wrapped with XChaCha20-Poly1305 under the CMK's primary
- * version's material, with associated data "dek" || extent uuid ||
- * "cmk:<version id>" (kms_wrap_ad). Storing the version, not the key, is
- * what lets objects written before a rotation open afterwards. The key's
+ * version in format v2 (kms_bind.c): a subkey of the version's material
+ * derived from (account, key id, version id), associated data naming the
+ * same identity and the extent uuid. The extent stores "cmk:<version id>";
+ * storing the version, not the key, is what lets objects written before a
+ * rotation open afterwards. Versions flagged legacy_blobs also open data
+ * keys wrapped before migration 0006 (raw material, associated data
+ * "dek" || uuid || "cmk:<version id>"), so those objects stay readable;
+ * new wraps are always v2. The key's
  * state is judged with the business clock at the moment of the call, as the
  * KMS API does: an object whose CMK is Disabled cannot be read until the
  * key is enabled again (OSS KeyDisabled), and once a key is destroyed its
@@ -23,6 +28,9 @@
 #include "kms/kms_int.h"
 
 #define WRAP_PREFIX	"cmk:"
+
+/* dek_open builds both associated data forms in one buffer. */
+_Static_assert(KMS_DEK_AD_MAX >= KMS_WRAP_AD_MAX, "dek AD buffer too small");
 #define SERVICE_ALIAS	"alias/acs/oss"
 #define SERVICE_DESC	"Default master key that protects my OSS data " \
 			"when no other key is defined."
@@ -45,8 +53,9 @@ kms_cmk_wrap(struct kms *k, int64_t account, const char *cmk_id,
 {
 	struct kms_caller who;
 	struct kms_key_row *row;
-	struct kms_dek *mat = NULL;
-	uint8_t ad[KMS_WRAP_AD_MAX];
+	struct kms_dek *mat = NULL, *sub = NULL;
+	struct kms_binding b = { .purpose = KMS_BIND_DEK };
+	uint8_t ad[KMS_DEK_AD_MAX];
 	char wk[KMS_WRAP_KEY_MAX];
 	enum kms_key_state to;
 	enum err r;
@@ -67,17 +76,50 @@ kms_cmk_wrap(struct kms *k, int64_t account, const char *cmk_id,
 		r = kms_material_open(k, row->m.key_id, row->m.primary_version,
 		    row->primary_sealed, row->primary_sealed_len, &mat);
 	if (r == ERR_OK) {
+		b.account_id = row->m.creator;
+		b.key_id = row->m.key_id;
+		b.version_id = row->m.primary_version;
+		r = kms_bind_subkey(k, mat, &b, &sub);
+	}
+	if (r == ERR_OK) {
 		snprintf(wk, sizeof(wk), WRAP_PREFIX "%s",
 		    row->m.primary_version);
-		kms_aead_seal(wrapped, mat->key, dek, KMS_MATERIAL_BYTES, ad,
-		    kms_wrap_ad(ad, uuid, wk));
+		kms_aead_seal(wrapped, sub->key, dek, KMS_MATERIAL_BYTES, ad,
+		    kms_bind_dek_ad(ad, &b, uuid));
 		*ret_len = KMS_MATERIAL_BYTES + KMS_SEAL_OVERHEAD;
 		memcpy(wrap_key, wk, strlen(wk) + 1);
 	}
+	kms_dek_free(sub);
 	kms_dek_free(mat);
 	kms_audit_queue(k, "oss", "GenerateDataKey", r == ERR_OK ?
 	    row->m.key_id : cmk_id, r, "SSE-KMS data key");
 	free(row);
+	return r;
+}
+
+/* Opens a wrapped data key of row's version with material mat: format v2,
+ * and on a legacy version the unbound form. ERR_CORRUPT when neither
+ * authenticates. */
+static enum err
+dek_open(struct kms *k, const struct kms_key_row *row, const char *wrap_key,
+    const struct kms_version_row *v, const struct kms_dek *mat,
+    const uint8_t *uuid, const uint8_t *wrapped, size_t len, uint8_t *dek)
+{
+	struct kms_binding b = { KMS_BIND_DEK, row->m.creator, row->m.key_id,
+	    wrap_key + strlen(WRAP_PREFIX) };
+	struct kms_dek *sub = NULL;
+	uint8_t ad[KMS_DEK_AD_MAX];
+	enum err r;
+
+	r = kms_bind_subkey(k, mat, &b, &sub);
+	if (r != ERR_OK)
+		return r;
+	r = kms_aead_open(dek, sub->key, wrapped, len, ad,
+	    kms_bind_dek_ad(ad, &b, uuid));
+	kms_dek_free(sub);
+	if (r == ERR_CORRUPT && v->legacy_blobs)
+		r = kms_aead_open(dek, mat->key, wrapped, len, ad,
+		    kms_wrap_ad(ad, uuid, wrap_key));
 	return r;
 }
 
@@ -86,13 +128,10 @@ kms_cmk_unwrap(struct kms *k, int64_t account, const char *wrap_key,
     const uint8_t *uuid, const uint8_t *wrapped, size_t len, uint8_t *dek)
 {
 	struct kms_key_row *row;
+	struct kms_version_row *v;
 	struct kms_dek *mat = NULL;
-	uint8_t sealed[KMS_MATERIAL_SEALED];
-	uint8_t ad[KMS_WRAP_AD_MAX];
 	const char *version;
 	enum kms_key_state to;
-	int64_t created = 0;
-	size_t slen = 0;
 	enum err r;
 
 	if (!str_has_prefix(wrap_key, WRAP_PREFIX) ||
@@ -101,27 +140,30 @@ kms_cmk_unwrap(struct kms *k, int64_t account, const char *wrap_key,
 		return ERR_CORRUPT;
 	version = wrap_key + strlen(WRAP_PREFIX);
 	row = malloc(sizeof(*row));
-	if (row == NULL)
+	v = malloc(sizeof(*v));
+	if (row == NULL || v == NULL) {
+		free(row);
+		free(v);
 		return ERR_NOMEM;
-	r = kms_db_key_get_by_version(k->db, version, kms_now(k), row, &created,
-	    sealed, &slen);
+	}
+	r = kms_db_key_get_by_version(k->db, version, kms_now(k), row, v);
 	/* A version that is gone belonged to a destroyed key. */
 	if (r == ERR_NOT_FOUND || (r == ERR_OK && (row->account != account ||
 	    row->m.state == KMS_KEY_DESTROYED)))
 		r = ERR_KEY_NOT_FOUND;
 	if (r == ERR_OK)
 		r = kms_row_apply(row, KMS_ACT_DATA_KEY_UNWRAP, &to);
-	if (r == ERR_OK && slen == 0)
+	if (r == ERR_OK && v->sealed_len == 0)
 		r = ERR_KEY_PENDING_IMPORT;
 	if (r == ERR_OK)
-		r = kms_material_open(k, row->m.key_id, version, sealed, slen,
-		    &mat);
+		r = kms_material_open(k, row->m.key_id, version, v->sealed,
+		    v->sealed_len, &mat);
 	if (r == ERR_OK)
-		r = kms_aead_open(dek, mat->key, wrapped, len, ad,
-		    kms_wrap_ad(ad, uuid, wrap_key));
+		r = dek_open(k, row, wrap_key, v, mat, uuid, wrapped, len, dek);
 	kms_dek_free(mat);
 	kms_audit_queue(k, "oss", "Decrypt", r == ERR_OK || r ==
 	    ERR_CORRUPT ? row->m.key_id : version, r, "SSE-KMS data key");
+	free(v);
 	free(row);
 	return r;
 }

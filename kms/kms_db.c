@@ -32,7 +32,8 @@ static const char SQL_KEY_BY_ALIAS[] =
     "SELECT " KEY_COLS KEY_FROM
     " JOIN kms_aliases al ON al.key = k.id WHERE al.account = ? AND al.name = ?";
 static const char SQL_KEY_BY_VERSION[] =
-    "SELECT " KEY_COLS ", vv.created_ms, vv.material FROM kms_key_versions vv"
+    "SELECT " KEY_COLS ", vv.created_ms, vv.material, vv.legacy_blobs"
+    " FROM kms_key_versions vv"
     " JOIN kms_keys k ON k.id = vv.key JOIN accounts a ON a.id = k.account"
     " WHERE vv.version_id = ?";
 static const char SQL_KEY_LIST[] =
@@ -69,6 +70,9 @@ static const char SQL_VERSION_LIST[] =
     " ORDER BY created_ms, rowid";
 static const char SQL_VERSION_COUNT[] =
     "SELECT count(*) FROM kms_key_versions WHERE key = ?";
+static const char SQL_VERSION_REFUSE_LEGACY[] =
+    "UPDATE kms_key_versions SET legacy_blobs = 0"
+    " WHERE key = ? AND legacy_blobs = 1";
 
 static const char SQL_ALIAS_INSERT[] =
     "INSERT INTO kms_aliases (account, name, key, created_ms)"
@@ -261,8 +265,7 @@ kms_db_key_get_by_alias(struct db *db, int64_t account, const char *alias,
 
 enum err
 kms_db_key_get_by_version(struct db *db, const char *version_id,
-    int64_t now_ms, struct kms_key_row *ret, int64_t *ret_created_ms,
-    uint8_t *sealed, size_t *ret_sealed_len)
+    int64_t now_ms, struct kms_key_row *ret, struct kms_version_row *ret_v)
 {
 	sqlite3_stmt *st = db_stmt(db, SQL_KEY_BY_VERSION);
 	enum err r;
@@ -277,14 +280,16 @@ kms_db_key_get_by_version(struct db *db, const char *version_id,
 		int n = sqlite3_column_bytes(st, KEY_NCOLS + 1);
 
 		r = row_read(st, now_ms, ret);
-		*ret_created_ms = sqlite3_column_int64(st, KEY_NCOLS);
-		*ret_sealed_len = 0;
+		ret_v->created_ms = sqlite3_column_int64(st, KEY_NCOLS);
+		ret_v->legacy_blobs =
+		    sqlite3_column_int64(st, KEY_NCOLS + 2) != 0;
+		ret_v->sealed_len = 0;
 		if (r == ERR_OK && p != NULL) {
 			if (n != KMS_MATERIAL_SEALED)
 				r = ERR_CORRUPT;
 			else {
-				memcpy(sealed, p, (size_t)n);
-				*ret_sealed_len = (size_t)n;
+				memcpy(ret_v->sealed, p, (size_t)n);
+				ret_v->sealed_len = (size_t)n;
 			}
 		}
 	} else if (rc == SQLITE_DONE)
@@ -516,6 +521,21 @@ enum err
 kms_db_version_count(struct db *db, int64_t key, int64_t *ret)
 {
 	return count_one(db, SQL_VERSION_COUNT, key, ret);
+}
+
+enum err
+kms_db_versions_refuse_legacy(struct db *db, int64_t key, unsigned *ret_n)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_VERSION_REFUSE_LEGACY);
+	enum err r;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, key);
+	r = step_done(st);
+	if (r == ERR_OK)
+		*ret_n = (unsigned)sqlite3_changes(db_conn(db));
+	return r;
 }
 
 /* ---- aliases ---- */

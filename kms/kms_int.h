@@ -10,6 +10,7 @@
  *   kms.c          key management: resolution, transitions, aliases, tags,
  *                  versions and rotation
  *   kms_blob.c     Encrypt, Decrypt, GenerateDataKey, ReEncrypt
+ *   kms_bind.c     what ciphertexts are bound to; canonical EncryptionContext
  *   kms_import.c   BYOK: RSA wrapping keys (OpenSSL), import, deletion
  *   kms_cmk.c      data keys of SSE-KMS objects, the OSS service key
  *   kms_audit.c    the audit queue and the housekeeping thread
@@ -116,9 +117,10 @@ enum err kms_aead_open(uint8_t *out, const uint8_t *key, const uint8_t *in,
 /* A wiped secret slot; NULL on out-of-memory. Free with kms_dek_free. */
 struct kms_dek *kms_dek_alloc(struct kms *k);
 
-/* Associated data of a wrapped data key: "dek" || extent uuid || wrap_key,
- * so a wrapped key moved to another extent, or presented as wrapped by
- * another key, fails to open. Returns its length. */
+/* Associated data of a data key wrapped under "oss", and of one wrapped
+ * under a CMK before format v2: "dek" || extent uuid || wrap_key, so a
+ * wrapped key moved to another extent, or presented as wrapped by another
+ * key, fails to open. Returns its length. */
 #define KMS_WRAP_AD_MAX (3 + KMS_UUID_BYTES + KMS_WRAP_KEY_MAX)
 size_t kms_wrap_ad(uint8_t ad[static KMS_WRAP_AD_MAX], const uint8_t *uuid,
     const char *wrap_key);
@@ -129,6 +131,53 @@ enum err kms_cmk_wrap(struct kms *k, int64_t account, const char *cmk_id,
     size_t *ret_len, char *wrap_key);
 enum err kms_cmk_unwrap(struct kms *k, int64_t account, const char *wrap_key,
     const uint8_t *uuid, const uint8_t *wrapped, size_t len, uint8_t *dek);
+
+/* ---- ciphertext binding (kms_bind.c) ---- */
+
+/* Whose ciphertext it is: format v2 binds every ciphertext to the owning
+ * account, the key and the version (kms_bind.c has the encoding). */
+enum kms_bind_purpose {
+	KMS_BIND_BLOB,		/* Encrypt, GenerateDataKey, ReEncrypt blobs */
+	KMS_BIND_DEK,		/* data keys of SSE-KMS extents */
+};
+struct kms_binding {
+	enum kms_bind_purpose	 purpose;
+	const char		*account_id;	/* 16 digits */
+	const char		*key_id;
+	const char		*version_id;
+};
+/* lp(tag) || lp(account) || lp(key) || lp(version); tags are < 32 bytes. */
+#define KMS_BINDING_MAX	(4 * 4 + 32 + KMS_ACCOUNT_ID_BYTES + KMS_KEY_ID_MAX + \
+			    KMS_VERSION_ID_BYTES)
+#define KMS_BLOB_AD_BYTES	crypto_hash_sha256_BYTES
+#define KMS_DEK_AD_MAX		(KMS_BINDING_MAX + KMS_UUID_BYTES)
+#define KMS_CONTEXT_PAIRS_MAX	64
+
+/* An EncryptionContext in canonical order; points into the caller's pairs. */
+struct kms_context {
+	const struct kv	*pairs[KMS_CONTEXT_PAIRS_MAX];
+	size_t		 n;
+};
+/* Sorts ctx bytewise by key. ERR_INVALID_ARGUMENT for a duplicate key, more
+ * than KMS_CONTEXT_PAIRS_MAX pairs or more than 8 KiB of text. */
+enum err kms_context_canon(const struct kv *ctx, size_t n,
+    struct kms_context *ret) __attribute__((warn_unused_result));
+/* The v2 key for b derived from a version's material, in a fresh slot
+ * (free with kms_dek_free). ERR_NOMEM. */
+enum err kms_bind_subkey(struct kms *k, const struct kms_dek *material,
+    const struct kms_binding *b, struct kms_dek **ret)
+    __attribute__((warn_unused_result));
+/* Associated data of a v2 blob: binding and context, hashed. */
+void kms_bind_blob_ad(uint8_t ad[static KMS_BLOB_AD_BYTES],
+    const struct kms_binding *b, const struct kms_context *c);
+/* Associated data of a legacy blob: SHA-256("k1=v1&k2=v2"), or nothing
+ * (returns 0) without a context. For reading old blobs only. */
+size_t kms_bind_blob_ad_legacy(uint8_t ad[static KMS_BLOB_AD_BYTES],
+    const struct kms_context *c);
+/* Associated data of a v2 wrapped data key: binding || extent uuid.
+ * Returns its length. */
+size_t kms_bind_dek_ad(uint8_t ad[static KMS_DEK_AD_MAX],
+    const struct kms_binding *b, const uint8_t *uuid);
 
 /* ---- stored CMK rows (kms_db.c) ---- */
 
@@ -151,11 +200,17 @@ enum err kms_db_key_get(struct db *db, const char *key_id, int64_t now_ms,
     struct kms_key_row *ret);
 enum err kms_db_key_get_by_alias(struct db *db, int64_t account,
     const char *alias, int64_t now_ms, struct kms_key_row *ret);
-/* The key a version belongs to, and the version's sealed material
- * (sealed: KMS_MATERIAL_SEALED bytes; *ret_sealed_len 0 when absent). */
+/* One stored version, as a ciphertext naming it needs it. */
+struct kms_version_row {
+	int64_t	created_ms;
+	uint8_t	sealed[KMS_MATERIAL_SEALED];
+	size_t	sealed_len;	/* 0: no material */
+	bool	legacy_blobs;	/* existed before migration 0006: also
+				 * opens ciphertexts of the unbound form */
+};
+/* The key a version belongs to, and the version itself. */
 enum err kms_db_key_get_by_version(struct db *db, const char *version_id,
-    int64_t now_ms, struct kms_key_row *ret, int64_t *ret_created_ms,
-    uint8_t *sealed, size_t *ret_sealed_len);
+    int64_t now_ms, struct kms_key_row *ret, struct kms_version_row *ret_v);
 /* Calls fn for every key of account (destroyed ones too), oldest first. */
 enum err kms_db_key_list(struct db *db, int64_t account, int64_t now_ms,
     void (*fn)(void *ctx, const struct kms_key_row *row), void *ctx);
@@ -188,6 +243,9 @@ enum err kms_db_version_list(struct db *db, int64_t key,
     void (*fn)(void *ctx, const char *version_id, int64_t created_ms),
     void *ctx);
 enum err kms_db_version_count(struct db *db, int64_t key, int64_t *ret);
+/* Clears legacy_blobs on every version of key; *ret_n: how many had it. */
+enum err kms_db_versions_refuse_legacy(struct db *db, int64_t key,
+    unsigned *ret_n);
 
 /* ERR_EXISTS when the account has the alias already. */
 enum err kms_db_alias_insert(struct db *db, int64_t account, const char *name,

@@ -15,6 +15,7 @@
  *   key enable KEY | disable KEY | cancel-deletion KEY
  *   key schedule-deletion KEY DAYS
  *   key import KEY FILE [--expire UNIX-SECONDS]   (FILE: 32 raw bytes)
+ *   key refuse-legacy KEY   (stop opening pre-0006 unbound ciphertexts)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -260,7 +261,8 @@ usage(void)
 	    "  describe KEY [--json]\n"
 	    "  enable KEY | disable KEY | cancel-deletion KEY\n"
 	    "  schedule-deletion KEY DAYS\n"
-	    "  import KEY FILE [--expire UNIX-SECONDS]   (FILE: 32 raw bytes)\n");
+	    "  import KEY FILE [--expire UNIX-SECONDS]   (FILE: 32 raw bytes)\n"
+	    "  refuse-legacy KEY   (once its old ciphertexts are re-encrypted)\n");
 }
 
 int
@@ -363,6 +365,15 @@ cli_key_run(struct cli *cli, int argc, char **argv)
 			    (unsigned long long)days);
 	} else if (strcmp(cmd, "import") == 0 && argc == 3) {
 		rc = key_import(cli, &who, argv[1], argv[2], expire);
+	} else if (strcmp(cmd, "refuse-legacy") == 0 && argc == 2) {
+		unsigned n = 0;
+
+		r = kms_key_refuse_legacy(cli->kms, &who, argv[1], &n);
+		if (r != ERR_OK)
+			rc = fail(argv[1], r);
+		else
+			printf("%s: %u version(s) no longer open ciphertexts "
+			    "made before format v2\n", argv[1], n);
 	} else {
 		usage();
 		rc = 2;

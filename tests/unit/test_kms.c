@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * test_kms.c: customer master keys end to end inside kms/ (no HTTP): blob
- * format, round trips and tamper detection, data keys, rotation, the state
+ * format, round trips and tamper detection, what a ciphertext is bound to
+ * (account, key, version, canonical context) and the legacy form kept
+ * readable by migration 0006, data keys, rotation, the state
  * machine through the real transactions (with the business clock moved by
  * hand), BYOK with each wrapping algorithm (material wrapped here with
  * OpenSSL, as a client would), SSE-KMS data keys and the service key, the
@@ -24,6 +26,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <sodium.h>
 
 #include "base/clock.h"
 #include "base/kv.h"
@@ -828,6 +831,491 @@ test_audit(void **state)
 	free(rows);
 }
 
+/* ---- ciphertext binding (README "Ciphertext binding") ---- */
+
+/* The embedded migrations (schema/embed.cmake), to replay 0006. */
+struct schema_migration {
+	int		 version;
+	const char	*name;
+	const char	*sql;
+};
+extern const struct schema_migration schema_migrations[];
+extern const int schema_migration_count;
+
+/* Turns the database back to before migration 0006 and applies it again:
+ * the versions that exist now are then the ones that predate it. */
+static void
+replay_0006(struct fix *f)
+{
+	const char *sql = NULL;
+
+	for (int i = 0; i < schema_migration_count; i++)
+		if (str_has_prefix(schema_migrations[i].name, "0006_"))
+			sql = schema_migrations[i].sql;
+	assert_non_null(sql);
+	assert_int_equal(db_exec(f->db, "ALTER TABLE kms_key_versions"
+	    " DROP COLUMN legacy_blobs"), ERR_OK);
+	assert_int_equal(db_exec(f->db, sql), ERR_OK);
+}
+
+/* An EXTERNAL key of who holding mat (imported as the CLI does). */
+static void
+byok_key(struct fix *f, const struct kms_caller *who, const uint8_t *mat,
+    char id[static KMS_KEY_ID_MAX], char version[static KMS_VERSION_ID_BYTES + 1])
+{
+	struct kms_key_create_req req = { .origin = "EXTERNAL" };
+	struct kms_key_meta *m = calloc(1, sizeof(*m));
+
+	assert_int_equal(kms_key_create(f->kms, who, &req, m), ERR_OK);
+	assert_int_equal(kms_import_material_raw(f->kms, who, m->key_id, mat,
+	    32, 0), ERR_OK);
+	memcpy(id, m->key_id, KMS_KEY_ID_MAX);
+	memcpy(version, m->primary_version, KMS_VERSION_ID_BYTES + 1);
+	free(m);
+}
+
+static enum err
+dec_as(struct fix *f, const struct kms_caller *who, const char *blob,
+    const struct kv *ctx, size_t nctx)
+{
+	uint8_t buf[KMS_PLAINTEXT_MAX];
+	struct kms_crypto_result res;
+	size_t n = 0;
+
+	return kms_decrypt(f->kms, who, blob, ctx, nctx, buf, &n, &res);
+}
+
+/* blob with its 36-byte version prefix replaced: what an attacker does. */
+static void
+relabel(char *out, const char *blob, const char *version)
+{
+	uint8_t raw[KMS_BLOB_B64_MAX];
+	int n = b64_decode(raw, sizeof(raw), blob, strlen(blob));
+
+	assert_true(n > KMS_VERSION_ID_BYTES);
+	memcpy(raw, version, KMS_VERSION_ID_BYTES);
+	assert_true(b64_encode(out, KMS_BLOB_B64_MAX, raw, (size_t)n) > 0);
+}
+
+static size_t
+lp(uint8_t *out, const char *s)
+{
+	size_t n = strlen(s);
+
+	out[0] = (uint8_t)(n >> 24);
+	out[1] = (uint8_t)(n >> 16);
+	out[2] = (uint8_t)(n >> 8);
+	out[3] = (uint8_t)n;
+	memcpy(out + 4, s, n);
+	return 4 + n;
+}
+
+/* The binding as README documents it, built here independently of kms/. */
+static size_t
+binding(uint8_t out[static 256], const char *tag, const char *account,
+    const char *key_id, const char *version)
+{
+	size_t o = 0;
+
+	o += lp(out + o, tag);
+	o += lp(out + o, account);
+	o += lp(out + o, key_id);
+	o += lp(out + o, version);
+	return o;
+}
+
+/* HKDF-Expand-SHA-256(PRK = material, info = binding), one block. */
+static void
+subkey(uint8_t out[static 32], const uint8_t *mat, const uint8_t *bind,
+    size_t blen)
+{
+	crypto_auth_hmacsha256_state st;
+	uint8_t one = 1;
+
+	crypto_auth_hmacsha256_init(&st, mat, 32);
+	crypto_auth_hmacsha256_update(&st, bind, blen);
+	crypto_auth_hmacsha256_update(&st, &one, 1);
+	crypto_auth_hmacsha256_final(&st, out);
+}
+
+/* A blob made from known material the way README says kms/ makes it
+ * (legacy false), or the way it was made before migration 0006. ctx must
+ * be sorted by key. */
+static void
+forge_blob(char *blob, const uint8_t *mat, bool legacy, const char *account,
+    const char *key_id, const char *version, const struct kv *ctx,
+    size_t nctx, const char *plain)
+{
+	uint8_t raw[KMS_BLOB_B64_MAX], key[32], ad[32], bind[256], len[4];
+	crypto_hash_sha256_state st;
+	size_t adlen = 0, blen;
+
+	crypto_hash_sha256_init(&st);
+	if (legacy) {
+		memcpy(key, mat, 32);
+		for (size_t i = 0; i < nctx; i++) {
+			if (i > 0)
+				crypto_hash_sha256_update(&st,
+				    (const uint8_t *)"&", 1);
+			crypto_hash_sha256_update(&st,
+			    (const uint8_t *)ctx[i].name, strlen(ctx[i].name));
+			crypto_hash_sha256_update(&st, (const uint8_t *)"=", 1);
+			crypto_hash_sha256_update(&st,
+			    (const uint8_t *)ctx[i].value, strlen(ctx[i].value));
+		}
+		if (nctx > 0)
+			adlen = 32;
+	} else {
+		blen = binding(bind, "coffer/kms/blob/v2", account, key_id,
+		    version);
+		subkey(key, mat, bind, blen);
+		crypto_hash_sha256_update(&st, bind, blen);
+		len[0] = len[1] = len[2] = 0;
+		len[3] = (uint8_t)nctx;
+		crypto_hash_sha256_update(&st, len, 4);
+		for (size_t i = 0; i < nctx; i++) {
+			blen = lp(bind, ctx[i].name);
+			crypto_hash_sha256_update(&st, bind, blen);
+			blen = lp(bind, ctx[i].value);
+			crypto_hash_sha256_update(&st, bind, blen);
+		}
+		adlen = 32;
+	}
+	crypto_hash_sha256_final(&st, ad);
+	memcpy(raw, version, 36);
+	randombytes_buf(raw + 36, 12);
+	crypto_aead_aes256gcm_encrypt(raw + 48, NULL, (const uint8_t *)plain,
+	    strlen(plain), adlen ? ad : NULL, adlen, NULL, raw + 36, key);
+	assert_true(b64_encode(blob, KMS_BLOB_B64_MAX, raw,
+	    48 + strlen(plain) + 16) > 0);
+}
+
+/* A data key wrapped for an SSE-KMS extent, v2 or pre-0006:
+ * nonce [24] || XChaCha20-Poly1305 ct || tag (72 bytes). */
+static void
+forge_dek(uint8_t wrapped[static 72], const uint8_t *mat, bool legacy,
+    const char *account, const char *key_id, const char *version,
+    const uint8_t *uuid, const uint8_t *dek)
+{
+	uint8_t key[32], ad[256 + 16];
+	size_t adlen;
+
+	if (legacy) {
+		memcpy(key, mat, 32);
+		memcpy(ad, "dek", 3);
+		memcpy(ad + 3, uuid, 16);
+		memcpy(ad + 19, "cmk:", 4);
+		memcpy(ad + 23, version, 36);
+		adlen = 23 + 36;
+	} else {
+		adlen = binding(ad, "coffer/kms/dek/v2", account, key_id,
+		    version);
+		subkey(key, mat, ad, adlen);
+		memcpy(ad + adlen, uuid, 16);
+		adlen += 16;
+	}
+	randombytes_buf(wrapped, 24);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(wrapped + 24, NULL, dek, 32,
+	    ad, adlen, NULL, wrapped, key);
+}
+
+/* Opens wrapped as an SSE-KMS extent of account does, and checks that the
+ * data key is dek by opening a chunk sealed here with it. */
+static enum err
+dek_check(struct fix *f, int64_t account, const char *version,
+    const uint8_t *wrapped, const uint8_t *uuid, const uint8_t *dek)
+{
+	uint8_t chunk[64], sealed[24 + 64 + 16], plain[64];
+	struct kms_dek *d = NULL;
+	char wk[KMS_WRAP_KEY_MAX];
+	enum err r;
+
+	snprintf(wk, sizeof(wk), "cmk:%s", version);
+	r = kms_dek_open(f->kms, account, wk, wrapped, 72, uuid, &d);
+	if (r != ERR_OK)
+		return r;
+	memset(chunk, 'c', sizeof(chunk));
+	randombytes_buf(sealed, 24);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(sealed + 24, NULL, chunk,
+	    sizeof(chunk), uuid, 16, NULL, sealed, dek);
+	assert_int_equal(kms_dek_open_chunk(d, plain, sealed, sizeof(sealed),
+	    uuid, 16), ERR_OK);
+	assert_memory_equal(plain, chunk, sizeof(chunk));
+	kms_dek_free(d);
+	return ERR_OK;
+}
+
+static void
+test_blob_bound_to_key(void **state)
+{
+	struct fix *f = *state;
+	static const struct kv ctx[] = { { "app", "billing" } };
+	const struct kv *ctxs[] = { ctx, NULL };
+	struct kms_crypto_result er, dr, sr;
+	char a[KMS_KEY_ID_MAX], b[KMS_KEY_ID_MAX], c[KMS_KEY_ID_MAX];
+	char va[KMS_VERSION_ID_BYTES + 1], vb[KMS_VERSION_ID_BYTES + 1];
+	char vc[KMS_VERSION_ID_BYTES + 1];
+	char blob[KMS_BLOB_B64_MAX], bad[KMS_BLOB_B64_MAX];
+	char rb[KMS_BLOB_B64_MAX], out[KMS_PLAINTEXT_MAX + 1];
+	uint8_t mat[32], uuid[KMS_UUID_BYTES], wrapped[KMS_WRAPPED_MAX];
+	char wk[KMS_WRAP_KEY_MAX];
+	struct kms_dek *d = NULL;
+	size_t wl = 0;
+
+	/* Three EXTERNAL keys with the same imported material: two in
+	 * account 1, one in account 2. */
+	memset(mat, 0x77, sizeof(mat));
+	byok_key(f, &f->who, mat, a, va);
+	byok_key(f, &f->who, mat, b, vb);
+	byok_key(f, &f->other, mat, c, vc);
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = ctxs[i] != NULL ? 1 : 0;
+
+		assert_int_equal(enc(f, a, ctxs[i], n, "for a only", blob, &er),
+		    ERR_OK);
+		assert_int_equal(dec(f, blob, ctxs[i], n, out, &dr), ERR_OK);
+		assert_string_equal(out, "for a only");
+		/* relabelled to the other key of the account, and to the
+		 * other account's key, by that account */
+		relabel(bad, blob, vb);
+		assert_int_equal(dec_as(f, &f->who, bad, ctxs[i], n),
+		    ERR_KMS_DECRYPT_FAILED);
+		relabel(bad, blob, vc);
+		assert_int_equal(dec_as(f, &f->other, bad, ctxs[i], n),
+		    ERR_KMS_DECRYPT_FAILED);
+	}
+	/* each key opens its own blobs: the material is fine, the label not */
+	assert_int_equal(enc(f, b, ctx, 1, "for b", rb, &er), ERR_OK);
+	assert_int_equal(dec(f, rb, ctx, 1, out, &dr), ERR_OK);
+	assert_string_equal(out, "for b");
+	/* GenerateDataKey(WithoutPlaintext) blobs are bound the same way */
+	assert_int_equal(kms_generate_data_key(f->kms, &f->who, a, ctx, 1, 32,
+	    NULL, blob, &er), ERR_OK);
+	relabel(bad, blob, vb);
+	assert_int_equal(dec_as(f, &f->who, bad, ctx, 1),
+	    ERR_KMS_DECRYPT_FAILED);
+	assert_int_equal(dec_as(f, &f->who, blob, ctx, 1), ERR_OK);
+	/* ReEncrypt: a relabelled source is refused; a genuine one moves,
+	 * and its result is bound to the destination */
+	assert_int_equal(enc(f, a, ctx, 1, "moving", blob, &er), ERR_OK);
+	relabel(bad, blob, vb);
+	assert_int_equal(kms_reencrypt(f->kms, &f->who, bad, ctx, 1, b, NULL, 0,
+	    rb, &dr, &sr), ERR_KMS_DECRYPT_FAILED);
+	assert_int_equal(kms_reencrypt(f->kms, &f->who, blob, ctx, 1, b, NULL,
+	    0, rb, &dr, &sr), ERR_OK);
+	assert_string_equal(sr.key_id, a);
+	assert_string_equal(dr.key_id, b);
+	assert_int_equal(dec(f, rb, NULL, 0, out, &dr), ERR_OK);
+	assert_string_equal(out, "moving");
+	relabel(bad, rb, va);
+	assert_int_equal(dec_as(f, &f->who, bad, NULL, 0),
+	    ERR_KMS_DECRYPT_FAILED);
+	/* Disabling a must stop its blobs, relabelled or not */
+	assert_int_equal(kms_key_disable(f->kms, &f->who, a), ERR_OK);
+	assert_int_equal(dec_as(f, &f->who, blob, ctx, 1), ERR_KEY_DISABLED);
+	relabel(bad, blob, vb);
+	assert_int_equal(dec_as(f, &f->who, bad, ctx, 1),
+	    ERR_KMS_DECRYPT_FAILED);
+	relabel(bad, blob, vc);
+	assert_int_equal(dec_as(f, &f->other, bad, ctx, 1),
+	    ERR_KMS_DECRYPT_FAILED);
+	assert_int_equal(kms_key_enable(f->kms, &f->who, a), ERR_OK);
+	assert_int_equal(dec(f, blob, ctx, 1, out, &dr), ERR_OK);
+	assert_string_equal(out, "moving");
+	/* the format README documents, built from the material: it opens,
+	 * and naming another account or key in it does not */
+	forge_blob(blob, mat, false, ACCT1, a, va, ctx, 1, "forged");
+	assert_int_equal(dec(f, blob, ctx, 1, out, &dr), ERR_OK);
+	assert_string_equal(out, "forged");
+	forge_blob(blob, mat, false, ACCT2, a, va, ctx, 1, "forged");
+	assert_int_equal(dec_as(f, &f->who, blob, ctx, 1),
+	    ERR_KMS_DECRYPT_FAILED);
+	forge_blob(blob, mat, false, ACCT1, b, va, ctx, 1, "forged");
+	assert_int_equal(dec_as(f, &f->who, blob, ctx, 1),
+	    ERR_KMS_DECRYPT_FAILED);
+	/* SSE-KMS data keys: the extent's wrap key cannot be repointed */
+	memset(uuid, 9, sizeof(uuid));
+	assert_int_equal(kms_dek_create(f->kms, 1, a, uuid, wrapped, &wl, wk,
+	    &d), ERR_OK);
+	kms_dek_free(d);
+	snprintf(bad, sizeof(bad), "cmk:%s", vb);
+	assert_int_equal(kms_dek_open(f->kms, 1, bad, wrapped, wl, uuid, &d),
+	    ERR_CORRUPT);
+	snprintf(bad, sizeof(bad), "cmk:%s", vc);
+	assert_int_equal(kms_dek_open(f->kms, 2, bad, wrapped, wl, uuid, &d),
+	    ERR_CORRUPT);
+	assert_int_equal(kms_dek_open(f->kms, 1, wk, wrapped, wl, uuid, &d),
+	    ERR_OK);
+	kms_dek_free(d);
+	{
+		uint8_t dek[32], w[72];
+
+		memset(dek, 0x3c, sizeof(dek));
+		forge_dek(w, mat, false, ACCT1, a, va, uuid, dek);
+		assert_int_equal(dek_check(f, 1, va, w, uuid, dek), ERR_OK);
+		forge_dek(w, mat, false, ACCT2, c, va, uuid, dek);
+		assert_int_equal(dek_check(f, 1, va, w, uuid, dek), ERR_CORRUPT);
+	}
+}
+
+static void
+test_context_canonical(void **state)
+{
+	struct fix *f = *state;
+	static const struct kv tr[] = { { "tenant", "t1" }, { "role", "user" } };
+	static const struct kv rt[] = { { "role", "user" }, { "tenant", "t1" } };
+	static const struct kv amp[] = { { "role", "user&tenant=t1" } };
+	static const struct kv kx[] = { { "k=x", "y" } };
+	static const struct kv xk[] = { { "k", "x=y" } };
+	static const struct kv blank[] = { { "a", "" } };
+	static const struct kv dup[] = { { "k", "1" }, { "k", "2" } };
+	struct kms_crypto_result er, dr;
+	char id[KMS_KEY_ID_MAX], blob[KMS_BLOB_B64_MAX];
+	char out[KMS_PLAINTEXT_MAX + 1];
+
+	new_key(f, NULL, id);
+	/* keys in another order are the same context */
+	assert_int_equal(enc(f, id, tr, 2, "p", blob, &er), ERR_OK);
+	assert_int_equal(dec(f, blob, rt, 2, out, &dr), ERR_OK);
+	assert_int_equal(dec(f, blob, tr, 2, out, &dr), ERR_OK);
+	/* '&' and '=' inside keys and values are data, not structure */
+	assert_int_equal(dec(f, blob, amp, 1, out, &dr), ERR_KMS_DECRYPT_FAILED);
+	assert_int_equal(enc(f, id, amp, 1, "p", blob, &er), ERR_OK);
+	assert_int_equal(dec(f, blob, tr, 2, out, &dr), ERR_KMS_DECRYPT_FAILED);
+	assert_int_equal(dec(f, blob, amp, 1, out, &dr), ERR_OK);
+	assert_int_equal(enc(f, id, kx, 1, "p", blob, &er), ERR_OK);
+	assert_int_equal(dec(f, blob, xk, 1, out, &dr), ERR_KMS_DECRYPT_FAILED);
+	assert_int_equal(dec(f, blob, kx, 1, out, &dr), ERR_OK);
+	assert_int_equal(enc(f, id, xk, 1, "p", blob, &er), ERR_OK);
+	assert_int_equal(dec(f, blob, kx, 1, out, &dr), ERR_KMS_DECRYPT_FAILED);
+	assert_int_equal(dec(f, blob, xk, 1, out, &dr), ERR_OK);
+	/* one empty value is not "no context" */
+	assert_int_equal(enc(f, id, blank, 1, "p", blob, &er), ERR_OK);
+	assert_int_equal(dec(f, blob, NULL, 0, out, &dr), ERR_KMS_DECRYPT_FAILED);
+	assert_int_equal(dec(f, blob, blank, 1, out, &dr), ERR_OK);
+	assert_int_equal(enc(f, id, NULL, 0, "p", blob, &er), ERR_OK);
+	assert_int_equal(dec(f, blob, blank, 1, out, &dr), ERR_KMS_DECRYPT_FAILED);
+	assert_int_equal(dec(f, blob, NULL, 0, out, &dr), ERR_OK);
+	/* a key twice stays a parameter error, on every operation */
+	assert_int_equal(enc(f, id, dup, 2, "p", blob, &er),
+	    ERR_INVALID_ARGUMENT);
+	assert_int_equal(dec(f, blob, dup, 2, out, &dr), ERR_INVALID_ARGUMENT);
+	assert_int_equal(kms_generate_data_key(f->kms, &f->who, id, dup, 2, 32,
+	    NULL, blob, &er), ERR_INVALID_ARGUMENT);
+}
+
+static void
+test_legacy_ciphertexts(void **state)
+{
+	struct fix *f = *state;
+	static const struct kv ctx[] = { { "role", "user" }, { "tenant", "t1" } };
+	static const struct kv amp[] = { { "role", "user&tenant=t1" } };
+	struct kms_crypto_result er, dr, sr;
+	char l1[KMS_KEY_ID_MAX], l2[KMS_KEY_ID_MAX], nk[KMS_KEY_ID_MAX];
+	char v1[KMS_VERSION_ID_BYTES + 1], v2[KMS_VERSION_ID_BYTES + 1];
+	char vn[KMS_VERSION_ID_BYTES + 1];
+	char old[KMS_BLOB_B64_MAX], old0[KMS_BLOB_B64_MAX];
+	char blob[KMS_BLOB_B64_MAX], bad[KMS_BLOB_B64_MAX];
+	char moved[KMS_BLOB_B64_MAX], out[KMS_PLAINTEXT_MAX + 1];
+	uint8_t mat[32], dek[32], uuid[KMS_UUID_BYTES], w[72], wn[72];
+	unsigned n = 99;
+
+	memset(mat, 0x42, sizeof(mat));
+	memset(dek, 0x24, sizeof(dek));
+	memset(uuid, 5, sizeof(uuid));
+	/* two keys from before the migration, with the same material, and
+	 * one made after it */
+	byok_key(f, &f->who, mat, l1, v1);
+	byok_key(f, &f->who, mat, l2, v2);
+	replay_0006(f);
+	byok_key(f, &f->who, mat, nk, vn);
+	forge_blob(old, mat, true, NULL, NULL, v1, ctx, 2, "old blob");
+	forge_blob(old0, mat, true, NULL, NULL, v1, NULL, 0, "old, no context");
+	forge_dek(w, mat, true, NULL, NULL, v1, uuid, dek);
+	forge_dek(wn, mat, true, NULL, NULL, vn, uuid, dek);
+
+	/* what a legacy version made still opens, with or without context */
+	assert_int_equal(dec(f, old, ctx, 2, out, &dr), ERR_OK);
+	assert_string_equal(out, "old blob");
+	assert_string_equal(dr.key_id, l1);
+	assert_int_equal(dec(f, old0, NULL, 0, out, &dr), ERR_OK);
+	assert_string_equal(out, "old, no context");
+	assert_int_equal(dec(f, old, NULL, 0, out, &dr), ERR_KMS_DECRYPT_FAILED);
+	/* and so does an SSE-KMS object written before */
+	assert_int_equal(dek_check(f, 1, v1, w, uuid, dek), ERR_OK);
+	/* a version created after the migration never takes the old form */
+	forge_blob(blob, mat, true, NULL, NULL, vn, ctx, 2, "x");
+	assert_int_equal(dec_as(f, &f->who, blob, ctx, 2),
+	    ERR_KMS_DECRYPT_FAILED);
+	forge_blob(blob, mat, true, NULL, NULL, vn, NULL, 0, "x");
+	assert_int_equal(dec_as(f, &f->who, blob, NULL, 0),
+	    ERR_KMS_DECRYPT_FAILED);
+	assert_int_equal(dek_check(f, 1, vn, wn, uuid, dek), ERR_CORRUPT);
+	assert_int_equal(enc(f, nk, ctx, 2, "new key", blob, &er), ERR_OK);
+	assert_int_equal(dec(f, blob, ctx, 2, out, &dr), ERR_OK);
+	/* new blobs of a legacy version are bound */
+	assert_int_equal(enc(f, l1, ctx, 2, "new blob", blob, &er), ERR_OK);
+	assert_string_equal(er.version_id, v1);
+	relabel(bad, blob, v2);
+	assert_int_equal(dec_as(f, &f->who, bad, ctx, 2),
+	    ERR_KMS_DECRYPT_FAILED);
+	assert_int_equal(dec(f, blob, ctx, 2, out, &dr), ERR_OK);
+	/* ReEncrypt is the way out: the result is bound */
+	assert_int_equal(kms_reencrypt(f->kms, &f->who, old, ctx, 2, l1, ctx, 2,
+	    moved, &dr, &sr), ERR_OK);
+	assert_int_equal(dec(f, moved, ctx, 2, out, &dr), ERR_OK);
+	assert_string_equal(out, "old blob");
+	relabel(bad, moved, v2);
+	assert_int_equal(dec_as(f, &f->who, bad, ctx, 2),
+	    ERR_KMS_DECRYPT_FAILED);
+	/* The residual risk README states: until refused, an old blob still
+	 * opens under another legacy version with the same material, and
+	 * under a context that flattens to the same "k=v&k=v" text. */
+	relabel(bad, old, v2);
+	assert_int_equal(dec_as(f, &f->who, bad, ctx, 2), ERR_OK);
+	assert_int_equal(dec_as(f, &f->who, old, amp, 1), ERR_OK);
+	/* refusing the old form: all or nothing, then for good */
+	db_fault_commit_after(f->db, 1);
+	assert_int_equal(kms_key_refuse_legacy(f->kms, &f->who, l2, &n), ERR_IO);
+	db_fault_commit_after(f->db, 0);
+	assert_int_equal(n, 99);
+	assert_int_equal(dec_as(f, &f->who, bad, ctx, 2), ERR_OK);
+	assert_int_equal(kms_key_refuse_legacy(f->kms, &f->who, l2, &n), ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(dec_as(f, &f->who, bad, ctx, 2),
+	    ERR_KMS_DECRYPT_FAILED);
+	assert_int_equal(kms_key_refuse_legacy(f->kms, &f->who, l2, &n), ERR_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(kms_key_refuse_legacy(f->kms, &f->other, l1, &n),
+	    ERR_KEY_NOT_FOUND);
+	assert_int_equal(dec(f, old, ctx, 2, out, &dr), ERR_OK);
+	assert_int_equal(kms_key_disable(f->kms, &f->who, l1), ERR_OK);
+	assert_int_equal(kms_key_refuse_legacy(f->kms, &f->who, l1, &n), ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(kms_key_enable(f->kms, &f->who, l1), ERR_OK);
+	{
+		struct rows *rows = calloc(1, sizeof(*rows));
+		char line[256];
+
+		assert_int_equal(kms_audit_list(f->kms, 100, collect, rows),
+		    ERR_OK);
+		snprintf(line, sizeof(line),
+		    ACCT1 "|RefuseLegacyCiphertexts|%s|ok|versions=1", l1);
+		assert_true(has_row(rows, line));
+		free(rows);
+	}
+	assert_int_equal(dec_as(f, &f->who, old, ctx, 2),
+	    ERR_KMS_DECRYPT_FAILED);
+	assert_int_equal(dec_as(f, &f->who, old, amp, 1),
+	    ERR_KMS_DECRYPT_FAILED);
+	assert_int_equal(dek_check(f, 1, v1, w, uuid, dek), ERR_CORRUPT);
+	/* what was re-encrypted, or made since, is unaffected */
+	assert_int_equal(dec(f, moved, ctx, 2, out, &dr), ERR_OK);
+	assert_string_equal(out, "old blob");
+	assert_int_equal(dec(f, blob, ctx, 2, out, &dr), ERR_OK);
+	assert_string_equal(out, "new blob");
+}
+
 /* ---- crash consistency ---- */
 
 struct snap {
@@ -985,6 +1473,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_import_rules, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sse_kms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blob_bound_to_key, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_context_canonical, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_legacy_ciphertexts, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_consistency, setup,
 		    teardown),
