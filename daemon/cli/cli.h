@@ -10,6 +10,7 @@
 #include "base/err.h"
 #include "config.h"
 
+struct buf;
 struct db;
 struct kms;
 
@@ -20,20 +21,49 @@ struct cli {
 	struct clock	 clock;	/* the data dir's business clock */
 };
 
+/*
+ * One row of THE command table (coffer.c). coffer.c checks a command line
+ * against its row before the handler runs: options must be among opts,
+ * the positional arguments must be as many as args names, and --help
+ * prints the row. So handlers only read what they were promised.
+ */
 struct cli_command {
-	const char	*group;		/* "account" */
-	const char	*sub;		/* "create", or NULL: fn parses argv */
+	const char	*group;		/* "key" */
+	const char	*name;		/* "create"; NULL: the group itself */
+	const char	*args;		/* positional synopsis: "KEY DAYS" */
+	const char	*opts;		/* accepted options; "--x=" takes a value */
 	int		(*fn)(struct cli *cli, int argc, char **argv);
-	const char	*help;
+	const char	*help;		/* one line */
 };
 
-/* Commands defined outside coffer.c (key, audit, inventory). */
-extern const struct cli_command cli_extra_commands[];
-extern const size_t cli_extra_ncommands;
+/* Handlers get argv without group and name: positionals and options in
+ * the order given. These take what the row allows out of it. */
+bool cli_flag(int *argc, char **argv, const char *flag);
+/* Removes "--name VALUE" and returns VALUE, or NULL when absent. */
+const char *cli_opt(int *argc, char **argv, const char *name);
 
 enum err cli_open_db(struct cli *cli);
 enum err cli_open_kms(struct cli *cli);
-/* Removes flag from argv if present; returns whether it was. */
-bool cli_flag(int *argc, char **argv, const char *flag);
+void cli_print_json(struct buf *b);
+int64_t cli_now(struct cli *cli);
+
+/* The handlers, one file per family. */
+int cli_account_create(struct cli *, int, char **);	/* cli_account.c */
+int cli_account_list(struct cli *, int, char **);
+int cli_account_delete(struct cli *, int, char **);
+int cli_clock_show(struct cli *, int, char **);		/* cli_clock.c */
+int cli_clock_advance(struct cli *, int, char **);
+int cli_clock_set(struct cli *, int, char **);
+int cli_key_create(struct cli *, int, char **);		/* cli_key.c */
+int cli_key_list(struct cli *, int, char **);
+int cli_key_describe(struct cli *, int, char **);
+int cli_key_enable(struct cli *, int, char **);
+int cli_key_disable(struct cli *, int, char **);
+int cli_key_cancel_deletion(struct cli *, int, char **);
+int cli_key_schedule_deletion(struct cli *, int, char **);
+int cli_key_import(struct cli *, int, char **);
+int cli_key_refuse_legacy(struct cli *, int, char **);
+int cli_audit(struct cli *, int, char **);		/* cli_audit.c */
+int cli_inventory_run(struct cli *, int, char **);	/* cli_inventory.c */
 
 #endif

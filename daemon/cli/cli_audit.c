@@ -13,7 +13,6 @@
 #include "codec/json.h"
 #include "kms/kms.h"
 
-int cli_audit_run(struct cli *cli, int argc, char **argv);
 
 #define LIMIT_DEFAULT	50
 #define LIMIT_MAX	1000000
@@ -46,22 +45,17 @@ audit_one(void *ctx, const struct kms_audit_row *row)
 }
 
 int
-cli_audit_run(struct cli *cli, int argc, char **argv)
+cli_audit(struct cli *cli, int argc, char **argv)
 {
 	struct audit_ctx a = { cli_flag(&argc, argv, "--json"), NULL };
+	const char *l = cli_opt(&argc, argv, "--limit");
 	struct json_writer w;
 	uint64_t limit = LIMIT_DEFAULT;
 	struct buf b;
 	enum err r;
 
-	if (argc == 2 && strcmp(argv[0], "--limit") == 0) {
-		if (!str_to_u64(argv[1], LIMIT_MAX, &limit) || limit == 0) {
-			fprintf(stderr, "coffer: --limit must be 1-%d\n",
-			    LIMIT_MAX);
-			return 2;
-		}
-	} else if (argc != 0) {
-		fprintf(stderr, "usage: coffer audit [--json] [--limit N]\n");
+	if (l != NULL && (!str_to_u64(l, LIMIT_MAX, &limit) || limit == 0)) {
+		fprintf(stderr, "coffer: --limit must be 1-%d\n", LIMIT_MAX);
 		return 2;
 	}
 	if (cli_open_kms(cli) != ERR_OK)

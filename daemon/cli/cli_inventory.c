@@ -19,8 +19,6 @@
 #include "store/store.h"
 
 /* The table in cli_util.c names it; cli.h has no per-command prototypes. */
-int cli_inventory_run(struct cli *cli, int argc, char **argv);
-
 /* argv: BUCKET ID (the table consumed "inventory run"). */
 int
 cli_inventory_run(struct cli *cli, int argc, char **argv)
@@ -32,10 +30,7 @@ cli_inventory_run(struct cli *cli, int argc, char **argv)
 	int rc = 1;
 	enum err r;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: coffer inventory run BUCKET ID\n");
-		return 2;
-	}
+	(void)argc;
 	if (cli_open_kms(cli) != ERR_OK)
 		return 1;
 	r = store_open(cli->cfg.data_dir, &store);

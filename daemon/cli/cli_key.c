@@ -6,16 +6,8 @@
  * one BEGIN IMMEDIATE transaction, so the CLI and a running daemon never
  * step on each other), acting for an account (--account NAME, default
  * "root") with audit actor "cli". Output is a table for humans or, with
- * --json, the KeyMetadata fields of the KMS API for scripts.
- *
- *   key create [--description D] [--origin Aliyun_KMS|EXTERNAL]
- *              [--rotation INTERVAL] [--json]
- *   key list [--json]
- *   key describe KEY [--json]
- *   key enable KEY | disable KEY | cancel-deletion KEY
- *   key schedule-deletion KEY DAYS
- *   key import KEY FILE [--expire UNIX-SECONDS]   (FILE: 32 raw bytes)
- *   key refuse-legacy KEY   (stop opening pre-0006 unbound ciphertexts)
+ * --json, the KeyMetadata fields of the KMS API for scripts. The commands
+ * and their arguments are rows of the table in coffer.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,31 +19,6 @@
 #include "cli/cli.h"
 #include "codec/json.h"
 #include "kms/kms.h"
-
-int cli_key_run(struct cli *cli, int argc, char **argv);
-
-/* Removes "--name VALUE" from argv; returns VALUE or NULL. *bad is set
- * when the option is present without a value. */
-static const char *
-opt_value(int *argc, char **argv, const char *name, bool *bad)
-{
-	for (int i = 0; i < *argc; i++) {
-		const char *v;
-
-		if (strcmp(argv[i], name) != 0)
-			continue;
-		if (i + 1 >= *argc) {
-			*bad = true;
-			return NULL;
-		}
-		v = argv[i + 1];
-		memmove(&argv[i], &argv[i + 2],
-		    (size_t)(*argc - i - 2) * sizeof(*argv));
-		*argc -= 2;
-		return v;
-	}
-	return NULL;
-}
 
 static const char *
 err_text(enum err r)
@@ -251,134 +218,198 @@ key_import(struct cli *cli, const struct kms_caller *who, const char *key,
 	return 0;
 }
 
-static void
-usage(void)
+/* The account a command acts for (--account NAME, default root), opened
+ * with the KMS. 0, or the exit status. */
+static int
+caller(struct cli *cli, int *argc, char **argv, struct kms_caller *who,
+    bool *ret_json)
 {
-	fprintf(stderr, "usage: coffer key [--account NAME] COMMAND\n"
-	    "  create [--description D] [--origin Aliyun_KMS|EXTERNAL] "
-	    "[--rotation INTERVAL] [--json]\n"
-	    "  list [--json]\n"
-	    "  describe KEY [--json]\n"
-	    "  enable KEY | disable KEY | cancel-deletion KEY\n"
-	    "  schedule-deletion KEY DAYS\n"
-	    "  import KEY FILE [--expire UNIX-SECONDS]   (FILE: 32 raw bytes)\n"
-	    "  refuse-legacy KEY   (once its old ciphertexts are re-encrypted)\n");
+	const char *account = cli_opt(argc, argv, "--account");
+	struct auth_account acct;
+
+	*ret_json = cli_flag(argc, argv, "--json");
+	if (account == NULL)
+		account = "root";
+	if (cli_open_kms(cli) != ERR_OK)
+		return 1;
+	if (auth_account_get(cli->db, account, &acct) != ERR_OK) {
+		fprintf(stderr, "coffer: no account '%s'\n", account);
+		return 1;
+	}
+	memset(who, 0, sizeof(*who));
+	who->account = acct.id;
+	str_copy(who->account_id, sizeof(who->account_id), acct.account_id);
+	who->actor = "cli";
+	return 0;
+}
+
+static int
+print_meta(struct cli *cli, const char *what, enum err r,
+    const struct kms_key_meta *m, bool json, bool text)
+{
+	if (r != ERR_OK)
+		return fail(what, r);
+	if (json)
+		print_meta_json(cli, m);
+	else if (text)
+		describe_text(m);
+	else
+		printf("%s\n", m->key_id);
+	return 0;
 }
 
 int
-cli_key_run(struct cli *cli, int argc, char **argv)
+cli_key_create(struct cli *cli, int argc, char **argv)
 {
-	struct auth_account acct;
+	struct kms_key_create_req req = { 0 };
+	struct kms_key_meta *m;
+	const char *rotation;
 	struct kms_caller who;
-	struct kms_key_meta *m = NULL;
-	const char *account, *desc, *origin, *rotation, *expire, *cmd;
-	bool json, bad = false;
-	int rc = 0;
-	enum err r;
+	bool json;
+	int rc;
 
-	json = cli_flag(&argc, argv, "--json");
-	account = opt_value(&argc, argv, "--account", &bad);
-	desc = opt_value(&argc, argv, "--description", &bad);
-	origin = opt_value(&argc, argv, "--origin", &bad);
-	rotation = opt_value(&argc, argv, "--rotation", &bad);
-	expire = opt_value(&argc, argv, "--expire", &bad);
-	if (bad || argc < 1) {
-		usage();
-		return 2;
+	req.description = cli_opt(&argc, argv, "--description");
+	req.origin = cli_opt(&argc, argv, "--origin");
+	rotation = cli_opt(&argc, argv, "--rotation");
+	if (rotation != NULL) {
+		int64_t ms = 0;
+
+		if (!duration_parse(rotation, &ms) || ms < 1000) {
+			fprintf(stderr, "coffer: bad --rotation '%s' (e.g. "
+			    "30d)\n", rotation);
+			return 2;
+		}
+		req.rotation = true;
+		req.rotation_interval_s = ms / 1000;
 	}
-	cmd = argv[0];
-	if (cli_open_kms(cli) != ERR_OK)
-		return 1;
-	r = auth_account_get(cli->db, account != NULL ? account : "root",
-	    &acct);
-	if (r != ERR_OK) {
-		fprintf(stderr, "coffer: no account '%s'\n",
-		    account != NULL ? account : "root");
-		return 1;
-	}
-	memset(&who, 0, sizeof(who));
-	who.account = acct.id;
-	str_copy(who.account_id, sizeof(who.account_id), acct.account_id);
-	who.actor = "cli";
+	rc = caller(cli, &argc, argv, &who, &json);
+	if (rc != 0)
+		return rc;
 	m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return 1;
-
-	if (strcmp(cmd, "create") == 0 && argc == 1) {
-		struct kms_key_create_req req = { .description = desc,
-		    .origin = origin };
-		int64_t ms = 0;
-
-		if (rotation != NULL) {
-			if (!duration_parse(rotation, &ms) || ms < 1000) {
-				fprintf(stderr, "coffer: bad --rotation '%s' "
-				    "(e.g. 30d)\n", rotation);
-				rc = 2;
-				goto out;
-			}
-			req.rotation = true;
-			req.rotation_interval_s = ms / 1000;
-		}
-		r = kms_key_create(cli->kms, &who, &req, m);
-		if (r != ERR_OK)
-			rc = fail("cannot create key", r);
-		else if (json)
-			print_meta_json(cli, m);
-		else
-			printf("%s\n", m->key_id);
-	} else if (strcmp(cmd, "list") == 0 && argc == 1) {
-		rc = key_list(cli, &who, json);
-	} else if (strcmp(cmd, "describe") == 0 && argc == 2) {
-		r = kms_key_describe(cli->kms, &who, argv[1], m);
-		if (r != ERR_OK)
-			rc = fail(argv[1], r);
-		else if (json)
-			print_meta_json(cli, m);
-		else
-			describe_text(m);
-	} else if ((strcmp(cmd, "enable") == 0 || strcmp(cmd, "disable") == 0 ||
-	    strcmp(cmd, "cancel-deletion") == 0) && argc == 2) {
-		if (strcmp(cmd, "enable") == 0)
-			r = kms_key_enable(cli->kms, &who, argv[1]);
-		else if (strcmp(cmd, "disable") == 0)
-			r = kms_key_disable(cli->kms, &who, argv[1]);
-		else
-			r = kms_key_cancel_deletion(cli->kms, &who, argv[1]);
-		if (r != ERR_OK)
-			rc = fail(argv[1], r);
-		else
-			printf("%s: %s\n", argv[1], cmd);
-	} else if (strcmp(cmd, "schedule-deletion") == 0 && argc == 3) {
-		uint64_t days;
-
-		if (!str_to_u64(argv[2], 366, &days) || days < 7) {
-			fprintf(stderr, "coffer: DAYS must be 7-366\n");
-			rc = 2;
-			goto out;
-		}
-		r = kms_key_schedule_deletion(cli->kms, &who, argv[1],
-		    (unsigned)days);
-		if (r != ERR_OK)
-			rc = fail(argv[1], r);
-		else
-			printf("%s: deletion scheduled in %llu days\n", argv[1],
-			    (unsigned long long)days);
-	} else if (strcmp(cmd, "import") == 0 && argc == 3) {
-		rc = key_import(cli, &who, argv[1], argv[2], expire);
-	} else if (strcmp(cmd, "refuse-legacy") == 0 && argc == 2) {
-		unsigned n = 0;
-
-		r = kms_key_refuse_legacy(cli->kms, &who, argv[1], &n);
-		if (r != ERR_OK)
-			rc = fail(argv[1], r);
-		else
-			printf("%s: %u version(s) no longer open ciphertexts "
-			    "made before format v2\n", argv[1], n);
-	} else {
-		usage();
-		rc = 2;
-	}
-out:
+	rc = print_meta(cli, "cannot create key",
+	    kms_key_create(cli->kms, &who, &req, m), m, json, false);
 	free(m);
 	return rc;
+}
+
+int
+cli_key_list(struct cli *cli, int argc, char **argv)
+{
+	struct kms_caller who;
+	bool json;
+	int rc = caller(cli, &argc, argv, &who, &json);
+
+	return rc != 0 ? rc : key_list(cli, &who, json);
+}
+
+int
+cli_key_describe(struct cli *cli, int argc, char **argv)
+{
+	struct kms_key_meta *m;
+	struct kms_caller who;
+	bool json;
+	int rc = caller(cli, &argc, argv, &who, &json);
+
+	if (rc != 0)
+		return rc;
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return 1;
+	rc = print_meta(cli, argv[0], kms_key_describe(cli->kms, &who, argv[0],
+	    m), m, json, true);
+	free(m);
+	return rc;
+}
+
+/* enable, disable, cancel-deletion: one key, one transition. */
+static int
+transition(struct cli *cli, int argc, char **argv, const char *done,
+    enum err (*fn)(struct kms *, const struct kms_caller *, const char *))
+{
+	struct kms_caller who;
+	bool json;
+	int rc = caller(cli, &argc, argv, &who, &json);
+	enum err r;
+
+	if (rc != 0)
+		return rc;
+	r = fn(cli->kms, &who, argv[0]);
+	if (r != ERR_OK)
+		return fail(argv[0], r);
+	printf("%s: %s\n", argv[0], done);
+	return 0;
+}
+
+int
+cli_key_enable(struct cli *cli, int argc, char **argv)
+{
+	return transition(cli, argc, argv, "enable", kms_key_enable);
+}
+
+int
+cli_key_disable(struct cli *cli, int argc, char **argv)
+{
+	return transition(cli, argc, argv, "disable", kms_key_disable);
+}
+
+int
+cli_key_cancel_deletion(struct cli *cli, int argc, char **argv)
+{
+	return transition(cli, argc, argv, "cancel-deletion",
+	    kms_key_cancel_deletion);
+}
+
+int
+cli_key_schedule_deletion(struct cli *cli, int argc, char **argv)
+{
+	struct kms_caller who;
+	uint64_t days;
+	bool json;
+	int rc = caller(cli, &argc, argv, &who, &json);
+	enum err r;
+
+	if (rc != 0)
+		return rc;
+	if (!str_to_u64(argv[1], 366, &days) || days < 7) {
+		fprintf(stderr, "coffer: DAYS must be 7-366\n");
+		return 2;
+	}
+	r = kms_key_schedule_deletion(cli->kms, &who, argv[0], (unsigned)days);
+	if (r != ERR_OK)
+		return fail(argv[0], r);
+	printf("%s: deletion scheduled in %llu days\n", argv[0],
+	    (unsigned long long)days);
+	return 0;
+}
+
+int
+cli_key_import(struct cli *cli, int argc, char **argv)
+{
+	const char *expire = cli_opt(&argc, argv, "--expire");
+	struct kms_caller who;
+	bool json;
+	int rc = caller(cli, &argc, argv, &who, &json);
+
+	return rc != 0 ? rc : key_import(cli, &who, argv[0], argv[1], expire);
+}
+
+int
+cli_key_refuse_legacy(struct cli *cli, int argc, char **argv)
+{
+	struct kms_caller who;
+	unsigned n = 0;
+	bool json;
+	int rc = caller(cli, &argc, argv, &who, &json);
+	enum err r;
+
+	if (rc != 0)
+		return rc;
+	r = kms_key_refuse_legacy(cli->kms, &who, argv[0], &n);
+	if (r != ERR_OK)
+		return fail(argv[0], r);
+	printf("%s: %u version(s) no longer open ciphertexts made before "
+	    "format v2\n", argv[0], n);
+	return 0;
 }

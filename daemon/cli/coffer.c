@@ -5,8 +5,11 @@
  * BEGIN IMMEDIATE), so it needs no credentials beyond file access.
  *
  *   coffer [--data-dir DIR] [--config FILE] [--root-key FILE] COMMAND ...
- *     account create NAME [--json] | account list [--json] | account delete NAME
- *     clock show [--json] | clock advance DURATION | clock set TIME
+ *
+ * The commands are the rows of one table below; their handlers live in one
+ * file per family (cli_account.c, cli_clock.c, cli_key.c, cli_audit.c,
+ * cli_inventory.c). A command line is checked against its row here, so a
+ * wrong one gets one line saying what is wrong, then the usage.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +27,8 @@
 #include "db/db.h"
 #include "kms/kms.h"
 
-static void
-print_json(struct buf *b)
+void
+cli_print_json(struct buf *b)
 {
 	fwrite(buf_cstr(b), 1, b->len, stdout);
 	fputc('\n', stdout);
@@ -77,7 +80,7 @@ cli_open_kms(struct cli *cli)
 }
 
 static int64_t
-cli_now(void *ctx)
+clock_of_cli(void *ctx)
 {
 	struct cli *cli = ctx;
 	struct db_clock_state s;
@@ -87,283 +90,229 @@ cli_now(void *ctx)
 	return clock_wall_ms();
 }
 
-/* ---- account ---- */
-
-static int
-cmd_account_create(struct cli *cli, int argc, char **argv)
+int64_t
+cli_now(struct cli *cli)
 {
-	char ak[AUTH_AK_MAX], sk[API_SECRET_MAX];
-	struct auth_account a;
-	bool json = cli_flag(&argc, argv, "--json");
-	enum err r;
-
-	if (argc != 1) {
-		fprintf(stderr, "usage: coffer account create NAME [--json]\n");
-		return 2;
-	}
-	if (cli_open_kms(cli) != ERR_OK)
-		return 1;
-	r = api_account_create(cli->db, cli->kms, argv[0], NULL, NULL,
-	    cli_now(cli), &a, ak, sk);
-	if (r == ERR_EXISTS) {
-		fprintf(stderr, "coffer: account '%s' already exists\n", argv[0]);
-		return 1;
-	}
-	if (r == ERR_INVALID_ARGUMENT) {
-		fprintf(stderr, "coffer: invalid account name '%s' (1-64 of "
-		    "A-Z a-z 0-9 _ . -)\n", argv[0]);
-		return 1;
-	}
-	if (r != ERR_OK) {
-		fprintf(stderr, "coffer: cannot create account: %s\n",
-		    err_name(r));
-		return 1;
-	}
-	if (json) {
-		struct json_writer w;
-		struct buf b;
-
-		buf_init(&b, 4096);
-		json_writer_init(&w, &b);
-		json_obj_open(&w, NULL);
-		json_str(&w, "AccountId", a.account_id);
-		json_str(&w, "AccessKeyId", ak);
-		json_str(&w, "AccessKeySecret", sk);
-		json_obj_close(&w);
-		if (json_writer_finish(&w) == ERR_OK)
-			print_json(&b);
-	} else
-		printf("AccountId:       %s\nAccessKeyId:     %s\n"
-		    "AccessKeySecret: %s\n", a.account_id, ak, sk);
-	explicit_bzero(sk, sizeof(sk));
-	return 0;
+	return clock_of_cli(cli);
 }
 
-struct list_ctx {
-	bool			 json;
-	struct json_writer	*w;
-};
-
-static void
-list_one(void *ctx, const struct auth_account *a, const char *ak)
-{
-	struct list_ctx *l = ctx;
-	char t[TIME_ISO_BYTES];
-
-	time_fmt_iso_s(t, a->created_ms);
-	if (l->json) {
-		json_obj_open(l->w, NULL);
-		json_str(l->w, "Name", a->name);
-		json_str(l->w, "AccountId", a->account_id);
-		json_str(l->w, "AccessKeyId", ak ? ak : "");
-		json_str(l->w, "CreationTime", t);
-		json_obj_close(l->w);
-	} else
-		printf("%-20s %-17s %-26s %s\n", a->name, a->account_id,
-		    ak ? ak : "-", t);
-}
-
-static int
-cmd_account_list(struct cli *cli, int argc, char **argv)
-{
-	struct list_ctx l = { cli_flag(&argc, argv, "--json"), NULL };
-	struct json_writer w;
-	struct buf b;
-	enum err r;
-
-	(void)argv;
-	if (argc != 0) {
-		fprintf(stderr, "usage: coffer account list [--json]\n");
-		return 2;
-	}
-	if (cli_open_db(cli) != ERR_OK)
-		return 1;
-	buf_init(&b, 64 * 1024 * 1024);
-	json_writer_init(&w, &b);
-	l.w = &w;
-	if (l.json)
-		json_arr_open(&w, NULL);
-	else
-		printf("%-20s %-17s %-26s %s\n", "NAME", "ACCOUNT ID",
-		    "ACCESS KEY ID", "CREATED");
-	r = auth_account_list(cli->db, list_one, &l);
-	if (l.json) {
-		json_arr_close(&w);
-		if (json_writer_finish(&w) == ERR_OK && r == ERR_OK)
-			print_json(&b);
-	}
-	buf_free(&b);
-	if (r != ERR_OK) {
-		fprintf(stderr, "coffer: cannot list accounts: %s\n", err_name(r));
-		return 1;
-	}
-	return 0;
-}
-
-static int
-cmd_account_delete(struct cli *cli, int argc, char **argv)
-{
-	enum err r;
-
-	if (argc != 1) {
-		fprintf(stderr, "usage: coffer account delete NAME\n");
-		return 2;
-	}
-	if (cli_open_db(cli) != ERR_OK)
-		return 1;
-	r = auth_account_delete(cli->db, argv[0]);
-	if (r == ERR_NOT_FOUND) {
-		fprintf(stderr, "coffer: no account '%s'\n", argv[0]);
-		return 1;
-	}
-	if (r == ERR_CONFLICT) {
-		fprintf(stderr, "coffer: account '%s' still owns buckets; "
-		    "delete them first\n", argv[0]);
-		return 1;
-	}
-	if (r != ERR_OK) {
-		fprintf(stderr, "coffer: cannot delete: %s\n", err_name(r));
-		return 1;
-	}
-	printf("deleted account '%s'\n", argv[0]);
-	return 0;
-}
-
-/* ---- clock ---- */
-
-static int
-clock_report(struct cli *cli, bool json)
-{
-	struct db_clock_state s;
-	char now[TIME_ISO_BYTES], wall[TIME_ISO_BYTES];
-	enum err r;
-
-	r = db_clock_read(cli->db, &s);
-	if (r != ERR_OK) {
-		fprintf(stderr, "coffer: cannot read the clock: %s\n",
-		    err_name(r));
-		return 1;
-	}
-	time_fmt_iso_s(now, s.now_ms);
-	time_fmt_iso_s(wall, clock_wall_ms());
-	if (json) {
-		struct json_writer w;
-		struct buf b;
-
-		buf_init(&b, 4096);
-		json_writer_init(&w, &b);
-		json_obj_open(&w, NULL);
-		json_str(&w, "BusinessTime", now);
-		json_i64(&w, "BusinessTimeMs", s.now_ms);
-		json_str(&w, "WallTime", wall);
-		json_i64(&w, "OffsetMs", s.test_mode ? s.offset_ms : 0);
-		json_bool(&w, "TestClock", s.test_mode);
-		json_obj_close(&w);
-		if (json_writer_finish(&w) == ERR_OK)
-			print_json(&b);
-	} else
-		printf("business time: %s\nwall time:     %s\noffset:        "
-		    "%+.3f s\ntest clock:    %s\n", now, wall,
-		    (double)(s.test_mode ? s.offset_ms : 0) / 1000.0,
-		    s.test_mode ? "on" : "off");
-	return 0;
-}
-
-static int
-clock_move(struct cli *cli, int64_t target)
-{
-	char t[TIME_ISO_BYTES];
-	int64_t now = 0;
-	enum err r;
-
-	r = db_clock_set(cli->db, target, &now);
-	if (r == ERR_ACCESS_DENIED) {
-		fprintf(stderr, "coffer: the business clock of this data dir is "
-		    "the wall clock; start cofferd with --test-clock to move it\n");
-		return 1;
-	}
-	if (r == ERR_INVALID_ARGUMENT) {
-		fprintf(stderr, "coffer: the clock only moves forward\n");
-		return 1;
-	}
-	if (r != ERR_OK) {
-		fprintf(stderr, "coffer: cannot move the clock: %s\n",
-		    err_name(r));
-		return 1;
-	}
-	time_fmt_iso_s(t, now);
-	printf("business time: %s\n", t);
-	return 0;
-}
-
-static int
-cmd_clock(struct cli *cli, int argc, char **argv)
-{
-	struct db_clock_state s;
-	bool json = cli_flag(&argc, argv, "--json");
-	int64_t v;
-
-	if (argc < 1)
-		goto usage;
-	if (cli_open_db(cli) != ERR_OK)
-		return 1;
-	if (strcmp(argv[0], "show") == 0 && argc == 1)
-		return clock_report(cli, json);
-	if (strcmp(argv[0], "advance") == 0 && argc == 2) {
-		if (!duration_parse(argv[1], &v) || v <= 0) {
-			fprintf(stderr, "coffer: bad duration '%s' (e.g. 90s, "
-			    "15m, 25h, 8d, 2w)\n", argv[1]);
-			return 2;
-		}
-		if (db_clock_read(cli->db, &s) != ERR_OK)
-			return 1;
-		return clock_move(cli, s.now_ms + v);
-	}
-	if (strcmp(argv[0], "set") == 0 && argc == 2) {
-		if (!time_parse_rfc3339(argv[1], &v)) {
-			fprintf(stderr, "coffer: bad time '%s' (RFC 3339, e.g. "
-			    "2027-01-01T00:00:00Z)\n", argv[1]);
-			return 2;
-		}
-		return clock_move(cli, v);
-	}
-usage:
-	fprintf(stderr, "usage: coffer clock show [--json] | advance DURATION | "
-	    "set TIME\n");
-	return 2;
-}
+#define KEY_OPTS "--account= --json"
 
 static const struct cli_command commands[] = {
-	{ "account", "create", cmd_account_create,
-	    "create NAME [--json]   new account and access key" },
-	{ "account", "list", cmd_account_list, "list [--json]" },
-	{ "account", "delete", cmd_account_delete, "delete NAME" },
-	{ "clock", NULL, cmd_clock,
-	    "show [--json] | advance DURATION | set TIME   (--test-clock only)" },
+	{ "account", "create", "NAME", "--json", cli_account_create,
+	    "new account and access key" },
+	{ "account", "list", "", "--json", cli_account_list,
+	    "accounts and their access key ids" },
+	{ "account", "delete", "NAME", "", cli_account_delete,
+	    "delete an account that owns no bucket" },
+	{ "key", "create", "", KEY_OPTS " --description= --origin= --rotation=",
+	    cli_key_create, "new customer master key "
+	    "(--origin Aliyun_KMS|EXTERNAL, --rotation 30d)" },
+	{ "key", "list", "", KEY_OPTS, cli_key_list, "the account's keys" },
+	{ "key", "describe", "KEY", KEY_OPTS, cli_key_describe,
+	    "a key's metadata" },
+	{ "key", "enable", "KEY", KEY_OPTS, cli_key_enable, "enable a key" },
+	{ "key", "disable", "KEY", KEY_OPTS, cli_key_disable, "disable a key" },
+	{ "key", "schedule-deletion", "KEY DAYS", KEY_OPTS,
+	    cli_key_schedule_deletion, "destroy the key after DAYS (7-366)" },
+	{ "key", "cancel-deletion", "KEY", KEY_OPTS, cli_key_cancel_deletion,
+	    "keep a key scheduled for deletion" },
+	{ "key", "import", "KEY FILE", KEY_OPTS " --expire=", cli_key_import,
+	    "import 32 raw bytes of key material (--expire UNIX-SECONDS)" },
+	{ "key", "refuse-legacy", "KEY", KEY_OPTS, cli_key_refuse_legacy,
+	    "stop opening ciphertexts made before format v2 (irreversible)" },
+	{ "audit", NULL, "", "--json --limit=", cli_audit,
+	    "newest audit rows (--limit N, default 50)" },
+	{ "inventory", "run", "BUCKET ID", "", cli_inventory_run,
+	    "write a bucket's inventory report now" },
+	{ "clock", "show", "", "--json", cli_clock_show,
+	    "business time of the data dir" },
+	{ "clock", "advance", "DURATION", "", cli_clock_advance,
+	    "move business time forward (90s, 15m, 25h, 8d, 2w; --test-clock)" },
+	{ "clock", "set", "TIME", "", cli_clock_set,
+	    "move business time forward to an RFC 3339 time (--test-clock)" },
 };
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void
-usage(void)
+row_usage(FILE *f, const struct cli_command *c)
 {
-	fprintf(stderr, "usage: coffer [--data-dir DIR] [--config FILE] "
-	    "[--root-key FILE] COMMAND ...\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(stderr, "  %s %s\n", commands[i].group, commands[i].help);
-	for (size_t i = 0; i < cli_extra_ncommands; i++)
-		fprintf(stderr, "  %s %s\n", cli_extra_commands[i].group,
-		    cli_extra_commands[i].help);
+	const char *o = c->opts;
+
+	fprintf(f, "  %s%s%s", c->group, c->name ? " " : "",
+	    c->name ? c->name : "");
+	if (c->args[0] != '\0')
+		fprintf(f, " %s", c->args);
+	/* "--x=" prints as "[--x VALUE]". */
+	while (*o != '\0') {
+		size_t n = strcspn(o, " ");
+
+		if (n > 0 && o[n - 1] == '=')
+			fprintf(f, " [%.*s VALUE]", (int)n - 1, o);
+		else if (n > 0)
+			fprintf(f, " [%.*s]", (int)n, o);
+		o += n;
+		while (*o == ' ')
+			o++;
+	}
+	fprintf(f, "\n      %s\n", c->help);
 }
 
-static const struct cli_command *
-find_command(const struct cli_command *tab, size_t n, const char *group,
-    const char *sub)
+/* The usage of every command, or of one group (group NULL: all). */
+static void
+usage(FILE *f, const char *group)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(tab[i].group, group) != 0)
-			continue;
-		if (tab[i].sub == NULL || (sub != NULL && strcmp(tab[i].sub, sub) == 0))
-			return &tab[i];
+	fprintf(f, "usage: coffer [--data-dir DIR] [--config FILE] "
+	    "[--root-key FILE] COMMAND ...\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (group == NULL || strcmp(commands[i].group, group) == 0)
+			row_usage(f, &commands[i]);
+}
+
+/* 0: not an option of c; 1: a flag; 2: takes a value. */
+static int
+opt_kind(const struct cli_command *c, const char *arg)
+{
+	size_t n = strlen(arg);
+	const char *o = c->opts;
+
+	while ((o = strstr(o, arg)) != NULL) {
+		bool start = o == c->opts || o[-1] == ' ';
+
+		if (start && (o[n] == ' ' || o[n] == '\0'))
+			return 1;
+		if (start && o[n] == '=')
+			return 2;
+		o += n;
 	}
+	return 0;
+}
+
+/* The n-th word (0-based) of the synopsis, for "missing KEY". */
+static void
+arg_name(const char *args, int n, char *out, size_t cap)
+{
+	for (; n > 0 && *args != '\0'; n--) {
+		args += strcspn(args, " ");
+		args += strspn(args, " ");
+	}
+	snprintf(out, cap, "%.*s", (int)strcspn(args, " "), args);
+}
+
+static int
+nwords(const char *s)
+{
+	int n = 0;
+
+	for (s += strspn(s, " "); *s != '\0'; s += strspn(s, " ")) {
+		n++;
+		s += strcspn(s, " ");
+	}
+	return n;
+}
+
+/* Checks argv (after group and name) against row c: 0 when it may run,
+ * 1 for --help (printed), 2 when wrong (one line said why). */
+static int
+check_args(const struct cli_command *c, int argc, char **argv)
+{
+	char what[64], name[64];
+	int pos = 0, want = nwords(c->args);
+
+	snprintf(what, sizeof(what), "%s%s%s", c->group, c->name ? " " : "",
+	    c->name ? c->name : "");
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fprintf(stdout, "usage:\n");
+			row_usage(stdout, c);
+			return 1;
+		}
+		if (a[0] == '-' && a[1] == '-') {
+			int k = opt_kind(c, a);
+
+			if (k == 0) {
+				fprintf(stderr, "coffer: %s: unknown option "
+				    "'%s'\n", what, a);
+				return 2;
+			}
+			if (k == 2 && ++i >= argc) {
+				fprintf(stderr, "coffer: %s: option '%s' needs "
+				    "a value\n", what, a);
+				return 2;
+			}
+			continue;
+		}
+		if (pos++ >= want) {
+			fprintf(stderr, "coffer: %s: unexpected argument "
+			    "'%s'\n", what, a);
+			return 2;
+		}
+	}
+	if (pos < want) {
+		arg_name(c->args, pos, name, sizeof(name));
+		fprintf(stderr, "coffer: %s: missing %s\n", what, name);
+		return 2;
+	}
+	return 0;
+}
+
+static bool
+group_opt_takes_value(const char *group, const char *opt)
+{
+	for (size_t k = 0; k < NCOMMANDS; k++)
+		if (strcmp(commands[k].group, group) == 0 &&
+		    opt_kind(&commands[k], opt) == 2)
+			return true;
+	return false;
+}
+
+/* The row for argv[0] (group) and its first non-option word (name), which
+ * is taken out of argv. NULL after saying what is wrong. */
+static const struct cli_command *
+find_command(int *argc, char **argv, const char **ret_group)
+{
+	const char *group = argv[0];
+	bool known = false;
+	int i;
+
+	*ret_group = NULL;
+	for (size_t k = 0; k < NCOMMANDS; k++) {
+		if (strcmp(commands[k].group, group) != 0)
+			continue;
+		known = true;
+		*ret_group = commands[k].group;
+		if (commands[k].name == NULL)
+			return &commands[k];
+	}
+	if (!known) {
+		fprintf(stderr, "coffer: unknown command '%s'\n", group);
+		return NULL;
+	}
+	/* Options may come before the name: key --account bob create. */
+	for (i = 1; i < *argc; i++) {
+		if (argv[i][0] != '-' || argv[i][1] != '-')
+			break;
+		if (strcmp(argv[i], "--help") == 0)
+			return NULL;
+		if (group_opt_takes_value(group, argv[i]))
+			i++;	/* checked against the row later */
+	}
+	if (i >= *argc) {
+		fprintf(stderr, "coffer: %s: missing command\n", group);
+		return NULL;
+	}
+	for (size_t k = 0; k < NCOMMANDS; k++) {
+		if (strcmp(commands[k].group, group) == 0 &&
+		    strcmp(commands[k].name, argv[i]) == 0) {
+			memmove(&argv[i], &argv[i + 1],
+			    (size_t)(*argc - i - 1) * sizeof(*argv));
+			(*argc)--;
+			return &commands[k];
+		}
+	}
+	fprintf(stderr, "coffer: %s: unknown command '%s'\n", group, argv[i]);
 	return NULL;
 }
 
@@ -372,6 +321,7 @@ main(int argc, char **argv)
 {
 	struct cli cli;
 	const struct cli_command *cmd;
+	const char *group;
 	char *cargv[64];
 	int cargc = 0, i, rc;
 	char err[512];
@@ -383,15 +333,38 @@ main(int argc, char **argv)
 	cargv[cargc++] = argv[0];
 	for (i = 1; i < argc && argv[i][0] == '-'; i += 2) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			usage();
+			usage(stdout, NULL);
 			return 0;
 		}
 		if (i + 1 >= argc || cargc + 2 >= 64) {
-			usage();
+			fprintf(stderr, "coffer: option '%s' needs a value\n",
+			    argv[i]);
+			usage(stderr, NULL);
 			return 2;
 		}
 		cargv[cargc++] = argv[i];
 		cargv[cargc++] = argv[i + 1];
+	}
+	if (i >= argc) {
+		fprintf(stderr, "coffer: missing command\n");
+		usage(stderr, NULL);
+		return 2;
+	}
+	argc -= i;
+	argv += i;
+	cmd = find_command(&argc, argv, &group);
+	if (cmd == NULL) {
+		bool help = argc > 1 && strcmp(argv[argc - 1], "--help") == 0;
+
+		usage(help ? stdout : stderr, group);
+		return help ? 0 : 2;
+	}
+	rc = check_args(cmd, argc - 1, argv + 1);
+	if (rc == 1)
+		return 0;
+	if (rc == 2) {
+		usage(stderr, group);
+		return 2;
 	}
 	if (config_load(cargc, cargv, &cli.cfg, &exit_now, err, sizeof(err)) !=
 	    ERR_OK) {
@@ -399,23 +372,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	config_finish(&cli.cfg);
-	cli.clock.now_ms = cli_now;
+	cli.clock.now_ms = clock_of_cli;
 	cli.clock.ctx = &cli;
-	if (i >= argc) {
-		usage();
-		return 2;
-	}
-	cmd = find_command(commands, sizeof(commands) / sizeof(commands[0]),
-	    argv[i], i + 1 < argc ? argv[i + 1] : NULL);
-	if (cmd == NULL)
-		cmd = find_command(cli_extra_commands, cli_extra_ncommands,
-		    argv[i], i + 1 < argc ? argv[i + 1] : NULL);
-	if (cmd == NULL) {
-		usage();
-		return 2;
-	}
-	i += cmd->sub ? 2 : 1;
-	rc = cmd->fn(&cli, argc - i, argv + i);
+	rc = cmd->fn(&cli, argc - 1, argv + 1);
 	kms_close(cli.kms);
 	db_close(cli.db);
 	return rc;

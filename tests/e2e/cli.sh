@@ -144,4 +144,43 @@ rc=$?
 check "clean stop ($rc)" [ "$rc" -eq 0 ]
 sanitizer_report "$E2E_TMP/tc.log.stderr" && fail "sanitizer report"
 
+# ---- one command table: what is wrong, on one line, before the usage ----
+# expect_usage_error "ARGS" "FIRST LINE": exit 2, that first line on stderr,
+# then the usage.
+expect_usage_error() {
+	local out rc
+	# shellcheck disable=SC2086
+	out=$("$COFFER" --data-dir "$T" $1 2>&1 >/dev/null)
+	rc=$?
+	check "'$1': exit 2 ($rc)" [ "$rc" -eq 2 ]
+	check "'$1': first line '$2': $(head -n 1 <<<"$out")" \
+	    [ "$(head -n 1 <<<"$out")" = "$2" ]
+	check "'$1': then the usage" grep -q '^usage: coffer' <<<"$out"
+}
+expect_usage_error "frobnicate" "coffer: unknown command 'frobnicate'"
+expect_usage_error "key" "coffer: key: missing command"
+expect_usage_error "key frob" "coffer: key: unknown command 'frob'"
+expect_usage_error "key describe" "coffer: key describe: missing KEY"
+expect_usage_error "key schedule-deletion k1" \
+    "coffer: key schedule-deletion: missing DAYS"
+expect_usage_error "key describe a b" \
+    "coffer: key describe: unexpected argument 'b'"
+expect_usage_error "key create --colour blue" \
+    "coffer: key create: unknown option '--colour'"
+expect_usage_error "audit --limit" "coffer: audit: option '--limit' needs a value"
+expect_usage_error "inventory run b1" "coffer: inventory run: missing ID"
+# --help on any command prints its help on stdout and exits 0.
+for c in "account create" "key import" "audit" "clock advance" "inventory run"; do
+	# shellcheck disable=SC2086
+	out=$("$COFFER" $c --help 2>/dev/null)
+	rc=$?
+	check "'$c --help': exit 0 ($rc)" [ "$rc" -eq 0 ]
+	check "'$c --help' names the command" grep -q "^  $c" <<<"$out"
+done
+out=$("$COFFER" --help)
+check "--help lists every family" bash -c 'for g in account key audit inventory clock; do grep -q "^  $g" <<<"$1" || exit 1; done' _ "$out"
+# Options may come before the command name, as before.
+out=$("$COFFER" --data-dir "$T" key --account root list 2>&1)
+check "key --account root list: $out" grep -q "KEY ID" <<<"$out"
+
 e2e_finish
