@@ -24,6 +24,9 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "kmsd/kmsd.h"
+#include "object/object.h"
+#include "oss/oss.h"
 #include "auth/auth.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -132,8 +135,9 @@ main(int argc, char **argv)
 	struct kms *kms = NULL;
 	struct store *store = NULL;
 	struct api *api = NULL;
-	struct http_server *oss = NULL, *kmsl = NULL;
-	struct api_kms *kapi = NULL;
+	struct http_server *ossl = NULL, *kmsl = NULL;
+	struct oss *oss = NULL;
+	struct kmsd *kapi = NULL;
 	struct jobs *jobs = NULL;
 	struct clock clock;
 	sigset_t sigs;
@@ -228,7 +232,7 @@ main(int argc, char **argv)
 		/* Inventory reports are written through the same encrypted
 		 * upload path as client objects. */
 		struct jobs_settings js = {
-			.db = db, .put_object = api_internal_put, .put_ctx = api,
+			.db = db, .put_object = object_internal_put, .put_ctx = api,
 			.actor = "daemon",
 		};
 		r = jobs_open(&js, &jobs);
@@ -236,6 +240,9 @@ main(int argc, char **argv)
 			fatalx("cannot start the jobs: %s", err_name(r));
 	}
 
+	r = oss_open(api, &oss);
+	if (r != ERR_OK)
+		fatalx("cannot start the OSS API: %s", err_name(r));
 	{
 		struct http_settings hs = {
 			.listen = cfg.oss_listen,
@@ -250,20 +257,20 @@ main(int argc, char **argv)
 			 * sealing thread and the MD5 helper per byte. */
 			.conn_memory = 512 * 1024,
 			.listener_id = 0,
-			.handler = api_oss_handler(),
-			.ctx = api,
+			.handler = oss_http_handler(),
+			.ctx = oss,
 		};
-		r = http_server_start(&hs, &oss);
+		r = http_server_start(&hs, &ossl);
 		if (r != ERR_OK)
 			fatalx("cannot listen on '%s': %s", cfg.oss_listen,
 			    err_name(r));
 	}
-	r = api_kms_open(api, &kapi);
+	r = kmsd_open(api, &kapi);
 	if (r != ERR_OK)
 		fatalx("cannot start the KMS API: %s", err_name(r));
 	{
 		/* KMS: same pool and limits as OSS; request bodies are small
-		 * (kms_api.h), so the arena cap is too. */
+		 * (kmsd/kmsd_int.h), so the arena cap is too. */
 		struct http_settings hs = {
 			.listen = cfg.kms_listen,
 			.threads = cfg.threads ? cfg.threads : default_threads(),
@@ -276,7 +283,7 @@ main(int argc, char **argv)
 			 * 128 KiB would cost more than the crypto. */
 			.conn_memory = 32 * 1024,
 			.listener_id = 1,
-			.handler = api_kms_handler(),
+			.handler = kmsd_http_handler(),
 			.ctx = kapi,
 		};
 		r = http_server_start(&hs, &kmsl);
@@ -285,7 +292,7 @@ main(int argc, char **argv)
 			    err_name(r));
 	}
 	log_notice("listening oss=%s kms=%s test_clock=%s data_dir=%s "
-	    "version=%s", http_server_address(oss), http_server_address(kmsl),
+	    "version=%s", http_server_address(ossl), http_server_address(kmsl),
 	    cfg.test_clock ? "on" : "off", cfg.data_dir, COFFER_VERSION);
 	notify("READY=1");
 
@@ -311,22 +318,23 @@ main(int argc, char **argv)
 
 	notify("STOPPING=1");
 	log_notice("stopping: draining in-flight requests");
-	http_server_quiesce(oss);
+	http_server_quiesce(ossl);
 	http_server_quiesce(kmsl);
 	for (unsigned i = 0; i < cfg.drain_timeout * 10; i++) {
-		if (http_server_inflight(oss) == 0 &&
+		if (http_server_inflight(ossl) == 0 &&
 		    http_server_inflight(kmsl) == 0)
 			break;
 		usleep(100 * 1000);
 	}
-	if (http_server_inflight(oss) + http_server_inflight(kmsl) != 0)
+	if (http_server_inflight(ossl) + http_server_inflight(kmsl) != 0)
 		log_warnx("%u request(s) still running after %u s; closing them",
-		    http_server_inflight(oss) + http_server_inflight(kmsl),
+		    http_server_inflight(ossl) + http_server_inflight(kmsl),
 		    cfg.drain_timeout);
-	http_server_stop(oss);
+	http_server_stop(ossl);
 	http_server_stop(kmsl);
 	jobs_close(jobs);
-	api_kms_close(kapi);
+	kmsd_close(kapi);
+	oss_close(oss);
 	api_close(api);
 	store_close(store);
 	kms_close(kms);

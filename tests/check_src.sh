@@ -14,10 +14,18 @@
 #     <isa-l/*> daemon/hash/;
 #   - the include layers of STYLE-anchors Part 3: L0 daemon/base includes
 #     only base/; L1 (db hash store codec http) base/ and itself; L2 (auth
-#     bucket kms worm) base/, L1 and itself, never another L2; L3 (api jobs)
-#     anything below and itself, never the other L3; L4 (daemon/main.c,
-#     daemon/config.[ch], daemon/cli/) everything. Quoted includes must be
-#     directory-qualified ("base/err.h"); config.h is L4.
+#     bucket kms worm inventory) base/, L1 and itself, never another L2;
+#     above them the daemon's composition, each layer anything below and
+#     itself, never another folder of its own layer: L3 api/ (the shared
+#     context), L4 object/ (the data path) and jobs/, L5 the two listeners
+#     oss/ and kmsd/; L6 (daemon/main.c, daemon/config.[ch], daemon/cli/)
+#     everything. Quoted includes must be directory-qualified
+#     ("base/err.h"); config.h is L6;
+#   - inside a listener folder, a file includes only the folder's shared
+#     headers (oss.h oss_int.h object_ops.h, kmsd.h kmsd_int.h), and no
+#     handler file of oss/ calls a function another handler file defines:
+#     what two handlers share lives in a helper file (object_ops.c, call.c,
+#     xml.c), so a handler can be read, and moved, alone.
 # Comments and string literals are ignored. Prints file:line: problem for
 # each finding and exits 1 if there is any, 0 otherwise, 2 on usage errors.
 set -u
@@ -70,6 +78,7 @@ module() {
 	daemon/*/*) local m=${1#daemon/}; echo "${m%%/*}" ;;
 	kms/*) echo kms ;;
 	worm/*) echo worm ;;
+	inventory/*) echo inventory ;;
 	*) echo "?" ;;
 	esac
 }
@@ -78,9 +87,11 @@ layer() {
 	case $1 in
 	base) echo 0 ;;
 	db|hash|store|codec|http) echo 1 ;;
-	auth|bucket|kms|worm) echo 2 ;;
-	api|jobs) echo 3 ;;
-	main|cli) echo 4 ;;
+	auth|bucket|kms|worm|inventory) echo 2 ;;
+	api) echo 3 ;;
+	object|jobs) echo 4 ;;
+	oss|kmsd) echo 5 ;;
+	main|cli) echo 6 ;;
 	*) echo -1 ;;
 	esac
 }
@@ -153,7 +164,14 @@ while IFS= read -r f; do
 			why=
 			if [ "$tl" -lt 0 ]; then
 				why="unknown module '$target'"
-			elif [ "$target" = "$mod" ] || [ "$lay" -eq 4 ]; then
+			elif [ "$target" = "$mod" ]; then
+				case $mod/${name#*/} in
+				oss/oss.h|oss/oss_int.h|oss/object_ops.h) ;;
+				kmsd/kmsd.h|kmsd/kmsd_int.h) ;;
+				oss/*|kmsd/*)
+					why="a listener file includes only its folder's shared headers" ;;
+				esac
+			elif [ "$lay" -eq 6 ]; then
 				:
 			elif [ "$lay" -lt 0 ]; then
 				why="file outside the known layers"
@@ -168,7 +186,27 @@ while IFS= read -r f; do
 			;;
 		esac
 	done < <(grep -nE '^[[:space:]]*#[[:space:]]*include' <<<"$stripped")
-done < <(find daemon kms worm -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | LC_ALL=C sort)
+done < <(find daemon kms worm inventory -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | LC_ALL=C sort)
+
+# OSS handler files: the functions each defines with external linkage,
+# then every call of one of them from another handler file.
+handlers=$(cd daemon/oss && ls append.c bucket.c copy.c encryption.c \
+    inventory.c multipart.c object.c restore.c service.c tagging.c worm.c \
+    2>/dev/null)
+for f in $handlers; do
+	for fn in $(strip "daemon/oss/$f" | awk '
+	    /^[a-z_][a-z_0-9]*\(/ && prev !~ /^static/ {
+		    sub(/\(.*/, ""); print }
+	    { prev = $0 }'); do
+		for g in $handlers; do
+			[ "$g" = "$f" ] && continue
+			while IFS=: read -r ln _; do
+				[ -n "$ln" ] || continue
+				report "daemon/oss/$g:$ln" "handler file calls $fn() of $f: move it to a helper file"
+			done < <(strip "daemon/oss/$g" | grep -nE "(^|[^a-z_0-9])$fn\(")
+		done
+	done
+done
 
 if [ "$found" -ne 0 ]; then
 	echo "check_src: $found problem(s)" >&2

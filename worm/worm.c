@@ -70,7 +70,7 @@ audit_refusal(const struct worm_op *op, enum worm_action a, enum err r,
 	snprintf(action, sizeof(action), "worm.%s", worm_action_name(a));
 	if (db_tx_begin(op->db) != ERR_OK)
 		return;
-	if (worm_db_audit(op->db, op->now_ms, op->actor, action,
+	if (db_audit_append(op->db, op->now_ms, op->actor, action,
 	    op->bucket_name, err_info(r)->code, detail) == ERR_OK)
 		(void)db_tx_commit(op->db);
 	else
@@ -149,7 +149,7 @@ transition(const struct worm_op *op, const struct worm_event *ev,
 		return r;
 	}
 	detail_of(&next, detail, sizeof(detail));
-	r = worm_db_audit(op->db, op->now_ms, op->actor, action,
+	r = db_audit_append(op->db, op->now_ms, op->actor, action,
 	    op->bucket_name, "ok", detail);
 	if (r == ERR_OK)
 		r = db_tx_commit(op->db);
@@ -306,8 +306,6 @@ worm_bucket_dropped(struct db *db, int64_t bucket_id)
 	if (r != ERR_OK)
 		return r;
 	r = worm_db_delete_bucket(db, bucket_id);
-	if (r == ERR_OK)
-		r = inventory_db_delete_bucket(db, bucket_id);
 	if (r != ERR_OK || !found)
 		return r;
 	/* OSS: deleting an empty bucket deletes its policy; keep the end of
@@ -318,6 +316,6 @@ worm_bucket_dropped(struct db *db, int64_t bucket_id)
 	r = db_clock_read(db, &clk);
 	if (r != ERR_OK)
 		return r;
-	return worm_db_audit(db, clk.now_ms, "daemon", "worm.drop", target,
+	return db_audit_append(db, clk.now_ms, "daemon", "worm.drop", target,
 	    "ok", detail);
 }

@@ -194,9 +194,9 @@ enum err worm_object_guard(struct db *db, const struct worm_mac_ops *mac,
  * transaction. */
 enum err worm_bucket_deletable(struct db *db, const struct worm_mac_ops *mac,
     int64_t bucket_id, int64_t now_ms);
-/* Deletes the bucket's policy and inventory configurations, with an audit
- * row. For DeleteBucket of an empty bucket, in its transaction, before the
- * bucket row goes (the policy row references it). */
+/* Deletes the bucket's policy, with an audit row. For DeleteBucket of an
+ * empty bucket, in its transaction, before the bucket row goes (the policy
+ * row references it). */
 enum err worm_bucket_dropped(struct db *db, int64_t bucket_id);
 
 #endif

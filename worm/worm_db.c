@@ -29,10 +29,6 @@ static const char SQL_DELETE_BUCKET[] =
     "DELETE FROM worm_policies WHERE bucket = ?";
 static const char SQL_NEWER_OBJECT[] =
     "SELECT EXISTS (SELECT 1 FROM objects WHERE bucket = ? AND mtime_ms > ?)";
-static const char SQL_AUDIT[] =
-    "INSERT INTO audit (time_ms, actor, action, target, result, detail)"
-    " VALUES (?, ?, ?, ?, ?, ?)";
-
 static const char *
 state_text(enum worm_state s)
 {
@@ -185,20 +181,3 @@ worm_db_newer_object(struct db *db, int64_t bucket_id, int64_t after_ms,
 	return r;
 }
 
-enum err
-worm_db_audit(struct db *db, int64_t time_ms, const char *actor,
-    const char *action, const char *target, const char *result,
-    const char *detail)
-{
-	sqlite3_stmt *st = db_stmt(db, SQL_AUDIT);
-
-	if (st == NULL)
-		return ERR_IO;
-	sqlite3_bind_int64(st, 1, time_ms);
-	db_bind_text(st, 2, actor ? actor : "daemon");
-	db_bind_text(st, 3, action);
-	db_bind_text(st, 4, target);
-	db_bind_text(st, 5, result);
-	db_bind_text(st, 6, detail);
-	return db_step_done(st);
-}

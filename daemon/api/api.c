@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "base/clock.h"
+#include "bucket/bucket.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "db/db.h"
@@ -13,7 +15,6 @@ enum err
 api_open(const struct api_settings *s, struct api **ret)
 {
 	struct api *api;
-	enum err r;
 
 	api = calloc(1, sizeof(*api));
 	if (api == NULL)
@@ -33,11 +34,6 @@ api_open(const struct api_settings *s, struct api **ret)
 	api->test_hooks = s->test_hooks;
 	str_copy(api->version, sizeof(api->version), s->version ? s->version : "");
 	api->started_ms = clock_wall_ms();
-	r = metrics_init(&api->metrics, api_nroutes);
-	if (r != ERR_OK) {
-		free(api);
-		return r;
-	}
 	*ret = api;
 	return ERR_OK;
 }
@@ -47,7 +43,6 @@ api_close(struct api *api)
 {
 	if (api == NULL)
 		return;
-	metrics_free(&api->metrics);
 	free(api);
 }
 

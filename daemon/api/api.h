@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * api.h: the OSS and KMS front ends (L3).
- *
- * api/ is where modules meet per request: it parses the request target,
- * authenticates, picks the route from the one route table, runs the
- * flag-driven policy checks, calls the handler and renders errors from the
- * one error table. main.c hands the two http handlers below to http/.
+ * api.h: the daemon's shared context (L3): what the two listeners
+ * (daemon/oss/, daemon/kmsd/), the object data path (daemon/object/), the
+ * jobs and the admin CLI all stand on, and the account administration
+ * both programs use.
  */
 #ifndef COFFER_API_API_H
 #define COFFER_API_API_H
@@ -20,7 +18,6 @@ struct db;
 struct store;
 struct kms;
 struct clock;
-struct http_handler;
 struct api;
 
 #define API_MAX_DOMAINS 8
@@ -41,9 +38,6 @@ struct api_settings {
 
 enum err api_open(const struct api_settings *s, struct api **ret);
 void api_close(struct api *api);
-
-/* The http handler of the OSS listener; its ctx is the struct api. */
-const struct http_handler *api_oss_handler(void);
 
 /* Start-up recovery: unlinks blobs no extent row references and temp
  * files (DESIGN §2). Must run before the listeners start. */
@@ -70,31 +64,5 @@ enum err api_secret_open(struct db *db, struct kms *kms, const char *ak,
 /* Writes DATA_DIR/credentials (0600, Alibaba Cloud CLI INI format). */
 enum err api_write_credentials(const char *data_dir, const char *ak,
     const char *secret, const char *region);
-
-/* ---- objects the daemon writes itself (api_internal_put.c) ---- */
-
-struct bucket;
-
-/* A jobs_put_object_fn (jobs/jobs.h) for main.c and the CLI; ctx is the
- * struct api. Stores data as the object key of dest through the PutObject
- * path (encrypted upload, fsync, one BEGIN IMMEDIATE transaction with the
- * WORM guard, then the reply): ERR_FILE_IMMUTABLE when key is a protected
- * object. sse_algorithm NULL uses dest's default encryption; "AES256" or
- * "KMS" (with sse_kms_key_id) override it. Thread-safe. */
-enum err api_internal_put(void *ctx, const struct bucket *dest,
-    const char *key, const void *data, size_t len, const char *content_type,
-    const char *sse_algorithm, const char *sse_kms_key_id);
-
-/* ---- the KMS listener (kms_dispatch.c) ---- */
-
-struct api_kms;
-
-/* The KMS RPC front end (spec kms-api.md) on top of api's database, kms
- * and region: its replay cache and handler state. ERR_NOMEM. */
-enum err api_kms_open(struct api *api, struct api_kms **ret);
-/* NULL-safe; call after the KMS listener is stopped. */
-void api_kms_close(struct api_kms *k);
-/* The http handler of the KMS listener; its ctx is the struct api_kms. */
-const struct http_handler *api_kms_handler(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "object/object.h"
 #include "base/str.h"
 #include "bucket/bucket.h"
 #include "cli/cli.h"
@@ -49,7 +50,7 @@ cli_inventory_run(struct cli *cli, int argc, char **argv)
 	}
 	if (r == ERR_OK) {
 		struct jobs_settings js = {
-			.db = cli->db, .put_object = api_internal_put,
+			.db = cli->db, .put_object = object_internal_put,
 			.put_ctx = api, .actor = "cli",
 		};
 		r = jobs_open(&js, &jobs);

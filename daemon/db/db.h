@@ -62,6 +62,11 @@ enum err db_step_done(struct sqlite3_stmt *st);
 /* r unless ERR_OK; then ERR_OK iff the last statement changed exactly one
  * row, else ERR_CONFLICT (a compare-and-set lost). */
 enum err db_changed_one(struct db *db, enum err r);
+/* Appends one row to the audit table (in the caller's transaction, if
+ * any); actor NULL is "daemon". */
+enum err db_audit_append(struct db *db, int64_t time_ms, const char *actor,
+    const char *action, const char *target, const char *result,
+    const char *detail);
 /* The first column of the first row of sql with ?1 = arg; ERR_NOT_FOUND
  * when there is no row. */
 enum err db_query_i64(struct db *db, const char *sql, int64_t arg,

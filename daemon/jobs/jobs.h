@@ -8,7 +8,7 @@
  * then writes the parts, manifest.json and manifest.checksum into the
  * destination bucket. jobs/ may not include api/, so the object writes go
  * through a callback that the composition root (main.c, the CLI) fills with
- * api_internal_put(): the same encrypted upload and commit path as
+ * object_internal_put(): the same encrypted upload and commit path as
  * PutObject, including the WORM guard.
  *
  * Time is the caller's business time; nothing here reads a clock.

@@ -8,7 +8,7 @@
 
 #include "bucket/bucket.h"
 #include "jobs/jobs.h"
-#include "worm/inventory.h"
+#include "inventory/inventory.h"
 
 struct jobs {
 	struct jobs_settings	 s;

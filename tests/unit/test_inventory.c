@@ -32,7 +32,7 @@
 #include "hash/hash.h"
 #include "jobs/jobs.h"
 #include "support/test_support.h"
-#include "worm/inventory.h"
+#include "inventory/inventory.h"
 
 #define T0		((int64_t)1790000000000)	/* 2026-09-21T14:13:20Z */
 #define DAY		(86400000LL)

@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "api/api_int.h"
+#include "oss/oss_int.h"
 
 struct target {
 	struct api		api;

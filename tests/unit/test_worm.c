@@ -29,7 +29,7 @@
 #include "bucket/bucket.h"
 #include "db/db.h"
 #include "support/test_support.h"
-#include "worm/inventory.h"
+#include "inventory/inventory.h"
 #include "worm/worm.h"
 
 #define T0	((int64_t)1790000000000)
@@ -370,6 +370,7 @@ test_bucket_delete_helpers(void **state)
 
 	assert_int_equal(db_tx_begin(f->db), ERR_OK);
 	assert_int_equal(worm_bucket_dropped(f->db, 1), ERR_OK);
+	assert_int_equal(inventory_bucket_dropped(f->db, 1), ERR_OK);
 	assert_int_equal(db_exec(f->db, "DELETE FROM buckets WHERE id = 1"),
 	    ERR_OK);
 	assert_int_equal(db_tx_commit(f->db), ERR_OK);

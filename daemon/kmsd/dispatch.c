@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * dispatch.c: the request pipeline of the KMS listener (spec
+ * kms-api.md §1-2; clients.md §2, §4.2b).
+ *
+ *   method/size -> [body] -> decode query + form -> authenticate (v1 or
+ *   ACS3, then the nonce) -> Action/Version -> action table -> handler ->
+ *   JSON reply or JSON error -> access log
+ *
+ * Every reply, success or error, is a JSON object (the SDK throws on
+ * anything else), errors carry Code/Message/RequestId with a 4xx/5xx
+ * status, and kms_error_render is the only code that builds an error body.
+ * Parameters may come in the query string or a form body with GET or POST;
+ * both clients put them in the query, Terraform in the body.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "kmsd/kmsd_int.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/rand.h"
+#include "base/str.h"
+
+/* Bounds on what a request may make us decode. */
+#define PARAMS_MAX	256
+
+enum err
+kmsd_open(struct api *api, struct kmsd **ret)
+{
+	struct kmsd *k;
+	enum err r;
+
+	k = calloc(1, sizeof(*k));
+	if (k == NULL)
+		return ERR_NOMEM;
+	k->api = api;
+	r = auth_nonce_cache_new(KMS_NONCES_MAX, &k->nonces);
+	if (r != ERR_OK) {
+		free(k);
+		return r;
+	}
+	*ret = k;
+	return ERR_OK;
+}
+
+void
+kmsd_close(struct kmsd *k)
+{
+	if (k == NULL)
+		return;
+	auth_nonce_cache_free(k->nonces);
+	free(k);
+}
+
+/* KMS RequestIds are UUIDs in upper case. */
+static void
+request_id_new(char out[static 37])
+{
+	uint8_t b[16];
+	char hex[33];
+
+	rand_bytes(b, sizeof(b));
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+	hex_encode_upper(hex, b, sizeof(b));
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
+	    hex + 16, hex + 20);
+}
+
+/* Decodes "a=1&b=2" ('+' is a space: both SDKs and form bodies encode a
+ * literal plus as %2B) into arena pairs. */
+static enum err
+decode_pairs(struct arena *a, const char *s, size_t len, struct kv **ret,
+    size_t *ret_n)
+{
+	size_t count = 1, i = 0;
+	const char *end = s + len;
+	struct kv *kv;
+
+	for (const char *p = s; p < end; p++)
+		if (*p == '&')
+			count++;
+	if (count > PARAMS_MAX)
+		return ERR_ENTITY_TOO_LARGE;
+	kv = arena_alloc(a, count * sizeof(*kv));
+	if (kv == NULL)
+		return ERR_NOMEM;
+	while (s < end) {
+		const char *amp = memchr(s, '&', (size_t)(end - s));
+		size_t l = amp ? (size_t)(amp - s) : (size_t)(end - s);
+		const char *eq = memchr(s, '=', l);
+		size_t kl = eq ? (size_t)(eq - s) : l;
+		size_t vl = eq ? l - kl - 1 : 0;
+		char *k, *v;
+
+		if (l > 0) {
+			k = arena_alloc(a, kl + 1);
+			v = arena_alloc(a, vl + 1);
+			if (k == NULL || v == NULL)
+				return ERR_NOMEM;
+			if (url_decode(k, s, kl, true) < 0 ||
+			    url_decode(v, eq ? eq + 1 : "", vl, true) < 0)
+				return ERR_INVALID_ARGUMENT;
+			kv[i].name = k;
+			kv[i].value = v;
+			i++;
+		}
+		if (amp == NULL)
+			break;
+		s = amp + 1;
+	}
+	*ret = kv;
+	*ret_n = i;
+	return ERR_OK;
+}
+
+static enum err
+decode_request(struct kms_call *c)
+{
+	const char *uri = c->req->uri, *q = strchr(uri, '?');
+	const char *ct = http_header_get(c->req, "content-type");
+	enum err r;
+
+	c->path = q != NULL ? arena_strndup(c->a, uri, (size_t)(q - uri)) : uri;
+	if (c->path == NULL)
+		return ERR_NOMEM;
+	r = decode_pairs(c->a, q != NULL ? q + 1 : "", q != NULL ?
+	    strlen(q + 1) : 0, &c->query, &c->nquery);
+	if (r != ERR_OK)
+		return r;
+	if (ct != NULL && strncasecmp(ct, "application/x-www-form-urlencoded",
+	    33) == 0 && c->body.len > 0) {
+		r = decode_pairs(c->a, buf_cstr(&c->body), c->body.len,
+		    &c->form, &c->nform);
+		if (r != ERR_OK)
+			return r;
+	}
+	c->nparams = c->nquery + c->nform;
+	if (c->nparams > PARAMS_MAX)
+		return ERR_ENTITY_TOO_LARGE;
+	c->params = arena_alloc(c->a, (c->nparams + 1) * sizeof(*c->params));
+	if (c->params == NULL)
+		return ERR_NOMEM;
+	if (c->nquery > 0)
+		memcpy(c->params, c->query, c->nquery * sizeof(*c->params));
+	if (c->nform > 0)
+		memcpy(c->params + c->nquery, c->form,
+		    c->nform * sizeof(*c->params));
+	return ERR_OK;
+}
+
+static enum err
+authenticate(struct kms_call *c)
+{
+	struct http_request *req = c->req;
+	struct auth_kms_input in = {
+		.method = req->method,
+		.path = c->path,
+		.query = c->query,
+		.nquery = c->nquery,
+		.form = c->form,
+		.nform = c->nform,
+		.headers = req->headers,
+		.nheaders = req->nheaders,
+		.body = c->body.data,
+		.body_len = c->body.len,
+		.now_ms = clock_wall_ms(),
+	};
+	struct auth_kms_parsed p;
+	char *secret = NULL;
+	size_t cap = 0;
+	struct buf sts;
+	enum err r;
+
+	buf_init(&sts, 64 * 1024);
+	r = auth_kms_parse(&in, &p);
+	if (r == ERR_KMS_MISSING_PARAMETER)
+		c->err_param = p.missing;
+	if (r != ERR_OK)
+		goto out;
+	r = api_secret_open(c->api->db, c->api->kms, p.access_key_id,
+	    &c->account, &secret, &cap);
+	if (r != ERR_OK)
+		goto out;
+	r = auth_kms_verify(&in, &p, secret, &sts);
+	if (r == ERR_SIGNATURE_MISMATCH)
+		c->err_detail = arena_strdup(c->a, buf_cstr(&sts));
+	if (r != ERR_OK)
+		goto out;
+	/* Only a verified request may spend a nonce: otherwise anyone could
+	 * burn a client's future nonces. */
+	r = auth_nonce_check(c->ak->nonces, p.access_key_id, p.nonce,
+	    p.request_ms, in.now_ms);
+	if (r != ERR_OK)
+		goto out;
+	c->authenticated = true;
+	c->who.account = c->account.id;
+	str_copy(c->who.account_id, sizeof(c->who.account_id),
+	    c->account.account_id);
+	c->who.actor = c->who.account_id;
+out:
+	if (secret != NULL) {
+		explicit_bzero(secret, cap);
+		free(secret);
+	}
+	buf_free(&sts);
+	return r;
+}
+
+static enum err
+route(struct kms_call *c)
+{
+	const char *action = kp_get(c, "Action");
+	const char *version = kp_get(c, "Version");
+
+	/* v1 carries Action/Version as parameters, ACS3 as headers. */
+	if (action == NULL)
+		action = http_header_get(c->req, "x-acs-action");
+	if (version == NULL)
+		version = http_header_get(c->req, "x-acs-version");
+	if (action == NULL || action[0] == '\0') {
+		c->err_param = "Action";
+		return ERR_KMS_MISSING_PARAMETER;
+	}
+	c->action = action;
+	if (version == NULL || version[0] == '\0') {
+		c->err_param = "Version";
+		return ERR_KMS_MISSING_PARAMETER;
+	}
+	if (strcmp(version, KMS_API_VERSION) != 0) {
+		c->err_param = "Version";
+		return ERR_INVALID_ARGUMENT;
+	}
+	for (size_t i = 0; i < kms_nroutes; i++)
+		if (strcmp(kms_routes[i].action, action) == 0) {
+			c->route = &kms_routes[i];
+			return ERR_OK;
+		}
+	return ERR_NOT_IMPLEMENTED;
+}
+
+/* The one renderer of KMS errors: the KMS columns of the err table, a
+ * parameter name where the code has one, the body shape of spec §1.5. */
+static void
+kms_error_render(struct kms_call *c)
+{
+	const struct err_info *ei = err_info(c->err);
+	const char *code = ei->kms_code != NULL ? ei->kms_code : ei->code;
+	const char *msg = ei->kms_msg != NULL ? ei->kms_msg : ei->msg;
+	int status = ei->kms_http != 0 ? ei->kms_http : ei->http;
+	char recommend[160], *text = NULL;
+	struct json_writer w;
+	struct buf b;
+
+	/* Internal values without KMS columns are internal failures. */
+	if (ei->kms_code == NULL && status >= 500) {
+		code = "InternalFailure";
+		msg = "The request processing has failed due to some unknown "
+		    "error.";
+		status = 500;
+	} else if (ei->kms_code == NULL) {
+		code = "InvalidParameter";
+		msg = "The specified parameter is not valid.";
+		status = 400;
+	}
+	if (c->err_param != NULL && c->err == ERR_KMS_MISSING_PARAMETER)
+		text = arena_printf(c->a, "The parameter \"%s\" is needed but "
+		    "not provided.", c->err_param);
+	else if (c->err_param != NULL && strcmp(code, "InvalidParameter") == 0 &&
+	    c->err == ERR_INVALID_ARGUMENT)
+		text = arena_printf(c->a, "The specified parameter \"%s\" is not "
+		    "valid.", c->err_param);
+	else if (c->err_detail != NULL && c->err == ERR_SIGNATURE_MISMATCH)
+		text = arena_printf(c->a, "%s server string to sign is:%s", msg,
+		    c->err_detail);
+	if (text != NULL)
+		msg = text;
+	snprintf(recommend, sizeof(recommend),
+	    "https://api.aliyun.com/troubleshoot?q=%s&product=Kms", code);
+	buf_init(&b, 256 * 1024);
+	json_writer_init(&w, &b);
+	json_obj_open(&w, NULL);
+	json_str(&w, "RequestId", c->request_id);
+	json_str(&w, "HostId", arena_printf(c->a, "kms.%s.aliyuncs.com",
+	    c->api->region));
+	json_str(&w, "Code", code);
+	json_str(&w, "Message", msg);
+	json_str(&w, "Recommend", recommend);
+	json_i64(&w, "HttpStatus", status);
+	json_obj_close(&w);
+	if (json_writer_finish(&w) != ERR_OK) {
+		buf_init(&b, 256);
+		(void)buf_puts(&b, "{\"Code\":\"InternalFailure\"}");
+		status = 500;
+	}
+	c->req->resp.status = status;
+	(void)http_resp_header(c->req, "Content-Type",
+	    "application/json;charset=utf-8");
+	{
+		size_t len;
+		char *p = buf_steal(&b, &len);
+
+		http_resp_body_take(c->req, p, len);
+	}
+}
+
+static void
+reply(struct kms_call *c)
+{
+	(void)http_resp_header(c->req, "x-acs-request-id", c->request_id);
+	if (c->err != ERR_OK) {
+		kms_error_render(c);
+		return;
+	}
+	json_str(&c->w, "RequestId", c->request_id);
+	json_obj_close(&c->w);
+	if (json_writer_finish(&c->w) != ERR_OK) {
+		c->err = ERR_INTERNAL;
+		kms_error_render(c);
+		return;
+	}
+	{
+		size_t len;
+		char *p = buf_steal(&c->out, &len);
+
+		c->req->resp.status = 200;
+		(void)http_resp_header(c->req, "Content-Type",
+		    "application/json;charset=utf-8");
+		http_resp_body_take(c->req, p, len);
+	}
+}
+
+static enum http_next
+kms_begin(void *ctx, struct http_request *req)
+{
+	struct kms_call *c;
+
+	c = arena_zalloc(&req->arena, sizeof(*c));
+	if (c == NULL) {
+		req->resp.status = 503;
+		req->resp.close = true;
+		return HTTP_RESPOND;
+	}
+	req->app = c;
+	c->ak = ctx;
+	c->api = c->ak->api;
+	c->req = req;
+	c->a = &req->arena;
+	request_id_new(c->request_id);
+	buf_init(&c->body, KMS_BODY_MAX);
+	buf_init(&c->out, 1024 * 1024);
+	/* KMS: RPC requests are GET or POST. */
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0)
+		c->err = ERR_METHOD_NOT_ALLOWED;
+	else if (req->has_length && req->content_length > KMS_BODY_MAX)
+		c->err = ERR_ENTITY_TOO_LARGE;
+	if (c->err != ERR_OK) {
+		reply(c);
+		/* A body we will not read: do not keep the connection. */
+		if (req->chunked || (req->has_length && req->content_length > 0)) {
+			req->resp.close = true;
+			return HTTP_RESPOND;
+		}
+		return HTTP_DRAIN;
+	}
+	return HTTP_READ;
+}
+
+static enum http_next
+kms_body(void *ctx, struct http_request *req, const char *p, size_t n)
+{
+	struct kms_call *c = req->app;
+	enum err r;
+
+	(void)ctx;
+	if (c->err != ERR_OK)
+		return HTTP_READ;
+	r = buf_append(&c->body, p, n);
+	if (r != ERR_OK) {
+		c->err = r;
+		reply(c);
+		req->resp.close = true;
+		return HTTP_RESPOND;
+	}
+	return HTTP_READ;
+}
+
+static void
+kms_end(void *ctx, struct http_request *req)
+{
+	struct kms_call *c = req->app;
+	enum err r;
+
+	(void)ctx;
+	if (c->req->resp.status != 0)
+		return;		/* answered early */
+	r = decode_request(c);
+	if (r == ERR_OK)
+		r = authenticate(c);
+	if (r == ERR_OK)
+		r = route(c);
+	if (r == ERR_OK) {
+		json_writer_init(&c->w, &c->out);
+		json_obj_open(&c->w, NULL);
+		r = c->route->fn(c);
+	}
+	c->err = r;
+	reply(c);
+}
+
+static void
+kms_done(void *ctx, struct http_request *req, bool completed)
+{
+	struct kms_call *c = req->app;
+	int64_t us = clock_mono_us() - req->start_us;
+	const struct err_info *ei;
+
+	(void)ctx;
+	if (c == NULL)
+		return;
+	buf_free(&c->body);
+	buf_free(&c->out);
+	ei = err_info(c->err);
+	if (c->err != ERR_OK && (ei->kms_http != 0 ? ei->kms_http : ei->http) >= 500)
+		log_errx("kms request %s failed: %s", c->request_id,
+		    err_name(c->err));
+	if (!log_enabled(LOG_LEVEL_INFO))
+		return;
+	log_info("kms access id=%s peer=%s account=%s action=%s method=%s "
+	    "status=%d code=%s in=%llu out=%llu us=%lld%s", c->request_id,
+	    req->peer, c->authenticated ? c->account.account_id : "-",
+	    c->route != NULL ? c->route->action : "-", req->method,
+	    req->resp.status, c->err == ERR_OK ? "-" :
+	    (ei->kms_code != NULL ? ei->kms_code : ei->code),
+	    (unsigned long long)req->body_bytes,
+	    (unsigned long long)req->resp.bytes_sent, (long long)us,
+	    completed ? "" : " aborted");
+}
+
+static const struct http_handler kms_handler = {
+	.begin = kms_begin,
+	.body = kms_body,
+	.end = kms_end,
+	.done = kms_done,
+};
+
+const struct http_handler *
+kmsd_http_handler(void)
+{
+	return &kms_handler;
+}

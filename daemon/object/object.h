@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * object.h: the object data path that the OSS handlers and the daemon's
+ * own jobs share: which encryption a new object gets, the retention MAC,
+ * and writes the daemon makes itself. The streaming parts have their own
+ * headers: upload.h (encrypt and store a body), object_reader.h (decrypt
+ * ranges), object_tx.h (the guarded transaction).
+ */
+#ifndef COFFER_OBJECT_OBJECT_H
+#define COFFER_OBJECT_OBJECT_H
+
+#include <stddef.h>
+
+#include "base/err.h"
+
+struct api;
+struct bucket;
+struct object;
+struct worm_mac_ops;
+
+/* The new object's encryption from the SSE headers (alg, kid, data: the
+ * x-oss-server-side-encryption, -key-id and -data-encryption values, NULL
+ * when absent) or bucket b's default; fills o's sse_* fields. *ret_cmk: the
+ * CMK for SSE-KMS (the owner's service key when none is named), else NULL. */
+enum err object_sse_choose(struct api *api, const struct bucket *b,
+    const char *alg, const char *kid, const char *data, struct object *o,
+    const char **ret_cmk);
+
+/* The MAC that authenticates retention policy rows (kms_mac). */
+void object_worm_mac(struct api *api, struct worm_mac_ops *ops);
+/* Logs the alert for a policy row that fails its MAC (r == ERR_CORRUPT). */
+void object_worm_alert(const char *bucket, enum err r);
+
+/* A jobs_put_object_fn (jobs/jobs.h) for main.c and the CLI; ctx is the
+ * struct api. Stores data as the object key of dest through the PutObject
+ * path (encrypted upload, fsync, the guarded transaction, then the reply):
+ * ERR_FILE_IMMUTABLE when key is a protected object. sse_algorithm NULL
+ * uses dest's default encryption; "AES256" or "KMS" (with sse_kms_key_id)
+ * override it. Thread-safe. */
+enum err object_internal_put(void *ctx, const struct bucket *dest,
+    const char *key, const void *data, size_t len, const char *content_type,
+    const char *sse_algorithm, const char *sse_kms_key_id);
+
+#endif

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: ISC */
+/* object_tx.c: see object_tx.h. */
+#include "object/object_tx.h"
+
+#include "db/db.h"
+#include "object/object.h"
+#include "worm/worm.h"
+
+void
+object_tx_init(struct object_tx *tx, struct api *api, struct arena *a,
+    int64_t bucket_id, const char *bucket_name, bool guard, int64_t now_ms)
+{
+	tx->api = api;
+	tx->a = a;
+	tx->bucket_id = bucket_id;
+	tx->bucket_name = bucket_name != NULL ? bucket_name : "";
+	tx->guard = guard;
+	tx->now_ms = now_ms;
+	tx->open = false;
+	tx->exists = false;
+}
+
+/* The retention guard: the only caller of worm_object_guard. */
+static enum err
+guard(struct object_tx *tx)
+{
+	struct worm_mac_ops mac;
+	enum err r;
+
+	if (!tx->guard)
+		return ERR_OK;
+	object_worm_mac(tx->api, &mac);
+	/* The business clock never runs backwards (db/clock_db.c), so a
+	 * wall clock set back cannot shorten a retention period here. A new
+	 * key is not protected, but a forged policy still refuses it. */
+	r = worm_object_guard(tx->api->db, &mac, tx->bucket_id,
+	    tx->exists ? &tx->cur.mtime_ms : NULL, tx->now_ms);
+	object_worm_alert(tx->bucket_name, r);
+	return r;
+}
+
+enum err
+object_tx_load(struct object_tx *tx, const char *key)
+{
+	enum err r;
+
+	tx->exists = false;
+	r = object_get(tx->api->db, tx->a, tx->bucket_id, key, &tx->cur);
+	if (r == ERR_OK)
+		tx->exists = true;
+	else if (r == ERR_NO_SUCH_KEY)
+		r = ERR_OK;
+	if (r == ERR_OK)
+		r = guard(tx);
+	return r;
+}
+
+enum err
+object_tx_begin(struct object_tx *tx, const char *key)
+{
+	enum err r;
+
+	tx->open = false;
+	tx->exists = false;
+	r = db_tx_begin(tx->api->db);
+	if (r != ERR_OK)
+		return r;
+	tx->open = true;
+	if (key != NULL)
+		r = object_tx_load(tx, key);
+	if (r != ERR_OK)
+		object_tx_end(tx);
+	return r;
+}
+
+enum err
+object_tx_peek(struct object_tx *tx, const char *key)
+{
+	/* Reads only, outside a transaction: taking the write lock before
+	 * every body would serialise uploads for an answer that is only
+	 * early, not final. */
+	tx->open = false;
+	return object_tx_load(tx, key);
+}
+
+enum err
+object_tx_commit(struct object_tx *tx)
+{
+	enum err r;
+
+	r = db_tx_commit(tx->api->db);
+	tx->open = false;
+	return r;
+}
+
+void
+object_tx_end(struct object_tx *tx)
+{
+	if (tx->open) {
+		db_tx_rollback(tx->api->db);
+		tx->open = false;
+	}
+}

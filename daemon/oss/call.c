@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * call.c: the request as handlers see it (oss_int.h): query, headers, the
+ * reply under construction, business time, version ids.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/str.h"
+#include "oss/oss_int.h"
+
+const char *
+call_query(const struct call *c, const char *name)
+{
+	return kv_get(c->query, c->nquery, name);
+}
+
+bool
+call_has_query(const struct call *c, const char *name)
+{
+	return kv_has(c->query, c->nquery, name);
+}
+
+const char *
+call_header(const struct call *c, const char *lname)
+{
+	return http_header_get(c->req, lname);
+}
+
+enum err
+call_resp_header(struct call *c, const char *name, const char *value)
+{
+	return http_resp_header(c->req, name, value);
+}
+
+enum err
+call_resp_headerf(struct call *c, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	char tmp[512];
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return ERR_INTERNAL;
+	return http_resp_header(c->req, name, tmp);
+}
+
+void
+call_resp_buf(struct call *c, int status, const char *content_type,
+    struct buf *b)
+{
+	size_t len;
+	char *p = buf_steal(b, &len);
+
+	c->req->resp.status = status;
+	if (content_type != NULL)
+		(void)call_resp_header(c, "Content-Type", content_type);
+	http_resp_body_take(c->req, p, len);
+}
+
+void
+call_resp_empty(struct call *c, int status)
+{
+	c->req->resp.status = status;
+}
+
+int64_t
+call_now(const struct call *c)
+{
+	return clock_now_ms(c->api->clock);
+}
+
+void
+call_test_pause(struct call *c)
+{
+	const char *v = call_header(c, "x-coffer-test-pause-ms");
+	uint64_t ms;
+
+	if (!c->api->test_hooks || v == NULL || !str_to_u64(v, 60000, &ms))
+		return;
+	usleep((useconds_t)ms * 1000);
+}
+
+/* OSS version ids: opaque, URL-safe base64-like, may hold '.' (oss-api-2.md
+ * §1.2); "null" names the version written without versioning. */
+static bool
+version_id_valid(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 256)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)v[i];
+
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+		    ch == '-' || ch == '+' || ch == '/' || ch == '='))
+			return false;
+	}
+	return true;
+}
+
+enum err
+call_check_version_id(struct call *c, const char *v)
+{
+	if (v == NULL)
+		return ERR_OK;
+	if (v[0] == '\0')
+		return ERR_VERSION_ID_EMPTY;
+	if (!version_id_valid(v))
+		return ERR_VERSION_ID_INVALID;
+	/* No bucket keeps versions yet, so only the null version exists;
+	 * answering with the current object would hand out (or delete) the
+	 * wrong data. */
+	if (strcmp(v, "null") != 0) {
+		c->x.key = c->key;
+		return ERR_NO_SUCH_VERSION;
+	}
+	return ERR_OK;
+}

@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * dispatch.c: the request pipeline of the OSS listener, and its lifetime.
+ *
+ *   parse target -> match route -> authenticate -> load bucket -> access
+ *   -> body limits -> route begin -> [body] -> handler -> render -> log
+ *
+ * Every check above the handler is driven by the route's flags, so a handler
+ * cannot forget one. Errors found before the body is read are answered after
+ * draining a small body (keeping the connection), or at once for a large or
+ * 100-continue upload (the client then never sends it).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "oss/oss_int.h"
+#include "object/upload.h"
+#include "base/log.h"
+#include "base/rand.h"
+#include "base/str.h"
+#include "kms/kms.h"
+
+/* Bodies up to this size are read and discarded when we already know the
+ * answer, so the keep-alive connection survives. */
+#define DRAIN_MAX (1024 * 1024)
+/* OSS: PutObject and UploadPart take at most 5 GiB. */
+#define OBJECT_MAX (5ULL * 1024 * 1024 * 1024)
+
+static void
+request_id_new(char out[static 25])
+{
+	unsigned char id[12];
+	uint32_t t = (uint32_t)(clock_wall_ms() / 1000);
+
+	/* OSS ids are 24 upper-case hex digits; ours start with the time so
+	 * they sort, like the ones real OSS hands out. */
+	id[0] = (unsigned char)(t >> 24);
+	id[1] = (unsigned char)(t >> 16);
+	id[2] = (unsigned char)(t >> 8);
+	id[3] = (unsigned char)t;
+	rand_bytes(id + 4, 8);
+	hex_encode_upper(out, id, sizeof(id));
+}
+
+/* Headers every OSS response carries. */
+static void
+add_common_headers(struct call *c)
+{
+	(void)call_resp_header(c, "Server", "AliyunOSS");
+	(void)call_resp_header(c, "x-oss-request-id", c->request_id);
+}
+
+static enum err
+authenticate(struct call *c)
+{
+	struct http_request *req = c->req;
+	struct auth_input in = {
+		.method = req->method,
+		.bucket = c->bucket_name,
+		.key = c->key,
+		.headers = req->headers,
+		.nheaders = req->nheaders,
+		.query = c->query,
+		.nquery = c->nquery,
+		.region = c->region,
+		.now_ms = clock_wall_ms(),
+	};
+	struct auth_parsed p;
+	char *secret = NULL;
+	size_t cap = 0;
+	struct buf sts;
+	enum err r;
+
+	buf_init(&sts, 64 * 1024);
+	memset(&p, 0, sizeof(p));
+	r = auth_parse(&in, &p);
+	if (r == ERR_TIME_SKEWED) {
+		char t[TIME_ISO_BYTES];
+
+		time_fmt_iso_ms(t, p.request_ms);
+		c->x.request_time = arena_strdup(c->a, t);
+		time_fmt_iso_ms(t, in.now_ms);
+		c->x.server_time = arena_strdup(c->a, t);
+	}
+	if (r != ERR_OK)
+		goto out;
+	if (p.kind == AUTH_ANONYMOUS) {
+		c->anonymous = true;
+		goto out;
+	}
+	r = api_secret_open(c->api->db, c->api->kms, p.access_key_id,
+	    &c->account, &secret, &cap);
+	if (r == ERR_INVALID_ACCESS_KEY_ID)
+		c->x.ak = arena_strdup(c->a, p.access_key_id);
+	if (r != ERR_OK)
+		goto out;
+	r = auth_verify(&in, &p, secret, &sts);
+	if (r == ERR_SIGNATURE_MISMATCH || r == ERR_SIGNATURE_MISMATCH_V4) {
+		c->x.ak = arena_strdup(c->a, p.access_key_id);
+		c->x.sig = arena_strdup(c->a, p.signature);
+		c->x.sts = arena_strdup(c->a, buf_cstr(&sts));
+	}
+out:
+	if (secret != NULL) {
+		explicit_bzero(secret, cap);
+		free(secret);
+	}
+	buf_free(&sts);
+	return r;
+}
+
+/* The ACL decides for everybody but the bucket owner: the object's own ACL
+ * when it has one, else the bucket's (bucket_acl_decide). */
+static enum err
+check_access(struct call *c)
+{
+	unsigned f = c->route->flags;
+	bool write = (f & R_WRITE) != 0;
+	const char *object_acl = NULL;
+	struct object o;
+	enum err r;
+
+	if (f & R_ANONYMOUS)
+		return ERR_OK;
+	if (!(f & R_BUCKET)) {
+		/* Service level and PutBucket: an identity is required. */
+		return c->anonymous ? ERR_ANONYMOUS_DENIED : ERR_OK;
+	}
+	if (!c->anonymous && c->bucket.owner == c->account.id)
+		return ERR_OK;
+	if ((f & R_OWNER) || !(f & (R_READ | R_WRITE)))
+		return ERR_ACCESS_DENIED;
+	if (c->level == LEVEL_OBJECT) {
+		r = object_get(c->api->db, c->a, c->bucket.id, c->key, &o);
+		if (r == ERR_OK)
+			object_acl = o.acl;
+		else if (r != ERR_NO_SUCH_KEY)
+			return r;
+	}
+	switch (bucket_acl_decide(c->bucket.acl, object_acl, write)) {
+	case ACL_ALLOW:
+		return ERR_OK;
+	case ACL_DENY_OBJECT:
+		return write ? ERR_OBJECT_WRITE_DENIED : ERR_OBJECT_READ_DENIED;
+	case ACL_DENY_BUCKET:
+	default:
+		return ERR_ACCESS_DENIED;
+	}
+}
+
+/* versionId is never ignored: an operation that takes one resolves it,
+ * any other refuses it. */
+static enum err
+check_version_id(struct call *c)
+{
+	const char *v = call_query(c, "versionId");
+
+	if (v == NULL)
+		return ERR_OK;
+	if (!(c->route->flags & R_VERSION_ID)) {
+		c->x.arg_name = "versionId";
+		c->x.arg_value = v;
+		return ERR_VERSION_ID_NOT_ACCEPTED;
+	}
+	return call_check_version_id(c, v);
+}
+
+static enum err
+check_body(struct call *c)
+{
+	const struct http_request *req = c->req;
+	unsigned f = c->route->flags;
+
+	if (f & R_BODY_STREAM) {
+		if (!req->has_length && !req->chunked)
+			return ERR_MISSING_CONTENT_LENGTH;
+		if (req->has_length && req->content_length > OBJECT_MAX)
+			return ERR_ENTITY_TOO_LARGE;
+	} else if (f & R_BODY_XML) {
+		if (req->has_length && req->content_length > c->route->max_body)
+			return ERR_ENTITY_TOO_LARGE;
+		buf_init(&c->body, c->route->max_body);
+	}
+	return ERR_OK;
+}
+
+static enum err
+pipeline(struct call *c)
+{
+	enum err r, match;
+
+	r = router_parse_target(c);
+	if (r != ERR_OK)
+		return r;
+	match = router_match(c);
+	if (match == ERR_OK && (c->route->flags & R_ANONYMOUS))
+		return ERR_OK;
+	r = authenticate(c);
+	if (r != ERR_OK)
+		return r;
+	if (match != ERR_OK)
+		return match;
+	if (c->route->flags & R_BUCKET) {
+		if (!bucket_name_valid(c->bucket_name)) {
+			c->x.bucket = c->bucket_name;
+			return ERR_INVALID_BUCKET_NAME;
+		}
+		r = bucket_get(c->api->db, c->bucket_name, &c->bucket);
+		if (r == ERR_NO_SUCH_BUCKET)
+			c->x.bucket = c->bucket_name;
+		if (r != ERR_OK)
+			return r;
+		c->have_bucket = true;
+		/* OSS: a bucket answers only on its own region's endpoint;
+		 * hosts that name no region (IP, localhost, --domain) are the
+		 * daemon's own and serve every region. */
+		if (c->region_explicit &&
+		    strcmp(c->region, c->bucket.region) != 0) {
+			c->x.endpoint = arena_printf(c->a, "oss-%s.aliyuncs.com",
+			    c->bucket.region);
+			return ERR_WRONG_ENDPOINT;
+		}
+	}
+	if (c->level == LEVEL_OBJECT &&
+	    !bucket_key_valid(c->key, strlen(c->key))) {
+		c->x.key = c->key;
+		return ERR_INVALID_OBJECT_NAME;
+	}
+	r = check_access(c);
+	if (r == ERR_OK)
+		r = check_version_id(c);
+	if (r != ERR_OK)
+		return r;
+	r = check_body(c);
+	if (r != ERR_OK)
+		return r;
+	if (c->route->begin != NULL)
+		r = c->route->begin(c);
+	return r;
+}
+
+/* Answers with c->err now; drains a small body first so the connection can
+ * be reused. */
+static enum http_next
+fail_early(struct call *c, enum err r)
+{
+	const struct http_request *req = c->req;
+	const char *expect = call_header(c, "expect");
+
+	c->err = r;
+	upload_abort(c->upload);
+	c->upload = NULL;
+	oss_error_render(c);
+	add_common_headers(c);
+	if (expect != NULL || req->chunked ||
+	    (req->has_length && req->content_length - req->body_bytes > DRAIN_MAX)) {
+		c->req->resp.close = true;
+		return HTTP_RESPOND;
+	}
+	return HTTP_DRAIN;
+}
+
+static enum http_next
+oss_begin(void *ctx, struct http_request *req)
+{
+	struct call *c;
+	enum err r;
+
+	c = arena_zalloc(&req->arena, sizeof(*c));
+	if (c == NULL) {
+		req->resp.status = 503;
+		req->resp.close = true;
+		return HTTP_RESPOND;
+	}
+	req->app = c;
+	c->oss = ctx;
+	c->api = c->oss->api;
+	c->req = req;
+	c->a = &req->arena;
+	c->route_index = api_nroutes;
+	c->head = strcmp(req->method, "HEAD") == 0;
+	buf_init(&c->body, 0);
+	request_id_new(c->request_id);
+	r = pipeline(c);
+	if (r != ERR_OK)
+		return fail_early(c, r);
+	return HTTP_READ;
+}
+
+static enum http_next
+oss_body(void *ctx, struct http_request *req, const char *p, size_t n)
+{
+	struct call *c = req->app;
+	unsigned f = c->route->flags;
+	enum err r = ERR_OK;
+
+	(void)ctx;
+	if (f & R_BODY_STREAM)
+		r = upload_write(c->upload, p, n);
+	else if (f & R_BODY_XML)
+		r = buf_append(&c->body, p, n);
+	/* Other routes ignore a body they do not expect. */
+	if (r != ERR_OK)
+		return fail_early(c, r);
+	return HTTP_READ;
+}
+
+static void
+oss_end(void *ctx, struct http_request *req)
+{
+	struct call *c = req->app;
+	enum err r;
+
+	(void)ctx;
+	r = c->route->handler(c);
+	if (r != ERR_OK) {
+		c->err = r;
+		/* Headers a failed handler may have set are not for the
+		 * error response, except on 304, which still names the
+		 * version the client has (ETag, Last-Modified). */
+		if (r != ERR_NOT_MODIFIED)
+			req->resp.nheaders = 0;
+		free(req->resp.body);
+		req->resp.body = NULL;
+		req->resp.body_len = 0;
+		if (req->resp.stream.free != NULL)
+			req->resp.stream.free(req->resp.stream.ctx);
+		memset(&req->resp.stream, 0, sizeof(req->resp.stream));
+		req->resp.head_length_set = false;
+		oss_error_render(c);
+	}
+	if (req->resp.status == 0)
+		req->resp.status = 200;
+	add_common_headers(c);
+}
+
+static void
+log_access(const struct call *c, const struct http_request *req, int64_t us,
+    bool completed)
+{
+	const struct err_info *ei = err_info(c->err);
+	struct buf key;
+
+	if (!log_enabled(LOG_LEVEL_INFO))
+		return;
+	/* Keys are client bytes: log them URL-encoded. */
+	buf_init(&key, 4096);
+	if (c->key != NULL)
+		(void)url_encode(&key, c->key, strlen(c->key), true);
+	log_info("access id=%s peer=%s account=%s op=%s method=%s bucket=%s "
+	    "key=%s status=%d code=%s in=%llu out=%llu us=%lld%s",
+	    c->request_id, req->peer,
+	    c->anonymous || c->account.account_id[0] == '\0' ? "-" :
+	    c->account.account_id,
+	    c->route ? c->route->op : "-", req->method,
+	    c->bucket_name ? c->bucket_name : "-",
+	    key.len ? buf_cstr(&key) : "-", req->resp.status,
+	    c->err == ERR_OK ? "-" : ei->code,
+	    (unsigned long long)req->body_bytes,
+	    (unsigned long long)req->resp.bytes_sent, (long long)us,
+	    completed ? "" : " aborted");
+	buf_free(&key);
+}
+
+static void
+oss_done(void *ctx, struct http_request *req, bool completed)
+{
+	struct call *c = req->app;
+	int64_t us = clock_mono_us() - req->start_us;
+
+	(void)ctx;
+	if (c == NULL)
+		return;
+	upload_abort(c->upload);
+	c->upload = NULL;
+	buf_free(&c->body);
+	if (c->err != ERR_OK && err_info(c->err)->http >= 500)
+		log_errx("request %s failed: %s", c->request_id,
+		    err_name(c->err));
+	metrics_record(&c->oss->metrics, c->route_index, req->resp.status,
+	    req->body_bytes, req->resp.bytes_sent, us);
+	log_access(c, req, us, completed);
+}
+
+static const struct http_handler oss_handler = {
+	.begin = oss_begin,
+	.body = oss_body,
+	.end = oss_end,
+	.done = oss_done,
+};
+
+const struct http_handler *
+oss_http_handler(void)
+{
+	return &oss_handler;
+}
+
+enum err
+oss_open(struct api *api, struct oss **ret)
+{
+	struct oss *oss = calloc(1, sizeof(*oss));
+	enum err r;
+
+	if (oss == NULL)
+		return ERR_NOMEM;
+	oss->api = api;
+	r = metrics_init(&oss->metrics, api_nroutes);
+	if (r != ERR_OK) {
+		free(oss);
+		return r;
+	}
+	*ret = oss;
+	return ERR_OK;
+}
+
+void
+oss_close(struct oss *oss)
+{
+	if (oss == NULL)
+		return;
+	metrics_free(&oss->metrics);
+	free(oss);
+}

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * object.c: PutObject, GetObject, HeadObject, GetObjectMeta,
+ * DeleteObject and object ACLs (spec oss-api.md §3.2).
+ *
+ * Write path (DESIGN §4): the body streams into an encrypted temp file
+ * (upload.c) that is fsync'd and renamed before one BEGIN IMMEDIATE
+ * transaction re-checks the preconditions and writes the rows; the reply
+ * goes out only after COMMIT. A refused or failed commit removes the blob.
+ */
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "oss/object_ops.h"
+#include "object/object_reader.h"
+#include "object/object_tx.h"
+#include "object/upload.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "codec/xml.h"
+#include "db/db.h"
+#include "store/store.h"
+
+struct put_op {
+	struct object	 o;
+	bool		 forbid_overwrite;
+};
+
+
+
+
+
+
+
+
+
+enum err
+h_put_object_begin(struct call *c)
+{
+	struct put_op *op;
+	const char *cmk = NULL;
+	struct object cur;
+	bool exists = false;
+	enum err r;
+
+	op = arena_zalloc(c->a, sizeof(*op));
+	if (op == NULL)
+		return ERR_NOMEM;
+	c->op = op;
+	str_copy(op->o.type, sizeof(op->o.type), "Normal");
+	r = object_parse_forbid_overwrite(c, &op->forbid_overwrite);
+	if (r != ERR_OK)
+		return r;
+	r = object_prepare(c, &op->o, &cmk);
+	if (r != ERR_OK)
+		return r;
+	/* Refuse before accepting the body; checked again at commit. */
+	/* FileAlreadyExists is reported before a retention refusal. */
+	r = call_tx_peek(c, c->bucket.id, c->key, &cur, &exists);
+	if (exists && op->forbid_overwrite)
+		return ERR_FILE_EXISTS;
+	if (r != ERR_OK)
+		return r;
+	r = upload_begin(c->api, c->bucket.owner, cmk, &c->upload);
+	if (r != ERR_OK)
+		return r;
+	return object_parse_integrity(c, c->upload);
+}
+
+
+
+enum err
+h_put_object(struct call *c)
+{
+	struct put_op *op = c->op;
+	struct object *o = &op->o;
+	struct upload_result res;
+	struct extent_ref *dead = NULL;
+	size_t ndead = 0;
+	struct object_tx tx;
+	char md5b64[32];
+	enum err r;
+
+	r = upload_finish(c->upload, &res);
+	if (r != ERR_OK)
+		return r;
+	hex_encode_upper(o->etag, res.md5, HASH_MD5_BYTES);
+	o->size = res.len;
+	o->crc64 = res.crc64;
+	o->mtime_ms = call_now(c);
+
+	r = call_tx_begin(c, o->bucket, o->key, &tx);
+	if (r != ERR_OK)
+		return r;	/* dispatch aborts the upload: blob removed */
+	if (tx.exists && op->forbid_overwrite)
+		r = ERR_FILE_EXISTS;
+	if (r == ERR_OK)
+		r = object_replace(c->api->db, c->a, o, &res.extent, 1, &dead,
+		    &ndead);
+	if (r == ERR_OK)
+		r = object_tx_commit(&tx);
+	object_tx_end(&tx);
+	if (r != ERR_OK)
+		return r;
+	upload_commit(c->upload);
+	c->upload = NULL;
+	object_unlink_dead(c, dead, ndead);
+
+	(void)call_resp_headerf(c, "ETag", "\"%s\"", o->etag);
+	b64_encode(md5b64, sizeof(md5b64), res.md5, HASH_MD5_BYTES);
+	(void)call_resp_header(c, "Content-MD5", md5b64);
+	(void)call_resp_headerf(c, "x-oss-hash-crc64ecma", "%llu",
+	    (unsigned long long)o->crc64);
+	object_echo_sse(c, o);
+	call_resp_empty(c, 200);
+	return ERR_OK;
+}
+
+
+
+
+
+/* Parses a single "bytes=a-b" range. False when absent or not
+ * satisfiable (OSS then serves the whole object, spec §3.2). */
+static bool
+parse_range(const char *h, uint64_t size, uint64_t *ret_start,
+    uint64_t *ret_len, bool *ret_unsatisfiable)
+{
+	const char *dash;
+	uint64_t a, b;
+
+	*ret_unsatisfiable = false;
+	if (h == NULL || strncmp(h, "bytes=", 6) != 0 || strchr(h, ',') != NULL)
+		return false;
+	h += 6;
+	dash = strchr(h, '-');
+	if (dash == NULL)
+		return false;
+	if (dash == h) {
+		/* Suffix: the last b bytes. */
+		if (!str_to_u64(dash + 1, UINT64_MAX, &b) || b == 0) {
+			*ret_unsatisfiable = true;
+			return false;
+		}
+		if (b > size)
+			b = size;
+		if (size == 0) {
+			*ret_unsatisfiable = true;
+			return false;
+		}
+		*ret_start = size - b;
+		*ret_len = b;
+		return true;
+	}
+	if (!str_to_u64n(h, (size_t)(dash - h), UINT64_MAX, &a))
+		return false;
+	if (dash[1] == '\0')
+		b = size ? size - 1 : 0;
+	else if (!str_to_u64(dash + 1, UINT64_MAX, &b) || b < a)
+		return false;
+	if (a >= size) {
+		*ret_unsatisfiable = true;
+		return false;
+	}
+	if (b >= size)
+		b = size - 1;
+	*ret_start = a;
+	*ret_len = b - a + 1;
+	return true;
+}
+
+
+
+static enum err
+serve_object(struct call *c, bool head)
+{
+	const char *behavior = call_header(c, "x-oss-range-behavior");
+	struct object o;
+	struct extent *ext = NULL;
+	size_t next = 0;
+	struct object_reader *rd = NULL;
+	uint64_t start = 0, len;
+	bool ranged, unsat;
+	enum err r;
+
+	r = object_load(c, &o);
+	if (r != ERR_OK)
+		return r;
+	r = object_check_conditions(c, &o, "");
+	if (r == ERR_NOT_MODIFIED) {
+		/* 304 still tells the client which version it has. */
+		object_emit_headers(c, &o, true);
+		return r;
+	}
+	if (r != ERR_OK)
+		return r;
+	if (!head && !object_readable(c, &o))
+		return ERR_INVALID_OBJECT_STATE;
+	len = o.size;
+	ranged = parse_range(call_header(c, "range"), o.size, &start, &len,
+	    &unsat);
+	if (unsat && behavior != NULL && strcmp(behavior, "standard") == 0)
+		return ERR_INVALID_RANGE;
+	if (!ranged) {
+		start = 0;
+		len = o.size;
+	}
+	/* HEAD of an SSE-KMS object needs the CMK too (OSS answers the key
+	 * state conflicts there), so it opens the key without reading. */
+	if (!head || strcmp(o.sse_algorithm, "KMS") == 0) {
+		r = object_extents(c->api->db, c->a, o.id, &ext, &next);
+		if (r != ERR_OK)
+			return r;
+		r = object_reader_open(c->api, c->bucket.owner, ext, next, start,
+		    len, &rd);
+		if (r != ERR_OK)
+			return r;
+		/* Key-state and integrity errors must come before the 200. */
+		r = object_reader_prepare(rd);
+		if (r != ERR_OK) {
+			object_reader_free(rd);
+			return r;
+		}
+	}
+	object_emit_headers(c, &o, false);
+	if (ranged)
+		(void)call_resp_headerf(c, "Content-Range", "bytes %llu-%llu/%llu",
+		    (unsigned long long)start,
+		    (unsigned long long)(start + len - 1),
+		    (unsigned long long)o.size);
+	c->req->resp.status = ranged ? 206 : 200;
+	if (head) {
+		object_reader_free(rd);
+		c->req->resp.head_length_set = true;
+		c->req->resp.head_length = len;
+		return ERR_OK;
+	}
+	c->req->resp.stream.len = len;
+	c->req->resp.stream.read = object_reader_read;
+	c->req->resp.stream.free = object_reader_free;
+	c->req->resp.stream.ctx = rd;
+	return ERR_OK;
+}
+
+enum err
+h_get_object(struct call *c)
+{
+	return serve_object(c, false);
+}
+
+enum err
+h_head_object(struct call *c)
+{
+	return serve_object(c, true);
+}
+
+enum err
+h_get_object_meta(struct call *c)
+{
+	struct object o;
+	enum err r;
+
+	r = object_load(c, &o);
+	if (r != ERR_OK)
+		return r;
+	object_emit_headers(c, &o, true);
+	c->req->resp.status = 200;
+	c->req->resp.head_length_set = true;
+	c->req->resp.head_length = o.size;
+	return ERR_OK;
+}
+
+
+enum err
+h_delete_object(struct call *c)
+{
+	enum err r = object_delete_one(c, c->key);
+
+	if (r != ERR_OK)
+		return r;
+	call_resp_empty(c, 204);
+	return ERR_OK;
+}
+
+
+enum err
+h_put_object_acl(struct call *c)
+{
+	const char *acl = call_header(c, "x-oss-object-acl");
+	struct object o;
+	enum err r;
+
+	if (acl == NULL || !bucket_object_acl_valid(acl))
+		return ERR_INVALID_ACL;
+	r = object_load(c, &o);
+	if (r != ERR_OK)
+		return r;
+	r = object_update_metadata(c, &o, NULL, acl, NULL);
+	if (r != ERR_OK)
+		return r;
+	call_resp_empty(c, 200);
+	return ERR_OK;
+}
+
+enum err
+h_get_object_acl(struct call *c)
+{
+	struct object o;
+	struct xml_writer w;
+	struct buf b;
+	enum err r;
+
+	r = object_get(c->api->db, c->a, c->bucket.id, c->key, &o);
+	if (r == ERR_NO_SUCH_KEY)
+		c->x.key = c->key;
+	if (r != ERR_OK)
+		return r;
+	buf_init(&b, 4096);
+	xml_writer_init(&w, &b);
+	oss_xml_acl(&w, c->bucket.owner_account_id, o.acl);
+	return call_resp_xml(c, &w, &b);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: ISC */
+/* object_ops.h: what several OSS handlers do to an object (object_ops.c). */
+#ifndef COFFER_OSS_OBJECT_OPS_H
+#define COFFER_OSS_OBJECT_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "oss/oss_int.h"
+
+struct object_tx;
+struct upload;
+struct upload_result;
+
+/* The object transaction (object/object_tx.h) of this request: guarded
+ * when the route is R_MUTATES_OBJECT. */
+enum err call_tx_begin(struct call *c, int64_t bucket_id, const char *key,
+    struct object_tx *tx);
+/* The early refusal before a body (object_tx_peek): *ret_cur and
+ * *ret_exists are set even when the guard refuses. */
+enum err call_tx_peek(struct call *c, int64_t bucket_id, const char *key,
+    struct object *ret_cur, bool *ret_exists);
+
+/* Parses what PutObject-like requests (Put, Append, InitiateMultipartUpload,
+ * Copy with REPLACE) carry for the new object: x-oss-object-acl,
+ * x-oss-storage-class, x-oss-tagging, stored headers and user metadata, and
+ * the SSE headers or the bucket default. *ret_cmk: CMK for SSE-KMS, or NULL. */
+enum err object_prepare(struct call *c, struct object *o, const char **ret_cmk);
+enum err object_parse_forbid_overwrite(struct call *c, bool *ret);
+enum err object_parse_sse(struct call *c, struct object *o,
+    const char **ret_cmk);
+enum err object_collect_headers(struct call *c, const char **ret);
+enum err object_check_tagging(struct call *c, const char *t);
+/* Content-MD5, x-oss-hash-crc64ecma and a V4 payload hash to verify. */
+enum err object_parse_integrity(struct call *c, struct upload *u);
+/* Verifies a Content-MD5 header against a buffered body (absent: OK). */
+enum err object_check_content_md5(struct call *c, const void *body, size_t n);
+
+/* c->key of c->bucket; NoSuchKey carries the Key extra. */
+enum err object_load(struct call *c, struct object *o);
+/* If-Match ... with an optional header prefix ("x-oss-copy-source-"). */
+enum err object_check_conditions(struct call *c, const struct object *o,
+    const char *prefix);
+/* Frozen storage classes are readable only while restored. */
+bool object_readable(struct call *c, const struct object *o);
+/* The x-oss-restore value for o now, or NULL. */
+const char *object_restore_header(struct call *c, const struct object *o);
+/* ETag, Last-Modified, CRC and (unless meta_only) type, class, stored
+ * headers with response-* overrides, SSE, tagging count, restore. */
+void object_emit_headers(struct call *c, const struct object *o,
+    bool meta_only);
+void object_echo_sse(struct call *c, const struct object *o);
+
+/* Deletes c->bucket's key through the guarded transaction and unlinks its
+ * blobs; a missing key is success (OSS DeleteObject is idempotent). */
+enum err object_delete_one(struct call *c, const char *key);
+/* Compare-and-set of metadata on the object as read (StaleFile). */
+enum err object_update_metadata(struct call *c, const struct object *read,
+    const char *headers, const char *acl, const char *tags);
+/* Records a finished part extent of upload u. */
+enum err multipart_commit_part(struct call *c, const struct mpu *u,
+    unsigned number, const struct upload_result *res, struct mpu_part *ret);
+/* Unlinks blobs of rows that a committed transaction removed. */
+void object_unlink_dead(struct call *c, const struct extent_ref *dead,
+    size_t n);
+
+#endif

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * oss_int.h: what the OSS listener's sources share: the call context, the
+ * route table's types, the pipeline's helpers and the handlers.
+ */
+#ifndef COFFER_OSS_OSS_INT_H
+#define COFFER_OSS_OSS_INT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/api_int.h"
+#include "auth/auth.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/kv.h"
+#include "bucket/bucket.h"
+#include "http/http.h"
+#include "oss/oss.h"
+
+struct call;
+struct route;
+struct xml_node;
+struct upload;
+
+enum api_level {
+	LEVEL_SERVICE,	/* no bucket */
+	LEVEL_BUCKET,	/* bucket, no key */
+	LEVEL_OBJECT,	/* bucket and key */
+};
+
+/* Route flags: the generic checks dispatch runs before a handler. */
+#define R_ANONYMOUS	0x0001	/* no authentication (health, metrics) */
+#define R_BUCKET	0x0002	/* load the bucket: NoSuchBucket */
+#define R_OWNER		0x0004	/* caller must own the bucket */
+#define R_READ		0x0008	/* owner, or ACL public-read(-write) */
+#define R_WRITE		0x0010	/* owner, or ACL public-read-write */
+#define R_BODY_XML	0x0020	/* buffer the body (max_body) for the handler */
+#define R_BODY_STREAM	0x0040	/* stream the body into an upload */
+#define R_MUTATES_OBJECT 0x0080	/* changes an existing object: WORM guard */
+#define R_INTERNAL	0x0100	/* /-/ endpoints */
+#define R_VERSION_ID	0x0200	/* takes ?versionId (else it is refused) */
+
+#define ROUTE_QUERY_MAX 3
+
+struct route {
+	const char	*op;		/* OSS operation name, for logs/metrics */
+	const char	*method;
+	enum api_level	 level;
+	/* Query terms the request must have: "key" (present, any value) or
+	 * "key=value". Together they must name every operation key of the
+	 * request (auth/subres.c), or another row is meant. */
+	const char	*query[ROUTE_QUERY_MAX];
+	const char	*path;		/* R_INTERNAL: the /-/ path */
+	const char	*header;	/* header that must be present, or NULL */
+	unsigned	 flags;
+	size_t		 max_body;
+	/* Optional: runs after the generic checks, before the body. */
+	enum err	(*begin)(struct call *c);
+	/* Runs once the body is complete; fills the response or returns an
+	 * error for api_error to render. */
+	enum err	(*handler)(struct call *c);
+};
+
+extern const struct route api_routes[];
+extern const unsigned api_nroutes;
+
+/* Error extras: the per-code elements of <Error> (spec oss-api.md §1.1). */
+struct err_extra {
+	const char	*bucket;	/* BucketName */
+	const char	*key;		/* Key */
+	const char	*ak;		/* OSSAccessKeyId */
+	const char	*sig;		/* SignatureProvided */
+	const char	*sts;		/* StringToSign (+ StringToSignBytes) */
+	const char	*request_time;	/* RequestTime */
+	const char	*server_time;	/* ServerTime */
+	const char	*arg_name;	/* ArgumentName */
+	const char	*arg_value;	/* ArgumentValue */
+	const char	*condition;	/* Condition */
+	const char	*cname_type;	/* CnameType */
+	const char	*endpoint;	/* Endpoint */
+	bool		 has_next_append;
+	uint64_t	 next_append;	/* x-oss-next-append-position header */
+};
+
+#define METRIC_LATENCY_BUCKETS 16
+
+struct metrics {
+	_Atomic uint64_t	*requests;	/* [op][status - 100] */
+	unsigned		 nops;
+	_Atomic uint64_t	 bytes_in;
+	_Atomic uint64_t	 bytes_out;
+	_Atomic uint64_t	 latency[METRIC_LATENCY_BUCKETS];
+	_Atomic uint64_t	 latency_sum_us;
+	_Atomic uint64_t	 latency_count;
+};
+
+/* The OSS listener: the shared context and what only this listener keeps. */
+struct oss {
+	struct api		*api;
+	struct metrics		 metrics;
+};
+
+/* Per-request state, in the request arena, owned by dispatch. */
+struct call {
+	struct api		*api;
+	struct oss		*oss;
+	struct http_request	*req;
+	struct arena		*a;
+	char			 request_id[25];
+	const struct route	*route;
+	unsigned		 route_index;	/* api_nroutes = none */
+	bool			 head;		/* HEAD request: no body */
+	/* target */
+	const char		*host;		/* lower-case, without port */
+	const char		*region;	/* of the endpoint */
+	bool			 region_explicit;/* the Host named a region */
+	enum api_level		 level;
+	const char		*bucket_name;	/* decoded; NULL at service level */
+	const char		*key;		/* decoded; NULL below object level */
+	struct kv		*query;		/* decoded, in order */
+	size_t			 nquery;
+	/* identity */
+	bool			 anonymous;
+	struct auth_account	 account;
+	/* the bucket, when the route needs it */
+	bool			 have_bucket;
+	struct bucket		 bucket;
+	/* body */
+	struct buf		 body;		/* R_BODY_XML */
+	struct upload		*upload;	/* R_BODY_STREAM */
+	/* operation-specific state carried from route begin to handler */
+	void			*op;
+	/* outcome */
+	enum err		 err;
+	struct err_extra	 x;
+};
+
+/* ---- call.c: the request as handlers see it ---- */
+const char *call_query(const struct call *c, const char *name);
+bool call_has_query(const struct call *c, const char *name);
+const char *call_header(const struct call *c, const char *lname);
+enum err call_resp_header(struct call *c, const char *name, const char *value);
+enum err call_resp_headerf(struct call *c, const char *name,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Sets status and takes ownership of a finished XML/JSON buffer. */
+void call_resp_buf(struct call *c, int status, const char *content_type,
+    struct buf *b);
+void call_resp_empty(struct call *c, int status);
+int64_t call_now(const struct call *c);
+/* Test hook (--test-hooks only): sleeps for the milliseconds of the
+ * request's x-coffer-test-pause-ms header, so a test can make two requests
+ * race deterministically between read and commit. */
+void call_test_pause(struct call *c);
+/* The rules of a versionId value (query or copy source): ERR_OK for none or
+ * "null", else ERR_VERSION_ID_EMPTY / _INVALID / ERR_NO_SUCH_VERSION. */
+enum err call_check_version_id(struct call *c, const char *v);
+
+/* ---- router.c ---- */
+/* Splits the raw request target into level, bucket, key and query, using
+ * the Host rules of spec/clients.md §1.2. */
+enum err router_parse_target(struct call *c);
+/* Picks the route for the parsed request; ERR_METHOD_NOT_ALLOWED or
+ * ERR_NOT_IMPLEMENTED when there is none. */
+enum err router_match(struct call *c);
+/* Whether row rt takes the parsed request (exported for tests). */
+bool router_route_matches(const struct call *c, const struct route *rt);
+
+/* ---- error.c ---- */
+/* Renders c->err with c->x as the OSS error response. */
+void oss_error_render(struct call *c);
+
+/* ---- metrics.c ---- */
+enum err metrics_init(struct metrics *m, unsigned nops);
+void metrics_free(struct metrics *m);
+void metrics_record(struct metrics *m, unsigned op, int status,
+    uint64_t in, uint64_t out, int64_t us);
+enum err metrics_render(struct metrics *m, struct buf *b);
+
+/* ---- xml.c ---- */
+struct xml_writer;
+enum err call_parse_xml(struct call *c, struct xml_node **ret_root);
+/* Finishes w and makes b the 200 application/xml response. */
+enum err call_resp_xml(struct call *c, struct xml_writer *w, struct buf *b);
+/* <name>v</name>, URL-encoded when url (encoding-type=url). */
+void xml_elem_url(struct xml_writer *w, const char *name, const char *v,
+    bool url);
+/* The AccessControlPolicy document of a bucket or an object. */
+void oss_xml_acl(struct xml_writer *w, const char *owner, const char *grant);
+
+/* ---- handlers ---- */
+enum err h_health(struct call *c);
+enum err h_metrics(struct call *c);
+enum err h_list_buckets(struct call *c);
+enum err h_put_bucket(struct call *c);
+enum err h_delete_bucket(struct call *c);
+enum err h_head_bucket(struct call *c);
+enum err h_get_bucket_info(struct call *c);
+enum err h_get_bucket_location(struct call *c);
+enum err h_get_bucket_stat(struct call *c);
+enum err h_get_bucket_acl(struct call *c);
+enum err h_put_bucket_acl(struct call *c);
+enum err h_list_objects(struct call *c);
+enum err h_delete_multiple(struct call *c);
+enum err h_put_object_begin(struct call *c);
+enum err h_put_object(struct call *c);
+enum err h_get_object(struct call *c);
+enum err h_head_object(struct call *c);
+enum err h_get_object_meta(struct call *c);
+enum err h_delete_object(struct call *c);
+enum err h_get_object_acl(struct call *c);
+enum err h_put_object_acl(struct call *c);
+enum err h_append_object_begin(struct call *c);
+enum err h_append_object(struct call *c);
+enum err h_put_object_tagging(struct call *c);
+enum err h_get_object_tagging(struct call *c);
+enum err h_delete_object_tagging(struct call *c);
+enum err h_initiate_multipart(struct call *c);
+enum err h_upload_part_begin(struct call *c);
+enum err h_upload_part(struct call *c);
+enum err h_upload_part_copy(struct call *c);
+enum err h_complete_multipart(struct call *c);
+enum err h_abort_multipart(struct call *c);
+enum err h_list_multipart_uploads(struct call *c);
+enum err h_list_parts(struct call *c);
+enum err h_copy_object(struct call *c);
+enum err h_restore_object(struct call *c);
+enum err h_clean_restored_object(struct call *c);
+enum err h_put_bucket_encryption(struct call *c);
+enum err h_get_bucket_encryption(struct call *c);
+enum err h_delete_bucket_encryption(struct call *c);
+/* worm.c */
+enum err h_initiate_worm(struct call *c);
+enum err h_abort_worm(struct call *c);
+enum err h_get_worm(struct call *c);
+enum err h_extend_worm(struct call *c);
+enum err h_complete_worm(struct call *c);
+/* inventory.c */
+enum err h_put_inventory(struct call *c);
+enum err h_get_inventory(struct call *c);
+enum err h_delete_inventory(struct call *c);
+enum err h_list_inventory(struct call *c);
+
+#endif
