@@ -41,6 +41,9 @@ static const struct config_item items[] = {
 	{ "domain", CT_LIST, offsetof(struct config, domains), 256, 0, 0, "",
 	    "Service domain for virtual-host addressing (BUCKET.DOMAIN); "
 	    "repeatable, up to 8." },
+	S("cname_zone", cname_zone, "",
+	    "Zone file (\"NAME TXT VALUE\" lines) answering the TXT lookups of "
+	    "custom-domain ownership proofs instead of DNS; re-read on change."),
 	B("test_clock", test_clock, "false",
 	    "Let `coffer clock` move the business clock forward (compliance "
 	    "testing only)."),

@@ -27,6 +27,7 @@ struct config {
 	char		region[64];
 	char		domains[CONFIG_MAX_DOMAINS][256];
 	unsigned	ndomains;
+	char		cname_zone[PATH_MAX];
 	bool		test_clock;
 	bool		test_hooks;
 	char		log_level[16];

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "dns/dns.h"
 #include "kmsd/kmsd.h"
 #include "object/object.h"
 #include "oss/oss.h"
@@ -135,6 +136,7 @@ main(int argc, char **argv)
 	struct kms *kms = NULL;
 	struct store *store = NULL;
 	struct api *api = NULL;
+	struct dns_txt *dns = NULL;
 	struct http_server *ossl = NULL, *kmsl = NULL;
 	struct oss *oss = NULL;
 	struct kmsd *kapi = NULL;
@@ -209,11 +211,22 @@ main(int argc, char **argv)
 		fatalx("cannot open the blob store in '%s': %s", cfg.data_dir,
 		    err_name(r));
 	{
+		unsigned line = 0;
+
+		r = dns_txt_open(cfg.cname_zone, &dns, &line);
+		if (r == ERR_INVALID_ARGUMENT)
+			fatalx("cname zone '%s': bad line %u (NAME TXT VALUE)",
+			    cfg.cname_zone, line);
+		if (r != ERR_OK)
+			fatalx("cannot read the cname zone '%s': %s",
+			    cfg.cname_zone, err_name(r));
+	}
+	{
 		struct api_settings as = {
 			.db = db, .store = store, .kms = kms, .clock = &clock,
 			.region = cfg.region, .max_buckets = cfg.max_buckets,
 			.test_clock = cfg.test_clock, .test_hooks = cfg.test_hooks,
-			.version = COFFER_VERSION,
+			.version = COFFER_VERSION, .dns = dns,
 		};
 		for (unsigned i = 0; i < cfg.ndomains; i++)
 			as.domains[as.ndomains++] = cfg.domains[i];
@@ -336,6 +349,7 @@ main(int argc, char **argv)
 	kmsd_close(kapi);
 	oss_close(oss);
 	api_close(api);
+	dns_txt_close(dns);
 	store_close(store);
 	kms_close(kms);
 	db_clock_close(dbclock);

@@ -107,8 +107,14 @@ static const char SQL_TOKEN_INSERT[] =
 static const char SQL_TOKEN_GET[] =
     "SELECT key, algorithm, private_key, expire_ms FROM kms_import_tokens"
     " WHERE token = ?";
+/* An expired token loses its private key at once but stays known for a
+ * month, so ImportKeyMaterial answers ExpiredImportToken, not
+ * InvalidImportToken, whenever the periodic purge happened to run. */
+static const char SQL_TOKEN_WIPE[] =
+    "UPDATE kms_import_tokens SET private_key = X'' WHERE expire_ms <= ?"
+    " AND length(private_key) > 0";
 static const char SQL_TOKEN_PURGE[] =
-    "DELETE FROM kms_import_tokens WHERE expire_ms <= ?";
+    "DELETE FROM kms_import_tokens WHERE expire_ms <= ? - 30 * 86400000";
 
 static const char SQL_ACCOUNT_ID[] =
     "SELECT account_id FROM accounts WHERE id = ?";
@@ -735,12 +741,14 @@ kms_db_token_get(struct db *db, const char *token, int64_t *ret_key,
 		const void *p = sqlite3_column_blob(st, 2);
 		int n = sqlite3_column_bytes(st, 2);
 
-		if (p == NULL || n <= 0 || (size_t)n > cap)
+		/* An expired token's key is wiped (SQL_TOKEN_WIPE): length 0. */
+		if ((n > 0 && p == NULL) || n < 0 || (size_t)n > cap)
 			r = ERR_CORRUPT;
 		else {
 			*ret_key = sqlite3_column_int64(st, 0);
 			col_text(st, 1, algorithm, 32);
-			memcpy(sealed, p, (size_t)n);
+			if (n > 0)
+				memcpy(sealed, p, (size_t)n);
 			*ret_len = (size_t)n;
 			*ret_expire_ms = sqlite3_column_int64(st, 3);
 		}
@@ -753,8 +761,16 @@ kms_db_token_get(struct db *db, const char *token, int64_t *ret_key,
 enum err
 kms_db_token_purge(struct db *db, int64_t now_ms)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_TOKEN_PURGE);
+	sqlite3_stmt *st = db_stmt(db, SQL_TOKEN_WIPE);
+	enum err r;
 
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, now_ms);
+	r = step_done(st);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_TOKEN_PURGE);
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, now_ms);

@@ -336,7 +336,7 @@ kms_import_material(struct kms *k, const struct kms_caller *who,
 	/* A token of another key is as unknown as a made-up one. */
 	if (r == ERR_NOT_FOUND || (r == ERR_OK && token_key != row->id))
 		r = ERR_KMS_INVALID_IMPORT_TOKEN;
-	else if (r == ERR_OK && now >= token_expire)
+	else if (r == ERR_OK && (now >= token_expire || sealed_len == 0))
 		r = ERR_KMS_EXPIRED_IMPORT_TOKEN;
 	if (r != ERR_OK)
 		goto out;

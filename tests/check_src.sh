@@ -13,7 +13,7 @@
 #     <expat.h> <jansson.h> daemon/codec/; <openssl/*> daemon/hash/ kms/;
 #     <isa-l/*> daemon/hash/;
 #   - the include layers of STYLE-anchors Part 3: L0 daemon/base includes
-#     only base/; L1 (db hash store codec http) base/ and itself; L2 (auth
+#     only base/; L1 (db hash store codec http dns) base/ and itself; L2 (auth
 #     bucket kms worm inventory) base/, L1 and itself, never another L2;
 #     above them the daemon's composition, each layer anything below and
 #     itself, never another folder of its own layer: L3 api/ (the shared
@@ -86,7 +86,7 @@ module() {
 layer() {
 	case $1 in
 	base) echo 0 ;;
-	db|hash|store|codec|http) echo 1 ;;
+	db|hash|store|codec|http|dns) echo 1 ;;
 	auth|bucket|kms|worm|inventory) echo 2 ;;
 	api) echo 3 ;;
 	object|jobs) echo 4 ;;

@@ -32,6 +32,7 @@ api_open(const struct api_settings *s, struct api **ret)
 	api->max_buckets = s->max_buckets;
 	api->test_clock = s->test_clock;
 	api->test_hooks = s->test_hooks;
+	api->dns = s->dns;
 	str_copy(api->version, sizeof(api->version), s->version ? s->version : "");
 	api->started_ms = clock_wall_ms();
 	*ret = api;

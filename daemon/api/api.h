@@ -18,6 +18,7 @@ struct db;
 struct store;
 struct kms;
 struct clock;
+struct dns_txt;
 struct api;
 
 #define API_MAX_DOMAINS 8
@@ -34,6 +35,7 @@ struct api_settings {
 	bool			 test_clock;
 	bool			 test_hooks;
 	const char		*version;
+	struct dns_txt		*dns;		/* custom-domain proofs */
 };
 
 enum err api_open(const struct api_settings *s, struct api **ret);

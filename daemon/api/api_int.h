@@ -23,6 +23,7 @@ struct api {
 	unsigned		 max_buckets;
 	bool			 test_clock;
 	bool			 test_hooks;
+	struct dns_txt		*dns;
 	char			 version[32];
 	int64_t			 started_ms;
 };

@@ -112,3 +112,38 @@ object_header(struct arena *a, const char *headers, const char *name)
 	}
 	return NULL;
 }
+
+bool
+cname_domain_valid(const char *d)
+{
+	size_t n = strlen(d), label = 0, labels = 1;
+	bool digits_only = true;
+
+	if (n == 0 || n > CNAME_DOMAIN_MAX || d[0] == '.' || d[n - 1] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = d[i];
+
+		if (ch == '.') {
+			if (label == 0 || d[i - 1] == '-')
+				return false;
+			label = 0;
+			labels++;
+			continue;
+		}
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-'))
+			return false;
+		if (ch == '-' && label == 0)
+			return false;
+		if (!(ch >= '0' && ch <= '9') && ch != '.')
+			digits_only = false;
+		if (++label > 63)
+			return false;
+	}
+	if (d[n - 1] == '-' || labels < 2 || digits_only)
+		return false;
+	/* Names under the service's own endpoints are not custom domains. */
+	return strcmp(d, "aliyuncs.com") != 0 &&
+	    !str_has_suffix(d, ".aliyuncs.com");
+}

@@ -291,4 +291,62 @@ enum err mpu_list(struct db *db, struct arena *a, int64_t bucket,
     void (*fn)(void *ctx, const struct mpu *u), void *ctx,
     bool *ret_truncated);
 
+/* ---- custom domains (cname_db.c; spec oss-api.md §3.6) ---- */
+
+#define CNAME_DOMAIN_MAX	253
+#define CNAME_TOKEN_CHARS	32	/* lower-case hex */
+
+/* A lower-case DNS name of two or more labels (letters, digits, '-', no
+ * label starting or ending with '-'), at most 253 bytes, not an IP address
+ * and not under aliyuncs.com. */
+bool cname_domain_valid(const char *domain);
+
+struct cname_token {
+	char	domain[CNAME_DOMAIN_MAX + 1];
+	char	token[CNAME_TOKEN_CHARS + 1];
+	int64_t	created_ms;
+	int64_t	expires_ms;
+	bool	used;
+};
+
+struct cname {
+	char	domain[CNAME_DOMAIN_MAX + 1];
+	int64_t	bucket;
+	char	bucket_name[BUCKET_NAME_MAX + 1];
+	bool	img;		/* reserved for image processing */
+	int64_t	modified_ms;
+};
+
+/* Who holds domain; ERR_NOT_FOUND when nobody. */
+enum err cname_lookup(struct db *db, const char *domain, struct cname *ret);
+/* Whether bucket may attach domain: ERR_CNAME_EXISTS (*ret_img: held by an
+ * image-processing reservation) when another holds it, ERR_EXISTS when the
+ * bucket has it already, else ERR_OK. A hint: cname_attach decides. */
+enum err cname_check(struct db *db, int64_t bucket, const char *domain,
+    bool *ret_img);
+/* CreateCnameToken, in one transaction: the bucket's valid unused token for
+ * domain, else fresh (CNAME_TOKEN_CHARS) valid for ttl_ms. */
+enum err cname_token_issue(struct db *db, int64_t bucket, const char *domain,
+    const char *fresh, int64_t now_ms, int64_t ttl_ms,
+    struct cname_token *ret);
+/* ERR_NO_SUCH_CNAME_TOKEN when the bucket never asked for one. */
+enum err cname_token_get(struct db *db, int64_t bucket, const char *domain,
+    struct cname_token *ret);
+/* PutCname, in one transaction: domain is free (else ERR_CNAME_EXISTS,
+ * *ret_img), proven (the token found published) is the bucket's current
+ * token (ERR_CNAME_NEED_VERIFY), unused (ERR_CNAME_TOKEN_USED) and
+ * unexpired (ERR_CNAME_TOKEN_EXPIRED); it is then used up and the domain
+ * attached. Attaching a domain the bucket has already is ERR_OK. */
+enum err cname_attach(struct db *db, int64_t bucket, const char *domain,
+    const char *proven, int64_t now_ms, bool *ret_img);
+/* Inserts a holder (img: an image-processing reservation), in the caller's
+ * transaction if any; ERR_CNAME_EXISTS when the domain is held. */
+enum err cname_insert(struct db *db, int64_t bucket, const char *domain,
+    bool img, int64_t now_ms);
+/* DeleteCname; ERR_NO_SUCH_CNAME when the bucket does not have it. */
+enum err cname_detach(struct db *db, int64_t bucket, const char *domain);
+/* The holders of bucket's domains (bucket 0: every bucket's), by domain. */
+enum err cname_list(struct db *db, int64_t bucket,
+    void (*fn)(void *ctx, const struct cname *c), void *ctx);
+
 #endif

@@ -112,6 +112,27 @@ out:
 	return r;
 }
 
+/* A Host that is a custom domain names the bucket it is attached to.
+ * Unknown names answer as OSS does for a bucket it does not have. */
+static enum err
+resolve_cname(struct call *c)
+{
+	struct cname cn;
+	enum err r;
+
+	r = cname_lookup(c->api->db, c->cname_host, &cn);
+	if (r == ERR_OK && cn.img)
+		r = ERR_NOT_FOUND;	/* an image-processing domain */
+	if (r == ERR_NOT_FOUND) {
+		c->x.bucket = c->cname_host;
+		return ERR_NO_SUCH_BUCKET;
+	}
+	if (r != ERR_OK)
+		return r;
+	c->bucket_name = arena_strdup(c->a, cn.bucket_name);
+	return c->bucket_name != NULL ? ERR_OK : ERR_NOMEM;
+}
+
 /* The ACL decides for everybody but the bucket owner: the object's own ACL
  * when it has one, else the bucket's (bucket_acl_decide). */
 static enum err
@@ -193,6 +214,8 @@ pipeline(struct call *c)
 	enum err r, match;
 
 	r = router_parse_target(c);
+	if (r == ERR_OK && c->cname_host != NULL)
+		r = resolve_cname(c);
 	if (r != ERR_OK)
 		return r;
 	match = router_match(c);

@@ -114,6 +114,7 @@ struct call {
 	bool			 head;		/* HEAD request: no body */
 	/* target */
 	const char		*host;		/* lower-case, without port */
+	const char		*cname_host;	/* a custom domain, or NULL */
 	const char		*region;	/* of the endpoint */
 	bool			 region_explicit;/* the Host named a region */
 	enum api_level		 level;
@@ -236,6 +237,12 @@ enum err h_abort_worm(struct call *c);
 enum err h_get_worm(struct call *c);
 enum err h_extend_worm(struct call *c);
 enum err h_complete_worm(struct call *c);
+/* cname.c */
+enum err h_create_cname_token(struct call *c);
+enum err h_get_cname_token(struct call *c);
+enum err h_put_cname(struct call *c);
+enum err h_delete_cname(struct call *c);
+enum err h_list_cname(struct call *c);
 /* inventory.c */
 enum err h_put_inventory(struct call *c);
 enum err h_get_inventory(struct call *c);

@@ -9,10 +9,14 @@
  *                                                   is the service level
  *   oss-<region>[-internal].aliyuncs.com            path style, that region
  *   <bucket>.<domain> / <domain>                    virtual host / path style
- *   IP literal, localhost, anything else            path style, default region
+ *   IP literal, localhost, no Host                  path style, default region
+ *   anything else                                   a custom domain (CNAME):
+ *                                                   virtual host of the bucket
+ *                                                   it is attached to
  * The path and query are percent-decoded here, once; '+' stays '+' because
  * OSS clients encode spaces as %20 and signatures cover the decoded bytes.
  */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "oss/oss_int.h"
@@ -39,6 +43,7 @@ static enum err
 parse_host(struct call *c, bool *ret_vhost, const char **ret_bucket)
 {
 	const char *h = call_header(c, "host");
+	struct in_addr v4;
 	char *host;
 	size_t n;
 
@@ -107,7 +112,14 @@ parse_host(struct call *c, bool *ret_vhost, const char **ret_bucket)
 			return *ret_bucket ? ERR_OK : ERR_NOMEM;
 		}
 	}
-	/* IP literals, localhost and unknown names: path style. */
+	/* IP literals and localhost: path style. Any other name can only be
+	 * a custom domain; dispatch looks up its bucket. */
+	if (host[0] == '\0' || host[0] == '[' || strcmp(host, "localhost") == 0 ||
+	    inet_pton(AF_INET, host, &v4) == 1)
+		return ERR_OK;
+	c->cname_host = host;
+	*ret_vhost = true;
+	*ret_bucket = "";
 	return ERR_OK;
 }
 
@@ -179,6 +191,13 @@ router_parse_target(struct call *c)
 	if (r != ERR_OK)
 		return r;
 
+	if (vhost && c->cname_host != NULL) {
+		/* The bucket comes from the domain (dispatch); the path is
+		 * the key, as for any virtual host. */
+		c->key = path[1] ? path + 1 : NULL;
+		c->level = c->key ? LEVEL_OBJECT : LEVEL_BUCKET;
+		return ERR_OK;
+	}
 	if (vhost) {
 		c->bucket_name = bucket[0] ? bucket : NULL;
 		c->key = path[1] ? path + 1 : NULL;

@@ -47,7 +47,7 @@ const PARAMS = new Set(['security-token', 'position', 'styleName', 'startTime', 
 // daemon/api/routes.c that need only that one sub-resource).
 const IMPLEMENTED = new Set([
   'PUT bucket acl', 'GET bucket acl', 'GET bucket bucketInfo', 'GET bucket location',
-  'GET bucket stat', 'POST bucket delete', 'PUT bucket encryption', 'GET bucket encryption',
+  'GET bucket stat', 'POST bucket delete', 'GET bucket cname', 'PUT bucket encryption', 'GET bucket encryption',
   'DELETE bucket encryption', 'GET bucket uploads', 'POST bucket worm', 'GET bucket worm',
   'DELETE bucket worm', 'POST bucket wormId', 'GET bucket inventory',
   'PUT object acl', 'GET object acl', 'PUT object tagging', 'GET object tagging',

@@ -270,6 +270,32 @@ test_enums_valid(void **state)
 	assert_false(bucket_object_acl_valid("public"));
 }
 
+static void
+test_cname_domain_valid(void **state)
+{
+	static const char *const good[] = { "example.com", "a.b-c.example.org",
+	    "x1.io", "cdn.example.test", "1a.example.com" };
+	static const char *const bad[] = { "", "com", "localhost", "10.0.0.1",
+	    "a..b.com", ".a.com", "a.com.", "-a.example.com", "a-.example.com",
+	    "Example.com", "a_b.example.com", "b.oss-cn-hangzhou.aliyuncs.com",
+	    "aliyuncs.com", "ex ample.com" };
+	char longlabel[80];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!cname_domain_valid(good[i]))
+			fail_msg("%s should be valid", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (cname_domain_valid(bad[i]))
+			fail_msg("%s should be invalid", bad[i]);
+	memset(longlabel, 'a', 64);
+	strcpy(longlabel + 64, ".com");
+	assert_false(cname_domain_valid(longlabel));
+	longlabel[63] = '.';
+	longlabel[64] = 'c';
+	assert_true(cname_domain_valid(longlabel));
+}
+
 /* The OSS ACL table for requesters other than the owner: every bucket ACL x
  * object ACL (NULL: no such object yet) x read/write. */
 static void
@@ -1167,6 +1193,7 @@ main(void)
 		cmocka_unit_test(test_key_valid),
 		cmocka_unit_test(test_enums_valid),
 		cmocka_unit_test(test_acl_decide),
+		cmocka_unit_test(test_cname_domain_valid),
 		cmocka_unit_test_setup_teardown(test_bucket_put_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bucket_put_conflicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bucket_max, setup, teardown),

@@ -145,7 +145,7 @@ test_path_style(void **state)
 	    "b1", NULL, "cn-shanghai"));
 	rm(parse("GET", "oss-cn-shanghai.aliyuncs.com", "/", LEVEL_SERVICE,
 	    NULL, NULL, "cn-shanghai"));
-	/* localhost, IP literals and unknown names: default region. */
+	/* localhost and IP literals: default region. */
 	t = parse("PUT", "localhost:8420", "/demo-bucket/a%2Fb", LEVEL_OBJECT,
 	    "demo-bucket", "a/b", "cn-hangzhou");
 	assert_string_equal(t->c.host, "localhost");
@@ -156,9 +156,35 @@ test_path_style(void **state)
 	    "cn-hangzhou");
 	assert_string_equal(t->c.host, "[::1]");
 	rm(t);
-	rm(parse("GET", "storage.internal.example", "/b1/", LEVEL_BUCKET, "b1",
-	    NULL, "cn-hangzhou"));
 	rm(parse("GET", NULL, "/b1/k", LEVEL_OBJECT, "b1", "k", "cn-hangzhou"));
+}
+
+/* Any other name can only be a custom domain: a virtual host whose bucket
+ * dispatch looks up; the whole path is the key. */
+static void
+test_custom_domain(void **state)
+{
+	struct target *t;
+
+	(void)state;
+	t = mk("GET", "Storage.Internal.Example:8420", "/b1/k");
+	assert_int_equal(router_parse_target(&t->c), ERR_OK);
+	assert_string_equal(t->c.cname_host, "storage.internal.example");
+	assert_null(t->c.bucket_name);
+	assert_int_equal(t->c.level, LEVEL_OBJECT);
+	assert_string_equal(t->c.key, "b1/k");
+	rm(t);
+	t = mk("PUT", "cdn.example.test", "/");
+	assert_int_equal(router_parse_target(&t->c), ERR_OK);
+	assert_string_equal(t->c.cname_host, "cdn.example.test");
+	assert_int_equal(t->c.level, LEVEL_BUCKET);
+	assert_null(t->c.key);
+	rm(t);
+	/* Endpoints are never custom domains. */
+	t = mk("GET", "localhost", "/b/k");
+	assert_int_equal(router_parse_target(&t->c), ERR_OK);
+	assert_null(t->c.cname_host);
+	rm(t);
 }
 
 static void
@@ -175,9 +201,15 @@ test_configured_domain(void **state)
 	    "cn-hangzhou"));
 	rm(parse("GET", "my-b.s3.example.org", "/x/y", LEVEL_OBJECT, "my-b",
 	    "x/y", "cn-hangzhou"));
-	/* A name that merely ends in the domain text is not under it. */
-	rm(parse("GET", "xoss.test", "/b/k", LEVEL_OBJECT, "b", "k",
-	    "cn-hangzhou"));
+	/* A name that merely ends in the domain text is not under it: it
+	 * can only be a custom domain. */
+	{
+		struct target *t = mk("GET", "xoss.test", "/b/k");
+
+		assert_int_equal(router_parse_target(&t->c), ERR_OK);
+		assert_string_equal(t->c.cname_host, "xoss.test");
+		rm(t);
+	}
 	/* Nested labels: everything before the domain is the bucket (and
 	 * fails bucket validation later, in dispatch). */
 	rm(parse("GET", "a.b.oss.test", "/k", LEVEL_OBJECT, "a.b", "k",
@@ -515,6 +547,7 @@ main(void)
 		cmocka_unit_test(test_ali_oss_service),
 		cmocka_unit_test(test_path_style),
 		cmocka_unit_test(test_configured_domain),
+		cmocka_unit_test(test_custom_domain),
 		cmocka_unit_test(test_internal_paths),
 		cmocka_unit_test(test_bad_targets),
 		cmocka_unit_test(test_query),
