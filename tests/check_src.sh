@@ -189,22 +189,28 @@ while IFS= read -r f; do
 done < <(find daemon kms worm inventory -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | LC_ALL=C sort)
 
 # OSS handler files: the functions each defines with external linkage,
-# then every call of one of them from another handler file.
-handlers=$(cd daemon/oss && ls append.c bucket.c copy.c encryption.c \
-    inventory.c multipart.c object.c restore.c service.c tagging.c worm.c \
-    2>/dev/null)
+# then every call of one of them from another handler file. Each file is
+# stripped once.
+handlers=$(cd daemon/oss && ls append.c bucket.c cname.c copy.c \
+    encryption.c inventory.c multipart.c object.c restore.c service.c \
+    tagging.c worm.c 2>/dev/null)
+declare -A stripped_h
 for f in $handlers; do
-	for fn in $(strip "daemon/oss/$f" | awk '
-	    /^[a-z_][a-z_0-9]*\(/ && prev !~ /^static/ {
-		    sub(/\(.*/, ""); print }
-	    { prev = $0 }'); do
-		for g in $handlers; do
-			[ "$g" = "$f" ] && continue
-			while IFS=: read -r ln _; do
-				[ -n "$ln" ] || continue
-				report "daemon/oss/$g:$ln" "handler file calls $fn() of $f: move it to a helper file"
-			done < <(strip "daemon/oss/$g" | grep -nE "(^|[^a-z_0-9])$fn\(")
-		done
+	stripped_h[$f]=$(strip "daemon/oss/$f")
+done
+for f in $handlers; do
+	defs=$(awk '/^[a-z_][a-z_0-9]*\(/ && prev !~ /^static/ {
+		sub(/\(.*/, ""); print }
+	    { prev = $0 }' <<<"${stripped_h[$f]}" | paste -sd'|')
+	[ -n "$defs" ] || continue
+	for g in $handlers; do
+		[ "$g" = "$f" ] && continue
+		while IFS=: read -r ln text; do
+			[ -n "$ln" ] || continue
+			fn=$(grep -oE "(^|[^a-z_0-9])($defs)\(" <<<"$text" |
+			    head -n 1 | sed -E 's/^[^a-z_]//; s/\($//')
+			report "daemon/oss/$g:$ln" "handler file calls $fn() of $f: move it to a helper file"
+		done < <(grep -nE "(^|[^a-z_0-9])($defs)\(" <<<"${stripped_h[$g]}")
 	done
 done
 
