@@ -200,6 +200,7 @@ main(int argc, char **argv)
 			.create_root_key = !in_creds,
 			.db = db,
 			.clock = &clock,
+			.limits = config_kms_limits(&cfg),
 		};
 		r = kms_open(&ks, &kms);
 		if (r != ERR_OK)

@@ -80,6 +80,15 @@ kms_open(const struct kms_settings *s, struct kms **ret)
 		return ERR_NOMEM;
 	k->db = s->db;
 	k->clock = s->clock;
+	k->limits = s->limits;
+	if (k->limits.keys == 0)
+		k->limits.keys = KMS_KEYS_QUOTA;
+	if (k->limits.aliases == 0)
+		k->limits.aliases = KMS_ALIASES_QUOTA;
+	if (k->limits.key_versions == 0)
+		k->limits.key_versions = KMS_KEY_VERSIONS_QUOTA;
+	if (k->limits.tags == 0)
+		k->limits.tags = KMS_TAGS_MAX;
 	pthread_mutex_init(&k->keys_lock, NULL);
 	pthread_mutex_init(&k->dek_lock, NULL);
 	k->keys = sodium_malloc(sizeof(*k->keys));
