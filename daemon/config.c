@@ -70,6 +70,12 @@ static const struct config_item items[] = {
 	    "Buckets per account (OSS: 100)."),
 	U("drain_timeout", drain_timeout, 0, 3600, "30",
 	    "Seconds SIGTERM waits for in-flight requests."),
+	U("max_kms_request_head", max_kms_request_head, 32768, 16777216,
+	    "131072",
+	    "Bytes of request line and headers the KMS listener reads: up to "
+	    "this a too-long request gets a KMS error, past it MHD's own HTML "
+	    "page. Costs CPU on every request in proportion (README: KMS "
+	    "request limits)."),
 	U("max_kms_keys", max_kms_keys, 1, 1000000, "200",
 	    "KMS keys per account (KMS: 200; the OSS service key and "
 	    "destroyed keys do not count)."),

@@ -40,6 +40,7 @@ struct config {
 	unsigned	per_ip_limit;
 	unsigned	max_buckets;
 	unsigned	drain_timeout;
+	unsigned	max_kms_request_head;
 	unsigned	max_kms_keys;
 	unsigned	max_kms_aliases;
 	unsigned	max_kms_key_versions;

@@ -41,6 +41,9 @@
 #include "store/store.h"
 
 #define COFFER_VERSION "0.1.0"
+/* Of max_kms_request_head, what is kept for the headers: the rest is the
+ * longest target the KMS listener words its own refusal for. */
+#define KMS_HEADER_ROOM (16 * 1024)
 
 /* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. */
 static void
@@ -279,23 +282,34 @@ main(int argc, char **argv)
 			fatalx("cannot listen on '%s': %s", cfg.oss_listen,
 			    err_name(r));
 	}
-	r = kmsd_open(api, &kapi);
-	if (r != ERR_OK)
-		fatalx("cannot start the KMS API: %s", err_name(r));
 	{
-		/* KMS: same pool and limits as OSS; request bodies are small
-		 * (kmsd/kmsd_int.h), so the arena cap is too. */
+		struct kmsd_settings ks = {
+		    .uri_max = cfg.max_kms_request_head - KMS_HEADER_ROOM };
+
+		r = kmsd_open(api, &ks, &kapi);
+		if (r != ERR_OK)
+			fatalx("cannot start the KMS API: %s", err_name(r));
+	}
+	{
+		/* KMS: same thread pool and connection limits as OSS. */
 		struct http_settings hs = {
 			.listen = cfg.kms_listen,
 			.threads = cfg.threads ? cfg.threads : default_threads(),
 			.conn_timeout_s = cfg.conn_timeout,
 			.conn_limit = cfg.conn_limit,
 			.per_ip_limit = cfg.per_ip_limit,
-			.arena_cap = 1024 * 1024,
-			/* KMS requests are a few KB: MHD wipes its whole
-			 * per-connection pool for every request, so OSS's
-			 * 128 KiB would cost more than the crypto. */
-			.conn_memory = 32 * 1024,
+			/* A cap, not an allocation: the target and headers
+			 * (up to the pool below) and their decoded copies. */
+			.arena_cap = 4 * 1024 * 1024,
+			/* MHD keeps the request line and headers in this
+			 * pool and answers a request that does not fit with
+			 * an HTML page of its own, so everything up to the
+			 * pool's size gets the KMS error document instead.
+			 * Not free: MHD 0.9.75 zeroes the whole pool between
+			 * two requests of a connection (memorypool.c,
+			 * MHD_pool_reset), hence a setting (README "KMS
+			 * request limits"). */
+			.conn_memory = cfg.max_kms_request_head,
 			.listener_id = 1,
 			.handler = kmsd_http_handler(),
 			.ctx = kapi,
