@@ -48,8 +48,8 @@ static const struct config_item items[] = {
 	    "Let `coffer clock` move the business clock forward (compliance "
 	    "testing only)."),
 	B("test_hooks", test_hooks, "false",
-	    "Honour the x-coffer-test-pause-ms request header (race tests "
-	    "only)."),
+	    "Honour the x-coffer-test-pause-ms request header (race tests) "
+	    "and COFFER_TEST_BOOT_ID (replay-cache crash tests); tests only."),
 	S("log_level", log_level, "info",
 	    "err, warning, notice, info (one access line per request) or debug."),
 	S("log_file", log_file, "",

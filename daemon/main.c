@@ -146,7 +146,7 @@ main(int argc, char **argv)
 	struct jobs *jobs = NULL;
 	struct clock clock;
 	sigset_t sigs;
-	bool exit_now;
+	bool exit_now, had_state;
 	unsigned removed = 0;
 	int lockfd;
 	enum err r;
@@ -184,6 +184,7 @@ main(int argc, char **argv)
 		fatal("cannot create data dir '%s'", cfg.data_dir);
 	lockfd = lock_data_dir(cfg.data_dir);
 	snprintf(path, sizeof(path), "%s/meta.db", cfg.data_dir);
+	had_state = access(path, F_OK) == 0;
 	r = db_open(path, &db);
 	if (r != ERR_OK)
 		fatalx("cannot open database '%s': %s", path, err_name(r));
@@ -282,10 +283,16 @@ main(int argc, char **argv)
 			fatalx("cannot listen on '%s': %s", cfg.oss_listen,
 			    err_name(r));
 	}
+	snprintf(path, sizeof(path), "%s/kms-nonces", cfg.data_dir);
 	{
-		struct kmsd_settings ks = {
+		struct kmsd_settings ks = { .nonce_dir = path,
+		    .had_state = had_state,
 		    .uri_max = cfg.max_kms_request_head - KMS_HEADER_ROOM };
 
+		/* TEST ONLY, and only with --test-hooks: pretend another
+		 * boot, to exercise the replay cache's crash barrier. */
+		if (cfg.test_hooks)
+			ks.test_boot_id = getenv("COFFER_TEST_BOOT_ID");
 		r = kmsd_open(api, &ks, &kapi);
 		if (r != ERR_OK)
 			fatalx("cannot start the KMS API: %s", err_name(r));
@@ -341,6 +348,9 @@ main(int argc, char **argv)
 		 * audit rows); reads derive states, so this is tidying only. */
 		if (kms_tick(kms) != ERR_OK)
 			log_warnx("kms: housekeeping failed; retrying in 1 s");
+		/* Used nonces on disk within a second (a killed process
+		 * loses none anyway; this is for the machine going down). */
+		kmsd_tick(kapi);
 		jobs_tick(jobs, clock_now_ms(&clock));
 	}
 

@@ -112,6 +112,14 @@ void kms_mac(struct kms *k, uint8_t out[static KMS_MAC_BYTES], const void *p,
 bool kms_mac_verify(struct kms *k, const uint8_t mac[static KMS_MAC_BYTES],
     const void *p, size_t n) __attribute__((warn_unused_result));
 
+/* The key of the KMS listener's replay-cache fingerprints (auth.h,
+ * auth_nonce_*): root-key subkey "nonce", the same after every restart
+ * without a file of its own. The one subkey that leaves kms/: it keys a
+ * hash table of used SignatureNonces and protects no data, only that
+ * table's resistance to crafted collisions. The caller wipes out. */
+#define KMS_NONCE_KEY_BYTES	16
+void kms_nonce_key(struct kms *k, uint8_t out[static KMS_NONCE_KEY_BYTES]);
+
 /*
  * ---- data keys for objects (SSE-OSS and SSE-KMS) ----
  *

@@ -198,6 +198,17 @@ kms_mac(struct kms *k, uint8_t out[static KMS_MAC_BYTES], const void *p,
 	kms_keys_release(k);
 }
 
+void
+kms_nonce_key(struct kms *k, uint8_t out[static KMS_NONCE_KEY_BYTES])
+{
+	const struct kms_keys *keys = kms_keys_acquire(k);
+
+	/* Derived on demand, not kept: it is needed once, at start-up. */
+	crypto_kdf_derive_from_key(out, KMS_NONCE_KEY_BYTES, KMS_SUBKEY_NONCE,
+	    KMS_KDF_CONTEXT, keys->root);
+	kms_keys_release(k);
+}
+
 bool
 kms_mac_verify(struct kms *k, const uint8_t mac[static KMS_MAC_BYTES],
     const void *p, size_t n)

@@ -28,6 +28,7 @@ enum kms_subkey {
 	KMS_SUBKEY_SEAL = 1,
 	KMS_SUBKEY_MAC = 2,
 	KMS_SUBKEY_OSS = 3,
+	KMS_SUBKEY_NONCE = 4,
 };
 #define KMS_KDF_CONTEXT "coffer01"
 

@@ -29,15 +29,30 @@ enum err
 kmsd_open(struct api *api, const struct kmsd_settings *s,
     struct kmsd **ret)
 {
+	uint8_t key[KMS_NONCE_KEY_BYTES];
+	struct auth_nonce_settings ns = {
+		.max_per_generation = KMS_NONCES_MAX,
+		.key = key,
+		.dir = s->nonce_dir,
+		.boot_id = s->test_boot_id,
+		.had_state = s->had_state,
+		.now_ms = clock_wall_ms(),
+	};
 	struct kmsd *k;
 	enum err r;
 
+	_Static_assert(KMS_NONCE_KEY_BYTES == AUTH_NONCE_KEY_BYTES,
+	    "kms/ derives the replay cache's key");
 	k = calloc(1, sizeof(*k));
 	if (k == NULL)
 		return ERR_NOMEM;
 	k->api = api;
 	k->uri_max = s->uri_max;
-	r = auth_nonce_cache_new(KMS_NONCES_MAX, &k->nonces);
+	/* A root-key subkey: the fingerprints on disk stay valid across
+	 * restarts. */
+	kms_nonce_key(api->kms, key);
+	r = auth_nonce_cache_open(&ns, &k->nonces);
+	explicit_bzero(key, sizeof(key));
 	if (r != ERR_OK) {
 		free(k);
 		return r;
@@ -47,11 +62,18 @@ kmsd_open(struct api *api, const struct kmsd_settings *s,
 }
 
 void
+kmsd_tick(struct kmsd *k)
+{
+	if (auth_nonce_cache_sync(k->nonces) != ERR_OK)
+		log_warnx("kms nonces: cannot sync the logs; retrying in 1 s");
+}
+
+void
 kmsd_close(struct kmsd *k)
 {
 	if (k == NULL)
 		return;
-	auth_nonce_cache_free(k->nonces);
+	auth_nonce_cache_close(k->nonces);
 	free(k);
 }
 
