@@ -48,8 +48,8 @@ static const struct config_item items[] = {
 	    "Let `coffer clock` move the business clock forward (compliance "
 	    "testing only)."),
 	B("test_hooks", test_hooks, "false",
-	    "Honour the x-coffer-test-pause-ms request header (race tests "
-	    "only)."),
+	    "Honour the x-coffer-test-pause-ms request header (race tests) "
+	    "and COFFER_TEST_BOOT_ID (replay-cache crash tests); tests only."),
 	S("log_level", log_level, "info",
 	    "err, warning, notice, info (one access line per request) or debug."),
 	S("log_file", log_file, "",
@@ -70,6 +70,22 @@ static const struct config_item items[] = {
 	    "Buckets per account (OSS: 100)."),
 	U("drain_timeout", drain_timeout, 0, 3600, "30",
 	    "Seconds SIGTERM waits for in-flight requests."),
+	U("max_kms_request_head", max_kms_request_head, 32768, 16777216,
+	    "131072",
+	    "Bytes of request line and headers the KMS listener reads: up to "
+	    "this a too-long request gets a KMS error, past it MHD's own HTML "
+	    "page. Costs CPU on every request in proportion (README: KMS "
+	    "request limits)."),
+	U("max_kms_keys", max_kms_keys, 1, 1000000, "200",
+	    "KMS keys per account (KMS: 200; the OSS service key and "
+	    "destroyed keys do not count)."),
+	U("max_kms_aliases", max_kms_aliases, 1, 1000000, "300",
+	    "KMS aliases per account (KMS: 300; alias/acs/ service aliases "
+	    "do not count)."),
+	U("max_kms_key_versions", max_kms_key_versions, 1, 10000000, "10000",
+	    "KMS key versions per account, all keys together (KMS: 10000)."),
+	U("max_kms_tags", max_kms_tags, 1, 128, "10",
+	    "Tags per KMS key (KMS: 10; CreateKey takes up to twice this)."),
 };
 
 #define NITEMS (sizeof(items) / sizeof(items[0]))
@@ -356,6 +372,17 @@ config_reference(FILE *f)
 		fprintf(f, "| `%s` | `--%s` | `%s` | %s |\n", items[i].name, flag,
 		    items[i].def, items[i].help);
 	}
+}
+
+struct kms_limits
+config_kms_limits(const struct config *cfg)
+{
+	return (struct kms_limits){
+		.keys = cfg->max_kms_keys,
+		.aliases = cfg->max_kms_aliases,
+		.key_versions = cfg->max_kms_key_versions,
+		.tags = cfg->max_kms_tags,
+	};
 }
 
 void

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "base/err.h"
+#include "kms/kms.h"
 
 #define CONFIG_MAX_DOMAINS 8
 
@@ -39,6 +40,11 @@ struct config {
 	unsigned	per_ip_limit;
 	unsigned	max_buckets;
 	unsigned	drain_timeout;
+	unsigned	max_kms_request_head;
+	unsigned	max_kms_keys;
+	unsigned	max_kms_aliases;
+	unsigned	max_kms_key_versions;
+	unsigned	max_kms_tags;
 	bool		check_only;	/* -n / --check-config */
 };
 
@@ -54,6 +60,8 @@ void config_finish(struct config *cfg);
 void config_usage(FILE *f, const char *prog);
 /* Markdown table of every setting (for README.md). */
 void config_reference(FILE *f);
+/* The KMS quotas of the configuration, for kms_open (daemon and CLI alike). */
+struct kms_limits config_kms_limits(const struct config *cfg);
 /* Writes the effective configuration in config-file syntax. */
 void config_dump(FILE *f, const struct config *cfg);
 

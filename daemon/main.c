@@ -41,6 +41,9 @@
 #include "store/store.h"
 
 #define COFFER_VERSION "0.1.0"
+/* Of max_kms_request_head, what is kept for the headers: the rest is the
+ * longest target the KMS listener words its own refusal for. */
+#define KMS_HEADER_ROOM (16 * 1024)
 
 /* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. */
 static void
@@ -143,7 +146,7 @@ main(int argc, char **argv)
 	struct jobs *jobs = NULL;
 	struct clock clock;
 	sigset_t sigs;
-	bool exit_now;
+	bool exit_now, had_state;
 	unsigned removed = 0;
 	int lockfd;
 	enum err r;
@@ -181,6 +184,7 @@ main(int argc, char **argv)
 		fatal("cannot create data dir '%s'", cfg.data_dir);
 	lockfd = lock_data_dir(cfg.data_dir);
 	snprintf(path, sizeof(path), "%s/meta.db", cfg.data_dir);
+	had_state = access(path, F_OK) == 0;
 	r = db_open(path, &db);
 	if (r != ERR_OK)
 		fatalx("cannot open database '%s': %s", path, err_name(r));
@@ -200,6 +204,7 @@ main(int argc, char **argv)
 			.create_root_key = !in_creds,
 			.db = db,
 			.clock = &clock,
+			.limits = config_kms_limits(&cfg),
 		};
 		r = kms_open(&ks, &kms);
 		if (r != ERR_OK)
@@ -278,23 +283,40 @@ main(int argc, char **argv)
 			fatalx("cannot listen on '%s': %s", cfg.oss_listen,
 			    err_name(r));
 	}
-	r = kmsd_open(api, &kapi);
-	if (r != ERR_OK)
-		fatalx("cannot start the KMS API: %s", err_name(r));
+	snprintf(path, sizeof(path), "%s/kms-nonces", cfg.data_dir);
 	{
-		/* KMS: same pool and limits as OSS; request bodies are small
-		 * (kmsd/kmsd_int.h), so the arena cap is too. */
+		struct kmsd_settings ks = { .nonce_dir = path,
+		    .had_state = had_state,
+		    .uri_max = cfg.max_kms_request_head - KMS_HEADER_ROOM };
+
+		/* TEST ONLY, and only with --test-hooks: pretend another
+		 * boot, to exercise the replay cache's crash barrier. */
+		if (cfg.test_hooks)
+			ks.test_boot_id = getenv("COFFER_TEST_BOOT_ID");
+		r = kmsd_open(api, &ks, &kapi);
+		if (r != ERR_OK)
+			fatalx("cannot start the KMS API: %s", err_name(r));
+	}
+	{
+		/* KMS: same thread pool and connection limits as OSS. */
 		struct http_settings hs = {
 			.listen = cfg.kms_listen,
 			.threads = cfg.threads ? cfg.threads : default_threads(),
 			.conn_timeout_s = cfg.conn_timeout,
 			.conn_limit = cfg.conn_limit,
 			.per_ip_limit = cfg.per_ip_limit,
-			.arena_cap = 1024 * 1024,
-			/* KMS requests are a few KB: MHD wipes its whole
-			 * per-connection pool for every request, so OSS's
-			 * 128 KiB would cost more than the crypto. */
-			.conn_memory = 32 * 1024,
+			/* A cap, not an allocation: the target and headers
+			 * (up to the pool below) and their decoded copies. */
+			.arena_cap = 4 * 1024 * 1024,
+			/* MHD keeps the request line and headers in this
+			 * pool and answers a request that does not fit with
+			 * an HTML page of its own, so everything up to the
+			 * pool's size gets the KMS error document instead.
+			 * Not free: MHD 0.9.75 zeroes the whole pool between
+			 * two requests of a connection (memorypool.c,
+			 * MHD_pool_reset), hence a setting (README "KMS
+			 * request limits"). */
+			.conn_memory = cfg.max_kms_request_head,
 			.listener_id = 1,
 			.handler = kmsd_http_handler(),
 			.ctx = kapi,
@@ -326,6 +348,9 @@ main(int argc, char **argv)
 		 * audit rows); reads derive states, so this is tidying only. */
 		if (kms_tick(kms) != ERR_OK)
 			log_warnx("kms: housekeeping failed; retrying in 1 s");
+		/* Used nonces on disk within a second (a killed process
+		 * loses none anyway; this is for the machine going down). */
+		kmsd_tick(kapi);
 		jobs_tick(jobs, clock_now_ms(&clock));
 	}
 

@@ -182,6 +182,23 @@ kms_row_apply(const struct kms_key_row *row, enum kms_action action,
 	return kms_state_apply(&in, action, ret_to);
 }
 
+enum err
+kms_quota_check(struct kms *k, enum kms_quota what, int64_t account,
+    int64_t now_ms, unsigned n)
+{
+	unsigned max = what == KMS_QUOTA_KEYS ? k->limits.keys :
+	    what == KMS_QUOTA_ALIASES ? k->limits.aliases :
+	    k->limits.key_versions;
+	int64_t count = 0;
+	enum err r;
+
+	/* Counting up to the quota is enough to decide. */
+	r = kms_db_quota_count(k->db, what, account, now_ms, max, &count);
+	if (r != ERR_OK)
+		return r;
+	return count + n > max ? ERR_KMS_LIMIT_EXCEEDED : ERR_OK;
+}
+
 /* Best effort: the audit row of a refused or failed change, in its own
  * transaction (the change itself was rolled back). */
 static void
@@ -342,8 +359,9 @@ kms_key_create(struct kms *k, const struct kms_caller *who,
 	    (req->rotation_interval_s < ROTATION_MIN_S ||
 	    req->rotation_interval_s > ROTATION_CREATE_MAX_S))
 		return ERR_INVALID_ARGUMENT;
-	/* KMS: CreateKey takes up to 20 tags. */
-	if (req->ntags > 2 * KMS_TAGS_MAX)
+	/* KMS: CreateKey takes up to 20 tags, twice what TagResource
+	 * allows on a key. */
+	if (req->ntags > 2 * (size_t)k->limits.tags)
 		return ERR_KMS_LIMIT_EXCEEDED;
 	for (size_t i = 0; i < req->ntags; i++)
 		if (!tag_valid(&req->tags[i]))
@@ -375,7 +393,14 @@ kms_key_create(struct kms *k, const struct kms_caller *who,
 	if (r != ERR_OK)
 		goto out;
 	in_tx = true;
-	r = kms_db_key_insert(k->db, row);
+	/* A key brings its first version: both quotas, decided under the
+	 * write lock so that concurrent creations cannot both fit. */
+	r = kms_quota_check(k, KMS_QUOTA_KEYS, who->account, now, 1);
+	if (r == ERR_OK)
+		r = kms_quota_check(k, KMS_QUOTA_KEY_VERSIONS, who->account, now,
+		    1);
+	if (r == ERR_OK)
+		r = kms_db_key_insert(k->db, row);
 	if (r != ERR_OK)
 		goto out;
 	if (!external)
@@ -761,7 +786,11 @@ static enum err
 apply_version(struct kms *k, int64_t now, const struct kms_key_row *old,
     struct kms_key_row *nrow, void *arg)
 {
-	(void)old;
+	enum err r;
+
+	r = kms_quota_check(k, KMS_QUOTA_KEY_VERSIONS, old->account, now, 1);
+	if (r != ERR_OK)
+		return r;
 	return kms_rotate_in_tx(k, nrow, now, arg);
 }
 
@@ -945,6 +974,9 @@ apply_alias_create(struct kms *k, int64_t now, const struct kms_key_row *old,
 		return r;
 	if (exists)
 		return ERR_KMS_ALIAS_EXISTS;
+	r = kms_quota_check(k, KMS_QUOTA_ALIASES, a->who->account, now, 1);
+	if (r != ERR_OK)
+		return r;
 	r = kms_db_alias_insert(k->db, a->who->account, a->alias, old->id, now);
 	return r == ERR_EXISTS ? ERR_KMS_ALIAS_EXISTS : r;
 }
@@ -1126,7 +1158,7 @@ apply_tag_add(struct kms *k, int64_t now, const struct kms_key_row *old,
 		    t->tags[i].value);
 	if (r == ERR_OK)
 		r = kms_db_tag_count(k->db, old->id, &count);
-	if (r == ERR_OK && count > KMS_TAGS_MAX)
+	if (r == ERR_OK && count > k->limits.tags)
 		r = ERR_KMS_LIMIT_EXCEEDED;
 	return r;
 }
@@ -1144,7 +1176,7 @@ kms_tag_add(struct kms *k, const struct kms_caller *who, const char *key_ref,
 
 	if (n == 0)
 		return ERR_INVALID_ARGUMENT;
-	if (n > KMS_TAGS_MAX)
+	if (n > k->limits.tags)
 		return ERR_KMS_LIMIT_EXCEEDED;
 	for (size_t i = 0; i < n; i++)
 		if (!tag_valid(&tags[i]))
@@ -1177,7 +1209,7 @@ kms_tag_remove(struct kms *k, const struct kms_caller *who,
 		.arg = &t,
 	};
 
-	if (n == 0 || n > KMS_TAGS_MAX)
+	if (n == 0 || n > k->limits.tags)
 		return ERR_INVALID_ARGUMENT;
 	return kms_change_run(k, who, key_ref, &ch);
 }

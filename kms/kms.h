@@ -61,16 +61,37 @@ struct kms_dek;
 #define KMS_TAG_KEY_MAX		128
 #define KMS_TAG_VALUE_MAX	256
 #define KMS_TAGS_MAX		10	/* TagResource: up to 10 tags per key */
+/* Alibaba's per-account, per-region quotas: the defaults of
+ * struct kms_limits. */
+#define KMS_KEYS_QUOTA		200
+#define KMS_ALIASES_QUOTA	300
+#define KMS_KEY_VERSIONS_QUOTA	10000
 #define KMS_VERSIONS_MAX	50	/* CreateKeyVersion: up to 50 versions */
 #define KMS_IMPORT_TOKEN_MAX	96
 #define KMS_PUBLIC_KEY_B64_MAX	512	/* base64 of a 294-byte RSA-2048 SPKI */
 #define KMS_PAGE_SIZE_MAX	100
+
+/*
+ * Quotas (Rejected.LimitExceeded). Per account: keys, aliases and key
+ * versions (all keys together) the account created; what the service made
+ * for itself (the OSS service key and its alias/acs/ alias) and destroyed
+ * keys do not count. Per key: tags. 0 means the default above. Each check
+ * runs in the transaction of the insert it guards, so concurrent creations
+ * cannot pass it together.
+ */
+struct kms_limits {
+	unsigned	 keys;		/* KMS_KEYS_QUOTA */
+	unsigned	 aliases;	/* KMS_ALIASES_QUOTA */
+	unsigned	 key_versions;	/* KMS_KEY_VERSIONS_QUOTA */
+	unsigned	 tags;		/* KMS_TAGS_MAX per key; CreateKey 2x */
+};
 
 struct kms_settings {
 	const char		*root_key_path;
 	bool			 create_root_key;	/* create when missing */
 	struct db		*db;
 	const struct clock	*clock;
+	struct kms_limits	 limits;
 };
 
 /* Loads (or creates, 0600) the root key. ERR_NOT_FOUND when it is missing
@@ -90,6 +111,14 @@ void kms_mac(struct kms *k, uint8_t out[static KMS_MAC_BYTES], const void *p,
     size_t n);
 bool kms_mac_verify(struct kms *k, const uint8_t mac[static KMS_MAC_BYTES],
     const void *p, size_t n) __attribute__((warn_unused_result));
+
+/* The key of the KMS listener's replay-cache fingerprints (auth.h,
+ * auth_nonce_*): root-key subkey "nonce", the same after every restart
+ * without a file of its own. The one subkey that leaves kms/: it keys a
+ * hash table of used SignatureNonces and protects no data, only that
+ * table's resistance to crafted collisions. The caller wipes out. */
+#define KMS_NONCE_KEY_BYTES	16
+void kms_nonce_key(struct kms *k, uint8_t out[static KMS_NONCE_KEY_BYTES]);
 
 /*
  * ---- data keys for objects (SSE-OSS and SSE-KMS) ----
@@ -279,9 +308,10 @@ struct kms_key_create_req {
 /* Only Aliyun_AES_256 / ENCRYPT/DECRYPT / SOFTWARE keys exist here; other
  * specs and usages are ERR_INVALID_ARGUMENT, HSM is
  * ERR_KMS_UNSUPPORTED_PROTECTION, rotation of an EXTERNAL key
- * ERR_KMS_UNSUPPORTED_ORIGIN, more than KMS_TAGS_MAX*2 tags
- * ERR_KMS_LIMIT_EXCEEDED. New Aliyun_KMS keys are Enabled with one version;
- * EXTERNAL keys start PendingImport. */
+ * ERR_KMS_UNSUPPORTED_ORIGIN; ERR_KMS_LIMIT_EXCEEDED for more than twice
+ * the tag limit, or when the account's key or key-version quota is
+ * reached. New Aliyun_KMS keys are Enabled with one version; EXTERNAL keys
+ * start PendingImport. */
 enum err kms_key_create(struct kms *k, const struct kms_caller *who,
     const struct kms_key_create_req *req, struct kms_key_meta *ret);
 /* Also rotates a key whose automatic rotation is due, first. */
@@ -331,7 +361,9 @@ struct kms_version_info {
 	int64_t	created_ms;
 };
 /* A new primary version (manual rotation). ERR_KMS_LIMIT_EXCEEDED past
- * KMS_VERSIONS_MAX versions. */
+ * KMS_VERSIONS_MAX versions of the key or at the account's key-version
+ * quota. Automatic rotation is the service's own act: its versions count
+ * toward the quota but it is never refused by it. */
 enum err kms_key_version_create(struct kms *k, const struct kms_caller *who,
     const char *key_ref, struct kms_version_info *ret);
 /* ERR_KMS_KEY_VERSION_NOT_FOUND when the version is not the key's. */
@@ -348,7 +380,8 @@ struct kms_alias_info {
 	char	key_id[KMS_KEY_ID_MAX];
 };
 /* alias: "alias/" + 1-249 of [A-Za-z0-9_/-], not "alias/acs..." (reserved
- * for service keys): else ERR_INVALID_ARGUMENT. ERR_KMS_ALIAS_EXISTS. */
+ * for service keys): else ERR_INVALID_ARGUMENT. ERR_KMS_ALIAS_EXISTS;
+ * ERR_KMS_LIMIT_EXCEEDED at the account's alias quota. */
 enum err kms_alias_create(struct kms *k, const struct kms_caller *who,
     const char *alias, const char *key_ref);
 enum err kms_alias_update(struct kms *k, const struct kms_caller *who,
@@ -361,7 +394,7 @@ enum err kms_alias_list(struct kms *k, const struct kms_caller *who,
     void (*fn)(void *ctx, const struct kms_alias_info *a), void *ctx,
     uint64_t *ret_total);
 
-/* Adds or replaces tags; ERR_KMS_LIMIT_EXCEEDED past KMS_TAGS_MAX. */
+/* Adds or replaces tags; ERR_KMS_LIMIT_EXCEEDED past the tag limit. */
 enum err kms_tag_add(struct kms *k, const struct kms_caller *who,
     const char *key_ref, const struct kms_tag *tags, size_t n);
 enum err kms_tag_remove(struct kms *k, const struct kms_caller *who,

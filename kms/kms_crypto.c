@@ -80,6 +80,15 @@ kms_open(const struct kms_settings *s, struct kms **ret)
 		return ERR_NOMEM;
 	k->db = s->db;
 	k->clock = s->clock;
+	k->limits = s->limits;
+	if (k->limits.keys == 0)
+		k->limits.keys = KMS_KEYS_QUOTA;
+	if (k->limits.aliases == 0)
+		k->limits.aliases = KMS_ALIASES_QUOTA;
+	if (k->limits.key_versions == 0)
+		k->limits.key_versions = KMS_KEY_VERSIONS_QUOTA;
+	if (k->limits.tags == 0)
+		k->limits.tags = KMS_TAGS_MAX;
 	pthread_mutex_init(&k->keys_lock, NULL);
 	pthread_mutex_init(&k->dek_lock, NULL);
 	k->keys = sodium_malloc(sizeof(*k->keys));
@@ -186,6 +195,17 @@ kms_mac(struct kms *k, uint8_t out[static KMS_MAC_BYTES], const void *p,
 	crypto_auth_hmacsha256_update(&st, p, n);
 	crypto_auth_hmacsha256_final(&st, out);
 	sodium_memzero(&st, sizeof(st));
+	kms_keys_release(k);
+}
+
+void
+kms_nonce_key(struct kms *k, uint8_t out[static KMS_NONCE_KEY_BYTES])
+{
+	const struct kms_keys *keys = kms_keys_acquire(k);
+
+	/* Derived on demand, not kept: it is needed once, at start-up. */
+	crypto_kdf_derive_from_key(out, KMS_NONCE_KEY_BYTES, KMS_SUBKEY_NONCE,
+	    KMS_KDF_CONTEXT, keys->root);
 	kms_keys_release(k);
 }
 

@@ -89,6 +89,21 @@ static const char SQL_ALIAS_LIST_KEY[] =
     "SELECT name, key FROM kms_aliases WHERE account = ? AND key = ?"
     " ORDER BY name";
 
+/* The quotas' counts (kms_int.h): a key is destroyed once PendingDeletion
+ * reaches its delete_ms, whether or not the sweep has removed it yet. */
+#define LIVE_KEY " NOT (k.state = 'PendingDeletion' AND k.delete_ms <= ?2)"
+static const char SQL_QUOTA_KEYS[] =
+    "SELECT count(*) FROM (SELECT 1 FROM kms_keys k WHERE k.account = ?1"
+    " AND k.managed = 0 AND" LIVE_KEY " LIMIT ?3)";
+static const char SQL_QUOTA_ALIASES[] =
+    "SELECT count(*) FROM (SELECT 1 FROM kms_aliases al"
+    " JOIN kms_keys k ON k.id = al.key WHERE al.account = ?1"
+    " AND al.name NOT GLOB 'alias/acs/*' AND" LIVE_KEY " LIMIT ?3)";
+static const char SQL_QUOTA_KEY_VERSIONS[] =
+    "SELECT count(*) FROM (SELECT 1 FROM kms_keys k"
+    " JOIN kms_key_versions v ON v.key = k.id WHERE k.account = ?1"
+    " AND k.managed = 0 AND" LIVE_KEY " LIMIT ?3)";
+
 static const char SQL_TAG_PUT[] =
     "INSERT INTO kms_tags (key, tag_key, tag_value) VALUES (?, ?, ?)"
     " ON CONFLICT (key, tag_key) DO UPDATE SET tag_value = excluded.tag_value";
@@ -541,6 +556,33 @@ kms_db_versions_refuse_legacy(struct db *db, int64_t key, unsigned *ret_n)
 	r = step_done(st);
 	if (r == ERR_OK)
 		*ret_n = (unsigned)sqlite3_changes(db_conn(db));
+	return r;
+}
+
+enum err
+kms_db_quota_count(struct db *db, enum kms_quota what, int64_t account,
+    int64_t now_ms, int64_t cap, int64_t *ret)
+{
+	static const char *const sql[] = {
+		[KMS_QUOTA_KEYS] = SQL_QUOTA_KEYS,
+		[KMS_QUOTA_ALIASES] = SQL_QUOTA_ALIASES,
+		[KMS_QUOTA_KEY_VERSIONS] = SQL_QUOTA_KEY_VERSIONS,
+	};
+	sqlite3_stmt *st = db_stmt(db, sql[what]);
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, account);
+	sqlite3_bind_int64(st, 2, now_ms);
+	sqlite3_bind_int64(st, 3, cap);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int64(st, 0);
+	else
+		r = rc == SQLITE_DONE ? ERR_INTERNAL : db_err(rc);
+	db_stmt_done(st);
 	return r;
 }
 

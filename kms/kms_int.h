@@ -28,6 +28,7 @@ enum kms_subkey {
 	KMS_SUBKEY_SEAL = 1,
 	KMS_SUBKEY_MAC = 2,
 	KMS_SUBKEY_OSS = 3,
+	KMS_SUBKEY_NONCE = 4,
 };
 #define KMS_KDF_CONTEXT "coffer01"
 
@@ -72,6 +73,7 @@ struct kms_audit_entry {
 struct kms {
 	struct db		*db;
 	const struct clock	*clock;
+	struct kms_limits	 limits;	/* every field set (kms_open) */
 	struct kms_keys		*keys;		/* sodium_malloc, NOACCESS at rest */
 	pthread_mutex_t		 keys_lock;	/* guards users and protection */
 	unsigned		 keys_users;
@@ -247,6 +249,19 @@ enum err kms_db_version_count(struct db *db, int64_t key, int64_t *ret);
 enum err kms_db_versions_refuse_legacy(struct db *db, int64_t key,
     unsigned *ret_n);
 
+/* What the account's quotas count (kms.h, struct kms_limits): its own
+ * keys, its aliases other than alias/acs/..., the versions of its own keys;
+ * keys destroyed at now_ms (and their aliases and versions) excluded. The
+ * count stops at cap, so its cost is bounded by the quota, not by how
+ * many rows exist. */
+enum kms_quota {
+	KMS_QUOTA_KEYS,
+	KMS_QUOTA_ALIASES,
+	KMS_QUOTA_KEY_VERSIONS,
+};
+enum err kms_db_quota_count(struct db *db, enum kms_quota what,
+    int64_t account, int64_t now_ms, int64_t cap, int64_t *ret);
+
 /* ERR_EXISTS when the account has the alias already. */
 enum err kms_db_alias_insert(struct db *db, int64_t account, const char *name,
     int64_t key, int64_t now_ms);
@@ -329,6 +344,10 @@ void kms_material_seal(struct kms *k, uint8_t *out, const char *key_id,
     const char *version_id, const uint8_t *material);
 /* A random UUID (version 4), lower-case, 36 characters + NUL. */
 void kms_uuid(char out[static KMS_VERSION_ID_BYTES + 1]);
+/* Inside the caller's transaction: ERR_KMS_LIMIT_EXCEEDED when adding n
+ * more of what to the account would pass its quota. */
+enum err kms_quota_check(struct kms *k, enum kms_quota what, int64_t account,
+    int64_t now_ms, unsigned n);
 /* Rotates row's key to a new primary version inside the caller's
  * transaction (compare-and-set on row). Updates *row. */
 enum err kms_rotate_in_tx(struct kms *k, struct kms_key_row *row,

@@ -244,24 +244,53 @@ void auth_kms_acs3_sign(char out[static 65], const char *secret,
     const char *sts, size_t n);
 
 /*
- * Replay protection: a SignatureNonce (per access key) is remembered until
- * its request's timestamp leaves the 15-minute window, so a second use
- * within the window is refused. In memory, not in SQLite: checking a nonce
- * is on every request's path, and a synchronous database write there would
- * cap every KMS call at the rate of fsync'd commits. The table is bounded:
- * 64-bit keyed fingerprints in four time generations (by expiry, 15 min
- * each), each growing on demand up to max_per_generation entries; a full
- * generation refuses new requests rather than forgetting live nonces.
- * Forgotten on restart: a request captured before a restart can be
- * replayed once within what is left of its 15 minutes.
+ * Replay protection (kms_nonce.c): a SignatureNonce, per access key, is
+ * remembered until its request's timestamp leaves the 15-minute window,
+ * so a second use within the window is refused, also after a restart. In
+ * memory, bounded (64-bit keyed fingerprints in four 15-minute generations,
+ * each growing on demand up to max_per_generation entries; a full
+ * generation refuses new requests rather than forgetting live nonces), and
+ * appended to per-generation logs in dir without an fsync or a database
+ * write per request: a killed daemon loses nothing (the page cache outlives
+ * it); after a machine crash, requests signed before the next start are
+ * refused for what is left of their window (the barrier).
  */
 struct auth_nonce_cache;
 
-enum err auth_nonce_cache_new(size_t max_per_generation,
+#define AUTH_NONCE_KEY_BYTES	16
+
+struct auth_nonce_settings {
+	size_t		 max_per_generation;
+	/* The fingerprint key, the same at every start (copied); NULL: a
+	 * random one, which only makes sense without dir. */
+	const uint8_t	*key;
+	/* Where the logs and the state file live; NULL: memory only. */
+	const char	*dir;
+	/* The boot's identity; NULL: the kernel's boot id, or the boot
+	 * time where /proc/sys is hidden. Tests only. */
+	const char	*boot_id;
+	/* The data dir held an earlier run's state: with no state file,
+	 * that run's nonces are unknown (set the barrier). */
+	bool		 had_state;
+	int64_t		 now_ms;	/* wall clock at start */
+};
+
+/* Loads what the last run left (dir), decides the barrier and records
+ * this run as started. ERR_IO, ERR_NO_SPACE (logged), ERR_NOMEM. */
+enum err auth_nonce_cache_open(const struct auth_nonce_settings *s,
     struct auth_nonce_cache **ret);
-void auth_nonce_cache_free(struct auth_nonce_cache *c);
-/* ERR_OK (now remembered), ERR_KMS_NONCE_USED, or ERR_KMS_THROTTLED when
- * the generation is full. Thread-safe. */
+/* The clean stop: syncs the logs and marks the state file clean (so the
+ * next start needs no barrier). Call after the last check. NULL-safe. */
+void auth_nonce_cache_close(struct auth_nonce_cache *c);
+/* Makes the appends so far durable (fdatasync; directory fsync after a
+ * new log); about once a second, from one thread. ERR_IO. */
+enum err auth_nonce_cache_sync(struct auth_nonce_cache *c);
+/* Requests signed before this (ms) are refused; 0: no barrier. */
+int64_t auth_nonce_barrier_ms(const struct auth_nonce_cache *c);
+/* ERR_OK (now remembered), ERR_KMS_NONCE_USED (also: signed before the
+ * barrier), ERR_KMS_THROTTLED when the generation is full, ERR_IO or
+ * ERR_NO_SPACE when it cannot be logged (refused: it would be forgotten
+ * at a restart). Thread-safe. */
 enum err auth_nonce_check(struct auth_nonce_cache *c, const char *ak,
     const char *nonce, int64_t request_ms, int64_t now_ms);
 

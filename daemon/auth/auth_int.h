@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "auth/auth.h"
 #include "base/buf.h"
@@ -48,5 +49,50 @@ enum err auth_canon_headers(const struct auth_input *in,
 /* Bytewise comparison of a[0..an) and b[0..bn) like strcmp: shorter
  * prefix first. Not constant-time; for sorting public strings only. */
 int auth_bytes_cmp(const char *a, size_t an, const char *b, size_t bn);
+
+/*
+ * ---- the replay cache's files (kms_nonce_log.c) ----
+ */
+
+#define NONCE_BOOT_MAX	64
+
+/* DIR/state: what the previous run left. */
+struct nonce_state {
+	char	 boot[NONCE_BOOT_MAX];	/* nonce_boot_identity() of its boot */
+	bool	 clean;			/* stopped with every log synced */
+	int64_t	 barrier_ms;		/* timestamps before it refused; 0 none */
+	uint8_t	 check[8];		/* identifies the fingerprint key */
+};
+
+/* Opens the directory, creating it 0700 (*ret_created then). ERR_IO
+ * (logged). */
+enum err nonce_dir_open(const char *path, int *ret_dirfd, bool *ret_created);
+/* ERR_NOT_FOUND without a state file; ERR_CORRUPT when it is unusable. */
+enum err nonce_state_read(int dirfd, struct nonce_state *ret);
+/* Replaces the state file atomically and durably (temp file, fdatasync,
+ * rename, directory fsync). ERR_IO or ERR_NO_SPACE. */
+enum err nonce_state_write(int dirfd, const struct nonce_state *st);
+/* This boot's identity: the kernel's boot id, or "btime:<s>" (the boot's
+ * wall-clock time) where /proc/sys is hidden. */
+void nonce_boot_identity(char out[static NONCE_BOOT_MAX]);
+/* Whether two identities name the same boot ("" never does). */
+bool nonce_boot_same(const char *a, const char *b);
+
+enum nonce_log_use {
+	NONCE_LOG_LOAD,		/* read its entries, keep the file */
+	NONCE_LOG_REMOVE,	/* dead or unusable: delete it */
+	NONCE_LOG_KEEP,		/* leave it alone */
+};
+/* For every generation file: use() decides; fp() gets each entry of the
+ * files loaded. ERR_IO, ERR_NOMEM. */
+enum err nonce_logs_scan(int dirfd, enum nonce_log_use (*use)(void *ctx,
+    int64_t gen), void (*fp)(void *ctx, int64_t gen, uint64_t fp), void *ctx);
+/* Opens (creating) generation gen's file for appends at *ret_pos, the end
+ * of its last whole entry. */
+enum err nonce_log_open(int dirfd, int64_t gen, int *ret_fd,
+    uint64_t *ret_pos);
+/* One entry at pos. ERR_IO or ERR_NO_SPACE; pos is then still free. */
+enum err nonce_log_append(int fd, uint64_t pos, uint64_t fp);
+void nonce_log_remove(int dirfd, int64_t gen);
 
 #endif

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * kms_sig.c: the two signatures of the Alibaba Cloud KMS RPC API and the
- * replay (SignatureNonce) cache.
+ * kms_sig.c: the two signatures of the Alibaba Cloud KMS RPC API.
  *
  * v1 (spec kms-api.md §2.2, what @alicloud/kms20160120 1.x sends): every
  * query and form parameter except Signature, RFC 3986-encoded, sorted by
@@ -17,10 +16,11 @@
  * for one); string-to-sign "ACS3-HMAC-SHA256\n" + hex(SHA-256(creq)),
  * signature hex(HMAC-SHA256(secret)). The body's hash is computed here from
  * the bytes received, so a changed body breaks the signature.
+ *
+ * The replay (SignatureNonce) cache is kms_nonce.c.
  */
 #include "auth/auth_int.h"
 
-#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -591,152 +591,5 @@ out:
 	sodium_memzero(want, sizeof(want));
 	buf_free(&sts);
 	buf_free(&creq);
-	return r;
-}
-
-/* ---- the nonce cache ---- */
-
-#define NONCE_GENS	4
-#define NONCE_INITIAL	1024
-
-struct nonce_gen {
-	int64_t		 gen;		/* expiry / AUTH_SKEW_MS; -1 unused */
-	uint64_t	*slots;		/* 0 = empty */
-	size_t		 cap;		/* power of two */
-	size_t		 n;
-};
-
-struct auth_nonce_cache {
-	pthread_mutex_t		 lock;
-	uint8_t			 key[crypto_shorthash_KEYBYTES];
-	size_t			 max;
-	struct nonce_gen	 g[NONCE_GENS];
-};
-
-enum err
-auth_nonce_cache_new(size_t max_per_generation, struct auth_nonce_cache **ret)
-{
-	struct auth_nonce_cache *c;
-
-	c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return ERR_NOMEM;
-	pthread_mutex_init(&c->lock, NULL);
-	crypto_shorthash_keygen(c->key);
-	c->max = max_per_generation < NONCE_INITIAL / 2 ? NONCE_INITIAL / 2 :
-	    max_per_generation;
-	for (int i = 0; i < NONCE_GENS; i++)
-		c->g[i].gen = -1;
-	*ret = c;
-	return ERR_OK;
-}
-
-void
-auth_nonce_cache_free(struct auth_nonce_cache *c)
-{
-	if (c == NULL)
-		return;
-	for (int i = 0; i < NONCE_GENS; i++)
-		free(c->g[i].slots);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
-}
-
-static bool
-gen_has(const struct nonce_gen *g, uint64_t fp)
-{
-	size_t mask = g->cap - 1;
-
-	if (g->slots == NULL)
-		return false;
-	for (size_t i = (size_t)fp & mask;; i = (i + 1) & mask) {
-		if (g->slots[i] == 0)
-			return false;
-		if (g->slots[i] == fp)
-			return true;
-	}
-}
-
-static void
-gen_put(uint64_t *slots, size_t cap, uint64_t fp)
-{
-	size_t mask = cap - 1, i;
-
-	for (i = (size_t)fp & mask; slots[i] != 0; i = (i + 1) & mask)
-		;
-	slots[i] = fp;
-}
-
-/* Room for one more at a load factor of at most 3/4, growing the table
- * (power of two) up to the cap. */
-static enum err
-gen_reserve(struct nonce_gen *g, size_t max)
-{
-	uint64_t *ns;
-	size_t ncap;
-
-	if (g->n + 1 > max)
-		return ERR_KMS_THROTTLED;
-	if (g->slots != NULL && (g->n + 1) * 4 <= g->cap * 3)
-		return ERR_OK;
-	ncap = g->slots == NULL ? NONCE_INITIAL : g->cap * 2;
-	ns = calloc(ncap, sizeof(*ns));
-	if (ns == NULL)
-		return ERR_NOMEM;
-	for (size_t i = 0; i < g->cap; i++)
-		if (g->slots[i] != 0)
-			gen_put(ns, ncap, g->slots[i]);
-	free(g->slots);
-	g->slots = ns;
-	g->cap = ncap;
-	return ERR_OK;
-}
-
-enum err
-auth_nonce_check(struct auth_nonce_cache *c, const char *ak,
-    const char *nonce, int64_t request_ms, int64_t now_ms)
-{
-	uint8_t in[AUTH_AK_MAX + AUTH_KMS_NONCE_MAX + 1];
-	size_t al = strnlen(ak, AUTH_AK_MAX - 1);
-	size_t nl = strnlen(nonce, AUTH_KMS_NONCE_MAX - 1);
-	int64_t gen = (request_ms + AUTH_SKEW_MS) / AUTH_SKEW_MS;
-	struct nonce_gen *g;
-	uint64_t fp;
-	enum err r = ERR_OK;
-
-	/* A nonce is per access key: the same value from two keys is two
-	 * nonces. */
-	memcpy(in, ak, al);
-	in[al] = '\0';
-	memcpy(in + al + 1, nonce, nl);
-	crypto_shorthash((unsigned char *)&fp, in, al + 1 + nl, c->key);
-	if (fp == 0)
-		fp = 1;
-	pthread_mutex_lock(&c->lock);
-	for (int i = 0; i < NONCE_GENS; i++) {
-		/* A generation whose every expiry has passed is dead. */
-		if (c->g[i].gen < 0 || (c->g[i].gen + 1) * AUTH_SKEW_MS <= now_ms)
-			continue;
-		if (gen_has(&c->g[i], fp)) {
-			r = ERR_KMS_NONCE_USED;
-			goto out;
-		}
-	}
-	g = &c->g[gen % NONCE_GENS];
-	if (g->gen != gen) {
-		/* The slot's previous generation is at least four windows
-		 * old: every nonce in it has expired. */
-		free(g->slots);
-		g->slots = NULL;
-		g->cap = g->n = 0;
-		g->gen = gen;
-	}
-	r = gen_reserve(g, c->max);
-	if (r == ERR_OK) {
-		gen_put(g->slots, g->cap, fp);
-		g->n++;
-	}
-out:
-	pthread_mutex_unlock(&c->lock);
 	return r;
 }

@@ -68,6 +68,9 @@ cli_open_kms(struct cli *cli)
 	ks.create_root_key = false;
 	ks.db = cli->db;
 	ks.clock = &cli->clock;
+	/* The daemon's quotas (--config): the CLI creates keys for accounts
+	 * too, and must not let one pass them. */
+	ks.limits = config_kms_limits(&cli->cfg);
 	r = kms_open(&ks, &cli->kms);
 	if (r == ERR_NOT_FOUND)
 		fprintf(stderr, "coffer: root key '%s' not found: start cofferd "

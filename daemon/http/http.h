@@ -98,6 +98,13 @@ struct http_handler {
 	void		(*end)(void *ctx, struct http_request *req);
 	void		(*done)(void *ctx, struct http_request *req,
 			    bool completed);
+	/* Optional. A request http/ refuses before begin(), because its
+	 * target or headers do not fit the request arena: resp.status is
+	 * the refusal (414 or 431) and may be changed, the arena is empty,
+	 * uri, method and headers are NULL. Fills resp like begin() would;
+	 * done() is not called. Without it the refusal has no body. The
+	 * connection is closed after the reply. */
+	void		(*refuse)(void *ctx, struct http_request *req);
 };
 
 struct http_settings {

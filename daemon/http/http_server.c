@@ -441,8 +441,17 @@ first_call(struct conn_req *r, struct MHD_Connection *c, const char *method,
 
 	refuse = req_copy_in(req, c, method, version);
 	if (refuse != 0) {
-		/* Not the handler's business: it never saw the request. */
+		/* What was copied is partial: the handler gets a fresh arena
+		 * and no request fields, only the chance to word the refusal
+		 * in its own protocol. */
+		arena_free(&req->arena);
+		arena_init(&req->arena, srv->arena_cap);
+		req->uri = req->method = req->version = NULL;
+		req->headers = NULL;
+		req->nheaders = 0;
 		req->resp.status = refuse;
+		if (srv->handler->refuse != NULL)
+			srv->handler->refuse(srv->ctx, req);
 		req->resp.close = true;
 		return respond(r, c);
 	}

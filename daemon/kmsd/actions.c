@@ -340,13 +340,17 @@ a_encrypt(struct kms_call *c)
 		r = kp_context(c, "EncryptionContext", &ctx, &nctx);
 	if (r != ERR_OK)
 		return r;
+	/* KMS: Plaintext is an opaque string of at most 6 KB, returned
+	 * unchanged by Decrypt (spec §1.2). A parameter error comes before
+	 * any look-up of the key. */
+	if (strlen(plain) > KMS_PLAINTEXT_MAX) {
+		c->err_param = "Plaintext";
+		return ERR_INVALID_ARGUMENT;
+	}
 	blob = arena_alloc(c->a, KMS_BLOB_B64_MAX);
 	if (blob == NULL)
 		return ERR_NOMEM;
-	/* KMS: Plaintext is an opaque string of at most 6 KB, returned
-	 * unchanged by Decrypt (spec §1.2). */
-	c->err_param = strlen(plain) > KMS_PLAINTEXT_MAX ? "Plaintext" :
-	    "EncryptionContext";
+	c->err_param = "EncryptionContext";
 	r = kms_encrypt(c->api->kms, &c->who, id, ctx, nctx, plain,
 	    strlen(plain), blob, &res);
 	if (r != ERR_OK)

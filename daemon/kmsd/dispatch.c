@@ -23,21 +23,36 @@
 #include "base/log.h"
 #include "base/rand.h"
 #include "base/str.h"
-
-/* Bounds on what a request may make us decode. */
-#define PARAMS_MAX	256
+#include "codec/xml.h"
 
 enum err
-kmsd_open(struct api *api, struct kmsd **ret)
+kmsd_open(struct api *api, const struct kmsd_settings *s,
+    struct kmsd **ret)
 {
+	uint8_t key[KMS_NONCE_KEY_BYTES];
+	struct auth_nonce_settings ns = {
+		.max_per_generation = KMS_NONCES_MAX,
+		.key = key,
+		.dir = s->nonce_dir,
+		.boot_id = s->test_boot_id,
+		.had_state = s->had_state,
+		.now_ms = clock_wall_ms(),
+	};
 	struct kmsd *k;
 	enum err r;
 
+	_Static_assert(KMS_NONCE_KEY_BYTES == AUTH_NONCE_KEY_BYTES,
+	    "kms/ derives the replay cache's key");
 	k = calloc(1, sizeof(*k));
 	if (k == NULL)
 		return ERR_NOMEM;
 	k->api = api;
-	r = auth_nonce_cache_new(KMS_NONCES_MAX, &k->nonces);
+	k->uri_max = s->uri_max;
+	/* A root-key subkey: the fingerprints on disk stay valid across
+	 * restarts. */
+	kms_nonce_key(api->kms, key);
+	r = auth_nonce_cache_open(&ns, &k->nonces);
+	explicit_bzero(key, sizeof(key));
 	if (r != ERR_OK) {
 		free(k);
 		return r;
@@ -47,11 +62,18 @@ kmsd_open(struct api *api, struct kmsd **ret)
 }
 
 void
+kmsd_tick(struct kmsd *k)
+{
+	if (auth_nonce_cache_sync(k->nonces) != ERR_OK)
+		log_warnx("kms nonces: cannot sync the logs; retrying in 1 s");
+}
+
+void
 kmsd_close(struct kmsd *k)
 {
 	if (k == NULL)
 		return;
-	auth_nonce_cache_free(k->nonces);
+	auth_nonce_cache_close(k->nonces);
 	free(k);
 }
 
@@ -70,6 +92,26 @@ request_id_new(char out[static 37])
 	    hex + 16, hex + 20);
 }
 
+/* Format=XML (any case) in the raw query string. Refusals decided before
+ * the parameters are decoded (method, sizes) still answer in the format
+ * asked for; "Format" and "XML" need no percent-encoding, and a client
+ * that encodes them anyway gets JSON until decode_request looks again. */
+static bool
+query_wants_xml(const char *uri)
+{
+	const char *p = uri != NULL ? strchr(uri, '?') : NULL;
+
+	while (p != NULL) {
+		p++;
+		if (strncmp(p, "Format=", 7) == 0 &&
+		    strncasecmp(p + 7, "XML", 3) == 0 &&
+		    (p[10] == '&' || p[10] == '\0'))
+			return true;
+		p = strchr(p, '&');
+	}
+	return false;
+}
+
 /* Decodes "a=1&b=2" ('+' is a space: both SDKs and form bodies encode a
  * literal plus as %2B) into arena pairs. */
 static enum err
@@ -83,7 +125,7 @@ decode_pairs(struct arena *a, const char *s, size_t len, struct kv **ret,
 	for (const char *p = s; p < end; p++)
 		if (*p == '&')
 			count++;
-	if (count > PARAMS_MAX)
+	if (count > KMS_PARAMS_MAX)
 		return ERR_ENTITY_TOO_LARGE;
 	kv = arena_alloc(a, count * sizeof(*kv));
 	if (kv == NULL)
@@ -139,7 +181,7 @@ decode_request(struct kms_call *c)
 			return r;
 	}
 	c->nparams = c->nquery + c->nform;
-	if (c->nparams > PARAMS_MAX)
+	if (c->nparams > KMS_PARAMS_MAX)
 		return ERR_ENTITY_TOO_LARGE;
 	c->params = arena_alloc(c->a, (c->nparams + 1) * sizeof(*c->params));
 	if (c->params == NULL)
@@ -149,6 +191,9 @@ decode_request(struct kms_call *c)
 	if (c->nform > 0)
 		memcpy(c->params + c->nquery, c->form,
 		    c->nform * sizeof(*c->params));
+	/* Terraform may put Format in the body. */
+	if (kp_get(c, "Format") != NULL)
+		c->xml = strcasecmp(kp_get(c, "Format"), "XML") == 0;
 	return ERR_OK;
 }
 
@@ -242,8 +287,48 @@ route(struct kms_call *c)
 	return ERR_NOT_IMPLEMENTED;
 }
 
+/* The error document in XML (Format=XML): the JSON document's fields in
+ * the same order, under the <KMS> root of the XML responses (spec §1.5). */
+static enum err
+error_xml(struct buf *b, const char *request_id, const char *host,
+    const char *code, const char *msg, const char *recommend, int status)
+{
+	struct xml_writer w;
+
+	xml_writer_init(&w, b);
+	xml_decl(&w);
+	xml_open(&w, "KMS");
+	xml_elem(&w, "RequestId", request_id);
+	xml_elem(&w, "HostId", host);
+	xml_elem(&w, "Code", code);
+	xml_elem(&w, "Message", msg);
+	xml_elem(&w, "Recommend", recommend);
+	xml_elem_i64(&w, "HttpStatus", status);
+	xml_close(&w, "KMS");
+	return xml_writer_finish(&w);
+}
+
+static enum err
+error_json(struct buf *b, const char *request_id, const char *host,
+    const char *code, const char *msg, const char *recommend, int status)
+{
+	struct json_writer w;
+
+	json_writer_init(&w, b);
+	json_obj_open(&w, NULL);
+	json_str(&w, "RequestId", request_id);
+	json_str(&w, "HostId", host);
+	json_str(&w, "Code", code);
+	json_str(&w, "Message", msg);
+	json_str(&w, "Recommend", recommend);
+	json_i64(&w, "HttpStatus", status);
+	json_obj_close(&w);
+	return json_writer_finish(&w);
+}
+
 /* The one renderer of KMS errors: the KMS columns of the err table, a
- * parameter name where the code has one, the body shape of spec §1.5. */
+ * parameter name where the code has one, the body shape of spec §1.5, in
+ * JSON or, when the request asked for it, XML. */
 static void
 kms_error_render(struct kms_call *c)
 {
@@ -251,9 +336,10 @@ kms_error_render(struct kms_call *c)
 	const char *code = ei->kms_code != NULL ? ei->kms_code : ei->code;
 	const char *msg = ei->kms_msg != NULL ? ei->kms_msg : ei->msg;
 	int status = ei->kms_http != 0 ? ei->kms_http : ei->http;
-	char recommend[160], *text = NULL;
-	struct json_writer w;
+	char recommend[160], host[96], *text = NULL;
 	struct buf b;
+	size_t len;
+	char *p;
 
 	/* Internal values without KMS columns are internal failures. */
 	if (ei->kms_code == NULL && status >= 500) {
@@ -280,31 +366,20 @@ kms_error_render(struct kms_call *c)
 		msg = text;
 	snprintf(recommend, sizeof(recommend),
 	    "https://api.aliyun.com/troubleshoot?q=%s&product=Kms", code);
+	snprintf(host, sizeof(host), "kms.%s.aliyuncs.com", c->api->region);
 	buf_init(&b, 256 * 1024);
-	json_writer_init(&w, &b);
-	json_obj_open(&w, NULL);
-	json_str(&w, "RequestId", c->request_id);
-	json_str(&w, "HostId", arena_printf(c->a, "kms.%s.aliyuncs.com",
-	    c->api->region));
-	json_str(&w, "Code", code);
-	json_str(&w, "Message", msg);
-	json_str(&w, "Recommend", recommend);
-	json_i64(&w, "HttpStatus", status);
-	json_obj_close(&w);
-	if (json_writer_finish(&w) != ERR_OK) {
+	if ((c->xml ? error_xml : error_json)(&b, c->request_id, host, code, msg,
+	    recommend, status) != ERR_OK) {
 		buf_init(&b, 256);
-		(void)buf_puts(&b, "{\"Code\":\"InternalFailure\"}");
+		(void)buf_puts(&b, c->xml ? "<KMS><Code>InternalFailure</Code>"
+		    "</KMS>" : "{\"Code\":\"InternalFailure\"}");
 		status = 500;
 	}
 	c->req->resp.status = status;
-	(void)http_resp_header(c->req, "Content-Type",
-	    "application/json;charset=utf-8");
-	{
-		size_t len;
-		char *p = buf_steal(&b, &len);
-
-		http_resp_body_take(c->req, p, len);
-	}
+	(void)http_resp_header(c->req, "Content-Type", c->xml ?
+	    "application/xml;charset=utf-8" : "application/json;charset=utf-8");
+	p = buf_steal(&b, &len);
+	http_resp_body_take(c->req, p, len);
 }
 
 static void
@@ -333,40 +408,75 @@ reply(struct kms_call *c)
 	}
 }
 
-static enum http_next
-kms_begin(void *ctx, struct http_request *req)
+/* The per-request state, in the request arena; NULL when even that
+ * fails. */
+static struct kms_call *
+kms_call_new(struct kmsd *k, struct http_request *req)
 {
 	struct kms_call *c;
 
 	c = arena_zalloc(&req->arena, sizeof(*c));
-	if (c == NULL) {
-		req->resp.status = 503;
-		req->resp.close = true;
-		return HTTP_RESPOND;
-	}
+	if (c == NULL)
+		return NULL;
 	req->app = c;
-	c->ak = ctx;
-	c->api = c->ak->api;
+	c->ak = k;
+	c->api = k->api;
 	c->req = req;
 	c->a = &req->arena;
 	request_id_new(c->request_id);
 	buf_init(&c->body, KMS_BODY_MAX);
 	buf_init(&c->out, 1024 * 1024);
+	c->xml = query_wants_xml(req->uri);
+	return c;
+}
+
+static enum http_next
+kms_begin(void *ctx, struct http_request *req)
+{
+	struct kms_call *c;
+
+	c = kms_call_new(ctx, req);
+	if (c == NULL) {
+		req->resp.status = 503;
+		req->resp.close = true;
+		return HTTP_RESPOND;
+	}
 	/* KMS: RPC requests are GET or POST. */
 	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0)
 		c->err = ERR_METHOD_NOT_ALLOWED;
-	else if (req->has_length && req->content_length > KMS_BODY_MAX)
+	else if ((c->ak->uri_max != 0 && strlen(req->uri) > c->ak->uri_max) ||
+	    (req->has_length && req->content_length > KMS_BODY_MAX))
 		c->err = ERR_ENTITY_TOO_LARGE;
 	if (c->err != ERR_OK) {
 		reply(c);
-		/* A body we will not read: do not keep the connection. */
-		if (req->chunked || (req->has_length && req->content_length > 0)) {
+		/* A body of known, moderate size is read and dropped so that
+		 * the client, still sending it, is not reset before it reads
+		 * the refusal; a larger or unsized one closes the connection
+		 * after the reply. */
+		if (req->chunked || (req->has_length &&
+		    req->content_length > KMS_DRAIN_MAX)) {
 			req->resp.close = true;
 			return HTTP_RESPOND;
 		}
 		return HTTP_DRAIN;
 	}
 	return HTTP_READ;
+}
+
+/* A target or header block too large for the request arena (http.h): the
+ * same error document as a target past uri_max. */
+static void
+kms_refuse(void *ctx, struct http_request *req)
+{
+	struct kms_call *c = kms_call_new(ctx, req);
+
+	if (c == NULL)
+		return;
+	c->err = ERR_ENTITY_TOO_LARGE;
+	reply(c);
+	log_info("kms access id=%s peer=- account=- action=- method=- "
+	    "status=%d code=InvalidParameter refused=too-large",
+	    c->request_id, req->resp.status);
 }
 
 static enum http_next
@@ -445,6 +555,7 @@ static const struct http_handler kms_handler = {
 	.body = kms_body,
 	.end = kms_end,
 	.done = kms_done,
+	.refuse = kms_refuse,
 };
 
 const struct http_handler *

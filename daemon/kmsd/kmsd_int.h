@@ -30,15 +30,27 @@ struct auth_nonce_cache;
 
 /* KMS 2016-01-20 only. */
 #define KMS_API_VERSION		"2016-01-20"
-/* Largest request body: Plaintext is at most 6 KB, an import a few KB;
- * Terraform sends its parameters as a form body. */
-#define KMS_BODY_MAX		(64 * 1024)
+/*
+ * What a request may be, all answered with a KMS error document when
+ * exceeded (README "KMS request limits"). The target's limit is
+ * kmsd_settings.uri_max: the largest request @alicloud/kms20160120
+ * builds, an UpdateKeyDescription or CreateKey with 8192 four-byte
+ * characters of Description, is 97 KiB percent-encoded. Form bodies
+ * (Terraform) have no per-request cost, so theirs is generous: 20 tags and
+ * a 32 KB Policy on top stay under 300 KiB. Bodies past KMS_BODY_MAX are
+ * read and dropped up to KMS_DRAIN_MAX so that the refusal arrives on a
+ * live connection; past that the connection is closed after it.
+ */
+#define KMS_BODY_MAX		(384 * 1024)
+#define KMS_DRAIN_MAX		(16 * 1024 * 1024)
+#define KMS_PARAMS_MAX		256
 /* Nonces remembered per 15-minute generation (auth.h). */
 #define KMS_NONCES_MAX		(2 * 1024 * 1024)
 
 struct kmsd {
 	struct api		*api;
 	struct auth_nonce_cache	*nonces;
+	size_t			 uri_max;
 };
 
 struct kms_call;
@@ -65,6 +77,7 @@ struct kms_call {
 	struct kv		*params;	/* query then form */
 	size_t			 nparams;
 	struct buf		 body;
+	bool			 xml;		/* Format=XML: errors in XML */
 	bool			 authenticated;
 	struct auth_account	 account;
 	struct kms_caller	 who;

@@ -7,7 +7,8 @@
 # (the unit's ExecStartPre) validates without side effects; a typo in a
 # setting stops the daemon with exit 2 and a message naming file, line and
 # setting instead of being ignored; and SIGHUP reopens --log-file so
-# logrotate's rename-then-signal works.
+# logrotate's rename-then-signal works. README.md's configuration table
+# must be exactly what `cofferd --config-reference` prints.
 . "$(dirname "$0")/e2e_lib.bash"
 
 CONF=$E2E_TMP/cofferd.conf
@@ -62,6 +63,19 @@ rc=$?
 check "-n exits 0 ($rc)" [ "$rc" -eq 0 ]
 check "-n shows the flag's region" grep -qx 'region = eu-central-1' <<<"$out"
 check "-n touches nothing" [ ! -e "$D3" ]
+
+# ---- README's configuration table is the generated reference ----
+if [ -n "${SRC:-}" ] && [ -f "$SRC/README.md" ]; then
+	sed -n '/^| setting (file) |/,/^$/p' "$SRC/README.md" | sed '/^$/d' \
+	    >"$E2E_TMP/readme.ref"
+	"$COFFERD" --config-reference >"$E2E_TMP/cofferd.ref"
+	if ! diff -u "$E2E_TMP/readme.ref" "$E2E_TMP/cofferd.ref" >&2; then
+		fail "README.md's configuration table differs from" \
+		    "'cofferd --config-reference' (regenerate it)"
+	fi
+else
+	fail "SRC is not set: cannot find README.md"
+fi
 
 # ---- errors: exit 2 with a clear message ----
 # expect_fail WHAT WANT_MESSAGE ARGS...

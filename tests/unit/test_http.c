@@ -312,6 +312,31 @@ static const struct http_handler handler = {
 	.begin = h_begin, .body = h_body, .end = h_end, .done = h_done,
 };
 
+/* Words http/'s own refusals, as the KMS listener does. */
+static atomic_uint refusals;
+
+static void
+h_refuse(void *ctx, struct http_request *req)
+{
+	char body[64];
+
+	(void)ctx;
+	atomic_fetch_add(&refusals, 1);
+	/* Nothing of the request is there, and the arena is usable. */
+	assert_null(req->uri);
+	assert_null(req->method);
+	assert_int_equal(req->nheaders, 0);
+	assert_non_null(arena_alloc(&req->arena, 1024));
+	snprintf(body, sizeof(body), "refused %d", req->resp.status);
+	req->resp.status = 400;
+	assert_int_equal(http_resp_body(req, body, strlen(body)), ERR_OK);
+}
+
+static const struct http_handler handler_refuse = {
+	.begin = h_begin, .body = h_body, .end = h_end, .done = h_done,
+	.refuse = h_refuse,
+};
+
 /* ---- fixture --------------------------------------------------------- */
 
 struct fix {
@@ -1071,6 +1096,67 @@ test_malformed(void **state)
 	fix_stop(f);
 }
 
+/* A target or headers that fit MHD's pool but not the request arena:
+ * refused by http/ before begin(), worded by the handler when it can. */
+static void
+test_refuse(void **state)
+{
+	static const struct http_handler *const hs[] = { &handler,
+	    &handler_refuse };
+	char *req;
+	size_t cap = 64 * 1024;
+
+	(void)state;
+	req = malloc(cap);
+	assert_non_null(req);
+	for (int i = 0; i < 2; i++) {
+		struct fix *f = calloc(1, sizeof(*f));
+		struct http_settings s = {
+			.listen = "127.0.0.1:0", .handler = hs[i],
+			.arena_cap = 4096,
+		};
+		struct mem raw = { 0 };
+		size_t n;
+
+		assert_non_null(f);
+		s.ctx = &f->t;
+		atomic_store(&refusals, 0);
+		assert_int_equal(http_server_start(&s, &f->srv), ERR_OK);
+		/* a target over the arena */
+		n = (size_t)snprintf(req, cap, "GET /");
+		memset(req + n, 'a', 8000);
+		n += 8000;
+		snprintf(req + n, cap - n, " HTTP/1.1\r\nHost: a\r\n\r\n");
+		raw_exchange(http_server_port(f->srv), req, &raw);
+		assert_non_null(raw.p);
+		if (i == 0)
+			assert_true(str_has_prefix(raw.p, "HTTP/1.1 414"));
+		else {
+			assert_true(str_has_prefix(raw.p, "HTTP/1.1 400"));
+			assert_true(test_memmem(raw.p, raw.n, "refused 414", 11));
+		}
+		assert_true(test_memmem(raw.p, raw.n, "onnection: close", 16));
+		mem_free(&raw);
+		/* headers over the arena */
+		n = (size_t)snprintf(req, cap, "GET / HTTP/1.1\r\nHost: a\r\n");
+		for (int h = 0; h < 100; h++)
+			n += (size_t)snprintf(req + n, cap - n,
+			    "X-Filler-%03d: %080d\r\n", h, h);
+		snprintf(req + n, cap - n, "\r\n");
+		raw_exchange(http_server_port(f->srv), req, &raw);
+		assert_non_null(raw.p);
+		if (i == 0)
+			assert_true(str_has_prefix(raw.p, "HTTP/1.1 431"));
+		else
+			assert_true(test_memmem(raw.p, raw.n, "refused 431", 11));
+		mem_free(&raw);
+		assert_int_equal(atomic_load(&refusals), i == 0 ? 0 : 2);
+		/* begin() never ran, so neither did done() */
+		fix_stop(f);
+	}
+	free(req);
+}
+
 static void
 test_parallel(void **state)
 {
@@ -1287,6 +1373,7 @@ main(void)
 		cmocka_unit_test(test_stream_error),
 		cmocka_unit_test(test_head),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_refuse),
 		cmocka_unit_test(test_parallel),
 		cmocka_unit_test(test_per_ip_limit),
 		cmocka_unit_test(test_quiesce),

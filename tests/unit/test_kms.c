@@ -495,6 +495,122 @@ test_aliases_tags(void **state)
 	}
 }
 
+/* ---- quotas ---- */
+
+/* kms reopened with small quotas on the fixture's database. */
+static void
+reopen_limited(struct fix *f, struct kms_limits lim)
+{
+	struct kms_settings ks = { 0 };
+	char path[4096];
+
+	kms_close(f->kms);
+	snprintf(path, sizeof(path), "%s/root.key", f->dir);
+	ks.root_key_path = path;
+	ks.db = f->db;
+	ks.clock = &f->clock;
+	ks.limits = lim;
+	assert_int_equal(kms_open(&ks, &f->kms), ERR_OK);
+}
+
+static enum err
+try_key(struct fix *f, const struct kms_caller *who, char id[KMS_KEY_ID_MAX])
+{
+	struct kms_key_create_req req = { 0 };
+	struct kms_key_meta *m = calloc(1, sizeof(*m));
+	enum err r;
+
+	r = kms_key_create(f->kms, who, &req, m);
+	if (r == ERR_OK && id != NULL)
+		memcpy(id, m->key_id, KMS_KEY_ID_MAX);
+	free(m);
+	return r;
+}
+
+static void
+test_quotas(void **state)
+{
+	struct fix *f = *state;
+	char id[3][KMS_KEY_ID_MAX], svc[KMS_KEY_ID_MAX], name[32];
+	struct kms_version_info v;
+	struct kms_tag tags[5];
+
+	reopen_limited(f, (struct kms_limits){ .keys = 3, .aliases = 2,
+	    .key_versions = 5, .tags = 2 });
+	/* The OSS service key and its alias/acs/oss are the service's: they
+	 * take no slot. */
+	assert_int_equal(kms_service_key(f->kms, f->who.account, svc), ERR_OK);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(try_key(f, &f->who, id[i]), ERR_OK);
+	assert_int_equal(try_key(f, &f->who, NULL), ERR_KMS_LIMIT_EXCEEDED);
+	/* per account: the other account still has all of its quota */
+	assert_int_equal(try_key(f, &f->other, NULL), ERR_OK);
+
+	/* Versions, all keys together: three first versions plus two. */
+	assert_int_equal(kms_key_version_create(f->kms, &f->who, id[0], &v),
+	    ERR_OK);
+	assert_int_equal(kms_key_version_create(f->kms, &f->who, id[1], &v),
+	    ERR_OK);
+	assert_int_equal(kms_key_version_create(f->kms, &f->who, id[2], &v),
+	    ERR_KMS_LIMIT_EXCEEDED);
+
+	/* Aliases; deleting one frees its slot. */
+	assert_int_equal(kms_alias_create(f->kms, &f->who, "alias/a", id[0]),
+	    ERR_OK);
+	assert_int_equal(kms_alias_create(f->kms, &f->who, "alias/b", id[1]),
+	    ERR_OK);
+	assert_int_equal(kms_alias_create(f->kms, &f->who, "alias/c", id[2]),
+	    ERR_KMS_LIMIT_EXCEEDED);
+	/* an existing name is still AliasAlreadyExists */
+	assert_int_equal(kms_alias_create(f->kms, &f->who, "alias/a", id[2]),
+	    ERR_KMS_ALIAS_EXISTS);
+	assert_int_equal(kms_alias_delete(f->kms, &f->who, "alias/b"), ERR_OK);
+	assert_int_equal(kms_alias_create(f->kms, &f->who, "alias/c", id[2]),
+	    ERR_OK);
+
+	/* A key scheduled for deletion still counts until its date; then it
+	 * is destroyed, and neither it, its aliases nor its versions count. */
+	assert_int_equal(kms_key_schedule_deletion(f->kms, &f->who, id[0], 7),
+	    ERR_OK);
+	assert_int_equal(try_key(f, &f->who, NULL), ERR_KMS_LIMIT_EXCEEDED);
+	f->now += 7 * CLOCK_DAY_MS;
+	/* id[0] had two versions and alias/a: room for a key (one version)
+	 * and an alias */
+	assert_int_equal(try_key(f, &f->who, id[0]), ERR_OK);
+	assert_int_equal(kms_alias_create(f->kms, &f->who, "alias/d", id[0]),
+	    ERR_OK);
+	assert_int_equal(kms_alias_create(f->kms, &f->who, "alias/e", id[0]),
+	    ERR_KMS_LIMIT_EXCEEDED);
+
+	/* Tags per key: TagResource up to the limit, CreateKey up to twice. */
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "t%d", i);
+		tags[i].key = strdup(name);
+		tags[i].value = "v";
+	}
+	assert_int_equal(kms_tag_add(f->kms, &f->who, id[1], tags, 3),
+	    ERR_KMS_LIMIT_EXCEEDED);
+	assert_int_equal(kms_tag_add(f->kms, &f->who, id[1], tags, 2), ERR_OK);
+	assert_int_equal(kms_tag_add(f->kms, &f->who, id[1], tags + 2, 1),
+	    ERR_KMS_LIMIT_EXCEEDED);
+	/* replacing a value is not a new tag */
+	assert_int_equal(kms_tag_add(f->kms, &f->who, id[1], tags + 1, 1),
+	    ERR_OK);
+	{
+		struct kms_key_create_req req = { .tags = tags, .ntags = 5 };
+		struct kms_key_meta *m = calloc(1, sizeof(*m));
+
+		assert_int_equal(kms_key_create(f->kms, &f->other, &req, m),
+		    ERR_KMS_LIMIT_EXCEEDED);
+		req.ntags = 4;
+		assert_int_equal(kms_key_create(f->kms, &f->other, &req, m),
+		    ERR_OK);
+		free(m);
+	}
+	for (int i = 0; i < 5; i++)
+		free((void *)(uintptr_t)tags[i].key);
+}
+
 /* ---- BYOK ---- */
 
 /* What a client does with GetParametersForImport's public key. */
@@ -1475,6 +1591,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aliases_tags, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_quotas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_each_algorithm,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_rules, setup,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_kms_sig.c: unit tests of the KMS RPC signatures and the nonce cache
- * (daemon/auth/kms_sig.c).
+ * test_kms_sig.c: unit tests of the KMS RPC signatures
+ * (daemon/auth/kms_sig.c); the replay cache is test_kms_nonce.c.
  *
  * Evidence, each able to fail on a one-byte change:
  *  - the vendor's v1 vector (spec kms-api.md §2.2, AD-KMS Signature.md):
@@ -11,7 +11,7 @@
  *    string-to-sign hash and signature as recorded, then the same requests
  *    through auth_kms_parse + auth_kms_verify;
  *  - those requests damaged one way at a time (signature, parameter, body,
- *    clock, missing pieces), and the replay cache.
+ *    clock, missing pieces).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -399,64 +399,6 @@ test_acs3_damaged(void **state)
 	assert_int_equal(auth_kms_parse(&in, &p), ERR_DATE_MISSING);
 }
 
-/* ---- the nonce cache ---- */
-
-static void
-test_nonce_replay(void **state)
-{
-	struct auth_nonce_cache *c = NULL;
-	int64_t t0 = ts("2026-11-24T06:17:24Z");
-
-	(void)state;
-	assert_int_equal(auth_nonce_cache_new(1000, &c), ERR_OK);
-	assert_int_equal(auth_nonce_check(c, "ak1", "n1", t0, t0), ERR_OK);
-	assert_int_equal(auth_nonce_check(c, "ak1", "n1", t0, t0 + 1000),
-	    ERR_KMS_NONCE_USED);
-	/* the same nonce under another timestamp is still a reuse */
-	assert_int_equal(auth_nonce_check(c, "ak1", "n1", t0 + MINUTES(10),
-	    t0 + MINUTES(10)), ERR_KMS_NONCE_USED);
-	/* nonces are per access key */
-	assert_int_equal(auth_nonce_check(c, "ak2", "n1", t0, t0), ERR_OK);
-	assert_int_equal(auth_nonce_check(c, "ak1", "n2", t0, t0), ERR_OK);
-	/* "ak1"+"0n" is not "ak10"+"n": the key/nonce boundary counts */
-	assert_int_equal(auth_nonce_check(c, "ak", "1n1", t0, t0), ERR_OK);
-	/* until the request's window has passed for good */
-	assert_int_equal(auth_nonce_check(c, "ak1", "n1", t0, t0 + MINUTES(14)),
-	    ERR_KMS_NONCE_USED);
-	assert_int_equal(auth_nonce_check(c, "ak1", "n1", t0 + MINUTES(40),
-	    t0 + MINUTES(40)), ERR_OK);
-	auth_nonce_cache_free(c);
-}
-
-static void
-test_nonce_bounded(void **state)
-{
-	struct auth_nonce_cache *c = NULL;
-	int64_t t0 = ts("2026-11-24T06:00:00Z");
-	char n[32];
-	int i;
-	enum err r = ERR_OK;
-
-	(void)state;
-	/* capacity 512 per generation (the minimum): the 513th live nonce
-	 * of one generation is refused, nothing is forgotten early */
-	assert_int_equal(auth_nonce_cache_new(1, &c), ERR_OK);
-	for (i = 0; i < 600 && r == ERR_OK; i++) {
-		snprintf(n, sizeof(n), "nonce-%d", i);
-		r = auth_nonce_check(c, "ak", n, t0, t0);
-	}
-	assert_int_equal(r, ERR_KMS_THROTTLED);
-	assert_int_equal(i, 513);
-	assert_int_equal(auth_nonce_check(c, "ak", "nonce-0", t0, t0),
-	    ERR_KMS_NONCE_USED);
-	assert_int_equal(auth_nonce_check(c, "ak", "nonce-511", t0, t0),
-	    ERR_KMS_NONCE_USED);
-	/* a later generation has its own room */
-	assert_int_equal(auth_nonce_check(c, "ak", "later", t0 + MINUTES(15),
-	    t0 + MINUTES(15)), ERR_OK);
-	auth_nonce_cache_free(c);
-}
-
 int
 main(void)
 {
@@ -467,8 +409,6 @@ main(void)
 		cmocka_unit_test(test_v1_damaged),
 		cmocka_unit_test(test_acs3_captured),
 		cmocka_unit_test(test_acs3_damaged),
-		cmocka_unit_test(test_nonce_replay),
-		cmocka_unit_test(test_nonce_bounded),
 	};
 
 	if (sodium_init() < 0)

@@ -50,10 +50,11 @@ function isoNow(ms = Date.now()) {
 }
 
 // A v1-signed request. where: 'query' | 'body'. Returns
-// { status, body (parsed JSON), headers }.
+// { status, body (parsed JSON), text (raw), headers, url, form } (url and
+// form are what was sent, for replaying it as captured).
 function rawV1(d, action, params = {}, { method = 'POST', where = 'query', timestamp,
-  nonce, ak, sk, tamper } = {}) {
-  const all = { Action: action, Version: '2016-01-20', Format: 'json',
+  nonce, ak, sk, tamper, format = 'json' } = {}) {
+  const all = { Action: action, Version: '2016-01-20', Format: format,
     Timestamp: timestamp || isoNow(), SignatureNonce: nonce || crypto.randomBytes(16).toString('hex'),
     SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0', AccessKeyId: ak || d.ak, ...params };
   const canon = Object.keys(all).map((k) => [enc(k), enc(String(all[k]))])
@@ -75,7 +76,8 @@ function rawV1(d, action, params = {}, { method = 'POST', where = 'query', times
           const text = Buffer.concat(chunks).toString();
           let json;
           try { json = JSON.parse(text); } catch (e) { json = { unparsable: text }; }
-          resolve({ status: res.statusCode, headers: res.headers, body: json, all, stringToSign: sts });
+          resolve({ status: res.statusCode, headers: res.headers, body: json, text, all, stringToSign: sts,
+            url: path, form: body });
         });
       });
     req.on('error', reject);
@@ -115,4 +117,27 @@ function wrapMaterial(publicKeyB64, algorithm, material) {
   return crypto.publicEncrypt(opts, material).toString('base64');
 }
 
-module.exports = { Kms, KMS, v1Client, acs3, rawV1, expectKmsError, wrapMaterial, isoNow };
+// Sends a request exactly as given (a captured one, or one no client would
+// build). Returns { status, headers, text, body (parsed JSON or null),
+// reusedSocket (with a keep-alive agent) }.
+function rawHttp(d, method, path, { body = '', headers = {}, agent = false } = {}) {
+  const h = { 'content-length': Buffer.byteLength(body), ...headers };
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: d.kmsPort, method, path, headers: h, agent },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          let json = null;
+          try { json = JSON.parse(text); } catch (e) { /* not JSON */ }
+          resolve({ status: res.statusCode, headers: res.headers, text, body: json,
+            reusedSocket: req.reusedSocket });
+        });
+      });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+module.exports = { Kms, KMS, v1Client, acs3, rawV1, rawHttp, expectKmsError, wrapMaterial, isoNow };
