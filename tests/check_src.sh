@@ -86,11 +86,11 @@ module() {
 layer() {
 	case $1 in
 	base) echo 0 ;;
-	db|hash|store|codec|http) echo 1 ;;
-	auth|bucket|kms|worm|inventory) echo 2 ;;
+	db|hash|store|codec|http|rtmp) echo 1 ;;
+	auth|bucket|kms|worm|inventory|live) echo 2 ;;
 	api) echo 3 ;;
 	object|jobs) echo 4 ;;
-	oss|kmsd) echo 5 ;;
+	oss|kmsd|rtmpd) echo 5 ;;
 	main|cli) echo 6 ;;
 	*) echo -1 ;;
 	esac
