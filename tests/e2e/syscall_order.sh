@@ -22,7 +22,7 @@ env COFFER_ROOT_ACCESS_KEY_ID=$E2E_ROOT_AK \
     strace -f -o "$TRACE" -s 64 \
     -e trace=fsync,fdatasync,rename,renameat,renameat2,sendto,sendmsg,write,writev \
     "$COFFERD" --data-dir "$D" --oss-listen 127.0.0.1:0 \
-    --kms-listen 127.0.0.1:0 --log-level notice >"$E2E_TMP/log" 2>&1 &
+    --kms-listen 127.0.0.1:0 --rtmp-listen 127.0.0.1:0 --log-level notice >"$E2E_TMP/log" 2>&1 &
 DPID=$!
 E2E_PIDS+=("$DPID")
 for i in $(seq 1 300); do
