@@ -68,7 +68,7 @@ cofferd_start() {
 	    COFFER_ROOT_ACCESS_KEY_ID=$BENCH_AK \
 	    COFFER_ROOT_ACCESS_KEY_SECRET=$BENCH_SK \
 	    ${BENCH_WRAP:-} "$bin" --data-dir "$dir" --oss-listen 127.0.0.1:0 \
-	    --kms-listen 127.0.0.1:0 --log-file "$logf" "$@" \
+	    --kms-listen 127.0.0.1:0 --rtmp-listen 127.0.0.1:0 --log-file "$logf" "$@" \
 	    >"$logf.stderr" 2>&1 </dev/null &
 	CPID=$!
 	BENCH_PIDS+=("$CPID")

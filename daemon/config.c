@@ -36,6 +36,9 @@ static const struct config_item items[] = {
 	    "Address of the OSS listener (ADDR:PORT; port 0 picks one)."),
 	S("kms_listen", kms_listen, "127.0.0.1:8421",
 	    "Address of the KMS listener (ADDR:PORT; port 0 picks one)."),
+	S("rtmp_listen", rtmp_listen, "127.0.0.1:1935",
+	    "Address of the RTMP ingest listener of LiveChannels (ADDR:PORT; "
+	    "port 0 picks one; off disables it)."),
 	S("region", region, "cn-hangzhou",
 	    "Region of path-style and custom-domain requests."),
 	{ "domain", CT_LIST, offsetof(struct config, domains), 256, 0, 0, "",

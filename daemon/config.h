@@ -25,6 +25,7 @@ struct config {
 	char		data_dir[PATH_MAX];
 	char		oss_listen[128];
 	char		kms_listen[128];
+	char		rtmp_listen[128];
 	char		region[64];
 	char		domains[CONFIG_MAX_DOMAINS][256];
 	unsigned	ndomains;

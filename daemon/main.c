@@ -37,6 +37,7 @@
 #include "db/db.h"
 #include "http/http.h"
 #include "jobs/jobs.h"
+#include "rtmpd/rtmpd.h"
 #include "kms/kms.h"
 #include "store/store.h"
 
@@ -144,6 +145,7 @@ main(int argc, char **argv)
 	struct oss *oss = NULL;
 	struct kmsd *kapi = NULL;
 	struct jobs *jobs = NULL;
+	struct rtmpd *rtmp = NULL;
 	struct clock clock;
 	sigset_t sigs;
 	bool exit_now, had_state;
@@ -258,6 +260,17 @@ main(int argc, char **argv)
 			fatalx("cannot start the jobs: %s", err_name(r));
 	}
 
+	if (strcmp(cfg.rtmp_listen, "off") != 0) {
+		/* Before the OSS listener: its PublishUrls name this address. */
+		struct rtmpd_settings rs = {
+			.listen = cfg.rtmp_listen, .api = api,
+			.max_conns = 64, .idle_s = 60,
+		};
+		r = rtmpd_start(&rs, &rtmp);
+		if (r != ERR_OK)
+			fatalx("cannot listen on '%s' (rtmp): %s",
+			    cfg.rtmp_listen, err_name(r));
+	}
 	r = oss_open(api, &oss);
 	if (r != ERR_OK)
 		fatalx("cannot start the OSS API: %s", err_name(r));
@@ -326,9 +339,11 @@ main(int argc, char **argv)
 			fatalx("cannot listen on '%s': %s", cfg.kms_listen,
 			    err_name(r));
 	}
-	log_notice("listening oss=%s kms=%s test_clock=%s data_dir=%s "
+	oss_set_urls(oss, http_server_address(ossl),
+	    rtmp ? rtmpd_address(rtmp) : NULL);
+	log_notice("listening oss=%s kms=%s rtmp=%s test_clock=%s data_dir=%s "
 	    "version=%s", http_server_address(ossl), http_server_address(kmsl),
-	    cfg.test_clock ? "on" : "off", cfg.data_dir, COFFER_VERSION);
+	    rtmp ? rtmpd_address(rtmp) : "off", cfg.test_clock ? "on" : "off", cfg.data_dir, COFFER_VERSION);
 	notify("READY=1");
 
 	for (;;) {
@@ -370,6 +385,7 @@ main(int argc, char **argv)
 		    cfg.drain_timeout);
 	http_server_stop(ossl);
 	http_server_stop(kmsl);
+	rtmpd_stop(rtmp);
 	jobs_close(jobs);
 	kmsd_close(kapi);
 	oss_close(oss);

@@ -86,11 +86,11 @@ module() {
 layer() {
 	case $1 in
 	base) echo 0 ;;
-	db|hash|store|codec|http|dns) echo 1 ;;
-	auth|bucket|kms|worm|inventory) echo 2 ;;
+	db|hash|store|codec|http|dns|rtmp) echo 1 ;;
+	auth|bucket|kms|worm|inventory|live) echo 2 ;;
 	api) echo 3 ;;
 	object|jobs) echo 4 ;;
-	oss|kmsd) echo 5 ;;
+	oss|kmsd|rtmpd) echo 5 ;;
 	main|cli) echo 6 ;;
 	*) echo -1 ;;
 	esac
@@ -192,8 +192,8 @@ done < <(find daemon kms worm inventory -type f \( -name '*.c' -o -name '*.h' \)
 # then every call of one of them from another handler file. Each file is
 # stripped once.
 handlers=$(cd daemon/oss && ls append.c bucket.c cname.c copy.c \
-    encryption.c inventory.c multipart.c object.c restore.c service.c \
-    tagging.c worm.c 2>/dev/null)
+    encryption.c inventory.c live.c multipart.c object.c restore.c \
+    service.c tagging.c worm.c 2>/dev/null)
 declare -A stripped_h
 for f in $handlers; do
 	stripped_h[$f]=$(strip "daemon/oss/$f")

@@ -12,6 +12,7 @@
 #include "codec/xml.h"
 #include "db/db.h"
 #include "inventory/inventory.h"
+#include "live/live.h"
 #include "object/object.h"
 #include "worm/worm.h"
 
@@ -91,6 +92,8 @@ h_delete_bucket(struct call *c)
 		r = worm_bucket_dropped(db, c->bucket.id);
 	if (r == ERR_OK)
 		r = inventory_bucket_dropped(db, c->bucket.id);
+	if (r == ERR_OK)
+		r = live_bucket_dropped(db, c->bucket.id);
 	if (r == ERR_OK)
 		r = bucket_delete(db, c->bucket.id);
 	if (r == ERR_OK)

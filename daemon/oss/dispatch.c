@@ -440,6 +440,14 @@ oss_open(struct api *api, struct oss **ret)
 }
 
 void
+oss_set_urls(struct oss *oss, const char *oss_addr, const char *rtmp_addr)
+{
+	str_copy(oss->oss_addr, sizeof(oss->oss_addr), oss_addr);
+	str_copy(oss->rtmp_addr, sizeof(oss->rtmp_addr),
+	    rtmp_addr ? rtmp_addr : "");
+}
+
+void
 oss_close(struct oss *oss)
 {
 	if (oss == NULL)

@@ -18,6 +18,9 @@ struct http_handler;
 enum err oss_open(struct api *api, struct oss **ret);
 /* NULL-safe; call after the listener is stopped. */
 void oss_close(struct oss *oss);
+/* The addresses PublishUrls and PlayUrls name (rtmp NULL: no RTMP
+ * listener). Call before the first request is served. */
+void oss_set_urls(struct oss *oss, const char *oss_addr, const char *rtmp_addr);
 /* The http handler; its ctx is the struct oss. */
 const struct http_handler *oss_http_handler(void);
 

@@ -100,6 +100,8 @@ struct metrics {
 struct oss {
 	struct api		*api;
 	struct metrics		 metrics;
+	char			 oss_addr[80];	/* PlayUrls */
+	char			 rtmp_addr[80];	/* PublishUrls; "" = none */
 };
 
 /* Per-request state, in the request arena, owned by dispatch. */
@@ -243,6 +245,16 @@ enum err h_get_cname_token(struct call *c);
 enum err h_put_cname(struct call *c);
 enum err h_delete_cname(struct call *c);
 enum err h_list_cname(struct call *c);
+/* live.c */
+enum err h_put_live_channel(struct call *c);
+enum err h_get_live_channel(struct call *c);
+enum err h_delete_live_channel(struct call *c);
+enum err h_put_live_channel_status(struct call *c);
+enum err h_get_live_channel_stat(struct call *c);
+enum err h_get_live_channel_history(struct call *c);
+enum err h_list_live_channels(struct call *c);
+enum err h_post_vod_playlist(struct call *c);
+enum err h_get_vod_playlist(struct call *c);
 /* inventory.c */
 enum err h_put_inventory(struct call *c);
 enum err h_get_inventory(struct call *c);

@@ -17,6 +17,7 @@ cat >"$CONF" <<EOF
 
 oss_listen = 127.0.0.1:0
 kms_listen = 127.0.0.1:0
+rtmp_listen = 127.0.0.1:0
 region = cn-shanghai
 log_level = notice
 EOF

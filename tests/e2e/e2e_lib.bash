@@ -81,7 +81,7 @@ sanitizer_report() {
 # line is looked for there and in LOG (pass the --log-file path as LOG).
 daemon_start() {
 	local dir=$1 logf=$2 i
-	local defaults=(--oss-listen 127.0.0.1:0 --kms-listen 127.0.0.1:0 --log-level info)
+	local defaults=(--oss-listen 127.0.0.1:0 --kms-listen 127.0.0.1:0 --rtmp-listen 127.0.0.1:0 --log-level info)
 	shift 2
 	# E2E_RAW=1: no default flags, so a config file's values count.
 	[ -n "${E2E_RAW:-}" ] && defaults=()

@@ -314,6 +314,8 @@ e2e_daemon_start(const struct e2e_opts *o, struct e2e_daemon **ret)
 		 * between daemons started in parallel */
 		argv[na++] = "--kms-listen";
 		argv[na++] = "127.0.0.1:0";
+		argv[na++] = "--rtmp-listen";
+		argv[na++] = "127.0.0.1:0";
 	}
 	argv[na++] = "--log-level";
 	argv[na++] = "info";

@@ -102,7 +102,7 @@ start_sd() {
 	env -u NOTIFY_SOCKET STATE_DIRECTORY="$S" CREDENTIALS_DIRECTORY="$C" \
 	    COFFER_ROOT_ACCESS_KEY_ID=$E2E_ROOT_AK \
 	    COFFER_ROOT_ACCESS_KEY_SECRET=$E2E_ROOT_SK \
-	    "$@" "$COFFERD" --config "$CONF" --oss-listen 127.0.0.1:0 --kms-listen 127.0.0.1:0 \
+	    "$@" "$COFFERD" --config "$CONF" --oss-listen 127.0.0.1:0 --kms-listen 127.0.0.1:0 --rtmp-listen 127.0.0.1:0 \
 	    >"$E2E_TMP/sd.log" 2>&1 </dev/null &
 	DPID=$!
 	E2E_PIDS+=("$DPID")
@@ -135,7 +135,7 @@ rm -f "$C/root.key"
 S2=$E2E_TMP/state2
 mkdir -p "$S2"
 env -u NOTIFY_SOCKET STATE_DIRECTORY="$S2" CREDENTIALS_DIRECTORY="$C" \
-    timeout 30 "$COFFERD" --config "$CONF" --oss-listen 127.0.0.1:0 --kms-listen 127.0.0.1:0 \
+    timeout 30 "$COFFERD" --config "$CONF" --oss-listen 127.0.0.1:0 --kms-listen 127.0.0.1:0 --rtmp-listen 127.0.0.1:0 \
     >"$E2E_TMP/nokey.log" 2>&1 </dev/null
 rc=$?
 check "no credential: start fails (rc $rc)" [ "$rc" -ne 0 -a "$rc" -ne 124 ]

@@ -54,6 +54,7 @@ const IMPLEMENTED = new Set([
   'DELETE object tagging', 'POST object uploads', 'POST object uploadId',
   'DELETE object uploadId', 'GET object uploadId', 'POST object append', 'POST object restore',
   'POST object cleanRestoredObject', 'HEAD object objectMeta',
+  'GET bucket live', 'PUT object live', 'GET object live', 'DELETE object live',
 ]);
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE'];
 const BUCKET = 'subres-bkt';

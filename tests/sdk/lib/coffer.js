@@ -22,7 +22,7 @@ function tmpdir(tag) {
 async function startDaemon(opts = {}) {
   const dataDir = opts.dataDir || tmpdir('sdk');
   const args = ['--data-dir', dataDir, '--oss-listen', '127.0.0.1:0',
-    '--kms-listen', '127.0.0.1:0', '--log-level', opts.logLevel || 'notice'];
+    '--kms-listen', '127.0.0.1:0', '--rtmp-listen', '127.0.0.1:0', '--log-level', opts.logLevel || 'notice'];
   if (opts.testClock !== false) args.push('--test-clock');
   for (const d of opts.domains || []) args.push('--domain', d);
   args.push(...(opts.args || []));
@@ -35,14 +35,14 @@ async function startDaemon(opts = {}) {
     const t = setTimeout(() => reject(new Error(`cofferd did not start:\n${log}`)), 20000);
     proc.stderr.on('data', (d) => {
       log += d.toString();
-      const m = /listening oss=([0-9.]+):(\d+)(?: kms=([0-9.]+):(\d+))?/.exec(log);
-      if (m) { clearTimeout(t); resolve({ port: +m[2], kmsPort: m[4] ? +m[4] : 0 }); }
+      const m = /listening oss=([0-9.]+):(\d+)(?: kms=([0-9.]+):(\d+))?(?: rtmp=([0-9.]+:\d+|off))?/.exec(log);
+      if (m) { clearTimeout(t); resolve({ port: +m[2], kmsPort: m[4] ? +m[4] : 0, rtmp: m[5] || null }); }
     });
     proc.on('exit', (code) => { clearTimeout(t); reject(new Error(`cofferd exited ${code}:\n${log}`)); });
   });
   proc.stderr.on('data', (d) => { log += d.toString(); if (log.length > 4e6) log = log.slice(-2e6); });
   const d = {
-    proc, dataDir, port: ready.port, kmsPort: ready.kmsPort, ak: ROOT_AK, sk: ROOT_SK,
+    proc, dataDir, port: ready.port, kmsPort: ready.kmsPort, rtmp: ready.rtmp, ak: ROOT_AK, sk: ROOT_SK,
     endpoint: `http://127.0.0.1:${ready.port}`,
     log: () => log,
     coffer: (...a) => execFileSync(process.env.COFFER, ['--data-dir', dataDir, ...a],
