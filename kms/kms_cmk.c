@@ -247,3 +247,73 @@ out:
 	free(row);
 	return r;
 }
+
+enum err
+kms_dek_create(struct kms *k, int64_t account, const char *cmk_id,
+    const uint8_t uuid[static KMS_UUID_BYTES], uint8_t *wrapped,
+    size_t *ret_wrapped_len, char *wrap_key, struct kms_dek **ret)
+{
+	uint8_t ad[KMS_WRAP_AD_MAX];
+	struct kms_dek *d;
+	enum err r;
+
+	d = kms_dek_alloc(k);
+	if (d == NULL)
+		return ERR_NOMEM;
+	crypto_aead_xchacha20poly1305_ietf_keygen(d->key);
+	if (cmk_id != NULL) {
+		r = kms_cmk_wrap(k, account, cmk_id, uuid, d->key, wrapped,
+		    ret_wrapped_len, wrap_key);
+		if (r != ERR_OK) {
+			kms_dek_free(d);
+			return r;
+		}
+	} else {
+		const struct kms_keys *keys;
+
+		memcpy(wrap_key, "oss", 4);
+		keys = kms_keys_acquire(k);
+		kms_aead_seal(wrapped, keys->oss, d->key, sizeof(d->key), ad,
+		    kms_wrap_ad(ad, uuid, wrap_key));
+		kms_keys_release(k);
+		*ret_wrapped_len = sizeof(d->key) + KMS_SEAL_OVERHEAD;
+	}
+	*ret = d;
+	return ERR_OK;
+}
+
+enum err
+kms_dek_open(struct kms *k, int64_t account, const char *wrap_key,
+    const uint8_t *wrapped, size_t wrapped_len,
+    const uint8_t uuid[static KMS_UUID_BYTES], struct kms_dek **ret)
+{
+	uint8_t ad[KMS_WRAP_AD_MAX];
+	struct kms_dek *d;
+	enum err r;
+
+	if (strlen(wrap_key) >= KMS_WRAP_KEY_MAX)
+		return ERR_CORRUPT;
+	d = kms_dek_alloc(k);
+	if (d == NULL)
+		return ERR_NOMEM;
+	if (strcmp(wrap_key, "oss") == 0) {
+		const struct kms_keys *keys;
+
+		if (wrapped_len != sizeof(d->key) + KMS_SEAL_OVERHEAD) {
+			kms_dek_free(d);
+			return ERR_CORRUPT;
+		}
+		keys = kms_keys_acquire(k);
+		r = kms_aead_open(d->key, keys->oss, wrapped, wrapped_len, ad,
+		    kms_wrap_ad(ad, uuid, wrap_key));
+		kms_keys_release(k);
+	} else
+		r = kms_cmk_unwrap(k, account, wrap_key, uuid, wrapped,
+		    wrapped_len, d->key);
+	if (r != ERR_OK) {
+		kms_dek_free(d);
+		return r;
+	}
+	*ret = d;
+	return ERR_OK;
+}

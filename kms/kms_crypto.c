@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * kms_crypto.c: the root-key layer: open/close, sealing secrets, row MACs,
- * and per-extent data keys with their chunk AEAD.
+ * kms_crypto.c: the root-key layer: sealing secrets, row MACs, and the
+ * slots and chunk AEAD of per-extent data keys.
  *
  * Data keys are XChaCha20-Poly1305 keys in sodium_malloc slots recycled
  * through a small free list: a fresh sodium_malloc per object would cost
@@ -55,84 +55,6 @@ kms_keys_idle(struct kms *k)
 	}
 	k->keys_used = false;
 	pthread_mutex_unlock(&k->keys_lock);
-}
-
-enum err
-kms_open(const struct kms_settings *s, struct kms **ret)
-{
-	struct kms *k;
-	enum err r;
-
-	/* Idempotent and thread-safe; done here so every user of kms/
-	 * (daemon, CLI, tests) gets an initialised libsodium. */
-	if (sodium_init() < 0)
-		return ERR_INTERNAL;
-	/* KMS: ciphertext blobs are AES-256-GCM (spec §3.1), which libsodium
-	 * offers only with hardware support. Refuse to start rather than
-	 * serve a KMS that cannot encrypt. */
-	if (crypto_aead_aes256gcm_is_available() == 0) {
-		log_errx("kms: this CPU has no AES-NI/PCLMUL: libsodium's "
-		    "AES-256-GCM is unavailable");
-		return ERR_NOT_IMPLEMENTED;
-	}
-	k = calloc(1, sizeof(*k));
-	if (k == NULL)
-		return ERR_NOMEM;
-	k->db = s->db;
-	k->clock = s->clock;
-	k->limits = s->limits;
-	if (k->limits.keys == 0)
-		k->limits.keys = KMS_KEYS_QUOTA;
-	if (k->limits.aliases == 0)
-		k->limits.aliases = KMS_ALIASES_QUOTA;
-	if (k->limits.key_versions == 0)
-		k->limits.key_versions = KMS_KEY_VERSIONS_QUOTA;
-	if (k->limits.tags == 0)
-		k->limits.tags = KMS_TAGS_MAX;
-	pthread_mutex_init(&k->keys_lock, NULL);
-	pthread_mutex_init(&k->dek_lock, NULL);
-	k->keys = sodium_malloc(sizeof(*k->keys));
-	if (k->keys == NULL || kms_audit_init(k) != ERR_OK) {
-		sodium_free(k->keys);
-		free(k);
-		return ERR_NOMEM;
-	}
-	r = kms_rootkey_load(s->root_key_path, s->create_root_key,
-	    k->keys->root);
-	if (r != ERR_OK) {
-		kms_audit_shutdown(k);
-		sodium_free(k->keys);
-		free(k);
-		return r;
-	}
-	crypto_kdf_derive_from_key(k->keys->seal, sizeof(k->keys->seal),
-	    KMS_SUBKEY_SEAL, KMS_KDF_CONTEXT, k->keys->root);
-	crypto_kdf_derive_from_key(k->keys->mac, sizeof(k->keys->mac),
-	    KMS_SUBKEY_MAC, KMS_KDF_CONTEXT, k->keys->root);
-	crypto_kdf_derive_from_key(k->keys->oss, sizeof(k->keys->oss),
-	    KMS_SUBKEY_OSS, KMS_KDF_CONTEXT, k->keys->root);
-	sodium_mprotect_noaccess(k->keys);
-	kms_audit_start(k);
-	*ret = k;
-	return ERR_OK;
-}
-
-void
-kms_close(struct kms *k)
-{
-	struct kms_dek *d, *next;
-
-	if (k == NULL)
-		return;
-	kms_audit_shutdown(k);
-	for (d = k->dek_free; d != NULL; d = next) {
-		next = d->next;
-		sodium_free(d);
-	}
-	sodium_free(k->keys);	/* wipes */
-	pthread_mutex_destroy(&k->keys_lock);
-	pthread_mutex_destroy(&k->dek_lock);
-	free(k);
 }
 
 void
@@ -279,76 +201,6 @@ kms_wrap_ad(uint8_t ad[static KMS_WRAP_AD_MAX], const uint8_t *uuid,
 	return 3 + KMS_UUID_BYTES + wl;
 }
 
-
-enum err
-kms_dek_create(struct kms *k, int64_t account, const char *cmk_id,
-    const uint8_t uuid[static KMS_UUID_BYTES], uint8_t *wrapped,
-    size_t *ret_wrapped_len, char *wrap_key, struct kms_dek **ret)
-{
-	uint8_t ad[KMS_WRAP_AD_MAX];
-	struct kms_dek *d;
-	enum err r;
-
-	d = kms_dek_alloc(k);
-	if (d == NULL)
-		return ERR_NOMEM;
-	crypto_aead_xchacha20poly1305_ietf_keygen(d->key);
-	if (cmk_id != NULL) {
-		r = kms_cmk_wrap(k, account, cmk_id, uuid, d->key, wrapped,
-		    ret_wrapped_len, wrap_key);
-		if (r != ERR_OK) {
-			kms_dek_free(d);
-			return r;
-		}
-	} else {
-		const struct kms_keys *keys;
-
-		memcpy(wrap_key, "oss", 4);
-		keys = kms_keys_acquire(k);
-		kms_aead_seal(wrapped, keys->oss, d->key, sizeof(d->key), ad,
-		    kms_wrap_ad(ad, uuid, wrap_key));
-		kms_keys_release(k);
-		*ret_wrapped_len = sizeof(d->key) + KMS_SEAL_OVERHEAD;
-	}
-	*ret = d;
-	return ERR_OK;
-}
-
-enum err
-kms_dek_open(struct kms *k, int64_t account, const char *wrap_key,
-    const uint8_t *wrapped, size_t wrapped_len,
-    const uint8_t uuid[static KMS_UUID_BYTES], struct kms_dek **ret)
-{
-	uint8_t ad[KMS_WRAP_AD_MAX];
-	struct kms_dek *d;
-	enum err r;
-
-	if (strlen(wrap_key) >= KMS_WRAP_KEY_MAX)
-		return ERR_CORRUPT;
-	d = kms_dek_alloc(k);
-	if (d == NULL)
-		return ERR_NOMEM;
-	if (strcmp(wrap_key, "oss") == 0) {
-		const struct kms_keys *keys;
-
-		if (wrapped_len != sizeof(d->key) + KMS_SEAL_OVERHEAD) {
-			kms_dek_free(d);
-			return ERR_CORRUPT;
-		}
-		keys = kms_keys_acquire(k);
-		r = kms_aead_open(d->key, keys->oss, wrapped, wrapped_len, ad,
-		    kms_wrap_ad(ad, uuid, wrap_key));
-		kms_keys_release(k);
-	} else
-		r = kms_cmk_unwrap(k, account, wrap_key, uuid, wrapped,
-		    wrapped_len, d->key);
-	if (r != ERR_OK) {
-		kms_dek_free(d);
-		return r;
-	}
-	*ret = d;
-	return ERR_OK;
-}
 
 enum err
 kms_dek_seal(void *dek, uint8_t *out, const uint8_t *in, size_t n,

@@ -134,43 +134,9 @@ static const char SQL_TOKEN_PURGE[] =
 static const char SQL_ACCOUNT_ID[] =
     "SELECT account_id FROM accounts WHERE id = ?";
 
-static const char SQL_AUDIT_INSERT[] =
-    "INSERT INTO audit (time_ms, actor, action, target, result, detail)"
-    " VALUES (?, ?, ?, ?, ?, ?)";
 static const char SQL_AUDIT_LIST[] =
     "SELECT id, time_ms, actor, action, target, result, detail FROM"
     " (SELECT * FROM audit ORDER BY id DESC LIMIT ?) ORDER BY id";
-
-static void
-bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	sqlite3_bind_text(st, i, s != NULL ? s : "", -1, SQLITE_STATIC);
-}
-
-static void
-col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-
-	str_copy(out, cap, s != NULL ? s : "");
-}
-
-static enum err
-step_done(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	db_stmt_done(st);
-	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
-}
-
-static enum err
-changed_one(struct db *db, enum err r)
-{
-	if (r != ERR_OK)
-		return r;
-	return sqlite3_changes(db_conn(db)) == 1 ? ERR_OK : ERR_CONFLICT;
-}
 
 /* Reads the KEY_COLS of the current row; ERR_CORRUPT for a state the
  * CHECK constraint should have kept out. */
@@ -183,28 +149,28 @@ row_read(sqlite3_stmt *st, int64_t now_ms, struct kms_key_row *row)
 
 	memset(row, 0, sizeof(*row));
 	row->id = sqlite3_column_int64(st, 0);
-	col_text(st, 1, m->key_id, sizeof(m->key_id));
+	db_col_copy(st, 1, m->key_id, sizeof(m->key_id));
 	row->account = sqlite3_column_int64(st, 2);
-	col_text(st, 3, m->creator, sizeof(m->creator));
-	col_text(st, 4, state, sizeof(state));
+	db_col_copy(st, 3, m->creator, sizeof(m->creator));
+	db_col_copy(st, 4, state, sizeof(state));
 	if (!kms_state_parse(state, &row->stored))
 		return ERR_CORRUPT;
 	row->generation = sqlite3_column_int64(st, 5);
-	col_text(st, 6, m->description, sizeof(m->description));
-	col_text(st, 7, m->key_spec, sizeof(m->key_spec));
-	col_text(st, 8, m->key_usage, sizeof(m->key_usage));
-	col_text(st, 9, m->origin, sizeof(m->origin));
-	col_text(st, 10, m->protection_level, sizeof(m->protection_level));
+	db_col_copy(st, 6, m->description, sizeof(m->description));
+	db_col_copy(st, 7, m->key_spec, sizeof(m->key_spec));
+	db_col_copy(st, 8, m->key_usage, sizeof(m->key_usage));
+	db_col_copy(st, 9, m->origin, sizeof(m->origin));
+	db_col_copy(st, 10, m->protection_level, sizeof(m->protection_level));
 	m->managed = sqlite3_column_int64(st, 11) != 0;
 	m->created_ms = sqlite3_column_int64(st, 12);
 	m->delete_ms = sqlite3_column_int64(st, 13);
 	m->deletion_protection = sqlite3_column_int64(st, 14) != 0;
-	col_text(st, 15, m->deletion_protection_desc,
+	db_col_copy(st, 15, m->deletion_protection_desc,
 	    sizeof(m->deletion_protection_desc));
 	m->rotation = sqlite3_column_int64(st, 16) != 0;
 	m->rotation_interval_s = sqlite3_column_int64(st, 17);
 	m->last_rotation_ms = sqlite3_column_int64(st, 18);
-	col_text(st, 19, m->primary_version, sizeof(m->primary_version));
+	db_col_copy(st, 19, m->primary_version, sizeof(m->primary_version));
 	m->material_expire_ms = sqlite3_column_int64(st, 20);
 	fp = sqlite3_column_blob(st, 21);
 	if (fp != NULL && sqlite3_column_bytes(st, 21) == KMS_MAC_BYTES) {
@@ -255,7 +221,7 @@ kms_db_key_get(struct db *db, const char *key_id, int64_t now_ms,
 
 	if (st == NULL)
 		return ERR_IO;
-	bind_text(st, 1, key_id);
+	db_bind_text(st, 1, key_id);
 	return key_one(st, now_ms, ret);
 }
 
@@ -280,7 +246,7 @@ kms_db_key_get_by_alias(struct db *db, int64_t account, const char *alias,
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, account);
-	bind_text(st, 2, alias);
+	db_bind_text(st, 2, alias);
 	return key_one(st, now_ms, ret);
 }
 
@@ -294,7 +260,7 @@ kms_db_key_get_by_version(struct db *db, const char *version_id,
 
 	if (st == NULL)
 		return ERR_IO;
-	bind_text(st, 1, version_id);
+	db_bind_text(st, 1, version_id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		const void *p = sqlite3_column_blob(st, KEY_NCOLS + 1);
@@ -363,26 +329,26 @@ kms_db_key_insert(struct db *db, struct kms_key_row *row)
 
 	if (st == NULL)
 		return ERR_IO;
-	bind_text(st, 1, m->key_id);
+	db_bind_text(st, 1, m->key_id);
 	sqlite3_bind_int64(st, 2, row->account);
-	bind_text(st, 3, kms_state_name(row->stored));
-	bind_text(st, 4, m->description);
-	bind_text(st, 5, m->key_spec);
-	bind_text(st, 6, m->key_usage);
-	bind_text(st, 7, m->origin);
-	bind_text(st, 8, m->protection_level);
+	db_bind_text(st, 3, kms_state_name(row->stored));
+	db_bind_text(st, 4, m->description);
+	db_bind_text(st, 5, m->key_spec);
+	db_bind_text(st, 6, m->key_usage);
+	db_bind_text(st, 7, m->origin);
+	db_bind_text(st, 8, m->protection_level);
 	sqlite3_bind_int(st, 9, m->managed);
 	sqlite3_bind_int64(st, 10, m->created_ms);
 	sqlite3_bind_int64(st, 11, m->delete_ms);
 	sqlite3_bind_int(st, 12, m->deletion_protection);
-	bind_text(st, 13, m->deletion_protection_desc);
+	db_bind_text(st, 13, m->deletion_protection_desc);
 	sqlite3_bind_int(st, 14, m->rotation);
 	sqlite3_bind_int64(st, 15, m->rotation_interval_s);
 	sqlite3_bind_int64(st, 16, m->last_rotation_ms);
-	bind_text(st, 17, m->primary_version);
+	db_bind_text(st, 17, m->primary_version);
 	sqlite3_bind_int64(st, 18, m->material_expire_ms);
 	bind_fp(st, 19, row);
-	r = step_done(st);
+	r = db_step_done(st);
 	if (r != ERR_OK)
 		return r;
 	row->id = sqlite3_last_insert_rowid(db_conn(db));
@@ -399,21 +365,21 @@ kms_db_key_update(struct db *db, const struct kms_key_row *old,
 
 	if (st == NULL)
 		return ERR_IO;
-	bind_text(st, 1, kms_state_name(nrow->stored));
-	bind_text(st, 2, m->description);
+	db_bind_text(st, 1, kms_state_name(nrow->stored));
+	db_bind_text(st, 2, m->description);
 	sqlite3_bind_int64(st, 3, m->delete_ms);
 	sqlite3_bind_int(st, 4, m->deletion_protection);
-	bind_text(st, 5, m->deletion_protection_desc);
+	db_bind_text(st, 5, m->deletion_protection_desc);
 	sqlite3_bind_int(st, 6, m->rotation);
 	sqlite3_bind_int64(st, 7, m->rotation_interval_s);
 	sqlite3_bind_int64(st, 8, m->last_rotation_ms);
-	bind_text(st, 9, m->primary_version);
+	db_bind_text(st, 9, m->primary_version);
 	sqlite3_bind_int64(st, 10, m->material_expire_ms);
 	bind_fp(st, 11, nrow);
 	sqlite3_bind_int64(st, 12, old->id);
-	bind_text(st, 13, kms_state_name(old->stored));
+	db_bind_text(st, 13, kms_state_name(old->stored));
 	sqlite3_bind_int64(st, 14, old->generation);
-	return changed_one(db, step_done(st));
+	return db_changed_one(db, db_step_done(st));
 }
 
 enum err
@@ -424,7 +390,7 @@ kms_db_key_delete(struct db *db, int64_t id)
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, id);
-	return step_done(st);
+	return db_step_done(st);
 }
 
 static enum err
@@ -472,14 +438,14 @@ kms_db_version_insert(struct db *db, int64_t key, const char *version_id,
 
 	if (st == NULL)
 		return ERR_IO;
-	bind_text(st, 1, version_id);
+	db_bind_text(st, 1, version_id);
 	sqlite3_bind_int64(st, 2, key);
 	sqlite3_bind_int64(st, 3, created_ms);
 	if (sealed != NULL)
 		sqlite3_bind_blob(st, 4, sealed, (int)sealed_len, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 4);
-	return step_done(st);
+	return db_step_done(st);
 }
 
 enum err
@@ -495,8 +461,8 @@ kms_db_version_set_material(struct db *db, int64_t key,
 	else
 		sqlite3_bind_null(st, 1);
 	sqlite3_bind_int64(st, 2, key);
-	bind_text(st, 3, version_id);
-	return changed_one(db, step_done(st));
+	db_bind_text(st, 3, version_id);
+	return db_changed_one(db, db_step_done(st));
 }
 
 enum err
@@ -553,7 +519,7 @@ kms_db_versions_refuse_legacy(struct db *db, int64_t key, unsigned *ret_n)
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, key);
-	r = step_done(st);
+	r = db_step_done(st);
 	if (r == ERR_OK)
 		*ret_n = (unsigned)sqlite3_changes(db_conn(db));
 	return r;
@@ -597,10 +563,10 @@ kms_db_alias_insert(struct db *db, int64_t account, const char *name,
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, account);
-	bind_text(st, 2, name);
+	db_bind_text(st, 2, name);
 	sqlite3_bind_int64(st, 3, key);
 	sqlite3_bind_int64(st, 4, now_ms);
-	return step_done(st);
+	return db_step_done(st);
 }
 
 enum err
@@ -614,7 +580,7 @@ kms_db_alias_get(struct db *db, int64_t account, const char *name,
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, account);
-	bind_text(st, 2, name);
+	db_bind_text(st, 2, name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*ret_key = sqlite3_column_int64(st, 0);
@@ -634,8 +600,8 @@ kms_db_alias_set(struct db *db, int64_t account, const char *name,
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, key);
 	sqlite3_bind_int64(st, 2, account);
-	bind_text(st, 3, name);
-	return changed_one(db, step_done(st));
+	db_bind_text(st, 3, name);
+	return db_changed_one(db, db_step_done(st));
 }
 
 enum err
@@ -646,8 +612,8 @@ kms_db_alias_delete(struct db *db, int64_t account, const char *name)
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, account);
-	bind_text(st, 2, name);
-	return changed_one(db, step_done(st));
+	db_bind_text(st, 2, name);
+	return db_changed_one(db, db_step_done(st));
 }
 
 enum err
@@ -683,9 +649,9 @@ kms_db_tag_put(struct db *db, int64_t key, const char *tag_key,
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, key);
-	bind_text(st, 2, tag_key);
-	bind_text(st, 3, tag_value);
-	return step_done(st);
+	db_bind_text(st, 2, tag_key);
+	db_bind_text(st, 3, tag_value);
+	return db_step_done(st);
 }
 
 enum err
@@ -696,8 +662,8 @@ kms_db_tag_delete(struct db *db, int64_t key, const char *tag_key)
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, key);
-	bind_text(st, 2, tag_key);
-	return step_done(st);
+	db_bind_text(st, 2, tag_key);
+	return db_step_done(st);
 }
 
 enum err
@@ -716,7 +682,7 @@ kms_db_tag_has(struct db *db, int64_t key, const char *tag_key, bool *ret)
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, key);
-	bind_text(st, 2, tag_key);
+	db_bind_text(st, 2, tag_key);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*ret = sqlite3_column_int(st, 0) != 0;
@@ -758,12 +724,12 @@ kms_db_token_insert(struct db *db, const char *token, int64_t key,
 
 	if (st == NULL)
 		return ERR_IO;
-	bind_text(st, 1, token);
+	db_bind_text(st, 1, token);
 	sqlite3_bind_int64(st, 2, key);
-	bind_text(st, 3, algorithm);
+	db_bind_text(st, 3, algorithm);
 	sqlite3_bind_blob(st, 4, sealed, (int)sealed_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, expire_ms);
-	return step_done(st);
+	return db_step_done(st);
 }
 
 enum err
@@ -777,7 +743,7 @@ kms_db_token_get(struct db *db, const char *token, int64_t *ret_key,
 
 	if (st == NULL)
 		return ERR_IO;
-	bind_text(st, 1, token);
+	db_bind_text(st, 1, token);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		const void *p = sqlite3_column_blob(st, 2);
@@ -788,7 +754,7 @@ kms_db_token_get(struct db *db, const char *token, int64_t *ret_key,
 			r = ERR_CORRUPT;
 		else {
 			*ret_key = sqlite3_column_int64(st, 0);
-			col_text(st, 1, algorithm, 32);
+			db_col_copy(st, 1, algorithm, 32);
 			if (n > 0)
 				memcpy(sealed, p, (size_t)n);
 			*ret_len = (size_t)n;
@@ -809,14 +775,14 @@ kms_db_token_purge(struct db *db, int64_t now_ms)
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, now_ms);
-	r = step_done(st);
+	r = db_step_done(st);
 	if (r != ERR_OK)
 		return r;
 	st = db_stmt(db, SQL_TOKEN_PURGE);
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, now_ms);
-	return step_done(st);
+	return db_step_done(st);
 }
 
 enum err
@@ -831,7 +797,7 @@ kms_db_account_id(struct db *db, int64_t account, char *out, size_t cap)
 	sqlite3_bind_int64(st, 1, account);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		col_text(st, 0, out, cap);
+		db_col_copy(st, 0, out, cap);
 	else
 		r = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(rc);
 	db_stmt_done(st);
@@ -843,17 +809,8 @@ kms_db_account_id(struct db *db, int64_t account, char *out, size_t cap)
 enum err
 kms_db_audit_insert(struct db *db, const struct kms_audit_entry *e)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_AUDIT_INSERT);
-
-	if (st == NULL)
-		return ERR_IO;
-	sqlite3_bind_int64(st, 1, e->time_ms);
-	bind_text(st, 2, e->actor);
-	bind_text(st, 3, e->action);
-	bind_text(st, 4, e->target);
-	bind_text(st, 5, e->result);
-	bind_text(st, 6, e->detail);
-	return step_done(st);
+	return db_audit_append(db, e->time_ms, e->actor, e->action, e->target,
+	    e->result, e->detail);
 }
 
 enum err

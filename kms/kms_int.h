@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "kms/kms.h"
+#include "kms/kms_state.h"
 
 /* Subkey ids for crypto_kdf_derive_from_key under context KMS_KDF_CONTEXT. */
 enum kms_subkey {

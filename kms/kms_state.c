@@ -14,7 +14,7 @@
  */
 #include <string.h>
 
-#include "kms/kms.h"
+#include "kms/kms_state.h"
 
 /* Guards, checked in this order once the cell allows the action. */
 #define G_EXTERNAL	0x01	/* Origin must be EXTERNAL */

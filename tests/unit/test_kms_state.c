@@ -19,7 +19,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kms/kms.h"
+#include "kms/kms_state.h"
 
 #define E	KMS_KEY_ENABLED
 #define D	KMS_KEY_DISABLED
