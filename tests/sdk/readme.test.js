@@ -62,7 +62,7 @@ for (const b of all) {
   test(`README.md:${b.line} (${b.lang})${b.skip ? ' skipped as marked' : ''}`, { skip: b.skip }, () => {
     const code = b.code.replace(/127\.0\.0\.1:8420/g, `127.0.0.1:${d.port}`)
       .replace(/127\.0\.0\.1:8421/g, `127.0.0.1:${d.kmsPort}`);
-    const env = { ...process.env, PATH: `${path.dirname(process.env.COFFER)}:${process.env.PATH}`,
+    const env = { ...process.env, PATH: `${path.resolve(path.dirname(process.env.COFFER))}:${process.env.PATH}`,
       NODE_PATH: path.join(__dirname, 'node_modules') };
     let r;
     if (b.lang === 'sh') {
