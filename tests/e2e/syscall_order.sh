@@ -32,6 +32,9 @@ for i in $(seq 1 300); do
 	sleep 0.1
 done
 [ -n "$DPORT" ] || die "cofferd did not start under strace"
+# Killing strace detaches its tracee: stop cofferd itself at exit too.
+CPID=$(pgrep -P "$DPID" -x cofferd | head -n 1)
+[ -n "$CPID" ] && E2E_PIDS+=("$CPID")
 
 check "create bucket" [ "$(http_status PUT /order-bucket/)" = 200 ]
 
