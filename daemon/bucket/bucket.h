@@ -321,7 +321,8 @@ struct cname {
 enum err cname_lookup(struct db *db, const char *domain, struct cname *ret);
 /* Whether bucket may attach domain: ERR_CNAME_EXISTS (*ret_img: held by an
  * image-processing reservation) when another holds it, ERR_EXISTS when the
- * bucket has it already, else ERR_OK. A hint: cname_attach decides. */
+ * bucket has it already, else ERR_OK. Outside a transaction a hint only;
+ * cname_attach asks again inside its own. */
 enum err cname_check(struct db *db, int64_t bucket, const char *domain,
     bool *ret_img);
 /* CreateCnameToken, in one transaction: the bucket's valid unused token for

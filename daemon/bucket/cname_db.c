@@ -132,10 +132,8 @@ done:
 	return r;
 }
 
-/* Who may not take domain for bucket: ERR_CNAME_EXISTS (*ret_img says
- * which kind), ERR_EXISTS when bucket has it already, else ERR_OK. */
-static enum err
-holder_check(struct db *db, int64_t bucket, const char *domain, bool *ret_img)
+enum err
+cname_check(struct db *db, int64_t bucket, const char *domain, bool *ret_img)
 {
 	struct cname held;
 	enum err r;
@@ -153,12 +151,6 @@ holder_check(struct db *db, int64_t bucket, const char *domain, bool *ret_img)
 }
 
 enum err
-cname_check(struct db *db, int64_t bucket, const char *domain, bool *ret_img)
-{
-	return holder_check(db, bucket, domain, ret_img);
-}
-
-enum err
 cname_attach(struct db *db, int64_t bucket, const char *domain,
     const char *proven, int64_t now_ms, bool *ret_img)
 {
@@ -169,7 +161,7 @@ cname_attach(struct db *db, int64_t bucket, const char *domain,
 	r = db_tx_begin(db);
 	if (r != ERR_OK)
 		return r;
-	r = holder_check(db, bucket, domain, ret_img);
+	r = cname_check(db, bucket, domain, ret_img);
 	if (r == ERR_EXISTS) {		/* attached already: nothing to do */
 		r = ERR_OK;
 		goto done;

@@ -105,12 +105,6 @@ write_urls(struct call *c, struct xml_writer *w, const struct live_channel *ch)
 	xml_close(w, "PlayUrls");
 }
 
-static enum err
-reply(struct call *c, struct xml_writer *w, struct buf *b)
-{
-	return call_resp_xml(c, w, b);
-}
-
 enum err
 h_put_live_channel(struct call *c)
 {
@@ -140,7 +134,7 @@ h_put_live_channel(struct call *c)
 	xml_open(&w, "CreateLiveChannelResult");
 	write_urls(c, &w, ch);
 	xml_close(&w, "CreateLiveChannelResult");
-	return reply(c, &w, &b);
+	return call_resp_xml(c, &w, &b);
 }
 
 static enum err
@@ -186,7 +180,7 @@ h_get_live_channel(struct call *c)
 	xml_elem(&w, "PlaylistName", ch->playlist);
 	xml_close(&w, "Target");
 	xml_close(&w, "LiveChannelConfiguration");
-	return reply(c, &w, &b);
+	return call_resp_xml(c, &w, &b);
 }
 
 enum err
@@ -276,7 +270,7 @@ h_get_live_channel_stat(struct call *c)
 		}
 	}
 	xml_close(&w, "LiveChannelStat");
-	return reply(c, &w, &b);
+	return call_resp_xml(c, &w, &b);
 }
 
 enum err
@@ -312,7 +306,7 @@ h_get_live_channel_history(struct call *c)
 		xml_close(&w, "LiveRecord");
 	}
 	xml_close(&w, "LiveChannelHistory");
-	return reply(c, &w, &b);
+	return call_resp_xml(c, &w, &b);
 }
 
 struct list_ctx {
@@ -373,7 +367,7 @@ h_list_live_channels(struct call *c)
 	xml_elem(&w, "IsTruncated", truncated ? "true" : "false");
 	xml_elem(&w, "NextMarker", truncated ? l.last : "");
 	xml_close(&w, "ListLiveChannelResult");
-	return reply(c, &w, &b);
+	return call_resp_xml(c, &w, &b);
 }
 
 /* startTime and endTime (Unix s): end > start, span ≤ 1 day (DOCS). */

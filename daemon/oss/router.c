@@ -228,14 +228,21 @@ router_parse_target(struct call *c)
 	return ERR_OK;
 }
 
-/* term is "key" or "key=value"; *ret_klen: the key's length. */
-static bool
-term_holds(const struct call *c, const char *term, size_t *ret_klen)
+/* A route's query term is "key" or "key=value": the key's length. */
+static size_t
+term_key_len(const char *term)
 {
 	const char *eq = strchr(term, '=');
-	size_t kl = eq ? (size_t)(eq - term) : strlen(term);
 
-	*ret_klen = kl;
+	return eq ? (size_t)(eq - term) : strlen(term);
+}
+
+static bool
+term_holds(const struct call *c, const char *term)
+{
+	size_t kl = term_key_len(term);
+	const char *eq = term[kl] == '=' ? term + kl : NULL;
+
 	for (size_t i = 0; i < c->nquery; i++) {
 		const char *k = c->query[i].name;
 
@@ -251,8 +258,7 @@ static bool
 term_names(const struct route *rt, const char *k)
 {
 	for (size_t t = 0; t < ROUTE_QUERY_MAX && rt->query[t] != NULL; t++) {
-		const char *eq = strchr(rt->query[t], '=');
-		size_t kl = eq ? (size_t)(eq - rt->query[t]) : strlen(rt->query[t]);
+		size_t kl = term_key_len(rt->query[t]);
 
 		if (strncmp(rt->query[t], k, kl) == 0 && k[kl] == '\0')
 			return true;
@@ -263,8 +269,6 @@ term_names(const struct route *rt, const char *k)
 bool
 router_route_matches(const struct call *c, const struct route *rt)
 {
-	size_t kl;
-
 	if (strcmp(rt->method, c->req->method) != 0 &&
 	    !(strcmp(rt->method, "GET") == 0 && c->head &&
 	    !(rt->flags & R_INTERNAL)))
@@ -272,7 +276,7 @@ router_route_matches(const struct call *c, const struct route *rt)
 	if (rt->level != c->level)
 		return false;
 	for (size_t t = 0; t < ROUTE_QUERY_MAX && rt->query[t] != NULL; t++)
-		if (!term_holds(c, rt->query[t], &kl))
+		if (!term_holds(c, rt->query[t]))
 			return false;
 	if (rt->header != NULL && call_header(c, rt->header) == NULL)
 		return false;
