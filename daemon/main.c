@@ -213,6 +213,22 @@ main(int argc, char **argv)
 			fatalx("cannot load the root key '%s': %s", cfg.root_key,
 			    err_name(r));
 	}
+	{
+		/* Before anything can change an object or a policy: is the
+		 * database the one cofferd last wrote, whole? A failed check
+		 * does not stop the daemon; it refuses those changes. */
+		struct api_seal_report rep;
+		bool clock_ok;
+
+		r = api_seal_check(db, cfg.data_dir, true, &rep);
+		if (r != ERR_OK)
+			fatalx("cannot check the seal of '%s': %s", path,
+			    err_name(r));
+		r = db_clock_verify(dbclock, &clock_ok);
+		if (r != ERR_OK)
+			fatalx("cannot check the business clock: %s",
+			    err_name(r));
+	}
 	r = store_open(cfg.data_dir, &store);
 	if (r != ERR_OK)
 		fatalx("cannot open the blob store in '%s': %s", cfg.data_dir,

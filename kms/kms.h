@@ -9,6 +9,8 @@
  *    │                 CMK material)
  *    ├─ subkey "mac":  MACs rows whose tampering would break a promise
  *    ├─ subkey "oss":  wraps data keys of SSE-OSS (AES256) objects
+ *    ├─ subkey "rows": seals the rows retention decisions read (handed to
+ *    │                 the database by kms_open, db/seal.h)
  *    └─ CMK versions:  wrap data keys of SSE-KMS objects
  *         └─ data key (32 B, random, one per extent): seals its chunks
  *

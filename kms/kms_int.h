@@ -30,6 +30,7 @@ enum kms_subkey {
 	KMS_SUBKEY_MAC = 2,
 	KMS_SUBKEY_OSS = 3,
 	KMS_SUBKEY_NONCE = 4,
+	KMS_SUBKEY_ROWS = 5,
 };
 #define KMS_KDF_CONTEXT "coffer01"
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "db/seal.h"
 #include "kms/kms_int.h"
 
 enum err
@@ -63,7 +64,22 @@ kms_open(const struct kms_settings *s, struct kms **ret)
 	    KMS_SUBKEY_MAC, KMS_KDF_CONTEXT, k->keys->root);
 	crypto_kdf_derive_from_key(k->keys->oss, sizeof(k->keys->oss),
 	    KMS_SUBKEY_OSS, KMS_KDF_CONTEXT, k->keys->root);
+	{
+		/* The database seals the rows retention decisions read
+		 * (db/seal.h) with a subkey of its own: whoever can open
+		 * the key store can seal, nobody else. */
+		uint8_t rows[DB_SEAL_KEY_BYTES];
+
+		crypto_kdf_derive_from_key(rows, sizeof(rows),
+		    KMS_SUBKEY_ROWS, KMS_KDF_CONTEXT, k->keys->root);
+		r = s->db != NULL ? db_seal_key_set(s->db, rows) : ERR_OK;
+		sodium_memzero(rows, sizeof(rows));
+	}
 	sodium_mprotect_noaccess(k->keys);
+	if (r != ERR_OK) {
+		kms_close(k);
+		return r;
+	}
 	kms_audit_start(k);
 	*ret = k;
 	return ERR_OK;

@@ -12,46 +12,55 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/log.h"
 #include "base/rand.h"
 #include "base/str.h"
 #include "db/clock_db.h"
 #include "db/db.h"
+#include "db/seal.h"
 #include "worm/worm_int.h"
 
 static void
-mac_sign(const struct worm_op *op, struct worm_policy *p)
+alert(const char *bucket, const char *what)
 {
-	uint8_t in[WORM_MAC_INPUT_BYTES];
-
-	if (op->mac == NULL) {
-		p->has_mac = false;
-		return;
-	}
-	worm_policy_mac_input(p, in);
-	op->mac->sign(op->mac->ctx, p->mac, in, sizeof(in));
-	p->has_mac = true;
+	log_errx("ALERT: bucket '%s': %s (edited outside cofferd?); refusing "
+	    "the change", bucket != NULL ? bucket : "?", what);
 }
 
+/* ERR_OK when worm_policies is exactly the table the seal row describes:
+ * every row genuine, none missing, none put back from an older state. */
 static enum err
-mac_check_with(const struct worm_mac_ops *mac, const struct worm_policy *p)
+policies_trusted(struct db *db, const char *bucket)
 {
-	uint8_t in[WORM_MAC_INPUT_BYTES];
+	struct db_seal seal;
+	struct db_seal_totals t;
+	enum db_seal_fault f;
+	enum err r;
 
-	if (mac == NULL)
-		return ERR_OK;
-	/* A row without a MAC was not written by us: as suspicious as a
-	 * wrong one. */
-	if (!p->has_mac)
+	f = db_seal_fault(db);
+	if (f != DB_SEAL_OK) {
+		log_errx("ALERT: bucket '%s': the database was found %s at "
+		    "start; WORM changes are refused", bucket != NULL ?
+		    bucket : "?", f == DB_SEAL_ROLLBACK ? "rolled back to an "
+		    "older copy" : "edited outside cofferd");
 		return ERR_CORRUPT;
-	worm_policy_mac_input(p, in);
-	return mac->verify(mac->ctx, p->mac, in, sizeof(in)) ?
-	    ERR_OK : ERR_CORRUPT;
-}
-
-static enum err
-mac_check(const struct worm_op *op, const struct worm_policy *p)
-{
-	return mac_check_with(op->mac, p);
+	}
+	r = db_seal_read(db, &seal);
+	if (r == ERR_CORRUPT || (r == ERR_OK && !seal.sealed)) {
+		alert(bucket, "the seal row fails its MAC");
+		return ERR_CORRUPT;
+	}
+	if (r == ERR_OK)
+		r = worm_seal_totals(db, &t);
+	if (r != ERR_OK)
+		return r;
+	if (t.bad != 0 || t.n != seal.policies_n ||
+	    !db_seal_acc_equal(t.acc, seal.policies_acc)) {
+		alert(bucket, "the WORM policies do not match their seal (a "
+		    "policy row deleted, edited or put back)");
+		return ERR_CORRUPT;
+	}
+	return ERR_OK;
 }
 
 static void
@@ -94,9 +103,9 @@ transition(const struct worm_op *op, const struct worm_event *ev,
 	r = db_tx_begin(op->db);
 	if (r != ERR_OK)
 		return r;
-	r = worm_db_get(op->db, op->bucket_id, &cur, &found);
-	if (r == ERR_OK && found)
-		r = mac_check(op, &cur);
+	r = policies_trusted(op->db, op->bucket_name);
+	if (r == ERR_OK)
+		r = worm_db_get(op->db, op->bucket_id, &cur, &found);
 	if (r != ERR_OK)
 		goto refused;
 	r = worm_state_apply(found ? &cur : NULL, op->now_ms, ev, &to);
@@ -117,7 +126,6 @@ transition(const struct worm_op *op, const struct worm_event *ev,
 		next.days = (uint32_t)ev->days;
 		next.created_ms = op->now_ms;
 		next.updated_ms = op->now_ms;
-		mac_sign(op, &next);
 		/* An expired row is replaced: its id becomes unknown. */
 		if (found)
 			r = worm_db_delete(op->db, &cur);
@@ -137,7 +145,6 @@ transition(const struct worm_op *op, const struct worm_event *ev,
 		if (next.state == cur.state && next.days == cur.days)
 			break;	/* locking a Locked policy: nothing to write */
 		next.updated_ms = op->now_ms;
-		mac_sign(op, &next);
 		r = worm_db_update(op->db, &cur, &next);
 		break;
 	default:
@@ -149,14 +156,17 @@ transition(const struct worm_op *op, const struct worm_event *ev,
 		return r;
 	}
 	detail_of(&next, detail, sizeof(detail));
+	db_seal_anchor_on_commit(op->db);
 	r = db_audit_append(op->db, op->now_ms, op->actor, action,
 	    op->bucket_name, "ok", detail);
 	if (r == ERR_OK)
 		r = db_tx_commit(op->db);
 	else
 		db_tx_rollback(op->db);
-	if (r == ERR_OK && ret != NULL)
+	if (r == ERR_OK && ret != NULL) {
 		*ret = next;
+		ret->sealed = true;	/* the row's MAC was made by the SQL */
+	}
 	return r;
 
 refused:
@@ -215,14 +225,11 @@ worm_get(const struct worm_op *op, struct worm_policy *ret)
 	enum worm_state to;
 	enum err r;
 
-	r = worm_db_get(op->db, op->bucket_id, &cur, &found);
+	r = policies_trusted(op->db, op->bucket_name);
+	if (r == ERR_OK)
+		r = worm_db_get(op->db, op->bucket_id, &cur, &found);
 	if (r != ERR_OK)
 		return r;
-	if (found) {
-		r = mac_check(op, &cur);
-		if (r != ERR_OK)
-			return r;
-	}
 	r = worm_state_apply(found ? &cur : NULL, op->now_ms, &ev, &to);
 	if (r != ERR_OK)
 		return r;
@@ -231,60 +238,58 @@ worm_get(const struct worm_op *op, struct worm_policy *ret)
 }
 
 enum err
-worm_verify(const struct worm_op *op)
-{
-	struct worm_policy cur;
-	bool found = false;
-	enum err r;
-
-	r = worm_db_get(op->db, op->bucket_id, &cur, &found);
-	if (r != ERR_OK || !found)
-		return r;
-	return mac_check(op, &cur);
-}
-
-enum err
-worm_object_guard(struct db *db, const struct worm_mac_ops *mac,
-    int64_t bucket_id, const int64_t *object_mtime_ms, int64_t now_ms)
+worm_object_guard(struct db *db, int64_t bucket_id, const char *bucket_name,
+    const struct worm_object *obj, int64_t now_ms)
 {
 	struct worm_policy p;
 	bool found = false;
+	enum worm_state s;
 	enum err r;
 
 	/* now_ms is business time: max(stored high-water mark, clock), so
 	 * a wall clock moved back never ends a retention period early. */
-	r = worm_db_get(db, bucket_id, &p, &found);
-	if (r != ERR_OK)
+	r = policies_trusted(db, bucket_name);
+	if (r == ERR_OK)
+		r = worm_db_get(db, bucket_id, &p, &found);
+	if (r != ERR_OK || !found)
 		return r;	/* fail closed: no answer, no mutation */
-	if (!found)
+	s = worm_state_effective(&p, now_ms);
+	if (s != WORM_STATE_IN_PROGRESS && s != WORM_STATE_LOCKED)
 		return ERR_OK;
-	r = mac_check_with(mac, &p);
-	if (r != ERR_OK || object_mtime_ms == NULL)
-		return r;
+	/* Whatever this transaction commits, an older copy of the database
+	 * must not be able to undo it unnoticed. */
+	db_seal_anchor_on_commit(db);
+	if (obj == NULL)
+		return ERR_OK;
+	if (!obj->sealed) {
+		alert(bucket_name, "an object row under the retention policy "
+		    "fails its MAC (its last-modified time cannot be trusted)");
+		return ERR_CORRUPT;
+	}
 	/* OSS: delete/overwrite/modify of an object inside the retention
 	 * period of the bucket's policy is 409 FileImmutable. */
-	return worm_protects(&p, *object_mtime_ms, now_ms) ?
+	return worm_protects(&p, obj->mtime_ms, now_ms) ?
 	    ERR_FILE_IMMUTABLE : ERR_OK;
 }
 
 enum err
-worm_bucket_deletable(struct db *db, const struct worm_mac_ops *mac,
-    int64_t bucket_id, int64_t now_ms)
+worm_bucket_deletable(struct db *db, int64_t bucket_id,
+    const char *bucket_name, int64_t now_ms)
 {
 	struct worm_policy p;
 	bool found = false, newer = false;
 	enum worm_state s;
 	enum err r;
 
-	r = worm_db_get(db, bucket_id, &p, &found);
+	r = policies_trusted(db, bucket_name);
+	if (r == ERR_OK)
+		r = worm_db_get(db, bucket_id, &p, &found);
 	if (r != ERR_OK || !found)
-		return r;
-	r = mac_check_with(mac, &p);
-	if (r != ERR_OK)
 		return r;
 	s = worm_state_effective(&p, now_ms);
 	if (s != WORM_STATE_IN_PROGRESS && s != WORM_STATE_LOCKED)
 		return ERR_OK;
+	db_seal_anchor_on_commit(db);
 	/* Protected iff mtime + days > now, i.e. mtime > now - days. */
 	r = worm_db_newer_object(db, bucket_id,
 	    now_ms - (int64_t)p.days * WORM_DAY_MS, &newer);
@@ -308,6 +313,7 @@ worm_bucket_dropped(struct db *db, int64_t bucket_id)
 	r = worm_db_delete_bucket(db, bucket_id);
 	if (r != ERR_OK || !found)
 		return r;
+	db_seal_anchor_on_commit(db);
 	/* OSS: deleting an empty bucket deletes its policy; keep the end of
 	 * the policy's history in the trail. The bucket's name is about to
 	 * go, so the target is its id. */

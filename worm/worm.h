@@ -20,11 +20,14 @@
  * mark, wall clock [+ test offset]) and so never moves backwards: a wall
  * clock set back, even across a restart, cannot shorten a retention period.
  *
- * Tamper evidence: worm/ must not depend on kms/ (same layer), so the MAC
- * over a policy row's promises is computed through struct worm_mac_ops, which
- * api/ implements with kms_mac(). worm_db stores the MAC with the row and
- * every operation given ops verifies it; a mismatch is ERR_CORRUPT and the
- * caller refuses the bucket's mutations (see worm_verify).
+ * Tamper evidence (schema/0009_seal.sql, db/seal.h): policy rows carry a
+ * MAC under a root-key subkey and the seal row keeps the count and set hash
+ * of all of them. Before any decision worm/ checks that the table is the
+ * one the seal describes, so a deleted, edited, swapped or replayed policy
+ * row is ERR_CORRUPT (refuse, never guess), logged as an ALERT; so is an
+ * object row whose MAC fails under an effective policy (its mtime cannot
+ * be trusted), and so is a database the start-up check found rolled back
+ * or tampered with (db_seal_fault).
  *
  * Thread-safety: all functions are safe to call from any thread; each uses
  * the calling thread's database connection.
@@ -37,6 +40,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "db/seal.h"
 
 struct db;
 
@@ -45,10 +49,6 @@ struct db;
 #define WORM_DAYS_MAX		25550	/* 70 years (ossutil, ExtendBucketWorm doc) */
 #define WORM_DAY_MS		(24LL * 3600 * 1000)
 #define WORM_IN_PROGRESS_MS	WORM_DAY_MS	/* unlocked policies last 24 h */
-#define WORM_MAC_BYTES		32
-/* bucket (8) || worm id (32) || state (1) || days (4) || created (8), with
- * a 12-byte domain tag in front. */
-#define WORM_MAC_INPUT_BYTES	(12 + 8 + 32 + 1 + 4 + 8)
 
 /* Effective states. NONE and EXPIRED are never stored as such: NONE is the
  * absence of a row, EXPIRED an InProgress row older than 24 hours. */
@@ -77,8 +77,13 @@ struct worm_policy {
 	uint32_t	days;
 	int64_t		created_ms;
 	int64_t		updated_ms;
-	uint8_t		mac[WORM_MAC_BYTES];
-	bool		has_mac;
+	bool		sealed;		/* its MAC verified when read */
+};
+
+/* What the guard needs of the object at a key. */
+struct worm_object {
+	int64_t		mtime_ms;
+	bool		sealed;		/* its row's MAC verified */
 };
 
 /* What a transition is asked to do. */
@@ -121,35 +126,21 @@ enum err worm_state_apply(const struct worm_policy *cur, int64_t now_ms,
 bool worm_protects(const struct worm_policy *p, int64_t mtime_ms,
     int64_t now_ms);
 
-/* The bytes the MAC covers, in a fixed layout (see WORM_MAC_INPUT_BYTES). */
-void worm_policy_mac_input(const struct worm_policy *p,
-    uint8_t out[static WORM_MAC_INPUT_BYTES]);
-
 /* ---- worm.c: operations ---- */
 
-/* MAC over policy rows, provided by the composition (api/ uses kms_mac). */
-struct worm_mac_ops {
-	void	(*sign)(void *ctx, uint8_t out[static WORM_MAC_BYTES],
-		    const void *msg, size_t n);
-	bool	(*verify)(void *ctx, const uint8_t mac[static WORM_MAC_BYTES],
-		    const void *msg, size_t n);
-	void	*ctx;
-};
-
-/* The context of one operation. mac NULL: rows are neither MACed nor
- * checked (unit tests). bucket_name is the audit target, actor the audit
- * actor (account id, "cli" or "daemon"); now_ms is business time. */
+/* The context of one operation. bucket_name is the audit target, actor
+ * the audit actor (account id, "cli" or "daemon"); now_ms is business
+ * time. */
 struct worm_op {
 	struct db			*db;
-	const struct worm_mac_ops	*mac;
 	int64_t				 bucket_id;
 	const char			*bucket_name;
 	const char			*actor;
 	int64_t				 now_ms;
 };
 
-/* Each of these runs one transaction: read the row, verify its MAC (when
- * op->mac is set: ERR_CORRUPT on mismatch), apply the transition table,
+/* Each of these runs one transaction: check the policies against the seal
+ * (ERR_CORRUPT on any mismatch), read the row, apply the transition table,
  * write with compare-and-set (ERR_CONFLICT if the row changed meanwhile,
  * which BEGIN IMMEDIATE makes impossible in practice), append an audit row
  * and commit. A refusal is returned as listed for worm_state_apply and also
@@ -168,32 +159,36 @@ enum err worm_complete(const struct worm_op *op, const char *worm_id);
 enum err worm_extend(const struct worm_op *op, const char *worm_id,
     uint64_t days);
 /* The effective policy (no transaction, no audit). ERR_NO_SUCH_WORM when
- * there is none or it expired; ERR_CORRUPT on a MAC mismatch. */
+ * there is none or it expired; ERR_CORRUPT when the policies do not match
+ * the seal. */
 enum err worm_get(const struct worm_op *op, struct worm_policy *ret);
-/* Verifies the MAC of the bucket's policy row, if any (expired rows too).
- * ERR_OK when there is no row or op->mac is NULL; ERR_CORRUPT when the MAC
- * is missing or wrong, in which case the caller must refuse every mutation
- * of the bucket's objects and raise an alert. */
-enum err worm_verify(const struct worm_op *op);
+
+/* ---- the seal over policy rows (worm_db.c) ---- */
+
+/* Recomputes count, set hash and failing MACs over the whole table. */
+enum err worm_seal_totals(struct db *db, struct db_seal_totals *ret);
+/* In a transaction: MACs every policy row (first start with a key). */
+enum err worm_seal_all(struct db *db);
 
 /* ---- enforcement, called by api/ inside the caller's transaction ---- */
 
-/* The one retention guard. Reads the bucket's policy row, verifies its MAC
- * (mac NULL: unit tests only) and decides: ERR_CORRUPT when the row was
- * edited outside cofferd (refuse every change of the bucket, never guess),
- * ERR_FILE_IMMUTABLE when the policy (InProgress and not expired, or
- * Locked) protects an object whose last-modified time is *object_mtime_ms,
- * else ERR_OK. object_mtime_ms NULL: no object at the key yet. Must run inside the
- * BEGIN IMMEDIATE transaction that commits the mutation, so a concurrent
- * Initiate cannot slip between check and write. now_ms: business time,
- * which never goes backwards (db/clock_db.c). */
-enum err worm_object_guard(struct db *db, const struct worm_mac_ops *mac,
-    int64_t bucket_id, const int64_t *object_mtime_ms, int64_t now_ms);
+/* The one retention guard. Checks the policies against the seal, reads the
+ * bucket's policy and decides: ERR_CORRUPT when anything it reads was
+ * edited outside cofferd (refuse, never guess; logged as an ALERT naming
+ * bucket_name), ERR_FILE_IMMUTABLE when the policy (InProgress and not
+ * expired, or Locked) protects obj, else ERR_OK. obj NULL: no object at the
+ * key yet. Must run inside the BEGIN IMMEDIATE transaction that commits the
+ * mutation, so a concurrent Initiate cannot slip between check and write;
+ * under an effective policy it marks that transaction as moving the seal's
+ * anchor. now_ms: business time, which never goes backwards
+ * (db/clock_db.c). */
+enum err worm_object_guard(struct db *db, int64_t bucket_id,
+    const char *bucket_name, const struct worm_object *obj, int64_t now_ms);
 /* ERR_FILE_IMMUTABLE when any object of the bucket is still protected,
  * ERR_CORRUPT as above, else ERR_OK. For DeleteBucket, in its
  * transaction. */
-enum err worm_bucket_deletable(struct db *db, const struct worm_mac_ops *mac,
-    int64_t bucket_id, int64_t now_ms);
+enum err worm_bucket_deletable(struct db *db, int64_t bucket_id,
+    const char *bucket_name, int64_t now_ms);
 /* Deletes the bucket's policy, with an audit row. For DeleteBucket of an
  * empty bucket, in its transaction, before the bucket row goes (the policy
  * row references it). */

@@ -12,16 +12,29 @@
 #include "db/db.h"
 #include "worm/worm_int.h"
 
+/* The MAC (schema/0009_seal.sql) covers every column but itself, in this
+ * order: bucket, worm_id, state, days, created_ms, updated_ms. */
+#define POLICY_MAC_OK \
+    "coffer_mac_ok(mac, 'worm', bucket, worm_id, state, days, created_ms," \
+    " updated_ms)"
 static const char SQL_GET[] =
-    "SELECT worm_id, state, days, created_ms, updated_ms, mac"
+    "SELECT worm_id, state, days, created_ms, updated_ms, " POLICY_MAC_OK
     " FROM worm_policies WHERE bucket = ?";
 static const char SQL_INSERT[] =
     "INSERT INTO worm_policies (bucket, worm_id, state, days, created_ms,"
-    " updated_ms, mac) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    " updated_ms, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+    " coffer_mac('worm', ?1, ?2, ?3, ?4, ?5, ?6))";
 static const char SQL_UPDATE[] =
     "UPDATE worm_policies SET state = ?2, days = ?3, updated_ms = ?4,"
-    " mac = ?5 WHERE bucket = ?1 AND worm_id = ?6 AND state = ?7"
+    " mac = coffer_mac('worm', bucket, worm_id, ?2, ?3, created_ms, ?4)"
+    " WHERE bucket = ?1 AND worm_id = ?6 AND state = ?7"
     " AND days = ?8 AND created_ms = ?9";
+static const char SQL_TOTALS[] =
+    "SELECT count(*), coffer_sum(mac), coalesce(sum(" POLICY_MAC_OK " = 0),"
+    " 0) FROM worm_policies";
+static const char SQL_SEAL_ALL[] =
+    "UPDATE worm_policies SET mac = coffer_mac('worm', bucket, worm_id,"
+    " state, days, created_ms, updated_ms)";
 static const char SQL_DELETE[] =
     "DELETE FROM worm_policies WHERE bucket = ? AND worm_id = ?"
     " AND state = ? AND days = ? AND created_ms = ?";
@@ -51,8 +64,6 @@ worm_db_get(struct db *db, int64_t bucket_id, struct worm_policy *ret,
 	if (rc == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(st, 0);
 		const char *state = (const char *)sqlite3_column_text(st, 1);
-		const void *mac = sqlite3_column_blob(st, 5);
-		int maclen = sqlite3_column_bytes(st, 5);
 		int64_t days = sqlite3_column_int64(st, 2);
 
 		memset(&p, 0, sizeof(p));
@@ -71,10 +82,7 @@ worm_db_get(struct db *db, int64_t bucket_id, struct worm_policy *ret,
 		p.days = (uint32_t)days;
 		p.created_ms = sqlite3_column_int64(st, 3);
 		p.updated_ms = sqlite3_column_int64(st, 4);
-		if (mac != NULL && maclen == WORM_MAC_BYTES) {
-			memcpy(p.mac, mac, WORM_MAC_BYTES);
-			p.has_mac = true;
-		}
+		p.sealed = sqlite3_column_int(st, 5) == 1;
 		if (r == ERR_OK) {
 			*ret = p;
 			*ret_found = true;
@@ -85,15 +93,6 @@ worm_db_get(struct db *db, int64_t bucket_id, struct worm_policy *ret,
 		r = db_err(rc);
 	db_stmt_done(st);
 	return r;
-}
-
-static void
-bind_mac(sqlite3_stmt *st, int i, const struct worm_policy *p)
-{
-	if (p->has_mac)
-		sqlite3_bind_blob(st, i, p->mac, WORM_MAC_BYTES, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
 }
 
 enum err
@@ -109,7 +108,6 @@ worm_db_insert(struct db *db, const struct worm_policy *p)
 	sqlite3_bind_int64(st, 4, p->days);
 	sqlite3_bind_int64(st, 5, p->created_ms);
 	sqlite3_bind_int64(st, 6, p->updated_ms);
-	bind_mac(st, 7, p);
 	return db_step_done(st);
 }
 
@@ -125,7 +123,6 @@ worm_db_update(struct db *db, const struct worm_policy *old,
 	db_bind_text(st, 2, state_text(p->state));
 	sqlite3_bind_int64(st, 3, p->days);
 	sqlite3_bind_int64(st, 4, p->updated_ms);
-	bind_mac(st, 5, p);
 	db_bind_text(st, 6, old->worm_id);
 	db_bind_text(st, 7, state_text(old->state));
 	sqlite3_bind_int64(st, 8, old->days);
@@ -181,3 +178,35 @@ worm_db_newer_object(struct db *db, int64_t bucket_id, int64_t after_ms,
 	return r;
 }
 
+
+enum err
+worm_seal_totals(struct db *db, struct db_seal_totals *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_TOTALS);
+	enum err r;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) ==
+	    DB_SEAL_ACC_BYTES) {
+		ret->n = sqlite3_column_int64(st, 0);
+		memcpy(ret->acc, sqlite3_column_blob(st, 1), DB_SEAL_ACC_BYTES);
+		ret->bad = sqlite3_column_int64(st, 2);
+		r = ERR_OK;
+	} else
+		r = rc == SQLITE_ROW ? ERR_INTERNAL : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+worm_seal_all(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_SEAL_ALL);
+
+	if (st == NULL)
+		return ERR_IO;
+	return db_step_done(st);
+}

@@ -146,34 +146,3 @@ worm_protects(const struct worm_policy *p, int64_t mtime_ms, int64_t now_ms)
 		return false;
 	return mtime_ms + (int64_t)p->days * WORM_DAY_MS > now_ms;
 }
-
-static void
-put_be(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = n - 1; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-void
-worm_policy_mac_input(const struct worm_policy *p,
-    uint8_t out[static WORM_MAC_INPUT_BYTES])
-{
-	size_t idl = strnlen(p->worm_id, WORM_ID_BYTES - 1);
-	uint8_t *q = out;
-
-	/* Domain tag: a MAC made for another kind of row never verifies
-	 * here. */
-	memcpy(q, "coffer-worm1", 12);
-	q += 12;
-	put_be(q, (uint64_t)p->bucket_id, 8);
-	q += 8;
-	memset(q, 0, 32);
-	memcpy(q, p->worm_id, idl);
-	q += 32;
-	*q++ = (uint8_t)p->state;
-	put_be(q, p->days, 4);
-	q += 4;
-	put_be(q, (uint64_t)p->created_ms, 8);
-}

@@ -45,6 +45,35 @@ void api_close(struct api *api);
  * files (DESIGN §2). Must run before the listeners start. */
 enum err api_recover(struct api *api, unsigned *ret_removed);
 
+/* ---- the seal over retention facts (seal_check.c) ---- */
+
+/* What a full check of the seal (schema/0009_seal.sql) found. */
+struct api_seal_report {
+	int	fault;			/* enum db_seal_fault */
+	bool	first_sealing;		/* rows sealed as they stood (first start) */
+	bool	seal_ok;		/* the seal row's MAC */
+	bool	anchor_ok;		/* the anchor file's MAC */
+	int64_t	seq;			/* the database's sequence */
+	int64_t	anchor;			/* the anchor's, -1 none */
+	int64_t	objects, objects_sealed_n, objects_bad;
+	bool	objects_acc_ok;
+	int64_t	policies, policies_sealed_n, policies_bad;
+	bool	policies_acc_ok;
+};
+/* Checks every sealed row against the seal and the seal against the anchor
+ * file (DATA_DIR/seal.anchor), logs what is wrong as ALERTs and records the
+ * verdict with db_seal_fault_set(). The database must have its seal key.
+ * daemon true (cofferd at start): a database never sealed is sealed as it
+ * stands, and the anchor is brought up to the database when it is behind.
+ * ERR_OK whatever the verdict; other errors when the check could not run. */
+enum err api_seal_check(struct db *db, const char *data_dir, bool daemon,
+    struct api_seal_report *ret);
+/* Operator's acknowledgement of a rollback: when the tables match their
+ * seal, moves the anchor to the database's sequence (an audit row and an
+ * ALERT record it). ERR_CORRUPT when the tables do not match their seal. */
+enum err api_seal_accept_rollback(struct db *db, const char *data_dir,
+    int64_t now_ms, struct api_seal_report *ret);
+
 /* ---- administration shared by cofferd and coffer (account.c) ---- */
 
 struct auth_account;

@@ -22,6 +22,7 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "db/seal.h"
 
 struct db;
 
@@ -145,6 +146,7 @@ struct object {
 	int64_t		 restore_done_ms;
 	int64_t		 restore_expiry_ms;
 	char		 restore_tier[16];
+	bool		 sealed;		/* its MAC verified (object_get only) */
 };
 
 struct extent {
@@ -216,6 +218,16 @@ enum err extent_exists(struct db *db, const uint8_t uuid[static BUCKET_UUID_BYTE
  * the arena; NULL when absent. */
 const char *object_header(struct arena *a, const char *headers,
     const char *name);
+
+/* ---- the seal over object rows (schema/0009_seal.sql) ---- */
+
+/* Recomputes over the whole table, for comparison with the seal row. */
+enum err object_seal_totals(struct db *db, struct db_seal_totals *ret);
+/* Up to max objects whose MAC fails, for the alert. */
+enum err object_seal_bad(struct db *db, unsigned max,
+    void (*cb)(void *ctx, const char *bucket, const char *key), void *ctx);
+/* In a transaction: MACs every row that has none (first start). */
+enum err object_seal_all(struct db *db);
 
 /* ---- appendable objects, tags, restore (object_update_db.c) ---- */
 

@@ -338,22 +338,42 @@ bucket_stat(struct db *db, int64_t bucket_id, struct bucket_stat *ret)
 	" restore_tier"
 
 static const char SQL_OBJECT_GET[] =
-    "SELECT " OBJECT_COLS " FROM objects WHERE bucket = ? AND key = ?";
+    "SELECT " OBJECT_COLS ", coffer_mac_ok(mac, 'object', bucket, key, type,"
+    " size, etag, crc64, mtime_ms) FROM objects WHERE bucket = ? AND key = ?";
+static const char SQL_OBJECT_TOTALS[] =
+    "SELECT count(*), coffer_sum(mac), coalesce(sum(coffer_mac_ok(mac,"
+    " 'object', bucket, key, type, size, etag, crc64, mtime_ms) = 0), 0)"
+    " FROM objects";
+static const char SQL_OBJECT_BAD[] =
+    "SELECT b.name, o.key FROM objects o JOIN buckets b ON b.id = o.bucket"
+    " WHERE coffer_mac_ok(o.mac, 'object', o.bucket, o.key, o.type, o.size,"
+    " o.etag, o.crc64, o.mtime_ms) = 0 LIMIT ?";
+static const char SQL_OBJECT_SEAL_ALL[] =
+    "UPDATE objects SET mac = coffer_mac('object', bucket, key, type, size,"
+    " etag, crc64, mtime_ms) WHERE mac IS NULL";
 static const char SQL_OBJECT_EXTENTS[] =
     "SELECT uuid, plain_len, wrapped_dek, wrap_key, inline FROM extents"
     " WHERE object = ? ORDER BY seq";
+/* Object rows are sealed (schema/0009_seal.sql) over what a retention
+ * decision reads: where the object is, what it is and when it was
+ * written. OBJECT_MAC must list the columns in this order everywhere. */
+#define OBJECT_MAC(b, k, t, sz, e, crc, mt) \
+	"coffer_mac('object', " b ", " k ", " t ", " sz ", " e ", " crc ", " \
+	mt ")"
 static const char SQL_OBJECT_INSERT[] =
     "INSERT INTO objects (bucket, key, type, size, etag, crc64,"
     " storage_class, mtime_ms, generation, acl, headers, tags,"
-    " sse_algorithm, sse_key_id, sse_data_enc)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)";
+    " sse_algorithm, sse_key_id, sse_data_enc, mac)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10, ?11, ?12, ?13,"
+    " ?14, " OBJECT_MAC("?1", "?2", "?3", "?4", "?5", "?6", "?8") ")";
 static const char SQL_OBJECT_UPDATE[] =
     "UPDATE objects SET type = ?3, size = ?4, etag = ?5, crc64 = ?6,"
     " storage_class = ?7, mtime_ms = ?8, generation = generation + 1,"
     " acl = ?9, headers = ?10, tags = ?11, sse_algorithm = ?12,"
     " sse_key_id = ?13, sse_data_enc = ?14, restore_state = 0,"
     " restore_done_ms = 0, restore_expiry_ms = 0, restore_tier = '',"
-    " mac = NULL WHERE id = ?1 AND bucket = ?2 RETURNING generation";
+    " mac = " OBJECT_MAC("bucket", "key", "?3", "?4", "?5", "?6", "?8")
+    " WHERE id = ?1 AND bucket = ?2 RETURNING generation";
 static const char SQL_EXTENT_UUIDS[] =
     "SELECT uuid FROM extents WHERE object = ?";
 static const char SQL_EXTENT_DELETE_OBJECT[] =
@@ -414,6 +434,7 @@ object_get(struct db *db, struct arena *a, int64_t bucket, const char *key,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		object_from_row(st, a, ret);
+		ret->sealed = sqlite3_column_int(st, 20) == 1;
 		r = ret->key && ret->headers && ret->tags ? ERR_OK : ERR_NOMEM;
 	} else
 		r = rc == SQLITE_DONE ? ERR_NO_SUCH_KEY : db_err(rc);
@@ -757,4 +778,54 @@ extent_exists(struct db *db, const uint8_t uuid[static BUCKET_UUID_BYTES],
 		r = db_err(rc);
 	db_stmt_done(st);
 	return r;
+}
+
+/* ---- the seal over objects (schema/0009_seal.sql) ---- */
+
+enum err
+object_seal_totals(struct db *db, struct db_seal_totals *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_TOTALS);
+	enum err r;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) ==
+	    DB_SEAL_ACC_BYTES) {
+		ret->n = sqlite3_column_int64(st, 0);
+		memcpy(ret->acc, sqlite3_column_blob(st, 1), DB_SEAL_ACC_BYTES);
+		ret->bad = sqlite3_column_int64(st, 2);
+		r = ERR_OK;
+	} else
+		r = rc == SQLITE_ROW ? ERR_INTERNAL : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+object_seal_bad(struct db *db, unsigned max,
+    void (*cb)(void *ctx, const char *bucket, const char *key), void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_BAD);
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(ctx, db_col_text(st, 0), db_col_text(st, 1));
+	db_stmt_done(st);
+	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+}
+
+enum err
+object_seal_all(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_SEAL_ALL);
+
+	if (st == NULL)
+		return ERR_IO;
+	return db_step_done(st);
 }

@@ -67,5 +67,7 @@ int cli_audit(struct cli *, int, char **);		/* cli_audit.c */
 int cli_inventory_run(struct cli *, int, char **);	/* cli_inventory.c */
 int cli_cname_list(struct cli *, int, char **);		/* cli_cname.c */
 int cli_cname_reserve_img(struct cli *, int, char **);
+int cli_worm_verify(struct cli *, int, char **);		/* cli_worm.c */
+int cli_worm_ack_rollback(struct cli *, int, char **);
 
 #endif

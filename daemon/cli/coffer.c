@@ -138,6 +138,10 @@ static const struct cli_command commands[] = {
 	    "move business time forward (90s, 15m, 25h, 8d, 2w; --test-clock)" },
 	{ "clock", "set", "TIME", "", cli_clock_set,
 	    "move business time forward to an RFC 3339 time (--test-clock)" },
+	{ "worm", "verify", "", "--json", cli_worm_verify,
+	    "check every object and WORM policy row against the seal" },
+	{ "worm", "acknowledge-rollback", "", "", cli_worm_ack_rollback,
+	    "accept a database put back from an older copy (audited)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -21,10 +21,24 @@ static const char SQL_READ[] =
     "SELECT test_mode, offset_ms, high_water_ms FROM clock WHERE id = 1";
 static const char SQL_OFFSET[] = "SELECT offset_ms FROM clock WHERE id = 1";
 static const char SQL_MODE[] = "UPDATE clock SET test_mode = ? WHERE id = 1";
+/* The row's MAC (schema/0009_seal.sql) covers what could end a retention
+ * period early: a high-water mark or a test offset moved forward. */
 static const char SQL_HWM[] =
-    "UPDATE clock SET high_water_ms = max(high_water_ms, ?) WHERE id = 1";
+    "UPDATE clock SET high_water_ms = max(high_water_ms, ?1),"
+    " mac = coffer_mac('clock', max(high_water_ms, ?1), offset_ms)"
+    " WHERE id = 1";
 static const char SQL_SET_OFFSET[] =
-    "UPDATE clock SET offset_ms = ? WHERE id = 1";
+    "UPDATE clock SET offset_ms = ?1,"
+    " mac = coffer_mac('clock', high_water_ms, ?1) WHERE id = 1";
+static const char SQL_CHECK[] =
+    "SELECT coffer_mac_ok(mac, 'clock', high_water_ms, offset_ms)"
+    " FROM clock WHERE id = 1";
+static const char SQL_RESET[] =
+    "UPDATE clock SET high_water_ms = ?1, offset_ms = 0,"
+    " mac = coffer_mac('clock', ?1, 0) WHERE id = 1";
+static const char SQL_SEAL[] =
+    "UPDATE clock SET mac = coffer_mac('clock', high_water_ms, offset_ms)"
+    " WHERE id = 1";
 
 enum err
 db_clock_read(struct db *db, struct db_clock_state *ret)
@@ -90,6 +104,40 @@ db_clock_open(struct db *db, bool test_mode, struct db_clock **ret)
 		    (long long)(s.high_water_ms - clock_wall_ms()));
 	*ret = c;
 	return ERR_OK;
+}
+
+enum err
+db_clock_seal(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_SEAL);
+
+	if (st == NULL)
+		return ERR_IO;
+	return db_step_done(st);
+}
+
+enum err
+db_clock_verify(struct db_clock *c, bool *ret_ok)
+{
+	int64_t ok = 0, wall = clock_wall_ms();
+	enum err r;
+
+	r = db_query_i64(c->db, SQL_CHECK, 0, &ok);
+	if (r != ERR_OK)
+		return r;
+	*ret_ok = ok == 1;
+	if (ok == 1)
+		return ERR_OK;
+	/* A forged mark or offset could only serve to end retention early;
+	 * the wall clock alone never ends it earlier than the truth. */
+	log_errx("ALERT: the business clock row fails its MAC (edited outside "
+	    "cofferd?); its high-water mark and test offset are discarded");
+	r = exec_i64(c->db, SQL_RESET, wall);
+	if (r == ERR_OK) {
+		atomic_store(&c->last, wall);
+		c->persisted = wall;
+	}
+	return r;
 }
 
 void

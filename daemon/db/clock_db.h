@@ -28,6 +28,13 @@ void db_clock_close(struct db_clock *c);
 /* struct clock callback; ctx is the struct db_clock. Thread-safe. */
 int64_t db_clock_now(void *ctx);
 enum err db_clock_persist(struct db_clock *c);
+/* Once the database has its seal key: checks the row's MAC. On a mismatch
+ * (*ret_ok false, logged as an ALERT) the stored mark and offset are
+ * replaced by the wall clock, which can only make retention longer than
+ * the forged values would. */
+enum err db_clock_verify(struct db_clock *c, bool *ret_ok);
+/* In a transaction: MACs the row as it stands (first start with a key). */
+enum err db_clock_seal(struct db *db);
 
 struct db_clock_state {
 	bool	test_mode;

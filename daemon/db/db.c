@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "db/db_int.h"
 
 #define STMT_SLOTS 256	/* power of two; > number of distinct statements */
 
@@ -56,7 +57,14 @@ struct db {
 	uint64_t		 synced;	/* commits known durable (sync_lock) */
 	struct db_conn		*conns;
 	_Atomic int		 fault_commit;
+	struct seal_state	*seal;		/* seal.c */
 };
+
+struct seal_state *
+db_seal_state(struct db *db)
+{
+	return db->seal;
+}
 
 enum err
 db_err(int rc)
@@ -145,6 +153,12 @@ conn_get(struct db *db)
 	}
 	sqlite3_extended_result_codes(c->h, 1);
 	sqlite3_busy_timeout(c->h, 10000);
+	if (seal_register(db->seal, c->h) != SQLITE_OK) {
+		log_warnx("db: register functions: %s", sqlite3_errmsg(c->h));
+		sqlite3_close(c->h);
+		free(c);
+		return NULL;
+	}
 	/* synchronous=NORMAL: durability comes from wal_sync() at every
 	 * commit (group commit, see the top of this file). */
 	rc = sqlite3_exec(c->h,
@@ -310,6 +324,7 @@ db_tx_commit(struct db *db)
 			return ERR_IO;
 		}
 	}
+	seal_tx_precommit(db);
 	r = db_exec(db, "COMMIT");
 	if (r != ERR_OK) {
 		db_tx_rollback(db);
@@ -319,7 +334,9 @@ db_tx_commit(struct db *db)
 	seq = ++db->committed;
 	atomic_store(&db->committed_pub, seq);
 	pthread_mutex_unlock(&db->write_lock);
-	return wal_sync(db, c, seq);
+	r = wal_sync(db, c, seq);
+	seal_tx_end(db, r == ERR_OK);
+	return r;
 }
 
 void
@@ -333,6 +350,7 @@ db_tx_rollback(struct db *db)
 	 * what we want anyway. */
 	(void)sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
 	c->in_tx = false;
+	seal_tx_end(db, false);
 	pthread_mutex_unlock(&db->write_lock);
 }
 
@@ -361,7 +379,9 @@ db_open(const char *path, struct db **ret)
 	pthread_mutex_init(&db->lock, NULL);
 	pthread_mutex_init(&db->write_lock, NULL);
 	pthread_mutex_init(&db->sync_lock, NULL);
-	if (pthread_key_create(&db->key, conn_thread_exit) != 0) {
+	db->seal = seal_state_new();
+	if (db->seal == NULL || pthread_key_create(&db->key, conn_thread_exit) != 0) {
+		seal_state_free(db->seal);
 		free(db->path);
 		free(db);
 		return ERR_NOMEM;
@@ -399,6 +419,7 @@ db_close(struct db *db)
 	pthread_mutex_destroy(&db->lock);
 	pthread_mutex_destroy(&db->write_lock);
 	pthread_mutex_destroy(&db->sync_lock);
+	seal_state_free(db->seal);
 	free(db->path);
 	free(db);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * object.h: the object data path that the OSS handlers and the daemon's
- * own jobs share: which encryption a new object gets, the retention MAC,
- * and writes the daemon makes itself. The streaming parts have their own
+ * own jobs share: which encryption a new object gets and writes the daemon
+ * makes itself. The streaming parts have their own
  * headers: upload.h (encrypt and store a body), object_reader.h (decrypt
  * ranges), object_tx.h (the guarded transaction).
  */
@@ -16,7 +16,6 @@
 struct api;
 struct bucket;
 struct object;
-struct worm_mac_ops;
 
 /* The new object's encryption from the SSE headers (alg, kid, data: the
  * x-oss-server-side-encryption, -key-id and -data-encryption values, NULL
@@ -25,11 +24,6 @@ struct worm_mac_ops;
 enum err object_sse_choose(struct api *api, const struct bucket *b,
     const char *alg, const char *kid, const char *data, struct object *o,
     const char **ret_cmk);
-
-/* The MAC that authenticates retention policy rows (kms_mac). */
-void object_worm_mac(struct api *api, struct worm_mac_ops *ops);
-/* Logs the alert for a policy row that fails its MAC (r == ERR_CORRUPT). */
-void object_worm_alert(const char *bucket, enum err r);
 
 /* A jobs_put_object_fn (jobs/jobs.h) for main.c and the CLI; ctx is the
  * struct api. Stores data as the object key of dest through the PutObject

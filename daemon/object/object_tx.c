@@ -24,19 +24,17 @@ object_tx_init(struct object_tx *tx, struct api *api, struct arena *a,
 static enum err
 guard(struct object_tx *tx)
 {
-	struct worm_mac_ops mac;
-	enum err r;
+	struct worm_object o;
 
 	if (!tx->guard)
 		return ERR_OK;
-	object_worm_mac(tx->api, &mac);
+	o.mtime_ms = tx->cur.mtime_ms;
+	o.sealed = tx->cur.sealed;
 	/* The business clock never runs backwards (db/clock_db.c), so a
 	 * wall clock set back cannot shorten a retention period here. A new
 	 * key is not protected, but a forged policy still refuses it. */
-	r = worm_object_guard(tx->api->db, &mac, tx->bucket_id,
-	    tx->exists ? &tx->cur.mtime_ms : NULL, tx->now_ms);
-	object_worm_alert(tx->bucket_name, r);
-	return r;
+	return worm_object_guard(tx->api->db, tx->bucket_id, tx->bucket_name,
+	    tx->exists ? &o : NULL, tx->now_ms);
 }
 
 enum err

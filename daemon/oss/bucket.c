@@ -76,7 +76,6 @@ enum err
 h_delete_bucket(struct call *c)
 {
 	struct db *db = c->api->db;
-	struct worm_mac_ops mac;
 	enum err r;
 
 	/* One transaction: an object written meanwhile keeps the bucket, and
@@ -85,9 +84,8 @@ h_delete_bucket(struct call *c)
 	r = db_tx_begin(db);
 	if (r != ERR_OK)
 		return r;
-	object_worm_mac(c->api, &mac);
-	r = worm_bucket_deletable(db, &mac, c->bucket.id, call_now(c));
-	object_worm_alert(c->bucket.name, r);
+	r = worm_bucket_deletable(db, c->bucket.id, c->bucket.name,
+	    call_now(c));
 	if (r == ERR_OK)
 		r = worm_bucket_dropped(db, c->bucket.id);
 	if (r == ERR_OK)

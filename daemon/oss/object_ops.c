@@ -449,6 +449,13 @@ object_load(struct call *c, struct object *o)
 
 	if (r == ERR_NO_SUCH_KEY)
 		c->x.key = c->key;
+	/* A row edited outside cofferd (size, etag, type...) would describe
+	 * the stored bytes wrongly: answer nothing rather than that. */
+	if (r == ERR_OK && !o->sealed) {
+		log_errx("ALERT: object '%s/%s' fails its MAC (edited outside "
+		    "cofferd?); refusing to serve it", c->bucket.name, c->key);
+		r = ERR_CORRUPT;
+	}
 	return r;
 }
 

@@ -5,8 +5,8 @@
  * CompleteBucketWorm, ExtendBucketWorm, GetBucketWorm.
  *
  * The handlers only translate the wire: worm/ decides (pure table) and
- * persists (one transaction with an audit row each), MACing policy rows
- * with object_worm_mac() (object/worm_mac.c).
+ * persists (one transaction with an audit row each; policy rows are sealed
+ * by the database layer, db/seal.h).
  */
 #include <string.h>
 
@@ -14,31 +14,20 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "codec/xml.h"
-#include "object/object.h"
 #include "worm/worm.h"
 
-/* op and ops live on the caller's stack for one call. */
+/* op lives on the caller's stack for one call. */
 static void
-op_init(struct call *c, struct worm_op *op, struct worm_mac_ops *ops)
+op_init(struct call *c, struct worm_op *op)
 {
-	object_worm_mac(c->api, ops);
 	memset(op, 0, sizeof(*op));
 	op->db = c->api->db;
-	op->mac = ops;
 	op->bucket_id = c->bucket.id;
 	op->bucket_name = c->bucket.name;
 	op->actor = c->anonymous ? "anonymous" : c->account.account_id;
 	/* Business time: never earlier than any time already handed out,
 	 * whatever the wall clock does (db/clock_db.c). */
 	op->now_ms = call_now(c);
-}
-
-/* Every refusal is the client's answer; tampering is also an alert. */
-static enum err
-outcome(struct call *c, enum err r)
-{
-	object_worm_alert(c->bucket.name, r);
-	return r;
 }
 
 /* <root><RetentionPeriodInDays>N</RetentionPeriodInDays></root> */
@@ -67,7 +56,6 @@ parse_days(struct call *c, const char *root_name, uint64_t *ret)
 enum err
 h_initiate_worm(struct call *c)
 {
-	struct worm_mac_ops ops;
 	struct worm_policy p;
 	struct worm_op op;
 	uint64_t days;
@@ -76,10 +64,10 @@ h_initiate_worm(struct call *c)
 	r = parse_days(c, "InitiateWormConfiguration", &days);
 	if (r != ERR_OK)
 		return r;
-	op_init(c, &op, &ops);
+	op_init(c, &op);
 	r = worm_initiate(&op, days, &p);
 	if (r != ERR_OK)
-		return outcome(c, r);
+		return r;
 	/* ali-oss reads the id only from this header (clients.md §1.5). */
 	(void)call_resp_header(c, "x-oss-worm-id", p.worm_id);
 	call_resp_empty(c, 200);
@@ -89,14 +77,13 @@ h_initiate_worm(struct call *c)
 enum err
 h_abort_worm(struct call *c)
 {
-	struct worm_mac_ops ops;
 	struct worm_op op;
 	enum err r;
 
-	op_init(c, &op, &ops);
+	op_init(c, &op);
 	r = worm_abort(&op);
 	if (r != ERR_OK)
-		return outcome(c, r);
+		return r;
 	call_resp_empty(c, 204);
 	return ERR_OK;
 }
@@ -104,14 +91,13 @@ h_abort_worm(struct call *c)
 enum err
 h_complete_worm(struct call *c)
 {
-	struct worm_mac_ops ops;
 	struct worm_op op;
 	enum err r;
 
-	op_init(c, &op, &ops);
+	op_init(c, &op);
 	r = worm_complete(&op, call_query(c, "wormId"));
 	if (r != ERR_OK)
-		return outcome(c, r);
+		return r;
 	call_resp_empty(c, 200);
 	return ERR_OK;
 }
@@ -119,7 +105,6 @@ h_complete_worm(struct call *c)
 enum err
 h_extend_worm(struct call *c)
 {
-	struct worm_mac_ops ops;
 	struct worm_op op;
 	uint64_t days;
 	enum err r;
@@ -127,10 +112,10 @@ h_extend_worm(struct call *c)
 	r = parse_days(c, "ExtendWormConfiguration", &days);
 	if (r != ERR_OK)
 		return r;
-	op_init(c, &op, &ops);
+	op_init(c, &op);
 	r = worm_extend(&op, call_query(c, "wormId"), days);
 	if (r != ERR_OK)
-		return outcome(c, r);
+		return r;
 	call_resp_empty(c, 200);
 	return ERR_OK;
 }
@@ -138,7 +123,6 @@ h_extend_worm(struct call *c)
 enum err
 h_get_worm(struct call *c)
 {
-	struct worm_mac_ops ops;
 	struct worm_policy p;
 	struct worm_op op;
 	struct xml_writer w;
@@ -146,10 +130,10 @@ h_get_worm(struct call *c)
 	struct buf b;
 	enum err r;
 
-	op_init(c, &op, &ops);
+	op_init(c, &op);
 	r = worm_get(&op, &p);
 	if (r != ERR_OK)
-		return outcome(c, r);
+		return r;
 	/* OSS shows CreationDate without fraction or zone:
 	 * 2020-10-15T15:50:32 (spec §3.4). */
 	time_fmt_iso_local(t, p.created_ms);

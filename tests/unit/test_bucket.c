@@ -25,6 +25,7 @@
 #include "base/log.h"
 #include "bucket/bucket.h"
 #include "db/db.h"
+#include "support/test_seal.h"
 #include "support/test_support.h"
 
 #define ARENA_CAP ((size_t)16 << 20)
@@ -47,7 +48,7 @@ setup(void **state)
 	log_set_level(LOG_LEVEL_ERR);
 	f->dir = test_tmpdir("bucket");
 	snprintf(path, sizeof(path), "%s/coffer.db", f->dir);
-	if (db_open(path, &f->db) != ERR_OK)
+	if (db_open(path, &f->db) != ERR_OK || test_db_seal(f->db) != 0)
 		return -1;
 	if (db_exec(f->db, "INSERT INTO accounts (id, account_id, name,"
 	    " created_ms) VALUES (1, '1000000000000001', 'alice', 0),"

@@ -28,6 +28,7 @@
 #include "base/log.h"
 #include "db/clock_db.h"
 #include "db/db.h"
+#include "support/test_seal.h"
 #include "support/test_support.h"
 
 struct fixture {
@@ -46,7 +47,7 @@ setup(void **state)
 	log_set_level(LOG_LEVEL_ERR);
 	f->dir = test_tmpdir("db");
 	snprintf(f->path, sizeof(f->path), "%s/coffer.db", f->dir);
-	if (db_open(f->path, &f->db) != ERR_OK)
+	if (db_open(f->path, &f->db) != ERR_OK || test_db_seal(f->db) != 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -550,6 +551,7 @@ test_clock_offset_other_connection(void **state)
 	/* A second database handle (another process in real life) too. */
 	struct db *other = NULL;
 	assert_int_equal(db_open(f->path, &other), ERR_OK);
+	assert_int_equal(test_db_seal(other), 0);
 	assert_int_equal(db_clock_open(f->db, true, &c), ERR_OK);
 	int64_t target = db_clock_now(c) + 400 * CLOCK_DAY_MS;
 	assert_int_equal(db_clock_set(other, target, NULL), ERR_OK);

@@ -5,10 +5,10 @@
  * The operations persist what the state machine decides, with an audit row
  * per change and per refusal; the guard's boundaries (1 ms before the end
  * of retention: immutable; at the end: allowed; an expired InProgress policy
- * protects nothing); DeleteBucket's two helpers; the MAC catches an offline
- * edit of the policy row; and the schema's triggers stop a code path that
- * forgot the guard from deleting a protected object or weakening a Locked
- * policy.
+ * protects nothing); DeleteBucket's two helpers; the seal catches an
+ * offline edit, deletion, swap or replay of a policy row and an object row
+ * whose MAC fails; and the schema's triggers stop a code path that forgot
+ * the guard from deleting a protected object or weakening a Locked policy.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,13 +21,16 @@
 
 #include <cmocka.h>
 
-/* worm_object_guard takes a pointer to the object's mtime. */
-#define MT(x) (&(int64_t){ (x) })
+/* worm_object_guard takes the object's mtime and whether its row's MAC
+ * verified. */
+#define MT(x) (&(struct worm_object){ .mtime_ms = (x), .sealed = true })
 #include <sqlite3.h>
 
 #include "base/log.h"
 #include "bucket/bucket.h"
 #include "db/db.h"
+#include "db/seal.h"
+#include "support/test_seal.h"
 #include "support/test_support.h"
 #include "inventory/inventory.h"
 #include "worm/worm.h"
@@ -39,38 +42,7 @@ struct fixture {
 	char			*dir;
 	struct db		*db;
 	struct arena		 a;
-	struct worm_mac_ops	 mac;
-	uint8_t			 key[32];
 };
-
-/* A toy keyed MAC (the real one is kms_mac, HMAC-SHA256): enough to show
- * that worm/ signs and checks every row it writes and reads. */
-static void
-toy_mac(void *ctx, uint8_t out[static WORM_MAC_BYTES], const void *msg,
-    size_t n)
-{
-	const uint8_t *k = ctx, *m = msg;
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < 32; i++)
-		h = (h ^ k[i]) * 1099511628211ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ m[i]) * 1099511628211ULL;
-	for (size_t i = 0; i < WORM_MAC_BYTES; i++) {
-		h = (h ^ (uint64_t)i) * 1099511628211ULL;
-		out[i] = (uint8_t)(h >> 56);
-	}
-}
-
-static bool
-toy_verify(void *ctx, const uint8_t mac[static WORM_MAC_BYTES],
-    const void *msg, size_t n)
-{
-	uint8_t want[WORM_MAC_BYTES];
-
-	toy_mac(ctx, want, msg, n);
-	return memcmp(want, mac, sizeof(want)) == 0;
-}
 
 static int
 setup(void **state)
@@ -94,10 +66,8 @@ setup(void **state)
 	    != ERR_OK)
 		return -1;
 	arena_init(&f->a, 1 << 20);
-	memset(f->key, 0x5a, sizeof(f->key));
-	f->mac.sign = toy_mac;
-	f->mac.verify = toy_verify;
-	f->mac.ctx = f->key;
+	if (test_db_seal(f->db) != 0)
+		return -1;
 	*state = f;
 	return 0;
 }
@@ -119,7 +89,7 @@ static struct worm_op
 op_at(struct fixture *f, int64_t bucket, int64_t now)
 {
 	struct worm_op op = {
-		.db = f->db, .mac = &f->mac, .bucket_id = bucket,
+		.db = f->db, .bucket_id = bucket,
 		.bucket_name = bucket == 1 ? "locked" : "other",
 		.actor = "1000000000000001", .now_ms = now,
 	};
@@ -189,7 +159,7 @@ test_lifecycle(void **state)
 	assert_int_equal(strlen(p.worm_id), 32);
 	assert_int_equal(strspn(p.worm_id, "0123456789ABCDEF"), 32);
 	assert_int_equal(p.state, WORM_STATE_IN_PROGRESS);
-	assert_true(p.has_mac);
+	assert_true(p.sealed);
 	first = p;
 	assert_int_equal(worm_get(&op, &g), ERR_OK);
 	assert_string_equal(g.worm_id, p.worm_id);
@@ -267,66 +237,52 @@ test_guard_boundaries(void **state)
 	int64_t m = T0 + 500;	/* object last modified */
 
 	/* No policy: nothing is protected. */
-	assert_int_equal(worm_object_guard(f->db, NULL, 1, MT(m), m), ERR_OK);
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", MT(m), m), ERR_OK);
 	assert_int_equal(worm_initiate(&op, 2, &p), ERR_OK);
 	/* InProgress already protects. */
-	assert_int_equal(worm_object_guard(f->db, NULL, 1, MT(m), m + 1000),
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", MT(m), m + 1000),
 	    ERR_FILE_IMMUTABLE);
 	/* Until the 24 h are over: an expired policy protects nothing, not
 	 * even a fresh object. */
-	assert_int_equal(worm_object_guard(f->db, NULL, 1, MT(T0 + DAY - 1), T0 + DAY - 1),
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", MT(T0 + DAY - 1), T0 + DAY - 1),
 	    ERR_FILE_IMMUTABLE);
-	assert_int_equal(worm_object_guard(f->db, NULL, 1, MT(T0 + DAY), T0 + DAY),
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", MT(T0 + DAY), T0 + DAY),
 	    ERR_OK);
 	op.now_ms = T0 + 1000;
 	assert_int_equal(worm_complete(&op, p.worm_id), ERR_OK);
 	/* Locked: object mtime + 2 days. */
-	assert_int_equal(worm_object_guard(f->db, NULL, 1, MT(m), m + 2 * DAY - 1),
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", MT(m), m + 2 * DAY - 1),
 	    ERR_FILE_IMMUTABLE);
-	assert_int_equal(worm_object_guard(f->db, NULL, 1, MT(m), m + 2 * DAY), ERR_OK);
-	assert_int_equal(worm_object_guard(f->db, NULL, 1, MT(m), m + 50 * DAY), ERR_OK);
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", MT(m), m + 2 * DAY), ERR_OK);
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", MT(m), m + 50 * DAY), ERR_OK);
 	/* Another bucket is not affected. */
-	assert_int_equal(worm_object_guard(f->db, NULL, 2, MT(m), m), ERR_OK);
+	assert_int_equal(worm_object_guard(f->db, 2, "other", MT(m), m), ERR_OK);
 	assert_int_equal(err_info(ERR_FILE_IMMUTABLE)->http, 409);
 	assert_string_equal(err_info(ERR_FILE_IMMUTABLE)->code, "FileImmutable");
 	assert_string_equal(err_info(ERR_FILE_IMMUTABLE)->msg,
 	    "The object you specified is immutable.");
 }
 
-/* A MAC that refuses every row: what the guard sees after an offline
- * edit. */
-static bool
-mac_reject(void *ctx, const uint8_t mac[static WORM_MAC_BYTES],
-    const void *msg, size_t n)
-{
-	(void)ctx;
-	(void)mac;
-	(void)msg;
-	(void)n;
-	return false;
-}
-
-/* The guard verifies the row's authenticity itself: a forged row refuses
- * changes of protected, unprotected and new objects alike. */
+/* Under an effective policy the guard trusts an object's mtime only when
+ * its row's MAC verified; without a policy the MAC does not matter. */
 static void
-test_guard_verifies_mac(void **state)
+test_guard_needs_sealed_object(void **state)
 {
 	struct fixture *f = *state;
 	struct worm_op op = op_at(f, 1, T0);
-	struct worm_mac_ops bad = { .verify = mac_reject };
+	struct worm_object forged = { .mtime_ms = T0 - 400 * DAY };
 	struct worm_policy p;
-	int64_t m = T0 + 500;
 
-	assert_int_equal(worm_object_guard(f->db, &bad, 1, MT(m), m), ERR_OK);
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", &forged, T0),
+	    ERR_OK);
 	assert_int_equal(worm_initiate(&op, 2, &p), ERR_OK);
-	assert_int_equal(worm_object_guard(f->db, &bad, 1, MT(m), m + 50 * DAY),
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", &forged, T0),
 	    ERR_CORRUPT);
-	assert_int_equal(worm_object_guard(f->db, &bad, 1, NULL, m),
-	    ERR_CORRUPT);
-	assert_int_equal(worm_bucket_deletable(f->db, &bad, 1, m + 50 * DAY),
-	    ERR_CORRUPT);
-	/* No MAC check asked for: the decision alone. */
-	assert_int_equal(worm_object_guard(f->db, NULL, 1, NULL, m), ERR_OK);
+	forged.sealed = true;
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", &forged, T0),
+	    ERR_OK);
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", NULL, T0),
+	    ERR_OK);
 }
 
 static void
@@ -339,14 +295,14 @@ test_bucket_delete_helpers(void **state)
 	size_t ndead = 0;
 	struct inventory_config c;
 
-	assert_int_equal(worm_bucket_deletable(f->db, NULL, 1, T0), ERR_OK);
+	assert_int_equal(worm_bucket_deletable(f->db, 1, "locked", T0), ERR_OK);
 	assert_int_equal(worm_initiate(&op, 1, &p), ERR_OK);
 	assert_int_equal(worm_complete(&op, p.worm_id), ERR_OK);
-	assert_int_equal(worm_bucket_deletable(f->db, NULL, 1, T0), ERR_OK);
+	assert_int_equal(worm_bucket_deletable(f->db, 1, "locked", T0), ERR_OK);
 	put_object(f, 1, "a", T0 + 10);
-	assert_int_equal(worm_bucket_deletable(f->db, NULL, 1, T0 + 10 + DAY - 1),
+	assert_int_equal(worm_bucket_deletable(f->db, 1, "locked", T0 + 10 + DAY - 1),
 	    ERR_FILE_IMMUTABLE);
-	assert_int_equal(worm_bucket_deletable(f->db, NULL, 1, T0 + 10 + DAY), ERR_OK);
+	assert_int_equal(worm_bucket_deletable(f->db, 1, "locked", T0 + 10 + DAY), ERR_OK);
 
 	/* The bucket row cannot go while the policy row exists. */
 	set_high_water(f, T0 + 10 + DAY);
@@ -384,37 +340,102 @@ test_bucket_delete_helpers(void **state)
 	    " 'worm.drop'"), 1);
 }
 
+/* What the sqlite3 shell can do to the policies (it has no coffer_*
+ * functions, so it must drop the seal triggers first), and that each is
+ * refused by every decision, never read as "no policy". */
 static void
-test_mac_detects_offline_edit(void **state)
+check_refused(struct fixture *f, const char *why)
+{
+	struct worm_op op = op_at(f, 1, T0 + 10);
+	struct worm_policy g;
+
+	(void)why;
+	assert_int_equal(worm_get(&op, &g), ERR_CORRUPT);
+	assert_int_equal(worm_abort(&op), ERR_CORRUPT);
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", MT(T0 - 400 * DAY),
+	    T0 + 10), ERR_CORRUPT);
+	assert_int_equal(worm_object_guard(f->db, 2, "other", NULL, T0 + 10),
+	    ERR_CORRUPT);
+	assert_int_equal(worm_bucket_deletable(f->db, 1, "locked", T0 + 10),
+	    ERR_CORRUPT);
+}
+
+static const char DROP_SEAL_TRIGGERS[] =
+    "DROP TRIGGER seal_policies_insert; DROP TRIGGER seal_policies_delete;"
+    " DROP TRIGGER seal_policies_update; DROP TRIGGER"
+    " worm_policies_locked_update";
+
+static void
+test_seal_detects_edit(void **state)
 {
 	struct fixture *f = *state;
 	struct worm_op op = op_at(f, 1, T0);
-	struct worm_op bare = op;
 	struct worm_policy p, g;
 
-	bare.mac = NULL;
 	assert_int_equal(worm_initiate(&op, 5, &p), ERR_OK);
-	assert_int_equal(worm_verify(&op), ERR_OK);
-	/* sqlite3 data.db "UPDATE worm_policies SET days = 1" */
+	assert_int_equal(worm_complete(&op, p.worm_id), ERR_OK);
+	assert_int_equal(worm_get(&op, &g), ERR_OK);
+	assert_int_equal(db_exec(f->db, DROP_SEAL_TRIGGERS), ERR_OK);
 	assert_int_equal(db_exec(f->db, "UPDATE worm_policies SET days = 1"),
 	    ERR_OK);
-	assert_int_equal(worm_verify(&op), ERR_CORRUPT);
-	assert_int_equal(worm_get(&op, &g), ERR_CORRUPT);
-	assert_int_equal(worm_abort(&op), ERR_CORRUPT);
-	assert_int_equal(worm_complete(&op, p.worm_id), ERR_CORRUPT);
+	check_refused(f, "days");
 	/* Refused changes are in the trail (reads are not audited). */
 	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE"
-	    " result = 'InternalError'"), 2);
-	/* Without a key the row reads as written (tests, tools). */
-	assert_int_equal(worm_get(&bare, &g), ERR_OK);
-	assert_int_equal(g.days, 1);
-	/* A row with its MAC removed is as suspicious. */
-	assert_int_equal(db_exec(f->db, "UPDATE worm_policies SET mac = NULL,"
-	    " days = 5"), ERR_OK);
-	assert_int_equal(worm_verify(&op), ERR_CORRUPT);
-	/* No row, nothing to verify. */
-	op.bucket_id = 2;
-	assert_int_equal(worm_verify(&op), ERR_OK);
+	    " result = 'InternalError'"), 1);
+}
+
+static void
+test_seal_detects_each_field(void **state)
+{
+	static const char *edits[] = {
+		"UPDATE worm_policies SET state = 'InProgress'",
+		"UPDATE worm_policies SET created_ms = created_ms - 1",
+		"UPDATE worm_policies SET updated_ms = updated_ms + 1",
+		"UPDATE worm_policies SET worm_id = '0123456789ABCDEF0123456789ABCDEF'",
+		"UPDATE worm_policies SET bucket = 2",
+		"UPDATE worm_policies SET mac = NULL",
+		"DELETE FROM worm_policies",
+		"UPDATE seal SET policies_n = policies_n - 1",
+		"UPDATE seal SET sealed = 0, mac = NULL",
+	};
+
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		struct fixture *f;
+		struct worm_op op;
+		struct worm_policy p;
+
+		assert_int_equal(setup((void **)&f), 0);
+		op = op_at(f, 1, T0);
+		assert_int_equal(worm_initiate(&op, 5, &p), ERR_OK);
+		assert_int_equal(worm_complete(&op, p.worm_id), ERR_OK);
+		assert_int_equal(db_exec(f->db, DROP_SEAL_TRIGGERS), ERR_OK);
+		assert_int_equal(db_exec(f->db, "DROP TRIGGER seal_mac"), ERR_OK);
+		assert_int_equal(db_exec(f->db, edits[i]), ERR_OK);
+		check_refused(f, edits[i]);
+		teardown((void **)&f);
+	}
+	(void)state;
+}
+
+/* A genuine older row put back (InProgress, with the MAC it had then): the
+ * row verifies, the set hash does not. */
+static void
+test_seal_detects_replay(void **state)
+{
+	struct fixture *f = *state;
+	struct worm_op op = op_at(f, 1, T0);
+	struct worm_policy p;
+
+	assert_int_equal(worm_initiate(&op, 5, &p), ERR_OK);
+	assert_int_equal(db_exec(f->db, "CREATE TABLE old AS SELECT * FROM"
+	    " worm_policies"), ERR_OK);
+	assert_int_equal(worm_complete(&op, p.worm_id), ERR_OK);
+	assert_int_equal(db_exec(f->db, DROP_SEAL_TRIGGERS), ERR_OK);
+	assert_int_equal(db_exec(f->db, "DELETE FROM worm_policies;"
+	    " INSERT INTO worm_policies SELECT * FROM old"), ERR_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM worm_policies WHERE"
+	    " state = 'InProgress'"), 1);
+	check_refused(f, "replay");
 }
 
 static void
@@ -486,13 +507,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry_and_reinitiate,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_guard_verifies_mac,
+		cmocka_unit_test_setup_teardown(test_guard_needs_sealed_object,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guard_boundaries, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bucket_delete_helpers,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mac_detects_offline_edit,
+		cmocka_unit_test_setup_teardown(test_seal_detects_edit,
+		    setup, teardown),
+		cmocka_unit_test(test_seal_detects_each_field),
+		cmocka_unit_test_setup_teardown(test_seal_detects_replay,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_triggers_backstop, setup,
 		    teardown),

@@ -254,60 +254,6 @@ test_protects_boundaries(void **state)
 	assert_false(worm_protects(&p, NOW, NOW));
 }
 
-static void
-test_mac_input(void **state)
-{
-	struct worm_policy p, q;
-	uint8_t a[WORM_MAC_INPUT_BYTES], b[WORM_MAC_INPUT_BYTES];
-	static const uint8_t want_head[] = "coffer-worm1";
-
-	(void)state;
-	memset(&p, 0, sizeof(p));
-	p.bucket_id = 0x0102030405060708LL;
-	memcpy(p.worm_id, RIGHT_ID, sizeof(RIGHT_ID));
-	p.state = WORM_STATE_LOCKED;
-	p.days = 0x0A0B0C0D;
-	p.created_ms = 0x1112131415161718LL;
-	worm_policy_mac_input(&p, a);
-	assert_memory_equal(a, want_head, 12);
-	assert_int_equal(a[12], 0x01);
-	assert_int_equal(a[19], 0x08);
-	assert_memory_equal(a + 20, RIGHT_ID, 32);
-	assert_int_equal(a[52], WORM_STATE_LOCKED);
-	assert_int_equal(a[53], 0x0A);
-	assert_int_equal(a[56], 0x0D);
-	assert_int_equal(a[57], 0x11);
-	assert_int_equal(a[64], 0x18);
-
-	/* Each promise changes the input; the mac and updated time do not. */
-	q = p;
-	q.updated_ms = 99;
-	q.has_mac = true;
-	q.mac[0] = 1;
-	worm_policy_mac_input(&q, b);
-	assert_memory_equal(a, b, sizeof(a));
-	q = p;
-	q.days++;
-	worm_policy_mac_input(&q, b);
-	assert_memory_not_equal(a, b, sizeof(a));
-	q = p;
-	q.state = WORM_STATE_IN_PROGRESS;
-	worm_policy_mac_input(&q, b);
-	assert_memory_not_equal(a, b, sizeof(a));
-	q = p;
-	q.bucket_id++;
-	worm_policy_mac_input(&q, b);
-	assert_memory_not_equal(a, b, sizeof(a));
-	q = p;
-	q.created_ms--;
-	worm_policy_mac_input(&q, b);
-	assert_memory_not_equal(a, b, sizeof(a));
-	q = p;
-	q.worm_id[31] = '0';
-	worm_policy_mac_input(&q, b);
-	assert_memory_not_equal(a, b, sizeof(a));
-}
-
 int
 main(void)
 {
@@ -316,7 +262,6 @@ main(void)
 		cmocka_unit_test(test_named_cases),
 		cmocka_unit_test(test_effective_state_boundaries),
 		cmocka_unit_test(test_protects_boundaries),
-		cmocka_unit_test(test_mac_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
