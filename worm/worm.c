@@ -268,8 +268,11 @@ worm_object_guard(struct db *db, int64_t bucket_id, const char *bucket_name,
 	}
 	/* OSS: delete/overwrite/modify of an object inside the retention
 	 * period of the bucket's policy is 409 FileImmutable. */
-	return worm_protects(&p, obj->mtime_ms, now_ms) ?
-	    ERR_FILE_IMMUTABLE : ERR_OK;
+	if (worm_protects(&p, obj->mtime_ms, now_ms))
+		return ERR_FILE_IMMUTABLE;
+	/* The triggers' "now" is the persisted mark, up to a second behind:
+	 * bring it to the time this decision was taken at. */
+	return db_clock_raise(db, now_ms);
 }
 
 enum err
@@ -295,7 +298,7 @@ worm_bucket_deletable(struct db *db, int64_t bucket_id,
 	    now_ms - (int64_t)p.days * WORM_DAY_MS, &newer);
 	if (r != ERR_OK)
 		return r;
-	return newer ? ERR_FILE_IMMUTABLE : ERR_OK;
+	return newer ? ERR_FILE_IMMUTABLE : db_clock_raise(db, now_ms);
 }
 
 enum err

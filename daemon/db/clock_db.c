@@ -102,8 +102,24 @@ db_clock_open(struct db *db, bool test_mode, struct db_clock **ret)
 		log_warnx("clock: wall clock is %lld ms behind the highest "
 		    "business time seen; business time holds until it catches up",
 		    (long long)(s.high_water_ms - clock_wall_ms()));
+	/* Forward is trusted (README "What WORM guarantees"), but a jump of
+	 * more than a day while stopped ends retention periods early and is
+	 * worth a line in the journal. */
+	if (!test_mode && s.high_water_ms > 0 &&
+	    clock_wall_ms() - s.high_water_ms > CLOCK_DAY_MS)
+		log_warnx("clock: wall clock is %lld day(s) past the last "
+		    "business time seen (stopped that long, or set forward); "
+		    "retention periods are measured by it",
+		    (long long)((clock_wall_ms() - s.high_water_ms) /
+		    CLOCK_DAY_MS));
 	*ret = c;
 	return ERR_OK;
+}
+
+enum err
+db_clock_raise(struct db *db, int64_t now_ms)
+{
+	return exec_i64(db, SQL_HWM, now_ms);
 }
 
 enum err

@@ -561,6 +561,165 @@ test_clock_offset_other_connection(void **state)
 	db_close(other);
 }
 
+/* ---- the seal functions (db/seal.h) ---- */
+
+/* The 32-byte blob sql returns, on db's connection; false on SQL error. */
+static bool
+blob_of(struct db *db, const char *sql, uint8_t out[32])
+{
+	sqlite3_stmt *st;
+	bool ok = false;
+
+	if (sqlite3_prepare_v2(db_conn(db), sql, -1, &st, NULL) != SQLITE_OK)
+		return false;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+		memcpy(out, sqlite3_column_blob(st, 0), 32);
+		ok = true;
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+static int64_t
+int_of(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db_conn(db), sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Every field, its type and where one ends are bound into a row's MAC. */
+static void
+test_seal_mac_encoding(void **state)
+{
+	struct fixture *f = *state;
+	static const char *variants[] = {
+		"coffer_mac('object', 1, 'k', 'Normal', 5, 'E', 7, 100)",
+		"coffer_mac('worm', 1, 'k', 'Normal', 5, 'E', 7, 100)",
+		"coffer_mac('object', 2, 'k', 'Normal', 5, 'E', 7, 100)",
+		"coffer_mac('object', 1, 'K', 'Normal', 5, 'E', 7, 100)",
+		"coffer_mac('object', 1, 'k', 'Multipart', 5, 'E', 7, 100)",
+		"coffer_mac('object', 1, 'k', 'Normal', 6, 'E', 7, 100)",
+		"coffer_mac('object', 1, 'k', 'Normal', 5, 'F', 7, 100)",
+		"coffer_mac('object', 1, 'k', 'Normal', 5, 'E', 8, 100)",
+		"coffer_mac('object', 1, 'k', 'Normal', 5, 'E', 7, 99)",
+		"coffer_mac('object', '1', 'k', 'Normal', 5, 'E', 7, 100)",
+		"coffer_mac('object', 1, 'k', 'Normal', 5, 'E', 7, 100, NULL)",
+		"coffer_mac('object', 1, 'kN', 'ormal', 5, 'E', 7, 100)",
+		"coffer_mac('object', 1, x'6b', 'Normal', 5, 'E', 7, 100)",
+	};
+	enum { N = sizeof(variants) / sizeof(variants[0]) };
+	uint8_t mac[N][32], again[32];
+	char sql[256];
+
+	for (size_t i = 0; i < N; i++) {
+		snprintf(sql, sizeof(sql), "SELECT %s", variants[i]);
+		assert_true(blob_of(f->db, sql, mac[i]));
+		for (size_t j = 0; j < i; j++)
+			assert_memory_not_equal(mac[i], mac[j], 32);
+	}
+	assert_true(blob_of(f->db, "SELECT coffer_mac('object', 1, 'k', 'Normal',"
+	    " 5, 'E', 7, 100)", again));
+	assert_memory_equal(again, mac[0], 32);
+	assert_int_equal(int_of(f->db, "SELECT coffer_mac_ok(coffer_mac('a', 1),"
+	    " 'a', 1)"), 1);
+	assert_int_equal(int_of(f->db, "SELECT coffer_mac_ok(coffer_mac('a', 1),"
+	    " 'a', 2)"), 0);
+	assert_int_equal(int_of(f->db, "SELECT coffer_mac_ok(NULL, 'a', 1)"), 0);
+	assert_int_equal(int_of(f->db, "SELECT coffer_mac_ok(x'00', 'a', 1)"), 0);
+}
+
+/* The set hash: order does not matter, removing undoes adding, the
+ * aggregate over a table equals the running sum. */
+static void
+test_seal_set_hash(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t ab[32], ba[32], zero[32] = { 0 }, back[32], sum[32];
+
+	assert_true(blob_of(f->db, "SELECT coffer_acc(coffer_acc(NULL,"
+	    " coffer_mac('a'), 1), coffer_mac('b'), 1)", ab));
+	assert_true(blob_of(f->db, "SELECT coffer_acc(coffer_acc(NULL,"
+	    " coffer_mac('b'), 1), coffer_mac('a'), 1)", ba));
+	assert_memory_equal(ab, ba, 32);
+	assert_memory_not_equal(ab, zero, 32);
+	assert_true(blob_of(f->db, "SELECT coffer_acc(coffer_acc(coffer_acc(NULL,"
+	    " coffer_mac('a'), 1), coffer_mac('b'), 1), coffer_mac('a'), -1)",
+	    back));
+	assert_true(blob_of(f->db, "SELECT coffer_acc(NULL, coffer_mac('b'), 1)",
+	    sum));
+	assert_memory_equal(back, sum, 32);
+	assert_int_equal(db_exec(f->db, "CREATE TABLE t (m BLOB);"
+	    " INSERT INTO t VALUES (coffer_mac('a')), (coffer_mac('b')), (NULL)"),
+	    ERR_OK);
+	assert_true(blob_of(f->db, "SELECT coffer_sum(m) FROM t", sum));
+	assert_memory_equal(sum, ab, 32);
+	assert_true(blob_of(f->db, "SELECT coffer_sum(m) FROM t WHERE 0", sum));
+	assert_memory_equal(sum, zero, 32);
+}
+
+/* A handle without the key (the sqlite3 shell is worse: no functions at
+ * all) can neither seal nor pass a check. */
+static void
+test_seal_needs_key(void **state)
+{
+	struct fixture *f = *state;
+	struct db *bare = NULL;
+	uint8_t mac[32];
+
+	assert_int_equal(db_open(f->path, &bare), ERR_OK);
+	assert_false(db_seal_has_key(bare));
+	assert_false(blob_of(bare, "SELECT coffer_mac('a', 1)", mac));
+	assert_true(blob_of(f->db, "SELECT coffer_mac('a', 1)", mac));
+	{
+		/* A genuine MAC does not verify without the key either. */
+		char sql[128] = "SELECT coffer_mac_ok(x'";
+		size_t n = strlen(sql);
+
+		for (int i = 0; i < 32; i++)
+			n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%02x",
+			    mac[i]);
+		snprintf(sql + n, sizeof(sql) - n, "', 'a', 1)");
+		assert_int_equal(int_of(f->db, sql), 1);
+		assert_int_equal(int_of(bare, sql), 0);
+	}
+	assert_int_not_equal(db_exec(bare, "UPDATE clock SET"
+	    " mac = coffer_mac('clock', 1, 2)"), ERR_OK);
+	assert_int_equal(db_exec(f->db, "UPDATE clock SET"
+	    " mac = coffer_mac('clock', 1, 2)"), ERR_OK);
+	db_close(bare);
+}
+
+/* The anchor: a MACed sequence number that only the key can write. */
+static void
+test_seal_anchor(void **state)
+{
+	struct fixture *f = *state;
+	char path[600];
+	int64_t seq = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/seal.anchor", f->dir);
+	assert_int_equal(db_seal_anchor_open(f->db, path, &seq), ERR_OK);
+	assert_int_equal(seq, -1);
+	assert_int_equal(db_seal_anchor_write(f->db, 41), ERR_OK);
+	assert_int_equal(db_seal_anchor_reread(f->db, &seq), ERR_OK);
+	assert_int_equal(seq, 41);
+	/* Someone lowers the number by hand. */
+	fp = fopen(path, "r+");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, strlen("coffer-anchor 1 seq="), SEEK_SET), 0);
+	fputc('3', fp);
+	fclose(fp);
+	assert_int_equal(db_seal_anchor_reread(f->db, &seq), ERR_CORRUPT);
+}
+
 int
 main(void)
 {
@@ -578,6 +737,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_clock_monotonic_and_persist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_test_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_offset_other_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seal_mac_encoding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seal_set_hash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seal_needs_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seal_anchor, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
