@@ -30,7 +30,7 @@ alert(const char *bucket, const char *what)
 /* ERR_OK when worm_policies is exactly the table the seal row describes:
  * every row genuine, none missing, none put back from an older state. */
 static enum err
-policies_trusted(struct db *db, const char *bucket)
+policies_match(struct db *db, const char *bucket)
 {
 	struct db_seal seal;
 	struct db_seal_totals t;
@@ -61,6 +61,19 @@ policies_trusted(struct db *db, const char *bucket)
 		return ERR_CORRUPT;
 	}
 	return ERR_OK;
+}
+
+static enum err
+policies_trusted(struct db *db, const char *bucket)
+{
+	/* The seal row and the table must be read in one snapshot, or a
+	 * policy committed between the two reads would look like tampering
+	 * (the early check before a body runs outside a transaction). */
+	bool snap = db_read_begin(db);
+	enum err r = policies_match(db, bucket);
+
+	db_read_end(db, snap);
+	return r;
 }
 
 static void

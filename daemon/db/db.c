@@ -354,6 +354,26 @@ db_tx_rollback(struct db *db)
 	pthread_mutex_unlock(&db->write_lock);
 }
 
+bool
+db_read_begin(struct db *db)
+{
+	struct db_conn *c = conn_get(db);
+
+	if (c == NULL || !sqlite3_get_autocommit(c->h))
+		return false;
+	return sqlite3_exec(c->h, "BEGIN DEFERRED", NULL, NULL, NULL) ==
+	    SQLITE_OK;
+}
+
+void
+db_read_end(struct db *db, bool opened)
+{
+	struct db_conn *c = conn_get(db);
+
+	if (opened && c != NULL)
+		(void)sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
 void
 db_fault_commit_after(struct db *db, int n)
 {

@@ -41,6 +41,12 @@ enum err db_tx_begin(struct db *db);
 enum err db_tx_commit(struct db *db);
 /* Safe to call when no transaction is open. */
 void db_tx_rollback(struct db *db);
+/* Several reads that must see one state, outside a transaction: opens a
+ * read-only snapshot (BEGIN DEFERRED, no write lock) unless this thread
+ * is already in a transaction; returns whether it did. db_read_end() with
+ * that value closes it. */
+bool db_read_begin(struct db *db);
+void db_read_end(struct db *db, bool opened);
 /* Runs sql (no parameters, no rows) on this thread's connection. */
 enum err db_exec(struct db *db, const char *sql);
 

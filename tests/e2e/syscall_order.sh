@@ -4,7 +4,7 @@
 # (reliability.md T5). For an inline object (small: stored in its database
 # row) the WAL fdatasync must come before the 200 is sent; for a blob
 # object, fsync(blob), rename into place and fsync(directory) must also
-# come before it. Skipped (77) without strace or under ASan (no ptrace).
+# come before it; under a retention policy, the anchor's fdatasync too. Skipped (77) without strace or under ASan (no ptrace).
 . "$(dirname "$0")/e2e_lib.bash"
 
 command -v strace >/dev/null || { log "skipped: no strace"; exit 77; }
@@ -80,8 +80,40 @@ check "blob PUT: rename ($ren) before fsync(dir) (${dir_sync:-none})" [ "$ren" -
 check "blob PUT: fsync(dir) before WAL fdatasync (${wal:-none})" [ "${dir_sync:-999999}" -lt "${wal:-0}" ]
 check "blob PUT: WAL fdatasync before the 200 ($reply)" [ "${wal:-999999}" -lt "$reply" ]
 
+# Under a retention policy the seal's anchor (README "What WORM
+# guarantees") is synced too, after the commit and before the 200: both
+# for the policy change itself and for a PUT into the bucket.
+afd=$(find "/proc/$CPID/fd" -lname '*seal.anchor' -printf '%f\n' 2>/dev/null | head -n 1)
+check "the anchor file is open (fd ${afd:-none})" [ -n "$afd" ]
+# traced NAME CMD...: runs CMD, keeps the trace lines it caused.
+traced() {
+	local name=$1 before
+	shift
+	sleep 0.3
+	before=$(wc -l <"$TRACE")
+	"$@"
+	sleep 0.3
+	tail -n +"$((before + 1))" "$TRACE" >"$E2E_TMP/$name.trace"
+}
+traced initiate oss POST "/order-bucket/?worm" -D "$E2E_TMP/hdr" --data-binary \
+    '<InitiateWormConfiguration><RetentionPeriodInDays>1</RetentionPeriodInDays></InitiateWormConfiguration>' >/dev/null
+check "InitiateBucketWorm ($STATUS)" [ "$STATUS" = 200 ]
+t=$E2E_TMP/initiate.trace
+reply=$(first_line "$REPLY_RE" "$t")
+anchor=$(first_line "fdatasync\\(${afd:-x}\\)" "$t")
+wal=$(head -n "$anchor" "$t" | grep -n -E 'fdatasync\(' | grep -v "(${afd:-x})" | tail -n 1 | cut -d: -f1)
+check "Initiate: WAL fdatasync (${wal:-none}) before the anchor's ($anchor)" [ "${wal:-999999}" -lt "$anchor" ]
+check "Initiate: the anchor's fdatasync ($anchor) before the 200 ($reply)" [ "$anchor" -lt "$reply" ]
+put_traced worm.bin 1000
+t=$E2E_TMP/worm.bin.trace
+reply=$(first_line "$REPLY_RE" "$t")
+anchor=$(first_line "fdatasync\\(${afd:-x}\\)" "$t")
+wal=$(head -n "$anchor" "$t" | grep -n -E 'fdatasync\(' | grep -v "(${afd:-x})" | tail -n 1 | cut -d: -f1)
+check "PUT under a policy: WAL fdatasync (${wal:-none}) before the anchor's ($anchor)" [ "${wal:-999999}" -lt "$anchor" ]
+check "PUT under a policy: the anchor's fdatasync ($anchor) before the 200 ($reply)" [ "$anchor" -lt "$reply" ]
+
 if [ "$E2E_FAILS" -ne 0 ]; then
-	cat "$E2E_TMP/large.bin.trace" >&2
+	cat "$E2E_TMP/large.bin.trace" "$E2E_TMP/worm.bin.trace" >&2
 	exit 1
 fi
-log "ok: inline and blob PUTs are durable before their 200"
+log "ok: PUTs and WORM changes are durable before their 200"
