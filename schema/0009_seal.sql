@@ -39,6 +39,9 @@ INSERT INTO seal (id, objects_n, policies_n) VALUES (1,
     (SELECT count(*) FROM objects), (SELECT count(*) FROM worm_policies));
 
 ALTER TABLE clock ADD COLUMN mac BLOB;		-- over (high_water_ms, offset_ms)
+-- Over (object, part, seq, uuid, plain_len, wrapped_dek, wrap_key): an
+-- extent row moved to another object or place is refused when read.
+ALTER TABLE extents ADD COLUMN mac BLOB;
 
 CREATE TRIGGER seal_mac AFTER UPDATE OF seq ON seal
 BEGIN

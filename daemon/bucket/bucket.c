@@ -147,3 +147,17 @@ cname_domain_valid(const char *d)
 	return strcmp(d, "aliyuncs.com") != 0 &&
 	    !str_has_suffix(d, ".aliyuncs.com");
 }
+
+bool
+object_extents_whole(const struct object *o, const struct extent *ext,
+    size_t n)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (ext[i].plain_len > UINT64_MAX - sum)
+			return false;
+		sum += ext[i].plain_len;
+	}
+	return sum == o->size;
+}

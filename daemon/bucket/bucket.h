@@ -169,9 +169,14 @@ struct extent_ref {
 /* ERR_NO_SUCH_KEY when absent. */
 enum err object_get(struct db *db, struct arena *a, int64_t bucket,
     const char *key, struct object *ret);
-/* The object's extents in order (arena). */
+/* The object's extents in order (arena). ERR_CORRUPT when one fails its
+ * MAC (moved from another object or edited outside cofferd). */
 enum err object_extents(struct db *db, struct arena *a, int64_t object_id,
     struct extent **ret, size_t *ret_n);
+/* True when ext[0..n) add up to o's size: an extent row deleted outside
+ * cofferd leaves a hole that no MAC can show. */
+bool object_extents_whole(const struct object *o, const struct extent *ext,
+    size_t n);
 
 /* In a transaction: makes o (with its extents, in order) the current object
  * at (o->bucket, o->key), replacing any previous one. o->id and

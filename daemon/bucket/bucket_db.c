@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "base/str.h"
 #include "bucket/bucket.h"
 #include "bucket/bucket_int.h"
@@ -352,8 +353,8 @@ static const char SQL_OBJECT_SEAL_ALL[] =
     "UPDATE objects SET mac = coffer_mac('object', bucket, key, type, size,"
     " etag, crc64, mtime_ms) WHERE mac IS NULL";
 static const char SQL_OBJECT_EXTENTS[] =
-    "SELECT uuid, plain_len, wrapped_dek, wrap_key, inline FROM extents"
-    " WHERE object = ? ORDER BY seq";
+    "SELECT uuid, plain_len, wrapped_dek, wrap_key, inline, " EXTENT_MAC_OK
+    " FROM extents WHERE object = ? ORDER BY seq";
 /* Object rows are sealed (schema/0009_seal.sql) over what a retention
  * decision reads: where the object is, what it is and when it was
  * written. OBJECT_MAC must list the columns in this order everywhere. */
@@ -380,7 +381,11 @@ static const char SQL_EXTENT_DELETE_OBJECT[] =
     "DELETE FROM extents WHERE object = ?";
 static const char SQL_EXTENT_INSERT[] =
     "INSERT INTO extents (uuid, object, seq, plain_len, wrapped_dek,"
-    " wrap_key, inline) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    " wrap_key, inline, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+    " coffer_mac('extent', ?2, NULL, ?3, ?1, ?4, ?5, ?6))";
+static const char SQL_EXTENT_SEAL_ALL[] =
+    "UPDATE extents SET mac = coffer_mac('extent', object, part, seq, uuid,"
+    " plain_len, wrapped_dek, wrap_key) WHERE mac IS NULL";
 static const char SQL_OBJECT_DELETE[] = "DELETE FROM objects WHERE id = ?";
 static const char SQL_OBJECT_META[] =
     "UPDATE objects SET headers = coalesce(?1, headers),"
@@ -482,6 +487,13 @@ object_extents(struct db *db, struct arena *a, int64_t object_id,
 		memcpy(e->wrapped, blob, (size_t)len);
 		e->wrapped_len = (size_t)len;
 		db_col_copy(st, 3, e->wrap_key, sizeof(e->wrap_key));
+		if (sqlite3_column_int(st, 5) != 1) {
+			log_errx("ALERT: an extent of object #%lld fails its "
+			    "MAC (moved or edited outside cofferd?)",
+			    (long long)object_id);
+			r = ERR_CORRUPT;
+			break;
+		}
 		if (sqlite3_column_type(st, 4) == SQLITE_BLOB) {
 			size_t il = (size_t)sqlite3_column_bytes(st, 4);
 			uint8_t *d = arena_alloc(a, il ? il : 1);
@@ -824,7 +836,14 @@ enum err
 object_seal_all(struct db *db)
 {
 	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_SEAL_ALL);
+	enum err r;
 
+	if (st == NULL)
+		return ERR_IO;
+	r = db_step_done(st);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_EXTENT_SEAL_ALL);
 	if (st == NULL)
 		return ERR_IO;
 	return db_step_done(st);

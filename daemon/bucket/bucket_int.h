@@ -7,6 +7,13 @@
 
 struct sqlite3_stmt;
 
+/* An extent row's seal (schema/0009_seal.sql): where it belongs (object or
+ * part, and its place) and what it is. Writers compute it with coffer_mac
+ * over the same columns in this order. */
+#define EXTENT_MAC_OK \
+	"coffer_mac_ok(mac, 'extent', object, part, seq, uuid, plain_len," \
+	" wrapped_dek, wrap_key)"
+
 /* Statement helpers of this module (the generic ones are in db/db.h). */
 /* Text column i copied into the arena (NULL when the arena is full). */
 const char *bucket_col_arena(struct sqlite3_stmt *st, int i, struct arena *a);

@@ -37,14 +37,19 @@ static const char SQL_PART_EXTENT_DELETE[] =
     "DELETE FROM extents WHERE part = ?";
 static const char SQL_PART_EXTENT_INSERT[] =
     "INSERT INTO extents (uuid, part, seq, plain_len, wrapped_dek, wrap_key,"
-    " inline) VALUES (?, ?, 0, ?, ?, ?, ?)";
+    " inline, mac) VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6,"
+    " coffer_mac('extent', NULL, ?2, 0, ?1, ?3, ?4, ?5))";
 static const char SQL_PARTS_LIST[] =
     "SELECT part_number, size, etag, crc64, mtime_ms FROM parts"
     " WHERE upload = ? AND part_number > ? ORDER BY part_number LIMIT ?";
 static const char SQL_PARTS_IDS[] =
     "SELECT id, part_number FROM parts WHERE upload = ?";
+/* A part's extent that fails its MAC keeps no MAC at its new place, so the
+ * object is refused when read instead of laundering the edit. */
 static const char SQL_EXTENT_MOVE[] =
-    "UPDATE extents SET object = ?, part = NULL, seq = ? WHERE part = ?";
+    "UPDATE extents SET object = ?1, part = NULL, seq = ?2,"
+    " mac = CASE WHEN " EXTENT_MAC_OK " THEN coffer_mac('extent', ?1, NULL,"
+    " ?2, uuid, plain_len, wrapped_dek, wrap_key) END WHERE part = ?3";
 static const char SQL_MPU_DELETE[] = "DELETE FROM uploads WHERE id = ?";
 static const char SQL_MPU_LIST[] =
     "SELECT " MPU_COLS " FROM uploads WHERE bucket = ?1"

@@ -21,7 +21,8 @@ static const char SQL_APPEND_SEQ[] =
     "SELECT coalesce(max(seq) + 1, 0) FROM extents WHERE object = ?";
 static const char SQL_APPEND_EXTENT[] =
     "INSERT INTO extents (uuid, object, seq, plain_len, wrapped_dek, wrap_key,"
-    " inline) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    " inline, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+    " coffer_mac('extent', ?2, NULL, ?3, ?1, ?4, ?5, ?6))";
 static const char SQL_RESTORE[] =
     "UPDATE objects SET restore_state = ?1, restore_done_ms = ?2,"
     " restore_expiry_ms = ?3, restore_tier = ?4, generation = generation + 1"

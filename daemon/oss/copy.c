@@ -16,6 +16,7 @@
 #include "object/object_reader.h"
 #include "object/object_tx.h"
 #include "object/upload.h"
+#include "base/log.h"
 #include "base/str.h"
 #include "codec/xml.h"
 #include "db/db.h"
@@ -118,6 +119,14 @@ copy_bytes(struct call *c, const struct copy_source *s, uint64_t start,
 	enum err r;
 
 	r = object_extents(c->api->db, c->a, s->obj.id, &ext, &next);
+	/* The source is served as GetObject would: a row edited outside
+	 * cofferd is not copied. */
+	if (r == ERR_OK && (!s->obj.sealed ||
+	    !object_extents_whole(&s->obj, ext, next))) {
+		log_errx("ALERT: copy source '%s/%s' fails its seal (edited "
+		    "outside cofferd?)", s->bucket.name, s->obj.key);
+		r = ERR_CORRUPT;
+	}
 	if (r == ERR_OK)
 		r = object_reader_open(c->api, s->bucket.owner, ext, next,
 		    start, len, &rd);

@@ -211,6 +211,12 @@ serve_object(struct call *c, bool head)
 	 * state conflicts there), so it opens the key without reading. */
 	if (!head || strcmp(o.sse_algorithm, "KMS") == 0) {
 		r = object_extents(c->api->db, c->a, o.id, &ext, &next);
+		if (r == ERR_OK && !object_extents_whole(&o, ext, next)) {
+			log_errx("ALERT: object '%s/%s': its extents do not add "
+			    "up to its size (a row deleted outside cofferd?)",
+			    c->bucket.name, c->key);
+			r = ERR_CORRUPT;
+		}
 		if (r != ERR_OK)
 			return r;
 		r = object_reader_open(c->api, c->bucket.owner, ext, next, start,

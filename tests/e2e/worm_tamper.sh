@@ -160,6 +160,21 @@ edit "UPDATE objects SET key = 'rec2' WHERE key = 'rec'
     AND bucket = (SELECT id FROM buckets WHERE name = 'wormlocked');"
 refused "object key renamed" rec2
 
+# The bytes behind a record: its extent rows swapped with another object's,
+# or deleted. The object row is intact (delete 409), reads are refused.
+OID="(SELECT o.id FROM objects o JOIN buckets b ON b.id = o.bucket
+    WHERE b.name = 'wormlocked' AND o.key = 'rec')"
+FID="(SELECT o.id FROM objects o JOIN buckets b ON b.id = o.bucket
+    WHERE b.name = 'wormfree' AND o.key = 'rec')"
+fresh
+edit "UPDATE extents SET object = -object WHERE object IN ($OID, $FID);
+    UPDATE extents SET object = CASE WHEN -object = $OID THEN $FID ELSE $OID END
+    WHERE object < 0;"
+refused "extents swapped between two objects"
+fresh
+edit "DELETE FROM extents WHERE object = $OID;"
+refused "extent rows deleted"
+
 # ---- the clock: a high-water mark moved 400 days forward ----
 fresh
 edit "UPDATE clock SET high_water_ms = high_water_ms + 400 * 86400000;"
@@ -204,4 +219,5 @@ check "expiry: no ALERT" not grep -q ALERT "$L.stderr"
 daemon_stop
 check "expiry: verify ok" "$COFFER" --data-dir "$D" worm verify
 
+declare -p E2E_FAILS >&2
 exit $((E2E_FAILS > 0))
