@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "db/db.h"
 #include "kms/kms_int.h"
 
 enum err
@@ -63,7 +64,19 @@ kms_open(const struct kms_settings *s, struct kms **ret)
 	    KMS_SUBKEY_MAC, KMS_KDF_CONTEXT, k->keys->root);
 	crypto_kdf_derive_from_key(k->keys->oss, sizeof(k->keys->oss),
 	    KMS_SUBKEY_OSS, KMS_KDF_CONTEXT, k->keys->root);
+	crypto_kdf_derive_from_key(k->keys->audit, sizeof(k->keys->audit),
+	    KMS_SUBKEY_AUDIT, KMS_KDF_CONTEXT, k->keys->root);
 	sodium_mprotect_noaccess(k->keys);
+	if (k->db != NULL) {
+		r = db_audit_set_mac(k->db, kms_audit_chain_mac, k);
+		if (r != ERR_OK) {
+			(void)db_audit_set_mac(k->db, NULL, NULL);
+			kms_audit_shutdown(k);
+			sodium_free(k->keys);
+			free(k);
+			return r;
+		}
+	}
 	kms_audit_start(k);
 	*ret = k;
 	return ERR_OK;
@@ -77,6 +90,9 @@ kms_close(struct kms *k)
 	if (k == NULL)
 		return;
 	kms_audit_shutdown(k);
+	/* After the last queued row: nothing appends once the mac is gone. */
+	if (k->db != NULL)
+		(void)db_audit_set_mac(k->db, NULL, NULL);
 	for (d = k->dek_free; d != NULL; d = next) {
 		next = d->next;
 		sodium_free(d);
