@@ -431,6 +431,7 @@ db_tx_commit(struct db *db)
 {
 	struct db_conn *c = conn_get(db);
 	uint64_t seq;
+	unsigned rows;
 	enum err r;
 	int n;
 
@@ -445,6 +446,7 @@ db_tx_commit(struct db *db)
 			return ERR_IO;
 		}
 	}
+	rows = c->scope != NULL ? c->scope->rows : 0;
 	r = scope_row(db, c);
 	if (r != ERR_OK) {
 		db_tx_rollback(db);
@@ -454,6 +456,8 @@ db_tx_commit(struct db *db)
 	r = db_exec(db, "COMMIT");
 	c->committing = false;
 	if (r != ERR_OK) {
+		if (c->scope != NULL)
+			c->scope->rows = rows;	/* its row went with it */
 		db_tx_rollback(db);
 		return r;
 	}

@@ -143,7 +143,8 @@ call_audit_start(struct call *c)
 }
 
 /* Who, what and which, as far as the pipeline got. Strings go to the
- * arena; on out-of-memory a field keeps its previous value. */
+ * arena (once the pipeline is through, once per request: enter runs for
+ * every body chunk); on out-of-memory a field keeps its previous value. */
 static void
 audit_fields(struct call *c)
 {
@@ -178,7 +179,10 @@ call_audit_enter(struct call *c)
 {
 	if (!c->audited)
 		return;
-	audit_fields(c);
+	if (!c->audit_final) {
+		audit_fields(c);
+		c->audit_final = true;
+	}
 	db_audit_scope(c->api->db, &c->audit);
 }
 
@@ -196,7 +200,8 @@ call_audit_finish(struct call *c, enum err r)
 
 	if (!c->audited || c->audit.closed)
 		return r;
-	audit_fields(c);
+	if (!c->audit_final)
+		audit_fields(c);
 	a = db_audit_close(c->api->db, &c->audit,
 	    r == ERR_OK ? "ok" : err_info(r)->code);
 	if (a == ERR_OK)

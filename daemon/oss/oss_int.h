@@ -143,6 +143,7 @@ struct call {
 	struct err_extra	 x;
 	/* the audit row of a PUT, POST or DELETE (call.c) */
 	bool			 audited;
+	bool			 audit_final;	/* fields past the pipeline */
 	struct db_audit_req	 audit;
 };
 
