@@ -9,6 +9,7 @@
  * the root key's audit subkey: exit 0 with the row count and the head
  * hash when every row chains, 1 naming the first row that does not.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -88,18 +89,48 @@ cli_audit(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
+/* "ID:HEX" of an audit head recorded elsewhere (the daemon's log). */
+static bool
+parse_head(const char *s, int64_t *ret_id, uint8_t hash[DB_AUDIT_HASH_BYTES])
+{
+	const char *colon = strchr(s, ':');
+	char num[24];
+	uint64_t id;
+	size_t n;
+
+	if (colon == NULL || (n = (size_t)(colon - s)) == 0 || n >= sizeof(num))
+		return false;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (!str_to_u64(num, INT64_MAX, &id) || id == 0 ||
+	    strlen(colon + 1) != 2 * DB_AUDIT_HASH_BYTES ||
+	    !hex_decode(hash, DB_AUDIT_HASH_BYTES, colon + 1,
+	    2 * DB_AUDIT_HASH_BYTES))
+		return false;
+	*ret_id = (int64_t)id;
+	return true;
+}
+
 int
 cli_audit_verify(struct cli *cli, int argc, char **argv)
 {
+	const char *head = cli_opt(&argc, argv, "--head");
 	char hex[2 * DB_AUDIT_HASH_BYTES + 1];
+	uint8_t want[DB_AUDIT_HASH_BYTES];
 	struct db_audit_check chk;
+	int64_t want_id = 0;
 	enum err r;
 
-	(void)argc;
-	(void)argv;
+	if (head != NULL && !parse_head(head, &want_id, want)) {
+		fprintf(stderr, "coffer: --head must be ID:HASH (64 hex digits), "
+		    "as in the daemon's 'audit head id=... hash=...' lines\n");
+		return 2;
+	}
 	/* Opening the kms installs the chain's keyed hash. */
 	if (cli_open_kms(cli) != ERR_OK)
 		return 1;
+	memset(&chk, 0, sizeof(chk));
+	chk.at_id = want_id;
 	r = db_audit_verify(cli->db, &chk);
 	if (r != ERR_OK) {
 		fprintf(stderr, "coffer: cannot read the audit trail: %s\n",
@@ -112,9 +143,22 @@ cli_audit_verify(struct cli *cli, int argc, char **argv)
 		printf("%lld row(s) before it chain\n", (long long)chk.rows);
 		return 1;
 	}
+	/* The chain holds together; a recorded head says whether its end
+	 * was cut off (and rewritten) since. */
+	if (want_id != 0 && (!chk.at_found ||
+	    memcmp(chk.at_hash, want, sizeof(want)) != 0)) {
+		printf("audit trail BROKEN at row %lld: %s\n",
+		    (long long)want_id, chk.at_found ? "its hash is not the "
+		    "recorded head's (rows were rewritten)" : "the recorded "
+		    "head is missing (rows were cut off the end)");
+		printf("%lld row(s) chain\n", (long long)chk.rows);
+		return 1;
+	}
 	hex_encode(hex, chk.head, sizeof(chk.head));
 	printf("audit trail intact: %lld row(s), head row %lld, hash %s\n",
 	    (long long)chk.rows, (long long)chk.head_id, hex);
+	if (want_id != 0)
+		printf("row %lld is the recorded head\n", (long long)want_id);
 	if (chk.legacy_max > 0)
 		printf("rows 1-%lld predate the chain; they were chained when "
 		    "this version first opened the data dir\n",

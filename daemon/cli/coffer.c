@@ -126,8 +126,10 @@ static const struct cli_command commands[] = {
 	    "stop opening ciphertexts made before format v2 (irreversible)" },
 	{ "audit", NULL, "", "--json --limit=", cli_audit,
 	    "newest audit rows (--limit N, default 50)" },
-	{ "audit", "verify", "", "", cli_audit_verify,
-	    "check the audit trail's hash chain (exit 1 at the first broken row)" },
+	{ "audit", "verify", "", "--head=", cli_audit_verify,
+	    "check the audit trail's hash chain (exit 1 at the first broken "
+	    "row; --head ID:HASH from the daemon's log: also that the trail "
+	    "still reaches that row unchanged)" },
 	{ "inventory", "run", "BUCKET ID", "", cli_inventory_run,
 	    "write a bucket's inventory report now" },
 	{ "cname", "list", "", "", cli_cname_list,

@@ -336,10 +336,12 @@ db_audit_verify(struct db *db, struct db_audit_check *ret)
 	int64_t after = 0;
 	sqlite3_stmt *st;
 	enum err r = ERR_OK;
+	int64_t at_id = ret->at_id;
 	bool more = true;
 	int rc = SQLITE_DONE;
 
 	memset(ret, 0, sizeof(*ret));
+	ret->at_id = at_id;
 	if (mac->fn == NULL)
 		return ERR_AUDIT_UNAVAILABLE;
 	(void)db_query_i64(db, "SELECT legacy_max FROM audit_chain WHERE id = ?",
@@ -388,6 +390,10 @@ db_audit_verify(struct db *db, struct db_audit_check *ret)
 				break;
 			}
 			memcpy(prev, want, sizeof(prev));
+			if (f.id == at_id) {
+				memcpy(ret->at_hash, want, sizeof(want));
+				ret->at_found = true;
+			}
 			ret->rows++;
 			ret->head_id = f.id;
 		}

@@ -128,8 +128,12 @@ enum err db_audit_close(struct db *db, struct db_audit_req *req,
 
 /* The walk of `coffer audit verify`: rows and head when intact; else
  * bad_id, the first row that does not chain, and why. ERR_OK whenever
- * the walk finished, broken or not. */
+ * the walk finished, broken or not. at_id (input, 0: none) asks for the
+ * hash of that row, to compare with a head recorded elsewhere. */
 struct db_audit_check {
+	int64_t		 at_id;
+	bool		 at_found;
+	uint8_t		 at_hash[DB_AUDIT_HASH_BYTES];
 	int64_t		 rows;
 	int64_t		 head_id;
 	uint8_t		 head[DB_AUDIT_HASH_BYTES];

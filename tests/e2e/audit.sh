@@ -16,7 +16,9 @@
 #     while reads still answer; dropping the trigger brings writes back.
 #  3. `coffer audit verify`: exit 0 with the row count on the intact chain;
 #     after an edit of one row (triggers dropped first, as an editor of
-#     the file would), exit 1 naming that row.
+#     the file would), exit 1 naming that row. Rows cut off the end leave
+#     a chain that verifies, but not against the head the daemon logged
+#     at its stop (--head).
 . "$(dirname "$0")/e2e_lib.bash"
 
 command -v sqlite3 >/dev/null || { log "SKIP: sqlite3 missing"; exit 77; }
@@ -281,15 +283,26 @@ rid=$(tail -n 1 "$LEDGER" | cut -d '|' -f 1)
 check "and are recorded" [ "$(sqlite3 "$D/meta.db" \
     "select result from audit where detail = 'request=$rid'")" = ok ]
 
-# ---- 3. verify finds an edited row ----
+# ---- 3. verify finds an edited row, and a cut end given the logged head ----
+daemon_stop || fail "daemon exit status"
 check "verify still intact" "$COFFER" --data-dir "$D" audit verify
-victim=$(sqlite3 "$D/meta.db" "select min(id) from audit where result = 'FileAlreadyExists'")
+head=$(sed -n 's/.*audit head id=\([0-9]*\) hash=\([0-9a-f]*\).*/\1:\2/p' \
+    "$E2E_TMP/d.log.stderr" | tail -n 1)
+total=$(sqlite3 "$D/meta.db" "select count(*) from audit")
+check "the stop logged the head ($head)" [ "${head%%:*}" = "$total" ]
+check "verify --head $head" "$COFFER" --data-dir "$D" audit verify --head "$head"
 sqlite3 "$D/meta.db" "drop trigger audit_no_update; drop trigger audit_no_delete;
-    update audit set result = 'ok' where id = $victim"
+    delete from audit where id > $total - 2"
+check "a cut end still chains" "$COFFER" --data-dir "$D" audit verify
+out=$("$COFFER" --data-dir "$D" audit verify --head "$head")
+rc=$?
+check "verify --head exits 1 after the end was cut ($rc)" [ "$rc" -eq 1 ]
+check "verify --head says so: $out" grep -q "BROKEN at row $total: the recorded head is missing" <<<"$out"
+victim=$(sqlite3 "$D/meta.db" "select min(id) from audit where result = 'FileAlreadyExists'")
+sqlite3 "$D/meta.db" "update audit set result = 'ok' where id = $victim"
 out=$("$COFFER" --data-dir "$D" audit verify)
 rc=$?
 check "verify exits 1 after an edit ($rc)" [ "$rc" -eq 1 ]
 check "verify names row $victim: $out" grep -q "BROKEN at row $victim:" <<<"$out"
 
-daemon_stop || fail "daemon exit status"
 e2e_finish

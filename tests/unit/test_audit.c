@@ -148,6 +148,16 @@ test_chain_verifies(void **state)
 	assert_int_equal(id, NROWS);
 	assert_memory_equal(head, chk.head, sizeof(head));
 	assert_memory_not_equal(head, zero, sizeof(head));
+	/* A head recorded elsewhere is looked up on the way. */
+	memset(&chk, 0, sizeof(chk));
+	chk.at_id = NROWS;
+	assert_int_equal(db_audit_verify(f->db, &chk), ERR_OK);
+	assert_true(chk.at_found);
+	assert_memory_equal(chk.at_hash, head, sizeof(head));
+	memset(&chk, 0, sizeof(chk));
+	chk.at_id = NROWS + 1;
+	assert_int_equal(db_audit_verify(f->db, &chk), ERR_OK);
+	assert_false(chk.at_found);
 	/* The first row starts from zeros, and each names its predecessor. */
 	assert_int_equal(q_i64(f->db, "SELECT count(*) FROM audit a JOIN audit b"
 	    " ON b.id = a.id + 1 WHERE b.prev = a.hash AND ?1 = 0"), NROWS - 1);
