@@ -11,6 +11,7 @@
  *    ├─ subkey "oss":  wraps data keys of SSE-OSS (AES256) objects
  *    ├─ subkey "rows": seals the rows retention decisions read (handed to
  *    │                 the database by kms_open, db/seal.h)
+ *    ├─ subkey "audit": keys the hash chain of the audit table
  *    └─ CMK versions:  wrap data keys of SSE-KMS objects
  *         └─ data key (32 B, random, one per extent): seals its chunks
  *
@@ -97,7 +98,10 @@ struct kms_settings {
 };
 
 /* Loads (or creates, 0600) the root key. ERR_NOT_FOUND when it is missing
- * and create_root_key is false; ERR_CORRUPT when it is not 32 bytes. */
+ * and create_root_key is false; ERR_CORRUPT when it is not 32 bytes.
+ * Installs the audit chain's keyed hash on s->db (db_audit_set_mac), so
+ * every process that holds the root key appends to and verifies one
+ * chain; kms_close removes it. */
 enum err kms_open(const struct kms_settings *s, struct kms **ret);
 void kms_close(struct kms *k);
 

@@ -31,6 +31,7 @@ enum kms_subkey {
 	KMS_SUBKEY_OSS = 3,
 	KMS_SUBKEY_NONCE = 4,
 	KMS_SUBKEY_ROWS = 5,
+	KMS_SUBKEY_AUDIT = 6,
 };
 #define KMS_KDF_CONTEXT "coffer01"
 
@@ -46,6 +47,7 @@ struct kms_keys {
 	uint8_t	seal[32];
 	uint8_t	mac[32];
 	uint8_t	oss[32];
+	uint8_t	audit[32];
 };
 
 /* A 32-byte secret in sodium_malloc memory (guard pages, mlock, wiped on
@@ -106,6 +108,9 @@ void kms_keys_release(struct kms *k);
  * previous call (the housekeeping thread calls it every
  * KMS_AUDIT_FLUSH_MS). */
 void kms_keys_idle(struct kms *k);
+/* The audit chain's keyed hash (db.h db_audit_mac_fn; ctx: the kms),
+ * installed by kms_open. */
+void kms_audit_chain_mac(void *ctx, uint8_t *out, const void *p, size_t n);
 
 /* Root key file handling (kms_rootkey.c). ret must be 32 writable bytes. */
 enum err kms_rootkey_load(const char *path, bool create,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "db/db.h"
 #include "db/seal.h"
 #include "kms/kms_int.h"
 
@@ -64,6 +65,8 @@ kms_open(const struct kms_settings *s, struct kms **ret)
 	    KMS_SUBKEY_MAC, KMS_KDF_CONTEXT, k->keys->root);
 	crypto_kdf_derive_from_key(k->keys->oss, sizeof(k->keys->oss),
 	    KMS_SUBKEY_OSS, KMS_KDF_CONTEXT, k->keys->root);
+	crypto_kdf_derive_from_key(k->keys->audit, sizeof(k->keys->audit),
+	    KMS_SUBKEY_AUDIT, KMS_KDF_CONTEXT, k->keys->root);
 	{
 		/* The database seals the rows retention decisions read
 		 * (db/seal.h) with a subkey of its own: whoever can open
@@ -76,8 +79,14 @@ kms_open(const struct kms_settings *s, struct kms **ret)
 		sodium_memzero(rows, sizeof(rows));
 	}
 	sodium_mprotect_noaccess(k->keys);
+	if (r == ERR_OK && k->db != NULL)
+		r = db_audit_set_mac(k->db, kms_audit_chain_mac, k);
 	if (r != ERR_OK) {
-		kms_close(k);
+		if (k->db != NULL)
+			(void)db_audit_set_mac(k->db, NULL, NULL);
+		kms_audit_shutdown(k);
+		sodium_free(k->keys);
+		free(k);
 		return r;
 	}
 	kms_audit_start(k);
@@ -93,6 +102,9 @@ kms_close(struct kms *k)
 	if (k == NULL)
 		return;
 	kms_audit_shutdown(k);
+	/* After the last queued row: nothing appends once the mac is gone. */
+	if (k->db != NULL)
+		(void)db_audit_set_mac(k->db, NULL, NULL);
 	for (d = k->dek_free; d != NULL; d = next) {
 		next = d->next;
 		sodium_free(d);

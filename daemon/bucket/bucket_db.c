@@ -171,31 +171,45 @@ out:
 	return r;
 }
 
+/* The single-statement changes below run in a transaction of their own
+ * (db_tx_own_begin), which is where an audited request's row is added. */
 enum err
 bucket_set_acl(struct db *db, int64_t bucket_id, const char *acl)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_BUCKET_ACL);
+	sqlite3_stmt *st;
+	bool own;
+	enum err r;
 
+	r = db_tx_own_begin(db, &own);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_BUCKET_ACL);
 	if (st == NULL)
-		return ERR_IO;
+		return db_tx_own_end(db, own, ERR_IO);
 	db_bind_text(st, 1, acl);
 	sqlite3_bind_int64(st, 2, bucket_id);
-	return db_step_done(st);
+	return db_tx_own_end(db, own, db_step_done(st));
 }
 
 enum err
 bucket_set_encryption(struct db *db, int64_t bucket_id, const char *algorithm,
     const char *kms_key_id, const char *data_enc)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_BUCKET_SSE);
+	sqlite3_stmt *st;
+	bool own;
+	enum err r;
 
+	r = db_tx_own_begin(db, &own);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_BUCKET_SSE);
 	if (st == NULL)
-		return ERR_IO;
+		return db_tx_own_end(db, own, ERR_IO);
 	db_bind_text(st, 1, algorithm);
 	db_bind_text(st, 2, kms_key_id);
 	db_bind_text(st, 3, data_enc);
 	sqlite3_bind_int64(st, 4, bucket_id);
-	return db_step_done(st);
+	return db_tx_own_end(db, own, db_step_done(st));
 }
 
 enum err

@@ -223,14 +223,21 @@ cname_insert(struct db *db, int64_t bucket, const char *domain, bool img,
 enum err
 cname_detach(struct db *db, int64_t bucket, const char *domain)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_CNAME_DELETE);
+	sqlite3_stmt *st;
+	bool own;
 	enum err r;
 
+	/* Its own transaction: where an audited request's row is added. */
+	r = db_tx_own_begin(db, &own);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_CNAME_DELETE);
 	if (st == NULL)
-		return ERR_IO;
+		return db_tx_own_end(db, own, ERR_IO);
 	db_bind_text(st, 1, domain);
 	sqlite3_bind_int64(st, 2, bucket);
 	r = db_changed_one(db, db_step_done(st));
+	r = db_tx_own_end(db, own, r);
 	return r == ERR_CONFLICT ? ERR_NO_SUCH_CNAME : r;
 }
 

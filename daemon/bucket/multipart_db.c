@@ -60,11 +60,17 @@ static const char SQL_MPU_LIST[] =
 enum err
 mpu_create(struct db *db, struct mpu *u)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_MPU_INSERT);
+	sqlite3_stmt *st;
+	bool own;
 	enum err r;
 
+	/* Its own transaction: where an audited request's row is added. */
+	r = db_tx_own_begin(db, &own);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_MPU_INSERT);
 	if (st == NULL)
-		return ERR_IO;
+		return db_tx_own_end(db, own, ERR_IO);
 	db_bind_text(st, 1, u->upload_id);
 	sqlite3_bind_int64(st, 2, u->bucket);
 	db_bind_text(st, 3, u->key);
@@ -79,7 +85,7 @@ mpu_create(struct db *db, struct mpu *u)
 	r = db_step_done(st);
 	if (r == ERR_OK)
 		u->id = sqlite3_last_insert_rowid(db_conn(db));
-	return r;
+	return db_tx_own_end(db, own, r);
 }
 
 static void

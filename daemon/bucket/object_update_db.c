@@ -83,12 +83,18 @@ enum err
 object_set_restore(struct db *db, const struct object *o, int state,
     int64_t done_ms, int64_t expiry_ms, const char *tier, int64_t *ret_gen)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_RESTORE);
-	enum err r = ERR_OK;
+	sqlite3_stmt *st;
+	enum err r;
+	bool own;
 	int rc;
 
+	/* Its own transaction: where an audited request's row is added. */
+	r = db_tx_own_begin(db, &own);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_RESTORE);
 	if (st == NULL)
-		return ERR_IO;
+		return db_tx_own_end(db, own, ERR_IO);
 	sqlite3_bind_int(st, 1, state);
 	sqlite3_bind_int64(st, 2, done_ms);
 	sqlite3_bind_int64(st, 3, expiry_ms);
@@ -104,5 +110,5 @@ object_set_restore(struct db *db, const struct object *o, int state,
 	else
 		r = db_err(rc);
 	db_stmt_done(st);
-	return r;
+	return db_tx_own_end(db, own, r);
 }

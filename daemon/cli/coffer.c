@@ -126,6 +126,10 @@ static const struct cli_command commands[] = {
 	    "stop opening ciphertexts made before format v2 (irreversible)" },
 	{ "audit", NULL, "", "--json --limit=", cli_audit,
 	    "newest audit rows (--limit N, default 50)" },
+	{ "audit", "verify", "", "--head=", cli_audit_verify,
+	    "check the audit trail's hash chain (exit 1 at the first broken "
+	    "row; --head ID:HASH from the daemon's log: also that the trail "
+	    "still reaches that row unchanged)" },
 	{ "inventory", "run", "BUCKET ID", "", cli_inventory_run,
 	    "write a bucket's inventory report now" },
 	{ "cname", "list", "", "", cli_cname_list,
@@ -284,6 +288,7 @@ group_opt_takes_value(const char *group, const char *opt)
 static const struct cli_command *
 find_command(int *argc, char **argv, const char **ret_group)
 {
+	const struct cli_command *plain = NULL;
 	const char *group = argv[0];
 	bool known = false;
 	int i;
@@ -295,11 +300,26 @@ find_command(int *argc, char **argv, const char **ret_group)
 		known = true;
 		*ret_group = commands[k].group;
 		if (commands[k].name == NULL)
-			return &commands[k];
+			plain = &commands[k];
 	}
 	if (!known) {
 		fprintf(stderr, "coffer: unknown command '%s'\n", group);
 		return NULL;
+	}
+	/* A group that is a command itself ("audit") may have named ones
+	 * too ("audit verify"), named by the word right after it. */
+	if (plain != NULL) {
+		for (size_t k = 0; *argc > 1 && k < NCOMMANDS; k++) {
+			if (commands[k].name != NULL &&
+			    strcmp(commands[k].group, group) == 0 &&
+			    strcmp(commands[k].name, argv[1]) == 0) {
+				memmove(&argv[1], &argv[2],
+				    (size_t)(*argc - 2) * sizeof(*argv));
+				(*argc)--;
+				return &commands[k];
+			}
+		}
+		return plain;
 	}
 	/* Options may come before the name: key --account bob create. */
 	for (i = 1; i < *argc; i++) {

@@ -1,30 +1,420 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * audit_db.c: the one writer of the audit table (schema 0002), shared by
- * the modules whose changes leave a trail (worm/, inventory/, kms/).
+ * audit_db.c: the one writer of the audit table (schemas 0001, 0010), its
+ * hash chain and the chain's verification.
+ *
+ * Row n's hash is mac(M) with
+ *
+ *   M = lp("coffer/audit/v1") || prev || be64(id) || be64(time_ms)
+ *       || lp(actor) || lp(action) || lp(target) || lp(result) || lp(detail)
+ *
+ * where lp(x) = be32(length) || x and prev is row n-1's hash (32 zero
+ * bytes for the first row). The id is hashed, so a row moved to another
+ * place breaks the chain even with its own fields intact; prev ties each
+ * row to the one before, so a deleted or inserted row breaks it at the
+ * row after the gap. Cutting rows off the end leaves a shorter chain that
+ * still verifies: the head (db_audit_head) is what an external record
+ * compares against.
+ *
+ * The mac is the caller's (db.h, db_audit_set_mac): keyed BLAKE2b under a
+ * root-key subkey, computed inside kms/, so the key never enters this
+ * layer and only a holder of the root key can extend the chain.
  */
 #include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "base/buf.h"
+#include "base/log.h"
 #include "db/db.h"
+#include "db/db_int.h"
 
-static const char SQL_AUDIT[] =
-    "INSERT INTO audit (time_ms, actor, action, target, result, detail)"
-    " VALUES (?, ?, ?, ?, ?, ?)";
+#define AUDIT_DOMAIN	"coffer/audit/v1"
+/* Rows hashed per statement while chaining the rows of an upgrade. */
+#define LEGACY_BATCH	256
+
+static const char SQL_HEAD[] =
+    "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
+static const char SQL_INSERT[] =
+    "INSERT INTO audit (id, time_ms, actor, action, target, result, detail,"
+    " prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_WALK[] =
+    "SELECT id, time_ms, actor, action, target, result, detail, prev, hash"
+    " FROM audit WHERE id > ?1 ORDER BY id LIMIT ?2";
+static const char SQL_CHAIN_STATE[] =
+    "SELECT legacy_max, legacy_done FROM audit_chain WHERE id = 1";
+static const char SQL_LEGACY_SET[] =
+    "UPDATE audit SET prev = ?, hash = ? WHERE id = ? AND hash IS NULL";
+static const char SQL_LEGACY_DONE[] =
+    "UPDATE audit_chain SET legacy_done = 1 WHERE id = 1";
+
+struct audit_fields {
+	int64_t		 id;
+	int64_t		 time_ms;
+	const char	*s[5];		/* actor action target result detail */
+	size_t		 n[5];
+};
+
+static void
+put_be(uint8_t *p, uint64_t v, int bytes)
+{
+	for (int i = bytes - 1; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static enum err
+put_lp(struct buf *b, const void *p, size_t n)
+{
+	uint8_t len[4];
+
+	if (n > UINT32_MAX)
+		return ERR_ENTITY_TOO_LARGE;
+	put_be(len, n, 4);
+	if (buf_append(b, len, 4) != ERR_OK)
+		return ERR_NOMEM;
+	return n == 0 ? ERR_OK : buf_append(b, p, n);
+}
+
+/* hash = mac(M) of the comment above. */
+static enum err
+row_hash(const struct db_audit_mac *mac, const uint8_t *prev,
+    const struct audit_fields *f, uint8_t hash[static DB_AUDIT_HASH_BYTES])
+{
+	uint8_t num[16];
+	struct buf b;
+	enum err r;
+
+	if (mac->fn == NULL)
+		return ERR_AUDIT_UNAVAILABLE;
+	buf_init(&b, 64 * 1024 * 1024);
+	put_be(num, (uint64_t)f->id, 8);
+	put_be(num + 8, (uint64_t)f->time_ms, 8);
+	r = put_lp(&b, AUDIT_DOMAIN, strlen(AUDIT_DOMAIN));
+	if (r == ERR_OK)
+		r = buf_append(&b, prev, DB_AUDIT_HASH_BYTES);
+	if (r == ERR_OK)
+		r = buf_append(&b, num, sizeof(num));
+	for (int i = 0; r == ERR_OK && i < 5; i++)
+		r = put_lp(&b, f->s[i], f->n[i]);
+	if (r == ERR_OK)
+		mac->fn(mac->ctx, hash, b.data, b.len);
+	buf_free(&b);
+	return r;
+}
+
+/* Equality of two hashes without an early exit. */
+static bool
+hash_equal(const uint8_t *a, const uint8_t *b)
+{
+	uint8_t d = 0;
+
+	for (int i = 0; i < DB_AUDIT_HASH_BYTES; i++)
+		d |= (uint8_t)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+/* The newest row. ERR_CORRUPT when it has no hash: the trail was not
+ * chained (an append then would start a second chain). */
+static enum err
+head_read(struct db *db, int64_t *ret_id, uint8_t hash[DB_AUDIT_HASH_BYTES])
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_HEAD);
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	*ret_id = 0;
+	memset(hash, 0, DB_AUDIT_HASH_BYTES);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret_id = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_bytes(st, 1) != DB_AUDIT_HASH_BYTES)
+			r = ERR_CORRUPT;
+		else
+			memcpy(hash, sqlite3_column_blob(st, 1),
+			    DB_AUDIT_HASH_BYTES);
+	} else if (rc != SQLITE_DONE)
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+db_audit_insert(struct db *db, int64_t time_ms, const char *actor,
+    const char *action, const char *target, const char *result,
+    const char *detail)
+{
+	const char *v[5] = { actor != NULL ? actor : "daemon", action, target,
+	    result, detail };
+	uint8_t prev[DB_AUDIT_HASH_BYTES], hash[DB_AUDIT_HASH_BYTES];
+	struct audit_fields f;
+	int64_t last;
+	sqlite3_stmt *st;
+	enum err r;
+
+	r = head_read(db, &last, prev);
+	if (r == ERR_CORRUPT)
+		log_errx("audit: the newest row (%lld) has no hash; refusing "
+		    "to append", (long long)last);
+	if (r != ERR_OK)
+		return r;
+	f.id = last + 1;
+	f.time_ms = time_ms;
+	for (int i = 0; i < 5; i++) {
+		f.s[i] = v[i] != NULL ? v[i] : "";
+		f.n[i] = strlen(f.s[i]);
+	}
+	r = row_hash(db_audit_mac_get(db), prev, &f, hash);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_INSERT);
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, f.id);
+	sqlite3_bind_int64(st, 2, time_ms);
+	for (int i = 0; i < 5; i++)
+		db_bind_text(st, 3 + i, f.s[i]);
+	sqlite3_bind_blob(st, 8, prev, sizeof(prev), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 9, hash, sizeof(hash), SQLITE_STATIC);
+	r = db_step_done(st);
+	if (r == ERR_OK)
+		db_tx_count_audit_row(db);
+	return r;
+}
 
 enum err
 db_audit_append(struct db *db, int64_t time_ms, const char *actor,
     const char *action, const char *target, const char *result,
     const char *detail)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_AUDIT);
+	bool own;
+	enum err r;
 
-	if (st == NULL)
-		return ERR_IO;
-	sqlite3_bind_int64(st, 1, time_ms);
-	db_bind_text(st, 2, actor != NULL ? actor : "daemon");
-	db_bind_text(st, 3, action);
-	db_bind_text(st, 4, target);
-	db_bind_text(st, 5, result);
-	db_bind_text(st, 6, detail);
-	return db_step_done(st);
+	/* The head must not move between reading it and appending: an
+	 * append always runs in a write transaction. */
+	r = db_tx_own_begin(db, &own);
+	if (r != ERR_OK)
+		return r;
+	r = db_audit_insert(db, time_ms, actor, action, target, result, detail);
+	return db_tx_own_end(db, own, r);
+}
+
+/* Row fields of a walk statement's current row. */
+static void
+fields_of(sqlite3_stmt *st, struct audit_fields *f)
+{
+	f->id = sqlite3_column_int64(st, 0);
+	f->time_ms = sqlite3_column_int64(st, 1);
+	for (int i = 0; i < 5; i++) {
+		f->s[i] = db_col_text(st, 2 + i);
+		f->n[i] = (size_t)sqlite3_column_bytes(st, 2 + i);
+	}
+}
+
+struct legacy_row {
+	int64_t	id;
+	uint8_t	prev[DB_AUDIT_HASH_BYTES];
+	uint8_t	hash[DB_AUDIT_HASH_BYTES];
+};
+
+/* Gives the rows 1..legacy_max that predate the chain their hashes, in
+ * batches (a row is updated only after the statement reading it is
+ * reset), in the transaction of the caller. */
+static enum err
+chain_legacy(struct db *db, int64_t legacy_max)
+{
+	const struct db_audit_mac *mac = db_audit_mac_get(db);
+	uint8_t prev[DB_AUDIT_HASH_BYTES] = { 0 };
+	struct legacy_row *rows;
+	int64_t after = 0;
+	enum err r = ERR_OK;
+
+	rows = calloc(LEGACY_BATCH, sizeof(*rows));
+	if (rows == NULL)
+		return ERR_NOMEM;
+	while (r == ERR_OK && after < legacy_max) {
+		sqlite3_stmt *st = db_stmt(db, SQL_WALK);
+		size_t n = 0;
+		int rc = SQLITE_DONE;
+
+		if (st == NULL) {
+			r = ERR_IO;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, after);
+		sqlite3_bind_int64(st, 2, LEGACY_BATCH);
+		while (r == ERR_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			struct audit_fields f;
+
+			fields_of(st, &f);
+			if (f.id > legacy_max)
+				break;
+			rows[n].id = f.id;
+			memcpy(rows[n].prev, prev, sizeof(prev));
+			r = row_hash(mac, prev, &f, rows[n].hash);
+			memcpy(prev, rows[n].hash, sizeof(prev));
+			n++;
+		}
+		db_stmt_done(st);
+		if (r == ERR_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+			r = db_err(rc);
+		for (size_t i = 0; r == ERR_OK && i < n; i++) {
+			st = db_stmt(db, SQL_LEGACY_SET);
+			if (st == NULL) {
+				r = ERR_IO;
+				break;
+			}
+			sqlite3_bind_blob(st, 1, rows[i].prev, DB_AUDIT_HASH_BYTES,
+			    SQLITE_STATIC);
+			sqlite3_bind_blob(st, 2, rows[i].hash, DB_AUDIT_HASH_BYTES,
+			    SQLITE_STATIC);
+			sqlite3_bind_int64(st, 3, rows[i].id);
+			r = db_changed_one(db, db_step_done(st));
+		}
+		if (n < LEGACY_BATCH || (n > 0 && rows[n - 1].id >= legacy_max))
+			break;
+		after = rows[n - 1].id;
+	}
+	free(rows);
+	if (r == ERR_OK)
+		log_notice("audit: chained the %lld row(s) written before the "
+		    "chain existed", (long long)legacy_max);
+	return r;
+}
+
+enum err
+db_audit_set_mac(struct db *db, db_audit_mac_fn *mac, void *ctx)
+{
+	sqlite3_stmt *st;
+	int64_t legacy_max = 0, chained = 0;
+	bool done = true;
+	enum err r;
+	int rc;
+
+	db_audit_mac_put(db, mac, ctx);
+	if (mac == NULL)
+		return ERR_OK;
+	/* Read first: a verifier of a read-only copy must not need the
+	 * write lock once the legacy rows are chained. */
+	if (db_query_i64(db, "SELECT legacy_done FROM audit_chain WHERE id = ?",
+	    1, &chained) == ERR_OK && chained != 0)
+		return ERR_OK;
+	r = db_tx_begin(db);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_CHAIN_STATE);
+	if (st == NULL) {
+		r = ERR_IO;
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		legacy_max = sqlite3_column_int64(st, 0);
+		done = sqlite3_column_int(st, 1) != 0;
+	} else
+		r = rc == SQLITE_DONE ? ERR_CORRUPT : db_err(rc);
+	db_stmt_done(st);
+	if (r != ERR_OK || done)
+		goto out;
+	if (legacy_max > 0)
+		r = chain_legacy(db, legacy_max);
+	if (r == ERR_OK) {
+		st = db_stmt(db, SQL_LEGACY_DONE);
+		r = st != NULL ? db_step_done(st) : ERR_IO;
+	}
+out:
+	if (r == ERR_OK)
+		return db_tx_commit(db);
+	db_tx_rollback(db);
+	log_errx("audit: cannot prepare the hash chain: %s", err_name(r));
+	return r;
+}
+
+enum err
+db_audit_verify(struct db *db, struct db_audit_check *ret)
+{
+	const struct db_audit_mac *mac = db_audit_mac_get(db);
+	uint8_t prev[DB_AUDIT_HASH_BYTES] = { 0 }, want[DB_AUDIT_HASH_BYTES];
+	int64_t after = 0;
+	sqlite3_stmt *st;
+	enum err r = ERR_OK;
+	int64_t at_id = ret->at_id;
+	bool more = true;
+	int rc = SQLITE_DONE;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->at_id = at_id;
+	if (mac->fn == NULL)
+		return ERR_AUDIT_UNAVAILABLE;
+	(void)db_query_i64(db, "SELECT legacy_max FROM audit_chain WHERE id = ?",
+	    1, &ret->legacy_max);
+	/* One read transaction: a daemon appending meanwhile does not move
+	 * the rows under the walk. */
+	r = db_exec(db, "BEGIN");
+	if (r != ERR_OK)
+		return r;
+	while (r == ERR_OK && more && ret->bad_id == 0) {
+		unsigned n = 0;
+
+		st = db_stmt(db, SQL_WALK);
+		if (st == NULL) {
+			r = ERR_IO;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, after);
+		sqlite3_bind_int64(st, 2, 4096);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			struct audit_fields f;
+
+			n++;
+			fields_of(st, &f);
+			after = f.id;
+			if (sqlite3_column_bytes(st, 7) != DB_AUDIT_HASH_BYTES ||
+			    sqlite3_column_bytes(st, 8) != DB_AUDIT_HASH_BYTES) {
+				ret->bad_id = f.id;
+				ret->why = "the row has no hash (not written by "
+				    "cofferd)";
+				break;
+			}
+			if (!hash_equal(sqlite3_column_blob(st, 7), prev)) {
+				ret->bad_id = f.id;
+				ret->why = "it does not follow the row before it "
+				    "(a row was deleted, inserted or moved here)";
+				break;
+			}
+			r = row_hash(mac, prev, &f, want);
+			if (r != ERR_OK)
+				break;
+			if (!hash_equal(sqlite3_column_blob(st, 8), want)) {
+				ret->bad_id = f.id;
+				ret->why = "its fields do not match its hash (the "
+				    "row was changed)";
+				break;
+			}
+			memcpy(prev, want, sizeof(prev));
+			if (f.id == at_id) {
+				memcpy(ret->at_hash, want, sizeof(want));
+				ret->at_found = true;
+			}
+			ret->rows++;
+			ret->head_id = f.id;
+		}
+		if (r == ERR_OK && ret->bad_id == 0 && rc != SQLITE_DONE)
+			r = db_err(rc);
+		db_stmt_done(st);
+		more = n == 4096;
+	}
+	(void)db_exec(db, "COMMIT");
+	memcpy(ret->head, prev, sizeof(prev));
+	return r;
+}
+
+enum err
+db_audit_head(struct db *db, int64_t *ret_id,
+    uint8_t ret_hash[DB_AUDIT_HASH_BYTES])
+{
+	return head_read(db, ret_id, ret_hash);
 }

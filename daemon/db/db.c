@@ -16,8 +16,17 @@
  * database file never gets frames that are not durable in the WAL.
  * Consequence: another thread may read a commit a few hundred microseconds
  * before it is durable; no client is ever told it succeeded before then.
+ *
+ * Audited requests (db.h, db_audit_scope). The listeners tell the
+ * connection of the serving thread which request it works for; the commit
+ * of any transaction that changed more than the audit table then inserts
+ * that request's row just before COMMIT, so no module has to remember to,
+ * and a change whose row cannot be written is rolled back. A commit hook
+ * refuses writes that bypass db_tx_commit (autocommit statements) while a
+ * scope is set: they would commit unrecorded.
  */
 #include "db/db.h"
+#include "db/db_int.h"
 
 #include <assert.h>
 #include <pthread.h>
@@ -36,6 +45,10 @@ struct db_conn {
 	sqlite3			*h;
 	struct db_conn		*next;
 	bool			 in_tx;
+	bool			 committing;	/* inside db_tx_commit's COMMIT */
+	struct db_audit_req	*scope;		/* the request served, or NULL */
+	int64_t			 tx_changes0;	/* total_changes at BEGIN */
+	int64_t			 tx_audit_rows;	/* audit rows since BEGIN */
 	struct {
 		const char	*sql;
 		sqlite3_stmt	*st;
@@ -58,6 +71,7 @@ struct db {
 	struct db_conn		*conns;
 	_Atomic int		 fault_commit;
 	struct seal_state	*seal;		/* seal.c */
+	struct db_audit_mac	 audit_mac;	/* set before threads start */
 };
 
 struct seal_state *
@@ -69,6 +83,9 @@ db_seal_state(struct db *db)
 enum err
 db_err(int rc)
 {
+	/* The commit hook refused an unrecorded write (commit_guard). */
+	if (rc == SQLITE_CONSTRAINT_COMMITHOOK)
+		return ERR_AUDIT_UNAVAILABLE;
 	switch (rc & 0xff) {
 	case SQLITE_OK:
 	case SQLITE_ROW:
@@ -129,6 +146,22 @@ conn_thread_exit(void *p)
 	conn_close(c);
 }
 
+/* SQLite's commit hook: non-zero turns the commit into a rollback. Only
+ * db_tx_commit may commit while a request is audited, because only it
+ * adds the request's row. */
+static int
+commit_guard(void *arg)
+{
+	struct db_conn *c = arg;
+
+	if (c->scope == NULL || c->committing)
+		return 0;
+	log_errx("db: a write outside a transaction while serving %s (%s); "
+	    "refused, it would commit without its audit row",
+	    c->scope->action, c->scope->detail);
+	return 1;
+}
+
 static struct db_conn *
 conn_get(struct db *db)
 {
@@ -174,6 +207,7 @@ conn_get(struct db *db)
 		free(c);
 		return NULL;
 	}
+	sqlite3_commit_hook(c->h, commit_guard, c);
 	pthread_setspecific(db->key, c);
 	pthread_mutex_lock(&db->lock);
 	c->next = db->conns;
@@ -263,11 +297,112 @@ db_tx_begin(struct db *db)
 	assert(!c->in_tx);
 	pthread_mutex_lock(&db->write_lock);
 	r = db_exec(db, "BEGIN IMMEDIATE");
-	if (r == ERR_OK)
+	if (r == ERR_OK) {
 		c->in_tx = true;
-	else
+		c->tx_changes0 = sqlite3_total_changes64(c->h);
+		c->tx_audit_rows = 0;
+	} else
 		pthread_mutex_unlock(&db->write_lock);
 	return r;
+}
+
+void
+db_tx_count_audit_row(struct db *db)
+{
+	struct db_conn *c = conn_get(db);
+
+	if (c != NULL && c->in_tx)
+		c->tx_audit_rows++;
+}
+
+/* The served request's row, when this transaction changed anything
+ * besides the audit table (a transaction that only records a refusal
+ * carries no "ok"). The caller's last insert rowid is kept: the row goes
+ * in after the caller's last statement. */
+static enum err
+scope_row(struct db *db, struct db_conn *c)
+{
+	struct db_audit_req *q = c->scope;
+	sqlite3_int64 rowid;
+	enum err r;
+
+	if (q == NULL || q->closed ||
+	    sqlite3_total_changes64(c->h) - c->tx_changes0 <= c->tx_audit_rows)
+		return ERR_OK;
+	rowid = sqlite3_last_insert_rowid(c->h);
+	r = db_audit_insert(db, q->time_ms, q->actor, q->action, q->target,
+	    "ok", q->detail);
+	sqlite3_set_last_insert_rowid(c->h, rowid);
+	if (r != ERR_OK) {
+		log_errx("audit: cannot record %s (%s): %s; the change is "
+		    "refused", q->action, q->detail, err_name(r));
+		return ERR_AUDIT_UNAVAILABLE;
+	}
+	q->rows++;
+	return ERR_OK;
+}
+
+void
+db_audit_scope(struct db *db, struct db_audit_req *req)
+{
+	struct db_conn *c = conn_get(db);
+
+	if (c != NULL)
+		c->scope = req;
+}
+
+enum err
+db_audit_close(struct db *db, struct db_audit_req *req, const char *result)
+{
+	struct db_conn *c = conn_get(db);
+
+	if (c != NULL && c->scope == req)
+		c->scope = NULL;
+	if (req->closed)
+		return ERR_OK;
+	req->closed = true;
+	if (req->rows > 0 && strcmp(result, "ok") == 0)
+		return ERR_OK;
+	return db_audit_append(db, req->time_ms, req->actor, req->action,
+	    req->target, result, req->detail);
+}
+
+enum err
+db_tx_own_begin(struct db *db, bool *own)
+{
+	struct db_conn *c = conn_get(db);
+
+	*own = false;
+	if (c == NULL)
+		return ERR_IO;
+	if (c->in_tx)
+		return ERR_OK;
+	*own = true;
+	return db_tx_begin(db);
+}
+
+enum err
+db_tx_own_end(struct db *db, bool own, enum err r)
+{
+	if (!own)
+		return r;
+	if (r == ERR_OK)
+		return db_tx_commit(db);
+	db_tx_rollback(db);
+	return r;
+}
+
+const struct db_audit_mac *
+db_audit_mac_get(struct db *db)
+{
+	return &db->audit_mac;
+}
+
+void
+db_audit_mac_put(struct db *db, db_audit_mac_fn *fn, void *ctx)
+{
+	db->audit_mac.fn = fn;
+	db->audit_mac.ctx = ctx;
 }
 
 /* Makes commit number seq durable: if no sync since then covered it, this
@@ -310,6 +445,7 @@ db_tx_commit(struct db *db)
 {
 	struct db_conn *c = conn_get(db);
 	uint64_t seq;
+	unsigned rows;
 	enum err r;
 	int n;
 
@@ -324,9 +460,19 @@ db_tx_commit(struct db *db)
 			return ERR_IO;
 		}
 	}
-	seal_tx_precommit(db);
-	r = db_exec(db, "COMMIT");
+	rows = c->scope != NULL ? c->scope->rows : 0;
+	r = scope_row(db, c);
 	if (r != ERR_OK) {
+		db_tx_rollback(db);
+		return r;
+	}
+	seal_tx_precommit(db);
+	c->committing = true;
+	r = db_exec(db, "COMMIT");
+	c->committing = false;
+	if (r != ERR_OK) {
+		if (c->scope != NULL)
+			c->scope->rows = rows;	/* its row went with it */
 		db_tx_rollback(db);
 		return r;
 	}

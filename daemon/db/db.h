@@ -68,15 +68,89 @@ enum err db_step_done(struct sqlite3_stmt *st);
 /* r unless ERR_OK; then ERR_OK iff the last statement changed exactly one
  * row, else ERR_CONFLICT (a compare-and-set lost). */
 enum err db_changed_one(struct db *db, enum err r);
-/* Appends one row to the audit table (in the caller's transaction, if
- * any); actor NULL is "daemon". */
-enum err db_audit_append(struct db *db, int64_t time_ms, const char *actor,
-    const char *action, const char *target, const char *result,
-    const char *detail);
 /* The first column of the first row of sql with ?1 = arg; ERR_NOT_FOUND
  * when there is no row. */
 enum err db_query_i64(struct db *db, const char *sql, int64_t arg,
     int64_t *ret);
+
+/* For a change that may run alone or inside the caller's transaction:
+ * opens one when none is open (*own = true), so the change commits with
+ * its audit row (below). db_tx_own_end commits what db_tx_own_begin
+ * opened when r is ERR_OK, else rolls it back, and returns the outcome. */
+enum err db_tx_own_begin(struct db *db, bool *own);
+enum err db_tx_own_end(struct db *db, bool own, enum err r);
+
+/*
+ * ---- the audit trail (audit_db.c, schema 0010) ----
+ *
+ * The audit table is a hash chain: each row stores the hash of the row
+ * before it and its own, a keyed hash (the mac installed below) over
+ * that and every field of the row. Appends read the newest row by its
+ * primary key inside the write transaction, so the chain has one order
+ * whichever process writes.
+ */
+#define DB_AUDIT_HASH_BYTES 32
+
+/* out = keyed hash of p[0..n). */
+typedef void db_audit_mac_fn(void *ctx, uint8_t out[DB_AUDIT_HASH_BYTES],
+    const void *p, size_t n);
+/* Installs the chain's keyed hash (kms_open does, with a root-key
+ * subkey), before any thread appends; mac NULL removes it, after the
+ * last. Chains the rows written before schema 0010 on the first call.
+ * Without a mac every append fails with ERR_AUDIT_UNAVAILABLE. */
+enum err db_audit_set_mac(struct db *db, db_audit_mac_fn *mac, void *ctx);
+/* Appends one row (in the caller's transaction, else in one of its
+ * own); actor NULL is "daemon". */
+enum err db_audit_append(struct db *db, int64_t time_ms, const char *actor,
+    const char *action, const char *target, const char *result,
+    const char *detail);
+
+/*
+ * The request this thread is serving, for the listeners: while a scope
+ * is set, every transaction that changes anything but the audit table
+ * commits with the request's row in it (result "ok"), so a change and its
+ * record are one commit; when that row cannot be written, the commit
+ * fails (ERR_AUDIT_UNAVAILABLE) and nothing changes. A write outside a
+ * transaction under a scope is refused (it could not carry the row).
+ * The strings must outlive the scope. A thread may serve several
+ * requests in turn (MHD's pool), so a listener sets its scope around
+ * each callback and clears it (NULL) before returning.
+ */
+struct db_audit_req {
+	int64_t		 time_ms;	/* business time of the request */
+	const char	*actor;		/* account id, "anonymous", ... */
+	const char	*action;	/* "oss.PutObject", "kms.CreateKey" */
+	const char	*target;	/* "bucket/key", a key id */
+	const char	*detail;	/* "request=<id>" */
+	unsigned	 rows;		/* rows its commits carried so far */
+	bool		 closed;
+};
+void db_audit_scope(struct db *db, struct db_audit_req *req);
+/* Ends the request's record with its outcome (result "ok" or an error
+ * code) and clears the scope: a row of its own, in its own transaction,
+ * unless a commit already recorded "ok". Idempotent. */
+enum err db_audit_close(struct db *db, struct db_audit_req *req,
+    const char *result);
+
+/* The walk of `coffer audit verify`: rows and head when intact; else
+ * bad_id, the first row that does not chain, and why. ERR_OK whenever
+ * the walk finished, broken or not. at_id (input, 0: none) asks for the
+ * hash of that row, to compare with a head recorded elsewhere. */
+struct db_audit_check {
+	int64_t		 at_id;
+	bool		 at_found;
+	uint8_t		 at_hash[DB_AUDIT_HASH_BYTES];
+	int64_t		 rows;
+	int64_t		 head_id;
+	uint8_t		 head[DB_AUDIT_HASH_BYTES];
+	int64_t		 legacy_max;	/* rows chained at the upgrade */
+	int64_t		 bad_id;	/* 0: intact */
+	const char	*why;
+};
+enum err db_audit_verify(struct db *db, struct db_audit_check *ret);
+/* The newest row's id and hash (id 0 and zeros for an empty trail). */
+enum err db_audit_head(struct db *db, int64_t *ret_id,
+    uint8_t ret_hash[DB_AUDIT_HASH_BYTES]);
 
 /* Schema version of this binary, and of the open database. */
 int db_schema_latest(void);

@@ -35,7 +35,7 @@ struct db;
 #define DB_SEAL_ACC_BYTES	32
 
 /* Copies key into locked memory; every connection, present and future,
- * can seal from then on. */
+ * seals with it from then on. */
 enum err db_seal_key_set(struct db *db, const uint8_t key[static DB_SEAL_KEY_BYTES]);
 bool db_seal_has_key(struct db *db);
 

@@ -5,7 +5,7 @@
  *
  *   method/size -> [body] -> decode query + form -> authenticate (v1 or
  *   ACS3, then the nonce) -> Action/Version -> action table -> handler ->
- *   JSON reply or JSON error -> access log
+ *   audit -> JSON reply or JSON error -> access log
  *
  * Every reply, success or error, is a JSON object (the SDK throws on
  * anything else), errors carry Code/Message/RequestId with a 4xx/5xx
@@ -226,6 +226,7 @@ authenticate(struct kms_call *c)
 		c->err_param = p.missing;
 	if (r != ERR_OK)
 		goto out;
+	c->claimed_ak = arena_strdup(c->a, p.access_key_id);
 	r = api_secret_open(c->api->db, c->api->kms, p.access_key_id,
 	    &c->account, &secret, &cap);
 	if (r != ERR_OK)
@@ -324,6 +325,89 @@ error_json(struct buf *b, const char *request_id, const char *host,
 	json_i64(&w, "HttpStatus", status);
 	json_obj_close(&w);
 	return json_writer_finish(&w);
+}
+
+/*
+ * The audit row of a mutating action (README "Audit trail"): the Action
+ * parameter names the route as soon as the parameters are decoded, so a
+ * request refused by authentication, the nonce check or its own handler
+ * is recorded like an accepted one. The handler runs under the row's
+ * scope, so the transaction of its change carries the row; the outcome
+ * is recorded before the reply is rendered, and a success that cannot be
+ * recorded is answered as a failure.
+ */
+static void
+audit_start(struct kms_call *c)
+{
+	const char *action = kp_get(c, "Action");
+	const char *id = kp_get(c, "KeyId"), *alias = kp_get(c, "AliasName");
+
+	if (action == NULL)
+		action = http_header_get(c->req, "x-acs-action");
+	if (action == NULL)
+		return;
+	for (size_t i = 0; i < kms_nroutes; i++)
+		if (kms_routes[i].mutates &&
+		    strcmp(kms_routes[i].action, action) == 0) {
+			c->audited = true;
+			c->audit.action = arena_printf(c->a, "kms.%s",
+			    kms_routes[i].action);
+			break;
+		}
+	if (!c->audited)
+		return;
+	if (id == NULL || id[0] == '\0')
+		id = kp_get(c, "ProtectedResourceArn");
+	c->audit.time_ms = clock_now_ms(c->api->clock);
+	c->audit.actor = "anonymous";
+	c->audit.target = alias != NULL && alias[0] != '\0' ?
+	    arena_printf(c->a, "%s %s", alias, id != NULL ? id : "") :
+	    id != NULL ? id : "";
+	c->audit.detail = arena_printf(c->a, "request=%s", c->request_id);
+	if (c->audit.action == NULL || c->audit.target == NULL ||
+	    c->audit.detail == NULL)
+		c->audited = false;	/* out of memory: refused anyway */
+}
+
+static void
+audit_actor(struct kms_call *c)
+{
+	if (c->authenticated)
+		c->audit.actor = c->who.account_id;
+	else if (c->claimed_ak != NULL)
+		c->audit.actor = arena_printf(c->a, "ak:%s", c->claimed_ak);
+	if (c->audit.actor == NULL)
+		c->audit.actor = "anonymous";
+}
+
+/* The code the client is told (kms_error_render's choice). */
+static const char *
+kms_err_code(enum err r)
+{
+	const struct err_info *ei = err_info(r);
+	int status = ei->kms_http != 0 ? ei->kms_http : ei->http;
+
+	if (r == ERR_OK)
+		return "ok";
+	if (ei->kms_code != NULL)
+		return ei->kms_code;
+	return status >= 500 ? "InternalFailure" : "InvalidParameter";
+}
+
+static enum err
+audit_finish(struct kms_call *c, enum err r)
+{
+	enum err a;
+
+	if (!c->audited || c->audit.closed)
+		return r;
+	audit_actor(c);
+	a = db_audit_close(c->api->db, &c->audit, kms_err_code(r));
+	if (a == ERR_OK)
+		return r;
+	log_errx("audit: cannot record %s %s (%s): %s", c->audit.action,
+	    kms_err_code(r), c->audit.detail, err_name(a));
+	return r == ERR_OK ? ERR_AUDIT_UNAVAILABLE : r;
 }
 
 /* The one renderer of KMS errors: the KMS columns of the err table, a
@@ -509,15 +593,23 @@ kms_end(void *ctx, struct http_request *req)
 		return;		/* answered early */
 	r = decode_request(c);
 	if (r == ERR_OK)
+		audit_start(c);
+	if (r == ERR_OK)
 		r = authenticate(c);
 	if (r == ERR_OK)
 		r = route(c);
 	if (r == ERR_OK) {
 		json_writer_init(&c->w, &c->out);
 		json_obj_open(&c->w, NULL);
+		if (c->audited) {
+			audit_actor(c);
+			db_audit_scope(c->api->db, &c->audit);
+		}
 		r = c->route->fn(c);
+		if (c->audited)
+			db_audit_scope(c->api->db, NULL);
 	}
-	c->err = r;
+	c->err = audit_finish(c, r);
 	reply(c);
 }
 

@@ -23,6 +23,7 @@
 #include "base/kv.h"
 #include "http/http.h"
 #include "codec/json.h"
+#include "db/db.h"
 #include "kms/kms.h"
 #include "kmsd/kmsd.h"
 
@@ -55,9 +56,14 @@ struct kmsd {
 
 struct kms_call;
 
+/* mutates: the action changes keys, versions, aliases, tags or imported
+ * material, and every request for it leaves an audit row "kms.<Action>"
+ * committed with the change (README "Audit trail"). The cryptographic
+ * actions change nothing; kms/ queues their rows (kms_audit.c). */
 struct kms_route {
 	const char	*action;
 	enum err	(*fn)(struct kms_call *c);
+	bool		 mutates;
 };
 
 /* Per-request state, in the request arena. */
@@ -79,6 +85,7 @@ struct kms_call {
 	struct buf		 body;
 	bool			 xml;		/* Format=XML: errors in XML */
 	bool			 authenticated;
+	const char		*claimed_ak;	/* the request's access key id */
 	struct auth_account	 account;
 	struct kms_caller	 who;
 	/* the reply under construction (handlers write members of the
@@ -89,6 +96,9 @@ struct kms_call {
 	enum err		 err;
 	const char		*err_param;	/* Missing/InvalidParameter name */
 	const char		*err_detail;	/* IncompleteSignature: string to sign */
+	/* the audit row of a mutating action (dispatch.c) */
+	bool			 audited;
+	struct db_audit_req	 audit;
 };
 
 /* ---- params.c ---- */

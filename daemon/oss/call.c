@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * call.c: the request as handlers see it (oss_int.h): query, headers, the
- * reply under construction, business time, version ids.
+ * reply under construction, business time, version ids, the audit row.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/str.h"
 #include "oss/oss_int.h"
 
@@ -123,4 +124,90 @@ call_check_version_id(struct call *c, const char *v)
 		return ERR_NO_SUCH_VERSION;
 	}
 	return ERR_OK;
+}
+
+static void audit_fields(struct call *c);
+
+void
+call_audit_start(struct call *c)
+{
+	const char *m = c->req->method;
+
+	c->audited = strcmp(m, "PUT") == 0 || strcmp(m, "POST") == 0 ||
+	    strcmp(m, "DELETE") == 0;
+	if (!c->audited)
+		return;
+	c->audit.time_ms = call_now(c);
+	c->audit.detail = arena_printf(c->a, "request=%s", c->request_id);
+	audit_fields(c);
+}
+
+/* Who, what and which, as far as the pipeline got. Strings go to the
+ * arena (once the pipeline is through, once per request: enter runs for
+ * every body chunk); on out-of-memory a field keeps its previous value. */
+static void
+audit_fields(struct call *c)
+{
+	struct db_audit_req *q = &c->audit;
+	const char *s;
+
+	if (c->authed)
+		q->actor = c->account.account_id;
+	else if (c->claimed_ak != NULL)
+		q->actor = arena_printf(c->a, "ak:%s", c->claimed_ak);
+	else
+		q->actor = "anonymous";
+	s = arena_printf(c->a, "oss.%s", c->route != NULL ? c->route->op :
+	    c->req->method);
+	if (s != NULL)
+		q->action = s;
+	if (c->bucket_name == NULL)
+		q->target = "";
+	else if (c->key == NULL)
+		q->target = c->bucket_name;
+	else if ((s = arena_printf(c->a, "%s/%s", c->bucket_name,
+	    c->key)) != NULL)
+		q->target = s;
+	if (q->detail == NULL)
+		q->detail = "";
+	if (q->action == NULL)
+		q->action = "oss.-";
+}
+
+void
+call_audit_enter(struct call *c)
+{
+	if (!c->audited)
+		return;
+	if (!c->audit_final) {
+		audit_fields(c);
+		c->audit_final = true;
+	}
+	db_audit_scope(c->api->db, &c->audit);
+}
+
+void
+call_audit_leave(struct call *c)
+{
+	if (c->audited)
+		db_audit_scope(c->api->db, NULL);
+}
+
+enum err
+call_audit_finish(struct call *c, enum err r)
+{
+	enum err a;
+
+	if (!c->audited || c->audit.closed)
+		return r;
+	if (!c->audit_final)
+		audit_fields(c);
+	a = db_audit_close(c->api->db, &c->audit,
+	    r == ERR_OK ? "ok" : err_info(r)->code);
+	if (a == ERR_OK)
+		return r;
+	log_errx("audit: cannot record %s %s (%s): %s", c->audit.action,
+	    r == ERR_OK ? "ok" : err_info(r)->code, c->audit.detail,
+	    err_name(a));
+	return r == ERR_OK ? ERR_AUDIT_UNAVAILABLE : r;
 }

@@ -3,7 +3,8 @@
  * dispatch.c: the request pipeline of the OSS listener, and its lifetime.
  *
  *   parse target -> match route -> authenticate -> load bucket -> access
- *   -> body limits -> route begin -> [body] -> handler -> render -> log
+ *   -> body limits -> route begin -> [body] -> handler -> audit -> render
+ *   -> log
  *
  * Every check above the handler is driven by the route's flags, so a handler
  * cannot forget one. Errors found before the body is read are answered after
@@ -91,6 +92,7 @@ authenticate(struct call *c)
 		c->anonymous = true;
 		goto out;
 	}
+	c->claimed_ak = arena_strdup(c->a, p.access_key_id);
 	r = api_secret_open(c->api->db, c->api->kms, p.access_key_id,
 	    &c->account, &secret, &cap);
 	if (r == ERR_INVALID_ACCESS_KEY_ID)
@@ -98,6 +100,7 @@ authenticate(struct call *c)
 	if (r != ERR_OK)
 		goto out;
 	r = auth_verify(&in, &p, secret, &sts);
+	c->authed = r == ERR_OK;
 	if (r == ERR_SIGNATURE_MISMATCH || r == ERR_SIGNATURE_MISMATCH_V4) {
 		c->x.ak = arena_strdup(c->a, p.access_key_id);
 		c->x.sig = arena_strdup(c->a, p.signature);
@@ -260,8 +263,11 @@ pipeline(struct call *c)
 	r = check_body(c);
 	if (r != ERR_OK)
 		return r;
-	if (c->route->begin != NULL)
+	if (c->route->begin != NULL) {
+		call_audit_enter(c);
 		r = c->route->begin(c);
+		call_audit_leave(c);
+	}
 	return r;
 }
 
@@ -273,7 +279,7 @@ fail_early(struct call *c, enum err r)
 	const struct http_request *req = c->req;
 	const char *expect = call_header(c, "expect");
 
-	c->err = r;
+	c->err = call_audit_finish(c, r);
 	upload_abort(c->upload);
 	c->upload = NULL;
 	oss_error_render(c);
@@ -307,6 +313,7 @@ oss_begin(void *ctx, struct http_request *req)
 	c->head = strcmp(req->method, "HEAD") == 0;
 	buf_init(&c->body, 0);
 	request_id_new(c->request_id);
+	call_audit_start(c);
 	r = pipeline(c);
 	if (r != ERR_OK)
 		return fail_early(c, r);
@@ -321,9 +328,11 @@ oss_body(void *ctx, struct http_request *req, const char *p, size_t n)
 	enum err r = ERR_OK;
 
 	(void)ctx;
-	if (f & R_BODY_STREAM)
+	if (f & R_BODY_STREAM) {
+		call_audit_enter(c);
 		r = upload_write(c->upload, p, n);
-	else if (f & R_BODY_XML)
+		call_audit_leave(c);
+	} else if (f & R_BODY_XML)
 		r = buf_append(&c->body, p, n);
 	/* Other routes ignore a body they do not expect. */
 	if (r != ERR_OK)
@@ -338,7 +347,12 @@ oss_end(void *ctx, struct http_request *req)
 	enum err r;
 
 	(void)ctx;
+	call_audit_enter(c);
 	r = c->route->handler(c);
+	call_audit_leave(c);
+	/* Before anything is sent: a success that cannot be recorded is
+	 * answered as a failure. */
+	r = call_audit_finish(c, r);
 	if (r != ERR_OK) {
 		c->err = r;
 		/* Headers a failed handler may have set are not for the
@@ -400,6 +414,10 @@ oss_done(void *ctx, struct http_request *req, bool completed)
 	upload_abort(c->upload);
 	c->upload = NULL;
 	buf_free(&c->body);
+	/* A request that ended without an answer of ours (the client went
+	 * away during the body) still leaves its row. */
+	if (c->audited && !c->audit.closed)
+		(void)db_audit_close(c->api->db, &c->audit, "aborted");
 	if (c->err != ERR_OK && err_info(c->err)->http >= 500)
 		log_errx("request %s failed: %s", c->request_id,
 		    err_name(c->err));

@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "base/kv.h"
 #include "bucket/bucket.h"
+#include "db/db.h"
 #include "http/http.h"
 #include "oss/oss.h"
 
@@ -126,6 +127,8 @@ struct call {
 	size_t			 nquery;
 	/* identity */
 	bool			 anonymous;
+	bool			 authed;	/* signature verified */
+	const char		*claimed_ak;	/* the request's access key id */
 	struct auth_account	 account;
 	/* the bucket, when the route needs it */
 	bool			 have_bucket;
@@ -138,6 +141,10 @@ struct call {
 	/* outcome */
 	enum err		 err;
 	struct err_extra	 x;
+	/* the audit row of a PUT, POST or DELETE (call.c) */
+	bool			 audited;
+	bool			 audit_final;	/* fields past the pipeline */
+	struct db_audit_req	 audit;
 };
 
 /* ---- call.c: the request as handlers see it ---- */
@@ -159,6 +166,21 @@ void call_test_pause(struct call *c);
 /* The rules of a versionId value (query or copy source): ERR_OK for none or
  * "null", else ERR_VERSION_ID_EMPTY / _INVALID / ERR_NO_SUCH_VERSION. */
 enum err call_check_version_id(struct call *c, const char *v);
+/*
+ * The audit trail (README "Audit trail"): every PUT, POST and DELETE,
+ * whatever route it reaches or fails to, gets one row "oss.<operation>"
+ * with the principal, bucket/key, and "ok" or the error code. Start at
+ * arrival; enter/leave around each step that may commit (route begin,
+ * body, handler), so that the commit carries the row (db_audit_scope);
+ * finish with the outcome before answering. finish returns r, or
+ * ERR_AUDIT_UNAVAILABLE when a success could not be recorded (the client
+ * is then told 500, nothing having changed). A refusal whose row cannot
+ * be written stays the refusal it was (logged).
+ */
+void call_audit_start(struct call *c);
+void call_audit_enter(struct call *c);
+void call_audit_leave(struct call *c);
+enum err call_audit_finish(struct call *c, enum err r);
 
 /* ---- router.c ---- */
 /* Splits the raw request target into level, bucket, key and query, using

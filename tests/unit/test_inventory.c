@@ -32,6 +32,7 @@
 #include "hash/hash.h"
 #include "jobs/jobs.h"
 #include "support/test_seal.h"
+#include "support/test_audit_mac.h"
 #include "support/test_support.h"
 #include "inventory/inventory.h"
 
@@ -71,6 +72,8 @@ setup(void **state)
 	f->dir = test_tmpdir("inventory");
 	snprintf(path, sizeof(path), "%s/coffer.db", f->dir);
 	if (db_open(path, &f->db) != ERR_OK || test_db_seal(f->db) != 0)
+		return -1;
+	if (test_audit_mac_install(f->db) != 0)
 		return -1;
 	if (db_exec(f->db, "INSERT INTO accounts (id, account_id, name,"
 	    " created_ms) VALUES (1, '1000000000000001', 'alice', 0),"

@@ -31,6 +31,7 @@
 #include "db/db.h"
 #include "db/seal.h"
 #include "support/test_seal.h"
+#include "support/test_audit_mac.h"
 #include "support/test_support.h"
 #include "inventory/inventory.h"
 #include "worm/worm.h"
@@ -56,6 +57,8 @@ setup(void **state)
 	f->dir = test_tmpdir("worm");
 	snprintf(path, sizeof(path), "%s/coffer.db", f->dir);
 	if (db_open(path, &f->db) != ERR_OK)
+		return -1;
+	if (test_audit_mac_install(f->db) != 0)
 		return -1;
 	if (db_exec(f->db, "INSERT INTO accounts (id, account_id, name,"
 	    " created_ms) VALUES (1, '1000000000000001', 'alice', 0);"
