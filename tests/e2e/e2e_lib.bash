@@ -203,42 +203,62 @@ extent_uuids() {
 	    tr 'A-F' 'a-f' | sort
 }
 
-# pct STRING: RFC 3986 percent-encoding, as the KMS v1 signature wants it
-# (unreserved characters stay, everything else is %XX, bytewise).
+# pct STRING: RFC 3986 percent-encoding into $REPLY, as the KMS v1
+# signature wants it (unreserved characters stay, every other byte is %XX).
+# No subshell: kms() calls it for every parameter.
 pct() {
-	local LC_ALL=C s=$1 i c h out=
+	local LC_ALL=C s=$1 i c h
+	REPLY=
 	for ((i = 0; i < ${#s}; i++)); do
 		c=${s:i:1}
 		case $c in
-		[A-Za-z0-9._~-]) out+=$c ;;
-		*) printf -v h '%%%02X' "'$c"; out+=$h ;;
+		[A-Za-z0-9._~-]) REPLY+=$c ;;
+		*) printf -v h '%%%02X' "'$c"; REPLY+=$h ;;
 		esac
 	done
-	printf '%s' "$out"
 }
 
 # kms ACTION [NAME=VALUE...]: a v1-signed KMS request (kms-api.md §2.2,
 # what @alicloud/kms20160120 1.x sends: parameters in the query of a POST)
 # to 127.0.0.1:$KPORT with $AK/$SK (default root). Leaves the JSON body in
-# $BODY and the status in $STATUS ("000" when no response).
+# $BODY and the status in $STATUS ("000" when no response). Few processes
+# per call (openssl, base64, curl): load tests call it in loops.
 kms() {
-	local action=$1 ts nonce kv q sts sig out
+	local action=$1 kv q= sts sig out i j t ts
 	local ak=${AK:-$E2E_ROOT_AK} sk=${SK:-$E2E_ROOT_SK}
-	local -a params
+	local -a params enc
 	shift
-	ts=$(date -u '+%Y-%m-%dT%H:%M:%SZ')
-	nonce=$BASHPID-$SRANDOM-$SRANDOM-$EPOCHREALTIME
+	TZ=UTC printf -v ts '%(%Y-%m-%dT%H:%M:%SZ)T' -1
 	params=("Action=$action" "Format=JSON" "Version=2016-01-20"
 	    "AccessKeyId=$ak" "SignatureMethod=HMAC-SHA1"
-	    "SignatureVersion=1.0" "SignatureNonce=$nonce" "Timestamp=$ts" "$@")
-	# Sorted by encoded name alone ("Tag" before "Tag1").
-	q=$(for kv in "${params[@]}"; do
-		printf '%s=%s\n' "$(pct "${kv%%=*}")" "$(pct "${kv#*=}")"
-	done | LC_ALL=C sort -t= -k1,1 | paste -sd '&')
-	sts="POST&%2F&$(pct "$q")"
+	    "SignatureVersion=1.0"
+	    "SignatureNonce=$BASHPID-$SRANDOM-$SRANDOM-$EPOCHREALTIME"
+	    "Timestamp=$ts" "$@")
+	for kv in "${params[@]}"; do
+		pct "${kv%%=*}"
+		t=$REPLY
+		pct "${kv#*=}"
+		enc+=("$t=$REPLY")
+	done
+	# Sorted by encoded name alone ("Tag" before "Tag1"): insertion
+	# sort, a dozen entries.
+	for ((i = 1; i < ${#enc[@]}; i++)); do
+		t=${enc[i]}
+		for ((j = i - 1; j >= 0; j--)); do
+			[[ ${enc[j]%%=*} > ${t%%=*} ]] || break
+			enc[j + 1]=${enc[j]}
+		done
+		enc[j + 1]=$t
+	done
+	for kv in "${enc[@]}"; do
+		q+=${q:+&}$kv
+	done
+	pct "$q"
+	sts="POST&%2F&$REPLY"
 	sig=$(printf '%s' "$sts" | openssl dgst -sha1 -hmac "$sk&" -binary | base64)
+	pct "$sig"
 	out=$(curl -sS -X POST -H 'Expect:' -w '\n%{http_code}' \
-	    "http://127.0.0.1:$KPORT/?$q&Signature=$(pct "$sig")" 2>/dev/null)
+	    "http://127.0.0.1:$KPORT/?$q&Signature=$REPLY" 2>/dev/null)
 	BODY=${out%$'\n'*}
 	STATUS=${out##*$'\n'}
 	[ -n "$STATUS" ] || STATUS=000
