@@ -35,6 +35,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	chown -R 65534:65534 "$D" "$K" "$CWD" "$E2E_TMP/logs"
 	chmod 0711 "$E2E_TMP"
 fi
+# shellcheck disable=SC2034 # daemon_start reads it
 E2E_WRAP=("${ASUSER[@]+"${ASUSER[@]}"}")
 
 sanitized=
@@ -157,8 +158,8 @@ HEX[imported material]=$(hexof <"$K/material")
 B64[imported material]=$(base64 -w0 <"$K/material")
 HEX[data key]=$(base64 -d <<<"$DK_B64" | hexof)
 B64[data key]=$DK_B64
-HEX[data key (imported CMK)]=$(base64 -d <<<"$DK2_B64" | hexof)
-B64[data key (imported CMK)]=$DK2_B64
+HEX[imported data key]=$(base64 -d <<<"$DK2_B64" | hexof)
+B64[imported data key]=$DK2_B64
 HEX[Encrypt plaintext]=$(printf '%s' "$PLAIN" | hexof)
 B64[Encrypt plaintext]=$PLAIN_B64
 for n in "${!HEX[@]}"; do
