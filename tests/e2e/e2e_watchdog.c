@@ -32,11 +32,13 @@
 #define WATCHDOG_USEC	2000000
 #define MAX_PINGS	256
 
+#define SUN_PATH_BYTES	sizeof(((struct sockaddr_un *)0)->sun_path)
+
 struct sink {
 	int	 fd;
-	char	 dir[4096];
-	char	 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char	 env[sizeof(((struct sockaddr_un *)0)->sun_path) + 16];
+	char	 dir[SUN_PATH_BYTES - sizeof("/notify") + 1];
+	char	 path[SUN_PATH_BYTES];
+	char	 env[SUN_PATH_BYTES + 16];
 };
 
 static void
@@ -44,17 +46,16 @@ sink_open(struct sink *s)
 {
 	const char *tmp = getenv("TMPDIR");
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int n;
 
-	snprintf(s->dir, sizeof(s->dir), "%s/coffer-notify-XXXXXX",
-	    tmp != NULL ? tmp : "/tmp");
-	assert_non_null(mkdtemp(s->dir));
 	/* sun_path is short: a long TMPDIR falls back to /tmp. */
-	if (strlen(s->dir) + 8 >= sizeof(sa.sun_path)) {
-		rmdir(s->dir);
+	n = snprintf(s->dir, sizeof(s->dir), "%s/coffer-notify-XXXXXX",
+	    tmp != NULL ? tmp : "/tmp");
+	if (n < 0 || (size_t)n >= sizeof(s->dir))
 		snprintf(s->dir, sizeof(s->dir), "/tmp/coffer-notify-XXXXXX");
-		assert_non_null(mkdtemp(s->dir));
-	}
-	snprintf(s->path, sizeof(s->path), "%s/notify", s->dir);
+	assert_non_null(mkdtemp(s->dir));
+	memcpy(s->path, s->dir, strlen(s->dir));
+	memcpy(s->path + strlen(s->dir), "/notify", sizeof("/notify"));
 	snprintf(s->env, sizeof(s->env), "NOTIFY_SOCKET=%s", s->path);
 	memcpy(sa.sun_path, s->path, strlen(s->path) + 1);
 	s->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
