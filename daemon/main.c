@@ -113,8 +113,8 @@ watchdog_usec(void)
 }
 
 /*
- * Pings every third of the interval systemd asked for: within the usual
- * half even when a round of housekeeping delays a ping a little.
+ * Pings every third of the interval systemd asked for (at most every
+ * 10 ms): within the usual half even when the machine is slow to wake us.
  */
 static void
 watchdog_ping(uint64_t wd_usec, int64_t *next_us)
@@ -124,7 +124,7 @@ watchdog_ping(uint64_t wd_usec, int64_t *next_us)
 	if (wd_usec == 0 || now < *next_us)
 		return;
 	notify("WATCHDOG=1");
-	*next_us = now + (int64_t)(wd_usec / 3);
+	*next_us = now + (wd_usec < 30000 ? 10000 : (int64_t)(wd_usec / 3));
 }
 
 static int
@@ -409,17 +409,18 @@ main(int argc, char **argv)
 
 	for (;;) {
 		struct timespec ts = { 1, 0 };
+		int64_t left;
 		int sig;
 
-		/* After the previous round's housekeeping returned: a round
-		 * that hangs stops the pings. */
-		watchdog_ping(wd_usec, &wd_next);
-		if (wd_usec != 0 && wd_usec / 3 < 1000000) {
+		left = wd_next - clock_mono_us();
+		if (wd_usec != 0 && left < 1000000) {
 			ts.tv_sec = 0;
-			ts.tv_nsec = wd_usec < 30000 ? 10000000 :
-			    (long)(wd_usec / 3 * 1000);
+			ts.tv_nsec = left > 0 ? (long)left * 1000 : 0;
 		}
 		sig = sigtimedwait(&sigs, NULL, &ts);
+		/* Here, not in a thread of its own: a round of the
+		 * housekeeping below that hangs stops the pings. */
+		watchdog_ping(wd_usec, &wd_next);
 
 		if (sig == SIGHUP) {
 			if (log_reopen() != 0)
