@@ -2,7 +2,7 @@
 /*
  * http.h: the libmicrohttpd adapter (L1). The only code that sees MHD.
  *
- * A server owns one listening socket served by a poll() thread pool. For each
+ * A server owns one listening socket served by an epoll thread pool. For each
  * request it creates a struct http_request, copies everything the
  * application needs out of MHD (raw URI, headers, peer), and drives four
  * callbacks of a struct http_handler:
@@ -109,7 +109,7 @@ struct http_handler {
 
 struct http_settings {
 	const char		*listen;	/* "127.0.0.1:8420"; port 0 = any */
-	unsigned		 threads;	/* poll() pool size */
+	unsigned		 threads;	/* epoll pool size */
 	unsigned		 conn_timeout_s;/* idle and slow-client timeout */
 	unsigned		 conn_limit;	/* total connections */
 	unsigned		 per_ip_limit;	/* connections per client IP */

@@ -366,10 +366,10 @@ test_cut_off_upload(void **state)
 /*
  * The same with the close right after the last byte sent, so that data
  * and FIN arrive together. MHD 0.9.75 in edge-triggered epoll mode never
- * noticed that FIN: the connection sat in CLOSE-WAIT with its temp file
- * and a per-IP slot until --conn-timeout (60 s), and SIGTERM waited the
- * full --drain-timeout for it (http_server.c uses poll() since). Run
- * last: a failure leaves such connections.
+ * notices that FIN by itself: the connection sat in CLOSE-WAIT with its
+ * temp file and a per-IP slot until --conn-timeout (60 s), and SIGTERM
+ * waited the full --drain-timeout for it (http_server.c's peer_gone()
+ * looks for it now). Run last: a failure leaves such connections.
  */
 static void
 test_cut_off_upload_immediate_close(void **state)
