@@ -201,10 +201,10 @@ main(int argc, char **argv)
 	struct jobs *jobs = NULL;
 	struct rtmpd *rtmp = NULL;
 	struct clock clock;
-	sigset_t sigs;
-	bool exit_now, had_state;
 	uint64_t wd_usec;
 	int64_t wd_next = 0;
+	sigset_t sigs;
+	bool exit_now, had_state;
 	unsigned removed = 0;
 	int lockfd;
 	enum err r;
@@ -398,14 +398,14 @@ main(int argc, char **argv)
 	}
 	oss_set_urls(oss, http_server_address(ossl),
 	    rtmp ? rtmpd_address(rtmp) : NULL);
-	log_notice("listening oss=%s kms=%s rtmp=%s test_clock=%s data_dir=%s "
-	    "version=%s", http_server_address(ossl), http_server_address(kmsl),
-	    rtmp ? rtmpd_address(rtmp) : "off", cfg.test_clock ? "on" : "off", cfg.data_dir, COFFER_VERSION);
-	notify("READY=1");
 	wd_usec = watchdog_usec();
 	if (wd_usec != 0)
 		log_info("systemd watchdog: %llu ms",
 		    (unsigned long long)(wd_usec / 1000));
+	log_notice("listening oss=%s kms=%s rtmp=%s test_clock=%s data_dir=%s "
+	    "version=%s", http_server_address(ossl), http_server_address(kmsl),
+	    rtmp ? rtmpd_address(rtmp) : "off", cfg.test_clock ? "on" : "off", cfg.data_dir, COFFER_VERSION);
+	notify("READY=1");
 
 	for (;;) {
 		struct timespec ts = { 1, 0 };
