@@ -66,9 +66,12 @@ static const struct config_item items[] = {
 	    "Seconds an idle or stalled connection is kept (must exceed the "
 	    "15 s ali-oss keeps idle sockets)."),
 	U("conn_limit", conn_limit, 16, 65536, "1024",
-	    "Maximum concurrent connections."),
+	    "Maximum concurrent connections of each listener (OSS, KMS); "
+	    "beyond it new connections are closed at once."),
 	U("per_ip_limit", per_ip_limit, 1, 65536, "128",
-	    "Maximum concurrent connections from one client address."),
+	    "Maximum concurrent connections from one client address to each "
+	    "listener; beyond it that address's new connections are closed "
+	    "at once (README: Slow clients and connection limits)."),
 	U("max_buckets", max_buckets, 1, 100000, "100",
 	    "Buckets per account (OSS: 100)."),
 	U("drain_timeout", drain_timeout, 0, 3600, "30",

@@ -7,7 +7,8 @@
  * the root account on first start, starts the listeners and tells systemd
  * READY=1. The main thread then owns signals: SIGTERM/SIGINT drain in-flight
  * requests and exit 0; SIGHUP reopens the log. Once a second it persists the
- * business clock's high-water mark.
+ * business clock's high-water mark, and it alone sends systemd's watchdog
+ * pings, so a stuck main loop stops them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -71,6 +74,57 @@ notify(const char *msg)
 	    len) < 0)
 		log_warn("sd_notify '%s'", msg);
 	close(fd);
+}
+
+/*
+ * The root key and data keys live in this process's memory: no core file
+ * may carry them to disk, and no process of the same user may read them
+ * through ptrace or /proc/PID/mem (non-dumpable also makes the files in
+ * /proc/PID root-owned). Done before the root key is read.
+ */
+static void
+harden_process(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &none) != 0)
+		fatal("cannot disable core files");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		fatal("cannot make the process non-dumpable");
+}
+
+/*
+ * $WATCHDOG_USEC as systemd sets it (WatchdogSec=): microseconds between
+ * the pings it requires, or 0 when it requires none or the request is for
+ * another process ($WATCHDOG_PID).
+ */
+static uint64_t
+watchdog_usec(void)
+{
+	const char *v = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	uint64_t usec, p;
+
+	if (v == NULL || !str_to_u64(v, UINT64_MAX, &usec))
+		return 0;
+	if (pid != NULL && (!str_to_u64(pid, UINT64_MAX, &p) ||
+	    p != (uint64_t)getpid()))
+		return 0;
+	return usec;
+}
+
+/*
+ * Pings every third of the interval systemd asked for (at most every
+ * 10 ms): within the usual half even when the machine is slow to wake us.
+ */
+static void
+watchdog_ping(uint64_t wd_usec, int64_t *next_us)
+{
+	int64_t now = clock_mono_us();
+
+	if (wd_usec == 0 || now < *next_us)
+		return;
+	notify("WATCHDOG=1");
+	*next_us = now + (wd_usec < 30000 ? 10000 : (int64_t)(wd_usec / 3));
 }
 
 static int
@@ -164,6 +218,8 @@ main(int argc, char **argv)
 	struct jobs *jobs = NULL;
 	struct rtmpd *rtmp = NULL;
 	struct clock clock;
+	uint64_t wd_usec;
+	int64_t wd_next = 0;
 	sigset_t sigs;
 	bool exit_now, had_state;
 	unsigned removed = 0, ticks = 0;
@@ -187,6 +243,7 @@ main(int argc, char **argv)
 	if (log_open("cofferd", (enum log_level)log_level_parse(cfg.log_level),
 	    cfg.log_file[0] ? cfg.log_file : NULL) != 0)
 		fatal("cannot open log file '%s'", cfg.log_file);
+	harden_process();
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
 
@@ -375,6 +432,10 @@ main(int argc, char **argv)
 	}
 	oss_set_urls(oss, http_server_address(ossl),
 	    rtmp ? rtmpd_address(rtmp) : NULL);
+	wd_usec = watchdog_usec();
+	if (wd_usec != 0)
+		log_info("systemd watchdog: %llu ms",
+		    (unsigned long long)(wd_usec / 1000));
 	log_notice("listening oss=%s kms=%s rtmp=%s test_clock=%s data_dir=%s "
 	    "version=%s", http_server_address(ossl), http_server_address(kmsl),
 	    rtmp ? rtmpd_address(rtmp) : "off", cfg.test_clock ? "on" : "off", cfg.data_dir, COFFER_VERSION);
@@ -383,7 +444,18 @@ main(int argc, char **argv)
 
 	for (;;) {
 		struct timespec ts = { 1, 0 };
-		int sig = sigtimedwait(&sigs, NULL, &ts);
+		int64_t left;
+		int sig;
+
+		left = wd_next - clock_mono_us();
+		if (wd_usec != 0 && left < 1000000) {
+			ts.tv_sec = 0;
+			ts.tv_nsec = left > 0 ? (long)left * 1000 : 0;
+		}
+		sig = sigtimedwait(&sigs, NULL, &ts);
+		/* Here, not in a thread of its own: a round of the
+		 * housekeeping below that hangs stops the pings. */
+		watchdog_ping(wd_usec, &wd_next);
 
 		if (sig == SIGHUP) {
 			if (log_reopen() != 0)
@@ -411,6 +483,8 @@ main(int argc, char **argv)
 	http_server_quiesce(ossl);
 	http_server_quiesce(kmsl);
 	for (unsigned i = 0; i < cfg.drain_timeout * 10; i++) {
+		/* Draining is progress: systemd's stop timeout bounds it. */
+		watchdog_ping(wd_usec, &wd_next);
 		if (http_server_inflight(ossl) == 0 &&
 		    http_server_inflight(kmsl) == 0)
 			break;

@@ -5,6 +5,8 @@
  * Counters are relaxed atomics indexed by route and status, so recording a
  * request costs a few uncontended increments and no lock.
  */
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "oss/oss_int.h"
@@ -54,6 +56,42 @@ metrics_record(struct metrics *m, unsigned op, int status, uint64_t in,
 	atomic_fetch_add_explicit(&m->latency_count, 1, memory_order_relaxed);
 }
 
+/*
+ * The process gauges Prometheus client libraries export, for leak watching
+ * (tests/torture/soak.sh reads them): the daemon is non-dumpable, so its
+ * /proc/PID/fd is readable by root only. -1 when /proc is not there.
+ */
+static enum err
+render_process(struct buf *b)
+{
+	long fds = -1, rss_kb = -1;
+	struct dirent *e;
+	char line[128];
+	DIR *d;
+	FILE *f;
+
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		fds = 0;
+		while ((e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.')
+				fds++;
+		fds--;	/* the one opendir holds */
+		closedir(d);
+	}
+	if ((f = fopen("/proc/self/status", "re")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "VmRSS: %ld kB", &rss_kb) == 1)
+				break;
+		fclose(f);
+	}
+	return buf_printf(b, "# HELP process_open_fds Open file descriptors.\n"
+	    "# TYPE process_open_fds gauge\nprocess_open_fds %ld\n"
+	    "# HELP process_resident_memory_bytes Resident memory size.\n"
+	    "# TYPE process_resident_memory_bytes gauge\n"
+	    "process_resident_memory_bytes %lld\n", fds,
+	    rss_kb < 0 ? -1LL : (long long)rss_kb * 1024);
+}
+
 enum err
 metrics_render(struct metrics *m, struct buf *b)
 {
@@ -100,5 +138,7 @@ metrics_render(struct metrics *m, struct buf *b)
 		    "coffer_request_duration_seconds_count %llu\n",
 		    (double)atomic_load(&m->latency_sum_us) / 1e6,
 		    (unsigned long long)atomic_load(&m->latency_count));
+	if (r == ERR_OK)
+		r = render_process(b);
 	return r;
 }

@@ -4,8 +4,9 @@
  *
  * /-/health must answer without credentials (load balancers and systemd
  * probes have none) in JSON; /-/metrics must expose the request counters,
- * byte counters and latency histogram in Prometheus text format, and the
- * counters must move by exactly the requests this test made.
+ * byte counters, latency histogram and process gauges in Prometheus text
+ * format, and the counters must move by exactly the requests this test
+ * made.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -168,6 +169,13 @@ test_metrics(void **state)
 		prev = v;
 	}
 	assert_true(prev == inf);
+
+	/* Process gauges: stdio, the listeners, the database and more; a
+	 * resident size of megabytes. */
+	assert_non_null(strstr(m.body, "# TYPE process_open_fds gauge\n"));
+	assert_true(sample(m.body, "process_open_fds") >= 6);
+	assert_true(sample(m.body, "process_resident_memory_bytes") >
+	    1024 * 1024);
 	e2e_resp_free(&m);
 }
 

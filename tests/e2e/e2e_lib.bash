@@ -76,9 +76,11 @@ sanitizer_report() {
 
 # daemon_start DATA_DIR LOG [ARGS...]: starts cofferd in the background
 # with --oss-listen 127.0.0.1:0 --log-level info (unless E2E_RAW is set)
-# and the variables of the E2E_ENV array, waits up to 30 s for the
-# listening line, sets DPID and DPORT. Its stderr goes to LOG.stderr; the
-# line is looked for there and in LOG (pass the --log-file path as LOG).
+# and the variables of the E2E_ENV array (the E2E_WRAP array, e.g. a
+# setpriv command line, runs in front of it), waits up to 30 s for the
+# listening line, sets DPID, DPORT and KPORT (the KMS listener). Its stderr
+# goes to LOG.stderr; the line is looked for there and in LOG (pass the
+# --log-file path as LOG).
 daemon_start() {
 	local dir=$1 logf=$2 i
 	local defaults=(--oss-listen 127.0.0.1:0 --kms-listen 127.0.0.1:0 --rtmp-listen 127.0.0.1:0 --log-level info)
@@ -87,16 +89,20 @@ daemon_start() {
 	[ -n "${E2E_RAW:-}" ] && defaults=()
 	DPID=
 	DPORT=
+	KPORT=
 	env -u NOTIFY_SOCKET -u STATE_DIRECTORY -u CREDENTIALS_DIRECTORY \
 	    COFFER_ROOT_ACCESS_KEY_ID=$E2E_ROOT_AK \
 	    COFFER_ROOT_ACCESS_KEY_SECRET=$E2E_ROOT_SK \
 	    "${E2E_ENV[@]+"${E2E_ENV[@]}"}" \
+	    "${E2E_WRAP[@]+"${E2E_WRAP[@]}"}" \
 	    "$COFFERD" --data-dir "$dir" "${defaults[@]+"${defaults[@]}"}" \
 	    "$@" >"$logf.stderr" 2>&1 </dev/null &
 	DPID=$!
 	E2E_PIDS+=("$DPID")
 	for i in $(seq 1 300); do
 		DPORT=$(sed -n 's/.*listening oss=[0-9.]*:\([0-9]*\) .*/\1/p' \
+		    "$logf" "$logf.stderr" 2>/dev/null | tail -n 1)
+		KPORT=$(sed -n 's/.*listening oss=.* kms=[0-9.]*:\([0-9]*\) .*/\1/p' \
 		    "$logf" "$logf.stderr" 2>/dev/null | tail -n 1)
 		[ -n "$DPORT" ] && return 0
 		if ! kill -0 "$DPID" 2>/dev/null; then
@@ -195,4 +201,70 @@ extent_uuids() {
 	# Inline extents (small objects) live in the row, not in a blob file.
 	sqlite3 "$1/meta.db" 'select hex(uuid) from extents where inline is null' |
 	    tr 'A-F' 'a-f' | sort
+}
+
+# pct STRING: RFC 3986 percent-encoding into $REPLY, as the KMS v1
+# signature wants it (unreserved characters stay, every other byte is %XX).
+# No subshell: kms() calls it for every parameter.
+pct() {
+	local LC_ALL=C s=$1 i c h
+	REPLY=
+	for ((i = 0; i < ${#s}; i++)); do
+		c=${s:i:1}
+		case $c in
+		[A-Za-z0-9._~-]) REPLY+=$c ;;
+		*) printf -v h '%%%02X' "'$c"; REPLY+=$h ;;
+		esac
+	done
+}
+
+# kms ACTION [NAME=VALUE...]: a v1-signed KMS request (kms-api.md §2.2,
+# what @alicloud/kms20160120 1.x sends: parameters in the query of a POST)
+# to 127.0.0.1:$KPORT with $AK/$SK (default root). Leaves the JSON body in
+# $BODY and the status in $STATUS ("000" when no response). Few processes
+# per call (openssl, base64, curl): load tests call it in loops.
+kms() {
+	local action=$1 kv q= sts sig out i j t ts
+	local ak=${AK:-$E2E_ROOT_AK} sk=${SK:-$E2E_ROOT_SK}
+	local -a params enc
+	shift
+	TZ=UTC printf -v ts '%(%Y-%m-%dT%H:%M:%SZ)T' -1
+	params=("Action=$action" "Format=JSON" "Version=2016-01-20"
+	    "AccessKeyId=$ak" "SignatureMethod=HMAC-SHA1"
+	    "SignatureVersion=1.0"
+	    "SignatureNonce=$BASHPID-$SRANDOM-$SRANDOM-$EPOCHREALTIME"
+	    "Timestamp=$ts" "$@")
+	for kv in "${params[@]}"; do
+		pct "${kv%%=*}"
+		t=$REPLY
+		pct "${kv#*=}"
+		enc+=("$t=$REPLY")
+	done
+	# Sorted by encoded name alone ("Tag" before "Tag1"): insertion
+	# sort, a dozen entries.
+	for ((i = 1; i < ${#enc[@]}; i++)); do
+		t=${enc[i]}
+		for ((j = i - 1; j >= 0; j--)); do
+			[[ ${enc[j]%%=*} > ${t%%=*} ]] || break
+			enc[j + 1]=${enc[j]}
+		done
+		enc[j + 1]=$t
+	done
+	for kv in "${enc[@]}"; do
+		q+=${q:+&}$kv
+	done
+	pct "$q"
+	sts="POST&%2F&$REPLY"
+	sig=$(printf '%s' "$sts" | openssl dgst -sha1 -hmac "$sk&" -binary | base64)
+	pct "$sig"
+	out=$(curl -sS -X POST -H 'Expect:' -w '\n%{http_code}' \
+	    "http://127.0.0.1:$KPORT/?$q&Signature=$REPLY" 2>/dev/null)
+	BODY=${out%$'\n'*}
+	STATUS=${out##*$'\n'}
+	[ -n "$STATUS" ] || STATUS=000
+}
+
+# json_field NAME: the string value of "NAME" in the JSON on stdin.
+json_field() {
+	sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"
 }

@@ -63,6 +63,7 @@ want "LoadCredential=root.key:/etc/cofferd/root.key"
 want "UMask=0077"
 want "LimitCORE=0"
 want "Restart=on-failure"
+want "WatchdogSec=60s"
 want "KillSignal=SIGTERM"
 check "ExecStartPre runs --check-config" \
     grep -qE '^ExecStartPre=.*cofferd .*(--check-config|-n)( |$)' "$UNIT"
