@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/crash.h"
 #include "base/str.h"
 #include "db/db.h"
 #include "inventory/inventory_int.h"
@@ -272,10 +273,13 @@ inventory_create(struct db *db, const struct inventory_config *c,
 	if (r == ERR_OK)
 		r = db_audit_append(db, now_ms, actor, "inventory.put", target, "ok",
 		    detail);
-	if (r == ERR_OK)
+	if (r == ERR_OK) {
+		crash_point("inventory-written");
 		r = db_tx_commit(db);
-	else
+	} else
 		db_tx_rollback(db);
+	if (r == ERR_OK)
+		crash_point("inventory-committed");
 	return r;
 }
 
@@ -301,10 +305,13 @@ inventory_delete(struct db *db, int64_t bucket_id, const char *id,
 	if (r == ERR_OK)
 		r = db_audit_append(db, now_ms, actor, "inventory.delete", target,
 		    "ok", "");
-	if (r == ERR_OK)
+	if (r == ERR_OK) {
+		crash_point("inventory-written");
 		r = db_tx_commit(db);
-	else
+	} else
 		db_tx_rollback(db);
+	if (r == ERR_OK)
+		crash_point("inventory-committed");
 	return r;
 }
 

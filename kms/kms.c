@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/crash.h"
 #include "base/kv.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -264,8 +265,11 @@ kms_change_run(struct kms *k, const struct kms_caller *who,
 	    target, ERR_OK, ch->detail);
 	if (r != ERR_OK)
 		goto out;
+	crash_point("kms-key-written");
 	r = db_tx_commit(k->db);
 	in_tx = false;
+	if (r == ERR_OK)
+		crash_point("kms-key-committed");
 	if (r == ERR_OK && ch->ret_row != NULL)
 		*ch->ret_row = *nrow;
 out:
@@ -415,10 +419,13 @@ kms_key_create(struct kms *k, const struct kms_caller *who,
 		    ERR_OK, external ? "origin=EXTERNAL" : "origin=Aliyun_KMS");
 	if (r != ERR_OK)
 		goto out;
+	crash_point("kms-key-written");
 	r = db_tx_commit(k->db);
 	in_tx = false;
-	if (r == ERR_OK)
+	if (r == ERR_OK) {
+		crash_point("kms-key-committed");
 		*ret = row->m;
+	}
 out:
 	if (in_tx)
 		db_tx_rollback(k->db);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/crash.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/rand.h"
@@ -172,10 +173,13 @@ transition(const struct worm_op *op, const struct worm_event *ev,
 	db_seal_anchor_on_commit(op->db);
 	r = db_audit_append(op->db, op->now_ms, op->actor, action,
 	    op->bucket_name, "ok", detail);
-	if (r == ERR_OK)
+	if (r == ERR_OK) {
+		crash_point("worm-written");
 		r = db_tx_commit(op->db);
-	else
+	} else
 		db_tx_rollback(op->db);
+	if (r == ERR_OK)
+		crash_point("worm-committed");
 	if (r == ERR_OK && ret != NULL) {
 		*ret = next;
 		ret->sealed = true;	/* the row's MAC was made by the SQL */

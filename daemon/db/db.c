@@ -34,6 +34,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "db/db_int.h"
@@ -406,13 +407,13 @@ db_audit_mac_put(struct db *db, db_audit_mac_fn *fn, void *ctx)
 }
 
 /* Makes commit number seq durable: if no sync since then covered it, this
- * thread syncs the WAL for itself and every commit published so far. */
+ * thread syncs the WAL for itself and every commit published so far. The
+ * process ends when the sync fails. */
 static enum err
 wal_sync(struct db *db, struct db_conn *c, uint64_t seq)
 {
 	sqlite3_file *wal = NULL;
 	uint64_t target;
-	enum err r = ERR_OK;
 	int rc;
 
 	pthread_mutex_lock(&db->sync_lock);
@@ -422,22 +423,26 @@ wal_sync(struct db *db, struct db_conn *c, uint64_t seq)
 	rc = sqlite3_file_control(c->h, "main", SQLITE_FCNTL_JOURNAL_POINTER,
 	    &wal);
 	if (rc != SQLITE_OK || wal == NULL || wal->pMethods == NULL) {
-		log_errx("db: no WAL handle to sync (%d)", rc);
-		r = ERR_IO;
-		goto out;
+		log_errx("db: no WAL handle to sync (%d); stopping", rc);
+		_exit(1);
 	}
 	rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
 	if (rc != SQLITE_OK) {
-		/* A failed sync may have dropped dirty pages (fsyncgate):
-		 * nothing after it can be called durable. */
-		log_errx("db: WAL sync failed: %s", sqlite3_errstr(rc));
-		r = db_err(rc) != ERR_OK ? db_err(rc) : ERR_IO;
-		goto out;
+		/* The commits are already visible and cannot be undone: a
+		 * caller told "failed" would remove a blob its committed row
+		 * names. And a failed sync may have dropped dirty pages
+		 * (fsyncgate), so a later sync that succeeds proves nothing.
+		 * Only a restart, which reads the WAL back from the disk,
+		 * knows what is durable: stop without answering anyone.
+		 * _exit, not exit: no clean-up may touch the files now. */
+		log_errx("db: WAL sync failed: %s; stopping",
+		    sqlite3_errstr(rc));
+		_exit(1);
 	}
 	db->synced = target;
 out:
 	pthread_mutex_unlock(&db->sync_lock);
-	return r;
+	return ERR_OK;
 }
 
 enum err

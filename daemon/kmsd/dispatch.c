@@ -20,6 +20,7 @@
 
 #include "kmsd/kmsd_int.h"
 #include "base/clock.h"
+#include "base/crash.h"
 #include "base/log.h"
 #include "base/rand.h"
 #include "base/str.h"
@@ -485,6 +486,9 @@ reply(struct kms_call *c)
 		size_t len;
 		char *p = buf_steal(&c->out, &len);
 
+		/* A change is committed by now; only the answer is
+		 * missing. */
+		crash_point("kms-reply");
 		c->req->resp.status = 200;
 		(void)http_resp_header(c->req, "Content-Type",
 		    "application/json;charset=utf-8");

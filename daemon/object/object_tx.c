@@ -2,6 +2,7 @@
 /* object_tx.c: see object_tx.h. */
 #include "object/object_tx.h"
 
+#include "base/crash.h"
 #include "db/db.h"
 #include "object/object.h"
 #include "worm/worm.h"
@@ -88,6 +89,8 @@ object_tx_commit(struct object_tx *tx)
 
 	r = db_tx_commit(tx->api->db);
 	tx->open = false;
+	if (r == ERR_OK)
+		crash_point("object-committed");
 	return r;
 }
 

@@ -19,6 +19,7 @@
 
 #include "oss/oss_int.h"
 #include "object/upload.h"
+#include "base/crash.h"
 #include "base/log.h"
 #include "base/rand.h"
 #include "base/str.h"
@@ -371,6 +372,10 @@ oss_end(void *ctx, struct http_request *req)
 	}
 	if (req->resp.status == 0)
 		req->resp.status = 200;
+	/* Everything a successful change does is done by now; only the
+	 * answer is missing. */
+	if (r == ERR_OK && strcmp(req->method, "GET") != 0 && !c->head)
+		crash_point("oss-reply");
 	add_common_headers(c);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/crash.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "codec/xml.h"
@@ -535,6 +536,7 @@ multipart_commit_part(struct call *c, const struct mpu *u, unsigned number,
 		db_tx_rollback(c->api->db);
 	if (r != ERR_OK)
 		return r;
+	crash_point("part-committed");
 	object_unlink_dead(c, dead, ndead);
 	*ret = p;
 	return ERR_OK;

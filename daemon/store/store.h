@@ -112,8 +112,7 @@ enum err store_sweep(struct store *st,
 void store_blob_path(const struct store *st,
     const uint8_t uuid[static STORE_UUID_BYTES], char *buf, size_t cap);
 
-/* Test seam: crash (_exit(99)) at a named point when the environment
- * variable COFFER_CRASH_AT equals it: "blob-written", "blob-fsynced",
- * "blob-renamed", "dir-fsynced". Read once at store_open. */
+/* store_writer_commit passes the crash points (base/crash.h)
+ * "blob-written", "blob-fsynced", "blob-renamed" and "dir-fsynced". */
 
 #endif

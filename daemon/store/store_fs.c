@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/crash.h"
 #include "base/log.h"
 #include "base/rand.h"
 #include "base/str.h"
@@ -45,26 +46,10 @@
 /* Bounds plain_len so the sealed size below can never overflow off_t. */
 #define PLAIN_MAX		((uint64_t)1 << 60)
 
-enum crash_point {
-	CRASH_NONE,
-	CRASH_BLOB_WRITTEN,
-	CRASH_BLOB_FSYNCED,
-	CRASH_BLOB_RENAMED,
-	CRASH_DIR_FSYNCED,
-};
-
-static const char *const crash_names[] = {
-	[CRASH_BLOB_WRITTEN] = "blob-written",
-	[CRASH_BLOB_FSYNCED] = "blob-fsynced",
-	[CRASH_BLOB_RENAMED] = "blob-renamed",
-	[CRASH_DIR_FSYNCED] = "dir-fsynced",
-};
-
 struct store {
 	char			*dir;		/* DATA_DIR, for paths in logs */
 	int			 blobs_fd;	/* DATA_DIR/blobs */
 	int			 tmp_fd;	/* DATA_DIR/tmp */
-	enum crash_point	 crash_at;	/* test seam, fixed at open */
 };
 
 struct store_writer {
@@ -198,25 +183,6 @@ fsync_dir(int fd, const char *path)
 	return errno_err(errno);
 }
 
-static enum crash_point
-crash_point_parse(const char *s)
-{
-	if (s == NULL)
-		return CRASH_NONE;
-	for (size_t i = 0; i < sizeof(crash_names) / sizeof(crash_names[0]);
-	    i++)
-		if (crash_names[i] != NULL && strcmp(s, crash_names[i]) == 0)
-			return (enum crash_point)i;
-	return CRASH_NONE;
-}
-
-static void
-crash_if(const struct store *st, enum crash_point p)
-{
-	if (st->crash_at == p)
-		_exit(99);
-}
-
 enum err
 store_open(const char *data_dir, struct store **ret)
 {
@@ -285,7 +251,6 @@ store_open(const char *data_dir, struct store **ret)
 		if (r != ERR_OK)
 			goto out;
 	}
-	st->crash_at = crash_point_parse(getenv("COFFER_CRASH_AT"));
 out:
 	if (dfd >= 0)
 		close(dfd);
@@ -501,13 +466,13 @@ store_writer_commit(struct store_writer *w, uint64_t *ret_plain_len)
 	r = writer_flush(w);
 	if (r != ERR_OK)
 		goto out;
-	crash_if(st, CRASH_BLOB_WRITTEN);
+	crash_point("blob-written");
 	if (fsync(w->fd) != 0) {
 		log_warn("store: fsync '%s/tmp/%s'", st->dir, w->name);
 		r = errno_err(errno);
 		goto out;
 	}
-	crash_if(st, CRASH_BLOB_FSYNCED);
+	crash_point("blob-fsynced");
 	if (close(w->fd) != 0) {
 		w->fd = -1;
 		log_warn("store: close '%s/tmp/%s'", st->dir, w->name);
@@ -523,7 +488,7 @@ store_writer_commit(struct store_writer *w, uint64_t *ret_plain_len)
 		goto out;
 	}
 	renamed = true;
-	crash_if(st, CRASH_BLOB_RENAMED);
+	crash_point("blob-renamed");
 	blob[2] = '\0';
 	sfd = openat(st->blobs_fd, blob, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sfd < 0 || fsync(sfd) != 0) {
@@ -532,7 +497,7 @@ store_writer_commit(struct store_writer *w, uint64_t *ret_plain_len)
 		blob[2] = '/';
 		goto out;
 	}
-	crash_if(st, CRASH_DIR_FSYNCED);
+	crash_point("dir-fsynced");
 out:
 	if (sfd >= 0)
 		close(sfd);

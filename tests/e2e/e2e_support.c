@@ -56,18 +56,18 @@ struct e2e_daemon {
 	size_t		 scan_len;
 };
 
-/* Parses "listening oss=ADDR:PORT " from the scanned prefix; 0 if absent
- * or not complete yet. */
+/* Parses "<tag>ADDR:PORT " from the listening line in the scanned prefix;
+ * 0 if absent or not complete yet. */
 static uint16_t
-scan_port(const char *s)
+scan_tag_port(const char *s, const char *tag)
 {
 	const char *p = strstr(s, "listening oss=");
 	const char *end, *colon = NULL;
 	uint64_t v;
 
-	if (p == NULL)
+	if (p == NULL || (p = strstr(p, tag)) == NULL)
 		return 0;
-	p += strlen("listening oss=");
+	p += strlen(tag);
 	end = p + strcspn(p, " \n");
 	if (*end == '\0')
 		return 0;	/* line not complete */
@@ -78,6 +78,12 @@ scan_port(const char *s)
 	    65535, &v) || v == 0)
 		return 0;
 	return (uint16_t)v;
+}
+
+static uint16_t
+scan_port(const char *s)
+{
+	return scan_tag_port(s, "oss=");
 }
 
 static void *
@@ -393,6 +399,13 @@ out:
 	}
 	*ret = d;
 	return ERR_OK;
+}
+
+uint16_t
+e2e_daemon_kms_port(const struct e2e_daemon *d)
+{
+	/* The line is complete once the OSS port is known. */
+	return scan_tag_port(d->scan, " kms=");
 }
 
 uint16_t

@@ -64,6 +64,8 @@ void e2e_daemon_kill9(struct e2e_daemon *d);
 void e2e_daemon_free(struct e2e_daemon *d);
 
 uint16_t e2e_daemon_port(const struct e2e_daemon *d);
+/* The KMS listener's port (0 when it is off). */
+uint16_t e2e_daemon_kms_port(const struct e2e_daemon *d);
 pid_t e2e_daemon_pid(const struct e2e_daemon *d);
 const char *e2e_daemon_data_dir(const struct e2e_daemon *d);
 /* Path of the captured stderr. */
