@@ -19,6 +19,8 @@
  *   kms/: kms-key-written (a key transition's rows written, not committed),
  *     kms-key-committed; kms-reply (a successful KMS request, unanswered);
  *   worm/: worm-written, worm-committed;
+ *   db/seal.c: anchor-pending (a change under a retention policy is
+ *     committed and durable, the anchor file not yet moved);
  *   inventory/: inventory-written, inventory-committed.
  *
  * The variable is read at each point, not cached: a forked unit test sets

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/crash.h"
 #include "base/log.h"
 #include "db/db.h"
 #include "db/db_int.h"
@@ -533,6 +534,7 @@ seal_tx_end(struct db *db, bool durable)
 	tx_anchor_seq = -1;
 	if (!durable || seq < 0)
 		return;
+	crash_point("anchor-pending");
 	pthread_mutex_lock(&s->lock);
 	/* Commits finish out of order; the file only moves forward. A
 	 * failed write leaves the anchor behind, which can hide a later

@@ -16,7 +16,9 @@
 #     for CreateKey, DisableKey, EnableKey, ScheduleKeyDeletion,
 #     CancelKeyDeletion;
 #   - WORM policy transitions: worm-written, worm-committed, oss-reply for
-#     Initiate, Complete, Extend, Abort (a lock is never lost or weakened);
+#     Initiate, Complete, Extend, Abort (a lock is never lost or weakened),
+#     and anchor-pending (committed, the seal's anchor not yet moved: no
+#     false rollback alarm);
 #   - inventory configurations: inventory-written, inventory-committed for
 #     PutBucketInventory and DeleteBucketInventory.
 . "$(dirname "$0")/e2e_lib.bash"
@@ -266,6 +268,17 @@ crash_start worm-committed
 crashed "Extend" "$(req POST "/pointsw/?wormExtend&wormId=$id" \
     --data-binary "$(days_xml ExtendWormConfiguration 5)")"
 check "worm-committed: Extend applied" [ "$(worm pointsw)" = "Locked 5 $id" ]
+
+# The anchor (README "What WORM guarantees") trails a durable commit: a
+# crash between the two must read as "the database is newer", never as a
+# rollback.
+crash_start anchor-pending
+crashed "Extend" "$(req POST "/pointsw/?wormExtend&wormId=$id" \
+    --data-binary "$(days_xml ExtendWormConfiguration 6)")"
+check "anchor-pending: Extend applied" [ "$(worm pointsw)" = "Locked 6 $id" ]
+check "anchor-pending: no rollback alarm" not grep -q ALERT "$L.stderr"
+check "anchor-pending: the anchor caught up" \
+    grep -q "seal: sequence \([0-9]*\), anchor \1," "$L.stderr"
 
 [ "$(http_status PUT /pointsa/)" = 200 ] || die "PutBucket pointsa"
 [ "$(req POST /pointsa/?worm --data-binary "$(days_xml InitiateWormConfiguration 2)")" = 200 ] ||

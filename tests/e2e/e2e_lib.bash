@@ -48,6 +48,9 @@ die() {
 	exit 1
 }
 
+# not COMMAND...: succeeds when COMMAND fails (for check).
+not() { ! "$@"; }
+
 # check DESCRIPTION COMMAND...: runs the command; a non-zero status is a
 # failure (counted; the test goes on so one run shows every problem).
 check() {

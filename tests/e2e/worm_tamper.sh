@@ -30,8 +30,6 @@ DROP TRIGGER IF EXISTS seal_policies_delete;
 DROP TRIGGER IF EXISTS seal_policies_update;
 DROP TRIGGER IF EXISTS seal_mac;"
 
-not() { ! "$@"; }
-
 days_xml() {
 	printf '<%s><RetentionPeriodInDays>%s</RetentionPeriodInDays></%s>' \
 	    "$1" "$2" "$1"
