@@ -56,6 +56,7 @@ struct api_seal_report {
 	int64_t	seq;			/* the database's sequence */
 	int64_t	anchor;			/* the anchor's, -1 none */
 	int64_t	objects, objects_sealed_n, objects_bad;
+	int64_t	extents_bad;		/* extents failing or missing */
 	bool	objects_acc_ok;
 	int64_t	policies, policies_sealed_n, policies_bad;
 	bool	policies_acc_ok;

@@ -74,6 +74,8 @@ tables_check(struct db *db, struct api_seal_report *rep, struct db_seal *seal)
 		r = worm_seal_totals(db, &p);
 	if (r == ERR_OK && o.bad > 0)
 		r = object_seal_bad(db, BAD_LISTED, bad_object, NULL);
+	if (r == ERR_OK)
+		r = object_seal_extents_bad(db, &rep->extents_bad);
 	db_tx_rollback(db);
 	if (r != ERR_OK)
 		return r;
@@ -90,9 +92,9 @@ tables_check(struct db *db, struct api_seal_report *rep, struct db_seal *seal)
 }
 
 /* Whether the sets are the sealed ones. An object row that fails its MAC
- * is not a reason to stop every change: nothing serves it (GET answers
- * 500) and the guard refuses to decide on it under a policy; it is
- * reported, and `coffer worm verify` fails. */
+ * (or an extent that does) is not a reason to stop every change: nothing
+ * serves it (GET answers 500) and the guard refuses to decide on it under
+ * a policy; it is reported, and `coffer worm verify` fails. */
 static bool
 tables_whole(const struct api_seal_report *rep)
 {
@@ -157,6 +159,10 @@ api_seal_check(struct db *db, const char *data_dir, bool daemon,
 		log_errx("ALERT: %" PRId64 " object row(s) fail their MAC "
 		    "(edited outside cofferd?); they are not served",
 		    rep->objects_bad);
+	if (rep->extents_bad > 0)
+		log_errx("ALERT: %" PRId64 " extent row(s) fail their MAC or "
+		    "are missing (edited outside cofferd?); their objects are "
+		    "not served", rep->extents_bad);
 	if (!tables_whole(rep) || !rep->anchor_ok) {
 		alert_tables(rep);
 		if (!rep->anchor_ok)

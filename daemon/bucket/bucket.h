@@ -228,6 +228,9 @@ const char *object_header(struct arena *a, const char *headers,
 
 /* Recomputes over the whole table, for comparison with the seal row. */
 enum err object_seal_totals(struct db *db, struct db_seal_totals *ret);
+/* Extent rows failing their MAC plus objects whose extents do not add up
+ * to their size. */
+enum err object_seal_extents_bad(struct db *db, int64_t *ret);
 /* Up to max objects whose MAC fails, for the alert. */
 enum err object_seal_bad(struct db *db, unsigned max,
     void (*cb)(void *ctx, const char *bucket, const char *key), void *ctx);

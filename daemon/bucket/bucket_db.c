@@ -359,6 +359,12 @@ static const char SQL_OBJECT_TOTALS[] =
     "SELECT count(*), coffer_sum(mac), coalesce(sum(coffer_mac_ok(mac,"
     " 'object', bucket, key, type, size, etag, crc64, mtime_ms) = 0), 0)"
     " FROM objects";
+/* Extent rows that fail their MAC, and objects whose extents do not add up
+ * to their size (a row deleted). */
+static const char SQL_EXTENTS_BAD[] =
+    "SELECT (SELECT count(*) FROM extents WHERE " EXTENT_MAC_OK " = 0) +"
+    " (SELECT count(*) FROM objects o WHERE o.size <> (SELECT"
+    " coalesce(sum(e.plain_len), 0) FROM extents e WHERE e.object = o.id))";
 static const char SQL_OBJECT_BAD[] =
     "SELECT b.name, o.key FROM objects o JOIN buckets b ON b.id = o.bucket"
     " WHERE coffer_mac_ok(o.mac, 'object', o.bucket, o.key, o.type, o.size,"
@@ -828,6 +834,12 @@ object_seal_totals(struct db *db, struct db_seal_totals *ret)
 		r = rc == SQLITE_ROW ? ERR_INTERNAL : db_err(rc);
 	db_stmt_done(st);
 	return r;
+}
+
+enum err
+object_seal_extents_bad(struct db *db, int64_t *ret)
+{
+	return db_query_i64(db, SQL_EXTENTS_BAD, 0, ret);
 }
 
 enum err

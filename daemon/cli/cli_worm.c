@@ -35,6 +35,7 @@ report_json(const struct api_seal_report *r)
 	json_i64(&w, "ObjectsSealed", r->objects_sealed_n);
 	json_i64(&w, "ObjectsFailingMac", r->objects_bad);
 	json_bool(&w, "ObjectsSetHashOk", r->objects_acc_ok);
+	json_i64(&w, "ExtentsFailing", r->extents_bad);
 	json_i64(&w, "Policies", r->policies);
 	json_i64(&w, "PoliciesSealed", r->policies_sealed_n);
 	json_i64(&w, "PoliciesFailingMac", r->policies_bad);
@@ -57,6 +58,8 @@ report_text(const struct api_seal_report *r)
 	    " failing their MAC, set hash %s\n", r->objects,
 	    r->objects_sealed_n, r->objects_bad,
 	    r->objects_acc_ok ? "ok" : "differs");
+	printf("extents:   %" PRId64 " failing their MAC or missing\n",
+	    r->extents_bad);
 	printf("policies:  %" PRId64 " rows, %" PRId64 " sealed, %" PRId64
 	    " failing their MAC, set hash %s\n", r->policies,
 	    r->policies_sealed_n, r->policies_bad,
@@ -82,7 +85,8 @@ cli_worm_verify(struct cli *cli, int argc, char **argv)
 		report_json(&rep);
 	else
 		report_text(&rep);
-	return rep.fault == DB_SEAL_OK && rep.objects_bad == 0 ? 0 : 1;
+	return rep.fault == DB_SEAL_OK && rep.objects_bad == 0 &&
+	    rep.extents_bad == 0 ? 0 : 1;
 }
 
 int
