@@ -48,6 +48,11 @@
 	E(ERR_EXISTS, 500, "InternalError", MSG_INTERNAL, "0000-00000009")
 	EK(ERR_SHUTTING_DOWN, 503, "ServiceUnavailable", "Please reduce your request rate.", "0000-00000010",
 	    503, "ServiceUnavailableTemporary", "The service is unavailable temporarily, please try again later.")
+	/* ERR_UNSYNCED: the COMMIT went into the WAL but its sync failed:
+	 * not acknowledged, yet the rows may survive, so nothing they name
+	 * (a new blob) may be removed; the start-up sweep decides. */
+	EK(ERR_UNSYNCED, 500, "InternalError", MSG_INTERNAL, "0000-00000011",
+	    500, "InternalFailure", "The request processing has failed due to some unknown error.")
 
 	EK(ERR_INVALID_ARGUMENT, 400, "InvalidArgument", "Invalid Argument. Parameter is invalid.", "0016-00000002",
 	    400, "InvalidParameter", "The specified parameter is not valid.")

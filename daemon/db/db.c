@@ -56,6 +56,11 @@ struct db {
 	uint64_t		 synced;	/* commits known durable (sync_lock) */
 	struct db_conn		*conns;
 	_Atomic int		 fault_commit;
+	/* A WAL sync failed (sync_lock). Its dirty pages may be gone while
+	 * a second fsync of that descriptor reports success (fsyncgate), so
+	 * until a checkpoint has copied every frame into the database file
+	 * and synced that, no commit counts as durable. */
+	bool			 wal_failed;
 };
 
 enum err
@@ -257,7 +262,8 @@ db_tx_begin(struct db *db)
 }
 
 /* Makes commit number seq durable: if no sync since then covered it, this
- * thread syncs the WAL for itself and every commit published so far. */
+ * thread syncs the WAL for itself and every commit published so far. A
+ * failure leaves the commit in the WAL, so the caller gets ERR_UNSYNCED. */
 static enum err
 wal_sync(struct db *db, struct db_conn *c, uint64_t seq)
 {
@@ -270,11 +276,27 @@ wal_sync(struct db *db, struct db_conn *c, uint64_t seq)
 	if (db->synced >= seq)
 		goto out;
 	target = atomic_load(&db->committed_pub);
+	if (db->wal_failed) {
+		/* The frames are rewritten into the database file, which
+		 * is synced on its own descriptor; the WAL then restarts. */
+		rc = sqlite3_wal_checkpoint_v2(c->h, "main",
+		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			log_errx("db: checkpoint after a failed WAL sync: %s",
+			    sqlite3_errstr(rc));
+			r = ERR_UNSYNCED;
+			goto out;
+		}
+		log_notice("db: WAL checkpointed after a failed sync");
+		db->wal_failed = false;
+		db->synced = target;
+		goto out;
+	}
 	rc = sqlite3_file_control(c->h, "main", SQLITE_FCNTL_JOURNAL_POINTER,
 	    &wal);
 	if (rc != SQLITE_OK || wal == NULL || wal->pMethods == NULL) {
 		log_errx("db: no WAL handle to sync (%d)", rc);
-		r = ERR_IO;
+		r = ERR_UNSYNCED;
 		goto out;
 	}
 	rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
@@ -282,7 +304,8 @@ wal_sync(struct db *db, struct db_conn *c, uint64_t seq)
 		/* A failed sync may have dropped dirty pages (fsyncgate):
 		 * nothing after it can be called durable. */
 		log_errx("db: WAL sync failed: %s", sqlite3_errstr(rc));
-		r = db_err(rc) != ERR_OK ? db_err(rc) : ERR_IO;
+		db->wal_failed = true;
+		r = ERR_UNSYNCED;
 		goto out;
 	}
 	db->synced = target;

@@ -397,7 +397,10 @@ oss_done(void *ctx, struct http_request *req, bool completed)
 	(void)ctx;
 	if (c == NULL)
 		return;
-	upload_abort(c->upload);
+	if (c->err == ERR_UNSYNCED)
+		upload_commit(c->upload);	/* a row may name its blob */
+	else
+		upload_abort(c->upload);
 	c->upload = NULL;
 	buf_free(&c->body);
 	if (c->err != ERR_OK && err_info(c->err)->http >= 500)
