@@ -35,6 +35,7 @@
 #include "config.h"
 #include "db/clock_db.h"
 #include "db/db.h"
+#include "hash/hash.h"
 #include "http/http.h"
 #include "jobs/jobs.h"
 #include "rtmpd/rtmpd.h"
@@ -171,6 +172,8 @@ main(int argc, char **argv)
 		fatal("cannot open log file '%s'", cfg.log_file);
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
+	if (!hash_init())
+		fatalx("OpenSSL failed to initialise");
 
 	/* Signals are handled by this thread only: block them before any
 	 * worker thread exists so the workers inherit the mask. */
