@@ -35,6 +35,10 @@ struct db_conn {
 	sqlite3			*h;
 	struct db_conn		*next;
 	bool			 in_tx;
+	/* Prepared with the connection: a ROLLBACK that had to be parsed
+	 * could fail for want of memory and leave the transaction, and the
+	 * write lock with it, open for good. */
+	sqlite3_stmt		*rollback;
 	struct {
 		const char	*sql;
 		sqlite3_stmt	*st;
@@ -98,6 +102,7 @@ conn_close(struct db_conn *c)
 	for (int i = 0; i < STMT_SLOTS; i++)
 		if (c->stmts[i].st != NULL)
 			sqlite3_finalize(c->stmts[i].st);
+	sqlite3_finalize(c->rollback);
 	if (sqlite3_close(c->h) != SQLITE_OK)
 		log_warnx("db: close: %s", sqlite3_errmsg(c->h));
 	free(c);
@@ -157,10 +162,14 @@ conn_get(struct db *db)
 	    "PRAGMA synchronous=NORMAL;"
 	    "PRAGMA foreign_keys=ON;"
 	    "PRAGMA trusted_schema=OFF;", NULL, NULL, &errmsg);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(c->h, "ROLLBACK", -1,
+		    SQLITE_PREPARE_PERSISTENT, &c->rollback, NULL);
 	if (rc != SQLITE_OK) {
 		log_warnx("db: configure '%s': %s", db->path,
 		    errmsg ? errmsg : sqlite3_errstr(rc));
 		sqlite3_free(errmsg);
+		sqlite3_finalize(c->rollback);
 		sqlite3_close(c->h);
 		free(c);
 		return NULL;
@@ -352,9 +361,12 @@ db_tx_rollback(struct db *db)
 
 	if (c == NULL || !c->in_tx)
 		return;
-	/* ROLLBACK fails only when no transaction is active, which is
-	 * what we want anyway. */
-	(void)sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+	/* ROLLBACK fails when no transaction is active (SQLite may have
+	 * rolled back itself), which is what we want anyway. */
+	(void)sqlite3_step(c->rollback);
+	(void)sqlite3_reset(c->rollback);
+	if (!sqlite3_get_autocommit(c->h))
+		log_errx("db: ROLLBACK failed: %s", sqlite3_errmsg(c->h));
 	c->in_tx = false;
 	pthread_mutex_unlock(&db->write_lock);
 }
