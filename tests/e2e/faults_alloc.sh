@@ -15,9 +15,12 @@
 # cleanly (under ASan: without a LeakSanitizer report), and the store must
 # be consistent.
 #
-# N is sampled (about FAULTS_ALLOC_SAMPLES values, default 12, spread over
-# the whole range plus the first few) unless FAULTS_LONG=1: then every N
-# from 1 until a run no longer reaches N (`make faults-long`).
+# N is sampled (FAULTS_ALLOC_SAMPLES values, default 12, spread over the
+# whole range, plus N = 1..4) unless FAULTS_LONG=1 (`make faults-long`):
+# then every N up to 200 and about 1000 values spread up to 1.5 times the
+# clean count, each mode stopping at the first run that no longer reaches
+# its N. A daemon start per run keeps runs apart, and costs seconds, so a
+# sweep of every single N (some 15000 per mode) is out of reach here.
 # FAULTS_ALLOC_NS="N..." runs just those values (to reproduce a finding).
 . "$(dirname "$0")/e2e_lib.bash"
 . "$(dirname "$0")/faults_lib.bash"
@@ -165,7 +168,10 @@ log "the script makes about $TOTAL allocations"
 if [ -n "${FAULTS_ALLOC_NS:-}" ]; then
 	ns=$FAULTS_ALLOC_NS	# reproduce given values
 elif [ -n "${FAULTS_LONG:-}" ]; then
-	ns=$(seq 1 $((TOTAL * 2)))
+	# Every N of the first requests' set-up, then a step that keeps the
+	# run to about 1000 daemons per mode.
+	step=$(( (TOTAL + 999) / 1000 ))
+	ns=$( { seq 1 200; seq 200 "$step" $((TOTAL + TOTAL / 2)); } | sort -nu)
 else
 	ns=$( { seq 1 4; seq $((TOTAL / SAMPLES)) $((TOTAL / SAMPLES)) "$TOTAL"; } | sort -nu)
 fi

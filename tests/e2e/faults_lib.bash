@@ -15,12 +15,12 @@ kms_port() {
 
 # RFC 3986 percent-encoding, byte by byte.
 kms_enc() {
-	local LC_ALL=C s=$1 i c out=
+	local LC_ALL=C s=$1 i c h out=
 	for ((i = 0; i < ${#s}; i++)); do
 		c=${s:i:1}
 		case $c in
 		[A-Za-z0-9._~-]) out+=$c ;;
-		*) out+=$(printf '%%%02X' "'$c") ;;
+		*) printf -v h '%%%02X' "'$c"; out+=$h ;;
 		esac
 	done
 	printf '%s' "$out"
