@@ -15,7 +15,7 @@
 # cleanly (under ASan: without a LeakSanitizer report), and the store must
 # be consistent.
 #
-# N is sampled (FAULTS_ALLOC_SAMPLES values, default 12, spread over the
+# N is sampled (FAULTS_ALLOC_SAMPLES values, default 6, spread over the
 # whole range, plus N = 1..4) unless FAULTS_LONG=1 (`make faults-long`):
 # then every N up to 200 and about 1000 values spread up to 1.5 times the
 # clean count, each mode stopping at the first run that no longer reaches
@@ -32,7 +32,7 @@ HOOK=${ALLOCFAIL_SO:-$(dirname "$COFFERD")/tests/liballocfail.so}
 D=$E2E_TMP/data
 L=$E2E_TMP/cofferd.log
 B=oom
-SAMPLES=${FAULTS_ALLOC_SAMPLES:-12}
+SAMPLES=${FAULTS_ALLOC_SAMPLES:-6}
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 head -c 3000 /dev/urandom >"$E2E_TMP/small"
 head -c 140000 /dev/urandom >"$E2E_TMP/big"
