@@ -102,8 +102,9 @@ bool auth_is_subresource(const char *name);
  * with_optional: whether the SR_SIGNED_OPT keys enter the resource. */
 enum err auth_v1_string_to_sign(const struct auth_input *in,
     const char *date, bool query_auth, bool with_optional, struct buf *out);
-/* base64(HMAC-SHA1(secret, sts)) into out[29]. */
-void auth_v1_sign(char out[static 29], const char *secret, const char *sts,
+/* base64(HMAC-SHA1(secret, sts)) into out[29]. False when the MAC could
+ * not be computed (out of memory): a server fault, not a mismatch. */
+bool auth_v1_sign(char out[static 29], const char *secret, const char *sts,
     size_t n);
 /* V4 canonical request and string-to-sign. additional: "h1;h2" or "". */
 enum err auth_v4_canonical_request(const struct auth_input *in,

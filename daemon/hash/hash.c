@@ -103,15 +103,18 @@ hash_init(void)
 	return ok;
 }
 
-void
+bool
 hash_hmac_sha1(uint8_t out[static HASH_SHA1_BYTES], const void *key,
     size_t keylen, const void *msg, size_t n)
 {
 	unsigned int len = HASH_SHA1_BYTES;
 
-	/* On failure (no memory) a MAC no signature matches, not garbage. */
-	if (HMAC(EVP_sha1(), key, (int)keylen, msg, n, out, &len) == NULL)
+	/* HMAC() allocates a context per call, so it can fail. */
+	if (HMAC(EVP_sha1(), key, (int)keylen, msg, n, out, &len) == NULL) {
 		memset(out, 0, HASH_SHA1_BYTES);
+		return false;
+	}
+	return true;
 }
 
 void
