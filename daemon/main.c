@@ -38,6 +38,7 @@
 #include "config.h"
 #include "db/clock_db.h"
 #include "db/db.h"
+#include "hash/hash.h"
 #include "http/http.h"
 #include "jobs/jobs.h"
 #include "rtmpd/rtmpd.h"
@@ -246,6 +247,8 @@ main(int argc, char **argv)
 	harden_process();
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
+	if (!hash_init())
+		fatalx("OpenSSL failed to initialise");
 
 	/* Signals are handled by this thread only: block them before any
 	 * worker thread exists so the workers inherit the mask. */

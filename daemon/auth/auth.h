@@ -102,8 +102,9 @@ bool auth_is_subresource(const char *name);
  * with_optional: whether the SR_SIGNED_OPT keys enter the resource. */
 enum err auth_v1_string_to_sign(const struct auth_input *in,
     const char *date, bool query_auth, bool with_optional, struct buf *out);
-/* base64(HMAC-SHA1(secret, sts)) into out[29]. */
-void auth_v1_sign(char out[static 29], const char *secret, const char *sts,
+/* base64(HMAC-SHA1(secret, sts)) into out[29]. False when the MAC could
+ * not be computed (out of memory): a server fault, not a mismatch. */
+bool auth_v1_sign(char out[static 29], const char *secret, const char *sts,
     size_t n);
 /* V4 canonical request and string-to-sign. additional: "h1;h2" or "". */
 enum err auth_v4_canonical_request(const struct auth_input *in,
@@ -228,8 +229,9 @@ enum err auth_kms_verify(const struct auth_kms_input *in,
  * METHOD&%2F&percentEncode(that). */
 enum err auth_kms_v1_string_to_sign(const char *method, const struct kv *a,
     size_t na, const struct kv *b, size_t nb, struct buf *out);
-/* base64(HMAC-SHA1(secret + "&", sts)) into out[29]. */
-void auth_kms_v1_sign(char out[static 29], const char *secret,
+/* base64(HMAC-SHA1(secret + "&", sts)) into out[29]. False when it could
+ * not be computed (out of memory). */
+bool auth_kms_v1_sign(char out[static 29], const char *secret,
     const char *sts, size_t n);
 /* METHOD\nPATH\nQUERY\nHEADERS\nSIGNED\nPAYLOAD: query keys sorted and
  * left raw, values RFC 3986-encoded; one "name:v1,v2\n" line per name of

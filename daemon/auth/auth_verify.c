@@ -58,7 +58,10 @@ verify_v1(const struct auth_input *in, const struct auth_parsed *p,
 	r = auth_v1_string_to_sign(in, date, query_auth, true, &sts);
 	if (r != ERR_OK)
 		goto out;
-	auth_v1_sign(sig, secret, buf_cstr(&sts), sts.len);
+	if (!auth_v1_sign(sig, secret, buf_cstr(&sts), sts.len)) {
+		r = ERR_NOMEM;
+		goto out;
+	}
 	if (sig_equal(p->signature, sig, strlen(sig)))
 		goto out;
 	/* subres.c: GO2 leaves some newer sub-resources out of V1. */
@@ -67,7 +70,11 @@ verify_v1(const struct auth_input *in, const struct auth_parsed *p,
 		    &without);
 		if (r != ERR_OK)
 			goto out;
-		auth_v1_sign(sig, secret, buf_cstr(&without), without.len);
+		if (!auth_v1_sign(sig, secret, buf_cstr(&without),
+		    without.len)) {
+			r = ERR_NOMEM;
+			goto out;
+		}
 		if (sig_equal(p->signature, sig, strlen(sig)))
 			goto out;
 	}

@@ -348,7 +348,7 @@ out:
  * fetches the digest from its provider on every call, which cost 7 % of a
  * KMS request in profiles; the legacy SHA1() behind hash_sha1 does not.
  */
-static void
+static bool
 hmac_sha1(uint8_t out[static HASH_SHA1_BYTES], const void *key, size_t kl,
     const void *msg, size_t n)
 {
@@ -365,7 +365,7 @@ hmac_sha1(uint8_t out[static HASH_SHA1_BYTES], const void *key, size_t kl,
 		/* never compares equal to a real signature */
 		memset(out, 0, HASH_SHA1_BYTES);
 		sodium_memzero(k0, sizeof(k0));
-		return;
+		return false;
 	}
 	for (size_t i = 0; i < 64; i++) {
 		ibuf[i] = k0[i] ^ 0x36;
@@ -380,24 +380,27 @@ hmac_sha1(uint8_t out[static HASH_SHA1_BYTES], const void *key, size_t kl,
 	sodium_memzero(k0, sizeof(k0));
 	sodium_memzero(outer, sizeof(outer));
 	sodium_memzero(inner, sizeof(inner));
+	return true;
 }
 
-void
+bool
 auth_kms_v1_sign(char out[static 29], const char *secret, const char *sts,
     size_t n)
 {
 	uint8_t mac[HASH_SHA1_BYTES];
 	char key[AUTH_AK_MAX + 130];
 	size_t kl = strlen(secret);
+	bool ok;
 
 	/* KMS: the HMAC key is AccessKeySecret + "&". */
 	if (kl + 2 > sizeof(key))
 		kl = sizeof(key) - 2;
 	memcpy(key, secret, kl);
 	key[kl] = '&';
-	hmac_sha1(mac, key, kl + 1, sts, n);
+	ok = hmac_sha1(mac, key, kl + 1, sts, n);
 	sodium_memzero(key, sizeof(key));
 	(void)b64_encode(out, 29, mac, sizeof(mac));
+	return ok;
 }
 
 /* ---- ACS3 ---- */
@@ -564,7 +567,10 @@ auth_kms_verify(const struct auth_kms_input *in,
 		    in->nquery, in->form, in->nform, &sts);
 		if (r != ERR_OK)
 			goto out;
-		auth_kms_v1_sign(want, secret, buf_cstr(&sts), sts.len);
+		if (!auth_kms_v1_sign(want, secret, buf_cstr(&sts), sts.len)) {
+			r = ERR_NOMEM;	/* a server fault, not a mismatch */
+			goto out;
+		}
 	} else if (p->kind == AUTH_KMS_ACS3) {
 		uint8_t h[HASH_SHA256_BYTES];
 		char payload[2 * HASH_SHA256_BYTES + 1];

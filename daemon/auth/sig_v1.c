@@ -129,13 +129,15 @@ auth_v1_string_to_sign(const struct auth_input *in, const char *date,
 	return r;
 }
 
-void
+bool
 auth_v1_sign(char out[static 29], const char *secret, const char *sts,
     size_t n)
 {
 	uint8_t mac[HASH_SHA1_BYTES];
+	bool ok;
 
-	hash_hmac_sha1(mac, secret, strlen(secret), sts, n);
+	ok = hash_hmac_sha1(mac, secret, strlen(secret), sts, n);
 	(void)b64_encode(out, 29, mac, sizeof(mac));
 	sodium_memzero(mac, sizeof(mac));
+	return ok;
 }

@@ -52,6 +52,11 @@
 	 * so the change is refused (fail-closed, README "Audit trail") */
 	EK(ERR_AUDIT_UNAVAILABLE, 500, "InternalError", MSG_INTERNAL, "0000-00000025",
 	    500, "InternalFailure", "The request processing has failed due to some unknown error.")
+	/* ERR_UNSYNCED: the COMMIT went into the WAL but its sync failed:
+	 * not acknowledged, yet the rows may survive, so nothing they name
+	 * (a new blob) may be removed; the start-up sweep decides. */
+	EK(ERR_UNSYNCED, 500, "InternalError", MSG_INTERNAL, "0000-00000011",
+	    500, "InternalFailure", "The request processing has failed due to some unknown error.")
 
 	EK(ERR_INVALID_ARGUMENT, 400, "InvalidArgument", "Invalid Argument. Parameter is invalid.", "0016-00000002",
 	    400, "InvalidParameter", "The specified parameter is not valid.")

@@ -50,6 +50,10 @@ struct db_conn {
 	struct db_audit_req	*scope;		/* the request served, or NULL */
 	int64_t			 tx_changes0;	/* total_changes at BEGIN */
 	int64_t			 tx_audit_rows;	/* audit rows since BEGIN */
+	/* Prepared with the connection: a ROLLBACK that had to be parsed
+	 * could fail for want of memory and leave the transaction, and the
+	 * write lock with it, open for good. */
+	sqlite3_stmt		*rollback;
 	struct {
 		const char	*sql;
 		sqlite3_stmt	*st;
@@ -73,6 +77,11 @@ struct db {
 	_Atomic int		 fault_commit;
 	struct seal_state	*seal;		/* seal.c */
 	struct db_audit_mac	 audit_mac;	/* set before threads start */
+	/* A WAL sync failed (sync_lock). Its dirty pages may be gone while
+	 * a second fsync of that descriptor reports success (fsyncgate), so
+	 * until a checkpoint has copied every frame into the database file
+	 * and synced that, no commit counts as durable. */
+	bool			 wal_failed;
 };
 
 struct seal_state *
@@ -119,6 +128,7 @@ conn_close(struct db_conn *c)
 	for (int i = 0; i < STMT_SLOTS; i++)
 		if (c->stmts[i].st != NULL)
 			sqlite3_finalize(c->stmts[i].st);
+	sqlite3_finalize(c->rollback);
 	if (sqlite3_close(c->h) != SQLITE_OK)
 		log_warnx("db: close: %s", sqlite3_errmsg(c->h));
 	free(c);
@@ -200,10 +210,14 @@ conn_get(struct db *db)
 	    "PRAGMA synchronous=NORMAL;"
 	    "PRAGMA foreign_keys=ON;"
 	    "PRAGMA trusted_schema=OFF;", NULL, NULL, &errmsg);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(c->h, "ROLLBACK", -1,
+		    SQLITE_PREPARE_PERSISTENT, &c->rollback, NULL);
 	if (rc != SQLITE_OK) {
 		log_warnx("db: configure '%s': %s", db->path,
 		    errmsg ? errmsg : sqlite3_errstr(rc));
 		sqlite3_free(errmsg);
+		sqlite3_finalize(c->rollback);
 		sqlite3_close(c->h);
 		free(c);
 		return NULL;
@@ -407,42 +421,56 @@ db_audit_mac_put(struct db *db, db_audit_mac_fn *fn, void *ctx)
 }
 
 /* Makes commit number seq durable: if no sync since then covered it, this
- * thread syncs the WAL for itself and every commit published so far. The
- * process ends when the sync fails. */
+ * thread syncs the WAL for itself and every commit published so far. A
+ * failure leaves the commit in the WAL, so the caller gets ERR_UNSYNCED. */
 static enum err
 wal_sync(struct db *db, struct db_conn *c, uint64_t seq)
 {
 	sqlite3_file *wal = NULL;
 	uint64_t target;
+	enum err r = ERR_OK;
 	int rc;
 
 	pthread_mutex_lock(&db->sync_lock);
 	if (db->synced >= seq)
 		goto out;
 	target = atomic_load(&db->committed_pub);
+	if (db->wal_failed) {
+		/* The frames are rewritten into the database file, which
+		 * is synced on its own descriptor; the WAL then restarts. */
+		rc = sqlite3_wal_checkpoint_v2(c->h, "main",
+		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			log_errx("db: checkpoint after a failed WAL sync: %s",
+			    sqlite3_errstr(rc));
+			r = ERR_UNSYNCED;
+			goto out;
+		}
+		log_notice("db: WAL checkpointed after a failed sync");
+		db->wal_failed = false;
+		db->synced = target;
+		goto out;
+	}
 	rc = sqlite3_file_control(c->h, "main", SQLITE_FCNTL_JOURNAL_POINTER,
 	    &wal);
 	if (rc != SQLITE_OK || wal == NULL || wal->pMethods == NULL) {
-		log_errx("db: no WAL handle to sync (%d); stopping", rc);
-		_exit(1);
+		log_errx("db: no WAL handle to sync (%d)", rc);
+		r = ERR_UNSYNCED;
+		goto out;
 	}
 	rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
 	if (rc != SQLITE_OK) {
-		/* The commits are already visible and cannot be undone: a
-		 * caller told "failed" would remove a blob its committed row
-		 * names. And a failed sync may have dropped dirty pages
-		 * (fsyncgate), so a later sync that succeeds proves nothing.
-		 * Only a restart, which reads the WAL back from the disk,
-		 * knows what is durable: stop without answering anyone.
-		 * _exit, not exit: no clean-up may touch the files now. */
-		log_errx("db: WAL sync failed: %s; stopping",
-		    sqlite3_errstr(rc));
-		_exit(1);
+		/* A failed sync may have dropped dirty pages (fsyncgate):
+		 * nothing after it can be called durable. */
+		log_errx("db: WAL sync failed: %s", sqlite3_errstr(rc));
+		db->wal_failed = true;
+		r = ERR_UNSYNCED;
+		goto out;
 	}
 	db->synced = target;
 out:
 	pthread_mutex_unlock(&db->sync_lock);
-	return ERR_OK;
+	return r;
 }
 
 enum err
@@ -497,9 +525,12 @@ db_tx_rollback(struct db *db)
 
 	if (c == NULL || !c->in_tx)
 		return;
-	/* ROLLBACK fails only when no transaction is active, which is
-	 * what we want anyway. */
-	(void)sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+	/* ROLLBACK fails when no transaction is active (SQLite may have
+	 * rolled back itself), which is what we want anyway. */
+	(void)sqlite3_step(c->rollback);
+	(void)sqlite3_reset(c->rollback);
+	if (!sqlite3_get_autocommit(c->h))
+		log_errx("db: ROLLBACK failed: %s", sqlite3_errmsg(c->h));
 	c->in_tx = false;
 	seal_tx_end(db, false);
 	pthread_mutex_unlock(&db->write_lock);

@@ -38,6 +38,9 @@ struct sqlite3_stmt *db_stmt(struct db *db, const char *sql);
 void db_stmt_done(struct sqlite3_stmt *st);
 
 enum err db_tx_begin(struct db *db);
+/* ERR_OK once the commit is durable. ERR_UNSYNCED: committed (visible,
+ * and it may survive a crash) but not made durable: report a failure, yet
+ * keep what the rows name. Any other error: rolled back. */
 enum err db_tx_commit(struct db *db);
 /* Safe to call when no transaction is open. */
 void db_tx_rollback(struct db *db);

@@ -82,13 +82,39 @@ hash_sha256(uint8_t out[static HASH_SHA256_BYTES], const void *p, size_t n)
 	crypto_hash_sha256(out, p, n);
 }
 
-void
+/*
+ * OpenSSL 3 sets itself up (default provider, method store) on first use
+ * and, when an allocation fails on the way, keeps failing for the life of
+ * the process: a daemon whose first request hit that refused every
+ * signature until restarted. Done here at start-up, such a failure stops
+ * the start instead.
+ */
+bool
+hash_init(void)
+{
+	uint8_t out[HASH_SHA1_BYTES];
+	unsigned int len = HASH_SHA1_BYTES;
+	bool ok;
+
+	ok = OPENSSL_init_crypto(0, NULL) == 1 &&
+	    SHA1((const unsigned char *)"x", 1, out) != NULL &&
+	    HMAC(EVP_sha1(), "k", 1, (const unsigned char *)"x", 1, out,
+	    &len) != NULL;
+	return ok;
+}
+
+bool
 hash_hmac_sha1(uint8_t out[static HASH_SHA1_BYTES], const void *key,
     size_t keylen, const void *msg, size_t n)
 {
 	unsigned int len = HASH_SHA1_BYTES;
 
-	HMAC(EVP_sha1(), key, (int)keylen, msg, n, out, &len);
+	/* HMAC() allocates a context per call, so it can fail. */
+	if (HMAC(EVP_sha1(), key, (int)keylen, msg, n, out, &len) == NULL) {
+		memset(out, 0, HASH_SHA1_BYTES);
+		return false;
+	}
+	return true;
 }
 
 void

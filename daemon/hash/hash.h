@@ -36,8 +36,13 @@ void hash_sha256_update(struct hash_sha256 *h, const void *p, size_t n);
 void hash_sha256_final(struct hash_sha256 *h, uint8_t out[static HASH_SHA256_BYTES]);
 void hash_sha256(uint8_t out[static HASH_SHA256_BYTES], const void *p, size_t n);
 
+/* Sets OpenSSL up; call once at start-up, before threads. False when it
+ * cannot (out of memory). */
+bool hash_init(void);
+
 void hash_sha1(uint8_t out[static HASH_SHA1_BYTES], const void *p, size_t n);
-void hash_hmac_sha1(uint8_t out[static HASH_SHA1_BYTES], const void *key,
+/* False when OpenSSL could not (out of memory); out is then all zero. */
+bool hash_hmac_sha1(uint8_t out[static HASH_SHA1_BYTES], const void *key,
     size_t keylen, const void *msg, size_t n);
 void hash_hmac_sha256(uint8_t out[static HASH_SHA256_BYTES], const void *key,
     size_t keylen, const void *msg, size_t n);

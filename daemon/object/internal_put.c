@@ -84,6 +84,10 @@ object_internal_put(void *ctx, const struct bucket *dest, const char *key,
 	if (r == ERR_OK)
 		r = object_tx_commit(&tx);
 	object_tx_end(&tx);
+	if (r == ERR_UNSYNCED) {
+		upload_commit(u);	/* a row may name its blob */
+		u = NULL;
+	}
 	if (r != ERR_OK)
 		goto out;
 	upload_commit(u);

@@ -148,14 +148,6 @@ find_extent(const struct object_reader *r, uint64_t abs)
 	return lo;
 }
 
-enum err
-object_reader_prepare(struct object_reader *r)
-{
-	if (r->n == 0)
-		return ERR_OK;
-	return open_extent(r, find_extent(r, r->start));
-}
-
 static enum err
 read_some(struct object_reader *r, uint64_t pos, char *buf, size_t max,
     size_t *ret_n)
@@ -191,6 +183,26 @@ read_some(struct object_reader *r, uint64_t pos, char *buf, size_t max,
 		return ERR_CORRUPT;	/* metadata promised more bytes */
 	*ret_n = got;
 	return ERR_OK;
+}
+
+/*
+ * Reading one byte opens the range's first chunk into the store reader's
+ * cache, so damage there becomes an error reply instead of 200 headers
+ * followed by a cut body; the stream then starts from the cached chunk.
+ */
+enum err
+object_reader_prepare(struct object_reader *r)
+{
+	char byte;
+	size_t got;
+	enum err err;
+
+	if (r->n == 0)
+		return ERR_OK;
+	err = open_extent(r, find_extent(r, r->start));
+	if (err != ERR_OK || r->len == 0)
+		return err;
+	return read_some(r, 0, &byte, 1, &got);
 }
 
 ssize_t

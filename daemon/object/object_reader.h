@@ -26,8 +26,9 @@ struct object_reader;
 enum err object_reader_open(struct api *api, int64_t account,
     const struct extent *ext, size_t n, uint64_t start, uint64_t len,
     struct object_reader **ret);
-/* Unwraps the data key of the first extent the range touches, so key-state
- * errors (KeyDisabled, ...) surface before a 200 is sent. */
+/* Unwraps the data key of the first extent the range touches and opens its
+ * first chunk, so key-state errors (KeyDisabled, ...) and a damaged first
+ * chunk surface before a 200 is sent. */
 enum err object_reader_prepare(struct object_reader *r);
 /* http_stream callback: pos is relative to start. -1 on failure (logged). */
 ssize_t object_reader_read(void *ctx, uint64_t pos, char *buf, size_t max);

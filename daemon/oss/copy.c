@@ -296,9 +296,11 @@ h_copy_object(struct call *c)
 	if (r == ERR_OK)
 		r = object_tx_commit(&tx);
 	object_tx_end(&tx);
-	if (r == ERR_OK) {
-		upload_commit(u);
+	if (r == ERR_OK || r == ERR_UNSYNCED) {
+		upload_commit(u);	/* a row may name its blob */
 		u = NULL;
+	}
+	if (r == ERR_OK) {
 		object_unlink_dead(c, dead, ndead);
 		r = copy_result(c, &o);
 	}
@@ -365,11 +367,13 @@ h_upload_part_copy(struct call *c)
 		r = upload_finish(up, &res);
 	if (r == ERR_OK)
 		r = multipart_commit_part(c, &u, (unsigned)num, &res, &p);
-	if (r != ERR_OK) {
+	if (r != ERR_OK && r != ERR_UNSYNCED) {
 		upload_abort(up);
 		return r;
 	}
-	upload_commit(up);
+	upload_commit(up);	/* on ERR_UNSYNCED too: a row may name its blob */
+	if (r != ERR_OK)
+		return r;
 	time_fmt_iso_ms(t, p.mtime_ms);
 	buf_init(&b, 4096);
 	xml_writer_init(&w, &b);

@@ -416,7 +416,10 @@ oss_done(void *ctx, struct http_request *req, bool completed)
 	(void)ctx;
 	if (c == NULL)
 		return;
-	upload_abort(c->upload);
+	if (c->err == ERR_UNSYNCED)
+		upload_commit(c->upload);	/* a row may name its blob */
+	else
+		upload_abort(c->upload);
 	c->upload = NULL;
 	buf_free(&c->body);
 	/* A request that ended without an answer of ours (the client went

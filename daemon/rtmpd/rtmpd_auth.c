@@ -123,8 +123,10 @@ check_signature(struct conn *c, const struct bucket *b, const char *channel,
 		return r == ERR_INVALID_ACCESS_KEY_ID ? ERR_ACCESS_DENIED : r;
 	buf_init(&sts, 64 * 1024);
 	r = live_rtmp_string_to_sign(&sts, expires, kv, n, b->name, channel);
+	if (r == ERR_OK &&
+	    !hash_hmac_sha1(mac, secret, strlen(secret), sts.data, sts.len))
+		r = ERR_NOMEM;
 	if (r == ERR_OK) {
-		hash_hmac_sha1(mac, secret, strlen(secret), sts.data, sts.len);
 		b64_encode(want, sizeof(want), mac, sizeof(mac));
 		/* Only the bucket owner's keys sign publish URLs. */
 		if (strlen(sig) != strlen(want) ||
