@@ -7,12 +7,7 @@
  * CompleteMultipartUpload, Delete-Multiple, ACL, tagging, encryption,
  * CNAME, live channel, restore, create bucket).
  *
- * An input is a request in HTTP/1.1 shape:
- *
- *   METHOD SP TARGET LF
- *   name: value LF        (any number, names lower-cased by the harness)
- *   LF
- *   body
+ * An input is a request in HTTP/1.1 shape (wire.h).
  *
  * Handlers behind authentication are what matters, so a request without
  * Authorization, OSSAccessKeyId or x-oss-signature-version is signed (V1)
@@ -24,9 +19,9 @@
  * checks and the commit.
  *
  * The daemon's state lives in a temporary data dir for the whole run (in
- * /dev/shm when there is one; a crash leaves it behind):
- * bucket "bkt" (private) and "pub" (public-read-write) and object bkt/o exist
- * at start, and whatever the fuzzer does to them persists, as on a real
+ * /dev/shm when there is one; a crash leaves it behind): bucket "bkt"
+ * (private) and "pub" (public-read-write) and object bkt/o exist at start,
+ * and whatever the fuzzer does to them persists, as on a real
  * server. Invariants: no ASan/UBSan report, no leak, every request gets a
  * status, and no 5xx other than 501 (an operation cofferd does not
  * implement) and 503 (a cap was hit) is ever answered.
@@ -47,6 +42,7 @@
 #include "kms/kms.h"
 #include "oss/oss_int.h"
 #include "store/store.h"
+#include "fuzz/wire.h"
 #include "support/test_support.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -54,7 +50,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define CHECK(cond) do { if (!(cond)) abort(); } while (0)
 
-#define HDR_MAX		64
 #define ARENA_CAP	((size_t)32 << 20)
 
 static struct {
@@ -71,15 +66,6 @@ static struct {
 	char		 sk[API_SECRET_MAX];
 } F;
 
-struct req_in {
-	char		*method;
-	char		*target;
-	struct kv	 h[HDR_MAX + 3];
-	size_t		 nh;
-	const char	*body;
-	size_t		 body_len;
-};
-
 static void
 teardown(void)
 {
@@ -94,19 +80,10 @@ teardown(void)
 	free(F.dir);
 }
 
-static const char *
-header(const struct req_in *in, const char *name)
-{
-	for (size_t i = 0; i < in->nh; i++)
-		if (strcmp(in->h[i].name, name) == 0)
-			return in->h[i].value;
-	return NULL;
-}
-
 /* The V1 Authorization header a client would send for in, computed over
  * the bucket, key and query the router derives from it. */
 static void
-sign(struct req_in *in, struct arena *a)
+sign(struct fuzz_wire *in, struct arena *a)
 {
 	struct http_request req = { 0 };
 	struct call c = { 0 };
@@ -114,7 +91,7 @@ sign(struct req_in *in, struct arena *a)
 	char date[TIME_RFC1123_BYTES], sig[29];
 	struct buf sts;
 
-	if (header(in, "date") == NULL && header(in, "x-oss-date") == NULL) {
+	if (fuzz_wire_header(in, "date") == NULL && fuzz_wire_header(in, "x-oss-date") == NULL) {
 		time_fmt_rfc1123(date, clock_wall_ms());
 		in->h[in->nh].name = "date";
 		in->h[in->nh++].value = arena_strdup(a, date);
@@ -134,7 +111,7 @@ sign(struct req_in *in, struct arena *a)
 	    .nheaders = in->nh, .query = c.query, .nquery = c.nquery,
 	    .region = c.region, .now_ms = clock_wall_ms() };
 	buf_init(&sts, 1 << 20);
-	if (auth_v1_string_to_sign(&ai, header(in, "date"), false, false, &sts) == ERR_OK) {
+	if (auth_v1_string_to_sign(&ai, fuzz_wire_header(in, "date"), false, false, &sts) == ERR_OK) {
 		auth_v1_sign(sig, F.sk, sts.data, sts.len);
 		in->h[in->nh].name = "authorization";
 		in->h[in->nh++].value = arena_printf(a, "OSS %s:%s", F.ak, sig);
@@ -142,138 +119,19 @@ sign(struct req_in *in, struct arena *a)
 	buf_free(&sts);
 }
 
-/* Runs one request through the handler as http/ would; returns the
- * status and, when ret_body is given, a copy of the body (malloc'd). */
-static int
-serve(struct req_in *in, struct arena *a, char **ret_body)
-{
-	const struct http_handler *h = oss_http_handler();
-	struct http_request req;
-	enum http_next next;
-	int status;
-
-	memset(&req, 0, sizeof(req));
-	arena_init(&req.arena, ARENA_CAP);
-	req.method = arena_strdup(&req.arena, in->method);
-	req.uri = arena_strdup(&req.arena, in->target);
-	req.version = "HTTP/1.1";
-	req.headers = arena_alloc(&req.arena, (in->nh + 1) * sizeof(struct kv));
-	CHECK(req.method && req.uri && req.headers);
-	for (size_t i = 0; i < in->nh; i++) {
-		req.headers[i].name = arena_strdup(&req.arena, in->h[i].name);
-		req.headers[i].value = arena_strdup(&req.arena, in->h[i].value);
-		if (strcmp(in->h[i].name, "content-length") == 0 &&
-		    str_to_u64(in->h[i].value, UINT64_MAX, &req.content_length))
-			req.has_length = true;
-	}
-	req.nheaders = in->nh;
-	if (!req.has_length) {
-		req.has_length = true;
-		req.content_length = in->body_len;
-	}
-	snprintf(req.peer, sizeof(req.peer), "127.0.0.1");
-	req.start_us = clock_mono_us();
-	(void)a;
-
-	next = h->begin(F.oss, &req);
-	if (next == HTTP_READ) {
-		/* Two chunks: handlers must not assume one. */
-		size_t half = in->body_len / 2;
-
-		req.body_bytes = half;
-		next = h->body(F.oss, &req, in->body, half);
-		if (next == HTTP_READ) {
-			req.body_bytes = in->body_len;
-			next = h->body(F.oss, &req, in->body + half,
-			    in->body_len - half);
-		}
-		if (next == HTTP_READ)
-			h->end(F.oss, &req);
-	}
-	if (req.resp.stream.read != NULL) {
-		char buf[16384];
-		uint64_t pos = 0;
-		ssize_t n;
-
-		while (pos < req.resp.stream.len &&
-		    (n = req.resp.stream.read(req.resp.stream.ctx, pos, buf,
-		    sizeof(buf))) > 0)
-			pos += (uint64_t)n;
-		req.resp.bytes_sent = pos;
-	} else
-		req.resp.bytes_sent = req.resp.body_len;
-	h->done(F.oss, &req, true);
-	status = req.resp.status;
-	if (ret_body != NULL) {
-		*ret_body = calloc(1, req.resp.body_len + 1);
-		CHECK(*ret_body != NULL);
-		if (req.resp.body_len)
-			memcpy(*ret_body, req.resp.body, req.resp.body_len);
-	}
-	if (req.resp.stream.free != NULL)
-		req.resp.stream.free(req.resp.stream.ctx);
-	free(req.resp.body);
-	arena_free(&req.arena);
-	return status;
-}
-
-/* Splits text into a request; false when it has no request line. */
-static bool
-parse_input(char *text, size_t len, struct req_in *in)
-{
-	char *p = text, *end = text + len, *nl, *sp, *colon;
-
-	memset(in, 0, sizeof(*in));
-	nl = memchr(p, '\n', (size_t)(end - p));
-	if (nl == NULL)
-		return false;
-	*nl = '\0';
-	sp = strchr(p, ' ');
-	if (sp == NULL || sp == p)
-		return false;
-	*sp = '\0';
-	in->method = p;
-	in->target = sp + 1;
-	for (p = nl + 1; p < end; p = nl + 1) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL)
-			nl = end;
-		*nl = '\0';
-		if (*p == '\0')
-			break;
-		colon = strchr(p, ':');
-		if (colon == NULL || in->nh == HDR_MAX)
-			continue;
-		*colon = '\0';
-		for (char *q = p; *q; q++)
-			if (*q >= 'A' && *q <= 'Z')
-				*q += 'a' - 'A';
-		for (colon++; *colon == ' '; colon++)
-			;
-		in->h[in->nh].name = p;
-		in->h[in->nh++].value = colon;
-	}
-	if (nl < end) {
-		in->body = nl + 1;
-		in->body_len = (size_t)(end - nl - 1);
-	} else
-		in->body = "";
-	return true;
-}
-
 /* A request from a literal; signs it and returns the status. */
 static int
 setup_request(const char *text, char **ret_body)
 {
 	struct arena a;
-	struct req_in in;
+	struct fuzz_wire in;
 	char *t = strdup(text);
 	int status;
 
-	CHECK(t != NULL && parse_input(t, strlen(t), &in));
+	CHECK(t != NULL && fuzz_wire_parse(t, strlen(t), &in));
 	arena_init(&a, 1 << 20);
 	sign(&in, &a);
-	status = serve(&in, &a, ret_body);
+	status = fuzz_wire_serve(oss_http_handler(), F.oss, &in, ret_body);
 	arena_free(&a);
 	free(t);
 	return status;
@@ -402,7 +260,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct req_in in;
+	struct fuzz_wire in;
 	struct arena a;
 	const char *id;
 	char *text;
@@ -420,9 +278,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		text = substitute(&a, text, size, id, &len);
 		CHECK(text != NULL);
 	}
-	if (!parse_input(text, len, &in) || in.method[0] == '\0')
+	if (!fuzz_wire_parse(text, len, &in) || in.method[0] == '\0')
 		goto out;
-	if (header(&in, "authorization") == NULL &&
+	if (fuzz_wire_header(&in, "authorization") == NULL &&
 	    strstr(in.target, "OSSAccessKeyId=") == NULL &&
 	    strstr(in.target, "x-oss-signature-version=") == NULL)
 		sign(&in, &a);
@@ -430,12 +288,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (getenv("FUZZ_VERBOSE") != NULL) {
 		char *body = NULL;
 
-		status = serve(&in, &a, &body);
+		status = fuzz_wire_serve(oss_http_handler(), F.oss, &in, &body);
 		fprintf(stderr, "%s %s -> %d %.300s\n", in.method, in.target,
 		    status, body);
 		free(body);
 	} else
-		status = serve(&in, &a, NULL);
+		status = fuzz_wire_serve(oss_http_handler(), F.oss, &in, NULL);
 	CHECK(status >= 200 && status < 600);
 	CHECK(status < 500 || status == 501 || status == 503);
 out:
