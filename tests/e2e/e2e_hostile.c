@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * e2e_hostile.c: hostile input against the real daemon (spec
- * reliability.md T25 and T26; the auth negatives of T23 and T24 are in
+ * reliability.md T23, T25 and T26; wrong secrets, unknown keys, garbled
+ * Authorization headers and the clock skew of T24 are in
  * tests/sdk/errors.test.js and access.test.js).
  *
+ *   tampering   a V1-signed request whose resource, sub-resource, signed
+ *               header or Date changes after signing is refused and
+ *               changes nothing;
  *   key names   path-traversal spellings, backslashes, NUL, invalid UTF-8,
  *               1023/1024/1025-byte keys and deep paths are stored as
  *               opaque names or refused with the error OSS gives, and
@@ -31,6 +35,9 @@
 
 #include <cmocka.h>
 
+#include "auth/auth.h"
+#include "base/clock.h"
+#include "base/str.h"
 #include "e2e/e2e_support.h"
 #include "support/test_support.h"
 
@@ -388,7 +395,6 @@ test_content_length(void **state)
 	 * bytes, and the rest is a request of its own, which is garbage. */
 	st = put_raw(f, "long-body", "5", "helloEXTRA BYTES\r\n\r\n", 1, &resp);
 	assert_int_equal(st, 200);
-	free(resp);
 	assert_int_equal(get_public(f, "long-body", &r), 200);
 	assert_string_equal(r.body, "hello");
 	e2e_resp_free(&r);
@@ -521,10 +527,112 @@ test_xml_bombs(void **state)
 	assert_healthy(f);
 }
 
+/* The V1 Authorization value for method /BUCKET/key with the given
+ * headers (names lower-case), as a client computes it. */
+static void
+v1_auth(char out[static 128], const char *method, const char *key,
+    const struct kv *h, size_t nh, const struct kv *q, size_t nq)
+{
+	struct auth_input in = { .method = method, .bucket = BUCKET,
+	    .key = key, .headers = h, .nheaders = nh, .query = q,
+	    .nquery = nq, .region = "cn-hangzhou" };
+	char sig[29];
+	struct buf sts;
+
+	buf_init(&sts, 64 * 1024);
+	assert_int_equal(auth_v1_string_to_sign(&in, kv_get(h, nh, "date"),
+	    false, false, &sts), ERR_OK);
+	auth_v1_sign(sig, E2E_ROOT_SK, buf_cstr(&sts), sts.len);
+	buf_free(&sts);
+	snprintf(out, 128, "OSS %s:%s", E2E_ROOT_AK, sig);
+}
+
+/* Sends "PUT target" with the headers and a 4-byte body; the status. */
+static int
+put_signed_raw(const struct fixture *f, const char *target,
+    const struct kv *h, size_t nh, const char *auth)
+{
+	char req[2048];
+	size_t n;
+
+	n = (size_t)snprintf(req, sizeof(req), "PUT %s HTTP/1.1\r\n"
+	    "Host: 127.0.0.1\r\nConnection: close\r\nContent-Length: 4\r\n"
+	    "Authorization: %s\r\n", target, auth);
+	for (size_t i = 0; i < nh; i++)
+		n += (size_t)snprintf(req + n, sizeof(req) - n, "%s: %s\r\n",
+		    h[i].name, h[i].value);
+	n += (size_t)snprintf(req + n, sizeof(req) - n, "\r\nbody");
+	assert_true(n < sizeof(req));
+	return exchange(f, req, n, 0, NULL);
+}
+
+/* T23: what the signature covers cannot change after signing. */
+static void
+test_tampered_signature(void **state)
+{
+	struct fixture *f = *state;
+	char date[TIME_RFC1123_BYTES], later[TIME_RFC1123_BYTES];
+	char auth[128];
+	struct kv h[3], q = { "acl", "" };
+	struct e2e_resp r;
+	int64_t now = clock_wall_ms();
+
+	time_fmt_rfc1123(date, now);
+	time_fmt_rfc1123(later, now + 1000);
+	h[0] = (struct kv){ "date", date };
+	h[1] = (struct kv){ "content-type", "text/plain" };
+	h[2] = (struct kv){ "x-oss-meta-owner", "alice" };
+	v1_auth(auth, "PUT", "signed", h, 3, NULL, 0);
+
+	/* Untouched, it works: the tampering below is what fails. */
+	assert_int_equal(put_signed_raw(f, "/" BUCKET "/signed", h, 3, auth),
+	    200);
+	/* Another key, a sub-resource, each signed header, the Date. */
+	assert_int_equal(put_signed_raw(f, "/" BUCKET "/other", h, 3, auth),
+	    403);
+	assert_int_equal(put_signed_raw(f, "/" BUCKET "/signed?acl", h, 3,
+	    auth), 403);
+	h[1].value = "application/json";
+	assert_int_equal(put_signed_raw(f, "/" BUCKET "/signed", h, 3, auth),
+	    403);
+	h[1].value = "text/plain";
+	h[2].value = "mallory";
+	assert_int_equal(put_signed_raw(f, "/" BUCKET "/signed", h, 3, auth),
+	    403);
+	h[2].value = "alice";
+	h[0].value = later;
+	assert_int_equal(put_signed_raw(f, "/" BUCKET "/signed", h, 3, auth),
+	    403);
+	/* A header added after signing that V1 signs (x-oss-*). */
+	h[0].value = date;
+	{
+		struct kv h4[4] = { h[0], h[1], h[2],
+		    { "x-oss-object-acl", "public-read" } };
+
+		assert_int_equal(put_signed_raw(f, "/" BUCKET "/signed", h4, 4,
+		    auth), 403);
+	}
+	/* Signed for ?acl, sent without it. */
+	v1_auth(auth, "PUT", "signed", h, 1, &q, 1);
+	assert_int_equal(put_signed_raw(f, "/" BUCKET "/signed", h, 1, auth),
+	    403);
+
+	/* Nothing changed: no "other", and "signed" is the first PUT's. */
+	assert_int_equal(e2e_call(f->d, "GET", BUCKET, "other", NULL, 0, NULL),
+	    404);
+	assert_int_equal(e2e_call(f->d, "HEAD", BUCKET, "signed", NULL, 0, &r),
+	    200);
+	assert_string_equal(e2e_resp_header(&r, "x-oss-meta-owner"), "alice");
+	assert_string_equal(e2e_resp_header(&r, "content-type"), "text/plain");
+	e2e_resp_free(&r);
+	assert_healthy(f);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tampered_signature),
 		cmocka_unit_test(test_opaque_keys),
 		cmocka_unit_test(test_refused_keys),
 		cmocka_unit_test(test_header_limits),
