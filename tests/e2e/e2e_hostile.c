@@ -156,7 +156,8 @@ test_opaque_keys(void **state)
 {
 	static const struct { const char *path, *key; } ok[] = {
 		{ "/" BUCKET "/%2e%2e%2f%2e%2e%2fescape", "../../escape" },
-		{ "/" BUCKET "/..%2f..%2f..%2fetc%2fpasswd", "../../../etc/passwd" },
+		{ "/" BUCKET "/..%2f..%2f..%2fetc%2fpasswd",
+		    "../../../etc/passwd" },
 		{ "/" BUCKET "/a/%2e%2e/%2e/b", "a/.././b" },
 		{ "/" BUCKET "/%2e%2e", ".." },
 		{ "/" BUCKET "/.%2e/%2e", "../." },
@@ -171,8 +172,10 @@ test_opaque_keys(void **state)
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		snprintf(body, sizeof(body), "body %zu", i);
-		if (raw_target(f, "PUT", ok[i].path, ok[i].key, body, &r) != 200)
-			fail_msg("PUT %s: %ld %s", ok[i].path, r.status, r.body);
+		if (raw_target(f, "PUT", ok[i].path, ok[i].key, body,
+		    &r) != 200)
+			fail_msg("PUT %s: %ld %s", ok[i].path, r.status,
+			    r.body);
 		e2e_resp_free(&r);
 	}
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -428,8 +431,9 @@ static long
 put_tagging(const struct fixture *f, const char *body, struct e2e_resp *ret)
 {
 	struct kv q = { "tagging", NULL };
-	struct e2e_req rq = { .method = "PUT", .bucket = BUCKET, .key = "tagged",
-	    .query = &q, .nquery = 1, .body = body, .body_len = strlen(body),
+	struct e2e_req rq = { .method = "PUT", .bucket = BUCKET,
+	    .key = "tagged", .query = &q, .nquery = 1, .body = body,
+	    .body_len = strlen(body),
 	    .ak = E2E_ROOT_AK, .sk = E2E_ROOT_SK };
 
 	assert_int_equal(e2e_request(e2e_daemon_port(f->d), &rq, ret), ERR_OK);
@@ -441,20 +445,6 @@ put_tagging(const struct fixture *f, const char *body, struct e2e_resp *ret)
 static void
 test_xml_bombs(void **state)
 {
-	static const char laughs[] =
-	    "<?xml version=\"1.0\"?>\n"
-	    "<!DOCTYPE lolz [<!ENTITY lol \"lol\">"
-	    "<!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
-	    "<!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">"
-	    "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">"
-	    "<!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">"
-	    "<!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">"
-	    "<!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">"
-	    "<!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">"
-	    "<!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">"
-	    "<!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">]>"
-	    "<Tagging><TagSet><Tag><Key>k</Key><Value>&lol9;</Value></Tag>"
-	    "</TagSet></Tagging>";
 	static const char external[] =
 	    "<?xml version=\"1.0\"?>\n"
 	    "<!DOCTYPE t [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
@@ -464,7 +454,24 @@ test_xml_bombs(void **state)
 	struct e2e_resp r;
 	long before, after;
 	size_t n = 0, depth = 5000;
-	char *deep, *big;
+	char laughs[2048], *deep, *big;
+
+	/* Billion laughs: lol9 expands to 10^9 "lol"s. */
+	n = (size_t)snprintf(laughs, sizeof(laughs), "<?xml version=\"1.0\"?>\n"
+	    "<!DOCTYPE lolz [<!ENTITY lol0 \"lol\">");
+	for (int i = 1; i <= 9; i++) {
+		n += (size_t)snprintf(laughs + n, sizeof(laughs) - n,
+		    "<!ENTITY lol%d \"", i);
+		for (int k = 0; k < 10; k++)
+			n += (size_t)snprintf(laughs + n, sizeof(laughs) - n,
+			    "&lol%d;", i - 1);
+		n += (size_t)snprintf(laughs + n, sizeof(laughs) - n, "\">");
+	}
+	n += (size_t)snprintf(laughs + n, sizeof(laughs) - n, "]><Tagging>"
+	    "<TagSet><Tag><Key>k</Key><Value>&lol9;</Value></Tag></TagSet>"
+	    "</Tagging>");
+	assert_true(n < sizeof(laughs));
+	n = 0;
 
 	assert_int_equal(e2e_call(f->d, "PUT", BUCKET, "tagged", "x", 1, NULL),
 	    200);
@@ -492,7 +499,8 @@ test_xml_bombs(void **state)
 	/* PutObjectTagging takes 64 KiB. */
 	big = malloc(70 * 1024 + 128);
 	assert_non_null(big);
-	n = (size_t)snprintf(big, 64, "<Tagging><TagSet><Tag><Key>k</Key><Value>");
+	n = (size_t)snprintf(big, 64,
+	    "<Tagging><TagSet><Tag><Key>k</Key><Value>");
 	memset(big + n, 'v', 70 * 1024);
 	n += 70 * 1024;
 	snprintf(big + n, 64, "</Value></Tag></TagSet></Tagging>");

@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define CHECK(cond) do { if (!(cond)) abort(); } while (0)
 
-#define NOW_MS		1796601600000LL		/* 2026-12-07T00:00:00Z */
+#define NOW_MS		1796601600000LL	/* 2026-12-07T00:00:00Z */
 #define SECRET		"fuzz-secret-0123456789abcdef"
 #define AK		"LTAI5tFuzzAccessKey00000"
 

@@ -219,8 +219,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK((id = strstr(body, "\"KeyId\":\"")) != NULL);
 	id += strlen("\"KeyId\":\"");
 	id[strcspn(id, "\"")] = '\0';
-	snprintf(req, sizeof(req), "POST /?Action=CreateAlias&Version=2016-01-20"
-	    "&AliasName=alias/fuzz&KeyId=%s\nhost: 127.0.0.1\n\n", id);
+	snprintf(req, sizeof(req), "POST /?Action=CreateAlias"
+	    "&Version=2016-01-20&AliasName=alias/fuzz&KeyId=%s\n"
+	    "host: 127.0.0.1\n\n", id);
 	free(body);
 	free(setup_request(req));
 	return 0;

@@ -39,10 +39,10 @@
 #include "db/clock_db.h"
 #include "db/db.h"
 #include "dns/dns.h"
+#include "fuzz/wire.h"
 #include "kms/kms.h"
 #include "oss/oss_int.h"
 #include "store/store.h"
-#include "fuzz/wire.h"
 #include "support/test_support.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -91,7 +91,8 @@ sign(struct fuzz_wire *in, struct arena *a)
 	char date[TIME_RFC1123_BYTES], sig[29];
 	struct buf sts;
 
-	if (fuzz_wire_header(in, "date") == NULL && fuzz_wire_header(in, "x-oss-date") == NULL) {
+	if (fuzz_wire_header(in, "date") == NULL &&
+	    fuzz_wire_header(in, "x-oss-date") == NULL) {
 		time_fmt_rfc1123(date, clock_wall_ms());
 		in->h[in->nh].name = "date";
 		in->h[in->nh++].value = arena_strdup(a, date);
@@ -111,7 +112,8 @@ sign(struct fuzz_wire *in, struct arena *a)
 	    .nheaders = in->nh, .query = c.query, .nquery = c.nquery,
 	    .region = c.region, .now_ms = clock_wall_ms() };
 	buf_init(&sts, 1 << 20);
-	if (auth_v1_string_to_sign(&ai, fuzz_wire_header(in, "date"), false, false, &sts) == ERR_OK) {
+	if (auth_v1_string_to_sign(&ai, fuzz_wire_header(in, "date"), false,
+	    false, &sts) == ERR_OK) {
 		auth_v1_sign(sig, F.sk, sts.data, sts.len);
 		in->h[in->nh].name = "authorization";
 		in->h[in->nh++].value = arena_printf(a, "OSS %s:%s", F.ak, sig);
