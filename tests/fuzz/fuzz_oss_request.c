@@ -23,8 +23,9 @@
  * (private) and "pub" (public-read-write) and object bkt/o exist at start,
  * and whatever the fuzzer does to them persists, as on a real
  * server. Invariants: no ASan/UBSan report, no leak, every request gets a
- * status, and no 5xx other than 501 (an operation cofferd does not
- * implement) and 503 (a cap was hit) is ever answered.
+ * status, no 5xx other than 501 (an operation cofferd does not implement)
+ * and 503 (a cap was hit) is ever answered, and every error with a body
+ * is a well-formed <Error> document with a Code and a RequestId.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "codec/xml.h"
 #include "db/clock_db.h"
 #include "db/db.h"
 #include "dns/dns.h"
@@ -206,6 +208,26 @@ substitute(struct arena *a, const char *text, size_t len, const char *id,
 	return out;
 }
 
+/* An error's body, when it has one, is the OSS <Error> document. */
+static void
+check_error_body(const char *body)
+{
+	struct xml_node *root = NULL;
+	const char *code, *id;
+	struct arena a;
+
+	if (body[0] == '\0')
+		return;
+	arena_init(&a, (size_t)4 << 20);
+	CHECK(xml_parse(&a, body, strlen(body), NULL, &root) == ERR_OK);
+	CHECK(strcmp(root->name, "Error") == 0);
+	code = xml_child_text(root, "Code");
+	id = xml_child_text(root, "RequestId");
+	CHECK(code != NULL && code[0] != '\0');
+	CHECK(id != NULL && strlen(id) == 24);
+	arena_free(&a);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -265,7 +287,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_wire in;
 	struct arena a;
 	const char *id;
-	char *text;
+	char *text, *body = NULL;
 	size_t len = size;
 	int status;
 
@@ -286,16 +308,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    strstr(in.target, "OSSAccessKeyId=") == NULL &&
 	    strstr(in.target, "x-oss-signature-version=") == NULL)
 		sign(&in, &a);
+	status = fuzz_wire_serve(oss_http_handler(), F.oss, &in, &body);
 	/* FUZZ_VERBOSE=1 shows each answer: what seed writing needs. */
-	if (getenv("FUZZ_VERBOSE") != NULL) {
-		char *body = NULL;
-
-		status = fuzz_wire_serve(oss_http_handler(), F.oss, &in, &body);
+	if (getenv("FUZZ_VERBOSE") != NULL)
 		fprintf(stderr, "%s %s -> %d %.300s\n", in.method, in.target,
 		    status, body);
-		free(body);
-	} else
-		status = fuzz_wire_serve(oss_http_handler(), F.oss, &in, NULL);
+	if (status >= 400)
+		check_error_body(body);
+	free(body);
 	CHECK(status >= 200 && status < 600);
 	CHECK(status < 500 || status == 501 || status == 503);
 out:
