@@ -18,8 +18,9 @@
  * State lives in a temporary data dir for the whole run (in /dev/shm when
  * there is one): the CMK "alias/fuzz" exists at start; whatever the
  * fuzzer creates, disables or schedules for deletion persists. Invariants:
- * no ASan/UBSan report, no leak, a status for every request, and no 5xx
- * other than 503 (a cap was hit).
+ * no ASan/UBSan report, no leak, a status for every request, no 5xx
+ * other than 503 (a cap was hit), and every error is the KMS error
+ * document, JSON or (Format=XML) XML, with a Code and its HttpStatus.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +33,8 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "codec/json.h"
+#include "codec/xml.h"
 #include "db/clock_db.h"
 #include "db/db.h"
 #include "fuzz/wire.h"
@@ -173,6 +176,34 @@ setup_request(const char *text)
 	return body;
 }
 
+/* An error's body is the KMS error document, for its own status. */
+static void
+check_error_body(const char *body, int status)
+{
+	struct xml_node *root = NULL;
+	const char *code, *http;
+	struct kv *kv = NULL;
+	struct arena a;
+	size_t n = 0;
+
+	arena_init(&a, (size_t)4 << 20);
+	if (body[0] == '<') {
+		CHECK(xml_parse(&a, body, strlen(body), NULL, &root) ==
+		    ERR_OK);
+		CHECK(strcmp(root->name, "KMS") == 0);
+		code = xml_child_text(root, "Code");
+		http = xml_child_text(root, "HttpStatus");
+	} else {
+		CHECK(json_parse_string_map(&a, body, strlen(body), &kv, &n) ==
+		    ERR_OK);
+		code = kv_get(kv, n, "Code");
+		http = kv_get(kv, n, "HttpStatus");
+	}
+	CHECK(code != NULL && code[0] != '\0');
+	CHECK(http != NULL && strtol(http, NULL, 10) == status);
+	arena_free(&a);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -247,14 +278,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (w.body_len == 0 ||
 	    memmem(w.body, w.body_len, "Signature=", 10) == NULL))
 		sign(&w, &a);
+	status = fuzz_wire_serve(kmsd_http_handler(), F.kmsd, &w, &body);
 	/* FUZZ_VERBOSE=1 shows each answer: what seed writing needs. */
-	status = fuzz_wire_serve(kmsd_http_handler(), F.kmsd, &w,
-	    getenv("FUZZ_VERBOSE") != NULL ? &body : NULL);
-	if (body != NULL) {
+	if (getenv("FUZZ_VERBOSE") != NULL)
 		fprintf(stderr, "%s %.200s -> %d %.300s\n", w.method, w.target,
 		    status, body);
-		free(body);
-	}
+	/* http/ drops a HEAD reply's body, so the handler may skip it. */
+	if (status >= 400 && (strcmp(w.method, "HEAD") != 0 || body[0]))
+		check_error_body(body, status);
+	free(body);
 	CHECK(status >= 200 && status < 600);
 	CHECK(status < 500 || status == 503);
 out:
