@@ -112,6 +112,12 @@ set_item(struct config *cfg, const struct config_item *it, const char *value,
 	char *base = (char *)cfg + it->offset;
 	uint64_t v;
 
+	/* A line break could not be written back to a config file
+	 * (config_dump), and no address, name or path here needs one. */
+	if (strpbrk(value, "\r\n") != NULL) {
+		snprintf(err, errlen, "%s: value holds a line break", it->name);
+		return ERR_INVALID_ARGUMENT;
+	}
 	switch (it->type) {
 	case CT_STRING:
 		if (strlen(value) >= it->size) {
@@ -172,7 +178,8 @@ trim_in_place(char *s)
 static enum err
 load_file(struct config *cfg, const char *path, char *err, size_t errlen)
 {
-	char line[4096];
+	/* Room for the longest value set_item takes (a path) and its name. */
+	char line[PATH_MAX + 256];
 	unsigned lineno = 0;
 	enum err r = ERR_OK;
 	FILE *f;
@@ -391,6 +398,19 @@ config_kms_limits(const struct config *cfg)
 	};
 }
 
+/* name = value, quoted when load_file would otherwise trim the value or
+ * strip quotes that belong to it. */
+static void
+dump_value(FILE *f, const char *name, const char *v)
+{
+	size_t n = strlen(v);
+	bool quote = n > 0 && (v[0] == ' ' || v[0] == '\t' ||
+	    v[n - 1] == ' ' || v[n - 1] == '\t' ||
+	    (n >= 2 && v[0] == '"' && v[n - 1] == '"'));
+
+	fprintf(f, quote ? "%s = \"%s\"\n" : "%s = %s\n", name, v);
+}
+
 void
 config_dump(FILE *f, const struct config *cfg)
 {
@@ -400,7 +420,7 @@ config_dump(FILE *f, const struct config *cfg)
 
 		switch (it->type) {
 		case CT_STRING:
-			fprintf(f, "%s = %s\n", it->name, base);
+			dump_value(f, it->name, base);
 			break;
 		case CT_UINT:
 			fprintf(f, "%s = %u\n", it->name,
@@ -412,7 +432,7 @@ config_dump(FILE *f, const struct config *cfg)
 			break;
 		case CT_LIST:
 			for (unsigned d = 0; d < cfg->ndomains; d++)
-				fprintf(f, "%s = %s\n", it->name, cfg->domains[d]);
+				dump_value(f, it->name, cfg->domains[d]);
 			break;
 		}
 	}

@@ -451,6 +451,35 @@ test_dump_roundtrip(void **state)
 	assert_int_equal(b.conn_timeout, a.conn_timeout);
 }
 
+/* Values the file syntax would trim or unquote are dumped quoted, and a
+ * line break, which no config file line can hold, is refused (found by
+ * fuzz_config). */
+static void
+test_dump_quotes(void **state)
+{
+	struct fixture *f = *state;
+	struct config a, b;
+	char err[256];
+	FILE *fp;
+
+	assert_int_equal(load(&a, err, sizeof(err), "--region", " cn-x\t",
+	    "--domain", "\"q.test\"", "--log-file", "\"", NULL), ERR_OK);
+	fp = fopen(f->file, "w");
+	assert_non_null(fp);
+	config_dump(fp, &a);
+	fclose(fp);
+	assert_int_equal(load(&b, err, sizeof(err), "--config", f->file, NULL),
+	    ERR_OK);
+	assert_string_equal(b.region, " cn-x\t");
+	assert_int_equal(b.ndomains, 1);
+	assert_string_equal(b.domains[0], "\"q.test\"");
+	assert_string_equal(b.log_file, "\"");
+
+	assert_int_equal(load(&a, err, sizeof(err), "--data-dir",
+	    "/tmp/a\nregion = x", NULL), ERR_INVALID_ARGUMENT);
+	assert_non_null(strstr(err, "line break"));
+}
+
 static void
 test_finish(void **state)
 {
@@ -517,6 +546,7 @@ main(void)
 		cmocka_unit_test(test_number_bounds),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test_setup_teardown(test_dump_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dump_quotes, setup, teardown),
 		cmocka_unit_test(test_finish),
 	};
 
