@@ -10,6 +10,7 @@
 
 #include "base/str.h"
 #include "db/db.h"
+#include "db/seal.h"
 #include "worm/worm_int.h"
 
 /* The MAC (schema/0009_seal.sql) covers every column but itself, in this
@@ -182,23 +183,7 @@ worm_db_newer_object(struct db *db, int64_t bucket_id, int64_t after_ms,
 enum err
 worm_seal_totals(struct db *db, struct db_seal_totals *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_TOTALS);
-	enum err r;
-	int rc;
-
-	if (st == NULL)
-		return ERR_IO;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) ==
-	    DB_SEAL_ACC_BYTES) {
-		ret->n = sqlite3_column_int64(st, 0);
-		memcpy(ret->acc, sqlite3_column_blob(st, 1), DB_SEAL_ACC_BYTES);
-		ret->bad = sqlite3_column_int64(st, 2);
-		r = ERR_OK;
-	} else
-		r = rc == SQLITE_ROW ? ERR_INTERNAL : db_err(rc);
-	db_stmt_done(st);
-	return r;
+	return db_seal_totals_query(db, SQL_TOTALS, ret);
 }
 
 enum err

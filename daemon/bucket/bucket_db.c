@@ -14,6 +14,7 @@
 #include "bucket/bucket.h"
 #include "bucket/bucket_int.h"
 #include "db/db.h"
+#include "db/seal.h"
 
 #define COL_TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
 
@@ -817,23 +818,7 @@ extent_exists(struct db *db, const uint8_t uuid[static BUCKET_UUID_BYTES],
 enum err
 object_seal_totals(struct db *db, struct db_seal_totals *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_TOTALS);
-	enum err r;
-	int rc;
-
-	if (st == NULL)
-		return ERR_IO;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) ==
-	    DB_SEAL_ACC_BYTES) {
-		ret->n = sqlite3_column_int64(st, 0);
-		memcpy(ret->acc, sqlite3_column_blob(st, 1), DB_SEAL_ACC_BYTES);
-		ret->bad = sqlite3_column_int64(st, 2);
-		r = ERR_OK;
-	} else
-		r = rc == SQLITE_ROW ? ERR_INTERNAL : db_err(rc);
-	db_stmt_done(st);
-	return r;
+	return db_seal_totals_query(db, SQL_OBJECT_TOTALS, ret);
 }
 
 enum err

@@ -14,6 +14,19 @@ struct db;
 struct sqlite3;
 struct seal_state;
 
+#include <pthread.h>
+
+#include "db/seal.h"
+
+/* The seal's state of one database (seal.c, seal_fn.c, seal_anchor.c). */
+struct seal_state {
+	uint8_t		*key;		/* sodium_malloc, read-only once set */
+	pthread_mutex_t	 lock;		/* anchor file and fault */
+	int		 anchor_fd;	/* -1: none */
+	int64_t		 anchored;	/* sequence in the file, -1 none */
+	enum db_seal_fault fault;
+};
+
 struct seal_state *seal_state_new(void);
 void seal_state_free(struct seal_state *s);
 /* Registers the coffer_* SQL functions on a new connection. */

@@ -55,6 +55,11 @@ struct db_seal_totals {
 	int64_t	bad;				/* rows whose MAC fails */
 };
 
+/* Runs sql, a "SELECT count(*), coffer_sum(mac), <failing MACs>" over a
+ * sealed table (each module's *_db.c owns its own). */
+enum err db_seal_totals_query(struct db *db, const char *sql,
+    struct db_seal_totals *ret);
+
 /* Reads the seal row. ERR_CORRUPT when it is sealed and its MAC fails. */
 enum err db_seal_read(struct db *db, struct db_seal *ret);
 /* In a transaction: marks the seal as covering every row (first start). */
