@@ -33,9 +33,10 @@ enum err db_clock_persist(struct db_clock *c);
  * replaced by the wall clock, which can only make retention longer than
  * the forged values would. */
 enum err db_clock_verify(struct db_clock *c, bool *ret_ok);
-/* In a transaction: raises the persisted high-water mark to now_ms, so the
- * schema's retention triggers, which read it, agree with a decision just
- * taken at now_ms (a period that ended less than a second ago). */
+/* In a transaction (outside one it does nothing): raises the persisted
+ * high-water mark to now_ms, so the schema's retention triggers, which
+ * read it, agree with a decision just taken at now_ms (a period that ended
+ * less than a second ago). */
 enum err db_clock_raise(struct db *db, int64_t now_ms);
 /* In a transaction: MACs the row as it stands (first start with a key). */
 enum err db_clock_seal(struct db *db);

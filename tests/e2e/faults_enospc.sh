@@ -15,7 +15,11 @@
 # restart. Skipped (77) when no mount namespace can be made here.
 
 if [ -z "${FAULTS_ENOSPC_NS:-}" ]; then
-	for ns in "unshare -m --propagation private" "unshare -rm --propagation private"; do
+	# In a chroot whose root is not a mount point, making it private
+	# fails (EINVAL); "unchanged" still gives a namespace of our own.
+	for ns in "unshare -m --propagation private" \
+	    "unshare -rm --propagation private" \
+	    "unshare -m --propagation unchanged"; do
 		if $ns true 2>/dev/null; then
 			FAULTS_ENOSPC_NS=1 exec $ns bash "$0" "$@"
 		fi
