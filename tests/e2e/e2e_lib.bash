@@ -85,7 +85,7 @@ sanitizer_report() {
 # goes to LOG.stderr; the line is looked for there and in LOG (pass the
 # --log-file path as LOG).
 daemon_start() {
-	local dir=$1 logf=$2 i
+	local dir=$1 logf=$2 i skip
 	local defaults=(--oss-listen 127.0.0.1:0 --kms-listen 127.0.0.1:0 --rtmp-listen 127.0.0.1:0 --log-level info)
 	shift 2
 	# E2E_RAW=1: no default flags, so a config file's values count.
@@ -93,6 +93,12 @@ daemon_start() {
 	DPID=
 	DPORT=
 	KPORT=
+	# Only what this daemon writes counts: the redirection below empties
+	# LOG.stderr in the background child, and a --log-file LOG keeps
+	# earlier runs; until then the loop would find the port of the
+	# previous daemon.
+	: >"$logf.stderr"
+	skip=$(($(stat -c %s "$logf" 2>/dev/null || echo 0) + 1))
 	env -u NOTIFY_SOCKET -u STATE_DIRECTORY -u CREDENTIALS_DIRECTORY \
 	    COFFER_ROOT_ACCESS_KEY_ID=$E2E_ROOT_AK \
 	    COFFER_ROOT_ACCESS_KEY_SECRET=$E2E_ROOT_SK \
@@ -103,10 +109,12 @@ daemon_start() {
 	DPID=$!
 	E2E_PIDS+=("$DPID")
 	for i in $(seq 1 300); do
+		{ tail -c +"$skip" "$logf" 2>/dev/null; cat "$logf.stderr"; } \
+		    >"$logf.start" 2>/dev/null
 		DPORT=$(sed -n 's/.*listening oss=[0-9.]*:\([0-9]*\) .*/\1/p' \
-		    "$logf" "$logf.stderr" 2>/dev/null | tail -n 1)
+		    "$logf.start" | tail -n 1)
 		KPORT=$(sed -n 's/.*listening oss=.* kms=[0-9.]*:\([0-9]*\) .*/\1/p' \
-		    "$logf" "$logf.stderr" 2>/dev/null | tail -n 1)
+		    "$logf.start" | tail -n 1)
 		[ -n "$DPORT" ] && return 0
 		if ! kill -0 "$DPID" 2>/dev/null; then
 			break
