@@ -25,12 +25,14 @@ object_tx_init(struct object_tx *tx, struct api *api, struct arena *a,
 static enum err
 guard(struct object_tx *tx)
 {
-	struct worm_object o;
+	struct worm_object o = { 0 };
 
 	if (!tx->guard)
 		return ERR_OK;
-	o.mtime_ms = tx->cur.mtime_ms;
-	o.sealed = tx->cur.sealed;
+	if (tx->exists) {
+		o.mtime_ms = tx->cur.mtime_ms;
+		o.sealed = tx->cur.sealed;
+	}
 	/* The business clock never runs backwards (db/clock_db.c), so a
 	 * wall clock set back cannot shorten a retention period here. A new
 	 * key is not protected, but a forged policy still refuses it. */
