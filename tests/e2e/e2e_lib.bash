@@ -48,6 +48,15 @@ die() {
 	exit 1
 }
 
+# asan_build: true when $COFFERD is a sanitizer build (its runtime must
+# come first, so preloads, ptrace and valgrind do not mix with it). grep -c
+# reads all its input: with pipefail, grep -q could fail the pipeline by
+# closing it early.
+asan_build() {
+	{ nm -D "$COFFERD"; nm "$COFFERD"; ldd "$COFFERD"; } 2>/dev/null |
+	    grep -c -e __asan_init -e libasan >/dev/null
+}
+
 # not COMMAND...: succeeds when COMMAND fails (for check).
 not() { ! "$@"; }
 

@@ -27,8 +27,7 @@ command -v fiu-run >/dev/null && command -v fiu-ctrl >/dev/null ||
 command -v sqlite3 >/dev/null || { log "SKIP: sqlite3 missing"; exit 77; }
 # The POSIX preload also wraps malloc and hands out glibc's blocks, which
 # an ASan build frees into its own allocator: it crashes at start.
-if nm -D "$COFFERD" 2>/dev/null | grep -q __asan_init ||
-    nm "$COFFERD" 2>/dev/null | grep -q __asan_init; then
+if asan_build; then
 	log "SKIP: ASan build (libfiu's preload replaces malloc under ASan)"
 	exit 77
 fi

@@ -17,7 +17,7 @@ command -v sqlite3 >/dev/null || { log "SKIP: sqlite3 missing"; exit 77; }
 [ -n "${POWERLOSS_SO:-}" ] && [ -f "$POWERLOSS_SO" ] ||
     { log "SKIP: POWERLOSS_SO (the shim) not built"; exit 77; }
 # A sanitized daemon needs its runtime first in the library list.
-ldd "$COFFERD" | grep -q 'libasan' && { log "SKIP: ASan build"; exit 77; }
+asan_build && { log "SKIP: ASan build"; exit 77; }
 
 D=$E2E_TMP/data
 L=$E2E_TMP/cofferd.log

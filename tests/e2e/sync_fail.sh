@@ -21,7 +21,7 @@ command -v fiu-run >/dev/null && command -v fiu-ctrl >/dev/null ||
     { log "SKIP: fiu-run/fiu-ctrl (fiu-utils) missing"; exit 77; }
 
 # A sanitized daemon needs its runtime first in the library list.
-ldd "$COFFERD" | grep -q 'libasan' && { log "SKIP: ASan build"; exit 77; }
+asan_build && { log "SKIP: ASan build"; exit 77; }
 
 D=$E2E_TMP/data
 L=$E2E_TMP/cofferd.log

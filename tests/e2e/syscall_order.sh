@@ -8,8 +8,7 @@
 . "$(dirname "$0")/e2e_lib.bash"
 
 command -v strace >/dev/null || { log "skipped: no strace"; exit 77; }
-if nm -D "$COFFERD" 2>/dev/null | grep -q __asan_init ||
-    nm "$COFFERD" 2>/dev/null | grep -q __asan_init; then
+if asan_build; then
 	log "skipped: ASan build (strace and ASan do not mix)"
 	exit 77
 fi

@@ -11,6 +11,7 @@
 . "$(dirname "$0")/e2e_lib.bash"
 
 command -v valgrind >/dev/null || { log "SKIP: valgrind missing"; exit 77; }
+asan_build && { log "SKIP: ASan build (valgrind runs the gcc build)"; exit 77; }
 
 D=$E2E_TMP/data
 L=$E2E_TMP/cofferd.log

@@ -15,6 +15,7 @@
 
 command -v faketime >/dev/null || { log "SKIP: faketime missing (Debian package faketime)"; exit 77; }
 command -v sqlite3 >/dev/null || { log "SKIP: sqlite3 missing"; exit 77; }
+asan_build && { log "SKIP: ASan build (libfaketime's preload must not come before ASan's runtime)"; exit 77; }
 
 D=$E2E_TMP/data
 L=$E2E_TMP/cofferd.log
