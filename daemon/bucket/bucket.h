@@ -32,6 +32,16 @@ struct db;
 #define BUCKET_WRAPPED_MAX	160
 #define BUCKET_WRAP_KEY_MAX	96
 #define BUCKET_MAX_PARTS	10000
+#define BUCKET_VERSION_ID_MAX	63	/* ids this daemon makes (48 bytes) */
+
+/* PutBucketVersioning's states; a bucket never returns to NONE. */
+enum bucket_versioning {
+	BUCKET_UNVERSIONED,
+	BUCKET_VERSIONING_ENABLED,
+	BUCKET_VERSIONING_SUSPENDED,
+};
+/* "" for UNVERSIONED, else Enabled / Suspended. */
+const char *bucket_versioning_name(enum bucket_versioning v);
 
 /* OSS: 3-63 chars of [a-z0-9-], not starting or ending with '-'. */
 bool bucket_name_valid(const char *name);
@@ -79,6 +89,7 @@ struct bucket {
 	char	sse_algorithm[8];		/* "", AES256, KMS, SM4 */
 	char	sse_kms_key_id[256];
 	char	sse_data_enc[8];
+	enum bucket_versioning versioning;
 };
 
 /* ERR_NO_SUCH_BUCKET when absent. */
@@ -99,6 +110,9 @@ enum err bucket_delete(struct db *db, int64_t bucket_id);
 enum err bucket_set_acl(struct db *db, int64_t bucket_id, const char *acl);
 enum err bucket_set_encryption(struct db *db, int64_t bucket_id,
     const char *algorithm, const char *kms_key_id, const char *data_enc);
+/* PutBucketVersioning: v is ENABLED or SUSPENDED. */
+enum err bucket_set_versioning(struct db *db, int64_t bucket_id,
+    enum bucket_versioning v);
 
 struct bucket_list_opts {
 	const char	*prefix;	/* may be NULL */
@@ -125,11 +139,22 @@ enum err bucket_stat(struct db *db, int64_t bucket_id, struct bucket_stat *ret);
 
 /* ---- objects ---- */
 
+/*
+ * One version of a key (schema/0011_versions.sql). A bucket that was never
+ * versioned keeps one version per key, "null"; so does a Suspended one for
+ * what it writes. A delete marker is a version with type "DeleteMarker",
+ * no data and no extents.
+ */
 struct object {
 	int64_t		 id;
 	int64_t		 bucket;
 	const char	*key;
-	char		 type[12];		/* Normal, Appendable, Multipart */
+	char		 version_id[BUCKET_VERSION_ID_MAX + 1];	/* "null" or an id */
+	bool		 latest;		/* the key's current version */
+	bool		 delete_marker;
+	int64_t		 vseq;			/* newer versions are higher */
+	int64_t		 noncurrent_ms;		/* when it stopped being latest */
+	char		 type[16];		/* Normal, Appendable, Multipart, DeleteMarker */
 	uint64_t	 size;
 	char		 etag[48];		/* upper-case hex, no quotes */
 	uint64_t	 crc64;
@@ -146,7 +171,11 @@ struct object {
 	int64_t		 restore_done_ms;
 	int64_t		 restore_expiry_ms;
 	char		 restore_tier[16];
-	bool		 sealed;		/* its MAC verified (object_get only) */
+	/* object-level retention (ObjectWorm) */
+	char		 retain_mode[12];	/* "", COMPLIANCE, GOVERNANCE */
+	int64_t		 retain_until_ms;
+	bool		 legal_hold;
+	bool		 sealed;		/* its MAC verified (object_get*) */
 };
 
 struct extent {
@@ -166,9 +195,14 @@ struct extent_ref {
 	uint8_t		 uuid[BUCKET_UUID_BYTES];
 };
 
-/* ERR_NO_SUCH_KEY when absent. */
+/* The current version of key. ERR_NO_SUCH_KEY when there is none or it
+ * is a delete marker; *ret then holds the marker (ret->delete_marker). */
 enum err object_get(struct db *db, struct arena *a, int64_t bucket,
     const char *key, struct object *ret);
+/* Version vid of key (a delete marker included). ERR_NO_SUCH_VERSION
+ * when absent. */
+enum err object_get_version(struct db *db, struct arena *a, int64_t bucket,
+    const char *key, const char *vid, struct object *ret);
 /* The object's extents in order (arena). ERR_CORRUPT when one fails its
  * MAC (moved from another object or edited outside cofferd). */
 enum err object_extents(struct db *db, struct arena *a, int64_t object_id,
@@ -178,16 +212,35 @@ enum err object_extents(struct db *db, struct arena *a, int64_t object_id,
 bool object_extents_whole(const struct object *o, const struct extent *ext,
     size_t n);
 
-/* In a transaction: makes o (with its extents, in order) the current object
- * at (o->bucket, o->key), replacing any previous one. o->id and
- * o->generation are set. The previous version's extents are returned in
- * *ret_dead (arena) for unlinking after the commit. */
+/* In a transaction: makes o (with its extents, in order) the current
+ * version at (o->bucket, o->key) as a bucket in state v writes it:
+ * unversioned, it replaces the current object; Enabled, it is a new
+ * version with a new id and the current one becomes non-current (at
+ * o->mtime_ms); Suspended, it is the null version, replacing the key's
+ * null version wherever it stands. o->id, o->version_id and o->generation
+ * are set. Extents of a replaced version are returned in *ret_dead (arena)
+ * for unlinking after the commit. */
 enum err object_replace(struct db *db, struct arena *a, struct object *o,
-    const struct extent *ext, size_t n, struct extent_ref **ret_dead,
-    size_t *ret_ndead);
-/* In a transaction: removes (bucket, key). ERR_NO_SUCH_KEY when absent. */
+    enum bucket_versioning v, const struct extent *ext, size_t n,
+    struct extent_ref **ret_dead, size_t *ret_ndead);
+/* In a transaction: removes the current version of (bucket, key), as an
+ * unversioned bucket does. ERR_NO_SUCH_KEY when absent. */
 enum err object_delete(struct db *db, struct arena *a, int64_t bucket,
     const char *key, struct extent_ref **ret_dead, size_t *ret_ndead);
+/* In a transaction: DeleteObject without a version id in a versioned
+ * bucket: a delete marker becomes the current version (Enabled: with a new
+ * id; Suspended: the null one, replacing the null version). *ret_marker
+ * gets it. */
+enum err object_delete_marker(struct db *db, struct arena *a, int64_t bucket,
+    const char *key, enum bucket_versioning v, int64_t now_ms,
+    struct object *ret_marker, struct extent_ref **ret_dead,
+    size_t *ret_ndead);
+/* In a transaction: removes version vid of key for good; when it was the
+ * current one the next newest becomes current. ERR_NO_SUCH_VERSION when
+ * absent; *ret_old gets the version removed. */
+enum err object_delete_version(struct db *db, struct arena *a, int64_t bucket,
+    const char *key, const char *vid, struct object *ret_old,
+    struct extent_ref **ret_dead, size_t *ret_ndead);
 /* Compare-and-set of the mutable metadata (NULL fields stay): succeeds only
  * when the stored generation still equals o->generation, and bumps it.
  * ERR_STALE_FILE otherwise. Runs its own transaction unless one is open. */
@@ -212,6 +265,31 @@ struct object_list_cb {
 enum err object_list(struct db *db, struct arena *a, int64_t bucket,
     const struct object_list_opts *o, const struct object_list_cb *cb,
     bool *ret_truncated, const char **ret_next_marker);
+
+struct version_list_opts {
+	const char	*prefix;
+	const char	*key_marker;	/* keys > marker, or this key's older versions */
+	const char	*vid_marker;	/* with key_marker: versions after this one */
+	const char	*delimiter;
+	unsigned	 max_keys;	/* 1..1000; versions + markers + prefixes */
+};
+struct version_list_cb {
+	void	(*version)(void *ctx, const struct object *o);
+	void	(*prefix)(void *ctx, const char *common_prefix);
+	void	*ctx;
+};
+struct version_list_next {
+	bool		 truncated;
+	const char	*key_marker;	/* arena */
+	const char	*vid_marker;	/* "" after a common prefix */
+};
+/* ListObjectVersions: every version and delete marker in key order,
+ * newest first within a key, with common prefixes folded as object_list
+ * does. ERR_NO_SUCH_VERSION-free: a vid_marker that names no version of
+ * key_marker resumes after the key (oss-api-2.md §1.5). */
+enum err object_list_versions(struct db *db, struct arena *a, int64_t bucket,
+    const struct version_list_opts *o, const struct version_list_cb *cb,
+    struct version_list_next *ret);
 
 /* True when some extent row names uuid (start-up sweep). */
 enum err extent_exists(struct db *db, const uint8_t uuid[static BUCKET_UUID_BYTES],
@@ -289,12 +367,14 @@ enum err mpu_part_put(struct db *db, struct arena *a, int64_t u,
 /* Parts with number > marker in order, at most max (arena). */
 enum err mpu_parts(struct db *db, struct arena *a, int64_t u, unsigned marker,
     unsigned max, struct mpu_part **ret, size_t *ret_n, bool *ret_truncated);
-/* In a transaction: makes o the current object at (u->bucket, u->key),
- * built from the listed parts' extents in order without copying data; the
- * upload, its other parts and the previous object's extents go (dead). */
+/* In a transaction: makes o the current object at (u->bucket, u->key) as
+ * object_replace does for a bucket in state v, built from the listed
+ * parts' extents in order without copying data; the upload, its other
+ * parts and a replaced version's extents go (dead). */
 enum err mpu_complete(struct db *db, struct arena *a, const struct mpu *u,
     const unsigned *numbers, size_t n, struct object *o,
-    struct extent_ref **ret_dead, size_t *ret_ndead);
+    enum bucket_versioning v, struct extent_ref **ret_dead,
+    size_t *ret_ndead);
 /* In a transaction: removes the upload and its parts (dead extents). */
 enum err mpu_abort(struct db *db, struct arena *a, const struct mpu *u,
     struct extent_ref **ret_dead, size_t *ret_ndead);

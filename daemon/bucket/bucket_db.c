@@ -32,7 +32,8 @@ bucket_col_arena(sqlite3_stmt *st, int i, struct arena *a)
 #define BUCKET_COLS \
 	"b.id, b.name, b.owner, a.account_id, a.name, b.region, " \
 	"b.storage_class, b.redundancy, b.acl, b.resource_group, " \
-	"b.created_ms, b.sse_algorithm, b.sse_kms_key_id, b.sse_data_enc"
+	"b.created_ms, b.sse_algorithm, b.sse_kms_key_id, b.sse_data_enc, " \
+	"b.versioning"
 
 static const char SQL_BUCKET_GET[] =
     "SELECT " BUCKET_COLS " FROM buckets b JOIN accounts a ON a.id = b.owner"
@@ -47,6 +48,8 @@ static const char SQL_BUCKET_ACL[] =
 static const char SQL_BUCKET_SSE[] =
     "UPDATE buckets SET sse_algorithm = ?, sse_kms_key_id = ?,"
     " sse_data_enc = ? WHERE id = ?";
+static const char SQL_BUCKET_VERSIONING[] =
+    "UPDATE buckets SET versioning = ? WHERE id = ?";
 static const char SQL_BUCKET_HAS_OBJECTS[] =
     "SELECT EXISTS (SELECT 1 FROM objects WHERE bucket = ?)";
 static const char SQL_BUCKET_HAS_UPLOADS[] =
@@ -57,8 +60,9 @@ static const char SQL_BUCKET_LIST[] =
     " WHERE b.owner = ? AND b.name > ? AND substr(b.name, 1, length(?)) = ?"
     " ORDER BY b.name LIMIT ?";
 static const char SQL_BUCKET_STAT[] =
-    "SELECT storage_class, count(*), total(size), max(mtime_ms)"
-    " FROM objects WHERE bucket = ? GROUP BY storage_class";
+    "SELECT storage_class, total(latest), total(size), max(mtime_ms)"
+    " FROM objects WHERE bucket = ? AND type <> 'DeleteMarker'"
+    " GROUP BY storage_class";
 static const char SQL_BUCKET_STAT_UPLOADS[] =
     "SELECT (SELECT count(*) FROM uploads WHERE bucket = ?1),"
     " (SELECT total(p.size) FROM parts p JOIN uploads u ON u.id = p.upload"
@@ -82,6 +86,17 @@ bucket_from_row(sqlite3_stmt *st, struct bucket *b)
 	db_col_copy(st, 11, b->sse_algorithm, sizeof(b->sse_algorithm));
 	db_col_copy(st, 12, b->sse_kms_key_id, sizeof(b->sse_kms_key_id));
 	db_col_copy(st, 13, b->sse_data_enc, sizeof(b->sse_data_enc));
+	b->versioning = strcmp(COL_TEXT(st, 14), "Enabled") == 0 ?
+	    BUCKET_VERSIONING_ENABLED : strcmp(COL_TEXT(st, 14),
+	    "Suspended") == 0 ? BUCKET_VERSIONING_SUSPENDED :
+	    BUCKET_UNVERSIONED;
+}
+
+const char *
+bucket_versioning_name(enum bucket_versioning v)
+{
+	return v == BUCKET_VERSIONING_ENABLED ? "Enabled" :
+	    v == BUCKET_VERSIONING_SUSPENDED ? "Suspended" : "";
 }
 
 enum err
@@ -214,6 +229,25 @@ bucket_set_encryption(struct db *db, int64_t bucket_id, const char *algorithm,
 }
 
 enum err
+bucket_set_versioning(struct db *db, int64_t bucket_id,
+    enum bucket_versioning v)
+{
+	sqlite3_stmt *st;
+	bool own;
+	enum err r;
+
+	r = db_tx_own_begin(db, &own);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_BUCKET_VERSIONING);
+	if (st == NULL)
+		return db_tx_own_end(db, own, ERR_IO);
+	db_bind_text(st, 1, bucket_versioning_name(v));
+	sqlite3_bind_int64(st, 2, bucket_id);
+	return db_tx_own_end(db, own, db_step_done(st));
+}
+
+enum err
 bucket_delete(struct db *db, int64_t bucket_id)
 {
 	bool own_tx = sqlite3_get_autocommit(db_conn(db)) != 0;
@@ -315,7 +349,7 @@ bucket_stat(struct db *db, int64_t bucket_id, struct bucket_stat *ret)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *sc = COL_TEXT(st, 0);
 		int i = class_index(sc ? sc : "");
-		uint64_t cnt = (uint64_t)sqlite3_column_int64(st, 1);
+		uint64_t cnt = (uint64_t)sqlite3_column_double(st, 1);
 		uint64_t bytes = (uint64_t)sqlite3_column_double(st, 2);
 		int64_t lm = sqlite3_column_int64(st, 3);
 
@@ -347,19 +381,12 @@ bucket_stat(struct db *db, int64_t bucket_id, struct bucket_stat *ret)
 
 /* ---- objects ---- */
 
-#define OBJECT_COLS \
-	"id, bucket, key, type, size, etag, crc64, storage_class, mtime_ms," \
-	" generation, acl, headers, tags, sse_algorithm, sse_key_id," \
-	" sse_data_enc, restore_state, restore_done_ms, restore_expiry_ms," \
-	" restore_tier"
-
 static const char SQL_OBJECT_GET[] =
-    "SELECT " OBJECT_COLS ", coffer_mac_ok(mac, 'object', bucket, key, type,"
-    " size, etag, crc64, mtime_ms) FROM objects WHERE bucket = ? AND key = ?";
+    "SELECT " OBJECT_COLS ", " OBJECT_MAC_OK("") " FROM objects"
+    " WHERE bucket = ? AND key = ? AND latest = 1";
 static const char SQL_OBJECT_TOTALS[] =
-    "SELECT count(*), coffer_sum(mac), coalesce(sum(coffer_mac_ok(mac,"
-    " 'object', bucket, key, type, size, etag, crc64, mtime_ms) = 0), 0)"
-    " FROM objects";
+    "SELECT count(*), coffer_sum(mac), coalesce(sum(" OBJECT_MAC_OK("")
+    " = 0), 0) FROM objects";
 /* Extent rows that fail their MAC, and objects whose extents do not add up
  * to their size (a row deleted). */
 static const char SQL_EXTENTS_BAD[] =
@@ -368,33 +395,29 @@ static const char SQL_EXTENTS_BAD[] =
     " coalesce(sum(e.plain_len), 0) FROM extents e WHERE e.object = o.id))";
 static const char SQL_OBJECT_BAD[] =
     "SELECT b.name, o.key FROM objects o JOIN buckets b ON b.id = o.bucket"
-    " WHERE coffer_mac_ok(o.mac, 'object', o.bucket, o.key, o.type, o.size,"
-    " o.etag, o.crc64, o.mtime_ms) = 0 LIMIT ?";
+    " WHERE " OBJECT_MAC_OK("o.") " = 0 LIMIT ?";
 static const char SQL_OBJECT_SEAL_ALL[] =
-    "UPDATE objects SET mac = coffer_mac('object', bucket, key, type, size,"
-    " etag, crc64, mtime_ms) WHERE mac IS NULL";
+    "UPDATE objects SET mac = " OBJECT_MAC_ROW("type", "size", "etag",
+    "crc64", "mtime_ms") " WHERE mac IS NULL";
 static const char SQL_OBJECT_EXTENTS[] =
     "SELECT uuid, plain_len, wrapped_dek, wrap_key, inline, " EXTENT_MAC_OK
     " FROM extents WHERE object = ? ORDER BY seq";
-/* Object rows are sealed (schema/0009_seal.sql) over what a retention
- * decision reads: where the object is, what it is and when it was
- * written. OBJECT_MAC must list the columns in this order everywhere. */
-#define OBJECT_MAC(b, k, t, sz, e, crc, mt) \
-	"coffer_mac('object', " b ", " k ", " t ", " sz ", " e ", " crc ", " \
-	mt ")"
+/* Object rows are sealed (bucket_int.h) over what a retention decision
+ * reads. A new version carries no retention yet. */
 static const char SQL_OBJECT_INSERT[] =
     "INSERT INTO objects (bucket, key, type, size, etag, crc64,"
     " storage_class, mtime_ms, generation, acl, headers, tags,"
-    " sse_algorithm, sse_key_id, sse_data_enc, mac)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10, ?11, ?12, ?13,"
-    " ?14, " OBJECT_MAC("?1", "?2", "?3", "?4", "?5", "?6", "?8") ")";
+    " sse_algorithm, sse_key_id, sse_data_enc, version_id, latest, vseq,"
+    " mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10, ?11, ?12,"
+    " ?13, ?14, ?15, 1, ?16, " OBJECT_MAC_OF("?1", "?2", "?3", "?4", "?5",
+    "?6", "?8", "?15", "''", "0", "0") ")";
 static const char SQL_OBJECT_UPDATE[] =
     "UPDATE objects SET type = ?3, size = ?4, etag = ?5, crc64 = ?6,"
     " storage_class = ?7, mtime_ms = ?8, generation = generation + 1,"
     " acl = ?9, headers = ?10, tags = ?11, sse_algorithm = ?12,"
     " sse_key_id = ?13, sse_data_enc = ?14, restore_state = 0,"
     " restore_done_ms = 0, restore_expiry_ms = 0, restore_tier = '',"
-    " mac = " OBJECT_MAC("bucket", "key", "?3", "?4", "?5", "?6", "?8")
+    " mac = " OBJECT_MAC_ROW("?3", "?4", "?5", "?6", "?8")
     " WHERE id = ?1 AND bucket = ?2 RETURNING generation";
 static const char SQL_EXTENT_UUIDS[] =
     "SELECT uuid FROM extents WHERE object = ?";
@@ -414,12 +437,13 @@ static const char SQL_OBJECT_META[] =
     " generation = generation + 1"
     " WHERE id = ?4 AND generation = ?5 RETURNING generation";
 static const char SQL_OBJECT_SCAN[] =
-    "SELECT " OBJECT_COLS " FROM objects WHERE bucket = ?1"
-    " AND (key > ?2 OR (?3 AND key = ?2)) ORDER BY key LIMIT ?4";
+    "SELECT " OBJECT_COLS " FROM objects WHERE bucket = ?1 AND latest = 1"
+    " AND (key > ?2 OR (?3 AND key = ?2)) AND type <> 'DeleteMarker'"
+    " ORDER BY key LIMIT ?4";
 static const char SQL_EXTENT_EXISTS[] =
     "SELECT EXISTS (SELECT 1 FROM extents WHERE uuid = ?)";
 
-static void
+void
 object_from_row(sqlite3_stmt *st, struct arena *a, struct object *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -443,6 +467,14 @@ object_from_row(sqlite3_stmt *st, struct arena *a, struct object *o)
 	o->restore_done_ms = sqlite3_column_int64(st, 17);
 	o->restore_expiry_ms = sqlite3_column_int64(st, 18);
 	db_col_copy(st, 19, o->restore_tier, sizeof(o->restore_tier));
+	db_col_copy(st, 20, o->version_id, sizeof(o->version_id));
+	o->latest = sqlite3_column_int(st, 21) != 0;
+	o->vseq = sqlite3_column_int64(st, 22);
+	o->noncurrent_ms = sqlite3_column_int64(st, 23);
+	db_col_copy(st, 24, o->retain_mode, sizeof(o->retain_mode));
+	o->retain_until_ms = sqlite3_column_int64(st, 25);
+	o->legal_hold = sqlite3_column_int(st, 26) != 0;
+	o->delete_marker = strcmp(o->type, "DeleteMarker") == 0;
 }
 
 enum err
@@ -460,8 +492,10 @@ object_get(struct db *db, struct arena *a, int64_t bucket, const char *key,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		object_from_row(st, a, ret);
-		ret->sealed = sqlite3_column_int(st, 20) == 1;
+		ret->sealed = sqlite3_column_int(st, OBJECT_NCOLS) == 1;
 		r = ret->key && ret->headers && ret->tags ? ERR_OK : ERR_NOMEM;
+		if (r == ERR_OK && ret->delete_marker)
+			r = ERR_NO_SUCH_KEY;
 	} else
 		r = rc == SQLITE_DONE ? ERR_NO_SUCH_KEY : db_err(rc);
 	db_stmt_done(st);
@@ -540,7 +574,7 @@ object_extents(struct db *db, struct arena *a, int64_t object_id,
 }
 
 /* Collects the uuids of an object's extents and deletes their rows. */
-static enum err
+enum err
 extents_release(struct db *db, struct arena *a, int64_t object_id,
     struct extent_ref **ret_dead, size_t *ret_ndead)
 {
@@ -639,18 +673,51 @@ extents_insert(struct db *db, int64_t object_id, const struct extent *ext,
 	return r;
 }
 
+static enum err
+object_insert(struct db *db, struct object *o, int64_t vseq)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_INSERT);
+	enum err r;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, o->bucket);
+	db_bind_text(st, 2, o->key);
+	bind_object_fields(st, o, 3);
+	bind_object_meta(st, o, 9);
+	db_bind_text(st, 15, o->version_id);
+	sqlite3_bind_int64(st, 16, vseq);
+	r = db_step_done(st);
+	if (r != ERR_OK)
+		return r;
+	o->id = sqlite3_last_insert_rowid(db_conn(db));
+	o->generation = 1;
+	o->vseq = vseq;
+	o->latest = true;
+	return ERR_OK;
+}
+
 enum err
 object_replace(struct db *db, struct arena *a, struct object *o,
-    const struct extent *ext, size_t n, struct extent_ref **ret_dead,
-    size_t *ret_ndead)
+    enum bucket_versioning v, const struct extent *ext, size_t n,
+    struct extent_ref **ret_dead, size_t *ret_ndead)
 {
 	struct object old;
 	struct extent_ref *dead = NULL;
 	size_t ndead = 0;
 	sqlite3_stmt *st;
+	int64_t vseq;
 	enum err r;
 	int rc;
 
+	if (v != BUCKET_UNVERSIONED) {
+		r = version_make_room(db, a, o->bucket, o->key, v, o->mtime_ms,
+		    &vseq, o->version_id, &dead, &ndead);
+		if (r == ERR_OK)
+			r = object_insert(db, o, vseq);
+		goto extents;
+	}
+	str_copy(o->version_id, sizeof(o->version_id), "null");
 	r = object_get(db, a, o->bucket, o->key, &old);
 	if (r == ERR_OK) {
 		r = extents_release(db, a, old.id, &dead, &ndead);
@@ -670,20 +737,10 @@ object_replace(struct db *db, struct arena *a, struct object *o,
 		if (rc != SQLITE_ROW)
 			return db_err(rc) != ERR_OK ? db_err(rc) : ERR_INTERNAL;
 		o->id = old.id;
-	} else if (r == ERR_NO_SUCH_KEY) {
-		st = db_stmt(db, SQL_OBJECT_INSERT);
-		if (st == NULL)
-			return ERR_IO;
-		sqlite3_bind_int64(st, 1, o->bucket);
-		db_bind_text(st, 2, o->key);
-		bind_object_fields(st, o, 3);
-		bind_object_meta(st, o, 9);
-		r = db_step_done(st);
-		if (r != ERR_OK)
-			return r;
-		o->id = sqlite3_last_insert_rowid(db_conn(db));
-		o->generation = 1;
-	} else
+	} else if (r == ERR_NO_SUCH_KEY)
+		r = object_insert(db, o, 1);
+extents:
+	if (r != ERR_OK)
 		return r;
 	r = extents_insert(db, o->id, ext, n);
 	if (r == ERR_OK) {

@@ -14,6 +14,76 @@ struct sqlite3_stmt;
 	"coffer_mac_ok(mac, 'extent', object, part, seq, uuid, plain_len," \
 	" wrapped_dek, wrap_key)"
 
+/*
+ * An object row's seal (schema/0009_seal.sql, 0011_versions.sql): where
+ * the version is, what it is, when it was written and what retention it
+ * carries. While a row has the defaults of the promises 0011 added (the
+ * null version, no retention, no hold) its MAC covers the first seven
+ * fields only, so rows sealed before 0011 still verify; otherwise all
+ * eleven. OBJECT_MAC_OF computes it over eleven SQL expressions,
+ * OBJECT_MAC_OK(p) checks a row's mac column (p: "" or a table alias and
+ * a dot). Every writer and checker goes through these two.
+ */
+#define OBJECT_MAC_FN_(fn, b, k, t, sz, e, crc, mt, v, rm, ru, lh) \
+	"(CASE WHEN " v " = 'null' AND " rm " = '' AND " ru " = 0 AND " \
+	lh " = 0 THEN " fn "'object', " b ", " k ", " t ", " sz ", " e \
+	", " crc ", " mt ") ELSE " fn "'object', " b ", " k ", " t ", " \
+	sz ", " e ", " crc ", " mt ", " v ", " rm ", " ru ", " lh ") END)"
+#define OBJECT_MAC_OF(b, k, t, sz, e, crc, mt, v, rm, ru, lh) \
+	OBJECT_MAC_FN_("coffer_mac(", b, k, t, sz, e, crc, mt, v, rm, ru, lh)
+#define OBJECT_MAC_OK(p) \
+	OBJECT_MAC_FN_("coffer_mac_ok(" p "mac, ", p "bucket", p "key", \
+	    p "type", p "size", p "etag", p "crc64", p "mtime_ms", \
+	    p "version_id", p "retain_mode", p "retain_until_ms", \
+	    p "legal_hold")
+/* The MAC of the row as it stands, with some fields replaced by SQL
+ * parameters (writers name the ones they change). */
+#define OBJECT_MAC_ROW(t, sz, e, crc, mt) \
+	OBJECT_MAC_OF("bucket", "key", t, sz, e, crc, mt, "version_id", \
+	    "retain_mode", "retain_until_ms", "legal_hold")
+
+/* The object columns every object query selects, in object_from_row's
+ * order; a query may add columns after them from OBJECT_NCOLS on. */
+#define OBJECT_COLS \
+	"id, bucket, key, type, size, etag, crc64, storage_class, mtime_ms," \
+	" generation, acl, headers, tags, sse_algorithm, sse_key_id," \
+	" sse_data_enc, restore_state, restore_done_ms, restore_expiry_ms," \
+	" restore_tier, version_id, latest, vseq, noncurrent_ms, retain_mode," \
+	" retain_until_ms, legal_hold"
+#define OBJECT_NCOLS	27
+void object_from_row(struct sqlite3_stmt *st, struct arena *a,
+    struct object *o);
+
+/* In a transaction: collects the uuids of an object's extents (arena) and
+ * deletes their rows. */
+enum err extents_release(struct db *db, struct arena *a, int64_t object_id,
+    struct extent_ref **ret_dead, size_t *ret_ndead);
+
+/* version_db.c: in a transaction, before a new current version of key is
+ * written by a bucket in state v (not UNVERSIONED): Suspended removes the
+ * null version (its extents into *ret_dead), then the current version
+ * becomes non-current at now_ms. *ret_vseq: the new version's place;
+ * ret_vid gets its id (BUCKET_VERSION_ID_MAX + 1 bytes). */
+enum err version_make_room(struct db *db, struct arena *a, int64_t bucket,
+    const char *key, enum bucket_versioning v, int64_t now_ms,
+    int64_t *ret_vseq, char *ret_vid, struct extent_ref **ret_dead,
+    size_t *ret_ndead);
+
+/* The place (vseq) of version vid of key; ERR_NO_SUCH_VERSION. */
+enum err object_version_seq(struct db *db, int64_t bucket, const char *key,
+    const char *vid, int64_t *ret);
+/* Versions of bucket in (key, newest first) order from (from, below_vseq):
+ * the versions of key `from` older than below_vseq, then later keys. */
+enum err object_version_scan(struct db *db, struct arena *a, int64_t bucket,
+    const char *from, size_t from_len, int64_t below_vseq, unsigned limit,
+    bool (*fn)(void *ctx, const struct object *o), void *ctx);
+
+/* The smallest byte string greater than every string starting with
+ * s[0..n): s with trailing 0xff bytes dropped and the last byte
+ * incremented (arena). False when there is none (all bytes 0xff). */
+bool bucket_key_successor(struct arena *a, const char *s, size_t n,
+    char **ret, size_t *ret_n);
+
 /* Statement helpers of this module (the generic ones are in db/db.h). */
 /* Text column i copied into the arena (NULL when the arena is full). */
 const char *bucket_col_arena(struct sqlite3_stmt *st, int i, struct arena *a);

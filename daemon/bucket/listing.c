@@ -30,11 +30,9 @@ struct list_state {
 	bool				 saw_row;
 };
 
-/* The smallest byte string greater than every string starting with s[0..n):
- * s with trailing 0xff bytes dropped and the last byte incremented. Returns
- * false when there is none (all bytes 0xff). */
-static bool
-successor(struct arena *a, const char *s, size_t n, char **ret, size_t *ret_n)
+bool
+bucket_key_successor(struct arena *a, const char *s, size_t n, char **ret,
+    size_t *ret_n)
 {
 	while (n > 0 && (unsigned char)s[n - 1] == 0xff)
 		n--;
@@ -93,7 +91,7 @@ list_row(void *ctx, const struct object *obj)
 			s->count++;
 			s->next_marker = cp;
 		}
-		if (!successor(s->a, cp, cplen, &next, &next_len)) {
+		if (!bucket_key_successor(s->a, cp, cplen, &next, &next_len)) {
 			s->done = true;
 			return false;
 		}

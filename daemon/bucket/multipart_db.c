@@ -336,7 +336,7 @@ parts_drop(struct db *db, struct arena *a, const struct part_id *ids,
 enum err
 mpu_complete(struct db *db, struct arena *a, const struct mpu *u,
     const unsigned *numbers, size_t n, struct object *o,
-    struct extent_ref **ret_dead, size_t *ret_ndead)
+    enum bucket_versioning v, struct extent_ref **ret_dead, size_t *ret_ndead)
 {
 	struct extent_ref *dead = NULL, *odead = NULL;
 	size_t ndead = 0, cap = 0, nodead = 0, nids = 0;
@@ -347,7 +347,7 @@ mpu_complete(struct db *db, struct arena *a, const struct mpu *u,
 	r = part_ids(db, a, u->id, &ids, &nids);
 	if (r != ERR_OK)
 		return r;
-	r = object_replace(db, a, o, NULL, 0, &odead, &nodead);
+	r = object_replace(db, a, o, v, NULL, 0, &odead, &nodead);
 	if (r != ERR_OK)
 		return r;
 	/* Move the listed parts' extents to the object, in order. */

@@ -6,9 +6,16 @@
  * in its own transaction together with the version bump, so a crash leaves
  * the database at a whole version. A database newer than this binary is
  * refused rather than guessed at.
+ *
+ * A file that rebuilds a table other tables reference says so with the
+ * line FK_OFF_MARK: it then runs with foreign keys off (they cannot be
+ * switched inside a transaction) and commits only if foreign_key_check
+ * finds every reference still whole, as SQLite's procedure for changing a
+ * table's constraints prescribes.
  */
 #include <sqlite3.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/log.h"
 #include "db/db.h"
@@ -22,6 +29,28 @@ extern const struct schema_migration schema_migrations[];
 extern const int schema_migration_count;
 
 enum err db_migrate(struct db *db);
+
+#define FK_OFF_MARK	"-- coffer-migrate: foreign-keys-off"
+
+/* ERR_CORRUPT when a reference is left dangling. */
+static enum err
+fk_check(sqlite3 *h, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(h, "PRAGMA foreign_key_check", -1, &st,
+	    NULL) != SQLITE_OK)
+		return ERR_IO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		log_errx("db: migration %s: table %s has a row whose %s "
+		    "reference is dangling", name, sqlite3_column_text(st, 0),
+		    sqlite3_column_text(st, 2));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? ERR_OK : rc == SQLITE_ROW ? ERR_CORRUPT :
+	    ERR_IO;
+}
 
 int
 db_schema_latest(void)
@@ -65,28 +94,42 @@ db_migrate(struct db *db)
 		char *errmsg = NULL;
 		char bump[64];
 
+		bool fk_off = strstr(m->sql, FK_OFF_MARK) != NULL;
+
 		if (m->version <= have)
 			continue;
+		if (fk_off && (r = db_exec(db, "PRAGMA foreign_keys=OFF")) !=
+		    ERR_OK)
+			return r;
 		r = db_tx_begin(db);
 		if (r != ERR_OK)
-			return r;
+			goto fail;
 		if (sqlite3_exec(h, m->sql, NULL, NULL, &errmsg) != SQLITE_OK) {
 			log_errx("db: migration %s: %s", m->name,
 			    errmsg ? errmsg : "?");
 			sqlite3_free(errmsg);
 			db_tx_rollback(db);
-			return ERR_CORRUPT;
+			r = ERR_CORRUPT;
+			goto fail;
 		}
 		snprintf(bump, sizeof(bump), "PRAGMA user_version=%d",
 		    m->version);
-		r = db_exec(db, bump);
+		r = fk_off ? fk_check(h, m->name) : ERR_OK;
+		if (r == ERR_OK)
+			r = db_exec(db, bump);
 		if (r == ERR_OK)
 			r = db_tx_commit(db);
 		if (r != ERR_OK) {
 			db_tx_rollback(db);
-			return r;
+			goto fail;
 		}
+		if (fk_off && (r = db_exec(db, "PRAGMA foreign_keys=ON")) !=
+		    ERR_OK)
+			return r;
 		log_info("db: applied migration %s", m->name);
 	}
 	return ERR_OK;
+fail:
+	(void)db_exec(db, "PRAGMA foreign_keys=ON");
+	return r;
 }

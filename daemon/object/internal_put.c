@@ -80,7 +80,8 @@ object_internal_put(void *ctx, const struct bucket *dest, const char *key,
 	r = object_tx_begin(&tx, key);
 	if (r != ERR_OK)
 		goto out;
-	r = object_replace(api->db, &a, &o, &res.extent, 1, &dead, &ndead);
+	r = object_replace(api->db, &a, &o, dest->versioning, &res.extent, 1,
+	    &dead, &ndead);
 	if (r == ERR_OK)
 		r = object_tx_commit(&tx);
 	object_tx_end(&tx);

@@ -19,6 +19,10 @@ object_tx_init(struct object_tx *tx, struct api *api, struct arena *a,
 	tx->now_ms = now_ms;
 	tx->open = false;
 	tx->exists = false;
+	tx->versioning = BUCKET_UNVERSIONED;
+	tx->version_id = NULL;
+	tx->in_place = false;
+	tx->has_target = false;
 }
 
 /* The retention guard: the only caller of worm_object_guard. */
@@ -29,15 +33,45 @@ guard(struct object_tx *tx)
 
 	if (!tx->guard)
 		return ERR_OK;
-	if (tx->exists) {
-		o.mtime_ms = tx->cur.mtime_ms;
-		o.sealed = tx->cur.sealed;
+	/* A delete marker holds no data: removing one only uncovers the
+	 * version under it (schema/0011_versions.sql). */
+	if (tx->has_target && tx->target.delete_marker)
+		return ERR_OK;
+	if (tx->has_target) {
+		o.mtime_ms = tx->target.mtime_ms;
+		o.sealed = tx->target.sealed;
 	}
 	/* The business clock never runs backwards (db/clock_db.c), so a
 	 * wall clock set back cannot shorten a retention period here. A new
 	 * key is not protected, but a forged policy still refuses it. */
 	return worm_object_guard(tx->api->db, tx->bucket_id, tx->bucket_name,
-	    tx->exists ? &o : NULL, tx->now_ms);
+	    tx->has_target ? &o : NULL, tx->now_ms);
+}
+
+/* Which version the change removes or rewrites (object_tx.h). */
+static enum err
+find_target(struct object_tx *tx, const char *key)
+{
+	enum err r = ERR_OK;
+
+	tx->has_target = false;
+	if (tx->version_id != NULL) {
+		r = object_get_version(tx->api->db, tx->a, tx->bucket_id, key,
+		    tx->version_id, &tx->target);
+		tx->has_target = r == ERR_OK;
+	} else if (tx->in_place || tx->versioning == BUCKET_UNVERSIONED) {
+		if (tx->exists) {
+			tx->target = tx->cur;
+			tx->has_target = true;
+		}
+	} else if (tx->versioning == BUCKET_VERSIONING_SUSPENDED) {
+		r = object_get_version(tx->api->db, tx->a, tx->bucket_id, key,
+		    "null", &tx->target);
+		tx->has_target = r == ERR_OK;
+		if (r == ERR_NO_SUCH_VERSION)
+			r = ERR_OK;
+	}
+	return r;
 }
 
 enum err
@@ -51,6 +85,8 @@ object_tx_load(struct object_tx *tx, const char *key)
 		tx->exists = true;
 	else if (r == ERR_NO_SUCH_KEY)
 		r = ERR_OK;
+	if (r == ERR_OK)
+		r = find_target(tx, key);
 	if (r == ERR_OK)
 		r = guard(tx);
 	return r;

@@ -12,6 +12,13 @@
  * inside the transaction that commits the change, no concurrent request can
  * slip a protected object past it, and a policy row edited outside cofferd
  * refuses the change instead of reading as "no policy".
+ *
+ * In a versioned bucket the version the guard asks about is the one the
+ * change removes or rewrites, which is not always the current one: a new
+ * version or a delete marker in an Enabled bucket removes nothing; in a
+ * Suspended bucket they replace the null version; a change naming a
+ * version (version_id) touches that one; a change in place (in_place:
+ * metadata, appends) touches the current one.
  */
 #ifndef COFFER_OBJECT_OBJECT_TX_H
 #define COFFER_OBJECT_OBJECT_TX_H
@@ -32,17 +39,22 @@ struct object_tx {
 	const char	*bucket_name;	/* for the tamper alert */
 	bool		 guard;		/* run the retention guard */
 	int64_t		 now_ms;	/* business time of the change */
+	enum bucket_versioning versioning;	/* of the bucket (default: none) */
+	const char	*version_id;	/* the change names this version */
+	bool		 in_place;	/* it rewrites the current version */
 	/* where it stands */
 	bool		 open;
 	bool		 exists;	/* an object is at the key */
 	struct object	 cur;		/* it, when exists */
+	bool		 has_target;	/* the change removes or rewrites */
+	struct object	 target;	/* this version (may be cur) */
 };
 
 void object_tx_init(struct object_tx *tx, struct api *api, struct arena *a,
     int64_t bucket_id, const char *bucket_name, bool guard, int64_t now_ms);
-/* ERR_FILE_IMMUTABLE (retention), ERR_CORRUPT (tampered policy) or
- * database errors; on error no transaction is left open. key NULL: open
- * only, for object_tx_load(). */
+/* ERR_FILE_IMMUTABLE (retention), ERR_CORRUPT (tampered policy),
+ * ERR_NO_SUCH_VERSION (version_id names none) or database errors; on error
+ * no transaction is left open. key NULL: open only, for object_tx_load(). */
 enum err object_tx_begin(struct object_tx *tx, const char *key);
 /* Inside an open transaction: loads (and guards) the object at key, for a
  * request that changes several (DeleteMultipleObjects). On error the

@@ -161,7 +161,8 @@ h_append_object(struct call *c)
 		o->crc64 = res.crc64;
 		hex_encode_upper(o->etag, res.md5, HASH_MD5_BYTES);
 		o->mtime_ms = call_now(c);
-		r = object_replace(c->api->db, c->a, o, &res.extent, 1, &dead,
+		r = object_replace(c->api->db, c->a, o, c->bucket.versioning,
+		    &res.extent, 1, &dead,
 		    &ndead);
 	}
 	if (r == ERR_OK)

@@ -291,7 +291,8 @@ h_copy_object(struct call *c)
 	if (tx.exists && forbid)
 		r = ERR_FILE_EXISTS;
 	if (r == ERR_OK)
-		r = object_replace(c->api->db, c->a, &o, &res.extent, 1, &dead,
+		r = object_replace(c->api->db, c->a, &o, c->bucket.versioning,
+		    &res.extent, 1, &dead,
 		    &ndead);
 	if (r == ERR_OK)
 		r = object_tx_commit(&tx);

@@ -326,7 +326,8 @@ h_complete_multipart(struct call *c)
 	str_copy(o.sse_key_id, sizeof(o.sse_key_id), u.sse_key_id);
 	str_copy(o.sse_data_enc, sizeof(o.sse_data_enc), u.sse_data_enc);
 	o.mtime_ms = call_now(c);
-	r = mpu_complete(c->api->db, c->a, &u, want, nwant, &o, &dead, &ndead);
+	r = mpu_complete(c->api->db, c->a, &u, want, nwant, &o,
+	    c->bucket.versioning, &dead, &ndead);
 	if (r == ERR_OK)
 		r = object_tx_commit(&tx);
 out:

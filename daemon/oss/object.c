@@ -97,7 +97,8 @@ h_put_object(struct call *c)
 	if (tx.exists && op->forbid_overwrite)
 		r = ERR_FILE_EXISTS;
 	if (r == ERR_OK)
-		r = object_replace(c->api->db, c->a, o, &res.extent, 1, &dead,
+		r = object_replace(c->api->db, c->a, o, c->bucket.versioning,
+		    &res.extent, 1, &dead,
 		    &ndead);
 	if (r == ERR_OK)
 		r = object_tx_commit(&tx);

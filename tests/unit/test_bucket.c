@@ -155,7 +155,7 @@ replace(struct fixture *f, struct object *o, const struct extent *ext,
 
 	if (r != ERR_OK)
 		return r;
-	r = object_replace(f->db, &f->a, o, ext, n, dead, ndead);
+	r = object_replace(f->db, &f->a, o, BUCKET_UNVERSIONED, ext, n, dead, ndead);
 	if (r == ERR_OK)
 		r = db_tx_commit(f->db);
 	else
@@ -1118,11 +1118,11 @@ test_object_list_model(void **state)
 	assert_int_equal(db_tx_begin(f->db), ERR_OK);
 	for (size_t i = 0; i < nkeys; i++) {
 		struct object o = make_object(bid, keys[i], i, "Standard");
-		assert_int_equal(object_replace(f->db, &f->a, &o, NULL, 0, &dead,
+		assert_int_equal(object_replace(f->db, &f->a, &o, BUCKET_UNVERSIONED, NULL, 0, &dead,
 		    &ndead), ERR_OK);
 		/* The same keys in another bucket must never show up. */
 		o = make_object(other, keys[i], i, "Standard");
-		assert_int_equal(object_replace(f->db, &f->a, &o, NULL, 0, &dead,
+		assert_int_equal(object_replace(f->db, &f->a, &o, BUCKET_UNVERSIONED, NULL, 0, &dead,
 		    &ndead), ERR_OK);
 	}
 	assert_int_equal(db_tx_commit(f->db), ERR_OK);

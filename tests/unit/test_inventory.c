@@ -505,7 +505,7 @@ add_object(struct fixture *f, int64_t bucket, const char *key, uint64_t size,
 	o.tags = tags;
 	o.mtime_ms = mtime;
 	assert_int_equal(db_tx_begin(f->db), ERR_OK);
-	assert_int_equal(object_replace(f->db, &f->a, &o, NULL, 0, &dead,
+	assert_int_equal(object_replace(f->db, &f->a, &o, BUCKET_UNVERSIONED, NULL, 0, &dead,
 	    &ndead), ERR_OK);
 	assert_int_equal(db_tx_commit(f->db), ERR_OK);
 }

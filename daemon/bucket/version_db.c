@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * version_db.c: SQL of object versions and delete markers
+ * (schema/0011_versions.sql, oss-api-2.md §1).
+ *
+ * A key's versions are rows ordered by vseq; exactly one is latest while
+ * the key has any. Everything here runs inside the caller's transaction,
+ * which also ran the retention guard on the version a change removes.
+ */
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/rand.h"
+#include "base/str.h"
+#include "bucket/bucket.h"
+#include "bucket/bucket_int.h"
+#include "db/db.h"
+
+static const char SQL_VERSION_GET[] =
+    "SELECT " OBJECT_COLS ", " OBJECT_MAC_OK("") " FROM objects"
+    " WHERE bucket = ? AND key = ? AND version_id = ?";
+static const char SQL_VERSION_NULL[] =
+    "SELECT id FROM objects WHERE bucket = ? AND key = ?"
+    " AND version_id = 'null'";
+static const char SQL_VERSION_DELETE[] = "DELETE FROM objects WHERE id = ?";
+static const char SQL_VERSION_DEMOTE[] =
+    "UPDATE objects SET latest = 0, noncurrent_ms = ?3"
+    " WHERE bucket = ?1 AND key = ?2 AND latest = 1";
+static const char SQL_VERSION_NEXT[] =
+    "SELECT coalesce(max(vseq), 0) + 1 FROM objects"
+    " WHERE bucket = ? AND key = ?";
+static const char SQL_VERSION_PROMOTE[] =
+    "UPDATE objects SET latest = 1, noncurrent_ms = 0 WHERE id ="
+    " (SELECT id FROM objects WHERE bucket = ?1 AND key = ?2"
+    "  ORDER BY vseq DESC LIMIT 1)";
+/* A delete marker: no data, no extents, sealed like every version. */
+static const char SQL_MARKER_INSERT[] =
+    "INSERT INTO objects (bucket, key, type, size, etag, crc64,"
+    " storage_class, mtime_ms, version_id, latest, vseq, mac)"
+    " VALUES (?1, ?2, 'DeleteMarker', 0, '', 0, 'Standard', ?3, ?4, 1, ?5, "
+    OBJECT_MAC_OF("?1", "?2", "'DeleteMarker'", "0", "''", "0", "?3", "?4",
+    "''", "0", "0") ")";
+static const char SQL_VERSION_SCAN[] =
+    "SELECT " OBJECT_COLS " FROM objects WHERE bucket = ?1"
+    " AND (key > ?2 OR (key = ?2 AND vseq < ?3))"
+    " ORDER BY key, vseq DESC LIMIT ?4";
+static const char SQL_VERSION_SEQ[] =
+    "SELECT vseq FROM objects WHERE bucket = ? AND key = ?"
+    " AND version_id = ?";
+
+/* Opaque like OSS's ids (oss-api-2.md §1.2): "CAEQ" and 44 characters of
+ * URL-safe base64 over 33 random bytes, so ids never repeat in practice;
+ * the unique (bucket, key, version_id) index refuses one that would. */
+static void
+version_id_new(char out[static BUCKET_VERSION_ID_MAX + 1])
+{
+	uint8_t rnd[33];
+	char b64[48];
+
+	rand_bytes(rnd, sizeof(rnd));
+	b64_encode(b64, sizeof(b64), rnd, sizeof(rnd));
+	for (char *p = b64; *p != '\0'; p++)
+		if (*p == '+')
+			*p = '.';
+		else if (*p == '/')
+			*p = '_';
+	snprintf(out, BUCKET_VERSION_ID_MAX + 1, "CAEQ%s", b64);
+}
+
+enum err
+object_get_version(struct db *db, struct arena *a, int64_t bucket,
+    const char *key, const char *vid, struct object *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_VERSION_GET);
+	enum err r;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_text(st, 2, key);
+	db_bind_text(st, 3, vid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		object_from_row(st, a, ret);
+		ret->sealed = sqlite3_column_int(st, OBJECT_NCOLS) == 1;
+		r = ret->key && ret->headers && ret->tags ? ERR_OK : ERR_NOMEM;
+	} else
+		r = rc == SQLITE_DONE ? ERR_NO_SUCH_VERSION : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+static enum err
+key_step(struct db *db, const char *sql, int64_t bucket, const char *key,
+    int64_t arg)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_text(st, 2, key);
+	if (arg >= 0)
+		sqlite3_bind_int64(st, 3, arg);
+	return db_step_done(st);
+}
+
+/* The integer a one-row query over (bucket, key[, vid]) answers;
+ * ERR_NOT_FOUND for no row. */
+static enum err
+key_query(struct db *db, const char *sql, int64_t bucket, const char *key,
+    const char *vid, int64_t *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_text(st, 2, key);
+	if (vid != NULL)
+		db_bind_text(st, 3, vid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int64(st, 0);
+	else
+		r = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+/* Removes a version row and its extents. */
+static enum err
+version_remove(struct db *db, struct arena *a, int64_t id,
+    struct extent_ref **ret_dead, size_t *ret_ndead)
+{
+	sqlite3_stmt *st;
+	enum err r;
+
+	r = extents_release(db, a, id, ret_dead, ret_ndead);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_VERSION_DELETE);
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, id);
+	return db_step_done(st);
+}
+
+enum err
+version_make_room(struct db *db, struct arena *a, int64_t bucket,
+    const char *key, enum bucket_versioning v, int64_t now_ms,
+    int64_t *ret_vseq, char *ret_vid, struct extent_ref **ret_dead,
+    size_t *ret_ndead)
+{
+	enum err r;
+
+	*ret_dead = NULL;
+	*ret_ndead = 0;
+	if (v == BUCKET_VERSIONING_SUSPENDED) {
+		int64_t id;
+
+		/* At most one null version per key: a new one replaces it
+		 * wherever it stands among the versions. */
+		r = key_query(db, SQL_VERSION_NULL, bucket, key, NULL, &id);
+		if (r == ERR_OK)
+			r = version_remove(db, a, id, ret_dead, ret_ndead);
+		if (r != ERR_OK && r != ERR_NOT_FOUND)
+			return r;
+		str_copy(ret_vid, BUCKET_VERSION_ID_MAX + 1, "null");
+	} else
+		version_id_new(ret_vid);
+	r = key_step(db, SQL_VERSION_DEMOTE, bucket, key, now_ms);
+	if (r != ERR_OK)
+		return r;
+	return key_query(db, SQL_VERSION_NEXT, bucket, key, NULL, ret_vseq);
+}
+
+enum err
+object_delete_marker(struct db *db, struct arena *a, int64_t bucket,
+    const char *key, enum bucket_versioning v, int64_t now_ms,
+    struct object *ret_marker, struct extent_ref **ret_dead,
+    size_t *ret_ndead)
+{
+	struct object *m = ret_marker;
+	sqlite3_stmt *st;
+	int64_t vseq;
+	enum err r;
+
+	memset(m, 0, sizeof(*m));
+	r = version_make_room(db, a, bucket, key, v, now_ms, &vseq,
+	    m->version_id, ret_dead, ret_ndead);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_MARKER_INSERT);
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_text(st, 2, key);
+	sqlite3_bind_int64(st, 3, now_ms);
+	db_bind_text(st, 4, m->version_id);
+	sqlite3_bind_int64(st, 5, vseq);
+	r = db_step_done(st);
+	if (r != ERR_OK)
+		return r;
+	m->id = sqlite3_last_insert_rowid(db_conn(db));
+	m->bucket = bucket;
+	m->key = key;
+	m->latest = true;
+	m->delete_marker = true;
+	m->vseq = vseq;
+	m->mtime_ms = now_ms;
+	m->headers = m->tags = "";
+	str_copy(m->type, sizeof(m->type), "DeleteMarker");
+	str_copy(m->storage_class, sizeof(m->storage_class), "Standard");
+	return ERR_OK;
+}
+
+enum err
+object_delete_version(struct db *db, struct arena *a, int64_t bucket,
+    const char *key, const char *vid, struct object *ret_old,
+    struct extent_ref **ret_dead, size_t *ret_ndead)
+{
+	enum err r;
+
+	r = object_get_version(db, a, bucket, key, vid, ret_old);
+	if (r != ERR_OK)
+		return r;
+	r = version_remove(db, a, ret_old->id, ret_dead, ret_ndead);
+	if (r != ERR_OK || !ret_old->latest)
+		return r;
+	/* The next newest version, marker or not, becomes current. */
+	return key_step(db, SQL_VERSION_PROMOTE, bucket, key, -1);
+}
+
+enum err
+object_version_seq(struct db *db, int64_t bucket, const char *key,
+    const char *vid, int64_t *ret)
+{
+	enum err r = key_query(db, SQL_VERSION_SEQ, bucket, key, vid, ret);
+
+	return r == ERR_NOT_FOUND ? ERR_NO_SUCH_VERSION : r;
+}
+
+enum err
+object_version_scan(struct db *db, struct arena *a, int64_t bucket,
+    const char *from, size_t from_len, int64_t below_vseq, unsigned limit,
+    bool (*fn)(void *ctx, const struct object *o), void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_VERSION_SCAN);
+	struct object o;
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, bucket);
+	sqlite3_bind_text(st, 2, from, (int)from_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, below_vseq);
+	sqlite3_bind_int64(st, 4, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		object_from_row(st, a, &o);
+		if (o.key == NULL || o.headers == NULL || o.tags == NULL) {
+			r = ERR_NOMEM;
+			break;
+		}
+		if (!fn(ctx, &o))
+			break;
+	}
+	if (r == ERR_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
