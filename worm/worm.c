@@ -118,6 +118,8 @@ transition(const struct worm_op *op, const struct worm_event *ev,
 	if (r != ERR_OK)
 		return r;
 	r = policies_trusted(op->db, op->bucket_name);
+	if (r == ERR_OK && op->precondition != NULL)
+		r = op->precondition(op->pre_ctx, op->db);
 	if (r == ERR_OK)
 		r = worm_db_get(op->db, op->bucket_id, &cur, &found);
 	if (r != ERR_OK)

@@ -137,6 +137,11 @@ struct worm_op {
 	const char			*bucket_name;
 	const char			*actor;
 	int64_t				 now_ms;
+	/* Optional: a refusal that depends on another module's state (the
+	 * bucket's versioning), asked inside the transaction before the
+	 * transition so that no concurrent change slips between. */
+	enum err			(*precondition)(void *ctx, struct db *db);
+	void				*pre_ctx;
 };
 
 /* Each of these runs one transaction: check the policies against the seal

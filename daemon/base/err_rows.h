@@ -289,6 +289,15 @@
 	    "The specified WORM ID does not exist.", "0027-00000010")
 	E(ERR_WORM_LOCKED, 403, "WORMConfigurationLocked", "The WORM Configuration is locked.", "0027-00000011")
 	E(ERR_INVALID_WORM, 400, "InvalidWORMConfiguration", "Invalid WORM Configuration.", "0027-00000012")
+	/* Versioning x bucket WORM (oss-api-2.md §1.9): a retention policy
+	 * needs versioning Enabled or never enabled. The ECs are the ones
+	 * the pages give; status, code and message are unconfirmed. */
+	E(ERR_WORM_VERSIONING_SUSPENDED, 400, "InvalidRequest",
+	    "A bucket whose versioning is suspended cannot have a WORM configuration.",
+	    "0027-00000003")
+	E(ERR_VERSIONING_WORM, 400, "InvalidRequest",
+	    "The versioning of a bucket with a WORM configuration cannot be suspended.",
+	    "0012-00000006")
 	E(ERR_INVENTORY_EXISTS, 409, "InventoryConfigurationAlreadyExists",
 	    "The Inventory Configuration already exists.", "0020-00000042")
 	E(ERR_NO_SUCH_INVENTORY, 404, "NoSuchInventory", "No Row found in Inventory Table.", "0020-00000043")

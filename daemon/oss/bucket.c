@@ -141,6 +141,8 @@ h_get_bucket_info(struct call *c)
 	xml_elem(&w, "DataRedundancyType", bk->redundancy);
 	xml_elem(&w, "Name", bk->name);
 	xml_elem(&w, "ResourceGroupId", bk->resource_group);
+	if (bk->versioning != BUCKET_UNVERSIONED)
+		xml_elem(&w, "Versioning", bucket_versioning_name(bk->versioning));
 	xml_open(&w, "Owner");
 	xml_elem(&w, "DisplayName", bk->owner_account_id);
 	xml_elem(&w, "ID", bk->owner_account_id);

@@ -67,6 +67,10 @@ render_xml(struct call *c, const struct err_info *ei, struct buf *b)
 		xml_elem(&w, "CnameType", x->cname_type);
 	if (x->endpoint)
 		xml_elem(&w, "Endpoint", x->endpoint);
+	if (x->method)
+		xml_elem(&w, "Method", x->method);
+	if (x->resource_type)
+		xml_elem(&w, "ResourceType", x->resource_type);
 	xml_elem(&w, "EC", ei->ec);
 	xml_elemf(&w, "RecommendDoc", "https://api.aliyun.com/troubleshoot?q=%s",
 	    ei->ec);

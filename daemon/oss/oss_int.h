@@ -81,6 +81,8 @@ struct err_extra {
 	const char	*condition;	/* Condition */
 	const char	*cname_type;	/* CnameType */
 	const char	*endpoint;	/* Endpoint */
+	const char	*method;	/* Method */
+	const char	*resource_type;	/* ResourceType */
 	bool		 has_next_append;
 	uint64_t	 next_append;	/* x-oss-next-append-position header */
 };
@@ -253,6 +255,8 @@ enum err h_copy_object(struct call *c);
 enum err h_restore_object(struct call *c);
 enum err h_clean_restored_object(struct call *c);
 enum err h_put_bucket_encryption(struct call *c);
+enum err h_put_bucket_versioning(struct call *c);
+enum err h_get_bucket_versioning(struct call *c);
 enum err h_get_bucket_encryption(struct call *c);
 enum err h_delete_bucket_encryption(struct call *c);
 /* worm.c */
