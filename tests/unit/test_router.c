@@ -523,7 +523,7 @@ test_route_never_falls_through(void **state)
 		{ "PUT", "/?lifecycle" }, { "GET", "/?cors" },
 		{ "PUT", "/k?tagging&acl" }, { "GET", "/k?symlink" },
 		{ "PUT", "/?website" }, { "DELETE", "/?referer" },
-		{ "GET", "/?logging" }, { "PUT", "/?versioning" },
+		{ "GET", "/?logging" }, { "PUT", "/?replication" },
 		{ "PUT", "/?acl&worm" }, { "HEAD", "/k?objectMeta&acl" },
 	};
 	enum err r;
