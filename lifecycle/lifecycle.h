@@ -231,10 +231,15 @@ enum err lifecycle_progress_get(struct db *db, int64_t bucket_id,
  * configuration was replaced or deleted meanwhile). */
 enum err lifecycle_progress_put(struct db *db,
     const struct lifecycle_progress *p);
-/* Up to max bucket ids with a configuration whose next run (last_day + 1)
+/* A bucket with a configuration, by id and name. */
+struct lifecycle_ref {
+	int64_t	bucket_id;
+	char	name[64];
+};
+/* Up to max buckets with a configuration whose next run (last_day + 1)
  * is at or before today, or with a run in progress. */
-enum err lifecycle_due(struct db *db, int64_t today, int64_t *out,
-    size_t max, size_t *ret_n);
+enum err lifecycle_due(struct db *db, int64_t today,
+    struct lifecycle_ref *out, size_t max, size_t *ret_n);
 /* One audit row of the runner (action "lifecycle.<what>", target
  * "bucket/key"), in the caller's transaction if one is open. */
 enum err lifecycle_audit(struct db *db, int64_t now_ms, const char *actor,

@@ -38,8 +38,9 @@ static const char SQL_SET_PROGRESS[] =
     " scanned = ?, expired = ?, transitioned = ?, skipped = ?, aborted = ?,"
     " progress_ms = ? WHERE bucket = ? AND config_gen = ?";
 static const char SQL_DUE[] =
-    "SELECT bucket FROM lifecycles WHERE last_day < ? OR run_day != 0"
-    " ORDER BY bucket LIMIT ?";
+    "SELECT l.bucket, b.name FROM lifecycles l JOIN buckets b"
+    " ON b.id = l.bucket WHERE l.last_day < ? OR l.run_day != 0"
+    " ORDER BY l.bucket LIMIT ?";
 
 static void
 target(char *out, size_t cap, const char *bucket_name, const char *key)
@@ -200,19 +201,22 @@ lifecycle_progress_put(struct db *db, const struct lifecycle_progress *p)
 }
 
 enum err
-lifecycle_due(struct db *db, int64_t today, int64_t *out, size_t max,
-    size_t *ret_n)
+lifecycle_due(struct db *db, int64_t today, struct lifecycle_ref *out,
+    size_t max, size_t *ret_n)
 {
 	sqlite3_stmt *st = db_stmt(db, SQL_DUE);
-	int rc;
+	int rc = SQLITE_DONE;
 
 	*ret_n = 0;
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, today);
 	sqlite3_bind_int64(st, 2, (int64_t)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *ret_n < max)
-		out[(*ret_n)++] = sqlite3_column_int64(st, 0);
+	while (*ret_n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out[*ret_n].bucket_id = sqlite3_column_int64(st, 0);
+		db_col_copy(st, 1, out[*ret_n].name, sizeof(out->name));
+		(*ret_n)++;
+	}
 	db_stmt_done(st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? ERR_OK : db_err(rc);
 }
