@@ -190,6 +190,8 @@ cli_lifecycle_show(struct cli *cli, int argc, char **argv)
 	enum err r;
 	int rc = 1;
 
+	if (cli_open_db(cli) != ERR_OK)
+		return 1;
 	arena_init(&a, 64u << 20);
 	r = bucket_get(cli->db, argv[0], &bk);
 	if (r == ERR_OK)

@@ -46,7 +46,7 @@ page_object(void *ctx, const struct object *o)
 	struct page *p = ctx;
 
 	if (p->err == ERR_OK)
-		p->err = arena_grow(p->a, (void **)&p->objs, p->n + 1, &p->cap,
+		p->err = arena_grow(p->a, (void **)&p->objs, p->n, &p->cap,
 		    sizeof(*p->objs));
 	if (p->err == ERR_OK)
 		p->objs[p->n++] = *o;
@@ -58,7 +58,7 @@ page_upload(void *ctx, const struct mpu *u)
 	struct page *p = ctx;
 
 	if (p->err == ERR_OK)
-		p->err = arena_grow(p->a, (void **)&p->ups, p->n + 1, &p->cap,
+		p->err = arena_grow(p->a, (void **)&p->ups, p->n, &p->cap,
 		    sizeof(*p->ups));
 	if (p->err == ERR_OK)
 		p->ups[p->n++] = *u;

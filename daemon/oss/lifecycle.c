@@ -24,7 +24,11 @@ h_put_lifecycle(struct call *c)
 	bool overlap;
 	enum err r;
 
+	/* oss-api-2.md §2.3: a Content-MD5 that does not match the body is
+	 * InvalidDigest here, where object uploads say BadDigest. */
 	r = object_check_content_md5(c, c->body.data, c->body.len);
+	if (r == ERR_BAD_DIGEST)
+		r = ERR_INVALID_DIGEST;
 	if (r == ERR_OK)
 		r = call_parse_xml(c, &root);
 	if (r == ERR_OK)
