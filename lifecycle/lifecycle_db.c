@@ -122,8 +122,13 @@ lifecycle_delete(struct db *db, int64_t bucket_id, int64_t now_ms,
 		return ERR_IO;
 	}
 	sqlite3_bind_int64(st, 1, bucket_id);
-	r = db_step_done(st);
+	r = db_changed_one(db, db_step_done(st));
 	target(t, sizeof(t), bucket_name, NULL);
+	/* Nothing to delete is success with nothing to record. */
+	if (r == ERR_CONFLICT) {
+		db_tx_rollback(db);
+		return ERR_OK;
+	}
 	if (r == ERR_OK)
 		r = db_audit_append(db, now_ms, actor, "lifecycle.delete", t,
 		    "ok", "");

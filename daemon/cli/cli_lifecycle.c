@@ -223,8 +223,10 @@ cli_lifecycle_show(struct cli *cli, int argc, char **argv)
 		char d[11];
 
 		printf("%s\n", doc);
-		day_text(d, p.last_day);
-		printf("last completed run: %s\n", d);
+		/* Before the first run, last_day is the day of the Put. */
+		day_text(d, p.last_day + 1);
+		printf("next daily run: %s 00:00 UTC%s\n", d,
+		    p.run_day != 0 ? " (after the one in progress)" : "");
 		if (p.run_day != 0)
 			progress_text(&p, false);
 		else

@@ -9,6 +9,8 @@
  * cases the versioning work will feed in (noncurrent versions, delete
  * markers). Then the document: parsing in any order, generated IDs, the
  * validation rows of oss-api-2.md §2.3, and the write/parse round trip.
+ * Last, the stored form on a real database: the schedule a Put starts,
+ * the progress row's compare-and-set, Delete, and the bucket's drop.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,8 +25,12 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/log.h"
 #include "base/str.h"
+#include "db/db.h"
 #include "lifecycle/lifecycle.h"
+#include "support/test_audit_mac.h"
+#include "support/test_seal.h"
 #include "support/test_support.h"
 
 #define DAY	LIFECYCLE_DAY_MS
@@ -569,6 +575,93 @@ test_rule_limit(void **state)
 	buf_free(&b);
 }
 
+static void
+test_storage(void **state)
+{
+	struct lifecycle_progress p, q;
+	struct lifecycle_ref refs[4];
+	struct arena a;
+	struct db *db;
+	const char *doc = NULL;
+	char *dir, path[512];
+	int64_t now = JUL20 + 12 * HOUR, today = now / DAY;
+	size_t n = 9;
+
+	(void)state;
+	log_set_level(LOG_LEVEL_ERR);
+	dir = test_tmpdir("lifecycle");
+	snprintf(path, sizeof(path), "%s/coffer.db", dir);
+	assert_int_equal(db_open(path, &db), ERR_OK);
+	assert_int_equal(test_db_seal(db), 0);
+	assert_int_equal(test_audit_mac_install(db), 0);
+	assert_int_equal(db_exec(db, "INSERT INTO accounts (id, account_id,"
+	    " name, created_ms) VALUES (1, '1000000000000001', 'alice', 0);"
+	    "INSERT INTO buckets (id, name, owner, region, storage_class,"
+	    " redundancy, acl, created_ms) VALUES"
+	    " (1, 'one', 1, 'cn-hangzhou', 'Standard', 'LRS', 'private', 0),"
+	    " (2, 'two', 1, 'cn-hangzhou', 'Standard', 'LRS', 'private', 0)"),
+	    ERR_OK);
+	arena_init(&a, 1u << 20);
+
+	assert_int_equal(lifecycle_get(db, &a, 1, &doc), ERR_NO_SUCH_LIFECYCLE);
+	assert_int_equal(lifecycle_progress_get(db, 1, &p),
+	    ERR_NO_SUCH_LIFECYCLE);
+	assert_int_equal(lifecycle_delete(db, 1, now, "t", "one"), ERR_OK);
+	assert_int_equal(lifecycle_put(db, 1, "<doc1/>", now, "t", "one"),
+	    ERR_OK);
+	assert_int_equal(lifecycle_get(db, &a, 1, &doc), ERR_OK);
+	assert_string_equal(doc, "<doc1/>");
+	/* The first run is the day after the Put. */
+	assert_int_equal(lifecycle_progress_get(db, 1, &p), ERR_OK);
+	assert_int_equal(p.last_day, today);
+	assert_int_equal(p.run_day, 0);
+	assert_int_equal(lifecycle_due(db, today, refs, 4, &n), ERR_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(lifecycle_due(db, today + 1, refs, 4, &n), ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(refs[0].bucket_id, 1);
+	assert_string_equal(refs[0].name, "one");
+
+	/* A run in progress is due whatever the day. */
+	p.run_day = today + 1;
+	p.phase = 1;
+	str_copy(p.cursor, sizeof(p.cursor), "k/42");
+	p.scanned = 42;
+	assert_int_equal(lifecycle_progress_put(db, &p), ERR_OK);
+	assert_int_equal(lifecycle_due(db, today, refs, 4, &n), ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(lifecycle_progress_get(db, 1, &q), ERR_OK);
+	assert_int_equal(q.run_day, today + 1);
+	assert_int_equal(q.phase, 1);
+	assert_string_equal(q.cursor, "k/42");
+	assert_int_equal(q.scanned, 42);
+
+	/* A new Put restarts the schedule; the old run's writes lose. */
+	assert_int_equal(lifecycle_put(db, 1, "<doc2/>", now + DAY, "t", "one"),
+	    ERR_OK);
+	assert_int_equal(lifecycle_progress_put(db, &p), ERR_CONFLICT);
+	assert_int_equal(lifecycle_progress_get(db, 1, &q), ERR_OK);
+	assert_int_equal(q.run_day, 0);
+	assert_int_equal(q.last_day, today + 1);
+	assert_int_equal(q.scanned, 0);
+	assert_true(q.config_gen > p.config_gen);
+
+	/* Delete; a dropped bucket takes its configuration along. */
+	assert_int_equal(lifecycle_delete(db, 1, now, "t", "one"), ERR_OK);
+	assert_int_equal(lifecycle_get(db, &a, 1, &doc), ERR_NO_SUCH_LIFECYCLE);
+	assert_int_equal(lifecycle_progress_put(db, &q), ERR_CONFLICT);
+	assert_int_equal(lifecycle_put(db, 2, "<doc/>", now, "t", "two"),
+	    ERR_OK);
+	assert_int_equal(db_exec(db, "DELETE FROM buckets WHERE id = 2"),
+	    ERR_OK);
+	assert_int_equal(lifecycle_get(db, &a, 2, &doc), ERR_NO_SUCH_LIFECYCLE);
+
+	arena_free(&a);
+	db_close(db);
+	test_rmrf(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -583,6 +676,7 @@ main(void)
 		cmocka_unit_test(test_parse_any_order_and_round_trip),
 		cmocka_unit_test(test_validation),
 		cmocka_unit_test(test_rule_limit),
+		cmocka_unit_test(test_storage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
