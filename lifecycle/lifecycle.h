@@ -2,7 +2,7 @@
 /*
  * lifecycle.h: bucket lifecycle configurations (L2; spec oss-api-2.md §2).
  *
- * Three parts, each in its own file:
+ * Four parts, each in its own file:
  *   lifecycle_xml.c     the LifecycleConfiguration document, both ways;
  *   lifecycle_check.c   the validation rows of §2.3 that need nothing but
  *                       the document (and the bucket's storage class);
