@@ -91,6 +91,12 @@ act_object(struct run *x, const struct object *o)
 	x->p->scanned++;
 	switch (lifecycle_decide(x->cfg, &lo, x->run_ms, &d)) {
 	case LC_EXPIRE:
+		/* In a versioned bucket an expiry adds a delete marker
+		 * (§2.5), which the change op does not do yet: until it
+		 * does, nothing is expired there rather than a version
+		 * removed for good. */
+		if (x->b->versioning != BUCKET_UNVERSIONED)
+			break;
 		r = ops->change(ops->ctx, x->b, o, NULL, x->run_ms,
 		    x->j->s.actor, d.rule_id);
 		if (r == ERR_OK)

@@ -384,3 +384,21 @@ test('coffer lifecycle show/run: errors and --json', async () => {
   assert.equal(r.Runs[0].Expired, 0);
   fs.accessSync(d.dataDir);
 });
+
+test('a versioned bucket: transitions run, expiries wait for delete markers', async () => {
+  const d = await start();
+  const c = ossClient(d, { bucket: 'lc-ver' });
+  await c.putBucket('lc-ver');
+  await c.putBucketVersioning('lc-ver', 'Enabled');
+  await c.put('v/a', Buffer.from('v1'));
+  await c.put('v/a', Buffer.from('v2'));
+  await c.putBucketLifecycle('lc-ver', [
+    { id: 'exp', prefix: 'v/', status: 'Enabled', expiration: { days: 1 } },
+    { id: 'tr', prefix: 't/', status: 'Enabled', transition: { days: 1, storageClass: 'IA' } },
+  ]);
+  await c.put('t/b', Buffer.from('b'));
+  at(d, '2030-01-05T01:00:00Z');
+  await ranThrough(d, 'lc-ver', '2030-01-05');
+  assert.equal((await c.get('v/a')).content.toString(), 'v2');
+  assert.equal(await klass(c, 't/b'), 'IA');
+});
