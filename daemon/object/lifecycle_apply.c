@@ -81,6 +81,10 @@ object_lifecycle_change(void *ctx, const struct bucket *b,
 	if (r == ERR_OK) {
 		crash_point("lifecycle-committed");
 		unlink_dead(api, dead, ndead);
+		/* The operation names OSS's access log gives this work. */
+		log_info("lifecycle op=%s bucket=%s key=%s %s",
+		    storage_class == NULL ? "ExpireObject" : "CommitTransition",
+		    b->name, o->key, detail);
 	}
 out:
 	object_tx_end(&tx);
@@ -117,6 +121,8 @@ object_lifecycle_abort(void *ctx, const struct bucket *b,
 	if (r == ERR_OK) {
 		crash_point("lifecycle-committed");
 		unlink_dead(api, dead, ndead);
+		log_info("lifecycle op=AbortMultipartUpload bucket=%s key=%s %s",
+		    b->name, u->key, detail);
 	}
 out:
 	arena_free(&a);
