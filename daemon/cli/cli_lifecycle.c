@@ -39,8 +39,12 @@ progress_json(struct json_writer *w, const struct lifecycle_progress *p)
 {
 	char d[11];
 
+	/* RunDay: the run in progress, else the last completed one (before
+	 * the first run, the day the rules were put). */
 	day_text(d, p->run_day != 0 ? p->run_day : p->last_day);
 	json_str(w, "RunDay", d);
+	day_text(d, p->last_day + 1);
+	json_str(w, "NextRunDay", d);
 	json_bool(w, "Done", p->run_day == 0);
 	json_str(w, "Phase", p->phase == 0 ? "objects" : "uploads");
 	json_str(w, "Cursor", p->cursor);

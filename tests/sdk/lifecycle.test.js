@@ -10,7 +10,6 @@
 const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const { startDaemon, ossClient, expectOssError, signedRaw, xmlText, xmlAll, md5b64, walkFiles } = require('./lib/coffer');
@@ -382,7 +381,9 @@ test('coffer lifecycle show/run: errors and --json', async () => {
   assert.equal(r.Runs.length, 1);
   assert.equal(r.Runs[0].Scanned, 1);
   assert.equal(r.Runs[0].Expired, 0);
-  fs.accessSync(d.dataDir);
+  const s = show(d, 'lc-cli');
+  assert.equal(s.Progress.RunDay, '2030-01-01');
+  assert.equal(s.Progress.NextRunDay, '2030-01-02');
 });
 
 test('a versioned bucket: transitions run, expiries wait for delete markers', async () => {
