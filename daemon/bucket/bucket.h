@@ -291,6 +291,10 @@ enum err object_list_versions(struct db *db, struct arena *a, int64_t bucket,
     const struct version_list_opts *o, const struct version_list_cb *cb,
     struct version_list_next *ret);
 
+/* How many versions (delete markers included) key has. */
+enum err object_version_count(struct db *db, int64_t bucket, const char *key,
+    int64_t *ret);
+
 /* True when some extent row names uuid (start-up sweep). */
 enum err extent_exists(struct db *db, const uint8_t uuid[static BUCKET_UUID_BYTES],
     bool *ret);

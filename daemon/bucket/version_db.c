@@ -46,6 +46,8 @@ static const char SQL_VERSION_SCAN[] =
     "SELECT " OBJECT_COLS " FROM objects WHERE bucket = ?1"
     " AND (key > ?2 OR (key = ?2 AND vseq < ?3))"
     " ORDER BY key, vseq DESC LIMIT ?4";
+static const char SQL_VERSION_COUNT[] =
+    "SELECT count(*) FROM objects WHERE bucket = ? AND key = ?";
 static const char SQL_VERSION_SEQ[] =
     "SELECT vseq FROM objects WHERE bucket = ? AND key = ?"
     " AND version_id = ?";
@@ -235,6 +237,13 @@ object_version_seq(struct db *db, int64_t bucket, const char *key,
 	enum err r = key_query(db, SQL_VERSION_SEQ, bucket, key, vid, ret);
 
 	return r == ERR_NOT_FOUND ? ERR_NO_SUCH_VERSION : r;
+}
+
+enum err
+object_version_count(struct db *db, int64_t bucket, const char *key,
+    int64_t *ret)
+{
+	return key_query(db, SQL_VERSION_COUNT, bucket, key, NULL, ret);
 }
 
 enum err
