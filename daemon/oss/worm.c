@@ -53,6 +53,23 @@ parse_days(struct call *c, const char *root_name, uint64_t *ret)
 	return ERR_OK;
 }
 
+/* Versioning x WORM (oss-api-2.md §1.9): a policy protects every version
+ * of a bucket whose versioning is Enabled or was never enabled; a
+ * Suspended bucket would replace null versions, so it cannot get one.
+ * Read in the policy's transaction (PutBucketVersioning checks the other
+ * way round in its own). */
+static enum err
+initiate_allowed(void *ctx, struct db *db)
+{
+	struct call *c = ctx;
+	struct bucket b;
+	enum err r = bucket_get(db, c->bucket.name, &b);
+
+	if (r == ERR_OK && b.versioning == BUCKET_VERSIONING_SUSPENDED)
+		r = ERR_WORM_VERSIONING_SUSPENDED;
+	return r;
+}
+
 enum err
 h_initiate_worm(struct call *c)
 {
@@ -65,6 +82,8 @@ h_initiate_worm(struct call *c)
 	if (r != ERR_OK)
 		return r;
 	op_init(c, &op);
+	op.precondition = initiate_allowed;
+	op.pre_ctx = c;
 	r = worm_initiate(&op, days, &p);
 	if (r != ERR_OK)
 		return r;
