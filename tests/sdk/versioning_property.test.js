@@ -1,10 +1,12 @@
-// A property test of object versioning (oss-api-2.md §1.2-1.5): seeded
+// A property test of object versioning (oss-api-2.md §1.2-1.6): seeded
 // random sequences of PutObject, DeleteObject (with and without versionId),
-// GetObject?versionId, HeadObject and PutBucketVersioning Enabled <->
+// DeleteMultipleObjects (with and without VersionId), GetObject and
+// HeadObject ?versionId, HeadObject and PutBucketVersioning Enabled <->
 // Suspended over a few keys, run against cofferd and against the small
-// model below. After every step every key's GET is compared with the
-// model; every few steps the whole ListObjectVersions (order, ids,
-// IsLatest, delete markers, paged) and ListObjects.
+// model below. After every step every key's GET (body, version headers)
+// is compared with the model; every few steps the whole ListObjectVersions
+// (order, ids, IsLatest, delete markers, paged, with a random prefix and
+// delimiter) and ListObjects.
 //
 // The seed is printed; COFFER_PROP_SEED=N reruns one sequence,
 // COFFER_PROP_STEPS=N sets its length, COFFER_PROP_RUNS=N the number of
@@ -16,7 +18,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const { startDaemon, signedRaw, xmlText } = require('./lib/coffer');
 
-const SUBRES = new Set(['versions', 'versioning', 'versionId']);
+const SUBRES = new Set(['versions', 'versioning', 'versionId', 'delete']);
 const KEYS = ['k0', 'k1', 'dir/k2'];
 const STEPS = Number(process.env.COFFER_PROP_STEPS || 120);
 const RUNS = Number(process.env.COFFER_PROP_RUNS || 3);
@@ -80,13 +82,22 @@ class Model {
     return c.splice(i, 1)[0];
   }
 
-  // What ListObjectVersions must show: [key, vid, latest, dm] in order.
-  versions() {
+  // What ListObjectVersions must show: [key, vid, latest, dm] in order,
+  // then the common prefixes.
+  versions(prefix = '', delimiter = '') {
     const out = [];
+    const cps = [];
     for (const k of [...this.keys.keys()].sort(cmpBytes)) {
+      if (!k.startsWith(prefix) || this.keys.get(k).length === 0) continue;
+      const at = delimiter ? k.indexOf(delimiter, prefix.length) : -1;
+      if (at >= 0) {
+        const cp = k.slice(0, at + delimiter.length);
+        if (!cps.includes(cp)) cps.push(cp);
+        continue;
+      }
       this.keys.get(k).forEach((v, i) => out.push([k, v.vid, i === 0, v.dm]));
     }
-    return out;
+    return { entries: out, prefixes: cps };
   }
 
   // What ListObjects must show.
@@ -101,11 +112,12 @@ function cmpBytes(a, b) { return Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 function req(bucket, opts) { return signedRaw(d, { bucket, subres: SUBRES, ...opts }); }
 
-async function listVersionsAll(bucket, max) {
+async function listVersionsAll(bucket, max, prefix, delimiter) {
   const out = [];
+  const prefixes = [];
   let km; let vm;
   for (let page = 0; page < 1000; page++) {
-    const q = { versions: '', 'max-keys': String(max) };
+    const q = { versions: '', 'max-keys': String(max), prefix, delimiter };
     if (km !== undefined) { q['key-marker'] = km; q['version-id-marker'] = vm; }
     const r = await req(bucket, { query: q });
     assert.equal(r.status, 200, `ListObjectVersions: ${r.body}`);
@@ -114,7 +126,8 @@ async function listVersionsAll(bucket, max) {
       out.push([xmlText(m[2], 'Key'), xmlText(m[2], 'VersionId'), xmlText(m[2], 'IsLatest') === 'true',
         m[1] === 'DeleteMarker']);
     }
-    if (xmlText(xml, 'IsTruncated') !== 'true') return out;
+    for (const cp of xml.matchAll(/<CommonPrefixes><Prefix>([^<]*)<\/Prefix><\/CommonPrefixes>/g)) prefixes.push(cp[1]);
+    if (xmlText(xml, 'IsTruncated') !== 'true') return { entries: out, prefixes };
     km = xmlText(xml, 'NextKeyMarker');
     vm = xmlText(xml, 'NextVersionIdMarker');
   }
@@ -196,7 +209,7 @@ async function runSequence(seed, steps) {
         check(vid === undefined && r.headers['x-oss-delete-marker'] === undefined,
           () => 'DeleteObject (never versioned): version headers sent');
       }
-    } else if (roll < 0.72) {
+    } else if (roll < 0.66) {
       // DeleteObject?versionId: an existing version mostly, else an unknown id
       const chain = m.chain(k);
       const known = chain.length > 0 && rand() < 0.85;
@@ -215,7 +228,7 @@ async function runSequence(seed, steps) {
         check(r.status === 204 || (r.status === 404 && xmlText(r.body, 'Code') === 'NoSuchVersion'),
           () => `DeleteObject of an unknown version: ${r.status} ${r.body}`);
       }
-    } else if (roll < 0.86) {
+    } else if (roll < 0.74) {
       // GetObject?versionId
       const chain = m.chain(k);
       const known = chain.length > 0 && rand() < 0.85;
@@ -235,6 +248,60 @@ async function runSequence(seed, steps) {
           () => `GetObject?versionId: ${r.status} "${r.body}", want "${v.body}"`);
         check(m.state === 'none' || r.headers['x-oss-version-id'] === vid,
           () => `GetObject?versionId: x-oss-version-id ${r.headers['x-oss-version-id']}, want ${vid}`);
+      }
+    } else if (roll < 0.8) {
+      // DeleteMultipleObjects over distinct keys, some with a VersionId
+      const keys = KEYS.filter(() => rand() < 0.6);
+      if (keys.length === 0) keys.push(k);
+      const items = keys.map((key) => {
+        const chain = m.chain(key);
+        const vid = chain.length > 0 && rand() < 0.5 ? pick(chain).vid : undefined;
+        return { key, vid };
+      });
+      log.push(`DeleteMultipleObjects ${items.map((i) => (i.vid ? `${i.key}@${i.vid}` : i.key)).join(' ')} (${m.state})`);
+      const body = `<Delete><Quiet>false</Quiet>${items.map((i) => `<Object><Key>${i.key}</Key>`
+        + `${i.vid ? `<VersionId>${i.vid}</VersionId>` : ''}</Object>`).join('')}</Delete>`;
+      r = await req(bucket, { method: 'POST', query: { delete: '' }, body, headers: {
+        'content-type': 'application/xml', 'content-md5': crypto.createHash('md5').update(body).digest('base64') } });
+      check(r.status === 200, () => `DeleteMultipleObjects: ${r.status} ${r.body}`);
+      const deleted = [...r.body.toString().matchAll(/<Deleted>([\s\S]*?)<\/Deleted>/g)].map((x) => x[1]);
+      check(deleted.length === items.length, () => `DeleteMultipleObjects: ${deleted.length} Deleted entries for ${items.length}: ${r.body}`);
+      for (const it of items) {
+        const e = deleted.find((x) => xmlText(x, 'Key') === it.key);
+        check(e !== undefined, () => `DeleteMultipleObjects: no entry for ${it.key}: ${r.body}`);
+        if (it.vid) {
+          m.delVersion(it.key, it.vid);
+          check(xmlText(e, 'VersionId') === it.vid, () => `DeleteMultipleObjects ${it.key}@${it.vid}: entry ${e}`);
+        } else if (m.del(it.key) === 'marker') {
+          const dmid = xmlText(e, 'DeleteMarkerVersionId');
+          check(xmlText(e, 'DeleteMarker') === 'true' && xmlText(e, 'VersionId') === undefined,
+            () => `DeleteMultipleObjects ${it.key} (${m.state}): entry ${e}`);
+          if (m.state === 'Suspended') {
+            check(dmid === 'null', () => `DeleteMultipleObjects ${it.key} (Suspended): marker id ${dmid}`);
+          } else {
+            check(typeof dmid === 'string' && dmid !== 'null' && !m.seen.has(dmid),
+              () => `DeleteMultipleObjects ${it.key} (Enabled): marker id ${dmid}, want a new id`);
+            m.seen.add(dmid);
+          }
+          m.add(it.key, { vid: dmid, dm: true });
+        } else {
+          check(e === `<Key>${it.key}</Key>`, () => `DeleteMultipleObjects ${it.key} (never versioned): entry ${e}`);
+        }
+      }
+    } else if (roll < 0.86) {
+      // HeadObject?versionId
+      const chain = m.chain(k);
+      if (chain.length === 0) continue;
+      const v = pick(chain);
+      log.push(`HeadObject ${k}?versionId=${v.vid}`);
+      r = await req(bucket, { method: 'HEAD', key: k, query: { versionId: v.vid } });
+      if (v.dm) {
+        check(r.status === 405 && r.headers['x-oss-delete-marker'] === 'true',
+          () => `HeadObject?versionId of a marker: ${r.status} marker=${r.headers['x-oss-delete-marker']}`);
+      } else {
+        check(r.status === 200 && Number(r.headers['content-length']) === Buffer.byteLength(v.body)
+          && (m.state === 'none' || r.headers['x-oss-version-id'] === v.vid),
+        () => `HeadObject?versionId: ${r.status} length ${r.headers['content-length']} id ${r.headers['x-oss-version-id']}`);
       }
     } else {
       // HeadObject
@@ -270,15 +337,21 @@ async function runSequence(seed, steps) {
       } else {
         check(g.status === 200 && g.body.toString() === cur.body,
           () => `GET ${key}: ${g.status} "${g.body}", want "${cur.body}"`);
+        // never versioned: no version header; else the current id
+        const want = m.state === 'none' ? undefined : cur.vid;
+        check(g.headers['x-oss-version-id'] === want,
+          () => `GET ${key}: x-oss-version-id ${g.headers['x-oss-version-id']}, want ${want}`);
       }
     }
 
     if (step % 5 === 4 || step === steps - 1) {
       const max = 1 + Math.floor(rand() * 4);
-      const got = await listVersionsAll(bucket, max);
-      const want = m.versions();
+      const [prefix, delimiter] = pick([['', ''], ['', ''], ['', '/'], ['dir/', ''], ['k', ''], ['d', '/']]);
+      const got = await listVersionsAll(bucket, max, prefix, delimiter);
+      const want = m.versions(prefix, delimiter);
       check(JSON.stringify(got) === JSON.stringify(want),
-        () => `ListObjectVersions (max-keys ${max}):\n    got  ${JSON.stringify(got)}\n    want ${JSON.stringify(want)}`);
+        () => `ListObjectVersions (max-keys ${max} prefix "${prefix}" delimiter "${delimiter}"):\n`
+          + `    got  ${JSON.stringify(got)}\n    want ${JSON.stringify(want)}`);
       const objs = await listObjects(bucket);
       check(JSON.stringify(objs) === JSON.stringify(m.objects()),
         () => `ListObjects: got ${JSON.stringify(objs)}, want ${JSON.stringify(m.objects())}`);
