@@ -3,13 +3,14 @@
 // bucket (one Version "null" per object), versions of an Enabled bucket
 // newest first, paging through every (key, version) boundary with
 // NextKeyMarker / NextVersionIdMarker, delimiter folding, encoding-type=url,
-// the parameter limits and errors, and access by another account.
+// the parameter limits and errors, access by another account, all four
+// ways ali-oss signs and addresses, and RestoreInfo of an archived version.
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const {
-  startDaemon, ossClient, expectOssError, signedRaw, xmlText, xmlAll,
+  startDaemon, ossClient, expectOssError, signedRaw, xmlText, xmlAll, COMBOS,
 } = require('./lib/coffer');
 
 const SUBRES = new Set(['versions', 'versioning', 'versionId']);
@@ -213,4 +214,51 @@ test('parameter limits and errors', async () => {
   await c.putBucketACL(b, 'public-read');
   assert.equal((await cbob.getBucketVersions({})).objects.length, 2);
   await c.putBucketACL(b, 'private');
+});
+
+test('ali-oss with V1 and V4 signatures, virtual-host and path style', async () => {
+  const b = 'ver-combos';
+  await c.putBucket(b);
+  await putVersioning(b, 'Enabled');
+  const cb = ossClient(d, { bucket: b });
+  await cb.put('x', Buffer.from('1'));
+  await cb.put('x', Buffer.from('22'));
+  await cb.delete('x');
+  for (const { v4, mode, tag } of COMBOS) {
+    const cc = ossClient(d, { bucket: b, v4, mode });
+    const all = await cc.getBucketVersions({ prefix: 'x' });
+    assert.deepEqual(all.objects.map((o) => o.size), [2, 1], tag);
+    assert.equal(all.deleteMarker.length, 1, tag);
+    const p1 = await cc.getBucketVersions({ maxKeys: 1 });
+    assert.equal(p1.isTruncated, true, tag);
+    assert.equal(p1.deleteMarker[0].versionId, all.deleteMarker[0].versionId, tag);
+    const p2 = await cc.getBucketVersions({ keyMarker: p1.nextKeyMarker, versionIdMarker: p1.nextVersionIdMarker });
+    assert.deepEqual(p2.objects.map((o) => o.versionId), all.objects.map((o) => o.versionId), tag);
+  }
+});
+
+test('RestoreInfo: what HeadObject says in x-oss-restore, per version', async () => {
+  const b = 'ver-restore';
+  await c.putBucket(b);
+  await putVersioning(b, 'Enabled');
+  const cb = ossClient(d, { bucket: b });
+  const old = (await cb.put('arc', Buffer.from('old'), { headers: { 'x-oss-storage-class': 'Archive' } }))
+    .res.headers['x-oss-version-id'];
+  await cb.put('arc', Buffer.from('new'), { headers: { 'x-oss-storage-class': 'Archive' } });
+  const restoreInfo = async () => entries((await listRaw(b)).body).map((e) => xmlText(e.body, 'RestoreInfo'));
+  assert.deepEqual(await restoreInfo(), [undefined, undefined]);
+  const rs = await signedRaw(d, { method: 'POST', bucket: b, key: 'arc', query: { restore: '', versionId: old },
+    subres: new Set([...SUBRES, 'restore']) });
+  assert.equal(rs.status, 202, rs.body.toString());
+  const head = async () => (await cb.head('arc', { versionId: old })).res.headers['x-oss-restore'];
+  const ongoing = await head();
+  assert.equal(ongoing, 'ongoing-request="true"');
+  assert.deepEqual(await restoreInfo(), [undefined, 'ongoing-request=&quot;true&quot;']);
+  d.clockAdvance('2m');
+  const done = await head();
+  assert.match(done, /^ongoing-request="false", expiry-date=".+ GMT"$/);
+  assert.deepEqual(await restoreInfo(), [undefined, done.replace(/"/g, '&quot;')]);
+  const s = await cb.getBucketVersions({});
+  assert.equal(s.objects[1].versionId, old);
+  assert.equal(s.objects[1].restoreInfo.ongoingRequest, false);
 });
