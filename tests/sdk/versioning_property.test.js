@@ -1,7 +1,8 @@
 // A property test of object versioning (oss-api-2.md §1.2-1.6): seeded
 // random sequences of PutObject, DeleteObject (with and without versionId),
-// DeleteMultipleObjects (with and without VersionId), GetObject and
-// HeadObject ?versionId, HeadObject and PutBucketVersioning Enabled <->
+// DeleteMultipleObjects (with and without VersionId), CopyObject from a
+// version or the current object to another key, GetObject and HeadObject
+// ?versionId, HeadObject and PutBucketVersioning Enabled <->
 // Suspended over a few keys, run against cofferd and against the small
 // model below. After every step every key's GET (body, version headers)
 // is compared with the model; every few steps the whole ListObjectVersions
@@ -168,6 +169,36 @@ async function runSequence(seed, steps) {
         body: `<VersioningConfiguration><Status>${to}</Status></VersioningConfiguration>` });
       check(r.status === 200, () => `PutBucketVersioning: ${r.status} ${r.body}`);
       m.state = to;
+    } else if (roll < 0.12) {
+      // CopyObject to another key, from a named version or the current one
+      const chain = m.chain(k);
+      const src = chain.length > 0 && rand() < 0.6 ? pick(chain) : null;
+      const dst = pick(KEYS.filter((x) => x !== k));
+      const cs = `/${bucket}/${encodeURIComponent(k).replace(/%2F/g, '/')}${src ? `?versionId=${src.vid}` : ''}`;
+      log.push(`CopyObject ${k}${src ? `@${src.vid}` : ''} -> ${dst} (${m.state})`);
+      r = await req(bucket, { method: 'PUT', key: dst, headers: { 'x-oss-copy-source': cs } });
+      const from = src || m.current(k);
+      if (!from || from.dm) {
+        check(r.status === 404, () => `CopyObject from ${src ? 'a marker version' : 'a key without a current object'}: ${r.status} ${r.body}`);
+      } else {
+        check(r.status === 200, () => `CopyObject: ${r.status} ${r.body}`);
+        const vid = r.headers['x-oss-version-id'];
+        if (m.state === 'none') {
+          check(vid === undefined, () => `CopyObject (never versioned): x-oss-version-id ${vid}`);
+          m.add(dst, { vid: 'null', dm: false, body: from.body });
+        } else {
+          check(r.headers['x-oss-copy-source-version-id'] === from.vid,
+            () => `CopyObject: x-oss-copy-source-version-id ${r.headers['x-oss-copy-source-version-id']}, want ${from.vid}`);
+          if (m.state === 'Suspended') {
+            check(vid === 'null', () => `CopyObject (Suspended): x-oss-version-id ${vid}, want null`);
+          } else {
+            check(typeof vid === 'string' && vid !== 'null' && !m.seen.has(vid), () => `CopyObject (Enabled): x-oss-version-id ${vid}, want a new id`);
+            m.seen.add(vid);
+          }
+          m.add(dst, { vid: m.state === 'Suspended' ? 'null' : vid, dm: false, body: from.body });
+        }
+        log[log.length - 1] += ` -> ${vid}`;
+      }
     } else if (roll < 0.42) {
       // PutObject
       const body = crypto.randomBytes(1 + Math.floor(rand() * 24)).toString('hex');
