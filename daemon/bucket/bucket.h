@@ -329,6 +329,12 @@ enum err object_append_extent(struct db *db, struct object *o,
 /* Compare-and-set of the restore columns (see object_update_meta). */
 enum err object_set_restore(struct db *db, const struct object *o, int state,
     int64_t done_ms, int64_t expiry_ms, const char *tier, int64_t *ret_gen);
+/* In a transaction: a lifecycle transition of o (as read) to
+ * storage_class, compare-and-set like the above. A restored copy does not
+ * survive it: an object moved into a frozen class must be restored again
+ * to be read. */
+enum err object_set_storage_class(struct db *db, const struct object *o,
+    const char *storage_class, int64_t *ret_gen);
 
 /* ---- multipart uploads (multipart_db.c) ---- */
 
