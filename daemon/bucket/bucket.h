@@ -92,6 +92,10 @@ struct bucket {
 	enum bucket_versioning versioning;
 };
 
+/* A version id as a client may send one: "null", or 1-256 bytes of
+ * URL-safe base64-like characters (oss-api-2.md §1.2: real ids hold '.'). */
+bool bucket_version_id_valid(const char *v);
+
 /* ERR_NO_SUCH_BUCKET when absent. */
 enum err bucket_get(struct db *db, const char *name, struct bucket *ret);
 

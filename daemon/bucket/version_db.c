@@ -71,6 +71,24 @@ version_id_new(char out[static BUCKET_VERSION_ID_MAX + 1])
 	snprintf(out, BUCKET_VERSION_ID_MAX + 1, "CAEQ%s", b64);
 }
 
+bool
+bucket_version_id_valid(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 256)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)v[i];
+
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+		    ch == '-' || ch == '+' || ch == '/' || ch == '='))
+			return false;
+	}
+	return true;
+}
+
 enum err
 object_get_version(struct db *db, struct arena *a, int64_t bucket,
     const char *key, const char *vid, struct object *ret)
