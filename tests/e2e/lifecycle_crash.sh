@@ -13,7 +13,9 @@
 # every expiring object is gone, every protected one is present and
 # byte-identical, no blob is orphaned or missing, the database passes
 # integrity_check, the run is complete and audited, and the protected
-# objects' skips are in the audit trail.
+# objects' skips are in the audit trail. Bucket lcv keeps versions under
+# the same policy, with rules that expire current and non-current
+# versions: its expiries add delete markers, and no version goes.
 . "$(dirname "$0")/e2e_lib.bash"
 
 command -v sqlite3 >/dev/null || { log "SKIP: sqlite3 missing"; exit 77; }
@@ -22,6 +24,13 @@ D=$E2E_TMP/data
 L=$E2E_TMP/cofferd.log
 N=40		# objects per bucket; some above 64 KiB (blob files)
 NBIG=200	# objects of the kill -9 round
+
+vrule_xml() {
+	printf '<LifecycleConfiguration><Rule><ID>r-lcv</ID><Prefix>e/</Prefix>'
+	printf '<Status>Enabled</Status><Expiration><Days>1</Days></Expiration>'
+	printf '<NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays>'
+	printf '</NoncurrentVersionExpiration></Rule></LifecycleConfiguration>'
+}
 
 rule_xml() {
 	printf '<LifecycleConfiguration><Rule><ID>%s</ID><Prefix>%s</Prefix>' "$1" "$2"
@@ -60,24 +69,36 @@ wait_done() {
 mkdir -p "$E2E_TMP/bodies"
 daemon_start "$D" "$L" --test-clock || die "start"
 clock set 2030-01-01T12:00:00Z
-for b in lce lcw lcb; do
+for b in lce lcw lcb lcv; do
 	[ "$(http_status PUT "/$b/")" = 200 ] || die "PutBucket $b"
 done
+E2E_OUT=/dev/null oss PUT "/lcv/?versioning" --data-binary \
+    '<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>' >/dev/null
+[ "$STATUS" = 200 ] || die "PutBucketVersioning lcv: $STATUS"
 for i in $(seq 1 $N); do
 	for b in lce lcw; do
 		body "$b" "$i" >"$E2E_TMP/bodies/$b.$i"
 		[ "$(put_file "$b" "e/$i" "$E2E_TMP/bodies/$b.$i")" = 200 ] ||
 		    die "PutObject $b/e/$i"
 	done
+	for v in 1 2; do
+		body "lcv$v" "$i" >"$E2E_TMP/bodies/lcv.$i.$v"
+		[ "$(put_file lcv "e/$i" "$E2E_TMP/bodies/lcv.$i.$v")" = 200 ] ||
+		    die "PutObject lcv/e/$i"
+	done
 done
-E2E_OUT=/dev/null oss POST "/lcw/?worm" -D "$E2E_TMP/hdr" --data-binary \
-    '<InitiateWormConfiguration><RetentionPeriodInDays>10</RetentionPeriodInDays></InitiateWormConfiguration>' >/dev/null
-WORM_ID=$(sed -n 's/^x-oss-worm-id: *\([0-9A-F]*\).*/\1/ip' "$E2E_TMP/hdr")
-[ "$(http_status POST "/lcw/?wormId=$WORM_ID")" = 200 ] || die "CompleteBucketWorm"
+for b in lcw lcv; do
+	E2E_OUT=/dev/null oss POST "/$b/?worm" -D "$E2E_TMP/hdr" --data-binary \
+	    '<InitiateWormConfiguration><RetentionPeriodInDays>10</RetentionPeriodInDays></InitiateWormConfiguration>' >/dev/null
+	WORM_ID=$(sed -n 's/^x-oss-worm-id: *\([0-9A-F]*\).*/\1/ip' "$E2E_TMP/hdr")
+	[ "$(http_status POST "/$b/?wormId=$WORM_ID")" = 200 ] || die "CompleteBucketWorm $b"
+done
 for b in lce lcw; do
 	E2E_OUT=/dev/null oss PUT "/$b/?lifecycle" --data-binary "$(rule_xml "r-$b" e/)" >/dev/null
 	[ "$STATUS" = 200 ] || die "PutBucketLifecycle $b: $STATUS"
 done
+E2E_OUT=/dev/null oss PUT "/lcv/?lifecycle" --data-binary "$(vrule_xml)" >/dev/null
+[ "$STATUS" = 200 ] || die "PutBucketLifecycle lcv: $STATUS"
 check "no run before the due date" run_done lce 2030-01-01
 daemon_stop || die "stop"
 
@@ -101,6 +122,28 @@ E2E_ENV=()
 daemon_start "$D" "$L" --test-clock || die "start (round 3)"
 check "the run finished after the restarts" wait_done lce 2030-01-03
 check "lcw's run finished" wait_done lcw 2030-01-03
+check "lcv's run finished" wait_done lcv 2030-01-03
+
+# lcv: every key has its two versions, byte-identical, under a marker.
+lcv_rows() {
+	sqlite3 "$D/meta.db" "SELECT count(*) FROM objects o JOIN buckets b
+	    ON b.id = o.bucket WHERE b.name = 'lcv' AND $1"
+}
+check "lcv: $N delete markers" [ "$(lcv_rows "o.type = 'DeleteMarker'")" -eq "$N" ]
+check "lcv: $((2 * N)) versions" [ "$(lcv_rows "o.type <> 'DeleteMarker'")" -eq $((2 * N)) ]
+for i in 1 8; do
+	n=0
+	for vid in $(sqlite3 "$D/meta.db" "SELECT version_id FROM objects o
+	    JOIN buckets b ON b.id = o.bucket WHERE b.name = 'lcv'
+	    AND o.key = 'e/$i' AND o.type <> 'DeleteMarker'"); do
+		st=$(get_file lcv "e/$i?versionId=$vid" "$E2E_TMP/got")
+		{ [ "$st" = 200 ] && { cmp -s "$E2E_TMP/got" "$E2E_TMP/bodies/lcv.$i.1" ||
+		    cmp -s "$E2E_TMP/got" "$E2E_TMP/bodies/lcv.$i.2"; }; } ||
+		    fail "protected version $vid of lcv/e/$i: $st"
+		n=$((n + 1))
+	done
+	check "lcv/e/$i: both versions read back" [ "$n" -eq 2 ]
+done
 
 for i in $(seq 1 $N); do
 	st=$(http_status GET "/lce/e/$i")
@@ -153,5 +196,9 @@ check "lcw's skips are audited" \
     grep -q '"Action":"lifecycle.expire","Target":"lcw/e/1","Result":"skipped-retention"' <<<"$audit"
 check "no protected object was expired" \
     not grep -q '"Action":"lifecycle.expire","Target":"lcw/e/[0-9]*","Result":"ok"' <<<"$audit"
+check "no protected version was removed" \
+    not grep -q '"Target":"lcv/e/[0-9]*","Result":"ok","Detail":"[^"]*remove-version' <<<"$audit"
+check "lcv's non-current versions were skipped" \
+    grep -q '"Target":"lcv/e/1","Result":"skipped-retention"' <<<"$audit"
 check "worm verify" "$COFFER" --data-dir "$D" worm verify
 e2e_finish
