@@ -5,6 +5,7 @@
 #include "base/crash.h"
 #include "db/db.h"
 #include "object/object.h"
+#include "worm/retention.h"
 #include "worm/worm.h"
 
 void
@@ -22,7 +23,22 @@ object_tx_init(struct object_tx *tx, struct api *api, struct arena *a,
 	tx->versioning = BUCKET_UNVERSIONED;
 	tx->version_id = NULL;
 	tx->in_place = false;
+	tx->bypass_governance = false;
 	tx->has_target = false;
+}
+
+/* The version's own retention, as its (MACed) row says. */
+static void
+retention_of(const struct object *v, struct worm_object *o)
+{
+	if (v->retain_mode[0] == '\0')
+		o->retain_mode = RETENTION_NONE;
+	else if (!retention_mode_parse(v->retain_mode, &o->retain_mode))
+		/* Not a value cofferd writes: the strictest reading (the
+		 * row's MAC decides whether it is believed at all). */
+		o->retain_mode = RETENTION_COMPLIANCE;
+	o->retain_until_ms = v->retain_until_ms;
+	o->legal_hold = v->legal_hold;
 }
 
 /* The retention guard: the only caller of worm_object_guard. */
@@ -40,7 +56,9 @@ guard(struct object_tx *tx)
 	if (tx->has_target) {
 		o.mtime_ms = tx->target.mtime_ms;
 		o.sealed = tx->target.sealed;
+		retention_of(&tx->target, &o);
 	}
+	o.bypass_governance = tx->bypass_governance;
 	/* The business clock never runs backwards (db/clock_db.c), so a
 	 * wall clock set back cannot shorten a retention period here. A new
 	 * key is not protected, but a forged policy still refuses it. */

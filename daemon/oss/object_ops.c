@@ -542,12 +542,25 @@ multipart_commit_part(struct call *c, const struct mpu *u, unsigned number,
 	return ERR_OK;
 }
 
+/* x-oss-bypass-governance-retention: true from the bucket owner. Anyone
+ * else who may write (a public-read-write bucket) cannot lift a
+ * GOVERNANCE retention. */
+bool
+call_bypass_governance(const struct call *c)
+{
+	const char *v = call_header(c, "x-oss-bypass-governance-retention");
+
+	return v != NULL && strcasecmp(v, "true") == 0 && c->have_bucket &&
+	    !c->anonymous && c->account.id == c->bucket.owner;
+}
+
 static void
 call_tx_init(struct call *c, int64_t bucket_id, struct object_tx *tx)
 {
 	object_tx_init(tx, c->api, c->a, bucket_id,
 	    c->have_bucket ? c->bucket.name : "", c->route != NULL &&
 	    (c->route->flags & R_MUTATES_OBJECT) != 0, call_now(c));
+	tx->bypass_governance = call_bypass_governance(c);
 }
 
 enum err
