@@ -36,6 +36,18 @@ retention_mode_parse(const char *s, enum retention_mode *ret)
 	return true;
 }
 
+void
+retention_from_row(const char *mode, int64_t until_ms, bool legal_hold,
+    struct worm_object *o)
+{
+	if (mode == NULL || mode[0] == '\0')
+		o->retain_mode = RETENTION_NONE;
+	else if (!retention_mode_parse(mode, &o->retain_mode))
+		o->retain_mode = RETENTION_COMPLIANCE;
+	o->retain_until_ms = until_ms;
+	o->legal_hold = legal_hold;
+}
+
 int64_t
 retention_default_ms(const struct object_worm_config *c)
 {

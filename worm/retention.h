@@ -49,6 +49,12 @@ const char *retention_mode_name(enum retention_mode m);
 /* False for anything but the three names above. */
 bool retention_mode_parse(const char *s, enum retention_mode *ret);
 
+/* Fills o's retention from a version's columns (mode "", COMPLIANCE or
+ * GOVERNANCE). A mode cofferd never writes reads as COMPLIANCE, the
+ * strictest: whether the row is believed at all is its MAC's business. */
+void retention_from_row(const char *mode, int64_t until_ms, bool legal_hold,
+    struct worm_object *o);
+
 /* The default retention period of c in milliseconds, 0 for none. */
 int64_t retention_default_ms(const struct object_worm_config *c);
 

@@ -27,19 +27,6 @@ object_tx_init(struct object_tx *tx, struct api *api, struct arena *a,
 	tx->has_target = false;
 }
 
-/* The version's own retention, as its (MACed) row says. */
-static void
-retention_of(const struct object *v, struct worm_object *o)
-{
-	if (v->retain_mode[0] == '\0')
-		o->retain_mode = RETENTION_NONE;
-	else if (!retention_mode_parse(v->retain_mode, &o->retain_mode))
-		/* Not a value cofferd writes: the strictest reading (the
-		 * row's MAC decides whether it is believed at all). */
-		o->retain_mode = RETENTION_COMPLIANCE;
-	o->retain_until_ms = v->retain_until_ms;
-	o->legal_hold = v->legal_hold;
-}
 
 /* The retention guard: the only caller of worm_object_guard. */
 static enum err
@@ -56,7 +43,8 @@ guard(struct object_tx *tx)
 	if (tx->has_target) {
 		o.mtime_ms = tx->target.mtime_ms;
 		o.sealed = tx->target.sealed;
-		retention_of(&tx->target, &o);
+		retention_from_row(tx->target.retain_mode,
+		    tx->target.retain_until_ms, tx->target.legal_hold, &o);
 	}
 	o.bypass_governance = tx->bypass_governance;
 	/* The business clock never runs backwards (db/clock_db.c), so a

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "codec/xml.h"
+#include "worm/retention.h"
 #include "worm/worm.h"
 
 /* op lives on the caller's stack for one call. */
@@ -53,6 +54,23 @@ parse_days(struct call *c, const char *root_name, uint64_t *ret)
 	return ERR_OK;
 }
 
+/* Inside worm_initiate's transaction, from the bucket row as it stands
+ * there: a Suspended bucket cannot get a policy (§1.9), nor one with
+ * ObjectWorm (§1.10: the two are mutually exclusive). */
+static enum err
+initiate_allowed(void *ctx, struct db *db)
+{
+	struct call *c = ctx;
+	struct bucket b;
+	enum err r = bucket_get(db, c->bucket.name, &b);
+
+	if (r != ERR_OK)
+		return r;
+	if (b.versioning == BUCKET_VERSIONING_SUSPENDED)
+		return ERR_WORM_VERSIONING_SUSPENDED;
+	return object_worm_absent(db, b.id, b.name, ERR_WORM_OBJECT_WORM);
+}
+
 enum err
 h_initiate_worm(struct call *c)
 {
@@ -65,6 +83,8 @@ h_initiate_worm(struct call *c)
 	if (r != ERR_OK)
 		return r;
 	op_init(c, &op);
+	op.precondition = initiate_allowed;
+	op.pre_ctx = c;
 	r = worm_initiate(&op, days, &p);
 	if (r != ERR_OK)
 		return r;
