@@ -497,6 +497,7 @@ object_get(struct db *db, struct arena *a, int64_t bucket, const char *key,
 	enum err r;
 	int rc;
 
+	ret->delete_marker = false;
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, bucket);

@@ -13,8 +13,8 @@
 
 static const char SQL_APPEND_OBJECT[] =
     "UPDATE objects SET size = ?1, crc64 = ?2, etag = ?3, mtime_ms = ?4,"
-    " generation = generation + 1, mac = coffer_mac('object', bucket, key,"
-    " type, ?1, ?3, ?2, ?4)"
+    " generation = generation + 1, mac = "
+    OBJECT_MAC_ROW("type", "?1", "?3", "?2", "?4")
     " WHERE id = ?5 AND generation = ?6 AND type = 'Appendable'"
     " RETURNING generation";
 static const char SQL_APPEND_SEQ[] =

@@ -77,6 +77,7 @@ object_get_version(struct db *db, struct arena *a, int64_t bucket,
 	enum err r;
 	int rc;
 
+	ret->delete_marker = false;
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, bucket);

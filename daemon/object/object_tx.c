@@ -65,7 +65,8 @@ find_target(struct object_tx *tx, const char *key)
 		r = object_get_version(tx->api->db, tx->a, tx->bucket_id, key,
 		    tx->version_id, &tx->target);
 		tx->has_target = r == ERR_OK;
-	} else if (tx->in_place || tx->versioning == BUCKET_UNVERSIONED) {
+	} else if (tx->versioning == BUCKET_UNVERSIONED ||
+	    (tx->in_place && tx->exists)) {
 		if (tx->exists) {
 			tx->target = tx->cur;
 			tx->has_target = true;

@@ -143,7 +143,9 @@ h_append_object(struct call *c)
 	r = upload_finish(c->upload, &res);
 	if (r != ERR_OK)
 		return r;
-	r = call_tx_begin(c, c->bucket.id, c->key, &tx);
+	/* An append extends the current version in place; no version is
+	 * made unless the key has none (oss-api-2.md §1.3). */
+	r = call_tx_begin_in_place(c, c->bucket.id, c->key, &tx);
 	if (r != ERR_OK)
 		return r;
 	r = object_worm_absent(c->api->db, c->bucket.id, c->bucket.name,
@@ -190,6 +192,8 @@ out:
 	(void)call_resp_headerf(c, "x-oss-hash-crc64ecma", "%llu",
 	    (unsigned long long)o->crc64);
 	object_echo_sse(c, o);
+	if (c->bucket.versioning != BUCKET_UNVERSIONED)
+		(void)call_resp_header(c, "x-oss-version-id", o->version_id);
 	call_resp_empty(c, 200);
 	return ERR_OK;
 }

@@ -457,6 +457,7 @@ h_delete_multiple(struct call *c)
 	struct extent_ref *dead = NULL;
 	size_t ndead = 0, cap = 0;
 	const char *enc = call_query(c, "encoding-type");
+	struct delete_outcome *outs;
 	struct object_tx tx;
 	const struct xml_node *obj;
 	struct xml_node *root;
@@ -465,7 +466,7 @@ h_delete_multiple(struct call *c)
 	struct list_ctx l;
 	struct buf b;
 	bool quiet;
-	size_t n;
+	size_t n, i;
 	enum err r;
 
 	r = object_check_content_md5(c, c->body.data, c->body.len);
@@ -491,7 +492,7 @@ h_delete_multiple(struct call *c)
 			return ERR_INVALID_OBJECT_NAME;
 		}
 		r = call_check_version_id(c, vid);
-		if (r != ERR_OK && r != ERR_NO_SUCH_VERSION)
+		if (r != ERR_OK)
 			return r;
 	}
 	/* All or nothing, in one transaction: one protected entry refuses
@@ -499,22 +500,24 @@ h_delete_multiple(struct call *c)
 	r = call_tx_begin(c, c->bucket.id, NULL, &tx);
 	if (r != ERR_OK)
 		return r;
+	outs = arena_zalloc(c->a, n * sizeof(*outs));
+	if (outs == NULL)
+		r = ERR_NOMEM;
+	i = 0;
 	for (obj = xml_child(root, "Object"); obj && r == ERR_OK;
-	    obj = xml_next_same(obj)) {
+	    obj = xml_next_same(obj), i++) {
 		const char *key = xml_child_text(obj, "Key");
 		struct extent_ref *d = NULL;
 		size_t nd = 0;
 
-		/* A version that does not exist is deleted already: the
-		 * current object stays. */
-		if (call_check_version_id(c, xml_child_text(obj,
-		    "VersionId")) == ERR_NO_SUCH_VERSION)
+		r = object_delete_in_tx(c, &tx, key, xml_child_text(obj,
+		    "VersionId"), &outs[i], &d, &nd);
+		/* A version that is gone is deleted already, as in OSS:
+		 * asking again succeeds. */
+		if (r == ERR_NO_SUCH_VERSION) {
+			r = ERR_OK;
 			continue;
-		r = object_tx_load(&tx, key);
-		/* Deleting nothing succeeds, as in OSS. */
-		if (r != ERR_OK || !tx.exists)
-			continue;
-		r = object_delete(c->api->db, c->a, c->bucket.id, key, &d, &nd);
+		}
 		if (r == ERR_OK)
 			r = dead_append(c, &dead, &ndead, &cap, d, nd);
 	}
@@ -534,14 +537,22 @@ h_delete_multiple(struct call *c)
 	xml_open(&w, "DeleteResult");
 	if (l.url)
 		xml_elem(&w, "EncodingType", "url");
+	i = 0;
 	for (obj = xml_child(root, "Object"); obj && !quiet;
-	    obj = xml_next_same(obj)) {
+	    obj = xml_next_same(obj), i++) {
 		const char *vid = xml_child_text(obj, "VersionId");
 
 		xml_open(&w, "Deleted");
 		xml_elem_url(l.w, "Key", xml_child_text(obj, "Key"), l.url);
+		/* oss-api-2.md §1.6: the version named, and a marker's id
+		 * when one was added or removed. */
 		if (vid != NULL)
 			xml_elem(&w, "VersionId", vid);
+		if (outs[i].marker) {
+			xml_elem(&w, "DeleteMarker", "true");
+			xml_elem(&w, "DeleteMarkerVersionId",
+			    outs[i].version_id);
+		}
 		xml_close(&w, "Deleted");
 	}
 	xml_close(&w, "DeleteResult");

@@ -26,6 +26,7 @@
 struct copy_source {
 	struct bucket	bucket;
 	struct object	obj;
+	const char	*vid;		/* the version named, or NULL */
 };
 
 /* x-oss-copy-source: "/bucket/url-encoded-key[?versionId=...]". */
@@ -34,7 +35,7 @@ load_source(struct call *c, struct copy_source *s)
 {
 	const char *h = call_header(c, "x-oss-copy-source");
 	const char *qm;
-	char *dec, *slash;
+	char *dec, *slash, *vid = NULL;
 	int n;
 	enum err r;
 
@@ -50,8 +51,6 @@ load_source(struct call *c, struct copy_source *s)
 	if (n < 0)
 		return ERR_INVALID_COPY_SOURCE;
 	if (qm != NULL) {
-		char *vid;
-
 		if (strncmp(qm + 1, "versionId=", 10) != 0)
 			return ERR_INVALID_COPY_SOURCE;
 		vid = arena_alloc(c->a, strlen(qm + 11) + 1);
@@ -84,7 +83,16 @@ load_source(struct call *c, struct copy_source *s)
 		return r;
 	/* Reading the source needs the same rights as GetObject: the
 	 * object's ACL, else the bucket's, for all but the owner. */
-	r = object_get(c->api->db, c->a, s->bucket.id, slash + 1, &s->obj);
+	s->vid = vid;
+	if (vid != NULL) {
+		r = object_get_version(c->api->db, c->a, s->bucket.id,
+		    slash + 1, vid, &s->obj);
+		/* A marker has nothing to copy (oss-api-2.md §1.4). */
+		if (r == ERR_OK && s->obj.delete_marker)
+			r = ERR_NO_SUCH_KEY;
+	} else
+		r = object_get(c->api->db, c->a, s->bucket.id, slash + 1,
+		    &s->obj);
 	if (c->anonymous || s->bucket.owner != c->account.id) {
 		switch (bucket_acl_decide(s->bucket.acl,
 		    r == ERR_OK ? s->obj.acl : NULL, false)) {
@@ -97,7 +105,7 @@ load_source(struct call *c, struct copy_source *s)
 			return ERR_ACCESS_DENIED;
 		}
 	}
-	if (r == ERR_NO_SUCH_KEY)
+	if (r == ERR_NO_SUCH_KEY || r == ERR_NO_SUCH_VERSION)
 		c->x.key = slash + 1;
 	if (r != ERR_OK)
 		return r;
@@ -173,7 +181,8 @@ directive(struct call *c, const char *name, const char *copy,
 }
 
 static enum err
-copy_result(struct call *c, const struct object *o)
+copy_result(struct call *c, const struct copy_source *s,
+    const struct object *o)
 {
 	char t[TIME_ISO_BYTES];
 	struct xml_writer w;
@@ -194,6 +203,12 @@ copy_result(struct call *c, const struct object *o)
 	(void)call_resp_headerf(c, "x-oss-hash-crc64ecma", "%llu",
 	    (unsigned long long)o->crc64);
 	object_echo_sse(c, o);
+	/* oss-api-2.md §1.3: the source version read, the version made. */
+	if (s->bucket.versioning != BUCKET_UNVERSIONED || s->vid != NULL)
+		(void)call_resp_header(c, "x-oss-copy-source-version-id",
+		    s->obj.version_id);
+	if (c->bucket.versioning != BUCKET_UNVERSIONED)
+		(void)call_resp_header(c, "x-oss-version-id", o->version_id);
 	call_resp_buf(c, 200, "application/xml", &b);
 	return ERR_OK;
 }
@@ -222,7 +237,7 @@ copy_metadata(struct call *c, const struct copy_source *s, bool tag_replace)
 	r = object_update_metadata(c, &s->obj, headers, acl, tags);
 	if (r != ERR_OK)
 		return r;
-	return copy_result(c, &s->obj);
+	return copy_result(c, s, &s->obj);
 }
 
 enum err
@@ -254,11 +269,17 @@ h_copy_object(struct call *c)
 	r = object_prepare(c, &o, &cmk);
 	if (r != ERR_OK)
 		return r;
+	/* A versioned bucket keeps what a write would overwrite (§1.8). */
+	if (c->bucket.versioning != BUCKET_UNVERSIONED)
+		forbid = false;
 	self = s.bucket.id == c->bucket.id && strcmp(s.obj.key, c->key) == 0;
 	if (self && forbid)
 		return ERR_FILE_EXISTS;
-	/* A self-copy that keeps class and encryption is a metadata change. */
-	if (self && call_header(c, "x-oss-storage-class") == NULL &&
+	/* A self-copy that keeps class and encryption is a metadata change,
+	 * unless the bucket keeps versions: then, as a copy of an older
+	 * version onto its key, it makes a new current version. */
+	if (self && c->bucket.versioning == BUCKET_UNVERSIONED &&
+	    call_header(c, "x-oss-storage-class") == NULL &&
 	    call_header(c, "x-oss-server-side-encryption") == NULL)
 		return copy_metadata(c, &s, tag_replace);
 
@@ -303,7 +324,7 @@ h_copy_object(struct call *c)
 	}
 	if (r == ERR_OK) {
 		object_unlink_dead(c, dead, ndead);
-		r = copy_result(c, &o);
+		r = copy_result(c, &s, &o);
 	}
 out:
 	upload_abort(u);

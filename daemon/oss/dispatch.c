@@ -159,10 +159,20 @@ check_access(struct call *c)
 	if ((f & R_OWNER) || !(f & (R_READ | R_WRITE)))
 		return ERR_ACCESS_DENIED;
 	if (c->level == LEVEL_OBJECT) {
-		r = object_get(c->api->db, c->a, c->bucket.id, c->key, &o);
-		if (r == ERR_OK)
+		/* Each version has its own ACL (oss-api-2.md §1.3). */
+		const char *vid = (c->route->flags & R_VERSION_ID) ?
+		    call_query(c, "versionId") : NULL;
+
+		if (vid != NULL)
+			r = object_get_version(c->api->db, c->a, c->bucket.id,
+			    c->key, vid, &o);
+		else
+			r = object_get(c->api->db, c->a, c->bucket.id, c->key,
+			    &o);
+		if (r == ERR_OK && !o.delete_marker)
 			object_acl = o.acl;
-		else if (r != ERR_NO_SUCH_KEY)
+		else if (r != ERR_OK && r != ERR_NO_SUCH_KEY &&
+		    r != ERR_NO_SUCH_VERSION)
 			return r;
 	}
 	switch (bucket_acl_decide(c->bucket.acl, object_acl, write)) {

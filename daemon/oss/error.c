@@ -89,6 +89,13 @@ oss_error_render(struct call *c)
 	if (c->x.has_next_append)
 		(void)call_resp_headerf(c, "x-oss-next-append-position", "%llu",
 		    (unsigned long long)c->x.next_append);
+	if (c->x.marker_version_id != NULL) {
+		(void)call_resp_header(c, "x-oss-delete-marker", "true");
+		(void)call_resp_header(c, "x-oss-version-id",
+		    c->x.marker_version_id);
+	}
+	if (c->x.allow != NULL)
+		(void)call_resp_header(c, "Allow", c->x.allow);
 	/* 304 has no body by definition (RFC 9110 §15.4.5). */
 	if (c->err == ERR_NOT_MODIFIED)
 		return;

@@ -63,6 +63,8 @@ h_initiate_multipart(struct call *c)
 		r = object_prepare(c, &o, &cmk);
 	if (r != ERR_OK)
 		return r;
+	if (c->bucket.versioning != BUCKET_UNVERSIONED)
+		forbid = false;
 	/* FileAlreadyExists is reported before a retention refusal. */
 	r = call_tx_peek(c, c->bucket.id, c->key, &cur, &exists);
 	if (exists && forbid)
@@ -275,6 +277,9 @@ h_complete_multipart(struct call *c)
 		r = object_parse_forbid_overwrite(c, &forbid);
 	if (r != ERR_OK)
 		return r;
+	/* A versioned bucket keeps what a write would overwrite (§1.8). */
+	if (c->bucket.versioning != BUCKET_UNVERSIONED)
+		forbid = false;
 	r = call_tx_begin(c, c->bucket.id, c->key, &tx);
 	if (r != ERR_OK)
 		return r;
@@ -339,6 +344,8 @@ out:
 	    (unsigned long long)o.crc64);
 	(void)call_resp_headerf(c, "ETag", "\"%s\"", o.etag);
 	object_echo_sse(c, &o);
+	if (c->bucket.versioning != BUCKET_UNVERSIONED)
+		(void)call_resp_header(c, "x-oss-version-id", o.version_id);
 	buf_init(&b, 16 * 1024);
 	xml_writer_init(&w, &b);
 	xml_decl(&w);

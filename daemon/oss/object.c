@@ -28,14 +28,6 @@ struct put_op {
 	bool		 forbid_overwrite;
 };
 
-
-
-
-
-
-
-
-
 enum err
 h_put_object_begin(struct call *c)
 {
@@ -53,6 +45,10 @@ h_put_object_begin(struct call *c)
 	r = object_parse_forbid_overwrite(c, &op->forbid_overwrite);
 	if (r != ERR_OK)
 		return r;
+	/* A versioned bucket keeps what a write would overwrite, so the
+	 * header has nothing to protect (oss-api-2.md §1.8). */
+	if (c->bucket.versioning != BUCKET_UNVERSIONED)
+		op->forbid_overwrite = false;
 	r = object_prepare(c, &op->o, &cmk);
 	if (r != ERR_OK)
 		return r;
@@ -68,8 +64,6 @@ h_put_object_begin(struct call *c)
 		return r;
 	return object_parse_integrity(c, c->upload);
 }
-
-
 
 enum err
 h_put_object(struct call *c)
@@ -115,13 +109,11 @@ h_put_object(struct call *c)
 	(void)call_resp_headerf(c, "x-oss-hash-crc64ecma", "%llu",
 	    (unsigned long long)o->crc64);
 	object_echo_sse(c, o);
+	if (c->bucket.versioning != BUCKET_UNVERSIONED)
+		(void)call_resp_header(c, "x-oss-version-id", o->version_id);
 	call_resp_empty(c, 200);
 	return ERR_OK;
 }
-
-
-
-
 
 /* Parses a single "bytes=a-b" range. False when absent or not
  * satisfiable (OSS then serves the whole object, spec §3.2). */
@@ -172,8 +164,6 @@ parse_range(const char *h, uint64_t size, uint64_t *ret_start,
 	return true;
 }
 
-
-
 static enum err
 serve_object(struct call *c, bool head)
 {
@@ -186,7 +176,16 @@ serve_object(struct call *c, bool head)
 	bool ranged, unsat;
 	enum err r;
 
-	r = object_load(c, &o);
+	r = object_load_any(c, &o);
+	if (r == ERR_OK && o.delete_marker) {
+		/* A marker named by its id: only DELETE applies to it. */
+		c->x.marker_version_id = arena_strndup(c->a, o.version_id,
+		    strlen(o.version_id));
+		c->x.allow = "DELETE";
+		c->x.method = head ? "HEAD" : "GET";
+		c->x.resource_type = "DeleteMarker";
+		return ERR_METHOD_NOT_ALLOWED;
+	}
 	if (r != ERR_OK)
 		return r;
 	r = object_check_conditions(c, &o, "");
@@ -279,18 +278,22 @@ h_get_object_meta(struct call *c)
 	return ERR_OK;
 }
 
-
 enum err
 h_delete_object(struct call *c)
 {
-	enum err r = object_delete_one(c, c->key);
+	struct delete_outcome d;
+	enum err r;
 
+	r = object_delete_one(c, c->key, call_query(c, "versionId"), &d);
 	if (r != ERR_OK)
 		return r;
+	if (d.marker)
+		(void)call_resp_header(c, "x-oss-delete-marker", "true");
+	if (d.version_id[0] != '\0')
+		(void)call_resp_header(c, "x-oss-version-id", d.version_id);
 	call_resp_empty(c, 204);
 	return ERR_OK;
 }
-
 
 enum err
 h_put_object_acl(struct call *c)
@@ -307,6 +310,7 @@ h_put_object_acl(struct call *c)
 	r = object_update_metadata(c, &o, NULL, acl, NULL);
 	if (r != ERR_OK)
 		return r;
+	object_echo_version(c, &o);
 	call_resp_empty(c, 200);
 	return ERR_OK;
 }
@@ -319,11 +323,10 @@ h_get_object_acl(struct call *c)
 	struct buf b;
 	enum err r;
 
-	r = object_get(c->api->db, c->a, c->bucket.id, c->key, &o);
-	if (r == ERR_NO_SUCH_KEY)
-		c->x.key = c->key;
+	r = object_load(c, &o);
 	if (r != ERR_OK)
 		return r;
+	object_echo_version(c, &o);
 	buf_init(&b, 4096);
 	xml_writer_init(&w, &b);
 	oss_xml_acl(&w, c->bucket.owner_account_id, o.acl);

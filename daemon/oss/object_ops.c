@@ -384,6 +384,7 @@ object_emit_headers(struct call *c, const struct object *o, bool meta_only)
 	(void)call_resp_header(c, "Last-Modified", t);
 	(void)call_resp_headerf(c, "x-oss-hash-crc64ecma", "%llu",
 	    (unsigned long long)o->crc64);
+	object_echo_version(c, o);
 	if (meta_only)
 		return;
 	(void)call_resp_header(c, "Accept-Ranges", "bytes");
@@ -443,12 +444,38 @@ object_emit_headers(struct call *c, const struct object *o, bool meta_only)
 	}
 }
 
-enum err
-object_load(struct call *c, struct object *o)
+void
+object_echo_version(struct call *c, const struct object *o)
 {
-	enum err r = object_get(c->api->db, c->a, c->bucket.id, c->key, o);
+	if (c->bucket.versioning != BUCKET_UNVERSIONED ||
+	    call_query(c, "versionId") != NULL)
+		(void)call_resp_header(c, "x-oss-version-id", o->version_id);
+}
 
-	if (r == ERR_NO_SUCH_KEY)
+/* The error answered for a delete marker names it (oss-api-2.md §1.4). */
+static void
+echo_marker(struct call *c, const struct object *m)
+{
+	c->x.marker_version_id = arena_strndup(c->a, m->version_id,
+	    strlen(m->version_id));
+}
+
+enum err
+object_load_any(struct call *c, struct object *o)
+{
+	const char *vid = call_query(c, "versionId");
+	enum err r;
+
+	if (vid != NULL)
+		r = object_get_version(c->api->db, c->a, c->bucket.id, c->key,
+		    vid, o);
+	else
+		r = object_get(c->api->db, c->a, c->bucket.id, c->key, o);
+	/* The current version is a delete marker: the key does not exist,
+	 * and the answer says why (oss-api-2.md §1.4). */
+	if (r == ERR_NO_SUCH_KEY && o->delete_marker)
+		echo_marker(c, o);
+	if (r == ERR_NO_SUCH_KEY || r == ERR_NO_SUCH_VERSION)
 		c->x.key = c->key;
 	/* A row edited outside cofferd (size, etag, type...) would describe
 	 * the stored bytes wrongly: answer nothing rather than that. */
@@ -460,26 +487,78 @@ object_load(struct call *c, struct object *o)
 	return r;
 }
 
+enum err
+object_load(struct call *c, struct object *o)
+{
+	enum err r = object_load_any(c, o);
+
+	/* A delete marker named by its id has no data, ACL or tags. */
+	if (r == ERR_OK && o->delete_marker) {
+		echo_marker(c, o);
+		c->x.key = c->key;
+		r = ERR_NO_SUCH_KEY;
+	}
+	return r;
+}
+
 /* ---- deletes and ACL ---- */
 
 enum err
-object_delete_one(struct call *c, const char *key)
+object_delete_in_tx(struct call *c, struct object_tx *tx, const char *key,
+    const char *vid, struct delete_outcome *ret, struct extent_ref **ret_dead,
+    size_t *ret_ndead)
+{
+	struct object o;
+	enum err r;
+
+	memset(ret, 0, sizeof(*ret));
+	*ret_dead = NULL;
+	*ret_ndead = 0;
+	tx->version_id = vid;
+	r = object_tx_load(tx, key);
+	if (r != ERR_OK)
+		return r;
+	if (vid != NULL) {
+		/* For good: the version named, marker or data. */
+		r = object_delete_version(c->api->db, c->a, c->bucket.id, key,
+		    vid, &o, ret_dead, ret_ndead);
+		if (r == ERR_OK) {
+			ret->marker = o.delete_marker;
+			str_copy(ret->version_id, sizeof(ret->version_id), vid);
+		}
+	} else if (c->bucket.versioning != BUCKET_UNVERSIONED) {
+		/* Versioned: nothing goes, a delete marker comes. */
+		r = object_delete_marker(c->api->db, c->a, c->bucket.id, key,
+		    c->bucket.versioning, tx->now_ms, &o, ret_dead, ret_ndead);
+		if (r == ERR_OK) {
+			ret->marker = true;
+			str_copy(ret->version_id, sizeof(ret->version_id),
+			    o.version_id);
+		}
+	} else if (tx->exists)
+		r = object_delete(c->api->db, c->a, c->bucket.id, key,
+		    ret_dead, ret_ndead);
+	return r;
+}
+
+enum err
+object_delete_one(struct call *c, const char *key, const char *vid,
+    struct delete_outcome *ret)
 {
 	struct extent_ref *dead = NULL;
 	size_t ndead = 0;
 	struct object_tx tx;
 	enum err r;
 
-	r = call_tx_begin(c, c->bucket.id, key, &tx);
+	r = call_tx_begin(c, c->bucket.id, NULL, &tx);
 	if (r != ERR_OK)
 		return r;
-	if (tx.exists) {
-		r = object_delete(c->api->db, c->a, c->bucket.id, key, &dead,
-		    &ndead);
-		if (r == ERR_OK)
-			r = object_tx_commit(&tx);
-	}
+	r = object_delete_in_tx(c, &tx, key, vid, ret, &dead, &ndead);
+	if (r == ERR_OK)
+		r = object_tx_commit(&tx);
 	object_tx_end(&tx);
+	if (r == ERR_NO_SUCH_VERSION)
+		c->x.key = key;
 	if (r == ERR_OK)
 		object_unlink_dead(c, dead, ndead);
 	return r;
@@ -495,7 +574,8 @@ object_update_metadata(struct call *c, const struct object *read,
 	/* The generation was read before; a change committed since makes
 	 * this one fail with StaleFile instead of silently losing it. */
 	call_test_pause(c);
-	r = call_tx_begin(c, read->bucket, read->key, &tx);
+	r = call_tx_begin_version(c, read->bucket, read->key,
+	    read->version_id, &tx);
 	if (r != ERR_OK)
 		return r;
 	if (!tx.exists)
@@ -560,6 +640,8 @@ call_tx_init(struct call *c, int64_t bucket_id, struct object_tx *tx)
 	object_tx_init(tx, c->api, c->a, bucket_id,
 	    c->have_bucket ? c->bucket.name : "", c->route != NULL &&
 	    (c->route->flags & R_MUTATES_OBJECT) != 0, call_now(c));
+	if (c->have_bucket && bucket_id == c->bucket.id)
+		tx->versioning = c->bucket.versioning;
 	tx->bypass_governance = call_bypass_governance(c);
 }
 
@@ -568,6 +650,24 @@ call_tx_begin(struct call *c, int64_t bucket_id, const char *key,
     struct object_tx *tx)
 {
 	call_tx_init(c, bucket_id, tx);
+	return object_tx_begin(tx, key);
+}
+
+enum err
+call_tx_begin_version(struct call *c, int64_t bucket_id, const char *key,
+    const char *vid, struct object_tx *tx)
+{
+	call_tx_init(c, bucket_id, tx);
+	tx->version_id = vid;
+	return object_tx_begin(tx, key);
+}
+
+enum err
+call_tx_begin_in_place(struct call *c, int64_t bucket_id, const char *key,
+    struct object_tx *tx)
+{
+	call_tx_init(c, bucket_id, tx);
+	tx->in_place = true;
 	return object_tx_begin(tx, key);
 }
 

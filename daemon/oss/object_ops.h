@@ -16,6 +16,12 @@ struct upload_result;
  * when the route is R_MUTATES_OBJECT. */
 enum err call_tx_begin(struct call *c, int64_t bucket_id, const char *key,
     struct object_tx *tx);
+/* The same for a change of version vid (metadata of a version). */
+enum err call_tx_begin_version(struct call *c, int64_t bucket_id,
+    const char *key, const char *vid, struct object_tx *tx);
+/* The same for a change that rewrites the current version (appends). */
+enum err call_tx_begin_in_place(struct call *c, int64_t bucket_id,
+    const char *key, struct object_tx *tx);
 /* The bucket owner sent x-oss-bypass-governance-retention: true. */
 bool call_bypass_governance(const struct call *c);
 /* The early refusal before a body (object_tx_peek): *ret_cur and
@@ -38,8 +44,15 @@ enum err object_parse_integrity(struct call *c, struct upload *u);
 /* Verifies a Content-MD5 header against a buffered body (absent: OK). */
 enum err object_check_content_md5(struct call *c, const void *body, size_t n);
 
-/* c->key of c->bucket; NoSuchKey carries the Key extra. */
+/* c->key of c->bucket, the version ?versionId names or else the current
+ * one; NoSuchKey / NoSuchVersion carry the Key extra. A current delete
+ * marker is NoSuchKey with x-oss-delete-marker and its x-oss-version-id.
+ * object_load_any hands out a marker named by its id; object_load
+ * answers NoSuchKey for it (it has no data, ACL or tags). */
+enum err object_load_any(struct call *c, struct object *o);
 enum err object_load(struct call *c, struct object *o);
+/* x-oss-version-id: o's, in a versioned bucket or when asked by id. */
+void object_echo_version(struct call *c, const struct object *o);
 /* If-Match ... with an optional header prefix ("x-oss-copy-source-"). */
 enum err object_check_conditions(struct call *c, const struct object *o,
     const char *prefix);
@@ -53,9 +66,23 @@ void object_emit_headers(struct call *c, const struct object *o,
     bool meta_only);
 void object_echo_sse(struct call *c, const struct object *o);
 
-/* Deletes c->bucket's key through the guarded transaction and unlinks its
- * blobs; a missing key is success (OSS DeleteObject is idempotent). */
-enum err object_delete_one(struct call *c, const char *key);
+/* What a delete did: removed version version_id for good, or (in a
+ * versioned bucket without a version id) added the delete marker
+ * version_id; marker: the version removed or added is a delete marker. */
+struct delete_outcome {
+	bool	marker;
+	char	version_id[BUCKET_VERSION_ID_MAX + 1];
+};
+/* Inside tx: deletes version vid of key, or (vid NULL) the key as the
+ * bucket's versioning says; the guard runs on what goes. A missing key is
+ * success (OSS DeleteObject is idempotent); a missing version is
+ * ERR_NO_SUCH_VERSION. */
+enum err object_delete_in_tx(struct call *c, struct object_tx *tx,
+    const char *key, const char *vid, struct delete_outcome *ret,
+    struct extent_ref **ret_dead, size_t *ret_ndead);
+/* The same in its own transaction, then unlinks the blobs. */
+enum err object_delete_one(struct call *c, const char *key, const char *vid,
+    struct delete_outcome *ret);
 /* Compare-and-set of metadata on the object as read (StaleFile). */
 enum err object_update_metadata(struct call *c, const struct object *read,
     const char *headers, const char *acl, const char *tags);

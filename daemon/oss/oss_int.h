@@ -85,6 +85,10 @@ struct err_extra {
 	const char	*resource_type;	/* ResourceType */
 	bool		 has_next_append;
 	uint64_t	 next_append;	/* x-oss-next-append-position header */
+	/* a delete marker answered for: x-oss-delete-marker and its
+	 * x-oss-version-id headers; allow: an Allow header */
+	const char	*marker_version_id;
+	const char	*allow;
 };
 
 #define METRIC_LATENCY_BUCKETS 16
@@ -165,8 +169,8 @@ int64_t call_now(const struct call *c);
  * request's x-coffer-test-pause-ms header, so a test can make two requests
  * race deterministically between read and commit. */
 void call_test_pause(struct call *c);
-/* The rules of a versionId value (query or copy source): ERR_OK for none or
- * "null", else ERR_VERSION_ID_EMPTY / _INVALID / ERR_NO_SUCH_VERSION. */
+/* The form of a versionId value (query or copy source): ERR_OK for none
+ * or a well-formed id, else ERR_VERSION_ID_EMPTY / _INVALID. */
 enum err call_check_version_id(struct call *c, const char *v);
 /*
  * The audit trail (README "Audit trail"): every PUT, POST and DELETE,

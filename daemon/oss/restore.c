@@ -97,6 +97,7 @@ h_restore_object(struct call *c)
 		    expiry, o.restore_tier, NULL);
 		if (r != ERR_OK)
 			return r;
+		object_echo_version(c, &o);
 		call_resp_empty(c, 200);
 		return ERR_OK;
 	}
@@ -105,6 +106,7 @@ h_restore_object(struct call *c)
 	if (r != ERR_OK)
 		return r;
 	(void)call_resp_header(c, "x-oss-object-restore-priority", tier);
+	object_echo_version(c, &o);
 	call_resp_empty(c, 202);
 	return ERR_OK;
 }

@@ -97,6 +97,7 @@ h_put_object_tagging(struct call *c)
 	buf_free(&b);
 	if (r != ERR_OK)
 		return r;
+	object_echo_version(c, &o);
 	call_resp_empty(c, 200);
 	return ERR_OK;
 }
@@ -144,6 +145,7 @@ h_get_object_tagging(struct call *c)
 	r = xml_writer_finish(&w);
 	if (r != ERR_OK)
 		return r;
+	object_echo_version(c, &o);
 	call_resp_buf(c, 200, "application/xml", &b);
 	return ERR_OK;
 }
@@ -159,6 +161,7 @@ h_delete_object_tagging(struct call *c)
 		r = object_update_metadata(c, &o, NULL, NULL, "");
 	if (r != ERR_OK)
 		return r;
+	object_echo_version(c, &o);
 	call_resp_empty(c, 204);
 	return ERR_OK;
 }

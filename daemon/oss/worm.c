@@ -54,9 +54,12 @@ parse_days(struct call *c, const char *root_name, uint64_t *ret)
 	return ERR_OK;
 }
 
-/* Inside worm_initiate's transaction, from the bucket row as it stands
- * there: a Suspended bucket cannot get a policy (§1.9), nor one with
- * ObjectWorm (§1.10: the two are mutually exclusive). */
+/* Versioning x WORM (oss-api-2.md §1.9): a policy protects every version
+ * of a bucket whose versioning is Enabled or was never enabled; a
+ * Suspended bucket would replace null versions, so it cannot get one.
+ * Read in the policy's transaction (PutBucketVersioning checks the other
+ * way round in its own). ObjectWorm excludes a policy (§1.10: the two
+ * are mutually exclusive either way round). */
 static enum err
 initiate_allowed(void *ctx, struct db *db)
 {

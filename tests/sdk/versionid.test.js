@@ -1,8 +1,9 @@
-// versionId is never ignored (oss-api-2.md §1.3, §1.7). No bucket keeps
-// versions yet, so only the "null" version exists: every other well-formed
-// id is 404 NoSuchVersion and nothing is read, changed or deleted; an empty
-// id is 400 (0012-00000201), a malformed one 400 (0012-00000202); an
-// operation that takes no versionId refuses one instead of ignoring it.
+// versionId is never ignored (oss-api-2.md §1.3, §1.7). In a bucket that
+// was never versioned only the "null" version exists: every other
+// well-formed id is 404 NoSuchVersion and nothing is read, changed or
+// deleted; an empty id is 400 (0012-00000201), a malformed one 400
+// (0012-00000202); an operation that takes no versionId refuses one
+// instead of ignoring it. Versioned buckets: versioning.test.js.
 'use strict';
 const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');

@@ -153,7 +153,8 @@ function md5b64(buf) { return crypto.createHash('md5').update(buf).digest('base6
 // V1 sub-resources that enter the canonical resource (clients.md §1.3);
 // only the ones these tests use.
 const V1_SUBRES = new Set(['acl', 'uploads', 'location', 'delete', 'append', 'position',
-  'objectMeta', 'bucketInfo', 'stat', 'uploadId', 'partNumber', 'tagging', 'versionId', 'restore',
+  'objectMeta', 'bucketInfo', 'stat', 'uploadId', 'partNumber', 'tagging', 'versionId', 'restore', 'versioning', 'versions',
+  'lifecycle', 'objectWorm', 'retention', 'legalHold',
   'continuation-token', 'response-content-type', 'response-content-language',
   'response-expires', 'response-cache-control', 'response-content-disposition',
   'response-content-encoding']);
