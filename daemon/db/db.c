@@ -562,10 +562,16 @@ db_fault_commit_after(struct db *db, int n)
 	atomic_store(&db->fault_commit, n);
 }
 
-enum err db_migrate(struct db *db);	/* migrate.c */
+enum err db_migrate(struct db *db, int upto);	/* migrate.c */
 
 enum err
 db_open(const char *path, struct db **ret)
+{
+	return db_open_schema(path, db_schema_latest(), ret);
+}
+
+enum err
+db_open_schema(const char *path, int upto, struct db **ret)
 {
 	struct db *db;
 	enum err r;
@@ -592,7 +598,7 @@ db_open(const char *path, struct db **ret)
 		db_close(db);
 		return ERR_IO;
 	}
-	r = db_migrate(db);
+	r = db_migrate(db, upto);
 	if (r != ERR_OK) {
 		db_close(db);
 		return r;

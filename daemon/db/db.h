@@ -27,6 +27,9 @@ struct sqlite3_stmt;
 /* Opens (creating if needed) and migrates the database at path.
  * ERR_CORRUPT when the file is newer than this binary's schema. */
 enum err db_open(const char *path, struct db **ret);
+/* Test seam: the same, migrating no further than schema version upto, as
+ * an older release left it (upgrade tests). */
+enum err db_open_schema(const char *path, int upto, struct db **ret);
 void db_close(struct db *db);
 
 /* This thread's connection; NULL only on out-of-memory/open failure. */

@@ -28,7 +28,7 @@ struct schema_migration {
 extern const struct schema_migration schema_migrations[];
 extern const int schema_migration_count;
 
-enum err db_migrate(struct db *db);
+enum err db_migrate(struct db *db, int upto);
 
 #define FK_OFF_MARK	"-- coffer-migrate: foreign-keys-off"
 
@@ -76,7 +76,7 @@ db_schema_version(struct db *db)
 }
 
 enum err
-db_migrate(struct db *db)
+db_migrate(struct db *db, int upto)
 {
 	sqlite3 *h = db_conn(db);
 	int have = db_schema_version(db);
@@ -96,7 +96,7 @@ db_migrate(struct db *db)
 
 		bool fk_off = strstr(m->sql, FK_OFF_MARK) != NULL;
 
-		if (m->version <= have)
+		if (m->version <= have || m->version > upto)
 			continue;
 		if (fk_off && (r = db_exec(db, "PRAGMA foreign_keys=OFF")) !=
 		    ERR_OK)

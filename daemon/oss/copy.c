@@ -269,9 +269,14 @@ h_copy_object(struct call *c)
 	r = object_prepare(c, &o, &cmk);
 	if (r != ERR_OK)
 		return r;
-	/* A versioned bucket keeps what a write would overwrite (§1.8). */
-	if (c->bucket.versioning != BUCKET_UNVERSIONED)
+	/* A versioned bucket keeps what a write would overwrite (§1.8),
+	 * and takes no copy of an appendable object (the CopyObject page;
+	 * its error is not given: this one is OSS's for such refusals). */
+	if (c->bucket.versioning != BUCKET_UNVERSIONED) {
 		forbid = false;
+		if (strcmp(s.obj.type, "Appendable") == 0)
+			return ERR_OPERATION_NOT_SUPPORTED;
+	}
 	self = s.bucket.id == c->bucket.id && strcmp(s.obj.key, c->key) == 0;
 	if (self && forbid)
 		return ERR_FILE_EXISTS;

@@ -266,6 +266,8 @@ describe('versionId on the other object operations', () => {
     assert.notEqual(a3.res.headers['x-oss-version-id'], a1.res.headers['x-oss-version-id']);
     assert.equal(await text('ap', { versionId: a1.res.headers['x-oss-version-id'] }), 'abcd');
     assert.equal(await text('ap'), 'new');
+    // An appendable object is not copied into a versioned bucket.
+    await expectOssError(() => c.copy('ap-copy', 'ap'), { code: 'OperationNotSupported', status: 400 });
   });
 
   test('a version under a disabled CMK answers KeyDisabled; the newer version reads', async () => {

@@ -1186,6 +1186,96 @@ test_object_list_model(void **state)
 	free(keys);
 }
 
+/*
+ * A data dir of a release before object versions (schema 10) upgrades in
+ * place: rows keep their id and MAC, the seal still matches, references
+ * stay whole, and the table then takes versions.
+ */
+static void
+test_upgrade_to_versions(void **state)
+{
+	struct fixture *f = *state;
+	struct db_seal_totals t;
+	struct db_seal seal;
+	struct extent_ref *dead;
+	struct object o, v;
+	struct db *db;
+	char path[512];
+	size_t ndead;
+
+	snprintf(path, sizeof(path), "%s/old.db", f->dir);
+	assert_int_equal(db_open_schema(path, 10, &db), ERR_OK);
+	assert_int_equal(db_schema_version(db), 10);
+	assert_int_equal(test_db_seal(db), 0);
+	assert_int_equal(db_exec(db, "INSERT INTO accounts (id, account_id,"
+	    " name, created_ms) VALUES (1, '1000000000000001', 'alice', 0)"),
+	    ERR_OK);
+	/* Rows as schema 10 wrote them (this binary's bucket code reads
+	 * columns it did not have): objects with the seven-field MAC. */
+	assert_int_equal(db_exec(db, "INSERT INTO buckets (id, name, owner,"
+	    " region, storage_class, redundancy, acl, created_ms) VALUES"
+	    " (1, 'old', 1, 'cn-hangzhou', 'Standard', 'LRS', 'private', 0)"),
+	    ERR_OK);
+	assert_int_equal(db_exec(db, "INSERT INTO objects (id, bucket, key,"
+	    " type, size, etag, crc64, storage_class, mtime_ms, mac)"
+	    " VALUES (7, 1, 'k', 'Normal', 3, 'E', 9, 'Standard', 1000,"
+	    " coffer_mac('object', 1, 'k', 'Normal', 3, 'E', 9, 1000))"),
+	    ERR_OK);
+	assert_int_equal(db_exec(db, "INSERT INTO extents (uuid, object, seq,"
+	    " plain_len, wrapped_dek, wrap_key, inline, mac) VALUES"
+	    " (x'00112233445566778899aabbccddeeff', 7, 0, 3, x'01', 'oss',"
+	    " x'02', coffer_mac('extent', 7, NULL, 0,"
+	    " x'00112233445566778899aabbccddeeff', 3, x'01', 'oss'))"),
+	    ERR_OK);
+	db_close(db);
+
+	assert_int_equal(db_open(path, &db), ERR_OK);
+	assert_int_equal(db_schema_version(db), db_schema_latest());
+	{
+		uint8_t key[DB_SEAL_KEY_BYTES];
+
+		memset(key, 0x5a, sizeof(key));
+		assert_int_equal(db_seal_key_set(db, key), ERR_OK);
+	}
+	assert_int_equal(db_seal_read(db, &seal), ERR_OK);
+	assert_int_equal(object_seal_totals(db, &t), ERR_OK);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(t.bad, 0);
+	assert_int_equal(seal.objects_n, 1);
+	assert_true(db_seal_acc_equal(t.acc, seal.objects_acc));
+	assert_int_equal(object_get(db, &f->a, 1, "k", &o), ERR_OK);
+	assert_true(o.sealed);
+	assert_int_equal(o.id, 7);
+	assert_string_equal(o.version_id, "null");
+	assert_true(o.latest);
+	/* The upgraded table takes a new version over the old row. */
+	memset(&v, 0, sizeof(v));
+	v.bucket = 1;
+	v.key = "k";
+	v.headers = v.tags = "";
+	snprintf(v.type, sizeof(v.type), "Normal");
+	snprintf(v.etag, sizeof(v.etag), "F");
+	snprintf(v.storage_class, sizeof(v.storage_class), "Standard");
+	v.mtime_ms = 2000;
+	assert_int_equal(db_tx_begin(db), ERR_OK);
+	assert_int_equal(object_replace(db, &f->a, &v,
+	    BUCKET_VERSIONING_ENABLED, NULL, 0, &dead, &ndead), ERR_OK);
+	assert_int_equal(db_tx_commit(db), ERR_OK);
+	assert_int_equal(ndead, 0);
+	assert_int_equal(object_get(db, &f->a, 1, "k", &o), ERR_OK);
+	assert_true(o.sealed);
+	assert_string_equal(o.version_id, v.version_id);
+	assert_int_equal(object_get_version(db, &f->a, 1, "k", "null", &o),
+	    ERR_OK);
+	assert_false(o.latest);
+	assert_int_equal(o.noncurrent_ms, 2000);
+	assert_true(o.sealed);
+	assert_int_equal(object_seal_totals(db, &t), ERR_OK);
+	assert_int_equal(t.n, 2);
+	assert_int_equal(t.bad, 0);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -1205,6 +1295,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bucket_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bucket_stat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_object_list_model, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_to_versions, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
