@@ -7,6 +7,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const { startDaemon, ossClient, signedRaw, xmlText, expectOssError } = require('./lib/coffer');
 
@@ -324,4 +325,43 @@ test('per version: unknown ids, delete markers, appendable objects', async () =>
   // The data version under the marker still takes one by its id.
   assert.equal((await putRetention(b, 'k', { mode: 'GOVERNANCE', until: t + DAY, versionId: v })).status, 200);
   assert.equal(xmlText((await getRetention(b, 'k', v)).body, 'Mode'), 'GOVERNANCE');
+});
+
+test('the bypass is the owner\'s: another account with write access cannot lift GOVERNANCE', async () => {
+  const b = 'ow-bypass';
+  const c = await versionedBucket(b);
+  await c.putBucketACL(b, 'public-read-write');
+  assert.equal((await putWorm(b, wormXml('GOVERNANCE', 'Days', 1))).status, 200);
+  const v = await put(c, 'k', 'data');
+  const bob = JSON.parse(d.coffer('account', 'create', 'ow-bob', '--json'));
+  const asBob = (extra) => signedRaw(d, { method: 'DELETE', bucket: b, key: 'k', subres: SUBRES,
+    query: { versionId: v }, ak: bob.AccessKeyId, sk: bob.AccessKeySecret,
+    headers: { 'x-oss-bypass-governance-retention': 'true', ...extra } });
+  expectErr(await asBob(), 409, 'FileImmutable', 'not the owner');
+  // Nor may he touch the retention or the hold at all.
+  const r = await signedRaw(d, { method: 'PUT', bucket: b, key: 'k', subres: SUBRES,
+    query: { retention: '' }, ak: bob.AccessKeyId, sk: bob.AccessKeySecret,
+    headers: { 'x-oss-bypass-governance-retention': 'true' }, body: '<Retention/>' });
+  assert.equal(r.status, 403, String(r.body));
+  assert.equal(xmlText((await getRetention(b, 'k', v)).body, 'Mode'), 'GOVERNANCE');
+  // The owner may.
+  assert.equal((await del(b, 'k', v, true)).status, 204);
+});
+
+test('DeleteMultipleObjects with a protected version id removes nothing protected', async () => {
+  const b = 'ow-multi';
+  const c = await versionedBucket(b);
+  assert.equal((await putWorm(b, wormXml('COMPLIANCE', 'Days', 1))).status, 200);
+  const v = await put(c, 'k', 'data');
+  const body = `<Delete><Quiet>false</Quiet><Object><Key>k</Key><VersionId>${v}</VersionId></Object></Delete>`;
+  const r = await req(b, { method: 'POST', query: { delete: '' }, body,
+    headers: { 'content-md5': crypto.createHash('md5').update(body).digest('base64') } });
+  // Either the request is refused as a whole or the key is not <Deleted>.
+  if (r.status === 200) assert.equal(xmlText(r.body, 'Deleted'), undefined, String(r.body));
+  else expectErr(r, 409, 'FileImmutable');
+  assert.equal(xmlText((await getRetention(b, 'k', v)).body, 'Mode'), 'COMPLIANCE');
+  // Without a version id it only adds a delete marker.
+  const r2 = await c.deleteMulti(['k'], { quiet: false });
+  assert.equal(r2.res.status, 200);
+  assert.equal(xmlText((await getRetention(b, 'k', v)).body, 'Mode'), 'COMPLIANCE');
 });
