@@ -205,9 +205,9 @@ api_seal_check(struct db *db, const char *data_dir, bool daemon,
 	db_seal_fault_set(db, (enum db_seal_fault)rep->fault);
 	if (rep->fault == DB_SEAL_OK)
 		log_notice("seal: sequence %" PRId64 ", anchor %" PRId64 ", %"
-		    PRId64 " objects and %" PRId64 " WORM policies match "
-		    "their seal", rep->seq, rep->anchor, rep->objects,
-		    rep->policies);
+		    PRId64 " objects, %" PRId64 " WORM policies and %" PRId64
+		    " ObjectWorm configurations match their seal", rep->seq,
+		    rep->anchor, rep->objects, rep->policies, rep->objworm);
 	return ERR_OK;
 }
 

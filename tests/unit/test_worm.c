@@ -605,6 +605,35 @@ test_object_worm_tamper(void **state)
 	(void)state;
 }
 
+/* A genuine older configuration row put back: its MAC verifies, the set
+ * hash does not. */
+static void
+test_object_worm_replay(void **state)
+{
+	struct fixture *f = *state;
+	struct worm_op op = op_at(f, 1, T0);
+	struct object_worm_config want = { .enabled = true,
+	    .mode = RETENTION_GOVERNANCE, .days = 1 }, got;
+
+	assert_int_equal(object_worm_put(&op, &want), ERR_OK);
+	assert_int_equal(db_exec(f->db, "CREATE TABLE old AS SELECT * FROM"
+	    " object_worm"), ERR_OK);
+	want.mode = RETENTION_COMPLIANCE;
+	want.days = 30;
+	op.now_ms = T0 + 1000;
+	assert_int_equal(object_worm_put(&op, &want), ERR_OK);
+	assert_int_equal(db_exec(f->db, "DROP TRIGGER seal_objworm_insert;"
+	    " DROP TRIGGER seal_objworm_delete; DROP TRIGGER"
+	    " object_worm_no_delete; DELETE FROM object_worm;"
+	    " INSERT INTO object_worm SELECT * FROM old"), ERR_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM object_worm WHERE"
+	    " mode = 'GOVERNANCE'"), 1);
+	assert_int_equal(object_worm_get(f->db, 1, "locked", &got),
+	    ERR_CORRUPT);
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", NULL, T0),
+	    ERR_CORRUPT);
+}
+
 int
 main(void)
 {
@@ -628,6 +657,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_object_worm, setup,
 		    teardown),
 		cmocka_unit_test(test_object_worm_tamper),
+		cmocka_unit_test_setup_teardown(test_object_worm_replay, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
