@@ -157,6 +157,15 @@ test('a bucket retention policy in force excludes ObjectWorm', async () => {
   expectErr(await putWorm(b, wormXml()), 400, 'InvalidRequest');
   await c.abortBucketWorm(b);
   assert.equal((await putWorm(b, wormXml())).status, 200);
+  // With versions the bucket stays; once empty it goes, and its
+  // configuration with it.
+  const v = await put(c, 'k', 'v');
+  await expectOssError(() => c.deleteBucket(b), { code: 'BucketNotEmpty', status: 409 });
+  assert.equal((await getWorm(b)).status, 200);
+  assert.equal((await del(b, 'k', v)).status, 204);
+  await c.deleteBucket(b);
+  await c.putBucket(b);
+  expectErr(await getWorm(b), 404, 'NoSuchObjectWormConfiguration');
 });
 
 test('default retention: versions written afterwards only, from their Last-Modified', async () => {
