@@ -490,29 +490,37 @@ object_from_row(sqlite3_stmt *st, struct arena *a, struct object *o)
 }
 
 enum err
+object_get_one(sqlite3_stmt *st, struct arena *a, struct object *ret,
+    enum err none)
+{
+	enum err r;
+	int rc;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		object_from_row(st, a, ret);
+		ret->sealed = sqlite3_column_int(st, OBJECT_NCOLS) == 1;
+		r = ret->key && ret->headers && ret->tags ? ERR_OK : ERR_NOMEM;
+	} else
+		r = rc == SQLITE_DONE ? none : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
 object_get(struct db *db, struct arena *a, int64_t bucket, const char *key,
     struct object *ret)
 {
 	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_GET);
 	enum err r;
-	int rc;
 
 	ret->delete_marker = false;
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, bucket);
 	db_bind_text(st, 2, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		object_from_row(st, a, ret);
-		ret->sealed = sqlite3_column_int(st, OBJECT_NCOLS) == 1;
-		r = ret->key && ret->headers && ret->tags ? ERR_OK : ERR_NOMEM;
-		if (r == ERR_OK && ret->delete_marker)
-			r = ERR_NO_SUCH_KEY;
-	} else
-		r = rc == SQLITE_DONE ? ERR_NO_SUCH_KEY : db_err(rc);
-	db_stmt_done(st);
-	return r;
+	r = object_get_one(st, a, ret, ERR_NO_SUCH_KEY);
+	return r == ERR_OK && ret->delete_marker ? ERR_NO_SUCH_KEY : r;
 }
 
 enum err

@@ -74,8 +74,6 @@ object_get_version(struct db *db, struct arena *a, int64_t bucket,
     const char *key, const char *vid, struct object *ret)
 {
 	sqlite3_stmt *st = db_stmt(db, SQL_VERSION_GET);
-	enum err r;
-	int rc;
 
 	ret->delete_marker = false;
 	if (st == NULL)
@@ -83,15 +81,7 @@ object_get_version(struct db *db, struct arena *a, int64_t bucket,
 	sqlite3_bind_int64(st, 1, bucket);
 	db_bind_text(st, 2, key);
 	db_bind_text(st, 3, vid);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		object_from_row(st, a, ret);
-		ret->sealed = sqlite3_column_int(st, OBJECT_NCOLS) == 1;
-		r = ret->key && ret->headers && ret->tags ? ERR_OK : ERR_NOMEM;
-	} else
-		r = rc == SQLITE_DONE ? ERR_NO_SUCH_VERSION : db_err(rc);
-	db_stmt_done(st);
-	return r;
+	return object_get_one(st, a, ret, ERR_NO_SUCH_VERSION);
 }
 
 static enum err
