@@ -29,8 +29,9 @@ alert(const char *bucket, const char *what)
 	    "the change", bucket != NULL ? bucket : "?", what);
 }
 
-/* ERR_OK when worm_policies is exactly the table the seal row describes:
- * every row genuine, none missing, none put back from an older state. */
+/* ERR_OK when worm_policies and object_worm are exactly the tables the
+ * seal row describes: every row genuine, none missing, none put back from
+ * an older state. */
 static enum err
 policies_match(struct db *db, const char *bucket)
 {

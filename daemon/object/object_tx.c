@@ -27,7 +27,6 @@ object_tx_init(struct object_tx *tx, struct api *api, struct arena *a,
 	tx->has_target = false;
 }
 
-
 /* The retention guard: the only caller of worm_object_guard. */
 static enum err
 guard(struct object_tx *tx)
