@@ -344,10 +344,13 @@ main(int argc, char **argv)
 	first_start(&cfg, db, kms, clock_now_ms(&clock));
 	{
 		/* Inventory reports are written through the same encrypted
-		 * upload path as client objects. */
+		 * upload path as client objects, and lifecycle changes through
+		 * the same guarded object transaction. */
 		struct jobs_settings js = {
 			.db = db, .put_object = object_internal_put, .put_ctx = api,
 			.actor = "daemon",
+			.lifecycle = { .change = object_lifecycle_change,
+			    .abort = object_lifecycle_abort, .ctx = api },
 		};
 		r = jobs_open(&js, &jobs);
 		if (r != ERR_OK)

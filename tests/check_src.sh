@@ -15,7 +15,7 @@
 #     <isa-l/*> daemon/hash/;
 #   - the include layers of STYLE-anchors Part 3: L0 daemon/base includes
 #     only base/; L1 (db hash store codec http dns) base/ and itself; L2 (auth
-#     bucket kms worm inventory) base/, L1 and itself, never another L2;
+#     bucket kms worm inventory lifecycle) base/, L1 and itself, never another L2;
 #     above them the daemon's composition, each layer anything below and
 #     itself, never another folder of its own layer: L3 api/ (the shared
 #     context), L4 object/ (the data path) and jobs/, L5 the two listeners
@@ -80,6 +80,7 @@ module() {
 	kms/*) echo kms ;;
 	worm/*) echo worm ;;
 	inventory/*) echo inventory ;;
+	lifecycle/*) echo lifecycle ;;
 	*) echo "?" ;;
 	esac
 }
@@ -88,7 +89,7 @@ layer() {
 	case $1 in
 	base) echo 0 ;;
 	db|hash|store|codec|http|dns|rtmp) echo 1 ;;
-	auth|bucket|kms|worm|inventory|live) echo 2 ;;
+	auth|bucket|kms|worm|inventory|lifecycle|live) echo 2 ;;
 	api) echo 3 ;;
 	object|jobs) echo 4 ;;
 	oss|kmsd|rtmpd) echo 5 ;;
@@ -188,13 +189,13 @@ while IFS= read -r f; do
 			;;
 		esac
 	done < <(grep -nE '^[[:space:]]*#[[:space:]]*include' <<<"$stripped")
-done < <(find daemon kms worm inventory -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | LC_ALL=C sort)
+done < <(find daemon kms worm inventory lifecycle -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | LC_ALL=C sort)
 
 # OSS handler files: the functions each defines with external linkage,
 # then every call of one of them from another handler file. Each file is
 # stripped once.
 handlers=$(cd daemon/oss && ls append.c bucket.c cname.c copy.c \
-    encryption.c inventory.c live.c multipart.c object.c restore.c \
+    encryption.c inventory.c lifecycle.c live.c multipart.c object.c restore.c \
     service.c tagging.c worm.c 2>/dev/null)
 declare -A stripped_h
 for f in $handlers; do

@@ -336,6 +336,12 @@ enum err object_set_retention(struct db *db, const struct object *o,
     const char *mode, int64_t until_ms, int64_t *ret_gen);
 enum err object_set_legal_hold(struct db *db, const struct object *o, bool on,
     int64_t *ret_gen);
+/* In a transaction: a lifecycle transition of o (as read) to
+ * storage_class, compare-and-set like the above. A restored copy does not
+ * survive it: an object moved into a frozen class must be restored again
+ * to be read. */
+enum err object_set_storage_class(struct db *db, const struct object *o,
+    const char *storage_class, int64_t *ret_gen);
 
 /* ---- multipart uploads (multipart_db.c) ---- */
 

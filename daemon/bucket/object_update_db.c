@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * object_update_db.c: SQL of in-place object changes that keep the row:
- * appends, restore state, a version's retention and legal hold. All are
- * compare-and-set on the generation, so of two concurrent changes exactly
- * one commits (OSS: PositionNotEqualToLength or StaleFile for the other).
+ * appends, restore state, lifecycle transitions, a version's retention
+ * and legal hold. All are compare-and-set on the generation, so of two
+ * concurrent changes exactly one commits (OSS: PositionNotEqualToLength
+ * or StaleFile for the other).
  */
 #include <sqlite3.h>
 
@@ -87,6 +88,11 @@ object_set_legal_hold(struct db *db, const struct object *o, bool on,
 	sqlite3_bind_int64(st, 4, o->generation);
 	return cas_step(st, ret_gen);
 }
+static const char SQL_STORAGE_CLASS[] =
+    "UPDATE objects SET storage_class = ?1, restore_state = 0,"
+    " restore_done_ms = 0, restore_expiry_ms = 0, restore_tier = '',"
+    " generation = generation + 1"
+    " WHERE id = ?2 AND generation = ?3 RETURNING generation";
 
 enum err
 object_append_extent(struct db *db, struct object *o, const struct extent *ext)
@@ -171,4 +177,29 @@ object_set_restore(struct db *db, const struct object *o, int state,
 		r = db_err(rc);
 	db_stmt_done(st);
 	return db_tx_own_end(db, own, r);
+}
+
+enum err
+object_set_storage_class(struct db *db, const struct object *o,
+    const char *storage_class, int64_t *ret_gen)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_STORAGE_CLASS);
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_text(st, 1, storage_class, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, o->id);
+	sqlite3_bind_int64(st, 3, o->generation);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (ret_gen != NULL)
+			*ret_gen = sqlite3_column_int64(st, 0);
+	} else if (rc == SQLITE_DONE)
+		r = ERR_STALE_FILE;
+	else
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
 }

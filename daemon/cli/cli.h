@@ -66,6 +66,8 @@ int cli_key_refuse_legacy(struct cli *, int, char **);
 int cli_audit(struct cli *, int, char **);		/* cli_audit.c */
 int cli_audit_verify(struct cli *, int, char **);
 int cli_inventory_run(struct cli *, int, char **);	/* cli_inventory.c */
+int cli_lifecycle_run(struct cli *, int, char **);	/* cli_lifecycle.c */
+int cli_lifecycle_show(struct cli *, int, char **);
 int cli_cname_list(struct cli *, int, char **);		/* cli_cname.c */
 int cli_cname_reserve_img(struct cli *, int, char **);
 int cli_worm_verify(struct cli *, int, char **);		/* cli_worm.c */

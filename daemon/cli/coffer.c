@@ -132,6 +132,11 @@ static const struct cli_command commands[] = {
 	    "still reaches that row unchanged)" },
 	{ "inventory", "run", "BUCKET ID", "", cli_inventory_run,
 	    "write a bucket's inventory report now" },
+	{ "lifecycle", "run", "BUCKET", "--json", cli_lifecycle_run,
+	    "run a bucket's due daily lifecycle runs now (today's again when "
+	    "none is due)" },
+	{ "lifecycle", "show", "BUCKET", "--json", cli_lifecycle_show,
+	    "a bucket's lifecycle configuration and its last run" },
 	{ "cname", "list", "", "", cli_cname_list,
 	    "custom domains of every bucket (attached and reserved)" },
 	{ "cname", "reserve-img", "DOMAIN BUCKET", "", cli_cname_reserve_img,

@@ -157,7 +157,8 @@ field_value(const struct object *o, enum inventory_field f, char *v,
 		str_copy(v, cap, o->sse_algorithm[0] != '\0' ? "true" : "false");
 		break;
 	case INVENTORY_FIELD_TRANSITION_TIME:
-		/* No lifecycle transitions exist yet. */
+		/* Lifecycle transitions do not record when they
+		 * happened (the objects table has no column for it). */
 		str_copy(v, cap, "");
 		break;
 	case INVENTORY_FIELD_OBJECT_ACL:

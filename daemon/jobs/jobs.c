@@ -134,6 +134,10 @@ worker(void *arg)
 		now = j->pending_ms;
 		j->pending_ms = 0;
 		pthread_mutex_unlock(&j->mu);
+		/* Lifecycle first: its runs are at 00:00 UTC, before the
+		 * 16:00 UTC inventory slot of the same day, so after a clock
+		 * jump a report lists what the rules left. */
+		(void)jobs_lifecycle_due(j, now);
 		(void)jobs_run_due(j, now);
 	}
 	return NULL;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * jobs.h: time-driven work (L3): the once-a-second tick and the bucket
- * inventory reports (inventory-report.md).
+ * jobs.h: time-driven work (L3): the once-a-second tick, the bucket
+ * inventory reports (inventory-report.md) and the daily lifecycle runs
+ * (oss-api-2.md §2.4).
  *
  * A report lists the source bucket's objects (bucket/) that pass the
  * configuration's filters (worm/inventory.h) as gzip-compressed CSV parts,
@@ -28,6 +29,8 @@ struct bucket;
 struct object;
 struct inventory_config;
 struct jobs;
+struct lifecycle_progress;
+struct mpu;
 
 /* Writes one object of len bytes into dest (a bucket record read by the
  * caller) under key, as a PutObject would, and makes it durable before
@@ -39,6 +42,21 @@ typedef enum err (*jobs_put_object_fn)(void *ctx, const struct bucket *dest,
     const char *key, const void *data, size_t len, const char *content_type,
     const char *sse_algorithm, const char *sse_kms_key_id);
 
+/* The changes a lifecycle run makes, filled by the composition root with
+ * object_lifecycle_change / object_lifecycle_abort (object/object.h), so
+ * that every one goes through the object transaction and its retention
+ * guard. Both NULL: lifecycle rules never run. */
+struct jobs_lifecycle_ops {
+	enum err	(*change)(void *ctx, const struct bucket *b,
+			    const struct object *o, const char *storage_class,
+			    int64_t now_ms, const char *actor,
+			    const char *rule_id);
+	enum err	(*abort)(void *ctx, const struct bucket *b,
+			    const struct mpu *u, int64_t now_ms,
+			    const char *actor, const char *rule_id);
+	void		*ctx;
+};
+
 #define JOBS_PART_MAX_DEFAULT	(64u * 1024 * 1024)	/* compressed bytes */
 
 struct jobs_settings {
@@ -47,6 +65,7 @@ struct jobs_settings {
 	void			*put_ctx;
 	const char		*actor;		/* audit actor: "daemon", "cli" */
 	size_t			 part_max;	/* 0: JOBS_PART_MAX_DEFAULT */
+	struct jobs_lifecycle_ops lifecycle;
 };
 
 /* ERR_NOMEM only. The settings are copied; db and put_ctx must outlive the
@@ -75,6 +94,21 @@ unsigned jobs_run_due(struct jobs *j, int64_t now_ms);
  * keys over 1023 bytes), the put callback's errors. Audited. */
 enum err jobs_inventory_run(struct jobs *j, const char *bucket_name,
     const char *inventory_id, int64_t now_ms, char *ret_key, size_t cap);
+
+/* Runs the daily lifecycle runs due at now_ms of every bucket, each day
+ * in order (a clock jump over 31 days makes 31 runs), resuming a run that
+ * a crash or a stop interrupted. Returns how many daily runs completed.
+ * The daemon's worker calls it on every tick. */
+unsigned jobs_lifecycle_due(struct jobs *j, int64_t now_ms);
+
+/* The runs of bucket_name due at now_ms, on the calling thread; when none
+ * is due, today's run again (`coffer lifecycle run`). progress, when not
+ * NULL, is called after every page and at the end of each run (done).
+ * ERR_NO_SUCH_BUCKET, ERR_NO_SUCH_LIFECYCLE, ERR_CONFLICT (the
+ * configuration was replaced meanwhile), database errors. */
+enum err jobs_lifecycle_run(struct jobs *j, const char *bucket_name,
+    int64_t now_ms, void (*progress)(void *ctx,
+    const struct lifecycle_progress *p, bool done), void *ctx);
 
 /* ---- report pieces (inventory_job.c), exposed for the unit tests ---- */
 

@@ -10,11 +10,13 @@
 #define COFFER_OBJECT_OBJECT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/err.h"
 
 struct api;
 struct bucket;
+struct mpu;
 struct object;
 
 /* The new object's encryption from the SSE headers (alg, kid, data: the
@@ -34,5 +36,19 @@ enum err object_sse_choose(struct api *api, const struct bucket *b,
 enum err object_internal_put(void *ctx, const struct bucket *dest,
     const char *key, const void *data, size_t len, const char *content_type,
     const char *sse_algorithm, const char *sse_kms_key_id);
+
+/* The lifecycle actions of jobs/ (struct jobs_lifecycle_ops); ctx is the
+ * struct api. object_lifecycle_change: storage_class NULL expires o (the
+ * retention guard runs in the deleting transaction: ERR_FILE_IMMUTABLE,
+ * audited as a skip, when it protects o), else transitions it. Both take
+ * o as it was listed: ERR_STALE_FILE when it changed or went since.
+ * object_lifecycle_abort: aborts upload u, its parts and their blobs. Each
+ * change commits with its audit row; blobs are unlinked after the commit. */
+enum err object_lifecycle_change(void *ctx, const struct bucket *b,
+    const struct object *o, const char *storage_class, int64_t now_ms,
+    const char *actor, const char *rule_id);
+enum err object_lifecycle_abort(void *ctx, const struct bucket *b,
+    const struct mpu *u, int64_t now_ms, const char *actor,
+    const char *rule_id);
 
 #endif

@@ -17,6 +17,7 @@
 #include "codec/xml.h"
 #include "db/db.h"
 #include "hash/hash.h"
+#include "lifecycle/lifecycle.h"
 #include "object/object.h"
 #include "object/object_tx.h"
 #include "object/upload.h"
@@ -373,6 +374,31 @@ object_check_conditions(struct call *c, const struct object *o,
 	return ERR_OK;
 }
 
+/* x-oss-expiration (oss-api-2.md §2.4) when a current Expiration rule of
+ * the bucket selects o. Best effort: a configuration that cannot be read
+ * only loses the header, never the object. */
+static void
+emit_expiration(struct call *c, const struct object *o)
+{
+	struct lifecycle_object lo = {
+		.key = o->key, .size = o->size, .tags = o->tags,
+		.mtime_ms = o->mtime_ms, .storage_class = o->storage_class,
+		.is_latest = true,
+	};
+	struct lifecycle_config cfg;
+	char t[TIME_RFC1123_BYTES];
+	const char *doc, *rule;
+	int64_t at;
+
+	if (lifecycle_get(c->api->db, c->a, c->bucket.id, &doc) != ERR_OK ||
+	    lifecycle_parse_text(c->a, doc, strlen(doc), &cfg) != ERR_OK ||
+	    !lifecycle_expiry(&cfg, &lo, &at, &rule))
+		return;
+	time_fmt_rfc1123(t, at);
+	(void)call_resp_headerf(c, "x-oss-expiration",
+	    "expiry-date=\"%s\", rule-id=\"%s\"", t, rule);
+}
+
 void
 object_emit_headers(struct call *c, const struct object *o, bool meta_only)
 {
@@ -396,6 +422,7 @@ object_emit_headers(struct call *c, const struct object *o, bool meta_only)
 	p = object_restore_header(c, o);
 	if (p != NULL)
 		(void)call_resp_header(c, "x-oss-restore", p);
+	emit_expiration(c, o);
 	if (o->tags[0] != '\0') {
 		unsigned n = 1;
 		for (const char *q = o->tags; *q; q++)

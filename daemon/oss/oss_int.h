@@ -298,4 +298,9 @@ enum err h_get_inventory(struct call *c);
 enum err h_delete_inventory(struct call *c);
 enum err h_list_inventory(struct call *c);
 
+/* lifecycle.c */
+enum err h_put_lifecycle(struct call *c);
+enum err h_get_lifecycle(struct call *c);
+enum err h_delete_lifecycle(struct call *c);
+
 #endif

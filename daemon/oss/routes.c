@@ -112,6 +112,17 @@ const struct route api_routes[] = {
 	{ .op = "ListBucketInventory", .method = "GET", .level = LEVEL_BUCKET,
 	    .query = { "inventory" }, .flags = R_BUCKET | R_OWNER,
 	    .handler = h_list_inventory },
+	/* lifecycle: lifecycle.c (a thousand rules fit in 2 MiB) */
+	{ .op = "PutBucketLifecycle", .method = "PUT", .level = LEVEL_BUCKET,
+	    .query = { "lifecycle" },
+	    .flags = R_BUCKET | R_OWNER | R_BODY_XML, .max_body = 2 * MiB,
+	    .handler = h_put_lifecycle },
+	{ .op = "GetBucketLifecycle", .method = "GET", .level = LEVEL_BUCKET,
+	    .query = { "lifecycle" }, .flags = R_BUCKET | R_OWNER,
+	    .handler = h_get_lifecycle },
+	{ .op = "DeleteBucketLifecycle", .method = "DELETE",
+	    .level = LEVEL_BUCKET, .query = { "lifecycle" },
+	    .flags = R_BUCKET | R_OWNER, .handler = h_delete_lifecycle },
 
 	/* custom domains: cname.c */
 	{ .op = "CreateCnameToken", .method = "POST", .level = LEVEL_BUCKET,

@@ -50,6 +50,7 @@ const IMPLEMENTED = new Set([
   'GET bucket stat', 'POST bucket delete', 'GET bucket cname', 'PUT bucket encryption', 'GET bucket encryption',
   'DELETE bucket encryption', 'PUT bucket versioning', 'GET bucket versioning', 'GET bucket uploads', 'POST bucket worm', 'GET bucket worm',
   'DELETE bucket worm', 'POST bucket wormId', 'GET bucket inventory',
+  'PUT bucket lifecycle', 'GET bucket lifecycle', 'DELETE bucket lifecycle',
   'PUT object acl', 'GET object acl', 'PUT object tagging', 'GET object tagging',
   'DELETE object tagging', 'POST object uploads', 'POST object uploadId',
   'DELETE object uploadId', 'GET object uploadId', 'POST object append', 'POST object restore',

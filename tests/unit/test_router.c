@@ -403,6 +403,9 @@ test_route_selection(void **state)
 	expect_route("GET", "/?inventory&inventoryId=x", "GetBucketInventory");
 	expect_route("PUT", "/?objectWorm", "PutBucketObjectWormConfiguration");
 	expect_route("GET", "/?objectWorm", "GetBucketObjectWormConfiguration");
+	expect_route("PUT", "/?lifecycle", "PutBucketLifecycle");
+	expect_route("GET", "/?lifecycle", "GetBucketLifecycle");
+	expect_route("DELETE", "/?lifecycle", "DeleteBucketLifecycle");
 	/* objects */
 	expect_route("PUT", "/k", "PutObject");
 	expect_route("PUT", "/k?acl", "PutObjectAcl");
@@ -450,8 +453,8 @@ test_route_not_implemented(void **state)
 	/* Every op key the request has must be named by the route, so these
 	 * never fall through to ListObjects / GetObject / PutObject. */
 	expect_error("GET", "/?acl&bucketInfo", ERR_NOT_IMPLEMENTED);
-	expect_error("GET", "/?lifecycle", ERR_NOT_IMPLEMENTED);
-	expect_error("PUT", "/?lifecycle", ERR_NOT_IMPLEMENTED);
+	expect_error("GET", "/?logging", ERR_NOT_IMPLEMENTED);
+	expect_error("PUT", "/?logging", ERR_NOT_IMPLEMENTED);
 	expect_error("GET", "/?cors", ERR_NOT_IMPLEMENTED);
 	expect_error("PUT", "/k?tagging&acl", ERR_NOT_IMPLEMENTED);
 	expect_error("PUT", "/k?retention&legalHold", ERR_NOT_IMPLEMENTED);
@@ -529,8 +532,8 @@ static void
 test_route_never_falls_through(void **state)
 {
 	static const struct { const char *m, *uri; } v[] = {
-		{ "GET", "/?acl&bucketInfo" }, { "GET", "/?lifecycle" },
-		{ "PUT", "/?lifecycle" }, { "GET", "/?cors" },
+		{ "GET", "/?acl&bucketInfo" }, { "GET", "/?lifecycle&acl" },
+		{ "PUT", "/?logging" }, { "GET", "/?cors" },
 		{ "PUT", "/k?tagging&acl" }, { "GET", "/k?symlink" },
 		{ "PUT", "/?website" }, { "DELETE", "/?referer" },
 		{ "GET", "/?logging" }, { "PUT", "/?replication" },
