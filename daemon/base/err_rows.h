@@ -200,6 +200,10 @@
 	E(ERR_NO_SUCH_VERSION, 404, "NoSuchVersion", "The specified version does not exist.", "0026-00000001")
 	E(ERR_VERSION_ID_EMPTY, 400, "InvalidArgument", "Version id can not be the empty string.", "0012-00000201")
 	E(ERR_VERSION_ID_INVALID, 400, "InvalidArgument", "Invalid version id specified.", "0012-00000202")
+	/* ListObjectVersions: a version-id-marker that is not a version id
+	 * (EC page 0012-00000105; status, code and message as for a bad
+	 * versionId, unconfirmed) */
+	E(ERR_VERSION_ID_MARKER_INVALID, 400, "InvalidArgument", "Invalid version id specified.", "0012-00000105")
 	/* unconfirmed: OSS does not document versionId on these operations */
 	/* ERR_VERSION_ID_NOT_ACCEPTED: versionId on an operation without one */
 	E(ERR_VERSION_ID_NOT_ACCEPTED, 400, "InvalidArgument", "Invalid Argument. Parameter is invalid.", "0016-00000002")

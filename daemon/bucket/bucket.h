@@ -92,6 +92,10 @@ struct bucket {
 	enum bucket_versioning versioning;
 };
 
+/* A version id as a client may send one: "null", or 1-256 bytes of
+ * URL-safe base64-like characters (oss-api-2.md §1.2: real ids hold '.'). */
+bool bucket_version_id_valid(const char *v);
+
 /* ERR_NO_SUCH_BUCKET when absent. */
 enum err bucket_get(struct db *db, const char *name, struct bucket *ret);
 
@@ -290,6 +294,10 @@ struct version_list_next {
 enum err object_list_versions(struct db *db, struct arena *a, int64_t bucket,
     const struct version_list_opts *o, const struct version_list_cb *cb,
     struct version_list_next *ret);
+
+/* How many versions (delete markers included) key has. */
+enum err object_version_count(struct db *db, int64_t bucket, const char *key,
+    int64_t *ret);
 
 /* True when some extent row names uuid (start-up sweep). */
 enum err extent_exists(struct db *db, const uint8_t uuid[static BUCKET_UUID_BYTES],

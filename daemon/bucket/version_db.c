@@ -46,6 +46,8 @@ static const char SQL_VERSION_SCAN[] =
     "SELECT " OBJECT_COLS " FROM objects WHERE bucket = ?1"
     " AND (key > ?2 OR (key = ?2 AND vseq < ?3))"
     " ORDER BY key, vseq DESC LIMIT ?4";
+static const char SQL_VERSION_COUNT[] =
+    "SELECT count(*) FROM objects WHERE bucket = ? AND key = ?";
 static const char SQL_VERSION_SEQ[] =
     "SELECT vseq FROM objects WHERE bucket = ? AND key = ?"
     " AND version_id = ?";
@@ -67,6 +69,24 @@ version_id_new(char out[static BUCKET_VERSION_ID_MAX + 1])
 		else if (*p == '/')
 			*p = '_';
 	snprintf(out, BUCKET_VERSION_ID_MAX + 1, "CAEQ%s", b64);
+}
+
+bool
+bucket_version_id_valid(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 256)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)v[i];
+
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+		    ch == '-' || ch == '+' || ch == '/' || ch == '='))
+			return false;
+	}
+	return true;
 }
 
 enum err
@@ -235,6 +255,13 @@ object_version_seq(struct db *db, int64_t bucket, const char *key,
 	enum err r = key_query(db, SQL_VERSION_SEQ, bucket, key, vid, ret);
 
 	return r == ERR_NOT_FOUND ? ERR_NO_SUCH_VERSION : r;
+}
+
+enum err
+object_version_count(struct db *db, int64_t bucket, const char *key,
+    int64_t *ret)
+{
+	return key_query(db, SQL_VERSION_COUNT, bucket, key, NULL, ret);
 }
 
 enum err

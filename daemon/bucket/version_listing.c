@@ -24,6 +24,7 @@ struct vlist {
 	bool				 done;
 	bool				 restart;
 	bool				 saw_row;
+	bool				 nomem;
 	struct version_list_next	 next;
 	const char			*cursor;	/* key */
 	size_t				 cursor_len;
@@ -47,6 +48,7 @@ vlist_row(void *ctx, const struct object *v)
 	const struct version_list_opts *o = s->o;
 	size_t klen = strlen(v->key);
 	const char *d = NULL;
+	char *vid;
 
 	s->saw_row = true;
 	if (s->prefix_len > 0 && (klen < s->prefix_len ||
@@ -62,6 +64,7 @@ vlist_row(void *ctx, const struct object *v)
 		size_t next_len;
 
 		if (cp == NULL) {
+			s->nomem = true;
 			s->done = true;
 			return false;
 		}
@@ -86,10 +89,18 @@ vlist_row(void *ctx, const struct object *v)
 	}
 	if (full(s))
 		return false;
+	/* v is the scan's row buffer, rewritten by the next row: the
+	 * marker's version id must be a copy. */
+	vid = arena_strdup(s->a, v->version_id);
+	if (vid == NULL) {
+		s->nomem = true;
+		s->done = true;
+		return false;
+	}
 	s->cb->version(s->cb->ctx, v);
 	s->count++;
 	s->next.key_marker = v->key;
-	s->next.vid_marker = v->version_id;
+	s->next.vid_marker = vid;
 	s->cursor = v->key;
 	s->cursor_len = klen;
 	s->below = v->vseq;
@@ -141,6 +152,8 @@ object_list_versions(struct db *db, struct arena *a, int64_t bucket,
 		if (!s.restart && !s.done)
 			break;
 	}
+	if (r == ERR_OK && s.nomem)
+		r = ERR_NOMEM;
 	if (r == ERR_OK) {
 		*ret = s.next;
 		if (!ret->truncated) {

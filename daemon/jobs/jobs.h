@@ -114,14 +114,22 @@ enum err jobs_lifecycle_run(struct jobs *j, const char *bucket_name,
 
 /* Whether object o is listed by c for a scan started at scan_ms: the
  * filter (bounds inclusive, times in Unix seconds) and not modified after
- * the scan started. The prefix is applied by the listing. */
+ * the scan started. The prefix is applied by the listing; a delete marker
+ * fails every size and storage-class filter. */
 bool jobs_inventory_matches(const struct inventory_config *c,
     const struct object *o, int64_t scan_ms);
-/* Appends the fileSchema value ("Bucket, Key, Size, ..."). */
-enum err jobs_inventory_schema(struct buf *b, const struct inventory_config *c);
+/* Whether c's reports on src list every version, with the version
+ * columns: IncludedObjectVersions All on a bucket ever versioned. */
+bool jobs_inventory_versions(const struct inventory_config *c,
+    const struct bucket *src);
+/* Appends the fileSchema value ("Bucket, Key, Size, ..."; with versions,
+ * VersionId, IsLatest and IsDeleteMarker after Key). */
+enum err jobs_inventory_schema(struct buf *b, const struct inventory_config *c,
+    bool versions);
 /* Appends one CSV row (every field double-quoted, the key URL-encoded,
- * '\n'-terminated) for o in bucket. */
+ * '\n'-terminated) for o in bucket; with versions, its version columns.
+ * A delete marker's optional fields are empty but LastModifiedDate. */
 enum err jobs_inventory_row(struct buf *b, const char *bucket,
-    const struct object *o, const struct inventory_config *c);
+    const struct object *o, const struct inventory_config *c, bool versions);
 
 #endif

@@ -16,6 +16,13 @@
  * Redoing the rest of a page is harmless: an expired object is gone, a
  * transitioned one is already in its class, an aborted upload is not
  * listed any more. (Counters may count such an object twice.)
+ *
+ * A versioned bucket's run lists every version and delete marker (§2.5):
+ * an expiry of a current version adds a delete marker, NoncurrentDays
+ * count from when a version stopped being current, a delete marker left
+ * alone is removed under ExpiredObjectDeleteMarker. Its pages may end
+ * inside a key's versions; the stored cursor only ever names a key whose
+ * versions are all done, so a restart redoes at most that one key.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,21 +89,34 @@ act_object(struct run *x, const struct object *o)
 	struct lifecycle_object lo = {
 		.key = o->key, .size = o->size, .tags = o->tags,
 		.mtime_ms = o->mtime_ms, .storage_class = o->storage_class,
-		.is_latest = true,
+		.is_latest = o->latest, .is_delete_marker = o->delete_marker,
+		.noncurrent_since_ms = o->noncurrent_ms,
 	};
 	struct lifecycle_decision d;
 	const struct jobs_lifecycle_ops *ops = &x->j->s.lifecycle;
 	enum err r;
 
 	x->p->scanned++;
+	if (o->latest && o->delete_marker) {
+		int64_t n = 0;
+
+		/* Asked now, not from the listing: the page may not hold
+		 * the key's other versions. */
+		r = object_version_count(x->j->s.db, x->b->id, o->key, &n);
+		if (r != ERR_OK) {
+			log_warnx("lifecycle: '%s/%s': %s", x->b->name, o->key,
+			    err_name(r));
+			return;
+		}
+		lo.sole_version = n == 1;
+	}
 	switch (lifecycle_decide(x->cfg, &lo, x->run_ms, &d)) {
 	case LC_EXPIRE:
-		/* In a versioned bucket an expiry adds a delete marker
-		 * (§2.5), which the change op does not do yet: until it
-		 * does, nothing is expired there rather than a version
-		 * removed for good. */
-		if (x->b->versioning != BUCKET_UNVERSIONED)
-			break;
+	case LC_DELETE_VERSION:
+	case LC_DELETE_MARKER:
+		/* The op knows from o and the bucket what removing means:
+		 * a delete marker over a current version, else that
+		 * version or marker for good. */
 		r = ops->change(ops->ctx, x->b, o, NULL, x->run_ms,
 		    x->j->s.actor, d.rule_id);
 		if (r == ERR_OK)
@@ -117,7 +137,6 @@ act_object(struct run *x, const struct object *o)
 			    x->b->name, o->key, err_name(r));
 		break;
 	default:
-		/* Versions and delete markers come with versioning. */
 		break;
 	}
 }
@@ -133,6 +152,61 @@ save(struct run *x, bool done)
 	r = lifecycle_progress_put(x->j->s.db, x->p);
 	if (r == ERR_OK && x->progress != NULL)
 		x->progress(x->ctx, x->p, done);
+	return r;
+}
+
+static void
+vpage_prefix(void *ctx, const char *cp)
+{
+	(void)ctx;
+	(void)cp;	/* no delimiter is asked for */
+}
+
+/* A versioned bucket: every version, newest first within a key. */
+static enum err
+run_versions(struct run *x)
+{
+	struct version_list_opts vo = { .max_keys = PAGE_KEYS };
+	struct version_list_next next = { .truncated = true };
+	char km[BUCKET_KEY_MAX + 1], vm[BUCKET_VERSION_ID_MAX + 1] = "";
+	enum err r = ERR_OK;
+
+	str_copy(km, sizeof(km), x->p->cursor);
+	while (next.truncated && r == ERR_OK && !atomic_load(&x->j->cancel)) {
+		struct version_list_cb cb = { .version = page_object,
+		    .prefix = vpage_prefix };
+		struct arena a;
+		struct page pg = { .a = &a };
+		const char *done = NULL;
+
+		arena_init(&a, PAGE_ARENA);
+		cb.ctx = &pg;
+		vo.key_marker = km[0] != '\0' ? km : NULL;
+		vo.vid_marker = vm[0] != '\0' ? vm : NULL;
+		r = object_list_versions(x->j->s.db, &a, x->b->id, &vo, &cb,
+		    &next);
+		if (r == ERR_OK)
+			r = pg.err;
+		for (size_t i = 0; r == ERR_OK && i < pg.n; i++) {
+			act_object(x, &pg.objs[i]);
+			/* A key is done once a later key starts, or the
+			 * listing ends. */
+			if (i + 1 < pg.n ? strcmp(pg.objs[i + 1].key,
+			    pg.objs[i].key) != 0 : !next.truncated)
+				done = pg.objs[i].key;
+		}
+		if (r == ERR_OK && next.truncated) {
+			str_copy(km, sizeof(km), next.key_marker);
+			str_copy(vm, sizeof(vm), next.vid_marker);
+		}
+		if (r == ERR_OK && done != NULL)
+			str_copy(x->p->cursor, sizeof(x->p->cursor), done);
+		if (r == ERR_OK)
+			r = save(x, false);
+		arena_free(&a);
+	}
+	if (r == ERR_OK && atomic_load(&x->j->cancel))
+		r = ERR_SHUTTING_DOWN;
 	return r;
 }
 
@@ -230,7 +304,8 @@ run_day(struct run *x)
 
 	x->run_ms = lifecycle_day_start(x->p->run_day);
 	if (x->p->phase == 0) {
-		r = run_objects(x);
+		r = x->b->versioning != BUCKET_UNVERSIONED ? run_versions(x) :
+		    run_objects(x);
 		if (r == ERR_OK) {
 			x->p->phase = 1;
 			x->p->cursor[0] = '\0';

@@ -10,6 +10,12 @@
  * the transaction that deletes, so a protected object is never removed,
  * whatever the listing said; a transition does not (transitions are
  * allowed under retention, §2.6). Blobs go only after the commit.
+ *
+ * In a versioned bucket (§2.5) the change names the version it was
+ * decided for: removing the current version adds a delete marker
+ * (nothing goes, Enabled; the null version is replaced, Suspended), and
+ * removing a non-current version or a delete marker removes it for good,
+ * through the same guard.
  */
 #include <stdio.h>
 #include <string.h>
@@ -39,21 +45,38 @@ object_lifecycle_change(void *ctx, const struct bucket *b,
 {
 	struct api *api = ctx;
 	struct extent_ref *dead = NULL;
+	const struct object *at;
 	struct object_tx tx;
+	struct object gone;
 	struct arena a;
-	char detail[LIFECYCLE_ID_MAX + 64];
+	char detail[LIFECYCLE_ID_MAX + BUCKET_VERSION_ID_MAX + 96];
 	size_t ndead = 0;
+	bool versioned = b->versioning != BUCKET_UNVERSIONED;
+	/* The change is of the version listed, unless it adds a marker. */
+	bool by_version = versioned && (storage_class != NULL || !o->latest ||
+	    o->delete_marker);
+	int len;
 	enum err r;
 
 	arena_init(&a, 1024 * 1024);
 	if (storage_class != NULL)
-		snprintf(detail, sizeof(detail), "rule=%s class=%s->%s",
+		len = snprintf(detail, sizeof(detail), "rule=%s class=%s->%s",
 		    rule_id, o->storage_class, storage_class);
 	else
-		snprintf(detail, sizeof(detail), "rule=%s", rule_id);
+		len = snprintf(detail, sizeof(detail), "rule=%s%s", rule_id,
+		    !versioned ? "" : by_version ? o->delete_marker ?
+		    " remove-marker" : " remove-version" : " add-marker");
+	if (versioned && len > 0 && (size_t)len < sizeof(detail))
+		snprintf(detail + len, sizeof(detail) - (size_t)len,
+		    " versionId=%s", o->version_id);
 	object_tx_init(&tx, api, &a, b->id, b->name, storage_class == NULL,
 	    now_ms);
+	tx.versioning = b->versioning;
+	if (by_version)
+		tx.version_id = o->version_id;
 	r = object_tx_begin(&tx, o->key);
+	if (r == ERR_NO_SUCH_VERSION)
+		r = ERR_STALE_FILE;	/* gone since it was listed */
 	if (r == ERR_FILE_IMMUTABLE) {
 		/* Recorded, and asked again at the next daily run: the first
 		 * one after the retention ends removes it. */
@@ -63,15 +86,22 @@ object_lifecycle_change(void *ctx, const struct bucket *b,
 	}
 	if (r != ERR_OK)
 		goto out;
-	if (!tx.exists || tx.cur.generation != o->generation) {
+	at = by_version ? (tx.has_target ? &tx.target : NULL) :
+	    (tx.exists ? &tx.cur : NULL);
+	if (at == NULL || at->id != o->id || at->generation != o->generation) {
 		r = ERR_STALE_FILE;
 		goto out;
 	}
-	if (storage_class == NULL)
+	if (storage_class != NULL)
+		r = object_set_storage_class(api->db, at, storage_class, NULL);
+	else if (!versioned)
 		r = object_delete(api->db, &a, b->id, o->key, &dead, &ndead);
+	else if (by_version)
+		r = object_delete_version(api->db, &a, b->id, o->key,
+		    o->version_id, &gone, &dead, &ndead);
 	else
-		r = object_set_storage_class(api->db, &tx.cur, storage_class,
-		    NULL);
+		r = object_delete_marker(api->db, &a, b->id, o->key,
+		    b->versioning, now_ms, &gone, &dead, &ndead);
 	if (r == ERR_OK)
 		r = lifecycle_audit(api->db, now_ms, actor,
 		    storage_class == NULL ? "expire" : "transition", b->name,

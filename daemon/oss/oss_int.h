@@ -233,6 +233,7 @@ enum err h_get_bucket_stat(struct call *c);
 enum err h_get_bucket_acl(struct call *c);
 enum err h_put_bucket_acl(struct call *c);
 enum err h_list_objects(struct call *c);
+enum err h_list_object_versions(struct call *c);	/* versions.c */
 enum err h_delete_multiple(struct call *c);
 enum err h_put_object_begin(struct call *c);
 enum err h_put_object(struct call *c);

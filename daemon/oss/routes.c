@@ -176,6 +176,9 @@ const struct route api_routes[] = {
 
 	{ .op = "HeadBucket", .method = "HEAD", .level = LEVEL_BUCKET,
 	    .flags = R_BUCKET | R_READ, .handler = h_head_bucket },
+	{ .op = "ListObjectVersions", .method = "GET", .level = LEVEL_BUCKET,
+	    .query = { "versions" }, .flags = R_BUCKET | R_READ,
+	    .handler = h_list_object_versions },
 	{ .op = "ListObjects", .method = "GET", .level = LEVEL_BUCKET,
 	    .flags = R_BUCKET | R_READ, .handler = h_list_objects },
 

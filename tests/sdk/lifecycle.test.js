@@ -386,20 +386,82 @@ test('coffer lifecycle show/run: errors and --json', async () => {
   assert.equal(s.Progress.NextRunDay, '2030-01-02');
 });
 
-test('a versioned bucket: transitions run, expiries wait for delete markers', async () => {
+test('a versioned bucket: expiry adds a marker, noncurrent versions expire and transition, lone markers go', async () => {
   const d = await start();
   const c = ossClient(d, { bucket: 'lc-ver' });
   await c.putBucket('lc-ver');
   await c.putBucketVersioning('lc-ver', 'Enabled');
-  await c.put('v/a', Buffer.from('v1'));
-  await c.put('v/a', Buffer.from('v2'));
-  await c.putBucketLifecycle('lc-ver', [
-    { id: 'exp', prefix: 'v/', status: 'Enabled', expiration: { days: 1 } },
-    { id: 'tr', prefix: 't/', status: 'Enabled', transition: { days: 1, storageClass: 'IA' } },
-  ]);
-  await c.put('t/b', Buffer.from('b'));
-  at(d, '2030-01-05T01:00:00Z');
+  const ncExp = (days) => `<NoncurrentVersionExpiration><NoncurrentDays>${days}</NoncurrentDays></NoncurrentVersionExpiration>`;
+  await putXml(c, 'lc-ver',
+    rule(exp(1) + ncExp(2), { id: 'exp', prefix: 'v/' }) +
+    rule(ncTr(1, 'IA'), { id: 'nct', prefix: 'n/' }) +
+    rule('<Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>',
+      { id: 'dm', prefix: 'd/' }));
+  const vid = (r) => r.res.headers['x-oss-version-id'];
+  // All written on 2030-01-01 12:00 UTC.
+  const a1 = vid(await c.put('v/a', Buffer.from('a1')));
+  const a2 = vid(await c.put('v/a', Buffer.from('a2')));
+  const b1 = vid(await c.put('n/b', Buffer.from('b1')));
+  await c.put('n/b', Buffer.from('b2'));
+  const c1 = vid(await c.put('d/c', Buffer.from('c1')));
+  const dm = (await c.delete('d/c')).res.headers['x-oss-version-id'];
+  await c.delete('d/c', { versionId: c1 });	// the marker is now alone
+  const version = async (key, v) => {
+    try { return await c.head(key, { versionId: v }); } catch (e) { if (e.status === 404) return null; throw e; }
+  };
+
+  at(d, '2030-01-02T00:30:00Z');
+  await ranThrough(d, 'lc-ver', '2030-01-02');
+  assert.equal(await version('d/c', dm), null, 'a lone delete marker goes');
+  assert.equal((await c.get('v/a')).content.toString(), 'a2');
+  assert.equal((await version('n/b', b1)).res.headers['x-oss-storage-class'], 'Standard');
+
+  at(d, '2030-01-03T00:30:00Z');
+  await ranThrough(d, 'lc-ver', '2030-01-03');
+  // Expiration of the current version: a delete marker, nothing removed.
+  await expectOssError(() => c.get('v/a'), { code: 'NoSuchKey', status: 404 });
+  assert.ok(await version('v/a', a1));
+  assert.ok(await version('v/a', a2));
+  // NoncurrentDays counts from when b1 stopped being current.
+  assert.equal((await version('n/b', b1)).res.headers['x-oss-storage-class'], 'IA');
+  assert.equal(await klass(c, 'n/b'), 'Standard');
+
+  at(d, '2030-01-04T00:30:00Z');
+  await ranThrough(d, 'lc-ver', '2030-01-04');
+  assert.equal(await version('v/a', a1), null, 'non-current since 01-01: gone after two days');
+  assert.ok(await version('v/a', a2), 'non-current only since the 01-03 run');
+  at(d, '2030-01-05T00:30:00Z');
   await ranThrough(d, 'lc-ver', '2030-01-05');
-  assert.equal((await c.get('v/a')).content.toString(), 'v2');
-  assert.equal(await klass(c, 't/b'), 'IA');
+  assert.equal(await version('v/a', a2), null);
+
+  const rows = JSON.parse(d.coffer('audit', '--json', '--limit', '1000'));
+  const detail = (target, what) => rows.some((r) => r.Action === 'lifecycle.expire' &&
+    r.Target === target && r.Result === 'ok' && r.Detail.includes(what));
+  assert.ok(detail('lc-ver/v/a', 'add-marker'));
+  assert.ok(detail('lc-ver/v/a', `remove-version versionId=${a1}`));
+  assert.ok(detail('lc-ver/d/c', `remove-marker versionId=${dm}`));
+});
+
+test('a versioned bucket under WORM: non-current versions wait for their retention', async () => {
+  const d = await start();
+  const c = ossClient(d, { bucket: 'lc-vw' });
+  await c.putBucket('lc-vw');
+  await c.putBucketVersioning('lc-vw', 'Enabled');
+  const w = await c.initiateBucketWorm('lc-vw', 3);
+  await c.completeBucketWorm('lc-vw', w.wormId);
+  await putXml(c, 'lc-vw', rule('<NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays></NoncurrentVersionExpiration>',
+    { id: 'nc', prefix: '' }));
+  const v1 = (await c.put('k', Buffer.from('one'))).res.headers['x-oss-version-id'];
+  await c.put('k', Buffer.from('two'));
+  // Due from 01-03; protected until 01-04 12:00 (written 01-01 12:00).
+  at(d, '2030-01-04T00:30:00Z');
+  await ranThrough(d, 'lc-vw', '2030-01-04');
+  assert.equal((await c.get('k', { versionId: v1 })).content.toString(), 'one');
+  const rows = JSON.parse(d.coffer('audit', '--json', '--limit', '1000'));
+  assert.ok(rows.some((r) => r.Action === 'lifecycle.expire' && r.Target === 'lc-vw/k' &&
+    r.Result === 'skipped-retention'));
+  at(d, '2030-01-05T00:30:00Z');
+  await ranThrough(d, 'lc-vw', '2030-01-05');
+  await expectOssError(() => c.get('k', { versionId: v1 }), { code: 'NoSuchVersion' });
+  assert.equal((await c.get('k')).content.toString(), 'two');
 });

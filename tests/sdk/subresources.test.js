@@ -48,7 +48,7 @@ const PARAMS = new Set(['security-token', 'position', 'styleName', 'startTime', 
 const IMPLEMENTED = new Set([
   'PUT bucket acl', 'GET bucket acl', 'GET bucket bucketInfo', 'GET bucket location',
   'GET bucket stat', 'POST bucket delete', 'GET bucket cname', 'PUT bucket encryption', 'GET bucket encryption',
-  'DELETE bucket encryption', 'PUT bucket versioning', 'GET bucket versioning', 'GET bucket uploads', 'POST bucket worm', 'GET bucket worm',
+  'DELETE bucket encryption', 'PUT bucket versioning', 'GET bucket versioning', 'GET bucket versions', 'GET bucket uploads', 'POST bucket worm', 'GET bucket worm',
   'DELETE bucket worm', 'POST bucket wormId', 'GET bucket inventory',
   'PUT bucket lifecycle', 'GET bucket lifecycle', 'DELETE bucket lifecycle',
   'PUT object acl', 'GET object acl', 'PUT object tagging', 'GET object tagging',

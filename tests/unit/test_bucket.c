@@ -1186,6 +1186,384 @@ test_object_list_model(void **state)
 	free(keys);
 }
 
+/* ---- object_list_versions against a model ---- */
+
+/* One version row as the table holds it, in listing order. */
+struct vrow {
+	char	*key;
+	char	 vid[BUCKET_VERSION_ID_MAX + 1];
+	int64_t	 vseq;
+};
+
+struct ventry {
+	bool	 prefix;
+	char	*key;		/* or the common prefix */
+	char	 vid[BUCKET_VERSION_ID_MAX + 1];
+};
+
+struct ventries {
+	struct ventry	*v;
+	size_t		 n, cap;
+};
+
+static void
+ventries_add(struct ventries *e, bool prefix, const char *key, const char *vid)
+{
+	if (e->n == e->cap) {
+		e->cap = e->cap ? e->cap * 2 : 64;
+		e->v = realloc(e->v, e->cap * sizeof(*e->v));
+		assert_non_null(e->v);
+	}
+	e->v[e->n].prefix = prefix;
+	e->v[e->n].key = strdup(key);
+	assert_non_null(e->v[e->n].key);
+	snprintf(e->v[e->n].vid, sizeof(e->v[e->n].vid), "%s", vid);
+	e->n++;
+}
+
+static void
+ventries_free(struct ventries *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->v[i].key);
+	free(e->v);
+	memset(e, 0, sizeof(*e));
+}
+
+static void
+vcb_version(void *ctx, const struct object *o)
+{
+	ventries_add(ctx, false, o->key, o->version_id);
+}
+
+static void
+vcb_prefix(void *ctx, const char *p)
+{
+	ventries_add(ctx, true, p, "");
+}
+
+/*
+ * The reference, over every row in (key, newest first) order: keep rows
+ * under the prefix that come after the cursor (keys after key_marker; of
+ * key_marker itself, the versions older than the one vid_marker names, or
+ * none when it names none); fold as ref_list does, a common prefix at or
+ * before key_marker belonging to an earlier page. The next page starts at
+ * the last entry: its key and version id, or the common prefix and "".
+ */
+static void
+ref_versions(const struct vrow *rows, size_t nrows,
+    const struct version_list_opts *o, struct ventries *out, bool *ret_trunc)
+{
+	struct ventries all = { 0 };
+	const char *prefix = o->prefix ? o->prefix : "";
+	const char *delim = o->delimiter && o->delimiter[0] ? o->delimiter : NULL;
+	const char *km = o->key_marker ? o->key_marker : "";
+	size_t plen = strlen(prefix);
+	int64_t below = 0;
+
+	if (o->key_marker && o->vid_marker && o->vid_marker[0])
+		for (size_t i = 0; i < nrows; i++)
+			if (strcmp(rows[i].key, km) == 0 &&
+			    strcmp(rows[i].vid, o->vid_marker) == 0)
+				below = rows[i].vseq;
+	for (size_t i = 0; i < nrows; i++) {
+		const char *k = rows[i].key;
+		const char *d;
+		int c = strcmp(k, km);
+
+		if (strncmp(k, prefix, plen) != 0 || c < 0 ||
+		    (c == 0 && rows[i].vseq >= below))
+			continue;
+		d = delim ? strstr(k + plen, delim) : NULL;
+		if (d != NULL) {
+			size_t cl = (size_t)(d - k) + strlen(delim);
+			char *cp = strndup(k, cl);
+
+			assert_non_null(cp);
+			if (strcmp(cp, km) > 0 && !(all.n > 0 &&
+			    all.v[all.n - 1].prefix &&
+			    strcmp(all.v[all.n - 1].key, cp) == 0))
+				ventries_add(&all, true, cp, "");
+			free(cp);
+		} else
+			ventries_add(&all, false, k, rows[i].vid);
+	}
+	*ret_trunc = all.n > o->max_keys;
+	for (size_t i = 0; i < all.n && i < o->max_keys; i++)
+		ventries_add(out, all.v[i].prefix, all.v[i].key, all.v[i].vid);
+	ventries_free(&all);
+}
+
+static char *
+vdescribe(const struct version_list_opts *o)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof(buf), "prefix=%s delimiter=%s key_marker=%s "
+	    "vid_marker=%s max_keys=%u", o->prefix ? o->prefix : "NULL",
+	    o->delimiter ? o->delimiter : "NULL",
+	    o->key_marker ? o->key_marker : "NULL",
+	    o->vid_marker ? o->vid_marker : "NULL", o->max_keys);
+	return buf;
+}
+
+static void
+vexpect_same(const struct ventries *got, const struct ventries *want,
+    const struct version_list_opts *o, int page)
+{
+	if (got->n != want->n)
+		fail_msg("%s page %d: %zu entries, reference %zu", vdescribe(o),
+		    page, got->n, want->n);
+	for (size_t i = 0; i < got->n; i++)
+		if (got->v[i].prefix != want->v[i].prefix ||
+		    strcmp(got->v[i].key, want->v[i].key) != 0 ||
+		    strcmp(got->v[i].vid, want->v[i].vid) != 0)
+			fail_msg("%s page %d entry %zu: %s \"%s\" %s, reference "
+			    "%s \"%s\" %s", vdescribe(o), page, i,
+			    got->v[i].prefix ? "prefix" : "key", got->v[i].key,
+			    got->v[i].vid, want->v[i].prefix ? "prefix" : "key",
+			    want->v[i].key, want->v[i].vid);
+}
+
+/* Lists page by page from o0, each page against the reference, the next
+ * page's markers being the ones the previous page returned; the pages
+ * together must be the reference's single unlimited page. */
+static void
+check_versions(struct fixture *f, int64_t bid, const struct vrow *rows,
+    size_t nrows, const struct version_list_opts *o0)
+{
+	struct version_list_opts o = *o0, all_o = *o0;
+	struct version_list_cb cb = { vcb_version, vcb_prefix, NULL };
+	struct ventries concat = { 0 }, all = { 0 };
+	char *km = o.key_marker ? strdup(o.key_marker) : NULL;
+	char *vm = o.vid_marker ? strdup(o.vid_marker) : NULL;
+	bool all_trunc;
+	int page;
+
+	for (page = 0; page < 5000; page++) {
+		struct ventries got = { 0 }, want = { 0 };
+		struct version_list_next next = { .truncated = false };
+		struct arena a;
+		bool want_trunc;
+
+		o.key_marker = km;
+		o.vid_marker = vm;
+		arena_init(&a, ARENA_CAP);
+		cb.ctx = &got;
+		assert_int_equal(object_list_versions(f->db, &a, bid, &o, &cb,
+		    &next), ERR_OK);
+		ref_versions(rows, nrows, &o, &want, &want_trunc);
+		vexpect_same(&got, &want, &o, page);
+		if (next.truncated != want_trunc)
+			fail_msg("%s page %d: truncated %d, reference %d",
+			    vdescribe(&o), page, next.truncated, want_trunc);
+		if (want_trunc) {
+			const struct ventry *last = &want.v[want.n - 1];
+
+			if (next.key_marker == NULL || next.vid_marker == NULL ||
+			    strcmp(next.key_marker, last->key) != 0 ||
+			    strcmp(next.vid_marker, last->vid) != 0)
+				fail_msg("%s page %d: next (%s, %s), reference "
+				    "(%s, %s)", vdescribe(&o), page,
+				    next.key_marker ? next.key_marker : "NULL",
+				    next.vid_marker ? next.vid_marker : "NULL",
+				    last->key, last->vid);
+		} else if (next.key_marker != NULL || next.vid_marker != NULL)
+			fail_msg("%s page %d: markers on the last page",
+			    vdescribe(&o), page);
+		for (size_t i = 0; i < got.n; i++)
+			ventries_add(&concat, got.v[i].prefix, got.v[i].key,
+			    got.v[i].vid);
+		free(km);
+		free(vm);
+		km = next.truncated ? strdup(next.key_marker) : NULL;
+		vm = next.truncated ? strdup(next.vid_marker) : NULL;
+		arena_free(&a);
+		ventries_free(&got);
+		ventries_free(&want);
+		if (!next.truncated)
+			break;
+	}
+	assert_true(page < 5000);
+	free(km);
+	free(vm);
+
+	all_o.max_keys = UINT32_MAX;
+	ref_versions(rows, nrows, &all_o, &all, &all_trunc);
+	assert_false(all_trunc);
+	vexpect_same(&concat, &all, o0, -1);
+	ventries_free(&concat);
+	ventries_free(&all);
+}
+
+/* The rows of bucket bid as the table holds them, in listing order. */
+static size_t
+read_rows(struct fixture *f, int64_t bid, struct vrow **ret)
+{
+	sqlite3_stmt *st = NULL;
+	struct vrow *v = NULL;
+	size_t n = 0, cap = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(db_conn(f->db),
+	    "SELECT key, version_id, vseq FROM objects WHERE bucket = ?"
+	    " ORDER BY key, vseq DESC", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, bid);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			v = realloc(v, cap * sizeof(*v));
+			assert_non_null(v);
+		}
+		v[n].key = strdup((const char *)sqlite3_column_text(st, 0));
+		snprintf(v[n].vid, sizeof(v[n].vid), "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+		v[n].vseq = sqlite3_column_int64(st, 2);
+		n++;
+	}
+	sqlite3_finalize(st);
+	*ret = v;
+	return n;
+}
+
+static void
+test_object_list_versions_model(void **state)
+{
+	struct fixture *f = *state;
+	int64_t bid = make_bucket(f, "vlist", 1), other = make_bucket(f, "vnoise", 1);
+	static const char *const fixed[] = {
+		"a", "a/", "a/b", "a/b/c", "a//b", "ab", "b", "b/", "b/a/",
+		"c/c/c", "\xc3\xa9", "\xc3\xa9/x",
+	};
+	static const char alpha[] = "ab/";
+	char *keys[80];
+	size_t nkeys = 0;
+	uint64_t seed = 0x7e55e1;
+	struct extent_ref *dead;
+	size_t ndead;
+	int64_t now = 10000;
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		keys[nkeys++] = strdup(fixed[i]);
+	while (nkeys < 60) {
+		char k[6];
+		size_t len = 1 + rng_next(&seed) % 4;
+		bool dup = false;
+
+		k[0] = "abc"[rng_next(&seed) % 3];
+		for (size_t i = 1; i < len; i++)
+			k[i] = alpha[rng_next(&seed) % 3];
+		k[len] = '\0';
+		for (size_t i = 0; i < nkeys; i++)
+			dup |= strcmp(keys[i], k) == 0;
+		if (!dup)
+			keys[nkeys++] = strdup(k);
+	}
+	/* Histories: plain writes before versioning (null), then Enabled
+	 * writes and markers, Suspended ones replacing the null version. */
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	for (size_t i = 0; i < nkeys; i++) {
+		unsigned nops = 1 + rng_next(&seed) % 5;
+
+		for (unsigned j = 0; j < nops; j++) {
+			unsigned op = rng_next(&seed) % 6;
+			enum bucket_versioning v = j == 0 && op == 0 ?
+			    BUCKET_UNVERSIONED : op % 3 == 2 ?
+			    BUCKET_VERSIONING_SUSPENDED : BUCKET_VERSIONING_ENABLED;
+			struct object o = make_object(bid, keys[i], j, "Standard");
+
+			o.mtime_ms = now++;
+			if (op >= 4 && j > 0) {
+				struct object m;
+
+				assert_int_equal(object_delete_marker(f->db, &f->a,
+				    bid, keys[i], v, o.mtime_ms, &m, &dead,
+				    &ndead), ERR_OK);
+			} else
+				assert_int_equal(object_replace(f->db, &f->a, &o,
+				    v, NULL, 0, &dead, &ndead), ERR_OK);
+		}
+		struct object o = make_object(other, keys[i], i, "Standard");
+		assert_int_equal(object_replace(f->db, &f->a, &o,
+		    BUCKET_VERSIONING_ENABLED, NULL, 0, &dead, &ndead), ERR_OK);
+	}
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+
+	struct vrow *rows;
+	size_t nrows = read_rows(f, bid, &rows);
+	assert_true(nrows > nkeys);
+	/* Exactly one latest version per key; the newest is it. */
+	assert_int_equal(q_i64(f->db, "SELECT count(*) FROM objects o WHERE"
+	    " latest = 1 AND vseq <> (SELECT max(vseq) FROM objects p WHERE"
+	    " p.bucket = o.bucket AND p.key = o.key)"), 0);
+
+	static const char *const prefixes[] = {
+		NULL, "a", "a/", "a/b", "b/", "c", "zz", "\xc3\xa9",
+	};
+	static const char *const delims[] = { NULL, "/", "b", "/b" };
+	static const unsigned maxes[] = { 1, 2, 3, 5, 1000 };
+	/* Key markers: none, keys with each of their versions, a bogus and
+	 * a null version id, and markers that name no key. */
+	struct { const char *km, *vm; } marks[64];
+	size_t nmarks = 0;
+	marks[nmarks].km = NULL, marks[nmarks++].vm = NULL;
+	marks[nmarks].km = "a/", marks[nmarks++].vm = NULL;
+	marks[nmarks].km = "a/", marks[nmarks++].vm = "CAEQnosuchversion";
+	marks[nmarks].km = "a", marks[nmarks++].vm = "null";
+	marks[nmarks].km = "a/a", marks[nmarks++].vm = "null";	/* maybe no key */
+	marks[nmarks].km = "zzz", marks[nmarks++].vm = NULL;
+	marks[nmarks].km = "", marks[nmarks++].vm = NULL;
+	for (size_t i = 0; i < nrows && nmarks < 40; i += 1 + nrows / 30)
+		marks[nmarks].km = rows[i].key, marks[nmarks++].vm = rows[i].vid;
+
+	for (size_t p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++)
+		for (size_t d = 0; d < sizeof(delims) / sizeof(delims[0]); d++)
+			for (size_t m = 0; m < nmarks; m++)
+				for (size_t x = 0; x < sizeof(maxes) / sizeof(maxes[0]); x++) {
+					struct version_list_opts o = {
+						.prefix = prefixes[p],
+						.delimiter = delims[d],
+						.key_marker = marks[m].km,
+						.vid_marker = marks[m].vm,
+						.max_keys = maxes[x],
+					};
+					check_versions(f, bid, rows, nrows, &o);
+				}
+
+	/* Spot checks on known rows: a vid marker naming the key's oldest
+	 * version resumes at the next key; prefix after the marker wins. */
+	struct ventries got = { 0 };
+	struct version_list_cb cb = { vcb_version, vcb_prefix, &got };
+	struct version_list_next next;
+	size_t last_a = 0;
+	for (size_t i = 0; i < nrows; i++)
+		if (strcmp(rows[i].key, "a") == 0)
+			last_a = i;
+	struct version_list_opts o = { .key_marker = "a",
+	    .vid_marker = rows[last_a].vid, .max_keys = 1 };
+	assert_int_equal(object_list_versions(f->db, &f->a, bid, &o, &cb,
+	    &next), ERR_OK);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.v[0].key, rows[last_a + 1].key);
+	assert_true(next.truncated);
+	ventries_free(&got);
+	o = (struct version_list_opts){ .prefix = "b", .key_marker = "a/b",
+	    .vid_marker = "null", .max_keys = 1000 };
+	cb.ctx = &got;
+	assert_int_equal(object_list_versions(f->db, &f->a, bid, &o, &cb,
+	    &next), ERR_OK);
+	assert_true(got.n > 0);
+	assert_string_equal(got.v[0].key, "b");
+	assert_false(next.truncated);
+	assert_null(next.key_marker);
+	ventries_free(&got);
+
+	for (size_t i = 0; i < nrows; i++)
+		free(rows[i].key);
+	free(rows);
+	for (size_t i = 0; i < nkeys; i++)
+		free(keys[i]);
+}
+
 /*
  * A data dir of a release before object versions (schema 10) upgrades in
  * place: rows keep their id and MAC, the seal still matches, references
@@ -1295,6 +1673,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bucket_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bucket_stat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_object_list_model, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_object_list_versions_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_to_versions, setup, teardown),
 	};
 

@@ -579,22 +579,88 @@ test_row_and_schema(void **state)
 	o.mtime_ms = 0;
 	buf_init(&b, 4096);
 	/* No optional fields: Bucket and Key only. */
-	assert_int_equal(jobs_inventory_row(&b, "bk", &o, &c), ERR_OK);
+	assert_int_equal(jobs_inventory_row(&b, "bk", &o, &c, false), ERR_OK);
 	assert_string_equal(buf_cstr(&b), "\"bk\",\"x%20y/%C3%A9%2B%25%26~\"\n");
 	buf_reset(&b);
-	assert_int_equal(jobs_inventory_schema(&b, &c), ERR_OK);
+	assert_int_equal(jobs_inventory_schema(&b, &c, false), ERR_OK);
 	assert_string_equal(buf_cstr(&b), "Bucket, Key");
 	buf_reset(&b);
 	c.fields[c.nfields++] = INVENTORY_FIELD_LAST_MODIFIED;
 	c.fields[c.nfields++] = INVENTORY_FIELD_SIZE;
-	assert_int_equal(jobs_inventory_row(&b, "bk", &o, &c), ERR_OK);
+	assert_int_equal(jobs_inventory_row(&b, "bk", &o, &c, false), ERR_OK);
 	assert_string_equal(buf_cstr(&b), "\"bk\",\"x%20y/%C3%A9%2B%25%26~\","
 	    "\"42\",\"1970-01-01T00:00:00.000Z\"\n");
 	buf_reset(&b);
 	all_fields(&c);
-	assert_int_equal(jobs_inventory_schema(&b, &c), ERR_OK);
+	assert_int_equal(jobs_inventory_schema(&b, &c, false), ERR_OK);
 	assert_string_equal(buf_cstr(&b), SCHEMA_ALL);
 	buf_free(&b);
+}
+
+/* IncludedObjectVersions All: the version columns right after Key; a
+ * delete marker has its time and nothing else; size and storage-class
+ * filters never hold for it. */
+static void
+test_row_versions(void **state)
+{
+	struct inventory_config c;
+	struct bucket bk;
+	struct object o;
+	struct buf b;
+
+	(void)state;
+	config_base(&c);
+	memset(&bk, 0, sizeof(bk));
+	assert_false(jobs_inventory_versions(&c, &bk));
+	c.all_versions = true;
+	assert_false(jobs_inventory_versions(&c, &bk));	/* never versioned */
+	bk.versioning = BUCKET_VERSIONING_SUSPENDED;
+	assert_true(jobs_inventory_versions(&c, &bk));
+	bk.versioning = BUCKET_VERSIONING_ENABLED;
+	assert_true(jobs_inventory_versions(&c, &bk));
+	c.all_versions = false;
+	assert_false(jobs_inventory_versions(&c, &bk));
+
+	c.fields[c.nfields++] = INVENTORY_FIELD_SIZE;
+	c.fields[c.nfields++] = INVENTORY_FIELD_LAST_MODIFIED;
+	c.fields[c.nfields++] = INVENTORY_FIELD_ETAG;
+	buf_init(&b, 4096);
+	assert_int_equal(jobs_inventory_schema(&b, &c, true), ERR_OK);
+	assert_string_equal(buf_cstr(&b), "Bucket, Key, VersionId, IsLatest, "
+	    "IsDeleteMarker, Size, LastModifiedDate, ETag");
+	buf_reset(&b);
+	memset(&o, 0, sizeof(o));
+	o.key = "k";
+	o.size = 7;
+	snprintf(o.etag, sizeof(o.etag), "ABC");
+	snprintf(o.version_id, sizeof(o.version_id), "CAEQv1");
+	snprintf(o.type, sizeof(o.type), "Normal");
+	snprintf(o.storage_class, sizeof(o.storage_class), "Standard");
+	assert_int_equal(jobs_inventory_row(&b, "bk", &o, &c, true), ERR_OK);
+	assert_string_equal(buf_cstr(&b), "\"bk\",\"k\",\"CAEQv1\",\"false\","
+	    "\"false\",\"7\",\"1970-01-01T00:00:00.000Z\",\"ABC\"\n");
+	buf_reset(&b);
+	o.latest = true;
+	o.delete_marker = true;
+	o.size = 0;
+	o.etag[0] = '\0';
+	snprintf(o.version_id, sizeof(o.version_id), "null");
+	snprintf(o.type, sizeof(o.type), "DeleteMarker");
+	o.mtime_ms = 1000;
+	assert_int_equal(jobs_inventory_row(&b, "bk", &o, &c, true), ERR_OK);
+	assert_string_equal(buf_cstr(&b), "\"bk\",\"k\",\"null\",\"true\","
+	    "\"true\",\"\",\"1970-01-01T00:00:01.000Z\",\"\"\n");
+	buf_free(&b);
+
+	assert_true(jobs_inventory_matches(&c, &o, 5000));
+	c.filter.has_lower = true;
+	c.filter.lower = 0;
+	assert_false(jobs_inventory_matches(&c, &o, 5000));
+	c.filter.has_lower = false;
+	c.filter.storage_classes = inventory_storage_class_bit("Standard");
+	assert_false(jobs_inventory_matches(&c, &o, 5000));
+	o.delete_marker = false;
+	assert_true(jobs_inventory_matches(&c, &o, 5000));
 }
 
 static void
@@ -917,6 +983,7 @@ main(void)
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_schedule),
 		cmocka_unit_test(test_row_and_schema),
+		cmocka_unit_test(test_row_versions),
 		cmocka_unit_test(test_matches),
 		cmocka_unit_test_setup_teardown(test_crud_list_limit, setup,
 		    teardown),
