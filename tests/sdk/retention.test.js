@@ -374,3 +374,53 @@ test('DeleteMultipleObjects with a protected version id removes nothing protecte
   assert.equal(r2.res.status, 200);
   assert.equal(xmlText((await getRetention(b, 'k', v)).body, 'Mode'), 'COMPLIANCE');
 });
+
+// The daily lifecycle runs (README "Lifecycle rules") delete through the
+// same guard: a non-current version due for expiry waits for its
+// retention and its legal hold.
+test('lifecycle: non-current versions wait for their retention and hold', async () => {
+  const dl = await startDaemon();
+  try {
+    dl.coffer('clock', 'set', '2030-01-01T12:00:00Z');
+    const b = 'ow-lifecycle';
+    const c = ossClient(dl, { bucket: b });
+    await c.putBucket(b);
+    await c.putBucketVersioning(b, 'Enabled');
+    const r = (o) => signedRaw(dl, { ...o, bucket: b, subres: new Set([...SUBRES, 'lifecycle']) });
+    assert.equal((await r({ method: 'PUT', query: { objectWorm: '' },
+      body: wormXml('COMPLIANCE', 'Days', 3) })).status, 200);
+    const k1 = (await c.put('k', Buffer.from('one'))).res.headers['x-oss-version-id'];
+    await c.put('k', Buffer.from('two'));
+    const h1 = (await c.put('h', Buffer.from('one'))).res.headers['x-oss-version-id'];
+    await c.put('h', Buffer.from('two'));
+    assert.equal((await r({ method: 'PUT', key: 'h', query: { legalHold: '', versionId: h1 },
+      body: '<LegalHold><Status>ON</Status></LegalHold>' })).status, 200);
+    const lc = '<LifecycleConfiguration><Rule><ID>nc</ID><Prefix></Prefix><Status>Enabled</Status>'
+      + '<NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays></NoncurrentVersionExpiration>'
+      + '</Rule></LifecycleConfiguration>';
+    const put = await r({ method: 'PUT', query: { lifecycle: '' }, body: lc,
+      headers: { 'content-md5': crypto.createHash('md5').update(lc).digest('base64') } });
+    assert.equal(put.status, 200, String(put.body));
+    const ran = async (day) => {
+      const end = Date.now() + 15000;
+      for (;;) {
+        const p = JSON.parse(dl.coffer('lifecycle', 'show', b, '--json')).Progress;
+        if (p.Done && p.RunDay >= day) return;
+        if (Date.now() > end) assert.fail(`the lifecycle run of ${day}`);
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    };
+    // Due from 01-03; the default retention lasts until 01-04 12:00.
+    dl.coffer('clock', 'set', '2030-01-04T00:30:00Z');
+    await ran('2030-01-04');
+    assert.equal((await c.get('k', { versionId: k1 })).content.toString(), 'one');
+    dl.coffer('clock', 'set', '2030-01-05T00:30:00Z');
+    await ran('2030-01-05');
+    await expectOssError(() => c.get('k', { versionId: k1 }), { code: 'NoSuchVersion', status: 404 });
+    // The hold outlasts the retention.
+    assert.equal((await c.get('h', { versionId: h1 })).content.toString(), 'one');
+  } finally {
+    assert.equal(await dl.stop(), 0);
+    fs.rmSync(dl.dataDir, { recursive: true, force: true });
+  }
+});
