@@ -131,8 +131,10 @@ enum err bucket_list(struct db *db, int64_t owner,
     bool *ret_truncated, char *ret_next_marker);
 
 struct bucket_stat {
-	uint64_t	storage;		/* bytes of current objects */
+	/* Versions count as objects and storage; delete markers apart. */
+	uint64_t	storage;
 	uint64_t	objects;
+	uint64_t	delete_markers;
 	uint64_t	uploads;
 	uint64_t	parts_storage;
 	int64_t		last_modified_ms;

@@ -60,9 +60,11 @@ static const char SQL_BUCKET_LIST[] =
     " WHERE b.owner = ? AND b.name > ? AND substr(b.name, 1, length(?)) = ?"
     " ORDER BY b.name LIMIT ?";
 static const char SQL_BUCKET_STAT[] =
-    "SELECT storage_class, total(latest), total(size), max(mtime_ms)"
+    "SELECT storage_class, count(*), total(size), max(mtime_ms)"
     " FROM objects WHERE bucket = ? AND type <> 'DeleteMarker'"
     " GROUP BY storage_class";
+static const char SQL_BUCKET_STAT_MARKERS[] =
+    "SELECT count(*) FROM objects WHERE bucket = ? AND type = 'DeleteMarker'";
 static const char SQL_BUCKET_STAT_UPLOADS[] =
     "SELECT (SELECT count(*) FROM uploads WHERE bucket = ?1),"
     " (SELECT total(p.size) FROM parts p JOIN uploads u ON u.id = p.upload"
@@ -349,7 +351,7 @@ bucket_stat(struct db *db, int64_t bucket_id, struct bucket_stat *ret)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *sc = COL_TEXT(st, 0);
 		int i = class_index(sc ? sc : "");
-		uint64_t cnt = (uint64_t)sqlite3_column_double(st, 1);
+		uint64_t cnt = (uint64_t)sqlite3_column_int64(st, 1);
 		uint64_t bytes = (uint64_t)sqlite3_column_double(st, 2);
 		int64_t lm = sqlite3_column_int64(st, 3);
 
@@ -376,6 +378,12 @@ bucket_stat(struct db *db, int64_t bucket_id, struct bucket_stat *ret)
 	} else
 		r = db_err(rc);
 	db_stmt_done(st);
+	if (r == ERR_OK) {
+		int64_t n = 0;
+
+		r = db_query_i64(db, SQL_BUCKET_STAT_MARKERS, bucket_id, &n);
+		ret->delete_markers = (uint64_t)n;
+	}
 	return r;
 }
 

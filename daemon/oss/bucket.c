@@ -215,7 +215,7 @@ h_get_bucket_stat(struct call *c)
 		xml_elem_u64(&w, name, st.per_class_objects[i]);
 	}
 	xml_elem_u64(&w, "MultipartPartCount", 0);
-	xml_elem_u64(&w, "DeleteMarkerCount", 0);
+	xml_elem_u64(&w, "DeleteMarkerCount", st.delete_markers);
 	xml_close(&w, "BucketStat");
 	return call_resp_xml(c, &w, &b);
 }

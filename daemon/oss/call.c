@@ -87,26 +87,6 @@ call_test_pause(struct call *c)
 	usleep((useconds_t)ms * 1000);
 }
 
-/* OSS version ids: opaque, URL-safe base64-like, may hold '.' (oss-api-2.md
- * §1.2); "null" names the version written without versioning. */
-static bool
-version_id_valid(const char *v)
-{
-	size_t n = strlen(v);
-
-	if (n == 0 || n > 256)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)v[i];
-
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
-		    ch == '-' || ch == '+' || ch == '/' || ch == '='))
-			return false;
-	}
-	return true;
-}
-
 enum err
 call_check_version_id(struct call *c, const char *v)
 {
@@ -114,7 +94,7 @@ call_check_version_id(struct call *c, const char *v)
 		return ERR_OK;
 	if (v[0] == '\0')
 		return ERR_VERSION_ID_EMPTY;
-	if (!version_id_valid(v))
+	if (!bucket_version_id_valid(v))
 		return ERR_VERSION_ID_INVALID;
 	/* Whether it names a version is the operation's lookup. */
 	(void)c;

@@ -434,6 +434,28 @@ test('a versioned bucket: expiry adds a marker, noncurrent versions expire and t
   await ranThrough(d, 'lc-ver', '2030-01-05');
   assert.equal(await version('v/a', a2), null);
 
+  // An inventory report of every version lists what the rules left.
+  await c.putBucket('lc-ver-inv');
+  const acct = (await c.getBucketInfo('lc-ver')).bucket.Owner.ID;
+  await c.putBucketInventory('lc-ver', {
+    id: 'all', isEnabled: true, prefix: '',
+    OSSBucketDestination: { format: 'CSV', accountId: acct, rolename: 'AliyunOSSRole', bucket: 'lc-ver-inv', prefix: 'rep' },
+    frequency: 'Daily', includedObjectVersions: 'All', optionalFields: { field: ['StorageClass'] },
+  });
+  const manifestKey = d.coffer('inventory', 'run', 'lc-ver', 'all').trim();
+  const dc = ossClient(d, { bucket: 'lc-ver-inv' });
+  const manifest = JSON.parse((await dc.get(manifestKey)).content.toString());
+  const lines = [];
+  for (const f of manifest.files) {
+    lines.push(...zlib.gunzipSync((await dc.get(f.key)).content).toString().split('\n').filter(Boolean));
+  }
+  // Bucket, Key, VersionId, IsLatest, IsDeleteMarker, StorageClass.
+  const rowsOf = lines.map((l) => l.slice(1, -1).split('","'))
+    .map(([, key, v, latest, dmk, sc]) => `${key} ${v === b1 ? 'b1' : key === 'n/b' ? 'b2' : 'marker'} ${latest} ${dmk} ${sc}`);
+  assert.deepEqual(rowsOf.sort(), [
+    'n/b b1 false false IA', 'n/b b2 true false Standard', 'v/a marker true true ',
+  ]);
+
   const rows = JSON.parse(d.coffer('audit', '--json', '--limit', '1000'));
   const detail = (target, what) => rows.some((r) => r.Action === 'lifecycle.expire' &&
     r.Target === target && r.Result === 'ok' && r.Detail.includes(what));

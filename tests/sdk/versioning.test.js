@@ -182,6 +182,10 @@ describe('delete markers', () => {
     const b = await bucket('Enabled');
     const v = vid(await c.put('k', Buffer.from('x')));
     const dm = (await c.delete('k')).res.headers['x-oss-version-id'];
+    const st = (await c.getBucketStat(b)).stat;
+    assert.equal(st.ObjectCount, '1');
+    assert.equal(st.DeleteMarkerCount, '1');
+    assert.equal(st.Storage, '1');
     await expectOssError(() => c.deleteBucket(b), { code: 'BucketNotEmpty', status: 409 });
     await c.delete('k', { versionId: v });
     await expectOssError(() => c.deleteBucket(b), { code: 'BucketNotEmpty', status: 409 });

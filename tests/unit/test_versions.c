@@ -252,9 +252,10 @@ test_markers_and_removal(void **state)
 	assert_false(got.delete_marker);
 }
 
-/* Listing current objects never shows a marker or an older version. */
+/* GetBucketStat: versions are objects and storage, markers are counted
+ * apart. */
 static void
-test_listing_sees_current_objects(void **state)
+test_stat_counts_versions(void **state)
 {
 	struct fixture *f = *state;
 	unsigned dead;
@@ -268,8 +269,10 @@ test_listing_sees_current_objects(void **state)
 		struct bucket_stat st;
 
 		assert_int_equal(bucket_stat(f->db, f->bucket, &st), ERR_OK);
-		assert_int_equal(st.objects, 2);	/* a and c */
+		/* Every version counts; the marker apart. */
+		assert_int_equal(st.objects, 4);
 		assert_int_equal(st.storage, 1 + 2 + 3 + 5);
+		assert_int_equal(st.delete_markers, 1);
 	}
 }
 
@@ -280,7 +283,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_enabled_keeps_every_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_suspended_replaces_the_null_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_markers_and_removal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_listing_sees_current_objects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stat_counts_versions, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
