@@ -19,6 +19,7 @@
 #include "db/clock_db.h"
 #include "db/db.h"
 #include "db/seal.h"
+#include "worm/retention.h"
 #include "worm/worm_int.h"
 
 static void
@@ -28,8 +29,9 @@ alert(const char *bucket, const char *what)
 	    "the change", bucket != NULL ? bucket : "?", what);
 }
 
-/* ERR_OK when worm_policies is exactly the table the seal row describes:
- * every row genuine, none missing, none put back from an older state. */
+/* ERR_OK when worm_policies and object_worm are exactly the tables the
+ * seal row describes: every row genuine, none missing, none put back from
+ * an older state. */
 static enum err
 policies_match(struct db *db, const char *bucket)
 {
@@ -61,11 +63,22 @@ policies_match(struct db *db, const char *bucket)
 		    "policy row deleted, edited or put back)");
 		return ERR_CORRUPT;
 	}
+	/* The same for ObjectWorm: a configuration row gone must not read
+	 * as "never enabled". */
+	r = object_worm_seal_totals(db, &t);
+	if (r != ERR_OK)
+		return r;
+	if (t.bad != 0 || t.n != seal.objworm_n ||
+	    !db_seal_acc_equal(t.acc, seal.objworm_acc)) {
+		alert(bucket, "the ObjectWorm configurations do not match their "
+		    "seal (a configuration row deleted, edited or put back)");
+		return ERR_CORRUPT;
+	}
 	return ERR_OK;
 }
 
-static enum err
-policies_trusted(struct db *db, const char *bucket)
+enum err
+worm_tables_trusted(struct db *db, const char *bucket)
 {
 	/* The seal row and the table must be read in one snapshot, or a
 	 * policy committed between the two reads would look like tampering
@@ -117,7 +130,7 @@ transition(const struct worm_op *op, const struct worm_event *ev,
 	r = db_tx_begin(op->db);
 	if (r != ERR_OK)
 		return r;
-	r = policies_trusted(op->db, op->bucket_name);
+	r = worm_tables_trusted(op->db, op->bucket_name);
 	if (r == ERR_OK && op->precondition != NULL)
 		r = op->precondition(op->pre_ctx, op->db);
 	if (r == ERR_OK)
@@ -244,7 +257,7 @@ worm_get(const struct worm_op *op, struct worm_policy *ret)
 	enum worm_state to;
 	enum err r;
 
-	r = policies_trusted(op->db, op->bucket_name);
+	r = worm_tables_trusted(op->db, op->bucket_name);
 	if (r == ERR_OK)
 		r = worm_db_get(op->db, op->bucket_id, &cur, &found);
 	if (r != ERR_OK)
@@ -257,17 +270,66 @@ worm_get(const struct worm_op *op, struct worm_policy *ret)
 }
 
 enum err
-worm_object_guard(struct db *db, int64_t bucket_id, const char *bucket_name,
-    const struct worm_object *obj, int64_t now_ms)
+worm_policy_in_force(struct db *db, int64_t bucket_id, int64_t now_ms,
+    bool *ret)
 {
 	struct worm_policy p;
 	bool found = false;
 	enum worm_state s;
 	enum err r;
 
+	*ret = false;
+	r = worm_db_get(db, bucket_id, &p, &found);
+	if (r != ERR_OK || !found)
+		return r;
+	s = worm_state_effective(&p, now_ms);
+	*ret = s == WORM_STATE_IN_PROGRESS || s == WORM_STATE_LOCKED;
+	return ERR_OK;
+}
+
+/* The version's own retention (ObjectWorm). enabled: the bucket has it. */
+static enum err
+retention_guard(struct db *db, const char *bucket_name, bool enabled,
+    const struct worm_object *obj, int64_t now_ms)
+{
+	bool carries = obj != NULL && (obj->legal_hold ||
+	    obj->retain_mode != RETENTION_NONE);
+
+	if (!enabled && !carries)
+		return ERR_OK;
+	db_seal_anchor_on_commit(db);
+	if (obj == NULL)
+		return ERR_OK;
+	/* Its date or hold may have been cleared, or forged, outside
+	 * cofferd: the row's MAC is all that vouches for them. */
+	if (!obj->sealed) {
+		alert(bucket_name, "an object version under ObjectWorm fails "
+		    "its MAC (its retention cannot be trusted)");
+		return ERR_CORRUPT;
+	}
+	if (retention_protects(obj, now_ms))
+		return ERR_FILE_IMMUTABLE;
+	/* The backstop triggers compare with the persisted mark. */
+	return db_clock_raise(db, now_ms);
+}
+
+enum err
+worm_object_guard(struct db *db, int64_t bucket_id, const char *bucket_name,
+    const struct worm_object *obj, int64_t now_ms)
+{
+	struct object_worm_config ow;
+	struct worm_policy p;
+	bool found = false, ow_found = false;
+	enum worm_state s;
+	enum err r;
+
 	/* now_ms is business time: max(stored high-water mark, clock), so
 	 * a wall clock moved back never ends a retention period early. */
-	r = policies_trusted(db, bucket_name);
+	r = worm_tables_trusted(db, bucket_name);
+	if (r == ERR_OK)
+		r = object_worm_db_get(db, bucket_id, &ow, &ow_found);
+	if (r == ERR_OK)
+		r = retention_guard(db, bucket_name, ow_found, obj, now_ms);
 	if (r == ERR_OK)
 		r = worm_db_get(db, bucket_id, &p, &found);
 	if (r != ERR_OK || !found)
@@ -303,7 +365,7 @@ worm_bucket_deletable(struct db *db, int64_t bucket_id,
 	enum worm_state s;
 	enum err r;
 
-	r = policies_trusted(db, bucket_name);
+	r = worm_tables_trusted(db, bucket_name);
 	if (r == ERR_OK)
 		r = worm_db_get(db, bucket_id, &p, &found);
 	if (r != ERR_OK || !found)
@@ -329,7 +391,10 @@ worm_bucket_dropped(struct db *db, int64_t bucket_id)
 	char target[32], detail[128];
 	enum err r;
 
-	r = worm_db_get(db, bucket_id, &p, &found);
+	/* An empty bucket takes its ObjectWorm configuration along. */
+	r = object_worm_bucket_dropped(db, bucket_id);
+	if (r == ERR_OK)
+		r = worm_db_get(db, bucket_id, &p, &found);
 	if (r != ERR_OK)
 		return r;
 	r = worm_db_delete_bucket(db, bucket_id);

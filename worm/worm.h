@@ -80,10 +80,25 @@ struct worm_policy {
 	bool		sealed;		/* its MAC verified when read */
 };
 
-/* What the guard needs of the object at a key. */
+/* Object-level retention of one version (ObjectWorm; worm/retention.h).
+ * Ordered by strength: COMPLIANCE can never be weakened. */
+enum retention_mode {
+	RETENTION_NONE,
+	RETENTION_GOVERNANCE,
+	RETENTION_COMPLIANCE,
+};
+
+/* What the guard needs of the version a change removes or rewrites. */
 struct worm_object {
 	int64_t		mtime_ms;
 	bool		sealed;		/* its row's MAC verified */
+	/* its own retention (covered by the row's MAC) */
+	enum retention_mode retain_mode;
+	int64_t		retain_until_ms;
+	bool		legal_hold;
+	/* The request carries x-oss-bypass-governance-retention: true and
+	 * comes from the bucket owner (set by the caller, never by a row). */
+	bool		bypass_governance;
 };
 
 /* What a transition is asked to do. */
@@ -177,11 +192,13 @@ enum err worm_seal_all(struct db *db);
 
 /* ---- enforcement, called by api/ inside the caller's transaction ---- */
 
-/* The one retention guard. Checks the policies against the seal, reads the
- * bucket's policy and decides: ERR_CORRUPT when anything it reads was
+/* The one retention guard. Checks the policies and ObjectWorm
+ * configurations against the seal, reads the bucket's policy and
+ * configuration and decides: ERR_CORRUPT when anything it reads was
  * edited outside cofferd (refuse, never guess; logged as an ALERT naming
  * bucket_name), ERR_FILE_IMMUTABLE when the policy (InProgress and not
- * expired, or Locked) protects obj, else ERR_OK. obj NULL: no object at the
+ * expired, or Locked) protects obj or its own retention does
+ * (retention_protects), else ERR_OK. obj NULL: no object at the
  * key yet. Must run inside the BEGIN IMMEDIATE transaction that commits the
  * mutation, so a concurrent Initiate cannot slip between check and write;
  * under an effective policy it marks that transaction as moving the seal's
@@ -194,9 +211,9 @@ enum err worm_object_guard(struct db *db, int64_t bucket_id,
  * transaction. */
 enum err worm_bucket_deletable(struct db *db, int64_t bucket_id,
     const char *bucket_name, int64_t now_ms);
-/* Deletes the bucket's policy, with an audit row. For DeleteBucket of an
- * empty bucket, in its transaction, before the bucket row goes (the policy
- * row references it). */
+/* Deletes the bucket's policy, with an audit row, and its ObjectWorm
+ * configuration. For DeleteBucket of an empty bucket, in its transaction,
+ * before the bucket row goes (the rows reference it). */
 enum err worm_bucket_dropped(struct db *db, int64_t bucket_id);
 
 #endif

@@ -60,6 +60,8 @@ struct api_seal_report {
 	bool	objects_acc_ok;
 	int64_t	policies, policies_sealed_n, policies_bad;
 	bool	policies_acc_ok;
+	int64_t	objworm, objworm_sealed_n, objworm_bad;	/* ObjectWorm configurations */
+	bool	objworm_acc_ok;
 };
 /* Checks every sealed row against the seal and the seal against the anchor
  * file (DATA_DIR/seal.anchor), logs what is wrong as ALERTs and records the

@@ -18,6 +18,7 @@
 #include "db/clock_db.h"
 #include "db/db.h"
 #include "db/seal.h"
+#include "worm/retention.h"
 #include "worm/worm.h"
 
 #define BAD_LISTED	10
@@ -44,6 +45,8 @@ first_sealing(struct db *db)
 	if (r == ERR_OK)
 		r = worm_seal_all(db);
 	if (r == ERR_OK)
+		r = object_worm_seal_all(db);
+	if (r == ERR_OK)
 		r = db_clock_seal(db);
 	if (r == ERR_OK)
 		r = db_seal_mark_sealed(db);
@@ -58,7 +61,7 @@ first_sealing(struct db *db)
 static enum err
 tables_check(struct db *db, struct api_seal_report *rep, struct db_seal *seal)
 {
-	struct db_seal_totals o, p;
+	struct db_seal_totals o, p, w;
 	enum err r;
 
 	/* One snapshot, without the write lock: `coffer worm verify` runs
@@ -74,6 +77,8 @@ tables_check(struct db *db, struct api_seal_report *rep, struct db_seal *seal)
 		r = object_seal_totals(db, &o);
 	if (r == ERR_OK)
 		r = worm_seal_totals(db, &p);
+	if (r == ERR_OK)
+		r = object_worm_seal_totals(db, &w);
 	if (r == ERR_OK && o.bad > 0)
 		r = object_seal_bad(db, BAD_LISTED, bad_object, NULL);
 	if (r == ERR_OK)
@@ -90,6 +95,10 @@ tables_check(struct db *db, struct api_seal_report *rep, struct db_seal *seal)
 	rep->policies_sealed_n = seal->policies_n;
 	rep->policies_bad = p.bad;
 	rep->policies_acc_ok = db_seal_acc_equal(p.acc, seal->policies_acc);
+	rep->objworm = w.n;
+	rep->objworm_sealed_n = seal->objworm_n;
+	rep->objworm_bad = w.bad;
+	rep->objworm_acc_ok = db_seal_acc_equal(w.acc, seal->objworm_acc);
 	return ERR_OK;
 }
 
@@ -103,7 +112,8 @@ tables_whole(const struct api_seal_report *rep)
 	return rep->seal_ok && rep->policies_bad == 0 &&
 	    rep->objects == rep->objects_sealed_n &&
 	    rep->policies == rep->policies_sealed_n && rep->objects_acc_ok &&
-	    rep->policies_acc_ok;
+	    rep->policies_acc_ok && rep->objworm_bad == 0 &&
+	    rep->objworm == rep->objworm_sealed_n && rep->objworm_acc_ok;
 }
 
 static void
@@ -124,6 +134,13 @@ alert_tables(const struct api_seal_report *rep)
 		    "their MAC%s", rep->policies, rep->policies_sealed_n,
 		    rep->policies_bad, rep->policies_acc_ok ? "" :
 		    ", set hash differs");
+	if (rep->objworm != rep->objworm_sealed_n || !rep->objworm_acc_ok ||
+	    rep->objworm_bad > 0)
+		log_errx("ALERT: the ObjectWorm configuration rows do not "
+		    "match their seal: %" PRId64 " rows, %" PRId64 " sealed, %"
+		    PRId64 " failing their MAC%s", rep->objworm,
+		    rep->objworm_sealed_n, rep->objworm_bad,
+		    rep->objworm_acc_ok ? "" : ", set hash differs");
 }
 
 enum err
@@ -188,9 +205,9 @@ api_seal_check(struct db *db, const char *data_dir, bool daemon,
 	db_seal_fault_set(db, (enum db_seal_fault)rep->fault);
 	if (rep->fault == DB_SEAL_OK)
 		log_notice("seal: sequence %" PRId64 ", anchor %" PRId64 ", %"
-		    PRId64 " objects and %" PRId64 " WORM policies match "
-		    "their seal", rep->seq, rep->anchor, rep->objects,
-		    rep->policies);
+		    PRId64 " objects, %" PRId64 " WORM policies and %" PRId64
+		    " ObjectWorm configurations match their seal", rep->seq,
+		    rep->anchor, rep->objects, rep->policies, rep->objworm);
 	return ERR_OK;
 }
 

@@ -335,6 +335,17 @@ enum err object_append_extent(struct db *db, struct object *o,
 /* Compare-and-set of the restore columns (see object_update_meta). */
 enum err object_set_restore(struct db *db, const struct object *o, int state,
     int64_t done_ms, int64_t expiry_ms, const char *tier, int64_t *ret_gen);
+/* In a transaction, compare-and-set on the version as read: its
+ * retention (mode "", COMPLIANCE or GOVERNANCE; until 0 with "") or its
+ * legal hold (ObjectWorm). The row's MAC is recomputed over the new
+ * values, so it stays sealed. ERR_STALE_FILE when the version changed
+ * since it was read, or is a delete marker or Appendable. The rules are
+ * the caller's (worm/retention.h); the backstop triggers of
+ * schema/0011_versions.sql refuse a COMPLIANCE date moved earlier. */
+enum err object_set_retention(struct db *db, const struct object *o,
+    const char *mode, int64_t until_ms, int64_t *ret_gen);
+enum err object_set_legal_hold(struct db *db, const struct object *o, bool on,
+    int64_t *ret_gen);
 /* In a transaction: a lifecycle transition of o (as read) to
  * storage_class, compare-and-set like the above. A restored copy does not
  * survive it: an object moved into a frozen class must be restored again

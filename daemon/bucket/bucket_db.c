@@ -412,13 +412,25 @@ static const char SQL_OBJECT_EXTENTS[] =
     " FROM extents WHERE object = ? ORDER BY seq";
 /* Object rows are sealed (bucket_int.h) over what a retention decision
  * reads. A new version carries no retention yet. */
+/* A new version gets the bucket's default retention (ObjectWorm,
+ * schema/0013_object_worm.sql): Last-Modified plus the rule's days, or
+ * years of 365 days. The insert reads the rule itself, so no writer (Put,
+ * Copy, Complete, the daemon's own writes) can leave it out; an
+ * Appendable object cannot carry a retention. The row's MAC covers what
+ * was written. */
 static const char SQL_OBJECT_INSERT[] =
     "INSERT INTO objects (bucket, key, type, size, etag, crc64,"
     " storage_class, mtime_ms, generation, acl, headers, tags,"
     " sse_algorithm, sse_key_id, sse_data_enc, version_id, latest, vseq,"
-    " mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10, ?11, ?12,"
-    " ?13, ?14, ?15, 1, ?16, " OBJECT_MAC_OF("?1", "?2", "?3", "?4", "?5",
-    "?6", "?8", "?15", "''", "0", "0") ")";
+    " retain_mode, retain_until_ms, mac)"
+    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10, ?11, ?12,"
+    " ?13, ?14, ?15, 1, ?16, d.rm, d.ru, " OBJECT_MAC_OF("?1", "?2", "?3",
+    "?4", "?5", "?6", "?8", "?15", "d.rm", "d.ru", "0")
+    " FROM (SELECT coalesce(w.mode, '') AS rm, CASE WHEN coalesce(w.mode,"
+    " '') = '' THEN 0 ELSE ?8 + (w.days + w.years * 365) * 86400000 END"
+    " AS ru FROM (SELECT 1) LEFT JOIN object_worm w ON w.bucket = ?1"
+    " AND ?3 <> 'Appendable') d WHERE 1"
+    " RETURNING retain_mode, retain_until_ms";
 static const char SQL_OBJECT_UPDATE[] =
     "UPDATE objects SET type = ?3, size = ?4, etag = ?5, crc64 = ?6,"
     " storage_class = ?7, mtime_ms = ?8, generation = generation + 1,"
@@ -694,7 +706,7 @@ static enum err
 object_insert(struct db *db, struct object *o, int64_t vseq)
 {
 	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_INSERT);
-	enum err r;
+	int rc;
 
 	if (st == NULL)
 		return ERR_IO;
@@ -704,9 +716,17 @@ object_insert(struct db *db, struct object *o, int64_t vseq)
 	bind_object_meta(st, o, 9);
 	db_bind_text(st, 15, o->version_id);
 	sqlite3_bind_int64(st, 16, vseq);
-	r = db_step_done(st);
-	if (r != ERR_OK)
-		return r;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *rm = (const char *)sqlite3_column_text(st, 0);
+
+		str_copy(o->retain_mode, sizeof(o->retain_mode), rm ? rm : "");
+		o->retain_until_ms = sqlite3_column_int64(st, 1);
+		o->legal_hold = false;
+	}
+	db_stmt_done(st);
+	if (rc != SQLITE_ROW)
+		return db_err(rc) != ERR_OK ? db_err(rc) : ERR_INTERNAL;
 	o->id = sqlite3_last_insert_rowid(db_conn(db));
 	o->generation = 1;
 	o->vseq = vseq;

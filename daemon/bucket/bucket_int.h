@@ -42,6 +42,12 @@ struct sqlite3_stmt;
 	OBJECT_MAC_OF("bucket", "key", t, sz, e, crc, mt, "version_id", \
 	    "retain_mode", "retain_until_ms", "legal_hold")
 
+/* The MAC of the row as it stands with new retention columns (SQL
+ * expressions), for the writers of a version's retention and legal hold. */
+#define OBJECT_MAC_RETENTION(rm, ru, lh) \
+	OBJECT_MAC_OF("bucket", "key", "type", "size", "etag", "crc64", \
+	    "mtime_ms", "version_id", rm, ru, lh)
+
 /* The object columns every object query selects, in object_from_row's
  * order; a query may add columns after them from OBJECT_NCOLS on. */
 #define OBJECT_COLS \

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * object_update_db.c: SQL of in-place object changes that keep the row:
- * appends, restore state and lifecycle transitions. Both are compare-and-set on the generation, so
- * of two concurrent changes exactly one commits (OSS: PositionNotEqualToLength
+ * appends, restore state, lifecycle transitions, a version's retention
+ * and legal hold. All are compare-and-set on the generation, so of two
+ * concurrent changes exactly one commits (OSS: PositionNotEqualToLength
  * or StaleFile for the other).
  */
 #include <sqlite3.h>
@@ -28,6 +29,65 @@ static const char SQL_RESTORE[] =
     " restore_expiry_ms = ?3, restore_tier = ?4, generation = generation + 1"
     " WHERE id = ?5 AND generation = ?6 RETURNING generation";
 
+/* Retention and legal hold are under the row's MAC (bucket_int.h). */
+static const char SQL_RETENTION[] =
+    "UPDATE objects SET retain_mode = ?1, retain_until_ms = ?2,"
+    " generation = generation + 1, mac = "
+    OBJECT_MAC_RETENTION("?1", "?2", "legal_hold")
+    " WHERE id = ?3 AND generation = ?4"
+    " AND type NOT IN ('Appendable', 'DeleteMarker') RETURNING generation";
+static const char SQL_LEGAL_HOLD[] =
+    "UPDATE objects SET legal_hold = ?1, generation = generation + 1,"
+    " mac = " OBJECT_MAC_RETENTION("retain_mode", "retain_until_ms", "?1")
+    " WHERE id = ?3 AND generation = ?4"
+    " AND type NOT IN ('Appendable', 'DeleteMarker') RETURNING generation";
+
+/* Steps a compare-and-set UPDATE ... RETURNING generation. */
+static enum err
+cas_step(sqlite3_stmt *st, int64_t *ret_gen)
+{
+	enum err r = ERR_OK;
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		if (ret_gen != NULL)
+			*ret_gen = sqlite3_column_int64(st, 0);
+	} else if (rc == SQLITE_DONE)
+		r = ERR_STALE_FILE;
+	else
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+object_set_retention(struct db *db, const struct object *o, const char *mode,
+    int64_t until_ms, int64_t *ret_gen)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_RETENTION);
+
+	if (st == NULL)
+		return ERR_IO;
+	db_bind_text(st, 1, mode);
+	sqlite3_bind_int64(st, 2, until_ms);
+	sqlite3_bind_int64(st, 3, o->id);
+	sqlite3_bind_int64(st, 4, o->generation);
+	return cas_step(st, ret_gen);
+}
+
+enum err
+object_set_legal_hold(struct db *db, const struct object *o, bool on,
+    int64_t *ret_gen)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_LEGAL_HOLD);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int(st, 1, on ? 1 : 0);
+	sqlite3_bind_int64(st, 3, o->id);
+	sqlite3_bind_int64(st, 4, o->generation);
+	return cas_step(st, ret_gen);
+}
 static const char SQL_STORAGE_CLASS[] =
     "UPDATE objects SET storage_class = ?1, restore_state = 0,"
     " restore_done_ms = 0, restore_expiry_ms = 0, restore_tier = '',"

@@ -40,6 +40,10 @@ report_json(const struct api_seal_report *r)
 	json_i64(&w, "PoliciesSealed", r->policies_sealed_n);
 	json_i64(&w, "PoliciesFailingMac", r->policies_bad);
 	json_bool(&w, "PoliciesSetHashOk", r->policies_acc_ok);
+	json_i64(&w, "ObjectWormConfigurations", r->objworm);
+	json_i64(&w, "ObjectWormSealed", r->objworm_sealed_n);
+	json_i64(&w, "ObjectWormFailingMac", r->objworm_bad);
+	json_bool(&w, "ObjectWormSetHashOk", r->objworm_acc_ok);
 	json_obj_close(&w);
 	if (json_writer_finish(&w) == ERR_OK)
 		cli_print_json(&b);
@@ -64,6 +68,10 @@ report_text(const struct api_seal_report *r)
 	    " failing their MAC, set hash %s\n", r->policies,
 	    r->policies_sealed_n, r->policies_bad,
 	    r->policies_acc_ok ? "ok" : "differs");
+	printf("objectworm: %" PRId64 " rows, %" PRId64 " sealed, %" PRId64
+	    " failing their MAC, set hash %s\n", r->objworm,
+	    r->objworm_sealed_n, r->objworm_bad,
+	    r->objworm_acc_ok ? "ok" : "differs");
 }
 
 int

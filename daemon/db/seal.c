@@ -18,10 +18,17 @@
 #include "db/db.h"
 #include "db/db_int.h"
 
+/* The seal row's MAC covers the ObjectWorm columns of 0013 once they have
+ * left their initial values (schema/0013_object_worm.sql, trigger
+ * seal_mac: the same expression). */
 static const char SQL_SEAL_READ[] =
     "SELECT sealed, seq, objects_n, objects_acc, policies_seq, policies_n,"
-    " policies_acc, coffer_mac_ok(mac, 'seal', sealed, seq, objects_n,"
+    " policies_acc, CASE WHEN objworm_n = 0 AND objworm_acc IS NULL"
+    " THEN coffer_mac_ok(mac, 'seal', sealed, seq, objects_n,"
     " objects_acc, policies_seq, policies_n, policies_acc)"
+    " ELSE coffer_mac_ok(mac, 'seal', sealed, seq, objects_n,"
+    " objects_acc, policies_seq, policies_n, policies_acc, objworm_n,"
+    " objworm_acc) END, objworm_n, objworm_acc"
     " FROM seal WHERE id = 1";
 static const char SQL_SEAL_MARK[] =
     "UPDATE seal SET sealed = 1, seq = seq + 1 WHERE id = 1";
@@ -108,8 +115,10 @@ db_seal_read(struct db *db, struct db_seal *ret)
 		ret->objects_n = sqlite3_column_int64(st, 2);
 		ret->policies_seq = sqlite3_column_int64(st, 4);
 		ret->policies_n = sqlite3_column_int64(st, 5);
+		ret->objworm_n = sqlite3_column_int64(st, 8);
 		if (!col_acc(st, 3, ret->objects_acc) ||
-		    !col_acc(st, 6, ret->policies_acc))
+		    !col_acc(st, 6, ret->policies_acc) ||
+		    !col_acc(st, 9, ret->objworm_acc))
 			r = ERR_CORRUPT;
 		if (ret->sealed && sqlite3_column_int(st, 7) != 1)
 			r = ERR_CORRUPT;

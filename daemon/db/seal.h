@@ -47,6 +47,8 @@ struct db_seal {
 	int64_t	policies_seq;
 	int64_t	policies_n;
 	uint8_t	policies_acc[DB_SEAL_ACC_BYTES];
+	int64_t	objworm_n;			/* ObjectWorm configurations */
+	uint8_t	objworm_acc[DB_SEAL_ACC_BYTES];
 };
 /* A sealed table recomputed from its rows (each module's *_db.c). */
 struct db_seal_totals {

@@ -5,6 +5,7 @@
 #include "base/crash.h"
 #include "db/db.h"
 #include "object/object.h"
+#include "worm/retention.h"
 #include "worm/worm.h"
 
 void
@@ -22,6 +23,7 @@ object_tx_init(struct object_tx *tx, struct api *api, struct arena *a,
 	tx->versioning = BUCKET_UNVERSIONED;
 	tx->version_id = NULL;
 	tx->in_place = false;
+	tx->bypass_governance = false;
 	tx->has_target = false;
 }
 
@@ -40,7 +42,10 @@ guard(struct object_tx *tx)
 	if (tx->has_target) {
 		o.mtime_ms = tx->target.mtime_ms;
 		o.sealed = tx->target.sealed;
+		retention_from_row(tx->target.retain_mode,
+		    tx->target.retain_until_ms, tx->target.legal_hold, &o);
 	}
+	o.bypass_governance = tx->bypass_governance;
 	/* The business clock never runs backwards (db/clock_db.c), so a
 	 * wall clock set back cannot shorten a retention period here. A new
 	 * key is not protected, but a forged policy still refuses it. */

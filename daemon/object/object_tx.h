@@ -42,6 +42,10 @@ struct object_tx {
 	enum bucket_versioning versioning;	/* of the bucket (default: none) */
 	const char	*version_id;	/* the change names this version */
 	bool		 in_place;	/* it rewrites the current version */
+	/* The bucket owner sent x-oss-bypass-governance-retention: true:
+	 * a GOVERNANCE retention does not stop this change (a COMPLIANCE
+	 * one or a legal hold still does). */
+	bool		 bypass_governance;
 	/* where it stands */
 	bool		 open;
 	bool		 exists;	/* an object is at the key */

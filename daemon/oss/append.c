@@ -16,6 +16,7 @@
 #include "object/object_tx.h"
 #include "object/upload.h"
 #include "base/str.h"
+#include "worm/retention.h"
 
 /* OSS: an appendable object grows to at most 5 GiB. */
 #define APPEND_MAX (5ULL * 1024 * 1024 * 1024)
@@ -79,6 +80,12 @@ h_append_object_begin(struct call *c)
 		c->x.arg_name = "x-oss-server-side-encryption-key-id";
 		return ERR_INVALID_ARGUMENT;
 	}
+	/* §1.10: enabling ObjectWorm disables AppendObject (asked again in
+	 * the transaction that would commit the append). */
+	r = object_worm_absent(c->api->db, c->bucket.id, c->bucket.name,
+	    ERR_APPEND_OBJECT_WORM);
+	if (r != ERR_OK)
+		return r;
 	/* A wrong position is reported before a retention refusal. */
 	r = call_tx_peek(c, c->bucket.id, c->key, &cur, &exists);
 	if (r == ERR_OK || exists) {
@@ -141,7 +148,10 @@ h_append_object(struct call *c)
 	r = call_tx_begin_in_place(c, c->bucket.id, c->key, &tx);
 	if (r != ERR_OK)
 		return r;
-	r = check_position(c, tx.exists, &tx.cur, op->position);
+	r = object_worm_absent(c->api->db, c->bucket.id, c->bucket.name,
+	    ERR_APPEND_OBJECT_WORM);
+	if (r == ERR_OK)
+		r = check_position(c, tx.exists, &tx.cur, op->position);
 	if (r != ERR_OK)
 		goto out;
 	if (tx.exists) {

@@ -649,6 +649,18 @@ multipart_commit_part(struct call *c, const struct mpu *u, unsigned number,
 	return ERR_OK;
 }
 
+/* x-oss-bypass-governance-retention: true from the bucket owner. Anyone
+ * else who may write (a public-read-write bucket) cannot lift a
+ * GOVERNANCE retention. */
+bool
+call_bypass_governance(const struct call *c)
+{
+	const char *v = call_header(c, "x-oss-bypass-governance-retention");
+
+	return v != NULL && strcasecmp(v, "true") == 0 && c->have_bucket &&
+	    !c->anonymous && c->account.id == c->bucket.owner;
+}
+
 static void
 call_tx_init(struct call *c, int64_t bucket_id, struct object_tx *tx)
 {
@@ -657,6 +669,7 @@ call_tx_init(struct call *c, int64_t bucket_id, struct object_tx *tx)
 	    (c->route->flags & R_MUTATES_OBJECT) != 0, call_now(c));
 	if (c->have_bucket && bucket_id == c->bucket.id)
 		tx->versioning = c->bucket.versioning;
+	tx->bypass_governance = call_bypass_governance(c);
 }
 
 enum err

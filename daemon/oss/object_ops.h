@@ -22,6 +22,8 @@ enum err call_tx_begin_version(struct call *c, int64_t bucket_id,
 /* The same for a change that rewrites the current version (appends). */
 enum err call_tx_begin_in_place(struct call *c, int64_t bucket_id,
     const char *key, struct object_tx *tx);
+/* The bucket owner sent x-oss-bypass-governance-retention: true. */
+bool call_bypass_governance(const struct call *c);
 /* The early refusal before a body (object_tx_peek): *ret_cur and
  * *ret_exists are set even when the guard refuses. */
 enum err call_tx_peek(struct call *c, int64_t bucket_id, const char *key,

@@ -286,6 +286,13 @@ enum err h_get_live_channel_history(struct call *c);
 enum err h_list_live_channels(struct call *c);
 enum err h_post_vod_playlist(struct call *c);
 enum err h_get_vod_playlist(struct call *c);
+/* retention.c */
+enum err h_put_object_worm(struct call *c);
+enum err h_get_object_worm(struct call *c);
+enum err h_put_object_retention(struct call *c);
+enum err h_get_object_retention(struct call *c);
+enum err h_put_object_legal_hold(struct call *c);
+enum err h_get_object_legal_hold(struct call *c);
 /* inventory.c */
 enum err h_put_inventory(struct call *c);
 enum err h_get_inventory(struct call *c);

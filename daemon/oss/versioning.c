@@ -13,11 +13,12 @@
 #include "oss/oss_int.h"
 #include "codec/xml.h"
 #include "db/db.h"
+#include "worm/retention.h"
 #include "worm/worm.h"
 
 /* In the caller's transaction: versioning of a bucket under a retention
  * policy may not be suspended (§1.9: Suspended writes replace the null
- * version, which the policy protects). */
+ * version, which the policy protects), nor of one with ObjectWorm. */
 static enum err
 suspend_allowed(struct call *c)
 {
@@ -31,7 +32,11 @@ suspend_allowed(struct call *c)
 
 	if (r == ERR_OK)
 		return ERR_VERSIONING_WORM;
-	return r == ERR_NO_SUCH_WORM ? ERR_OK : r;
+	if (r != ERR_NO_SUCH_WORM)
+		return r;
+	/* §1.10: enabling ObjectWorm made versioning irreversible too. */
+	return object_worm_absent(c->api->db, c->bucket.id, c->bucket.name,
+	    ERR_VERSIONING_OBJECT_WORM);
 }
 
 enum err

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "codec/xml.h"
+#include "worm/retention.h"
 #include "worm/worm.h"
 
 /* op lives on the caller's stack for one call. */
@@ -57,7 +58,8 @@ parse_days(struct call *c, const char *root_name, uint64_t *ret)
  * of a bucket whose versioning is Enabled or was never enabled; a
  * Suspended bucket would replace null versions, so it cannot get one.
  * Read in the policy's transaction (PutBucketVersioning checks the other
- * way round in its own). */
+ * way round in its own). ObjectWorm excludes a policy (§1.10: the two
+ * are mutually exclusive either way round). */
 static enum err
 initiate_allowed(void *ctx, struct db *db)
 {
@@ -65,9 +67,11 @@ initiate_allowed(void *ctx, struct db *db)
 	struct bucket b;
 	enum err r = bucket_get(db, c->bucket.name, &b);
 
-	if (r == ERR_OK && b.versioning == BUCKET_VERSIONING_SUSPENDED)
-		r = ERR_WORM_VERSIONING_SUSPENDED;
-	return r;
+	if (r != ERR_OK)
+		return r;
+	if (b.versioning == BUCKET_VERSIONING_SUSPENDED)
+		return ERR_WORM_VERSIONING_SUSPENDED;
+	return object_worm_absent(db, b.id, b.name, ERR_WORM_OBJECT_WORM);
 }
 
 enum err

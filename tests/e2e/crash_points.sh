@@ -20,7 +20,10 @@
 #     and anchor-pending (committed, the seal's anchor not yet moved: no
 #     false rollback alarm);
 #   - inventory configurations: inventory-written, inventory-committed for
-#     PutBucketInventory and DeleteBucketInventory.
+#     PutBucketInventory and DeleteBucketInventory;
+#   - ObjectWorm: objectworm-written and oss-reply for
+#     PutBucketObjectWormConfiguration, object-committed for a version's
+#     legal hold.
 . "$(dirname "$0")/e2e_lib.bash"
 
 command -v sqlite3 >/dev/null || { log "SKIP: sqlite3 missing"; exit 77; }
@@ -313,8 +316,31 @@ crash_start inventory-committed
 crashed "Delete" "$(req DELETE "/$B/?inventory&inventoryId=inv1")"
 check "inventory-committed: Delete applied" [ "$(inv_get)" = 404 ]
 
+# ---- ObjectWorm: the configuration and a version's legal hold ----
+[ "$(http_status PUT /pointso/)" = 200 ] || die "PutBucket pointso"
+[ "$(req PUT /pointso/?versioning --data-binary \
+    '<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>')" = 200 ] ||
+    die "PutBucketVersioning pointso"
+ow_xml='<ObjectWormConfiguration><ObjectWormEnabled>Enabled</ObjectWormEnabled></ObjectWormConfiguration>'
+crash_start objectworm-written
+crashed "PutObjectWorm" "$(req PUT /pointso/?objectWorm --data-binary "$ow_xml")"
+check "objectworm-written: PutObjectWorm absent" \
+    [ "$(req GET /pointso/?objectWorm)" = 404 ]
+crash_start oss-reply
+crashed "PutObjectWorm" "$(req PUT /pointso/?objectWorm --data-binary "$ow_xml")"
+check "oss-reply: PutObjectWorm applied" \
+    [ "$(req GET /pointso/?objectWorm)" = 200 ]
+[ "$(req PUT /pointso/rec --data-binary record)" = 200 ] || die "PutObject pointso"
+vid=$(hdr x-oss-version-id)
+crash_start object-committed
+crashed "PutObjectLegalHold" "$(req PUT "/pointso/rec?legalHold&versionId=$vid" \
+    --data-binary '<LegalHold><Status>ON</Status></LegalHold>')"
+check "object-committed: the hold applied" \
+    [ "$(req DELETE "/pointso/rec?versionId=$vid")" = 409 ]
+
 daemon_stop
 rc=$?
 check "clean stop ($rc)" [ "$rc" -eq 0 ]
 sanitizer_report "$L.stderr" && fail "sanitizer report"
+check "the seal matches after every crash" "$COFFER" --data-dir "$D" worm verify
 e2e_finish

@@ -56,6 +56,8 @@ const IMPLEMENTED = new Set([
   'DELETE object uploadId', 'GET object uploadId', 'POST object append', 'POST object restore',
   'POST object cleanRestoredObject', 'HEAD object objectMeta',
   'GET bucket live', 'PUT object live', 'GET object live', 'DELETE object live',
+  'PUT bucket objectWorm', 'GET bucket objectWorm', 'PUT object retention', 'GET object retention',
+  'PUT object legalHold', 'GET object legalHold',
 ]);
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE'];
 const BUCKET = 'subres-bkt';

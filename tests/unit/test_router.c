@@ -401,6 +401,8 @@ test_route_selection(void **state)
 	expect_route("POST", "/?wormId=1", "CompleteBucketWorm");
 	expect_route("GET", "/?inventory", "ListBucketInventory");
 	expect_route("GET", "/?inventory&inventoryId=x", "GetBucketInventory");
+	expect_route("PUT", "/?objectWorm", "PutBucketObjectWormConfiguration");
+	expect_route("GET", "/?objectWorm", "GetBucketObjectWormConfiguration");
 	expect_route("PUT", "/?lifecycle", "PutBucketLifecycle");
 	expect_route("GET", "/?lifecycle", "GetBucketLifecycle");
 	expect_route("DELETE", "/?lifecycle", "DeleteBucketLifecycle");
@@ -413,6 +415,10 @@ test_route_selection(void **state)
 	expect_route("HEAD", "/k", "HeadObject");
 	expect_route("HEAD", "/k?objectMeta", "GetObjectMeta");
 	expect_route("DELETE", "/k", "DeleteObject");
+	expect_route("PUT", "/k?retention", "PutObjectRetention");
+	expect_route("GET", "/k?retention&versionId=v", "GetObjectRetention");
+	expect_route("PUT", "/k?legalHold&versionId=v", "PutObjectLegalHold");
+	expect_route("GET", "/k?legalHold", "GetObjectLegalHold");
 	/* HEAD falls back to a GET route of the same resource */
 	expect_route("HEAD", "/?acl", "GetBucketAcl");
 
@@ -433,6 +439,9 @@ test_route_method_not_allowed(void **state)
 	expect_error("DELETE", "/?acl", ERR_METHOD_NOT_ALLOWED);
 	expect_error("POST", "/?bucketInfo", ERR_METHOD_NOT_ALLOWED);
 	expect_error("PUT", "/k?objectMeta", ERR_METHOD_NOT_ALLOWED);
+	/* ObjectWorm cannot be removed, nor a retention deleted. */
+	expect_error("DELETE", "/?objectWorm", ERR_METHOD_NOT_ALLOWED);
+	expect_error("DELETE", "/k?retention", ERR_METHOD_NOT_ALLOWED);
 }
 
 /* Operation keys the table does not cover (or two of them together) are
@@ -448,6 +457,7 @@ test_route_not_implemented(void **state)
 	expect_error("PUT", "/?logging", ERR_NOT_IMPLEMENTED);
 	expect_error("GET", "/?cors", ERR_NOT_IMPLEMENTED);
 	expect_error("PUT", "/k?tagging&acl", ERR_NOT_IMPLEMENTED);
+	expect_error("PUT", "/k?retention&legalHold", ERR_NOT_IMPLEMENTED);
 	expect_error("GET", "/k?symlink", ERR_NOT_IMPLEMENTED);
 	expect_error("PUT", "/?website", ERR_NOT_IMPLEMENTED);
 	expect_error("DELETE", "/?referer", ERR_NOT_IMPLEMENTED);

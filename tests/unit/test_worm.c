@@ -34,6 +34,7 @@
 #include "support/test_audit_mac.h"
 #include "support/test_support.h"
 #include "inventory/inventory.h"
+#include "worm/retention.h"
 #include "worm/worm.h"
 
 #define T0	((int64_t)1790000000000)
@@ -503,6 +504,136 @@ test_triggers_backstop(void **state)
 	    ERR_OK);
 }
 
+/* ObjectWorm: the guard decides on the version's own retention, refuses
+ * an unsealed version of an ObjectWorm bucket, and a configuration row
+ * deleted or edited behind cofferd's back refuses every decision instead
+ * of reading as "never enabled". */
+static void
+test_object_worm(void **state)
+{
+	struct fixture *f = *state;
+	struct worm_op op = op_at(f, 1, T0);
+	struct object_worm_config want = { .enabled = true,
+	    .mode = RETENTION_COMPLIANCE, .days = 1 }, got;
+	struct worm_object v = { .sealed = true,
+	    .retain_mode = RETENTION_COMPLIANCE, .retain_until_ms = T0 + DAY };
+	struct worm_policy p;
+
+	assert_int_equal(object_worm_get(f->db, 1, "locked", &got),
+	    ERR_NO_SUCH_OBJECT_WORM);
+	want.enabled = false;
+	assert_int_equal(object_worm_put(&op, &want),
+	    ERR_OBJECT_WORM_DISABLE);
+	want.enabled = true;
+	assert_int_equal(object_worm_put(&op, &want), ERR_OK);
+	assert_int_equal(object_worm_get(f->db, 1, "locked", &got), ERR_OK);
+	assert_int_equal(got.mode, RETENTION_COMPLIANCE);
+	assert_int_equal(got.days, 1);
+	assert_int_equal(object_worm_absent(f->db, 1, "locked",
+	    ERR_WORM_OBJECT_WORM), ERR_WORM_OBJECT_WORM);
+	assert_int_equal(object_worm_absent(f->db, 2, "other",
+	    ERR_WORM_OBJECT_WORM), ERR_OK);
+
+	/* The version's retention, hold and bypass. */
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", &v, T0),
+	    ERR_FILE_IMMUTABLE);
+	v.bypass_governance = true;
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", &v, T0),
+	    ERR_FILE_IMMUTABLE);
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", &v, T0 + DAY),
+	    ERR_OK);
+	v.retain_mode = RETENTION_GOVERNANCE;
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", &v, T0),
+	    ERR_OK);
+	v.legal_hold = true;
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", &v, T0 + 9 *
+	    DAY), ERR_FILE_IMMUTABLE);
+	v.sealed = false;
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", &v, T0),
+	    ERR_CORRUPT);
+	/* Without ObjectWorm, an unsealed version carrying no retention is
+	 * the bucket policy's business, as before. */
+	assert_int_equal(worm_object_guard(f->db, 2, "other",
+	    &(struct worm_object){ .mtime_ms = T0 }, T0), ERR_OK);
+	assert_int_equal(worm_object_guard(f->db, 1, "locked",
+	    &(struct worm_object){ .mtime_ms = T0 }, T0), ERR_CORRUPT);
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", NULL, T0),
+	    ERR_OK);
+
+	/* A bucket policy in force excludes ObjectWorm. */
+	op = op_at(f, 2, T0);
+	assert_int_equal(worm_initiate(&op, 1, &p), ERR_OK);
+	assert_int_equal(object_worm_put(&op, &want),
+	    ERR_OBJECT_WORM_BUCKET_WORM);
+	/* An expired one does not. */
+	op.now_ms = T0 + WORM_IN_PROGRESS_MS;
+	assert_int_equal(object_worm_put(&op, &want), ERR_OK);
+}
+
+static void
+test_object_worm_tamper(void **state)
+{
+	static const char *edits[] = {
+		"DELETE FROM object_worm",
+		"UPDATE object_worm SET mode = 'GOVERNANCE'",
+		"UPDATE object_worm SET days = 0, mode = ''",
+		"UPDATE object_worm SET bucket = 2",
+		"UPDATE seal SET objworm_n = 0, objworm_acc = NULL",
+	};
+
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		struct fixture *f;
+		struct worm_op op;
+		struct object_worm_config want = { .enabled = true,
+		    .mode = RETENTION_COMPLIANCE, .days = 1 }, got;
+
+		assert_int_equal(setup((void **)&f), 0);
+		op = op_at(f, 1, T0);
+		assert_int_equal(object_worm_put(&op, &want), ERR_OK);
+		assert_int_equal(db_exec(f->db, "DROP TRIGGER"
+		    " seal_objworm_insert; DROP TRIGGER seal_objworm_delete;"
+		    " DROP TRIGGER seal_objworm_update; DROP TRIGGER"
+		    " object_worm_no_delete; DROP TRIGGER seal_mac"), ERR_OK);
+		assert_int_equal(db_exec(f->db, edits[i]), ERR_OK);
+		if (object_worm_get(f->db, 1, "locked", &got) != ERR_CORRUPT)
+			fail_msg("%s: configuration still trusted", edits[i]);
+		if (worm_object_guard(f->db, 1, "locked", NULL, T0) !=
+		    ERR_CORRUPT)
+			fail_msg("%s: the guard still decides", edits[i]);
+		teardown((void **)&f);
+	}
+	(void)state;
+}
+
+/* A genuine older configuration row put back: its MAC verifies, the set
+ * hash does not. */
+static void
+test_object_worm_replay(void **state)
+{
+	struct fixture *f = *state;
+	struct worm_op op = op_at(f, 1, T0);
+	struct object_worm_config want = { .enabled = true,
+	    .mode = RETENTION_GOVERNANCE, .days = 1 }, got;
+
+	assert_int_equal(object_worm_put(&op, &want), ERR_OK);
+	assert_int_equal(db_exec(f->db, "CREATE TABLE old AS SELECT * FROM"
+	    " object_worm"), ERR_OK);
+	want.mode = RETENTION_COMPLIANCE;
+	want.days = 30;
+	op.now_ms = T0 + 1000;
+	assert_int_equal(object_worm_put(&op, &want), ERR_OK);
+	assert_int_equal(db_exec(f->db, "DROP TRIGGER seal_objworm_insert;"
+	    " DROP TRIGGER seal_objworm_delete; DROP TRIGGER"
+	    " object_worm_no_delete; DELETE FROM object_worm;"
+	    " INSERT INTO object_worm SELECT * FROM old"), ERR_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM object_worm WHERE"
+	    " mode = 'GOVERNANCE'"), 1);
+	assert_int_equal(object_worm_get(f->db, 1, "locked", &got),
+	    ERR_CORRUPT);
+	assert_int_equal(worm_object_guard(f->db, 1, "locked", NULL, T0),
+	    ERR_CORRUPT);
+}
+
 int
 main(void)
 {
@@ -522,6 +653,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_seal_detects_replay,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_triggers_backstop, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_object_worm, setup,
+		    teardown),
+		cmocka_unit_test(test_object_worm_tamper),
+		cmocka_unit_test_setup_teardown(test_object_worm_replay, setup,
 		    teardown),
 	};
 
