@@ -63,6 +63,31 @@ const exists = async (c, key) => {
   try { await c.head(key); return true; } catch (e) { if (e.status === 404) return false; throw e; }
 };
 const klass = async (c, key) => (await c.head(key)).res.headers['x-oss-storage-class'];
+// The bucket's inventory report written now (`coffer inventory run`), as
+// "key class" lines, sorted: what the rules left (versions: 'All').
+async function inventory(d, c, bucket, versions = 'Current') {
+  const dest = `${bucket}-inv`;
+  try { await c.putBucket(dest); } catch (e) { if (e.status !== 409) throw e; }
+  const acct = (await c.getBucketInfo(bucket)).bucket.Owner.ID;
+  const id = `check-${versions}`;
+  try {
+    await c.putBucketInventory(bucket, {
+      id, isEnabled: true, prefix: '',
+      OSSBucketDestination: { format: 'CSV', accountId: acct, rolename: 'AliyunOSSRole', bucket: dest, prefix: 'rep' },
+      frequency: 'Daily', includedObjectVersions: versions, optionalFields: { field: ['StorageClass'] },
+    });
+  } catch (e) { if (e.code !== 'InventoryConfigurationAlreadyExists') throw e; }
+  const manifestKey = d.coffer('inventory', 'run', bucket, id).trim();
+  if (manifestKey === '') return [];	// no object matched: no report
+  const dc = ossClient(d, { bucket: dest });
+  const manifest = JSON.parse((await dc.get(manifestKey)).content.toString());
+  const lines = [];
+  for (const f of manifest.files) {
+    lines.push(...zlib.gunzipSync((await dc.get(f.key)).content).toString().split('\n').filter(Boolean));
+  }
+  return lines.map((l) => l.slice(1, -1).split('","')).map((f) => `${f[1]} ${f[f.length - 1]}`).sort();
+}
+
 // The runner's progress as `coffer lifecycle show --json` prints it.
 const show = (d, b) => JSON.parse(d.coffer('lifecycle', 'show', b, '--json'));
 // Waits until the runs up to the day of iso are complete.
@@ -282,6 +307,7 @@ test('transition then restore, and a clock jump runs each day boundary in order'
   at(d, '2030-01-04T01:00:00Z');
   await ranThrough(d, 'lc-tr', '2030-01-04');
   assert.equal(await klass(c, 'one'), 'Archive');
+  assert.deepEqual(await inventory(d, c, 'lc-tr'), ['one Archive', 'two Archive']);
   await expectOssError(() => c.get('one'), { code: 'InvalidObjectState', status: 403 });
   assert.equal((await c.restore('one')).res.status, 202);
   d.clockAdvance('2m');
@@ -293,6 +319,7 @@ test('transition then restore, and a clock jump runs each day boundary in order'
   await ranThrough(d, 'lc-tr', '2030-01-06');
   assert.equal(await exists(c, 'one'), false);
   assert.equal(await exists(c, 'two'), false);
+  assert.deepEqual(await inventory(d, c, 'lc-tr'), []);
 
   // A jump over all of it: 31 days in a few seconds, each run in turn.
   await c.put('three', Buffer.from('three'));	// 01-06 01:00
@@ -310,6 +337,7 @@ test('stale multipart uploads are aborted, their parts and blobs gone', async ()
   const d = await start();
   const c = ossClient(d, { bucket: 'lc-mpu' });
   await c.putBucket('lc-mpu');
+  await c.put('up/done', Buffer.from('a finished object under the rule'));
   await c.putBucketLifecycle('lc-mpu', [
     { id: 'abort', prefix: 'up/', status: 'Enabled', abortMultipartUpload: { days: 1 } },
   ]);
@@ -331,6 +359,8 @@ test('stale multipart uploads are aborted, their parts and blobs gone', async ()
   assert.equal(blobs(), b0);
   await expectOssError(() => c.listParts('up/big', up), { code: 'NoSuchUpload', status: 404 });
   assert.equal(show(d, 'lc-mpu').Progress.UploadsAborted, 1);
+  // Objects under the rule's prefix are not its business.
+  assert.deepEqual(await inventory(d, c, 'lc-mpu'), ['up/done Standard']);
 });
 
 test('expiry under a Locked WORM policy is skipped and applied after the retention', async () => {
@@ -358,12 +388,14 @@ test('expiry under a Locked WORM policy is skipped and applied after the retenti
   // `coffer lifecycle run` does not remove it either.
   assert.match(d.coffer('lifecycle', 'run', 'lc-worm'), /skipped under retention 1/);
   assert.equal(await exists(c, 'w/a'), true);
+  assert.deepEqual(await inventory(d, c, 'lc-worm'), ['c/b IA', 'w/a Standard']);
 
   // The first run after 01-04 12:00 is 01-05's.
   at(d, '2030-01-05T00:00:01Z');
   await ranThrough(d, 'lc-worm', '2030-01-05');
   assert.equal(await exists(c, 'w/a'), false);
   assert.equal(await exists(c, 'c/b'), true);
+  assert.deepEqual(await inventory(d, c, 'lc-worm'), ['c/b IA']);
   assert.ok(JSON.parse(d.coffer('audit', '--json', '--limit', '1000'))
     .some((r) => r.Action === 'lifecycle.expire' && r.Target === 'lc-worm/w/a' && r.Result === 'ok'));
 });
@@ -486,4 +518,5 @@ test('a versioned bucket under WORM: non-current versions wait for their retenti
   await ranThrough(d, 'lc-vw', '2030-01-05');
   await expectOssError(() => c.get('k', { versionId: v1 }), { code: 'NoSuchVersion' });
   assert.equal((await c.get('k')).content.toString(), 'two');
+  assert.deepEqual(await inventory(d, c, 'lc-vw', 'All'), ['k Standard']);
 });
