@@ -856,21 +856,13 @@ out:
 }
 
 enum err
-object_scan(struct db *db, struct arena *a, int64_t bucket, const char *from,
-    size_t from_len, bool inclusive, unsigned limit,
+object_rows_each(sqlite3_stmt *st, struct arena *a,
     bool (*fn)(void *ctx, const struct object *o), void *ctx)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_SCAN);
 	struct object o;
 	enum err r = ERR_OK;
 	int rc;
 
-	if (st == NULL)
-		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
-	sqlite3_bind_text(st, 2, from, (int)from_len, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, inclusive ? 1 : 0);
-	sqlite3_bind_int64(st, 4, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		object_from_row(st, a, &o);
 		if (o.key == NULL || o.headers == NULL || o.tags == NULL) {
@@ -884,6 +876,22 @@ object_scan(struct db *db, struct arena *a, int64_t bucket, const char *from,
 		r = db_err(rc);
 	db_stmt_done(st);
 	return r;
+}
+
+enum err
+object_scan(struct db *db, struct arena *a, int64_t bucket, const char *from,
+    size_t from_len, bool inclusive, unsigned limit,
+    bool (*fn)(void *ctx, const struct object *o), void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_SCAN);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, bucket);
+	sqlite3_bind_text(st, 2, from, (int)from_len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, inclusive ? 1 : 0);
+	sqlite3_bind_int64(st, 4, limit);
+	return object_rows_each(st, a, fn, ctx);
 }
 
 enum err

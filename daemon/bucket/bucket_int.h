@@ -59,6 +59,10 @@ struct sqlite3_stmt;
 #define OBJECT_NCOLS	27
 void object_from_row(struct sqlite3_stmt *st, struct arena *a,
     struct object *o);
+/* Steps st (OBJECT_COLS) row by row into fn until it returns false, then
+ * releases it. */
+enum err object_rows_each(struct sqlite3_stmt *st, struct arena *a,
+    bool (*fn)(void *ctx, const struct object *o), void *ctx);
 /* Steps st (OBJECT_COLS then the MAC check) once into *ret and releases
  * it; none when there is no row. */
 enum err object_get_one(struct sqlite3_stmt *st, struct arena *a,

@@ -270,9 +270,6 @@ object_version_scan(struct db *db, struct arena *a, int64_t bucket,
     bool (*fn)(void *ctx, const struct object *o), void *ctx)
 {
 	sqlite3_stmt *st = db_stmt(db, SQL_VERSION_SCAN);
-	struct object o;
-	enum err r = ERR_OK;
-	int rc;
 
 	if (st == NULL)
 		return ERR_IO;
@@ -280,17 +277,5 @@ object_version_scan(struct db *db, struct arena *a, int64_t bucket,
 	sqlite3_bind_text(st, 2, from, (int)from_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, below_vseq);
 	sqlite3_bind_int64(st, 4, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		object_from_row(st, a, &o);
-		if (o.key == NULL || o.headers == NULL || o.tags == NULL) {
-			r = ERR_NOMEM;
-			break;
-		}
-		if (!fn(ctx, &o))
-			break;
-	}
-	if (r == ERR_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = db_err(rc);
-	db_stmt_done(st);
-	return r;
+	return object_rows_each(st, a, fn, ctx);
 }
