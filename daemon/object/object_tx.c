@@ -32,14 +32,14 @@ static enum err
 guard(struct object_tx *tx)
 {
 	struct worm_object o = { 0 };
+	/* A delete marker holds no data: removing one only uncovers the
+	 * version under it (schema/0011_versions.sql). It is asked about
+	 * as a new key is, so a forged policy still refuses the change. */
+	bool protectable = tx->has_target && !tx->target.delete_marker;
 
 	if (!tx->guard)
 		return ERR_OK;
-	/* A delete marker holds no data: removing one only uncovers the
-	 * version under it (schema/0011_versions.sql). */
-	if (tx->has_target && tx->target.delete_marker)
-		return ERR_OK;
-	if (tx->has_target) {
+	if (protectable) {
 		o.mtime_ms = tx->target.mtime_ms;
 		o.sealed = tx->target.sealed;
 		retention_from_row(tx->target.retain_mode,
@@ -50,7 +50,7 @@ guard(struct object_tx *tx)
 	 * wall clock set back cannot shorten a retention period here. A new
 	 * key is not protected, but a forged policy still refuses it. */
 	return worm_object_guard(tx->api->db, tx->bucket_id, tx->bucket_name,
-	    tx->has_target ? &o : NULL, tx->now_ms);
+	    protectable ? &o : NULL, tx->now_ms);
 }
 
 /* Which version the change removes or rewrites (object_tx.h). */
