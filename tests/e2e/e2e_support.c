@@ -181,6 +181,15 @@ e2e_daemon_wait(struct e2e_daemon *d, unsigned timeout_ms)
 		if (p == d->pid) {
 			d->reaped = true;
 			d->result = result_of(status);
+			/* A crash nobody asked for: what the daemon said last
+			 * (glibc's and libmicrohttpd's last words go to stderr)
+			 * is the only record once the test dir is gone. */
+			if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL &&
+			    WTERMSIG(status) != SIGTERM) {
+				fprintf(stderr, "e2e: cofferd died of signal %d\n",
+				    WTERMSIG(status));
+				e2e_daemon_dump_log(d);
+			}
 			return d->result;
 		}
 		if (p < 0 && errno != EINTR) {
