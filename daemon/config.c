@@ -358,9 +358,10 @@ config_finish(struct config *cfg)
 void
 config_usage(FILE *f, const char *prog)
 {
-	fprintf(f, "usage: %s [--config FILE] [-n|--check-config] [--OPTION VALUE]...\n\n"
+	fprintf(f, "usage: %s [--config FILE] [-n|--check-config] [--OPTION VALUE]...\n"
+	    "       %s --version | --config-reference\n\n"
 	    "Options (also settable as 'name = value' in the config file):\n",
-	    prog);
+	    prog, prog);
 	for (size_t i = 0; i < NITEMS; i++) {
 		char flag[64];
 		str_copy(flag, sizeof(flag), items[i].name);

@@ -35,6 +35,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "base/version.h"
 #include "config.h"
 #include "db/clock_db.h"
 #include "db/db.h"
@@ -45,7 +46,6 @@
 #include "kms/kms.h"
 #include "store/store.h"
 
-#define COFFER_VERSION "0.1.0"
 /* Of max_kms_request_head, what is kept for the headers: the rest is the
  * longest target the KMS listener words its own refusal for. */
 #define KMS_HEADER_ROOM (16 * 1024)
@@ -228,6 +228,13 @@ main(int argc, char **argv)
 	int lockfd;
 	enum err r;
 
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("cofferd %s (schema %d)\n", COFFER_VERSION,
+			    db_schema_latest());
+			return 0;
+		}
+	}
 	r = config_load(argc, argv, &cfg, &exit_now, err, sizeof(err));
 	if (r != ERR_OK) {
 		fprintf(stderr, "cofferd: %s\n", err);

@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "base/version.h"
 #include "cli/cli.h"
 #include "codec/json.h"
 #include "config.h"
@@ -183,7 +184,8 @@ static void
 usage(FILE *f, const char *group)
 {
 	fprintf(f, "usage: coffer [--data-dir DIR] [--config FILE] "
-	    "[--root-key FILE] COMMAND ...\n\ncommands:\n");
+	    "[--root-key FILE] COMMAND ...\n"
+	    "       coffer --version\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (group == NULL || strcmp(commands[i].group, group) == 0)
 			row_usage(f, &commands[i]);
@@ -370,6 +372,11 @@ main(int argc, char **argv)
 	for (i = 1; i < argc && argv[i][0] == '-'; i += 2) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout, NULL);
+			return 0;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("coffer %s (schema %d)\n", COFFER_VERSION,
+			    db_schema_latest());
 			return 0;
 		}
 		if (i + 1 >= argc || cargc + 2 >= 64) {

@@ -85,7 +85,9 @@ db_migrate(struct db *db, int upto)
 	if (h == NULL || have < 0)
 		return ERR_IO;
 	if (have > db_schema_latest()) {
-		log_errx("db: schema version %d is newer than this binary (%d)",
+		log_errx("db: schema version %d is newer than this binary's "
+		    "(%d): the data dir was written by a newer release; run "
+		    "that release or a later one (there is no downgrade)",
 		    have, db_schema_latest());
 		return ERR_CORRUPT;
 	}

@@ -183,4 +183,35 @@ check "--help lists every family" bash -c 'for g in account key audit inventory 
 out=$("$COFFER" --data-dir "$T" key --account root list 2>&1)
 check "key --account root list: $out" grep -q "KEY ID" <<<"$out"
 
+# ---- versions ----
+# Both binaries name the release and the schema version they write.
+dv=$("$COFFERD" --version)
+check "cofferd --version: $dv" grep -qE '^cofferd [0-9]+\.[0-9]+\.[0-9]+ \(schema [0-9]+\)$' <<<"$dv"
+cv=$("$COFFER" --version)
+check "coffer --version: $cv" [ "$cv" = "coffer ${dv#cofferd }" ]
+SCHEMA=$(sed -n 's/.*(schema \([0-9]*\))$/\1/p' <<<"$dv")
+# A data dir written by a newer release (its schema above this binary's)
+# is refused with a message saying so, and left as it was.
+if command -v sqlite3 >/dev/null; then
+	N=$E2E_TMP/newer
+	cp -a "$T" "$N"		# the stopped daemon's data dir above
+	sqlite3 "$N/meta.db" "PRAGMA user_version = $((SCHEMA + 1))"
+	out=$(timeout 30 env -u NOTIFY_SOCKET -u STATE_DIRECTORY \
+	    -u CREDENTIALS_DIRECTORY "$COFFERD" --data-dir "$N" \
+	    --oss-listen 127.0.0.1:0 --kms-listen 127.0.0.1:0 \
+	    --rtmp-listen off 2>&1 </dev/null)
+	rc=$?
+	check "newer data dir: exit 1 ($rc)" [ "$rc" -eq 1 ]
+	check "newer data dir: says so: $out" grep -q \
+	    "schema version $((SCHEMA + 1)) is newer than this binary's ($SCHEMA): the data dir was written by a newer release" <<<"$out"
+	check "newer data dir: left at its version" [ \
+	    "$(sqlite3 "$N/meta.db" 'PRAGMA user_version')" = $((SCHEMA + 1)) ]
+	out=$("$COFFER" --data-dir "$N" account list 2>&1)
+	rc=$?
+	check "coffer refuses it too ($rc): $out" bash -c \
+	    '[ "$1" -ne 0 ] && grep -q "newer release" <<<"$2"' _ "$rc" "$out"
+else
+	log "sqlite3 missing: the newer-data-dir check is skipped"
+fi
+
 e2e_finish
