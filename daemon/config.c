@@ -53,6 +53,10 @@ static const struct config_item items[] = {
 	B("test_hooks", test_hooks, "false",
 	    "Honour the x-coffer-test-pause-ms request header (race tests) "
 	    "and COFFER_TEST_BOOT_ID (replay-cache crash tests); tests only."),
+	B("dev_mode", dev_mode, "false",
+	    "Development mode (`make run`): a root key kept inside the data "
+	    "dir is expected; otherwise cofferd warns at start (README: "
+	    "Running under systemd)."),
 	S("log_level", log_level, "info",
 	    "err, warning, notice, info (one access line per request) or debug."),
 	S("log_file", log_file, "",

@@ -32,6 +32,7 @@ struct config {
 	char		cname_zone[PATH_MAX];
 	bool		test_clock;
 	bool		test_hooks;
+	bool		dev_mode;
 	char		log_level[16];
 	char		log_file[PATH_MAX];
 	char		root_key[PATH_MAX];

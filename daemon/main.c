@@ -128,6 +128,19 @@ watchdog_ping(uint64_t wd_usec, int64_t *next_us)
 	*next_us = now + (wd_usec < 30000 ? 10000 : (int64_t)(wd_usec / 3));
 }
 
+/* Whether file (which exists) lies under dir, symbolic links resolved. */
+static bool
+path_inside(const char *file, const char *dir)
+{
+	char f[PATH_MAX], d[PATH_MAX];
+	size_t n;
+
+	if (realpath(file, f) == NULL || realpath(dir, d) == NULL)
+		return false;
+	n = strlen(d);
+	return strncmp(f, d, n) == 0 && (f[n] == '/' || d[n - 1] == '/');
+}
+
 static int
 lock_data_dir(const char *dir)
 {
@@ -297,6 +310,15 @@ main(int argc, char **argv)
 		if (r != ERR_OK)
 			fatalx("cannot load the root key '%s': %s", cfg.root_key,
 			    err_name(r));
+		/* Custody: a key beside the data it protects travels with
+		 * every copy of the data dir. Fine for development only. */
+		if (!cfg.dev_mode && path_inside(cfg.root_key, cfg.data_dir))
+			log_warnx("kms: the root key '%s' is inside the data "
+			    "dir: every copy of the data dir (a backup) holds "
+			    "the key to its data. In production keep it "
+			    "outside, as a systemd credential (README: Running "
+			    "under systemd); dev_mode silences this",
+			    cfg.root_key);
 	}
 	{
 		/* Before anything can change an object or a policy: is the
