@@ -29,10 +29,12 @@
 #include "api/api.h"
 #include "base/arena.h"
 #include "base/log.h"
+#include "base/clock.h"
 #include "bucket/bucket.h"
 #include "db/clock_db.h"
 #include "db/db.h"
 #include "db/seal.h"
+#include "kms/kms.h"
 #include "support/test_seal.h"
 #include "support/test_support.h"
 #include "worm/worm.h"
@@ -100,9 +102,10 @@ static const struct era_row rows[] = {
 	    " (1, '11111111-2222-3333-4444-555555555555', 1, 'Enabled',"
 	    " 'Aliyun_AES_256', 'ENCRYPT/DECRYPT', 'Aliyun_KMS', 'SOFTWARE',"
 	    " 0, 0, 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee')" },
+	/* Material of the sealed size (72 bytes); not opened here. */
 	{ V_KMS, 99, "INSERT INTO kms_key_versions (version_id, key,"
 	    " created_ms, material) VALUES"
-	    " ('aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', 1, 0, x'03')" },
+	    " ('aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', 1, 0, zeroblob(72))" },
 	{ V_KMS, 99, "INSERT INTO kms_aliases (account, name, key, created_ms)"
 	    " VALUES (1, 'alias/upgrade', 1, 0)" },
 	{ 1, V_CHAIN - 1, "INSERT INTO audit (time_ms, actor, action, target,"
@@ -249,6 +252,51 @@ check_rows(struct db *db, struct arena *a, int v)
 	assert_int_equal(db_audit_set_mac(db, NULL, NULL), ERR_OK);
 }
 
+static int64_t
+clock_fixed(void *ctx)
+{
+	(void)ctx;
+	return 2000;
+}
+
+/* The KMS rows through kms/ as the daemon opens it (its own connection:
+ * kms_open installs the seal key and the audit chain's hash it derives
+ * from the root key, which the checks above replaced with test ones). */
+static void
+check_kms(const char *path, const char *dir, int v)
+{
+	struct kms_settings ks = { 0 };
+	struct kms_caller who = { .account = 1, .actor = "cli" };
+	struct clock clock = { .now_ms = clock_fixed };
+	struct kms_key_meta m;
+	char key[700];
+	struct db *db;
+	struct kms *k;
+
+	if (v < V_KMS)
+		return;
+	memcpy(who.account_id, "1000000000000001", 17);
+	snprintf(key, sizeof(key), "%s/root.key", dir);
+	assert_int_equal(db_open(path, &db), ERR_OK);
+	ks.root_key_path = key;
+	ks.create_root_key = true;
+	ks.db = db;
+	ks.clock = &clock;
+	assert_int_equal(kms_open(&ks, &k), ERR_OK);
+	assert_int_equal(kms_key_describe(k, &who,
+	    "11111111-2222-3333-4444-555555555555", &m), ERR_OK);
+	assert_int_equal(m.state, KMS_KEY_ENABLED);
+	assert_string_equal(m.primary_version,
+	    "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+	assert_string_equal(m.origin, "Aliyun_KMS");
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(kms_key_describe(k, &who, "alias/upgrade", &m),
+	    ERR_OK);
+	assert_string_equal(m.key_id, "11111111-2222-3333-4444-555555555555");
+	kms_close(k);
+	db_close(db);
+}
+
 static void
 test_upgrade_from_every_version(void **state)
 {
@@ -292,6 +340,7 @@ test_upgrade_from_every_version(void **state)
 		arena_init(&a, ARENA_CAP);
 		check_sqlite(db, v);
 		db_close(db);
+		check_kms(path, dir, v);
 
 		/* A second start finds the same seal, with nothing to seal. */
 		assert_int_equal(db_open(path, &db), ERR_OK);
