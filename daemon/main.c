@@ -214,6 +214,7 @@ main(int argc, char **argv)
 	struct api *api = NULL;
 	struct dns_txt *dns = NULL;
 	struct http_server *ossl = NULL, *kmsl = NULL;
+	struct http_tls *oss_tls = NULL, *kms_tls = NULL;
 	struct oss *oss = NULL;
 	struct kmsd *kapi = NULL;
 	struct jobs *jobs = NULL;
@@ -372,6 +373,24 @@ main(int argc, char **argv)
 	if (r != ERR_OK)
 		fatalx("cannot start the OSS API: %s", err_name(r));
 	{
+		/* HTTPS where the configuration names a certificate; each
+		 * listener holds its own copy of the credentials. */
+		const char *c, *k;
+
+		config_tls_files(&cfg, "oss", &c, &k);
+		if (c[0] != '\0' &&
+		    (r = http_tls_open(c, k, NULL, &oss_tls)) != ERR_OK)
+			fatalx("oss listener: cannot use the TLS certificate "
+			    "'%s' and key '%s': %s", c, k, err_name(r));
+		config_tls_files(&cfg, "kms", &c, &k);
+		if (c[0] != '\0' &&
+		    (r = http_tls_open(c, k, cfg.kms_client_ca, &kms_tls)) !=
+		    ERR_OK)
+			fatalx("kms listener: cannot use the TLS certificate "
+			    "'%s', key '%s' or client CA '%s': %s", c, k,
+			    cfg.kms_client_ca, err_name(r));
+	}
+	{
 		struct http_settings hs = {
 			.listen = cfg.oss_listen,
 			.threads = cfg.threads ? cfg.threads : default_threads(),
@@ -385,6 +404,7 @@ main(int argc, char **argv)
 			 * sealing thread and the MD5 helper per byte. */
 			.conn_memory = 512 * 1024,
 			.listener_id = 0,
+			.tls = oss_tls,
 			.handler = oss_http_handler(),
 			.ctx = oss,
 		};
@@ -428,6 +448,7 @@ main(int argc, char **argv)
 			 * request limits"). */
 			.conn_memory = cfg.max_kms_request_head,
 			.listener_id = 1,
+			.tls = kms_tls,
 			.handler = kmsd_http_handler(),
 			.ctx = kapi,
 		};
@@ -442,8 +463,11 @@ main(int argc, char **argv)
 	if (wd_usec != 0)
 		log_info("systemd watchdog: %llu ms",
 		    (unsigned long long)(wd_usec / 1000));
-	log_notice("listening oss=%s kms=%s rtmp=%s test_clock=%s data_dir=%s "
-	    "version=%s", http_server_address(ossl), http_server_address(kmsl),
+	log_notice("listening oss=%s%s kms=%s%s%s rtmp=%s test_clock=%s "
+	    "data_dir=%s version=%s", oss_tls ? "https://" : "",
+	    http_server_address(ossl), kms_tls ? "https://" : "",
+	    http_server_address(kmsl),
+	    http_tls_verifies_clients(kms_tls) ? " (client certificates)" : "",
 	    rtmp ? rtmpd_address(rtmp) : "off", cfg.test_clock ? "on" : "off", cfg.data_dir, COFFER_VERSION);
 	notify("READY=1");
 	log_audit_head(db, &audit_head);
@@ -467,6 +491,17 @@ main(int argc, char **argv)
 			if (log_reopen() != 0)
 				log_warn("cannot reopen log file");
 			log_notice("SIGHUP: log reopened");
+			/* New connections get the new certificate; open
+			 * ones keep theirs. A file that fails keeps the
+			 * old one (logged). */
+			if (oss_tls != NULL)
+				log_notice("SIGHUP: oss TLS certificate %s",
+				    http_tls_reload(oss_tls) == ERR_OK ?
+				    "re-read" : "kept (the new one failed)");
+			if (kms_tls != NULL)
+				log_notice("SIGHUP: kms TLS certificate %s",
+				    http_tls_reload(kms_tls) == ERR_OK ?
+				    "re-read" : "kept (the new one failed)");
 			continue;
 		}
 		if (sig == SIGTERM || sig == SIGINT)
@@ -502,6 +537,8 @@ main(int argc, char **argv)
 		    cfg.drain_timeout);
 	http_server_stop(ossl);
 	http_server_stop(kmsl);
+	http_tls_close(oss_tls);
+	http_tls_close(kms_tls);
 	rtmpd_stop(rtmp);
 	jobs_close(jobs);
 	kmsd_close(kapi);

@@ -29,6 +29,7 @@
 #include "base/arena.h"
 #include "base/err.h"
 #include "base/kv.h"
+#include "http/http_tls.h"
 
 
 /* A streamed response body. read() fills up to max bytes at pos and returns
@@ -64,6 +65,9 @@ struct http_request {
 	struct kv		*headers;	/* names lower-cased, in arena */
 	size_t			 nheaders;
 	char			 peer[64];	/* "127.0.0.1" */
+	/* Subject DN of the client certificate verified by the listener's
+	 * client CA (mutual TLS), else "". */
+	char			 peer_cert[256];
 	bool			 has_length;	/* Content-Length present */
 	uint64_t		 content_length;
 	bool			 chunked;	/* Transfer-Encoding: chunked */
@@ -116,6 +120,7 @@ struct http_settings {
 	size_t			 conn_memory;	/* MHD per-connection memory */
 	size_t			 arena_cap;	/* per-request arena cap */
 	int			 listener_id;	/* copied to req->listener */
+	struct http_tls		*tls;		/* NULL: plain HTTP */
 	const struct http_handler *handler;
 	void			*ctx;
 };
