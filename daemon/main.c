@@ -463,11 +463,12 @@ main(int argc, char **argv)
 	if (wd_usec != 0)
 		log_info("systemd watchdog: %llu ms",
 		    (unsigned long long)(wd_usec / 1000));
-	log_notice("listening oss=%s%s kms=%s%s%s rtmp=%s test_clock=%s "
-	    "data_dir=%s version=%s", oss_tls ? "https://" : "",
-	    http_server_address(ossl), kms_tls ? "https://" : "",
-	    http_server_address(kmsl),
-	    http_tls_verifies_clients(kms_tls) ? " (client certificates)" : "",
+	if (oss_tls != NULL || kms_tls != NULL)
+		log_notice("tls: oss=%s kms=%s", oss_tls ? "https" : "http",
+		    kms_tls == NULL ? "http" : http_tls_verifies_clients(kms_tls) ?
+		    "https+client-certificates" : "https");
+	log_notice("listening oss=%s kms=%s rtmp=%s test_clock=%s data_dir=%s "
+	    "version=%s", http_server_address(ossl), http_server_address(kmsl),
 	    rtmp ? rtmpd_address(rtmp) : "off", cfg.test_clock ? "on" : "off", cfg.data_dir, COFFER_VERSION);
 	notify("READY=1");
 	log_audit_head(db, &audit_head);
