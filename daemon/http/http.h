@@ -66,8 +66,8 @@ struct http_request {
 	size_t			 nheaders;
 	char			 peer[64];	/* "127.0.0.1" */
 	/* Subject DN of the client certificate verified by the listener's
-	 * client CA (mutual TLS), else "". */
-	char			 peer_cert[256];
+	 * client CA (mutual TLS), in the arena; NULL without one. */
+	const char		*peer_cert;
 	bool			 has_length;	/* Content-Length present */
 	uint64_t		 content_length;
 	bool			 chunked;	/* Transfer-Encoding: chunked */

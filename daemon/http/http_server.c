@@ -248,22 +248,23 @@ peer_copy(struct http_request *req, struct MHD_Connection *c)
 		    req->peer, sizeof(req->peer));
 }
 
-/* The subject of a client certificate: only where the listener verifies
- * them, so a name in the audit trail is one the CA vouched for. */
+/* The subject of the client certificate, where the listener verifies
+ * them (so a name in the audit trail is one the CA vouched for). The
+ * handshake required one; without it, or without memory, refuse. */
 static int
-r_tls_verified(struct http_request *req, struct MHD_Connection *c)
+peer_cert_copy(struct http_server *srv, struct http_request *req,
+    struct MHD_Connection *c)
 {
-	struct conn_req *r = (struct conn_req *)(void *)req;
 	const union MHD_ConnectionInfo *ci;
 
-	if (!http_tls_verifies_clients(r->srv->tls))
+	if (!http_tls_verifies_clients(srv->tls))
 		return 0;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-	if (ci == NULL || ci->tls_session == NULL ||
-	    !http_tls_peer_subject(ci->tls_session, req->peer_cert,
-	    sizeof(req->peer_cert)))
-		return -1;	/* the handshake required one: cannot be */
-	return 0;
+	if (ci == NULL || ci->tls_session == NULL)
+		return MHD_HTTP_INTERNAL_SERVER_ERROR;
+	req->peer_cert = http_tls_peer_subject(ci->tls_session, &req->arena);
+	return req->peer_cert != NULL ? 0 :
+	    MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
 }
 
 /*
@@ -286,8 +287,6 @@ req_copy_in(struct http_request *req, struct MHD_Connection *c,
 	if (req->method == NULL || req->version == NULL)
 		return MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
 	peer_copy(req, c);
-	if (r_tls_verified(req, c) != 0)
-		return MHD_HTTP_INTERNAL_SERVER_ERROR;
 
 	MHD_get_connection_values_n(c, MHD_HEADER_KIND, header_count, &w);
 	if (w.n > 0) {
@@ -464,6 +463,8 @@ first_call(struct conn_req *r, struct MHD_Connection *c, const char *method,
 	int refuse;
 
 	refuse = req_copy_in(req, c, method, version);
+	if (refuse == 0)
+		refuse = peer_cert_copy(srv, req, c);
 	if (refuse != 0) {
 		/* What was copied is partial: the handler gets a fresh arena
 		 * and no request fields, only the chance to word the refusal
@@ -471,6 +472,7 @@ first_call(struct conn_req *r, struct MHD_Connection *c, const char *method,
 		arena_free(&req->arena);
 		arena_init(&req->arena, srv->arena_cap);
 		req->uri = req->method = req->version = NULL;
+		req->peer_cert = NULL;
 		req->headers = NULL;
 		req->nheaders = 0;
 		req->resp.status = refuse;

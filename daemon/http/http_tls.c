@@ -273,33 +273,30 @@ http_tls_session_end(struct http_tls *tls, void *gen)
 	gen_free(g);
 }
 
-bool
-http_tls_peer_subject(void *session, char *buf, size_t cap)
+const char *
+http_tls_peer_subject(void *session, struct arena *a)
 {
 	gnutls_session_t s = session;
 	const gnutls_datum_t *certs;
+	gnutls_datum_t dn = { NULL, 0 };
 	gnutls_x509_crt_t crt;
+	const char *ret = NULL;
 	unsigned n = 0;
-	size_t len = cap;
-	bool ok = false;
 
-	if (cap == 0)
-		return false;
-	buf[0] = '\0';
 	if (gnutls_certificate_type_get(s) != GNUTLS_CRT_X509)
-		return false;
+		return NULL;
 	certs = gnutls_certificate_get_peers(s, &n);
 	if (certs == NULL || n == 0)
-		return false;
+		return NULL;
 	if (gnutls_x509_crt_init(&crt) < 0)
-		return false;
+		return NULL;
+	/* RFC 4514 form, special characters escaped; any length. */
 	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) >= 0 &&
-	    gnutls_x509_crt_get_dn(crt, buf, &len) >= 0)
-		ok = true;
-	else
-		buf[0] = '\0';
+	    gnutls_x509_crt_get_dn3(crt, &dn, 0) >= 0)
+		ret = arena_strndup(a, (const char *)dn.data, dn.size);
+	gnutls_free(dn.data);
 	gnutls_x509_crt_deinit(crt);
-	return ok;
+	return ret;
 }
 
 void

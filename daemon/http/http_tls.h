@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/arena.h"
 #include "base/err.h"
 
 #define HTTP_TLS_PATH_MAX	4096
@@ -39,9 +40,10 @@ void http_tls_close(struct http_tls *tls);
 
 /* For http_server.c: install the current credentials on a new GnuTLS
  * session (returns the reference to hand back, NULL on failure), release
- * it when the connection closes, and read the verified peer's subject DN. */
+ * it when the connection closes, and copy the peer certificate's subject
+ * DN into a (NULL without a certificate, or out of memory). */
 void *http_tls_session_begin(struct http_tls *tls, void *session);
 void http_tls_session_end(struct http_tls *tls, void *gen);
-bool http_tls_peer_subject(void *session, char *buf, size_t cap);
+const char *http_tls_peer_subject(void *session, struct arena *a);
 
 #endif

@@ -365,7 +365,7 @@ audit_start(struct kms_call *c)
 	    arena_printf(c->a, "%s %s", alias, id != NULL ? id : "") :
 	    id != NULL ? id : "";
 	/* Under mutual TLS, the client certificate the handshake verified. */
-	c->audit.detail = c->req->peer_cert[0] != '\0' ?
+	c->audit.detail = c->req->peer_cert != NULL ?
 	    arena_printf(c->a, "request=%s client_cert=%s", c->request_id,
 	    c->req->peer_cert) :
 	    arena_printf(c->a, "request=%s", c->request_id);
