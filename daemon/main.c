@@ -457,7 +457,7 @@ main(int argc, char **argv)
 			fatalx("cannot listen on '%s': %s", cfg.kms_listen,
 			    err_name(r));
 	}
-	oss_set_urls(oss, http_server_address(ossl),
+	oss_set_urls(oss, http_server_address(ossl), oss_tls != NULL,
 	    rtmp ? rtmpd_address(rtmp) : NULL);
 	wd_usec = watchdog_usec();
 	if (wd_usec != 0)

@@ -83,6 +83,10 @@ test('ali-oss over HTTPS (secure: true) trusting the test CA', async () => {
   await oss.put('k', body);
   const r = await oss.get('k');
   assert.ok(Buffer.compare(r.content, body) === 0);
+  // URLs the daemon hands out name the scheme it serves
+  const ch = await oss.putChannel('ch', { Description: 'd', Status: 'enabled',
+    Target: { Type: 'HLS', FragDuration: '2', FragCount: '3', PlaylistName: 'playlist.m3u8' } });
+  assert.deepEqual(ch.playUrls, [`https://127.0.0.1:${d.port}/tls-bucket/ch/playlist.m3u8`]);
   agent.destroy();
   // plain HTTP is not spoken on a TLS port
   await assert.rejects(new Promise((resolve, reject) => {
