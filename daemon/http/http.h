@@ -16,6 +16,10 @@
  * the body was consumed (MHD 0.9.75 closes keep-alive connections otherwise)
  * unless begin/body ask for an early reply with HTTP_RESPOND.
  *
+ * With http_settings.tls the listener speaks HTTPS only (http_tls.h): MHD's
+ * own GnuTLS, the credentials of the moment installed on each connection,
+ * and, under mutual TLS, the verified client's subject in req->peer_cert.
+ *
  * Knows nothing about OSS: no XML, no error table. Thread-safe.
  */
 #ifndef COFFER_HTTP_HTTP_H
