@@ -4,7 +4,8 @@
 // certificate, or one from another CA, is refused in the handshake; a
 // CA-signed one works and its subject is in the audit trail); a renewed
 // certificate reaches the next connection after SIGHUP while an open
-// keep-alive connection carries on; TLS 1.1 is refused.
+// keep-alive connection carries on; TLS 1.1 is refused. The v1 KMS client,
+// whose transport takes no CA option, trusts it through NODE_EXTRA_CA_CERTS.
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -116,6 +117,29 @@ test('KMS SDK over HTTPS with a CA-signed client certificate; its subject is aud
   assert.ok(row, JSON.stringify(rows));
   assert.match(row.Detail, /^request=[0-9A-Fa-f-]+ client_cert=.*CN=deploy-bot/);
   assert.match(row.Detail, /O=Coffer Ops/);
+});
+
+test('KMS v1 client (protocol https) trusting the CA through NODE_EXTRA_CA_CERTS', async () => {
+  // Its transport takes no CA option, so the variable, read at node's
+  // start: a child process. No client certificate either: a daemon
+  // without mutual TLS.
+  const d2 = await startDaemon({ args: ['--tls-cert', f('server.pem'), '--tls-key', f('server.key')] });
+  try {
+    const script = `
+      const { Kms, KMS } = require(${JSON.stringify(path.join(__dirname, 'lib', 'kms'))});
+      const c = new Kms({ accessKeyId: ${JSON.stringify(d2.ak)}, accessKeySecret: ${JSON.stringify(d2.sk)},
+        endpoint: '127.0.0.1:${d2.kmsPort}', protocol: 'https', readTimeout: 30000, connectTimeout: 30000 });
+      c.createKey(new KMS.CreateKeyRequest({ description: 'v1 over https' }))
+        .then((r) => console.log(r.keyMetadata.keyId), (e) => { console.error(e.message); process.exit(1); });`;
+    const out = await new Promise((resolve, reject) => {
+      require('node:child_process').execFile(process.execPath, ['-e', script],
+        { env: { ...process.env, NODE_EXTRA_CA_CERTS: f('ca.pem') }, cwd: __dirname },
+        (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)));
+    });
+    assert.match(out.trim(), /^[0-9a-f-]{36}$/);
+  } finally {
+    assert.equal(await d2.stop(), 0);
+  }
 });
 
 test('TLS 1.1 is refused, TLS 1.2 and 1.3 are served', async () => {
