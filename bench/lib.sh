@@ -86,7 +86,9 @@ cofferd_start() {
 
 # make_bucket PORT: PUT /$BENCH_BUCKET/ with x-oss-acl: public-read-write,
 # signed with V1 (oss-api.md §5.1), so every later request can be
-# anonymous and the benchmark measures no signing.
+# anonymous and the benchmark measures no signing. $BENCH_URL_BASE
+# (default http://127.0.0.1) and $BENCH_CURL_TLS (e.g. "--cacert FILE")
+# serve an HTTPS listener.
 make_bucket() {
 	local port=$1 date sts sig code
 	date=$(LC_ALL=C TZ=GMT date '+%a, %d %b %Y %H:%M:%S GMT')
@@ -94,11 +96,12 @@ make_bucket() {
 	    "$date" "$BENCH_BUCKET")
 	sig=$(printf '%s' "$sts" | openssl dgst -sha1 -hmac "$BENCH_SK" \
 	    -binary | base64)
-	code=$(curl -sS -X PUT -H "Date: $date" \
+	# shellcheck disable=SC2086
+	code=$(curl -sS ${BENCH_CURL_TLS:-} -X PUT -H "Date: $date" \
 	    -H 'x-oss-acl: public-read-write' \
 	    -H "Authorization: OSS $BENCH_AK:$sig" -H 'Content-Type:' \
 	    -o /dev/null -w '%{http_code}' \
-	    "http://127.0.0.1:$port/$BENCH_BUCKET/")
+	    "${BENCH_URL_BASE:-http://127.0.0.1}:$port/$BENCH_BUCKET/")
 	if [ "$code" != 200 ]; then
 		blog "create bucket on port $port: HTTP $code"
 		return 1

@@ -64,6 +64,25 @@ static const struct config_item items[] = {
 	S("root_key", root_key, "",
 	    "32-byte root key file. Default: $CREDENTIALS_DIRECTORY/root.key "
 	    "under systemd, else DATA_DIR/root.key (created 0600 if missing)."),
+	S("tls_cert", tls_cert, "",
+	    "PEM certificate chain served by both listeners (HTTPS); empty: "
+	    "plain HTTP. \"credential:NAME\" reads the systemd credential NAME "
+	    "(README: TLS). Re-read on SIGHUP."),
+	S("tls_key", tls_key, "",
+	    "PEM private key of tls_cert (or \"credential:NAME\"). Re-read on "
+	    "SIGHUP."),
+	S("oss_tls_cert", oss_tls_cert, "",
+	    "Certificate chain of the OSS listener alone (overrides tls_cert)."),
+	S("oss_tls_key", oss_tls_key, "",
+	    "Private key of oss_tls_cert (overrides tls_key)."),
+	S("kms_tls_cert", kms_tls_cert, "",
+	    "Certificate chain of the KMS listener alone (overrides tls_cert)."),
+	S("kms_tls_key", kms_tls_key, "",
+	    "Private key of kms_tls_cert (overrides tls_key)."),
+	S("kms_client_ca", kms_client_ca, "",
+	    "Mutual TLS on the KMS listener: only clients with a certificate "
+	    "signed by this PEM CA complete the handshake; its subject is "
+	    "recorded in the audit trail. Needs KMS TLS. Re-read on SIGHUP."),
 	U("threads", threads, 0, 256, "0",
 	    "HTTP worker threads (0: four per CPU, at least 4)."),
 	U("conn_timeout", conn_timeout, 16, 3600, "60",
@@ -326,12 +345,80 @@ config_load(int argc, char **argv, struct config *cfg, bool *ret_exit,
 		if (r != ERR_OK)
 			return r;
 	}
+	{
+		/* A certificate without its key (or the reverse) is a
+		 * mistake, not a request for plain HTTP. */
+		static const char *const pairs[][2] = {
+			{ "tls_cert", "tls_key" },
+			{ "oss_tls_cert", "oss_tls_key" },
+			{ "kms_tls_cert", "kms_tls_key" },
+		};
+		const char *kc, *kk;
+
+		for (size_t p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++) {
+			const char *a = (const char *)cfg +
+			    find_item(pairs[p][0])->offset;
+			const char *b = (const char *)cfg +
+			    find_item(pairs[p][1])->offset;
+
+			if ((a[0] == '\0') != (b[0] == '\0')) {
+				snprintf(err, errlen, "%s and %s go together",
+				    pairs[p][0], pairs[p][1]);
+				return ERR_INVALID_ARGUMENT;
+			}
+		}
+		config_tls_files(cfg, "kms", &kc, &kk);
+		if (cfg->kms_client_ca[0] != '\0' && kc[0] == '\0') {
+			snprintf(err, errlen, "kms_client_ca needs TLS on the KMS "
+			    "listener (tls_cert or kms_tls_cert)");
+			return ERR_INVALID_ARGUMENT;
+		}
+	}
 	if (log_level_parse(cfg->log_level) < 0) {
 		snprintf(err, errlen, "log_level: unknown level '%s'",
 		    cfg->log_level);
 		return ERR_INVALID_ARGUMENT;
 	}
 	return ERR_OK;
+}
+
+void
+config_tls_files(const struct config *cfg, const char *listener,
+    const char **ret_cert, const char **ret_key)
+{
+	bool kms = strcmp(listener, "kms") == 0;
+	const char *c = kms ? cfg->kms_tls_cert : cfg->oss_tls_cert;
+	const char *k = kms ? cfg->kms_tls_key : cfg->oss_tls_key;
+
+	if (c[0] == '\0') {
+		c = cfg->tls_cert;
+		k = cfg->tls_key;
+	}
+	*ret_cert = c;
+	*ret_key = k;
+}
+
+/* "credential:NAME" -> $CREDENTIALS_DIRECTORY/NAME; left as is (and so
+ * failing to open, with its name in the message) without the variable. */
+static void
+resolve_credential(char *path, size_t cap, const char *cd)
+{
+	char name[PATH_MAX];
+
+	if (!str_has_prefix(path, "credential:") || cd == NULL ||
+	    cd[0] == '\0')
+		return;
+	str_copy(name, sizeof(name), path + strlen("credential:"));
+	if (name[0] == '\0' || strchr(name, '/') != NULL ||
+	    strlen(cd) + 1 + strlen(name) >= cap)
+		return;
+	{
+		size_t dl = strlen(cd), nl = strlen(name);
+
+		memmove(path + dl + 1, name, nl + 1);
+		memcpy(path, cd, dl);
+		path[dl] = '/';
+	}
 }
 
 void
@@ -356,6 +443,14 @@ config_finish(struct config *cfg)
 			memcpy(cfg->root_key, cfg->data_dir, strlen(cfg->data_dir));
 			memcpy(cfg->root_key + strlen(cfg->data_dir), "/root.key", 10);
 		}
+	}
+	{
+		char *tls[] = { cfg->tls_cert, cfg->tls_key, cfg->oss_tls_cert,
+		    cfg->oss_tls_key, cfg->kms_tls_cert, cfg->kms_tls_key,
+		    cfg->kms_client_ca };
+
+		for (size_t i = 0; i < sizeof(tls) / sizeof(tls[0]); i++)
+			resolve_credential(tls[i], PATH_MAX, cd);
 	}
 }
 

@@ -36,6 +36,13 @@ struct config {
 	char		log_level[16];
 	char		log_file[PATH_MAX];
 	char		root_key[PATH_MAX];
+	char		tls_cert[PATH_MAX];
+	char		tls_key[PATH_MAX];
+	char		oss_tls_cert[PATH_MAX];
+	char		oss_tls_key[PATH_MAX];
+	char		kms_tls_cert[PATH_MAX];
+	char		kms_tls_key[PATH_MAX];
+	char		kms_client_ca[PATH_MAX];
 	unsigned	threads;
 	unsigned	conn_timeout;
 	unsigned	conn_limit;
@@ -57,11 +64,16 @@ struct config {
 enum err config_load(int argc, char **argv, struct config *cfg,
     bool *ret_exit, char *err, size_t errlen);
 /* Resolves derived defaults: data_dir from $STATE_DIRECTORY or "./var",
- * root_key from $CREDENTIALS_DIRECTORY/root.key or DATA_DIR/root.key. */
+ * root_key from $CREDENTIALS_DIRECTORY/root.key or DATA_DIR/root.key, and
+ * TLS files named "credential:NAME" to $CREDENTIALS_DIRECTORY/NAME. */
 void config_finish(struct config *cfg);
 void config_usage(FILE *f, const char *prog);
 /* Markdown table of every setting (for README.md). */
 void config_reference(FILE *f);
+/* The certificate and key files of a listener ("oss" or "kms"): its own
+ * pair, else the shared one; both "" for plain HTTP. */
+void config_tls_files(const struct config *cfg, const char *listener,
+    const char **ret_cert, const char **ret_key);
 /* The KMS quotas of the configuration, for kms_open (daemon and CLI alike). */
 struct kms_limits config_kms_limits(const struct config *cfg);
 /* Writes the effective configuration in config-file syntax. */

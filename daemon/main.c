@@ -227,6 +227,7 @@ main(int argc, char **argv)
 	struct api *api = NULL;
 	struct dns_txt *dns = NULL;
 	struct http_server *ossl = NULL, *kmsl = NULL;
+	struct http_tls *oss_tls = NULL, *kms_tls = NULL;
 	struct oss *oss = NULL;
 	struct kmsd *kapi = NULL;
 	struct jobs *jobs = NULL;
@@ -401,6 +402,24 @@ main(int argc, char **argv)
 	if (r != ERR_OK)
 		fatalx("cannot start the OSS API: %s", err_name(r));
 	{
+		/* HTTPS where the configuration names a certificate; each
+		 * listener holds its own copy of the credentials. */
+		const char *c, *k;
+
+		config_tls_files(&cfg, "oss", &c, &k);
+		if (c[0] != '\0' &&
+		    (r = http_tls_open(c, k, NULL, &oss_tls)) != ERR_OK)
+			fatalx("oss listener: cannot use the TLS certificate "
+			    "'%s' and key '%s': %s", c, k, err_name(r));
+		config_tls_files(&cfg, "kms", &c, &k);
+		if (c[0] != '\0' &&
+		    (r = http_tls_open(c, k, cfg.kms_client_ca, &kms_tls)) !=
+		    ERR_OK)
+			fatalx("kms listener: cannot use the TLS certificate "
+			    "'%s', key '%s' or client CA '%s': %s", c, k,
+			    cfg.kms_client_ca, err_name(r));
+	}
+	{
 		struct http_settings hs = {
 			.listen = cfg.oss_listen,
 			.threads = cfg.threads ? cfg.threads : default_threads(),
@@ -414,6 +433,7 @@ main(int argc, char **argv)
 			 * sealing thread and the MD5 helper per byte. */
 			.conn_memory = 512 * 1024,
 			.listener_id = 0,
+			.tls = oss_tls,
 			.handler = oss_http_handler(),
 			.ctx = oss,
 		};
@@ -457,6 +477,7 @@ main(int argc, char **argv)
 			 * request limits"). */
 			.conn_memory = cfg.max_kms_request_head,
 			.listener_id = 1,
+			.tls = kms_tls,
 			.handler = kmsd_http_handler(),
 			.ctx = kapi,
 		};
@@ -465,12 +486,16 @@ main(int argc, char **argv)
 			fatalx("cannot listen on '%s': %s", cfg.kms_listen,
 			    err_name(r));
 	}
-	oss_set_urls(oss, http_server_address(ossl),
+	oss_set_urls(oss, http_server_address(ossl), oss_tls != NULL,
 	    rtmp ? rtmpd_address(rtmp) : NULL);
 	wd_usec = watchdog_usec();
 	if (wd_usec != 0)
 		log_info("systemd watchdog: %llu ms",
 		    (unsigned long long)(wd_usec / 1000));
+	if (oss_tls != NULL || kms_tls != NULL)
+		log_notice("tls: oss=%s kms=%s", oss_tls ? "https" : "http",
+		    kms_tls == NULL ? "http" : http_tls_verifies_clients(kms_tls) ?
+		    "https+client-certificates" : "https");
 	log_notice("listening oss=%s kms=%s rtmp=%s test_clock=%s data_dir=%s "
 	    "version=%s", http_server_address(ossl), http_server_address(kmsl),
 	    rtmp ? rtmpd_address(rtmp) : "off", cfg.test_clock ? "on" : "off", cfg.data_dir, COFFER_VERSION);
@@ -496,6 +521,17 @@ main(int argc, char **argv)
 			if (log_reopen() != 0)
 				log_warn("cannot reopen log file");
 			log_notice("SIGHUP: log reopened");
+			/* New connections get the new certificate; open
+			 * ones keep theirs. A file that fails keeps the
+			 * old one (logged). */
+			if (oss_tls != NULL)
+				log_notice("SIGHUP: oss TLS certificate %s",
+				    http_tls_reload(oss_tls) == ERR_OK ?
+				    "re-read" : "kept (the new one failed)");
+			if (kms_tls != NULL)
+				log_notice("SIGHUP: kms TLS certificate %s",
+				    http_tls_reload(kms_tls) == ERR_OK ?
+				    "re-read" : "kept (the new one failed)");
 			continue;
 		}
 		if (sig == SIGTERM || sig == SIGINT)
@@ -531,6 +567,8 @@ main(int argc, char **argv)
 		    cfg.drain_timeout);
 	http_server_stop(ossl);
 	http_server_stop(kmsl);
+	http_tls_close(oss_tls);
+	http_tls_close(kms_tls);
 	rtmpd_stop(rtmp);
 	jobs_close(jobs);
 	kmsd_close(kapi);

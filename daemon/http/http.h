@@ -16,6 +16,10 @@
  * the body was consumed (MHD 0.9.75 closes keep-alive connections otherwise)
  * unless begin/body ask for an early reply with HTTP_RESPOND.
  *
+ * With http_settings.tls the listener speaks HTTPS only (http_tls.h): MHD's
+ * own GnuTLS, the credentials of the moment installed on each connection,
+ * and, under mutual TLS, the verified client's subject in req->peer_cert.
+ *
  * Knows nothing about OSS: no XML, no error table. Thread-safe.
  */
 #ifndef COFFER_HTTP_HTTP_H
@@ -29,6 +33,7 @@
 #include "base/arena.h"
 #include "base/err.h"
 #include "base/kv.h"
+#include "http/http_tls.h"
 
 
 /* A streamed response body. read() fills up to max bytes at pos and returns
@@ -64,6 +69,9 @@ struct http_request {
 	struct kv		*headers;	/* names lower-cased, in arena */
 	size_t			 nheaders;
 	char			 peer[64];	/* "127.0.0.1" */
+	/* Subject DN of the client certificate verified by the listener's
+	 * client CA (mutual TLS), in the arena; NULL without one. */
+	const char		*peer_cert;
 	bool			 has_length;	/* Content-Length present */
 	uint64_t		 content_length;
 	bool			 chunked;	/* Transfer-Encoding: chunked */
@@ -116,6 +124,7 @@ struct http_settings {
 	size_t			 conn_memory;	/* MHD per-connection memory */
 	size_t			 arena_cap;	/* per-request arena cap */
 	int			 listener_id;	/* copied to req->listener */
+	struct http_tls		*tls;		/* NULL: plain HTTP */
 	const struct http_handler *handler;
 	void			*ctx;
 };

@@ -35,6 +35,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 #include "base/clock.h"
@@ -58,6 +60,7 @@ struct http_server {
 	void				*ctx;
 	size_t				 arena_cap;
 	int				 listener_id;
+	struct http_tls			*tls;
 	atomic_uint			 inflight;
 	atomic_bool			 quiesced;
 	uint16_t			 port;
@@ -243,6 +246,25 @@ peer_copy(struct http_request *req, struct MHD_Connection *c)
 		inet_ntop(AF_INET6,
 		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
 		    req->peer, sizeof(req->peer));
+}
+
+/* The subject of the client certificate, where the listener verifies
+ * them (so a name in the audit trail is one the CA vouched for). The
+ * handshake required one; without it, or without memory, refuse. */
+static int
+peer_cert_copy(struct http_server *srv, struct http_request *req,
+    struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (!http_tls_verifies_clients(srv->tls))
+		return 0;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci == NULL || ci->tls_session == NULL)
+		return MHD_HTTP_INTERNAL_SERVER_ERROR;
+	req->peer_cert = http_tls_peer_subject(ci->tls_session, &req->arena);
+	return req->peer_cert != NULL ? 0 :
+	    MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
 }
 
 /*
@@ -441,6 +463,8 @@ first_call(struct conn_req *r, struct MHD_Connection *c, const char *method,
 	int refuse;
 
 	refuse = req_copy_in(req, c, method, version);
+	if (refuse == 0)
+		refuse = peer_cert_copy(srv, req, c);
 	if (refuse != 0) {
 		/* What was copied is partial: the handler gets a fresh arena
 		 * and no request fields, only the chance to word the refusal
@@ -448,6 +472,7 @@ first_call(struct conn_req *r, struct MHD_Connection *c, const char *method,
 		arena_free(&req->arena);
 		arena_init(&req->arena, srv->arena_cap);
 		req->uri = req->method = req->version = NULL;
+		req->peer_cert = NULL;
 		req->headers = NULL;
 		req->nheaders = 0;
 		req->resp.status = refuse;
@@ -572,6 +597,51 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	conn_req_free(r);
 }
 
+/*
+ * TLS: each new connection gets the credentials current when it is
+ * accepted (its session exists, its handshake has not begun), and gives
+ * them back when it closes; see http_tls.c.
+ */
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *srv = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		http_tls_session_end(srv->tls, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	*socket_context = NULL;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci != NULL && ci->tls_session != NULL)
+		*socket_context = http_tls_session_begin(srv->tls,
+		    ci->tls_session);
+	/* Without credentials the handshake fails: no certificate. */
+}
+
+/* MHD insists on a certificate source at start; on_connection installs
+ * per-session credentials that carry their own, so this is never the one
+ * a handshake uses. */
+static int
+no_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_dn,
+    int nreqs, const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
+    gnutls_pcert_st **pcert, unsigned int *pcert_length,
+    gnutls_privkey_t *pkey)
+{
+	(void)session;
+	(void)req_ca_dn;
+	(void)nreqs;
+	(void)pk_algos;
+	(void)pk_algos_length;
+	(void)pcert;
+	(void)pkey;
+	*pcert_length = 0;
+	return -1;
+}
+
 /* "1.2.3.4:port" or "[v6]:port" into ss; host gets the bare address. */
 static enum err
 listen_parse(const char *s, struct sockaddr_storage *ss, socklen_t *ret_len,
@@ -649,7 +719,7 @@ http_server_start(const struct http_settings *s, struct http_server **ret)
 {
 	struct http_server *srv = NULL;
 	struct sockaddr_storage ss;
-	struct MHD_OptionItem extra[3];
+	struct MHD_OptionItem extra[6];
 	socklen_t sslen;
 	char host[INET6_ADDRSTRLEN];
 	unsigned flags, threads, timeout;
@@ -678,6 +748,7 @@ http_server_start(const struct http_settings *s, struct http_server **ret)
 	srv->handler = s->handler;
 	srv->ctx = s->ctx;
 	srv->listener_id = s->listener_id;
+	srv->tls = s->tls;
 	srv->arena_cap = s->arena_cap != 0 ? s->arena_cap :
 	    HTTP_DEFAULT_ARENA_CAP;
 	atomic_init(&srv->inflight, 0);
@@ -696,6 +767,15 @@ http_server_start(const struct http_settings *s, struct http_server **ret)
 	if (s->conn_limit != 0)
 		extra[nextra++] = (struct MHD_OptionItem){
 		    MHD_OPTION_CONNECTION_LIMIT, s->conn_limit, NULL };
+	if (s->tls != NULL) {
+		extra[nextra++] = (struct MHD_OptionItem){
+		    MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)HTTP_TLS_PRIORITY };
+		extra[nextra++] = (struct MHD_OptionItem){
+		    MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)no_cert };
+		extra[nextra++] = (struct MHD_OptionItem){
+		    MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection,
+		    srv };
+	}
 	extra[nextra++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 
 	/* epoll, whose missed FINs peer_gone() makes up for: poll() sees
@@ -705,6 +785,8 @@ http_server_start(const struct http_settings *s, struct http_server **ret)
 	    MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (v6)
 		flags |= MHD_USE_IPv6;
+	if (s->tls != NULL)
+		flags |= MHD_USE_TLS;
 	/* The port argument only feeds MHD's messages; SOCK_ADDR binds. */
 	srv->daemon = MHD_start_daemon(flags, port, NULL, NULL, on_access, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)NULL,

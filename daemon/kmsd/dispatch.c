@@ -364,7 +364,11 @@ audit_start(struct kms_call *c)
 	c->audit.target = alias != NULL && alias[0] != '\0' ?
 	    arena_printf(c->a, "%s %s", alias, id != NULL ? id : "") :
 	    id != NULL ? id : "";
-	c->audit.detail = arena_printf(c->a, "request=%s", c->request_id);
+	/* Under mutual TLS, the client certificate the handshake verified. */
+	c->audit.detail = c->req->peer_cert != NULL ?
+	    arena_printf(c->a, "request=%s client_cert=%s", c->request_id,
+	    c->req->peer_cert) :
+	    arena_printf(c->a, "request=%s", c->request_id);
 	if (c->audit.action == NULL || c->audit.target == NULL ||
 	    c->audit.detail == NULL)
 		c->audited = false;	/* out of memory: refused anyway */

@@ -476,9 +476,11 @@ oss_open(struct api *api, struct oss **ret)
 }
 
 void
-oss_set_urls(struct oss *oss, const char *oss_addr, const char *rtmp_addr)
+oss_set_urls(struct oss *oss, const char *oss_addr, bool oss_tls,
+    const char *rtmp_addr)
 {
-	str_copy(oss->oss_addr, sizeof(oss->oss_addr), oss_addr);
+	snprintf(oss->oss_addr, sizeof(oss->oss_addr), "%s://%s",
+	    oss_tls ? "https" : "http", oss_addr);
 	str_copy(oss->rtmp_addr, sizeof(oss->rtmp_addr),
 	    rtmp_addr ? rtmp_addr : "");
 }

@@ -100,7 +100,7 @@ write_urls(struct call *c, struct xml_writer *w, const struct live_channel *ch)
 		    c->bucket.name, ch->name);
 	xml_close(w, "PublishUrls");
 	xml_open(w, "PlayUrls");
-	xml_elemf(w, "Url", "http://%s/%s/%s/%s", o->oss_addr, c->bucket.name,
+	xml_elemf(w, "Url", "%s/%s/%s/%s", o->oss_addr, c->bucket.name,
 	    ch->name, ch->playlist);
 	xml_close(w, "PlayUrls");
 }

@@ -8,6 +8,8 @@
 #ifndef COFFER_OSS_OSS_H
 #define COFFER_OSS_OSS_H
 
+#include <stdbool.h>
+
 #include "base/err.h"
 
 struct api;
@@ -19,8 +21,10 @@ enum err oss_open(struct api *api, struct oss **ret);
 /* NULL-safe; call after the listener is stopped. */
 void oss_close(struct oss *oss);
 /* The addresses PublishUrls and PlayUrls name (rtmp NULL: no RTMP
- * listener). Call before the first request is served. */
-void oss_set_urls(struct oss *oss, const char *oss_addr, const char *rtmp_addr);
+ * listener; oss_tls: PlayUrls are https://). Call before the first
+ * request is served. */
+void oss_set_urls(struct oss *oss, const char *oss_addr, bool oss_tls,
+    const char *rtmp_addr);
 /* The http handler; its ctx is the struct oss. */
 const struct http_handler *oss_http_handler(void);
 

@@ -107,7 +107,7 @@ struct metrics {
 struct oss {
 	struct api		*api;
 	struct metrics		 metrics;
-	char			 oss_addr[80];	/* PlayUrls */
+	char			 oss_addr[96];	/* PlayUrls: "http://ADDR:PORT" */
 	char			 rtmp_addr[80];	/* PublishUrls; "" = none */
 };
 

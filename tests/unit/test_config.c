@@ -533,6 +533,62 @@ test_finish(void **state)
 	unsetenv("CREDENTIALS_DIRECTORY");
 }
 
+/* TLS: pairs go together, per-listener files win, mutual TLS needs KMS
+ * TLS, and "credential:NAME" reads the systemd credentials directory. */
+static void
+test_tls(void **state)
+{
+	struct config cfg;
+	const char *c, *k;
+	char err[256];
+
+	(void)state;
+	unsetenv("CREDENTIALS_DIRECTORY");
+	assert_int_equal(load(&cfg, err, sizeof(err), NULL), ERR_OK);
+	config_tls_files(&cfg, "oss", &c, &k);
+	assert_string_equal(c, "");
+	assert_string_equal(k, "");
+	assert_int_equal(load(&cfg, err, sizeof(err), "--tls-cert", "/c.pem",
+	    NULL), ERR_INVALID_ARGUMENT);
+	assert_string_equal(err, "tls_cert and tls_key go together");
+	assert_int_equal(load(&cfg, err, sizeof(err), "--kms-tls-key", "/k",
+	    NULL), ERR_INVALID_ARGUMENT);
+	assert_string_equal(err, "kms_tls_cert and kms_tls_key go together");
+	assert_int_equal(load(&cfg, err, sizeof(err), "--kms-client-ca",
+	    "/ca.pem", "--oss-tls-cert", "/o.pem", "--oss-tls-key", "/o.key",
+	    NULL), ERR_INVALID_ARGUMENT);
+	assert_string_equal(err, "kms_client_ca needs TLS on the KMS listener "
+	    "(tls_cert or kms_tls_cert)");
+
+	assert_int_equal(load(&cfg, err, sizeof(err), "--tls-cert", "/c.pem",
+	    "--tls-key", "/c.key", "--kms-tls-cert", "/kc.pem",
+	    "--kms-tls-key", "/kc.key", "--kms-client-ca", "/ca.pem", NULL),
+	    ERR_OK);
+	config_tls_files(&cfg, "oss", &c, &k);
+	assert_string_equal(c, "/c.pem");
+	assert_string_equal(k, "/c.key");
+	config_tls_files(&cfg, "kms", &c, &k);
+	assert_string_equal(c, "/kc.pem");
+	assert_string_equal(k, "/kc.key");
+
+	setenv("CREDENTIALS_DIRECTORY", "/run/credentials/cofferd.service", 1);
+	assert_int_equal(load(&cfg, err, sizeof(err), "--tls-cert",
+	    "/etc/cofferd/tls.pem", "--tls-key", "credential:tls.key",
+	    "--kms-client-ca", "credential:../x", NULL), ERR_OK);
+	config_finish(&cfg);
+	assert_string_equal(cfg.tls_cert, "/etc/cofferd/tls.pem");
+	assert_string_equal(cfg.tls_key,
+	    "/run/credentials/cofferd.service/tls.key");
+	/* a name with a slash is not a credential name: left to fail */
+	assert_string_equal(cfg.kms_client_ca, "credential:../x");
+	unsetenv("CREDENTIALS_DIRECTORY");
+	assert_int_equal(load(&cfg, err, sizeof(err), "--tls-cert",
+	    "credential:tls.pem", "--tls-key", "credential:tls.key", NULL),
+	    ERR_OK);
+	config_finish(&cfg);
+	assert_string_equal(cfg.tls_cert, "credential:tls.pem");
+}
+
 int
 main(void)
 {
@@ -548,6 +604,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dump_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dump_quotes, setup, teardown),
 		cmocka_unit_test(test_finish),
+		cmocka_unit_test(test_tls),
 	};
 
 	log_set_level(LOG_LEVEL_ERR);

@@ -23,14 +23,15 @@ function v1Client(d, { ak, sk } = {}) {
     readTimeout: 30000, connectTimeout: 30000 });
 }
 
-// acs3(d)(action, params) -> response body
-function acs3(d, { ak, sk, body = false } = {}) {
+// acs3(d)(action, params) -> response body. tls: { ca, cert, key } (PEM
+// strings) for a KMS listener serving HTTPS.
+function acs3(d, { ak, sk, body = false, tls } = {}) {
   const client = new OpenApi.default(new OpenApi.Config({
     accessKeyId: ak || d.ak, accessKeySecret: sk || d.sk,
-    endpoint: `127.0.0.1:${d.kmsPort}`, protocol: 'http',
-    readTimeout: 30000, connectTimeout: 30000 }));
+    endpoint: `127.0.0.1:${d.kmsPort}`, protocol: tls ? 'https' : 'http',
+    readTimeout: 30000, connectTimeout: 30000, ...(tls || {}) }));
   return async (action, p = {}) => {
-    const params = new OpenApi.Params({ action, version: '2016-01-20', protocol: 'HTTP',
+    const params = new OpenApi.Params({ action, version: '2016-01-20', protocol: tls ? 'HTTPS' : 'HTTP',
       pathname: '/', method: 'POST', authType: 'AK', style: 'RPC',
       reqBodyType: 'formData', bodyType: 'json' });
     const req = new OpenApi.OpenApiRequest(body ? { query: {}, body: p } : { query: p });
