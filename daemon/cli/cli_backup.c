@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -517,6 +518,7 @@ seal_backup(const char *dest, struct manifest *m, struct progress *pg,
 			    strerror(errno));
 			return -1;
 		}
+		progress_add(pg, 1, 0);
 		/* The blob directories, once each (the list is in uuid
 		 * order only per snapshot; a repeat fsync is harmless). */
 		pathf(path, sizeof(path), "%s/%.8s", dest, f->rel);
@@ -846,7 +848,7 @@ cli_restore(struct cli *cli, int argc, char **argv)
 	struct progress pg;
 	int64_t have;
 	uint64_t size;
-	int rc = 1;
+	int rc = 1, lock_fd = -1;
 
 	catch_signals();
 	if (dd_opt != NULL) {
@@ -886,10 +888,18 @@ cli_restore(struct cli *cli, int argc, char **argv)
 	    have > m.seq ? " (forced over a newer state)" : "");
 
 	/* Everything goes to DIR/.restore first; the data dir changes only
-	 * once it is complete and the key checked. */
+	 * once it is complete and the key checked. cofferd's lock is held
+	 * throughout: a serving daemon's files are never replaced. */
 	if (mkdir_one(dd) != 0) {
 		fprintf(stderr, "coffer: restore: cannot create '%s': %s\n", dd,
 		    strerror(errno));
+		goto out;
+	}
+	pathf(from, sizeof(from), "%s/cofferd.lock", dd);
+	lock_fd = open(from, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		fprintf(stderr, "coffer: restore: '%s' is in use by a running "
+		    "cofferd: stop it first\n", dd);
 		goto out;
 	}
 	pathf(stage, sizeof(stage), "%s/.restore", dd);
@@ -988,6 +998,8 @@ cli_restore(struct cli *cli, int argc, char **argv)
 		    " (forced over a newer state: audited)" : "");
 	rc = 0;
 out:
+	if (lock_fd >= 0)
+		close(lock_fd);
 	free(m.f);
 	return rc;
 }
