@@ -19,6 +19,7 @@ struct cli {
 	struct db	*db;
 	struct kms	*kms;
 	struct clock	 clock;	/* the data dir's business clock */
+	bool		 root_key_default;	/* derived, not given */
 };
 
 /*

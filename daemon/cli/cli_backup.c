@@ -857,7 +857,8 @@ cli_restore(struct cli *cli, int argc, char **argv)
 		/* The default key path follows the data dir given here. */
 		pathf(old_key, sizeof(old_key), "%s/root.key",
 		    cli->cfg.data_dir);
-		if (strcmp(old_key, cli->cfg.root_key) == 0)
+		if (cli->root_key_default &&
+		    strcmp(old_key, cli->cfg.root_key) == 0)
 			pathf(cli->cfg.root_key, sizeof(cli->cfg.root_key),
 			    "%s/root.key", dd_opt);
 		str_copy(cli->cfg.data_dir, sizeof(cli->cfg.data_dir), dd_opt);

@@ -414,6 +414,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "coffer: %s\n", err);
 		return 2;
 	}
+	cli.root_key_default = cli.cfg.root_key[0] == '\0';
 	config_finish(&cli.cfg);
 	cli.clock.now_ms = clock_of_cli;
 	cli.clock.ctx = &cli;
