@@ -330,7 +330,7 @@ mf_add(struct manifest *m, const char *rel)
 
 /* Writes DIR/manifest.json through a synced temp file and a rename. */
 static int
-mf_write(const char *dir, const struct manifest *m, const char *key_where)
+mf_write(const char *dir, const struct manifest *m)
 {
 	char tmp[PATH_MAX], path[PATH_MAX], hex[65];
 	FILE *f;
@@ -343,9 +343,10 @@ mf_write(const char *dir, const struct manifest *m, const char *key_where)
 		return -1;
 	fprintf(f, "{\"Format\": \"%s\",\n \"SealSequence\": %" PRId64 ",\n"
 	    " \"CreatedMs\": %" PRId64 ",\n \"RootKey\": \"not in this backup: "
-	    "restore needs the key that sealed it (%s)\",\n"
+	    "restore needs the key that sealed it (--root-key FILE or the "
+	    "systemd credential)\",\n"
 	    " \"FileCount\": %zu,\n \"Files\": [\n", FORMAT, m->seq,
-	    m->created_ms, key_where, m->n);
+	    m->created_ms, m->n);
 	for (size_t i = 0; i < m->n; i++) {
 		hex_encode(hex, m->f[i].sum, sizeof(m->f[i].sum));
 		fprintf(f, "  {\"Path\": \"%s\", \"Size\": %" PRIu64 ", "
@@ -424,6 +425,7 @@ struct linker {
 	struct manifest	*m;
 	struct progress	*pg;
 	unsigned	 missing, linked, copied;
+	unsigned	 fake_missing;	/* test seam, see cli_backup() */
 	bool		 failed;
 };
 
@@ -438,6 +440,11 @@ link_blob(void *ctx, const uint8_t uuid[static 16])
 	if (stopping)
 		return false;
 	blob_rel(rel, uuid);
+	if (l->fake_missing > 0) {
+		l->fake_missing--;
+		l->missing++;
+		return true;
+	}
 	pathf(from, sizeof(from), "%s/%s", l->src, rel);
 	pathf(to, sizeof(to), "%s/%.8s", l->dst, rel);
 	if (mkdir_one(to) != 0)
@@ -504,8 +511,7 @@ write_small(const char *path, const char *buf, size_t n)
 
 /* Sizes and checksums of every file of the backup, then its manifest. */
 static int
-seal_backup(const char *dest, struct manifest *m, struct progress *pg,
-    const char *key_where)
+seal_backup(const char *dest, struct manifest *m, struct progress *pg)
 {
 	char path[PATH_MAX], last_dir[PATH_MAX] = "";
 
@@ -532,7 +538,7 @@ seal_backup(const char *dest, struct manifest *m, struct progress *pg,
 	pathf(path, sizeof(path), "%s/blobs", dest);
 	if (fsync_path(path) != 0 || fsync_path(dest) != 0)
 		return -1;
-	return mf_write(dest, m, key_where);
+	return mf_write(dest, m);
 }
 
 int
@@ -548,6 +554,7 @@ cli_backup(struct cli *cli, int argc, char **argv)
 	struct manifest m;
 	struct progress pg;
 	struct linker l;
+	const char *miss_env = getenv("COFFER_TEST_BACKUP_MISS");
 	int64_t seq = -1;
 	enum err r = ERR_OK;
 	int tries;
@@ -596,6 +603,12 @@ cli_backup(struct cli *cli, int argc, char **argv)
 		l.copy = copy;
 		l.m = &m;
 		l.pg = &pg;
+		/* Test seam: COFFER_TEST_BACKUP_MISS=N (N <= 5) has the first
+		 * N snapshots each find one blob gone, as when an object is
+		 * deleted between the snapshot and its link, which no test can
+		 * time. */
+		if (miss_env != NULL && tries <= strtol(miss_env, NULL, 10))
+			l.fake_missing = 1;
 		r = bk_snapshot(src_db, dst_db, &seq, link_blob, &l);
 		if (r != ERR_OK || l.failed || stopping || l.missing == 0)
 			break;
@@ -635,7 +648,7 @@ cli_backup(struct cli *cli, int argc, char **argv)
 	m.seq = seq;
 	m.created_ms = clock_wall_ms();
 	pg.items = 0;
-	if (seal_backup(dest, &m, &pg, cli->cfg.root_key) != 0) {
+	if (seal_backup(dest, &m, &pg) != 0) {
 		fprintf(stderr, "coffer: backup: cannot finish '%s'%s\n", dest,
 		    stopping ? ": interrupted" : "");
 		free(m.f);

@@ -61,6 +61,22 @@ check "backup into a non-empty dir refused" not "$COFFER" --data-dir "$D" backup
 out=$("$COFFER" --data-dir "$D" restore "$B" --force 2>&1)
 check "restore over a serving daemon's dir: refused: $out" grep -q "in use by a running cofferd" <<<"$out"
 
+# A blob deleted between the snapshot and its link (simulated: no test
+# can time a real one): a new snapshot is taken; when blobs keep going,
+# the backup fails and leaves no manifest.
+out=$(COFFER_TEST_BACKUP_MISS=2 "$COFFER" --data-dir "$D" backup "$E2E_TMP/bk-retry" 2>&1)
+rc=$?
+check "blob gone before its link: new snapshot ($rc): $out" [ "$rc" -eq 0 ]
+check "the retry is said" grep -q "taking a new snapshot" <<<"$out"
+check "the retried backup restores" "$COFFER" restore "$E2E_TMP/bk-retry" --data-dir "$E2E_TMP/r-retry" --root-key "$KEY"
+check "and verifies" "$COFFER" --data-dir "$E2E_TMP/r-retry" --root-key "$KEY" verify
+out=$(COFFER_TEST_BACKUP_MISS=5 "$COFFER" --data-dir "$D" backup "$E2E_TMP/bk-gone" 2>&1)
+rc=$?
+check "blobs keep going: backup fails ($rc)" [ "$rc" -eq 1 ]
+check "and says why: $out" grep -q "kept vanishing" <<<"$out"
+check "no manifest in the failed backup" [ ! -e "$E2E_TMP/bk-gone/manifest.json" ]
+check "which restore refuses" not "$COFFER" restore "$E2E_TMP/bk-gone" --data-dir "$E2E_TMP/r-gone" --root-key "$KEY"
+
 # ---- verify: the live data dir ----
 out=$("$COFFER" --data-dir "$D" verify --json 2>/dev/null)
 rc=$?
