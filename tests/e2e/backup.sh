@@ -45,8 +45,13 @@ LOADER=$!
 sleep 0.5
 out=$("$COFFER" --data-dir "$D" backup "$B" 2>"$E2E_TMP/bk.err")
 rc=$?
+# verify beside the same load: objects replaced meanwhile are not
+# reported as missing, blobs of PUTs in flight not as orphans.
+vout=$("$COFFER" --data-dir "$D" verify --json 2>/dev/null)
+vrc=$?
 touch "$E2E_TMP/stop"
 wait "$LOADER"
+check "verify under load exits 0 ($vrc): $vout" [ "$vrc" -eq 0 ]
 check "backup under load exits 0 ($rc): $(tail -n 3 "$E2E_TMP/bk.err")" [ "$rc" -eq 0 ]
 check "backup says where the root key is not" grep -q "root key is not in it" <<<"$out"
 check "manifest written" [ -s "$B/manifest.json" ]
