@@ -238,6 +238,27 @@ out:
 	return rc;
 }
 
+/* Syncs the directory holding path, so a directory just made is found
+ * after a crash. */
+static int
+fsync_parent(const char *path)
+{
+	char dir[PATH_MAX], *slash;
+
+	if (pathf(dir, sizeof(dir), "%s", path) < 0)
+		return -1;
+	while ((slash = strrchr(dir, '/')) != NULL && slash[1] == '\0')
+		*slash = '\0';
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		return fsync_path(".");
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return fsync_path(dir);
+}
+
 static int
 rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *f)
 {
@@ -536,7 +557,8 @@ seal_backup(const char *dest, struct manifest *m, struct progress *pg)
 		}
 	}
 	pathf(path, sizeof(path), "%s/blobs", dest);
-	if (fsync_path(path) != 0 || fsync_path(dest) != 0)
+	if (fsync_path(path) != 0 || fsync_path(dest) != 0 ||
+	    fsync_parent(dest) != 0)
 		return -1;
 	return mf_write(dest, m);
 }
@@ -983,7 +1005,7 @@ cli_restore(struct cli *cli, int argc, char **argv)
 			}
 		}
 	}
-	if (rm_tree(stage) != 0 || fsync_path(dd) != 0)
+	if (rm_tree(stage) != 0 || fsync_path(dd) != 0 || fsync_parent(dd) != 0)
 		goto out;
 	progress_show(&pg, true);
 	if (json) {
