@@ -1128,8 +1128,9 @@ verify_extent(struct cli *cli, struct store *st, const struct bk_extent *e,
 		progress_add(pg, 0, e->plain_len);
 }
 
+/* Counts orphan blobs; names them only when say (the second look). */
 static void
-verify_orphans(struct cli *cli, struct vreport *v)
+verify_orphans(struct cli *cli, struct vreport *v, bool say)
 {
 	char path[PATH_MAX];
 	uint8_t uuid[16];
@@ -1153,8 +1154,9 @@ verify_orphans(struct cli *cli, struct vreport *v)
 			if (strlen(e->d_name) != 32 ||
 			    !hex_decode(uuid, 16, e->d_name, 32)) {
 				v->orphans++;
-				fprintf(stderr, "coffer: verify: '%s' is not a "
-				    "blob name\n", path);
+				if (say)
+					fprintf(stderr, "coffer: verify: '%s' is "
+					    "not a blob name\n", path);
 				continue;
 			}
 			if (extent_exists(cli->db, uuid, &live) != ERR_OK ||
@@ -1169,7 +1171,7 @@ verify_orphans(struct cli *cli, struct vreport *v)
 			if (access(path, F_OK) != 0)
 				continue;
 			v->orphans++;
-			if (v->orphans <= LISTED)
+			if (say && v->orphans <= LISTED)
 				fprintf(stderr, "coffer: verify: '%s' is an "
 				    "orphan blob (no extent names it)\n", path);
 		}
@@ -1259,7 +1261,15 @@ cli_verify(struct cli *cli, int argc, char **argv)
 	v.extents = pg.items;
 	v.bytes = pg.bytes;
 	if (!stopping)
-		verify_orphans(cli, &v);
+		verify_orphans(cli, &v, false);
+	/* cofferd unlinks a replaced object's blob just after its commit:
+	 * on a live data dir, one seen in between is no orphan. Look again
+	 * a moment later; what is still there is. */
+	if (v.orphans > 0 && !stopping) {
+		sleep(1);
+		v.orphans = v.in_flight = 0;
+		verify_orphans(cli, &v, true);
+	}
 	v.interrupted = stopping != 0;
 	progress_show(&pg, true);
 	store_close(st);
