@@ -19,6 +19,7 @@ struct cli {
 	struct db	*db;
 	struct kms	*kms;
 	struct clock	 clock;	/* the data dir's business clock */
+	bool		 root_key_default;	/* derived, not given */
 };
 
 /*
@@ -72,5 +73,8 @@ int cli_cname_list(struct cli *, int, char **);		/* cli_cname.c */
 int cli_cname_reserve_img(struct cli *, int, char **);
 int cli_worm_verify(struct cli *, int, char **);		/* cli_worm.c */
 int cli_worm_ack_rollback(struct cli *, int, char **);
+int cli_backup(struct cli *, int, char **);		/* cli_backup.c */
+int cli_restore(struct cli *, int, char **);
+int cli_verify(struct cli *, int, char **);
 
 #endif

@@ -152,6 +152,13 @@ static const struct cli_command commands[] = {
 	    "check every object and WORM policy row against the seal" },
 	{ "worm", "acknowledge-rollback", "", "", cli_worm_ack_rollback,
 	    "accept a database put back from an older copy (audited)" },
+	{ "backup", NULL, "DEST", "--json", cli_backup,
+	    "consistent online copy of the data dir into DEST (no root key)" },
+	{ "restore", NULL, "SRC", "--data-dir= --root-key= --force --json",
+	    cli_restore, "rebuild the data dir from a backup (checksums and "
+	    "key checked; --force over a newer seal, audited)" },
+	{ "verify", NULL, "", "--json", cli_verify,
+	    "check every extent, orphan blobs, the seal and the database" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -414,6 +421,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "coffer: %s\n", err);
 		return 2;
 	}
+	cli.root_key_default = cli.cfg.root_key[0] == '\0';
 	config_finish(&cli.cfg);
 	cli.clock.now_ms = clock_of_cli;
 	cli.clock.ctx = &cli;
