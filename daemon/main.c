@@ -128,6 +128,20 @@ watchdog_ping(uint64_t wd_usec, int64_t *next_us)
 	*next_us = now + (wd_usec < 30000 ? 10000 : (int64_t)(wd_usec / 3));
 }
 
+struct wd_ping {
+	uint64_t	 usec;
+	int64_t		*next;
+};
+
+/* A root-key rotation runs on the main thread: it pings while it works. */
+static void
+wd_ping_cb(void *ctx)
+{
+	struct wd_ping *p = ctx;
+
+	watchdog_ping(p->usec, p->next);
+}
+
 /* Whether file (which exists) lies under dir, symbolic links resolved. */
 static bool
 path_inside(const char *file, const char *dir)
@@ -381,6 +395,7 @@ main(int argc, char **argv)
 			.actor = "daemon",
 			.lifecycle = { .change = object_lifecycle_change,
 			    .abort = object_lifecycle_abort, .ctx = api },
+			.gate = api_gate(api),
 		};
 		r = jobs_open(&js, &jobs);
 		if (r != ERR_OK)
@@ -545,6 +560,12 @@ main(int argc, char **argv)
 		 * loses none anyway; this is for the machine going down). */
 		kmsd_tick(kapi);
 		jobs_tick(jobs, clock_now_ms(&clock));
+		{
+			struct wd_ping wp = { wd_usec, &wd_next };
+
+			api_root_key_poll(api, cfg.data_dir,
+			    cfg.drain_timeout * 1000, wd_ping_cb, &wp);
+		}
 		if (++ticks % 600 == 0)
 			log_audit_head(db, &audit_head);
 	}

@@ -23,6 +23,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/kv.h"
+#include "db/db.h"
 
 struct db;
 
@@ -155,6 +156,10 @@ enum err auth_account_delete(struct db *db, const char *name);
 enum err auth_key_lookup(struct db *db, const char *access_key_id,
     struct auth_account *ret_account, uint8_t **ret_sealed,
     size_t *ret_sealed_len);
+/* Root-key rotation: every access key's sealed secret through fn
+ * (db_reseal; the naming column is the access key id). */
+enum err auth_reseal_secrets(struct db *db, db_reseal_fn *fn, void *ctx,
+    uint64_t *count);
 /* Number of accounts (first-start detection). */
 enum err auth_account_count(struct db *db, int64_t *ret);
 

@@ -48,6 +48,14 @@
 	E(ERR_EXISTS, 500, "InternalError", MSG_INTERNAL, "0000-00000009")
 	EK(ERR_SHUTTING_DOWN, 503, "ServiceUnavailable", "Please reduce your request rate.", "0000-00000010",
 	    503, "ServiceUnavailableTemporary", "The service is unavailable temporarily, please try again later.")
+	/* ERR_ROOT_KEY_ROTATING: the keys are being rotated (README "Root-key
+	 * rotation"); nothing was done, the request can be sent again */
+	EK(ERR_ROOT_KEY_ROTATING, 503, "ServiceUnavailable", "Please reduce your request rate.", "0000-00000030",
+	    503, "ServiceUnavailableTemporary", "The service is unavailable temporarily, please try again later.")
+	/* ERR_ROOT_KEY_MISMATCH: the root key is not the one that sealed the
+	 * data dir, or another process rotated it since this one started */
+	EK(ERR_ROOT_KEY_MISMATCH, 500, "InternalError", MSG_INTERNAL, "0000-00000031",
+	    500, "InternalFailure", "The request processing has failed due to some unknown error.")
 	/* ERR_AUDIT_UNAVAILABLE: the audit row of a change cannot be written,
 	 * so the change is refused (fail-closed, README "Audit trail") */
 	EK(ERR_AUDIT_UNAVAILABLE, 500, "InternalError", MSG_INTERNAL, "0000-00000025",

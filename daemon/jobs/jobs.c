@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/gate.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "jobs/jobs_int.h"
@@ -137,8 +138,12 @@ worker(void *arg)
 		/* Lifecycle first: its runs are at 00:00 UTC, before the
 		 * 16:00 UTC inventory slot of the same day, so after a clock
 		 * jump a report lists what the rules left. */
+		if (j->s.gate != NULL)
+			gate_enter(j->s.gate);
 		(void)jobs_lifecycle_due(j, now);
 		(void)jobs_run_due(j, now);
+		if (j->s.gate != NULL)
+			gate_leave(j->s.gate);
 	}
 	return NULL;
 }

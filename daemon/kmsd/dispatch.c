@@ -533,8 +533,13 @@ kms_begin(void *ctx, struct http_request *req)
 		req->resp.close = true;
 		return HTTP_RESPOND;
 	}
+	/* Closed while the root key is rotated: retry (api/root_key.c). */
+	c->gated = api_gate_try_enter(c->api);
+	if (!c->gated)
+		c->err = ERR_ROOT_KEY_ROTATING;
 	/* KMS: RPC requests are GET or POST. */
-	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0)
+	else if (strcmp(req->method, "GET") != 0 &&
+	    strcmp(req->method, "POST") != 0)
 		c->err = ERR_METHOD_NOT_ALLOWED;
 	else if ((c->ak->uri_max != 0 && strlen(req->uri) > c->ak->uri_max) ||
 	    (req->has_length && req->content_length > KMS_BODY_MAX))
@@ -631,6 +636,8 @@ kms_done(void *ctx, struct http_request *req, bool completed)
 	(void)ctx;
 	if (c == NULL)
 		return;
+	if (c->gated)
+		api_gate_leave(c->api);
 	buf_free(&c->body);
 	buf_free(&c->out);
 	ei = err_info(c->err);
