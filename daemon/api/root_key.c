@@ -245,6 +245,9 @@ api_root_key_poll(struct api *api, const char *data_dir, unsigned drain_ms,
 	while (!gate_close(&api->gate, 200)) {
 		ping(ctx);
 		waited += 200;
+		if (waited % 5000 == 0)
+			log_notice("root key: waiting for %u request(s) to "
+			    "finish", gate_inside(&api->gate));
 		if (waited >= drain_ms) {
 			log_warnx("root key: requests still running after %u ms; "
 			    "rotation refused", drain_ms);

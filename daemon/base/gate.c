@@ -93,3 +93,14 @@ gate_open(struct gate *g)
 	pthread_cond_broadcast(&g->changed);
 	pthread_mutex_unlock(&g->lock);
 }
+
+unsigned
+gate_inside(struct gate *g)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&g->lock);
+	n = g->inside;
+	pthread_mutex_unlock(&g->lock);
+	return n;
+}

@@ -34,5 +34,7 @@ void gate_leave(struct gate *g);
  * then. */
 bool gate_close(struct gate *g, unsigned timeout_ms);
 void gate_open(struct gate *g);
+/* How many are inside now (for a log line). */
+unsigned gate_inside(struct gate *g);
 
 #endif
