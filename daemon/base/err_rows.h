@@ -120,6 +120,10 @@
 	    "0002-00000072")
 	EK(ERR_AUTH_MALFORMED, 400, "InvalidArgument", "Authorization header is invalid.", "0002-00000016",
 	    400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+	/* A scheme OSS does not implement (AWS, a future OSS version): say so
+	 * rather than call a well-formed header invalid. */
+	E(ERR_AUTH_UNSUPPORTED, 400, "InvalidArgument",
+	    "The authorization scheme is not supported.", "0002-00000017" /* unconfirmed */)
 	EK(ERR_INVALID_ACCESS_KEY_ID, 403, "InvalidAccessKeyId",
 	    "The OSS Access Key Id you provided does not exist in our records.", "0002-00000902",
 	    404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")

@@ -471,6 +471,29 @@ kms_error_render(struct kms_call *c)
 	http_resp_body_take(c->req, p, len);
 }
 
+/* A success in XML (Format=XML): the JSON reply's members under
+ * <ActionResponse>, the root KMS's "Sample responses" give successes
+ * (errors keep <KMS>, error_xml). Replaces c->out. */
+static enum err
+success_xml(struct kms_call *c)
+{
+	const char *root;
+	struct buf x;
+	enum err r;
+
+	root = arena_printf(c->a, "%sResponse", c->route != NULL ?
+	    c->route->action : "KMS");
+	if (root == NULL)
+		return ERR_NOMEM;
+	buf_init(&x, 2 * c->out.max);
+	r = json_to_xml(buf_cstr(&c->out), c->out.len, root, &x);
+	if (r != ERR_OK)
+		return r;
+	buf_free(&c->out);
+	c->out = x;
+	return ERR_OK;
+}
+
 static void
 reply(struct kms_call *c)
 {
@@ -486,6 +509,11 @@ reply(struct kms_call *c)
 		kms_error_render(c);
 		return;
 	}
+	if (c->xml && success_xml(c) != ERR_OK) {
+		c->err = ERR_INTERNAL;
+		kms_error_render(c);
+		return;
+	}
 	{
 		size_t len;
 		char *p = buf_steal(&c->out, &len);
@@ -494,7 +522,8 @@ reply(struct kms_call *c)
 		 * missing. */
 		crash_point("kms-reply");
 		c->req->resp.status = 200;
-		(void)http_resp_header(c->req, "Content-Type",
+		(void)http_resp_header(c->req, "Content-Type", c->xml ?
+		    "application/xml;charset=utf-8" :
 		    "application/json;charset=utf-8");
 		http_resp_body_take(c->req, p, len);
 	}
