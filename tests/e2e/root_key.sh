@@ -69,6 +69,7 @@ verifiers() {
 
 # ---- online, under load ----
 cp "$KEY" "$E2E_TMP/k1"
+nonce_check() { sed -n 's/^check //p' "$D/kms-nonces/state"; }
 newkey "$E2E_TMP/k2"
 : >"$E2E_TMP/codes"
 (
@@ -105,9 +106,13 @@ check "status" grep -q "generation 2$" <<<"$("$COFFER" --data-dir "$D" root-key 
 out=$("$COFFER" --data-dir "$D" root-key rotate --new-key "$E2E_TMP/k2" 2>&1)
 check "run again with the same key: nothing to do ($?): $out" grep -q "already under the new key" <<<"$out"
 daemon_stop
+check0=$(nonce_check)
 daemon_start "$D" "$E2E_TMP/d2.log" || die "restart"
 readback "after restart"
 daemon_stop
+# The replay log's key outlives the rotation: no replay barrier after it.
+check "the KMS replay log is read, not discarded ($check0)" \
+    [ -n "$check0" ] && [ "$check0" = "$(nonce_check)" ]
 
 # ---- offline: kill -9 at each step, then run again ----
 prev=$E2E_TMP/k2
