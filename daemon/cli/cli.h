@@ -57,10 +57,13 @@ struct cli_progress {
 	bool		 tty;
 	int64_t		 t0, last;
 	uint64_t	 items, bytes;
+	uint64_t	 total;		/* items expected; 0: unknown */
 };
 void cli_progress_init(struct cli_progress *p, const char *what);
 void cli_progress_add(struct cli_progress *p, uint64_t items, uint64_t bytes);
 void cli_progress_show(struct cli_progress *p, bool done);
+/* The items expected, when known: the time left is shown too. */
+void cli_progress_total(struct cli_progress *p, uint64_t items);
 double cli_progress_secs(const struct cli_progress *p);
 int64_t cli_mono_ms(void);
 
