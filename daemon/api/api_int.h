@@ -30,4 +30,10 @@ struct api {
 	struct gate		 gate;		/* root_key.c */
 };
 
+/* In a transaction: the MAC of every sealed row that has none (first
+ * start), or of every sealed row (every: a root-key rotation, under the
+ * new key); WORM policies, ObjectWorm configurations and the clock row
+ * are always all MACed again (seal_check.c). */
+enum err api_seal_tables(struct db *db, bool every);
+
 #endif
