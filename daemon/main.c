@@ -486,6 +486,7 @@ main(int argc, char **argv)
 			fatalx("cannot listen on '%s': %s", cfg.kms_listen,
 			    err_name(r));
 	}
+	api_set_listeners(api, ossl, kmsl);
 	oss_set_urls(oss, http_server_address(ossl), oss_tls != NULL,
 	    rtmp ? rtmpd_address(rtmp) : NULL);
 	wd_usec = watchdog_usec();
@@ -565,6 +566,7 @@ main(int argc, char **argv)
 		log_warnx("%u request(s) still running after %u s; closing them",
 		    http_server_inflight(ossl) + http_server_inflight(kmsl),
 		    cfg.drain_timeout);
+	api_set_listeners(api, NULL, NULL);
 	http_server_stop(ossl);
 	http_server_stop(kmsl);
 	http_tls_close(oss_tls);

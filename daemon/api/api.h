@@ -19,6 +19,7 @@ struct store;
 struct kms;
 struct clock;
 struct dns_txt;
+struct http_server;
 struct api;
 
 #define API_MAX_DOMAINS 8
@@ -40,6 +41,10 @@ struct api_settings {
 
 enum err api_open(const struct api_settings *s, struct api **ret);
 void api_close(struct api *api);
+/* The running listeners, whose open connections /-/metrics shows; NULLs
+ * before they are stopped. */
+void api_set_listeners(struct api *api, struct http_server *oss,
+    struct http_server *kms);
 
 /* Start-up recovery: unlinks blobs no extent row references and temp
  * files (DESIGN §2). Must run before the listeners start. */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "api/api.h"
+#include "api/reqstats.h"
 
 struct api {
 	struct db		*db;
@@ -26,6 +27,10 @@ struct api {
 	struct dns_txt		*dns;
 	char			 version[32];
 	int64_t			 started_ms;
+	/* /-/metrics: each listener's counters, owned by the listener
+	 * (oss_open, kmsd_open), rendered together by the OSS one. */
+	struct reqstats		 oss_stats;
+	struct reqstats		 kms_stats;
 };
 
 #endif

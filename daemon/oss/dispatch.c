@@ -439,8 +439,8 @@ oss_done(void *ctx, struct http_request *req, bool completed)
 	if (c->err != ERR_OK && err_info(c->err)->http >= 500)
 		log_errx("request %s failed: %s", c->request_id,
 		    err_name(c->err));
-	metrics_record(&c->oss->metrics, c->route_index, req->resp.status,
-	    req->body_bytes, req->resp.bytes_sent, us);
+	reqstats_record(&c->api->oss_stats, c->route_index, req->resp.status,
+	    0, req->body_bytes, req->resp.bytes_sent, us);
 	log_access(c, req, us, completed);
 }
 
@@ -466,7 +466,7 @@ oss_open(struct api *api, struct oss **ret)
 	if (oss == NULL)
 		return ERR_NOMEM;
 	oss->api = api;
-	r = metrics_init(&oss->metrics, api_nroutes);
+	r = metrics_init(oss);
 	if (r != ERR_OK) {
 		free(oss);
 		return r;
@@ -490,6 +490,6 @@ oss_close(struct oss *oss)
 {
 	if (oss == NULL)
 		return;
-	metrics_free(&oss->metrics);
+	metrics_free(oss);
 	free(oss);
 }
