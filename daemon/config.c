@@ -60,7 +60,8 @@ static const struct config_item items[] = {
 	S("log_level", log_level, "info",
 	    "err, warning, notice, info (one access line per request) or debug."),
 	S("log_file", log_file, "",
-	    "Log to this file instead of stderr; SIGHUP reopens it."),
+	    "Log to this file instead of stderr, each line dated (RFC 3339, "
+	    "UTC, milliseconds); SIGHUP reopens it."),
 	S("root_key", root_key, "",
 	    "32-byte root key file. Default: $CREDENTIALS_DIRECTORY/root.key "
 	    "under systemd, else DATA_DIR/root.key (created 0600 if missing)."),
