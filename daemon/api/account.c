@@ -163,3 +163,27 @@ api_write_credentials(const char *data_dir, const char *ak,
 	}
 	return ERR_OK;
 }
+
+enum err
+api_root_account_init(struct db *db, struct kms *kms, const char *data_dir,
+    const char *region, const char *ak, const char *sk, int64_t now_ms,
+    struct auth_account *ret, char *ret_ak, bool *ret_created)
+{
+	char secret[API_SECRET_MAX];
+	int64_t count = 0;
+	enum err r;
+
+	*ret_created = false;
+	r = auth_account_count(db, &count);
+	if (r != ERR_OK || count > 0)
+		return r;
+	if ((ak == NULL) != (sk == NULL))
+		return ERR_CONFLICT;
+	r = api_account_create(db, kms, "root", ak, sk, now_ms, ret, ret_ak,
+	    secret);
+	if (r == ERR_OK)
+		r = api_write_credentials(data_dir, ret_ak, secret, region);
+	explicit_bzero(secret, sizeof(secret));
+	*ret_created = r == ERR_OK;
+	return r;
+}

@@ -103,5 +103,14 @@ enum err api_secret_open(struct db *db, struct kms *kms, const char *ak,
 /* Writes DATA_DIR/credentials (0600, Alibaba Cloud CLI INI format). */
 enum err api_write_credentials(const char *data_dir, const char *ak,
     const char *secret, const char *region);
+/* A data dir's first account, "root", made by whichever comes first of
+ * cofferd's first start and `coffer init`: when the database holds no
+ * account, creates it with ak/sk (both NULL: generated) and writes its
+ * credentials to DATA_DIR/credentials (*ret_created true). Nothing when
+ * an account exists. ERR_CONFLICT: only one of ak, sk given. */
+enum err api_root_account_init(struct db *db, struct kms *kms,
+    const char *data_dir, const char *region, const char *ak, const char *sk,
+    int64_t now_ms, struct auth_account *ret, char *ret_ak,
+    bool *ret_created);
 
 #endif

@@ -76,5 +76,6 @@ int cli_worm_ack_rollback(struct cli *, int, char **);
 int cli_backup(struct cli *, int, char **);		/* cli_backup.c */
 int cli_restore(struct cli *, int, char **);
 int cli_verify(struct cli *, int, char **);
+int cli_init(struct cli *, int, char **);		/* cli_init.c */
 
 #endif

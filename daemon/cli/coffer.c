@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "auth/auth.h"
@@ -103,6 +104,9 @@ cli_now(struct cli *cli)
 #define KEY_OPTS "--account= --json"
 
 static const struct cli_command commands[] = {
+	{ "init", NULL, "", "", cli_init,
+	    "create the data dir: database, root key, root account and "
+	    "credentials (as cofferd's first start)" },
 	{ "account", "create", "NAME", "--json", cli_account_create,
 	    "new account and access key" },
 	{ "account", "list", "", "--json", cli_account_list,
@@ -361,6 +365,28 @@ find_command(int *argc, char **argv, const char **ret_group)
 	return NULL;
 }
 
+/*
+ * Only `coffer init`, `coffer restore` and cofferd's first start create a
+ * data dir: anything else run on a wrong --data-dir (a typo, a missing
+ * mount) would quietly start an empty one, whose database the next command
+ * then trusts.
+ */
+static bool
+data_dir_ready(const struct cli_command *cmd, const char *dir)
+{
+	char path[4200];
+
+	if (cmd->fn == cli_init || cmd->fn == cli_restore)
+		return true;
+	snprintf(path, sizeof(path), "%s/meta.db", dir);
+	if (access(path, F_OK) == 0)
+		return true;
+	fprintf(stderr, "coffer: '%s' is not a coffer data dir (no meta.db): "
+	    "create one with 'coffer init' (or by starting cofferd), or "
+	    "name the right one with --data-dir\n", dir);
+	return false;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -423,6 +449,8 @@ main(int argc, char **argv)
 	}
 	cli.root_key_default = cli.cfg.root_key[0] == '\0';
 	config_finish(&cli.cfg);
+	if (!data_dir_ready(cmd, cli.cfg.data_dir))
+		return 1;
 	cli.clock.now_ms = clock_of_cli;
 	cli.clock.ctx = &cli;
 	rc = cmd->fn(&cli, argc - 1, argv + 1);
