@@ -100,6 +100,11 @@ enum err api_account_create(struct db *db, struct kms *kms, const char *name,
  * its sealed secret does not open (logged). Shared by both listeners. */
 enum err api_secret_open(struct db *db, struct kms *kms, const char *ak,
     struct auth_account *ret_account, char **ret_secret, size_t *ret_cap);
+/* Another access key for account (by name), for rotation: ERR_NOT_FOUND
+ * without the account, ERR_CONFLICT when it holds AUTH_ACTIVE_KEYS_MAX
+ * active keys. ret_ak (AUTH_AK_MAX) and ret_secret (API_SECRET_MAX). */
+enum err api_access_key_create(struct db *db, struct kms *kms,
+    const char *account, int64_t now_ms, char *ret_ak, char *ret_secret);
 /* Writes DATA_DIR/credentials (0600, Alibaba Cloud CLI INI format). */
 enum err api_write_credentials(const char *data_dir, const char *ak,
     const char *secret, const char *region);

@@ -52,6 +52,14 @@ int64_t cli_now(struct cli *cli);
 int cli_account_create(struct cli *, int, char **);	/* cli_account.c */
 int cli_account_list(struct cli *, int, char **);
 int cli_account_delete(struct cli *, int, char **);
+int cli_account_key_create(struct cli *, int, char **);	/* cli_access_key.c */
+int cli_account_key_list(struct cli *, int, char **);
+int cli_account_key_disable(struct cli *, int, char **);
+int cli_account_key_enable(struct cli *, int, char **);
+int cli_account_key_delete(struct cli *, int, char **);
+int cli_bucket_list(struct cli *, int, char **);		/* cli_bucket.c */
+int cli_bucket_info(struct cli *, int, char **);
+int cli_object_list(struct cli *, int, char **);
 int cli_clock_show(struct cli *, int, char **);		/* cli_clock.c */
 int cli_clock_advance(struct cli *, int, char **);
 int cli_clock_set(struct cli *, int, char **);

@@ -113,6 +113,24 @@ static const struct cli_command commands[] = {
 	    "accounts and their access key ids" },
 	{ "account", "delete", "NAME", "", cli_account_delete,
 	    "delete an account that owns no bucket" },
+	{ "account key", "create", "NAME", "--json", cli_account_key_create,
+	    "another access key for the account (at most two active: rotate "
+	    "by creating, moving clients, disabling, deleting)" },
+	{ "account key", "list", "NAME", "--json", cli_account_key_list,
+	    "the account's access keys and their state" },
+	{ "account key", "disable", "NAME ACCESS_KEY_ID", "",
+	    cli_account_key_disable, "refuse the key's requests from now on" },
+	{ "account key", "enable", "NAME ACCESS_KEY_ID", "",
+	    cli_account_key_enable, "accept a disabled key again" },
+	{ "account key", "delete", "NAME ACCESS_KEY_ID", "",
+	    cli_account_key_delete, "delete the key" },
+	{ "bucket", "list", "", "--json", cli_bucket_list,
+	    "every bucket: owner, region, storage class, creation" },
+	{ "bucket", "info", "BUCKET", "--json", cli_bucket_info,
+	    "a bucket's settings, objects and bytes" },
+	{ "object", "list", "BUCKET [PREFIX]", "--json --limit=",
+	    cli_object_list, "a bucket's current objects (--limit N, "
+	    "default 1000)" },
 	{ "key", "create", "", KEY_OPTS " --description= --origin= --rotation=",
 	    cli_key_create, "new customer master key "
 	    "(--origin Aliyun_KMS|EXTERNAL, --rotation 30d)" },
@@ -190,6 +208,16 @@ row_usage(FILE *f, const struct cli_command *c)
 	fprintf(f, "\n      %s\n", c->help);
 }
 
+/* Whether a row's group is group or one of its two-word groups ("account
+ * key" is in "account"). */
+static bool
+in_group(const char *row, const char *group)
+{
+	size_t n = strlen(group);
+
+	return strncmp(row, group, n) == 0 && (row[n] == '\0' || row[n] == ' ');
+}
+
 /* The usage of every command, or of one group (group NULL: all). */
 static void
 usage(FILE *f, const char *group)
@@ -198,7 +226,7 @@ usage(FILE *f, const char *group)
 	    "[--root-key FILE] COMMAND ...\n"
 	    "       coffer --version\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (group == NULL || strcmp(commands[i].group, group) == 0)
+		if (group == NULL || in_group(commands[i].group, group))
 			row_usage(f, &commands[i]);
 }
 
@@ -232,6 +260,17 @@ arg_name(const char *args, int n, char *out, size_t cap)
 	snprintf(out, cap, "%.*s", (int)strcspn(args, " "), args);
 }
 
+/* Words of a synopsis in brackets ("[PREFIX]") may be left out. */
+static int
+noptional(const char *s)
+{
+	int n = 0;
+
+	for (; (s = strchr(s, '[')) != NULL; s++)
+		n++;
+	return n;
+}
+
 static int
 nwords(const char *s)
 {
@@ -250,7 +289,7 @@ static int
 check_args(const struct cli_command *c, int argc, char **argv)
 {
 	char what[64], name[64];
-	int pos = 0, want = nwords(c->args);
+	int pos = 0, want = nwords(c->args), need = want - noptional(c->args);
 
 	snprintf(what, sizeof(what), "%s%s%s", c->group, c->name ? " " : "",
 	    c->name ? c->name : "");
@@ -283,7 +322,7 @@ check_args(const struct cli_command *c, int argc, char **argv)
 			return 2;
 		}
 	}
-	if (pos < want) {
+	if (pos < need) {
 		arg_name(c->args, pos, name, sizeof(name));
 		fprintf(stderr, "coffer: %s: missing %s\n", what, name);
 		return 2;
@@ -312,6 +351,19 @@ find_command(int *argc, char **argv, const char **ret_group)
 	int i;
 
 	*ret_group = NULL;
+	/* A two-word group ("account key"): its words become one. */
+	for (size_t k = 0; *argc > 1 && k < NCOMMANDS; k++) {
+		const char *g = commands[k].group, *sp = strchr(g, ' ');
+
+		if (sp != NULL && strncmp(g, argv[0], (size_t)(sp - g)) == 0 &&
+		    argv[0][sp - g] == '\0' && strcmp(sp + 1, argv[1]) == 0) {
+			group = g;
+			memmove(&argv[1], &argv[2],
+			    (size_t)(*argc - 2) * sizeof(*argv));
+			(*argc)--;
+			break;
+		}
+	}
 	for (size_t k = 0; k < NCOMMANDS; k++) {
 		if (strcmp(commands[k].group, group) != 0)
 			continue;

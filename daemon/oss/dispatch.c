@@ -96,7 +96,7 @@ authenticate(struct call *c)
 	c->claimed_ak = arena_strdup(c->a, p.access_key_id);
 	r = api_secret_open(c->api->db, c->api->kms, p.access_key_id,
 	    &c->account, &secret, &cap);
-	if (r == ERR_INVALID_ACCESS_KEY_ID)
+	if (r == ERR_INVALID_ACCESS_KEY_ID || r == ERR_ACCESS_KEY_DISABLED)
 		c->x.ak = arena_strdup(c->a, p.access_key_id);
 	if (r != ERR_OK)
 		goto out;
