@@ -54,8 +54,8 @@ kms_uuid(char out[static KMS_VERSION_ID_BYTES + 1])
 	    hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
-static size_t
-material_ad(uint8_t ad[static KMS_MATERIAL_AD_MAX], const char *key_id,
+size_t
+kms_material_ad(uint8_t ad[static KMS_MATERIAL_AD_MAX], const char *key_id,
     const char *version_id)
 {
 	size_t kl = strnlen(key_id, KMS_KEY_ID_MAX - 1);
@@ -74,7 +74,7 @@ kms_material_seal(struct kms *k, uint8_t *out, const char *key_id,
 	uint8_t ad[KMS_MATERIAL_AD_MAX];
 
 	(void)kms_seal(k, out, material, KMS_MATERIAL_BYTES, ad,
-	    material_ad(ad, key_id, version_id));
+	    kms_material_ad(ad, key_id, version_id));
 }
 
 enum err
@@ -91,7 +91,7 @@ kms_material_open(struct kms *k, const char *key_id, const char *version_id,
 	if (d == NULL)
 		return ERR_NOMEM;
 	r = kms_unseal(k, d->key, sealed, sealed_len, ad,
-	    material_ad(ad, key_id, version_id));
+	    kms_material_ad(ad, key_id, version_id));
 	if (r != ERR_OK) {
 		log_errx("kms: material of key '%s' version '%s' does not "
 		    "open", key_id, version_id);

@@ -12,6 +12,7 @@
 
 #include "api/api.h"
 #include "api/reqstats.h"
+#include "base/gate.h"
 
 struct api {
 	struct db		*db;
@@ -31,6 +32,7 @@ struct api {
 	 * (oss_open, kmsd_open), rendered together by the OSS one. */
 	struct reqstats		 oss_stats;
 	struct reqstats		 kms_stats;
+	struct gate		 gate;		/* root_key.c */
 };
 
 #endif

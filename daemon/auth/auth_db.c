@@ -53,6 +53,11 @@ static const char SQL_KEY_SET_STATUS[] =
 static const char SQL_KEY_DELETE[] =
     "DELETE FROM access_keys WHERE account = ? AND access_key_id = ?";
 static const char SQL_ACCOUNT_COUNT[] = "SELECT count(*) FROM accounts";
+static const char SQL_SECRETS[] =
+    "SELECT rowid, secret_sealed, access_key_id, NULL FROM access_keys"
+    " WHERE rowid > ?1 ORDER BY rowid LIMIT ?2";
+static const char SQL_SECRET_SET[] =
+    "UPDATE access_keys SET secret_sealed = ?1 WHERE rowid = ?2";
 
 /* Columns 0..3 of the account queries above. */
 static void
@@ -461,4 +466,11 @@ auth_key_delete(struct db *db, int64_t account, const char *access_key_id)
 		return db_tx_commit(db);
 	db_tx_rollback(db);
 	return r;
+}
+
+enum err
+auth_reseal_secrets(struct db *db, db_reseal_fn *fn, void *ctx,
+    uint64_t *count)
+{
+	return db_reseal(db, SQL_SECRETS, SQL_SECRET_SET, fn, ctx, count);
 }

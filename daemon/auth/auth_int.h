@@ -46,6 +46,15 @@ enum err auth_canon_headers(const struct auth_input *in,
     bool (*want)(const char *name, const void *ctx), const void *ctx,
     struct buf *out);
 
+/* Whether name is one of the ';'-separated entries of list (any case). */
+bool auth_in_list(const char *list, const char *name);
+
+/* auth_v1_string_to_sign with the bucket resource as "/bucket" when
+ * bare_bucket: aliyun-sdk signs a path-style bucket request over its path,
+ * which has no trailing slash. */
+enum err auth_v1_sts(const struct auth_input *in, const char *date,
+    bool query_auth, bool with_optional, bool bare_bucket, struct buf *out);
+
 /* Bytewise comparison of a[0..an) and b[0..bn) like strcmp: shorter
  * prefix first. Not constant-time; for sorting public strings only. */
 int auth_bytes_cmp(const char *a, size_t an, const char *b, size_t bn);

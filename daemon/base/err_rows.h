@@ -48,6 +48,14 @@
 	E(ERR_EXISTS, 500, "InternalError", MSG_INTERNAL, "0000-00000009")
 	EK(ERR_SHUTTING_DOWN, 503, "ServiceUnavailable", "Please reduce your request rate.", "0000-00000010",
 	    503, "ServiceUnavailableTemporary", "The service is unavailable temporarily, please try again later.")
+	/* ERR_ROOT_KEY_ROTATING: the keys are being rotated (README "Root-key
+	 * rotation"); nothing was done, the request can be sent again */
+	EK(ERR_ROOT_KEY_ROTATING, 503, "ServiceUnavailable", "Please reduce your request rate.", "0000-00000030",
+	    503, "ServiceUnavailableTemporary", "The service is unavailable temporarily, please try again later.")
+	/* ERR_ROOT_KEY_MISMATCH: the root key is not the one that sealed the
+	 * data dir, or another process rotated it since this one started */
+	EK(ERR_ROOT_KEY_MISMATCH, 500, "InternalError", MSG_INTERNAL, "0000-00000031",
+	    500, "InternalFailure", "The request processing has failed due to some unknown error.")
 	/* ERR_AUDIT_UNAVAILABLE: the audit row of a change cannot be written,
 	 * so the change is refused (fail-closed, README "Audit trail") */
 	EK(ERR_AUDIT_UNAVAILABLE, 500, "InternalError", MSG_INTERNAL, "0000-00000025",
@@ -112,10 +120,14 @@
 	    "0002-00000072")
 	EK(ERR_AUTH_MALFORMED, 400, "InvalidArgument", "Authorization header is invalid.", "0002-00000016",
 	    400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+	/* A scheme OSS does not implement (AWS, a future OSS version): say so
+	 * rather than call a well-formed header invalid. */
+	E(ERR_AUTH_UNSUPPORTED, 400, "InvalidArgument",
+	    "The authorization scheme is not supported.", "0002-00000017" /* unconfirmed */)
 	EK(ERR_INVALID_ACCESS_KEY_ID, 403, "InvalidAccessKeyId",
 	    "The OSS Access Key Id you provided does not exist in our records.", "0002-00000902",
 	    404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
-	/* A key an operator disabled (schema/0014): OSS answers with the
+	/* A key an operator disabled (schema/0015): OSS answers with the
 	 * unknown key's Code (EC unconfirmed, the unknown key's), KMS with
 	 * Forbidden.AccessKey, spec kms-api.md's "AccessKey disabled". */
 	EK(ERR_ACCESS_KEY_DISABLED, 403, "InvalidAccessKeyId",

@@ -387,7 +387,7 @@ list_versions(struct report *r)
 		struct version_list_next next = { .truncated = false };
 		struct arena a;
 
-		if (atomic_load(&r->j->cancel)) {
+		if (jobs_stopping(r->j)) {
 			e = ERR_SHUTTING_DOWN;
 			break;
 		}
@@ -432,7 +432,7 @@ list_all(struct report *r)
 		const char *next = NULL;
 		bool truncated = false;
 
-		if (atomic_load(&r->j->cancel)) {
+		if (jobs_stopping(r->j)) {
 			e = ERR_SHUTTING_DOWN;
 			break;
 		}

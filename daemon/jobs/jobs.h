@@ -24,6 +24,7 @@
 #include "base/err.h"
 
 struct buf;
+struct gate;
 struct db;
 struct bucket;
 struct object;
@@ -66,6 +67,7 @@ struct jobs_settings {
 	const char		*actor;		/* audit actor: "daemon", "cli" */
 	size_t			 part_max;	/* 0: JOBS_PART_MAX_DEFAULT */
 	struct jobs_lifecycle_ops lifecycle;
+	struct gate		*gate;		/* passed for each tick's work */
 };
 
 /* ERR_NOMEM only. The settings are copied; db and put_ctx must outlive the

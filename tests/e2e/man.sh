@@ -78,7 +78,7 @@ comp() {
 # shellcheck source=/dev/null
 . "$SRC/completion/coffer"
 PATH=$(dirname "$COFFER"):$PATH
-groups=$("$COFFER" --help | sed -nE 's/^  ([a-z]+).*/\1/p' | sort -u | tr '\n' ' ')
+groups=$("$COFFER" --help | sed -nE 's/^  ([a-z-]+).*/\1/p' | sort -u | tr '\n' ' ')
 got=$(comp coffer "" | tr ' ' '\n' | sort -u | tr '\n' ' ')
 check "every group: '$got' vs '$groups'" [ "$got" = "$groups" ]
 check "account key subcommands" [ "$(comp coffer account key "")" = "create list disable enable delete" ]

@@ -1,4 +1,4 @@
--- 0014_access_key_status.sql: access keys an operator can disable
+-- 0015_access_key_status.sql: access keys an operator can disable
 -- (`coffer account key disable`, README "The admin CLI").
 -- Never edit after release; add a new numbered file instead.
 --
