@@ -173,8 +173,8 @@ render_results(const struct reqstats *s, struct buf *b)
 {
 	enum err r;
 
-	r = buf_printf(b, "# HELP coffer_%s_requests_total %s requests by %s "
-	    "and result (Success or the error Code).\n"
+	r = buf_printf(b, "# HELP coffer_%s_requests_total Requests of the %s "
+	    "listener by %s and result (Success or the error Code).\n"
 	    "# TYPE coffer_%s_requests_total counter\n", s->listener,
 	    s->listener, s->op_label, s->listener);
 	for (unsigned n = 0; n < s->nnames && r == ERR_OK; n++)

@@ -10,6 +10,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -121,6 +122,64 @@ sample(const char *text, const char *series)
 	return -1;
 }
 
+static bool
+name_char(char c, bool first)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	    c == ':' || (!first && c >= '0' && c <= '9');
+}
+
+/* One line of the text format: a comment, or name{k="v",...} value with a
+ * value strtod takes whole. */
+static bool
+line_ok(const char *p, const char *end)
+{
+	char num[64];
+	size_t n;
+
+	if (*p == '#')
+		return true;
+	if (!name_char(*p, true))
+		return false;
+	while (p < end && name_char(*p, false))
+		p++;
+	if (p < end && *p == '{') {
+		do {
+			p++;
+			if (!name_char(*p, true))
+				return false;
+			while (p < end && name_char(*p, false))
+				p++;
+			if (end - p < 2 || p[0] != '=' || p[1] != '"')
+				return false;
+			for (p += 2; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			if (p >= end)
+				return false;
+			p++;
+		} while (p < end && *p == ',');
+		if (p >= end || *p++ != '}')
+			return false;
+	}
+	if (p >= end || *p++ != ' ')
+		return false;
+	n = (size_t)(end - p);
+	if (n == 0 || n >= sizeof(num))
+		return false;
+	memcpy(num, p, n);
+	num[n] = '\0';
+	if (strcmp(num, "+Inf") == 0 || strcmp(num, "-Inf") == 0 ||
+	    strcmp(num, "NaN") == 0)
+		return true;
+	{
+		char *e;
+
+		(void)strtod(num, &e);
+		return *e == '\0';
+	}
+}
+
 static void
 test_metrics(void **state)
 {
@@ -160,6 +219,16 @@ test_metrics(void **state)
 			break;
 		e2e_resp_free(&m);
 		usleep(50 * 1000);
+	}
+	/* Every line a comment or a sample, the text ending in a newline. */
+	assert_true(m.body_len > 0 && m.body[m.body_len - 1] == '\n');
+	for (const char *p = m.body; *p != '\0';) {
+		const char *eol = strchr(p, '\n');
+
+		assert_non_null(eol);
+		if (!line_ok(p, eol))
+			fail_msg("not a metrics line: %.*s", (int)(eol - p), p);
+		p = eol + 1;
 	}
 	ct = e2e_resp_header(&m, "content-type");
 	assert_non_null(ct);
