@@ -454,7 +454,7 @@ kms_key_describe(struct kms *k, const struct kms_caller *who,
 		kms_rotate_if_due(k, row);
 		*ret = row->m;
 	}
-	kms_audit_queue(k, who->actor, "DescribeKey", r == ERR_OK ?
+	kms_audit_queue_call(k, who, "DescribeKey", r == ERR_OK ?
 	    row->m.key_id : key_ref, r, NULL);
 	free(row);
 	return r;
@@ -529,7 +529,7 @@ kms_key_list(struct kms *k, const struct kms_caller *who,
 	r = kms_db_key_list(k->db, who->account, kms_now(k), list_one, &l);
 	if (r == ERR_OK)
 		*ret_total = l.total;
-	kms_audit_queue(k, who->actor, "ListKeys", "", r, NULL);
+	kms_audit_queue_call(k, who, "ListKeys", "", r, NULL);
 	return r;
 }
 
@@ -870,7 +870,7 @@ versions(struct kms *k, const struct kms_caller *who, const char *key_ref,
 		v->key_id = row->m.key_id;
 		r = kms_db_version_list(k->db, row->id, version_one, v);
 	}
-	kms_audit_queue(k, who->actor, kms_action_name(action), r == ERR_OK ?
+	kms_audit_queue_call(k, who, kms_action_name(action), r == ERR_OK ?
 	    row->m.key_id : key_ref, r, v->want);
 	free(row);
 	return r;
@@ -1136,7 +1136,7 @@ kms_alias_list(struct kms *k, const struct kms_caller *who,
 		r = l.err;
 	if (r == ERR_OK)
 		*ret_total = l.total;
-	kms_audit_queue(k, who->actor, key_ref != NULL ? "ListAliasesByKeyId" :
+	kms_audit_queue_call(k, who, key_ref != NULL ? "ListAliasesByKeyId" :
 	    "ListAliases", key_ref != NULL ? key_ref : "", r, NULL);
 	free(l.row);
 	return r;
@@ -1255,7 +1255,7 @@ kms_tag_list(struct kms *k, const struct kms_caller *who, const char *key_ref,
 		t.key_id = row->m.key_id;
 		r = kms_db_tag_list(k->db, row->id, tag_one, &t);
 	}
-	kms_audit_queue(k, who->actor, "ListResourceTags", r == ERR_OK ?
+	kms_audit_queue_call(k, who, "ListResourceTags", r == ERR_OK ?
 	    row->m.key_id : key_ref, r, NULL);
 	free(row);
 	return r;

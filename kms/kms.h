@@ -271,6 +271,9 @@ struct kms_caller {
 	int64_t		 account;	/* accounts.id */
 	char		 account_id[KMS_ACCOUNT_ID_BYTES];	/* ARNs, Creator */
 	const char	*actor;		/* audit actor: account id or "cli" */
+	/* Under mutual TLS, the verified client certificate's subject:
+	 * recorded with every audit row of the call. NULL without. */
+	const char	*client_cert;
 };
 
 struct kms_key_meta {

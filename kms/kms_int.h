@@ -72,7 +72,7 @@ struct kms_audit_entry {
 	char	action[40];
 	char	target[160];
 	char	result[48];
-	char	detail[96];
+	char	detail[320];	/* room for a client certificate subject */
 };
 #define KMS_AUDIT_QUEUE_MAX	2048
 /* The flusher writes a batch at least this often. */
@@ -441,6 +441,10 @@ enum err kms_audit_tx(struct kms *k, int64_t time_ms, const char *actor,
  * the queue is full. */
 void kms_audit_queue(struct kms *k, const char *actor, const char *action,
     const char *target, enum err r, const char *detail);
+/* The same for a caller's operation: actor and, under mutual TLS, the
+ * client certificate's subject in the detail. */
+void kms_audit_queue_call(struct kms *k, const struct kms_caller *who,
+    const char *action, const char *target, enum err r, const char *detail);
 /* Starts the housekeeping thread (audit batches, key protection); if it
  * cannot start, audit rows are written synchronously and the keys are
  * re-protected at kms_close only. */

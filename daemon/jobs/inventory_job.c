@@ -365,6 +365,8 @@ on_object(void *ctx, const struct object *o)
 		return;
 	r->part_rows++;
 	r->rows++;
+	if (r->j->s.progress != NULL)
+		r->j->s.progress(r->j->s.progress_ctx, 1, (uint64_t)o->size);
 	if (r->gz.len >= r->j->s.part_max)
 		r->err = part_flush(r);
 }

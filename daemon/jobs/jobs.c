@@ -41,6 +41,12 @@ jobs_open(const struct jobs_settings *s, struct jobs **ret)
 }
 
 void
+jobs_cancel(struct jobs *j)
+{
+	atomic_store(&j->cancel, true);
+}
+
+void
 jobs_close(struct jobs *j)
 {
 	if (j == NULL)

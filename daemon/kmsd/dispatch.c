@@ -318,6 +318,7 @@ authenticate(struct kms_call *c)
 	str_copy(c->who.account_id, sizeof(c->who.account_id),
 	    c->account.account_id);
 	c->who.actor = c->who.account_id;
+	c->who.client_cert = c->req->peer_cert;
 out:
 	if (secret != NULL) {
 		explicit_bzero(secret, cap);
