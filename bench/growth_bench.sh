@@ -60,7 +60,9 @@ cleanup() { stop_all; rm -rf "$RUN"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-cofferd_start "$COFFERD" "$RUN/data" "$RUN/cofferd.log"
+# The key quota (200 per account, as KMS) would stop the fill.
+cofferd_start "$COFFERD" "$RUN/data" "$RUN/cofferd.log" \
+    --max-kms-keys 1000000 --max-kms-key-versions 10000000
 KPORT=
 for _ in $(seq 100); do
 	KPORT=$(sed -n 's/.*listening oss=[0-9.]*:[0-9]* kms=[0-9.]*:\([0-9]*\) .*/\1/p' \
@@ -160,6 +162,8 @@ while [ "$step" -lt "$nsteps" ]; do
 		blog "creating $((want_keys - have_keys)) keys"
 		"$LOAD" "$KPORT" count $((want_keys - have_keys)) CreateKey 16 2 \
 		    "$BENCH_AK" "$BENCH_SK" Description=growth >"$RUN/keys.log"
+		grep -q ' errors=0 ' "$RUN/keys.log" ||
+		    { blog "CreateKey failed: $(cat "$RUN/keys.log")"; exit 1; }
 		have_keys=$want_keys
 	fi
 	perf_stop
