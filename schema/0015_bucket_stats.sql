@@ -1,5 +1,5 @@
 -- 0015_bucket_stats.sql: GetBucketStat from counters, not from a scan of
--- every object of the bucket (issue 17).
+-- every object of the bucket, and an index that pages ListKeys (issue 17).
 -- Never edit after release; add a new numbered file instead.
 --
 -- The counters are kept by triggers, so they change in the transaction
@@ -140,3 +140,8 @@ BEGIN
 	    parts_bytes = parts_bytes + NEW.size
 	    WHERE bucket = (SELECT bucket FROM uploads WHERE id = NEW.upload);
 END;
+
+-- ListKeys (kms/kms_db.c): the count and the page skip over index entries
+-- that hold everything the "not destroyed" test reads, instead of reading
+-- every key's row and material.
+CREATE INDEX kms_keys_list ON kms_keys(account, id, state, delete_ms);
