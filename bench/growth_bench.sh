@@ -54,7 +54,7 @@ LOAD=$BUILD/bench/kms_load
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=$BENCH/results/growth-$STAMP
-RUN=$(mktemp -d "${TMPDIR:-/tmp}/growth-bench.XXXXXX")
+RUN=$(mktemp -d -t growth-bench.XXXXXX)
 mkdir -p "$OUT"
 cleanup() { stop_all; rm -rf "$RUN"; }
 trap cleanup EXIT
