@@ -14,6 +14,12 @@
  *       signed KMS requests; prints requests/s, counts non-200 as errors
  *   kms_load PORT once ACTION AK SK [Name=Value ...]
  *       one signed request; prints the response body (setup)
+ *   kms_load PORT count N ACTION CONNS THREADS AK SK [Name=Value ...]
+ *       N signed requests, as fast as CONNS connections go (bulk set-up:
+ *       N CreateKey calls make N keys)
+ *   kms_load PORT lat N ACTION AK SK [Name=Value ...]
+ *       N signed requests one after another on one connection; prints
+ *       "p50_ms=<x> p99_ms=<x> max_ms=<x> n=<n> errors=<n>"
  *
  * Output of a run: "rps=<n> requests=<n> errors=<n> seconds=<s>".
  * Not part of the daemon: a benchmark tool, linked with libcrypto only.
@@ -56,6 +62,7 @@ struct job {
 	int		 conns;
 	uint64_t	 prefix;	/* per-run nonce prefix */
 	int		 tid;
+	uint64_t	 max;		/* 0: until seconds have passed */
 	uint64_t	 requests, errors;
 };
 
@@ -266,10 +273,14 @@ worker(void *arg)
 		}
 	}
 	end = now_s() + j->seconds;
-	while (now_s() < end) {
+	while (now_s() < end && (j->max == 0 || j->requests < j->max)) {
+		int live = j->conns;
+
+		if (j->max != 0 && j->max - j->requests < (uint64_t)live)
+			live = (int)(j->max - j->requests);
 		/* send on every connection, then collect: keeps CONNS
 		 * requests in flight per thread */
-		for (int i = 0; i < j->conns; i++) {
+		for (int i = 0; i < live; i++) {
 			size_t n = j->action == NULL ?
 			    (size_t)snprintf(req, REQ_MAX, "GET /409 HTTP/1.1\r\n"
 			    "Host: 127.0.0.1:%d\r\n\r\n", j->port) :
@@ -281,7 +292,7 @@ worker(void *arg)
 				exit(1);
 			}
 		}
-		for (int i = 0; i < j->conns; i++) {
+		for (int i = 0; i < live; i++) {
 			int st = read_response(cs[i].fd, resp, RESP_MAX, NULL,
 			    NULL);
 
@@ -302,6 +313,49 @@ worker(void *arg)
 	free(req);
 	free(resp);
 	return NULL;
+}
+
+static int
+dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sequential requests on one connection, each timed from its write to the
+ * end of its response. */
+static int
+latency(struct job *j, int n)
+{
+	char *req = malloc(REQ_MAX), *resp = malloc(RESP_MAX);
+	double *t = calloc((size_t)n, sizeof(*t));
+	int fd = conn_open(j->port), errs = 0;
+
+	if (req == NULL || resp == NULL || t == NULL || fd < 0)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		size_t len = build_signed(j, (uint64_t)i, req, REQ_MAX);
+		double t0 = now_s();
+		int st;
+
+		if (write(fd, req, len) != (ssize_t)len)
+			return 1;
+		st = read_response(fd, resp, RESP_MAX, NULL, NULL);
+		t[i] = (now_s() - t0) * 1e3;
+		if (st < 0) {
+			close(fd);
+			fd = conn_open(j->port);
+		}
+		if (st != 200)
+			errs++;
+	}
+	qsort(t, (size_t)n, sizeof(*t), dbl_cmp);
+	printf("p50_ms=%.3f p99_ms=%.3f max_ms=%.3f n=%d errors=%d\n",
+	    t[n / 2], t[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], t[n - 1],
+	    n, errs);
+	close(fd);
+	return 0;
 }
 
 static int
@@ -359,13 +413,35 @@ main(int argc, char **argv)
 		printf("%.*s\n", (int)len, body);
 		return st == 200 ? 0 : 1;
 	}
+	if (strcmp(argv[2], "lat") == 0) {
+		int n;
+
+		if (argc < 7 || (n = atoi(argv[3])) <= 0)
+			return 2;
+		base.action = argv[4];
+		base.ak = argv[5];
+		base.sk = argv[6];
+		base.nextra = parse_extra(argc - 7, argv + 7, &base.extra);
+		return latency(&base, n);
+	}
 	{
+		uint64_t count = 0;
 		int threads, conns;
 		pthread_t *th;
 		struct job *jobs;
 		uint64_t req = 0, errs = 0;
 		double t0, t1;
 
+		if (strcmp(argv[2], "count") == 0) {
+			if (argc < 7)
+				return 2;
+			/* rewritten into the timed form, unbounded in time */
+			count = strtoull(argv[3], NULL, 10);
+			argv++;
+			argc--;
+			argv[2] = argv[3];
+			argv[3] = "1e9";
+		}
 		if (argc < 6)
 			return 2;
 		base.action = strcmp(argv[2], "base") == 0 ? NULL : argv[2];
@@ -386,9 +462,15 @@ main(int argc, char **argv)
 			jobs[i] = base;
 			jobs[i].tid = i;
 			jobs[i].conns = conns / threads + (i < conns % threads);
+			jobs[i].max = count / (uint64_t)threads +
+			    ((uint64_t)i < count % (uint64_t)threads);
+			if (count != 0 && jobs[i].max == 0)
+				continue;
 			pthread_create(&th[i], NULL, worker, &jobs[i]);
 		}
 		for (int i = 0; i < threads; i++) {
+			if (count != 0 && jobs[i].max == 0)
+				continue;
 			pthread_join(th[i], NULL);
 			req += jobs[i].requests;
 			errs += jobs[i].errors;

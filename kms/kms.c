@@ -533,6 +533,20 @@ kms_key_list(struct kms *k, const struct kms_caller *who,
 	return r;
 }
 
+enum err
+kms_key_list_ids(struct kms *k, const struct kms_caller *who,
+    uint64_t offset, uint64_t limit,
+    void (*fn)(void *ctx, const char *key_id, const char *creator),
+    void *ctx, uint64_t *ret_total)
+{
+	enum err r;
+
+	r = kms_db_key_page(k->db, who->account, kms_now(k), offset, limit, fn,
+	    ctx, ret_total);
+	kms_audit_queue(k, who->actor, "ListKeys", "", r, NULL);
+	return r;
+}
+
 /* ---- state transitions ---- */
 
 static enum err

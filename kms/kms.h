@@ -343,6 +343,13 @@ enum err kms_key_list(struct kms *k, const struct kms_caller *who,
     const struct kms_key_filter *filters, size_t nfilters, uint64_t offset,
     uint64_t limit, void (*fn)(void *ctx, const struct kms_key_meta *m),
     void *ctx, uint64_t *ret_total);
+/* ListKeys without filters: the same keys and total as kms_key_list, but
+ * only their ids and creator (account id) are read, so a page costs about
+ * the same whatever the number of keys. */
+enum err kms_key_list_ids(struct kms *k, const struct kms_caller *who,
+    uint64_t offset, uint64_t limit,
+    void (*fn)(void *ctx, const char *key_id, const char *creator),
+    void *ctx, uint64_t *ret_total);
 
 enum err kms_key_enable(struct kms *k, const struct kms_caller *who,
     const char *key_ref);

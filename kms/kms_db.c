@@ -7,6 +7,7 @@
  * than a silent overwrite. Sealed material passes through as opaque bytes.
  */
 #include <sqlite3.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "base/str.h"
@@ -38,6 +39,20 @@ static const char SQL_KEY_BY_VERSION[] =
     " WHERE vv.version_id = ?";
 static const char SQL_KEY_LIST[] =
     "SELECT " KEY_COLS KEY_FROM " WHERE k.account = ? ORDER BY k.id";
+/* ListKeys: the account's keys not yet destroyed (kms_state_effective),
+ * counted and paged on the index kms_keys_list (schema/0015), which holds
+ * every column the condition reads; only the page's rows are read for
+ * their key ids, never the material. */
+#define NOT_DESTROYED \
+    " NOT (k.state = 'PendingDeletion' AND k.delete_ms <= ?2)"
+static const char SQL_KEY_COUNT_LIVE[] =
+    "SELECT count(*) FROM kms_keys k INDEXED BY kms_keys_list"
+    " WHERE k.account = ?1 AND" NOT_DESTROYED;
+static const char SQL_KEY_PAGE[] =
+    "SELECT k.key_id, a.account_id FROM kms_keys k INDEXED BY kms_keys_list"
+    " JOIN accounts a ON a.id = k.account"
+    " WHERE k.account = ?1 AND" NOT_DESTROYED
+    " ORDER BY k.id LIMIT ?3 OFFSET ?4";
 static const char SQL_KEY_INSERT[] =
     "INSERT INTO kms_keys (key_id, account, state, description, key_spec,"
     " key_usage, origin, protection, managed, created_ms, delete_ms,"
@@ -307,6 +322,47 @@ kms_db_key_list(struct db *db, int64_t account, int64_t now_ms,
 	}
 	if (r == ERR_OK && rc != SQLITE_DONE)
 		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+kms_db_key_page(struct db *db, int64_t account, int64_t now_ms,
+    uint64_t offset, uint64_t limit,
+    void (*fn)(void *ctx, const char *key_id, const char *creator),
+    void *ctx, uint64_t *ret_total)
+{
+	sqlite3_stmt *st;
+	enum err r;
+	int rc;
+
+	st = db_stmt(db, SQL_KEY_COUNT_LIVE);
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, account);
+	sqlite3_bind_int64(st, 2, now_ms);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ret_total = (uint64_t)sqlite3_column_int64(st, 0);
+	r = rc == SQLITE_ROW ? ERR_OK : db_err(rc);
+	db_stmt_done(st);
+	if (r != ERR_OK || offset >= *ret_total || limit == 0)
+		return r;
+	st = db_stmt(db, SQL_KEY_PAGE);
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, account);
+	sqlite3_bind_int64(st, 2, now_ms);
+	sqlite3_bind_int64(st, 3, limit > INT64_MAX ? INT64_MAX :
+	    (int64_t)limit);
+	sqlite3_bind_int64(st, 4, (int64_t)offset);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		const char *creator = (const char *)sqlite3_column_text(st, 1);
+
+		fn(ctx, id != NULL ? id : "", creator != NULL ? creator : "");
+	}
+	r = rc == SQLITE_DONE ? ERR_OK : db_err(rc);
 	db_stmt_done(st);
 	return r;
 }

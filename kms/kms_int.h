@@ -234,6 +234,13 @@ enum err kms_db_key_get_by_version(struct db *db, const char *version_id,
 /* Calls fn for every key of account (destroyed ones too), oldest first. */
 enum err kms_db_key_list(struct db *db, int64_t account, int64_t now_ms,
     void (*fn)(void *ctx, const struct kms_key_row *row), void *ctx);
+/* ListKeys without filters: key ids [offset, offset + limit) of account's
+ * keys not destroyed at now_ms, oldest first; *ret_total counts them all.
+ * Reads neither the material nor the rest of the row. */
+enum err kms_db_key_page(struct db *db, int64_t account, int64_t now_ms,
+    uint64_t offset, uint64_t limit,
+    void (*fn)(void *ctx, const char *key_id, const char *creator),
+    void *ctx, uint64_t *ret_total);
 /* Inserts row (id and generation are set on success). */
 enum err kms_db_key_insert(struct db *db, struct kms_key_row *row);
 /* Compare-and-set: writes every mutable column of nrow where the row still

@@ -131,13 +131,17 @@ enum err bucket_list(struct db *db, int64_t owner,
     void (*fn)(void *ctx, const struct bucket *b), void *ctx,
     bool *ret_truncated, char *ret_next_marker);
 
+/* From counters kept in the transaction of every change (schema/
+ * 0015_bucket_stats.sql): the cost does not grow with the bucket. */
 struct bucket_stat {
 	/* Versions count as objects and storage; delete markers apart. */
 	uint64_t	storage;
 	uint64_t	objects;
 	uint64_t	delete_markers;
 	uint64_t	uploads;
+	uint64_t	parts;
 	uint64_t	parts_storage;
+	/* newest Last-Modified of any version stored (never goes back) */
 	int64_t		last_modified_ms;
 	uint64_t	per_class_storage[5];	/* Standard, IA, Archive, ColdArchive, DeepColdArchive */
 	uint64_t	per_class_objects[5];

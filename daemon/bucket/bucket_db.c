@@ -59,16 +59,13 @@ static const char SQL_BUCKET_LIST[] =
     "SELECT " BUCKET_COLS " FROM buckets b JOIN accounts a ON a.id = b.owner"
     " WHERE b.owner = ? AND b.name > ? AND substr(b.name, 1, length(?)) = ?"
     " ORDER BY b.name LIMIT ?";
+/* Counters kept by the triggers of schema/0015_bucket_stats.sql. */
 static const char SQL_BUCKET_STAT[] =
-    "SELECT storage_class, count(*), total(size), max(mtime_ms)"
-    " FROM objects WHERE bucket = ? AND type <> 'DeleteMarker'"
-    " GROUP BY storage_class";
-static const char SQL_BUCKET_STAT_MARKERS[] =
-    "SELECT count(*) FROM objects WHERE bucket = ? AND type = 'DeleteMarker'";
-static const char SQL_BUCKET_STAT_UPLOADS[] =
-    "SELECT (SELECT count(*) FROM uploads WHERE bucket = ?1),"
-    " (SELECT total(p.size) FROM parts p JOIN uploads u ON u.id = p.upload"
-    "  WHERE u.bucket = ?1)";
+    "SELECT storage_class, objects, bytes FROM bucket_class_stats"
+    " WHERE bucket = ?";
+static const char SQL_BUCKET_STAT_OTHER[] =
+    "SELECT delete_markers, uploads, parts, parts_bytes, last_modified_ms"
+    " FROM bucket_stats WHERE bucket = ?";
 
 static void
 bucket_from_row(sqlite3_stmt *st, struct bucket *b)
@@ -352,38 +349,32 @@ bucket_stat(struct db *db, int64_t bucket_id, struct bucket_stat *ret)
 		const char *sc = COL_TEXT(st, 0);
 		int i = class_index(sc ? sc : "");
 		uint64_t cnt = (uint64_t)sqlite3_column_int64(st, 1);
-		uint64_t bytes = (uint64_t)sqlite3_column_double(st, 2);
-		int64_t lm = sqlite3_column_int64(st, 3);
+		uint64_t bytes = (uint64_t)sqlite3_column_int64(st, 2);
 
 		ret->objects += cnt;
 		ret->storage += bytes;
 		ret->per_class_objects[i] += cnt;
 		ret->per_class_storage[i] += bytes;
-		if (lm > ret->last_modified_ms)
-			ret->last_modified_ms = lm;
 	}
 	if (rc != SQLITE_DONE)
 		r = db_err(rc);
 	db_stmt_done(st);
 	if (r != ERR_OK)
 		return r;
-	st = db_stmt(db, SQL_BUCKET_STAT_UPLOADS);
+	st = db_stmt(db, SQL_BUCKET_STAT_OTHER);
 	if (st == NULL)
 		return ERR_IO;
 	sqlite3_bind_int64(st, 1, bucket_id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		ret->uploads = (uint64_t)sqlite3_column_int64(st, 0);
-		ret->parts_storage = (uint64_t)sqlite3_column_double(st, 1);
-	} else
+		ret->delete_markers = (uint64_t)sqlite3_column_int64(st, 0);
+		ret->uploads = (uint64_t)sqlite3_column_int64(st, 1);
+		ret->parts = (uint64_t)sqlite3_column_int64(st, 2);
+		ret->parts_storage = (uint64_t)sqlite3_column_int64(st, 3);
+		ret->last_modified_ms = sqlite3_column_int64(st, 4);
+	} else if (rc != SQLITE_DONE)
 		r = db_err(rc);
 	db_stmt_done(st);
-	if (r == ERR_OK) {
-		int64_t n = 0;
-
-		r = db_query_i64(db, SQL_BUCKET_STAT_MARKERS, bucket_id, &n);
-		ret->delete_markers = (uint64_t)n;
-	}
 	return r;
 }
 
@@ -468,8 +459,13 @@ static const char SQL_OBJECT_META[] =
     " acl = coalesce(?2, acl), tags = coalesce(?3, tags),"
     " generation = generation + 1"
     " WHERE id = ?4 AND generation = ?5 RETURNING generation";
+/* "key >= ?2" is implied by the OR but, unlike it, gives the planner a
+ * range to seek to: a page after a marker starts at the marker, not at the
+ * bucket's first key. objects_latest holds current versions only, so the
+ * scan does not step over every older version of each key either. */
 static const char SQL_OBJECT_SCAN[] =
-    "SELECT " OBJECT_COLS " FROM objects WHERE bucket = ?1 AND latest = 1"
+    "SELECT " OBJECT_COLS " FROM objects INDEXED BY objects_latest"
+    " WHERE bucket = ?1 AND latest = 1 AND key >= ?2"
     " AND (key > ?2 OR (?3 AND key = ?2)) AND type <> 'DeleteMarker'"
     " ORDER BY key LIMIT ?4";
 static const char SQL_EXTENT_EXISTS[] =

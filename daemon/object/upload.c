@@ -7,6 +7,12 @@
  * each chunk MHD hands us while this thread computes the CRC and seals and
  * writes the same bytes; the call returns when both are done, so the
  * caller's buffer is never used after upload_write returns.
+ *
+ * MHD hands a body over in pieces no larger than its per-connection pool,
+ * which is kept small because MHD zeroes the whole pool between any two
+ * requests of a connection (daemon/main.c). So a large body is gathered
+ * into batches of UPLOAD_BATCH bytes first: the helper is woken once per
+ * batch, not once per piece.
  */
 #include "object/upload.h"
 
@@ -17,6 +23,8 @@
 #include "api/api_int.h"
 #include "kms/kms.h"
 #include "store/store.h"
+
+#define UPLOAD_BATCH	(256 * 1024)
 
 struct md5_worker {
 	pthread_t		 thread;
@@ -51,6 +59,10 @@ struct upload {
 	uint8_t			*buf;
 	size_t			 buf_len;
 	uint8_t			*sealed;	/* inline extent, once finished */
+	/* A large body's next batch (UPLOAD_BATCH bytes, not zeroed;
+	 * stage_used is how much of it ever held plaintext, to wipe). */
+	uint8_t			*stage;
+	size_t			 stage_len, stage_used;
 };
 
 enum err
@@ -210,8 +222,8 @@ store_bytes(struct upload *u, const void *p, size_t n)
 	return store_writer_write(u->w, p, n);
 }
 
-enum err
-upload_write(struct upload *u, const void *p, size_t n)
+static enum err
+write_batch(struct upload *u, const void *p, size_t n)
 {
 	enum err r;
 
@@ -232,6 +244,58 @@ upload_write(struct upload *u, const void *p, size_t n)
 	if (u->mw != NULL)
 		md5_worker_wait(u->mw);
 	return r;
+}
+
+static enum err
+stage_flush(struct upload *u)
+{
+	enum err r = ERR_OK;
+
+	if (u->stage_len > 0)
+		r = write_batch(u, u->stage, u->stage_len);
+	u->stage_len = 0;
+	return r;
+}
+
+enum err
+upload_write(struct upload *u, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	enum err r;
+
+	/* A small body stays inline; a piece as large as a batch needs no
+	 * gathering. Either way nothing is staged yet. */
+	if (u->stage == NULL && (u->len + n <= STORE_INLINE_MAX ||
+	    n >= UPLOAD_BATCH || (u->stage = malloc(UPLOAD_BATCH)) == NULL))
+		return write_batch(u, p, n);
+	while (n > 0) {
+		size_t k = UPLOAD_BATCH - u->stage_len;
+
+		if (k > n)
+			k = n;
+		memcpy(u->stage + u->stage_len, b, k);
+		u->stage_len += k;
+		if (u->stage_len > u->stage_used)
+			u->stage_used = u->stage_len;
+		b += k;
+		n -= k;
+		if (u->stage_len == UPLOAD_BATCH &&
+		    (r = stage_flush(u)) != ERR_OK)
+			return r;
+	}
+	return ERR_OK;
+}
+
+/* Only what held plaintext is wiped. */
+static void
+stage_free(struct upload *u)
+{
+	if (u->stage != NULL) {
+		explicit_bzero(u->stage, u->stage_used);
+		free(u->stage);
+		u->stage = NULL;
+	}
+	u->stage_len = u->stage_used = 0;
 }
 
 static void
@@ -272,6 +336,10 @@ upload_finish(struct upload *u, struct upload_result *ret)
 	uint64_t plain_len = 0;
 	enum err r;
 
+	r = stage_flush(u);
+	stage_free(u);
+	if (r != ERR_OK)
+		return r;
 	md5_worker_stop(u);
 	hash_md5_final(&u->md5, ret->md5);
 	hash_sha256_final(&u->sha, sha);
@@ -317,6 +385,7 @@ upload_commit(struct upload *u)
 	md5_worker_stop(u);
 	kms_dek_free(u->dek);
 	buf_wipe(u);
+	stage_free(u);
 	free(u->sealed);
 	free(u);
 }
@@ -333,6 +402,7 @@ upload_abort(struct upload *u)
 		(void)store_unlink(u->api->store, u->extent.uuid);
 	kms_dek_free(u->dek);
 	buf_wipe(u);
+	stage_free(u);
 	free(u->sealed);
 	free(u);
 }

@@ -214,7 +214,7 @@ h_get_bucket_stat(struct call *c)
 		snprintf(name, sizeof(name), "%sObjectCount", names[i]);
 		xml_elem_u64(&w, name, st.per_class_objects[i]);
 	}
-	xml_elem_u64(&w, "MultipartPartCount", 0);
+	xml_elem_u64(&w, "MultipartPartCount", st.parts);
 	xml_elem_u64(&w, "DeleteMarkerCount", st.delete_markers);
 	xml_close(&w, "BucketStat");
 	return call_resp_xml(c, &w, &b);

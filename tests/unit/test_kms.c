@@ -429,6 +429,75 @@ test_lifecycle(void **state)
 	free(m);
 }
 
+/* ListKeys without filters (kms_key_list_ids) pages through the same
+ * keys, in the same order and with the same total, as the full listing,
+ * also while some keys are pending deletion and one is past its
+ * DeleteDate but not yet swept. */
+struct id_page {
+	char		ids[40][KMS_KEY_ID_MAX];
+	size_t		n;
+	char		creator[KMS_ACCOUNT_ID_BYTES];
+};
+
+static void
+page_full(void *ctx, const struct kms_key_meta *m)
+{
+	struct id_page *p = ctx;
+
+	assert_true(p->n < 40);
+	memcpy(p->ids[p->n++], m->key_id, KMS_KEY_ID_MAX);
+	memcpy(p->creator, m->creator, sizeof(p->creator));
+}
+
+static void
+page_ids(void *ctx, const char *key_id, const char *creator)
+{
+	struct id_page *p = ctx;
+
+	assert_true(p->n < 40);
+	snprintf(p->ids[p->n++], KMS_KEY_ID_MAX, "%s", key_id);
+	assert_string_equal(creator, p->creator);
+}
+
+static void
+test_list_ids_pages(void **state)
+{
+	struct fix *f = *state;
+	char id[KMS_KEY_ID_MAX];
+	struct id_page *full = calloc(1, sizeof(*full));
+	struct id_page *page = calloc(1, sizeof(*page));
+
+	for (int i = 0; i < 23; i++) {
+		new_key(f, NULL, id);
+		if (i % 5 == 1)
+			assert_int_equal(kms_key_schedule_deletion(f->kms,
+			    &f->who, id, i == 1 ? 7 : 30), ERR_OK);
+	}
+	f->now += 7 * CLOCK_DAY_MS;	/* the first one is destroyed now */
+	for (uint64_t size = 1; size <= 25; size += 6)
+		for (uint64_t off = 0; off < 26; off += size) {
+			uint64_t t1 = 0, t2 = 0;
+
+			full->n = 0;
+			assert_int_equal(kms_key_list(f->kms, &f->who, NULL, 0,
+			    off, size, page_full, full, &t1), ERR_OK);
+			memset(page->ids, 0, sizeof(page->ids));
+			page->n = 0;
+			memcpy(page->creator, full->creator,
+			    sizeof(page->creator));
+			assert_int_equal(kms_key_list_ids(f->kms, &f->who, off,
+			    size, page_ids, page, &t2), ERR_OK);
+			assert_int_equal(t1, 22);
+			assert_int_equal(t2, t1);
+			assert_int_equal(page->n, full->n);
+			for (size_t i = 0; i < page->n; i++)
+				assert_string_equal(page->ids[i],
+				    full->ids[i]);
+		}
+	free(full);
+	free(page);
+}
+
 static void
 test_aliases_tags(void **state)
 {
@@ -1604,6 +1673,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_legacy_ciphertexts, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_ids_pages, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_crash_consistency, setup,
 		    teardown),
 	};

@@ -142,14 +142,19 @@ count(struct db *db, const char *sql)
 }
 
 /* The state a release at version v leaves: its rows, and from 0009 on
- * what its first start sealed. */
-static void
+ * what its first start sealed. false when no migration has number v (a
+ * gap left while migrations are written in parallel, schema/embed.cmake). */
+static bool
 write_era(const char *path, int v)
 {
 	struct db *db;
 
 	assert_int_equal(db_open_schema(path, v, &db), ERR_OK);
-	assert_int_equal(db_schema_version(db), v);
+	if (db_schema_version(db) != v) {
+		assert_int_equal(db_schema_version(db), v - 1);
+		db_close(db);
+		return false;
+	}
 	if (v >= V_SEAL)
 		assert_int_equal(test_db_seal(db), 0);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -164,6 +169,7 @@ write_era(const char *path, int v)
 		assert_int_equal(db_tx_commit(db), ERR_OK);
 	}
 	db_close(db);
+	return true;
 }
 
 static void
@@ -190,6 +196,7 @@ static void
 check_rows(struct db *db, struct arena *a, int v)
 {
 	struct db_audit_check chk;
+	struct bucket_stat st;
 	struct worm_policy p;
 	struct extent *ext;
 	struct bucket b;
@@ -214,6 +221,13 @@ check_rows(struct db *db, struct arena *a, int v)
 	assert_true(object_extents_whole(&o, ext, n));
 	assert_int_equal(object_get(db, a, 2, "held", &o), ERR_OK);
 	assert_true(o.sealed);
+	/* GetBucketStat's counters start from the rows already there. */
+	assert_int_equal(bucket_stat(db, 1, &st), ERR_OK);
+	assert_int_equal(st.objects, 1);
+	assert_int_equal(st.storage, 3);
+	assert_int_equal(st.per_class_objects[0], 1);
+	assert_int_equal(st.delete_markers, 0);
+	assert_int_equal(st.uploads, 0);
 
 	if (v >= V_WORM) {
 		struct worm_op op = {
@@ -315,7 +329,11 @@ test_upgrade_from_every_version(void **state)
 
 		dir = test_tmpdir("upgrade");
 		snprintf(path, sizeof(path), "%s/meta.db", dir);
-		write_era(path, v);
+		if (!write_era(path, v)) {
+			test_rmrf(dir);
+			free(dir);
+			continue;
+		}
 
 		assert_int_equal(db_open(path, &db), ERR_OK);
 		assert_int_equal(db_schema_version(db), db_schema_latest());
