@@ -40,7 +40,7 @@ static const char SQL_KEY_BY_VERSION[] =
 static const char SQL_KEY_LIST[] =
     "SELECT " KEY_COLS KEY_FROM " WHERE k.account = ? ORDER BY k.id";
 /* ListKeys: the account's keys not yet destroyed (kms_state_effective),
- * counted and paged on the index kms_keys_list (schema/0015), which holds
+ * counted and paged on the index kms_keys_list (schema/0016), which holds
  * every column the condition reads; only the page's rows are read for
  * their key ids, never the material. */
 #define NOT_DESTROYED \

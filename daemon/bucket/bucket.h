@@ -132,7 +132,7 @@ enum err bucket_list(struct db *db, int64_t owner,
     bool *ret_truncated, char *ret_next_marker);
 
 /* From counters kept in the transaction of every change (schema/
- * 0015_bucket_stats.sql): the cost does not grow with the bucket. */
+ * 0016_bucket_stats.sql): the cost does not grow with the bucket. */
 struct bucket_stat {
 	/* Versions count as objects and storage; delete markers apart. */
 	uint64_t	storage;

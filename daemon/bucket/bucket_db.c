@@ -59,7 +59,7 @@ static const char SQL_BUCKET_LIST[] =
     "SELECT " BUCKET_COLS " FROM buckets b JOIN accounts a ON a.id = b.owner"
     " WHERE b.owner = ? AND b.name > ? AND substr(b.name, 1, length(?)) = ?"
     " ORDER BY b.name LIMIT ?";
-/* Counters kept by the triggers of schema/0015_bucket_stats.sql. */
+/* Counters kept by the triggers of schema/0016_bucket_stats.sql. */
 static const char SQL_BUCKET_STAT[] =
     "SELECT storage_class, objects, bytes FROM bucket_class_stats"
     " WHERE bucket = ?";

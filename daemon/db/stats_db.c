@@ -18,10 +18,11 @@ static const char SQL_KEYS[] =
 static const char SQL_BUCKETS[] = "SELECT count(*) FROM buckets";
 static const char SQL_WORM[] =
     "SELECT state, count(*) FROM worm_policies GROUP BY state";
+/* The counters GetBucketStat reads (schema/0016_bucket_stats.sql): a
+ * row per bucket and storage class, never a row per object. */
 static const char SQL_OBJECTS[] =
-    "SELECT coalesce(sum(latest = 1 AND type <> 'DeleteMarker'), 0),"
-    " coalesce(sum(CASE WHEN type <> 'DeleteMarker' THEN size END), 0)"
-    " FROM objects";
+    "SELECT coalesce(sum(objects), 0), coalesce(sum(bytes), 0)"
+    " FROM bucket_class_stats";
 
 static enum err
 by_state(struct db *db, const char *sql, const char *const *states,

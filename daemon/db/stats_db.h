@@ -4,7 +4,7 @@
  *
  * A scrape may come every few seconds, so each count here is answered
  * from an index or a table of one row per bucket at most, never by reading
- * every object (db_stats_objects is the one exception, see there).
+ * every object.
  */
 #ifndef COFFER_DB_STATS_DB_H
 #define COFFER_DB_STATS_DB_H
@@ -29,12 +29,8 @@ extern const char *const db_stats_worm_states[2];
 
 enum err db_stats_read(struct db *db, struct db_stats *ret);
 
-/*
- * Objects (current versions that are not delete markers) and the bytes
- * all versions hold. One aggregate over the objects table: the caller
- * keeps the answer for a while rather than asking on every scrape. To be
- * replaced by a sum of the per-bucket counters once the buckets keep them.
- */
+/* Object versions that hold data (not delete markers) and their bytes,
+ * summed from the per-bucket counters (schema 0016). */
 enum err db_stats_objects(struct db *db, int64_t *ret_objects,
     int64_t *ret_bytes);
 

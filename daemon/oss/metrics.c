@@ -4,8 +4,9 @@
  *
  * The request counters are relaxed atomics (api/reqstats.h), so recording
  * costs a few uncontended increments and no lock. The gauges read the
- * database: counts served by an index or a per-bucket table, and the
- * object aggregate no more than every METRICS_OBJECTS_TTL_US.
+ * database: counts served by an index or a small table, and the objects
+ * and bytes summed from the per-bucket counters (schema 0016), so a
+ * scrape costs the same whatever the data.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -33,10 +34,6 @@ metrics_init(struct oss *oss)
 	r = reqstats_init(&oss->api->oss_stats, "oss", "op", names,
 	    api_nroutes, 0, NULL);
 	free(names);
-	if (r == ERR_OK && pthread_mutex_init(&oss->metrics.mu, NULL) != 0) {
-		reqstats_free(&oss->api->oss_stats);
-		r = ERR_NOMEM;
-	}
 	return r;
 }
 
@@ -44,7 +41,6 @@ void
 metrics_free(struct oss *oss)
 {
 	reqstats_free(&oss->api->oss_stats);
-	pthread_mutex_destroy(&oss->metrics.mu);
 }
 
 /* Start time in seconds since the epoch from /proc/self/stat's starttime
@@ -131,27 +127,6 @@ render_process(struct buf *b)
 	    rss_kb < 0 ? -1LL : (long long)rss_kb * 1024, process_start_s());
 }
 
-/* The object aggregate, kept for METRICS_OBJECTS_TTL_US; under the lock
- * so that concurrent scrapes run it once. */
-static enum err
-objects_now(struct oss *oss, int64_t *objects, int64_t *bytes)
-{
-	struct metrics *m = &oss->metrics;
-	int64_t now = clock_mono_us();
-	enum err r = ERR_OK;
-
-	pthread_mutex_lock(&m->mu);
-	if (!m->valid || now - m->at_us >= METRICS_OBJECTS_TTL_US) {
-		r = db_stats_objects(oss->api->db, &m->objects, &m->bytes);
-		m->valid = r == ERR_OK;
-		m->at_us = now;
-	}
-	*objects = m->objects;
-	*bytes = m->bytes;
-	pthread_mutex_unlock(&m->mu);
-	return r;
-}
-
 static enum err
 render_gauges(struct oss *oss, struct buf *b)
 {
@@ -161,7 +136,7 @@ render_gauges(struct oss *oss, struct buf *b)
 
 	r = db_stats_read(oss->api->db, &st);
 	if (r == ERR_OK)
-		r = objects_now(oss, &objects, &bytes);
+		r = db_stats_objects(oss->api->db, &objects, &bytes);
 	if (r != ERR_OK) {
 		log_warnx("metrics: cannot read the gauges: %s", err_name(r));
 		return r;
@@ -174,8 +149,8 @@ render_gauges(struct oss *oss, struct buf *b)
 	if (r == ERR_OK)
 		r = buf_printf(b, "# HELP coffer_buckets Buckets.\n"
 		    "# TYPE coffer_buckets gauge\ncoffer_buckets %lld\n"
-		    "# HELP coffer_objects Objects (current versions, delete "
-		    "markers not counted).\n"
+		    "# HELP coffer_objects Object versions that hold data "
+		    "(delete markers not counted).\n"
 		    "# TYPE coffer_objects gauge\ncoffer_objects %lld\n"
 		    "# HELP coffer_stored_bytes Bytes of every object version.\n"
 		    "# TYPE coffer_stored_bytes gauge\n"

@@ -92,21 +92,9 @@ struct err_extra {
 	const char	*allow;
 };
 
-/* The objects-and-bytes gauges, from one aggregate query (db/stats_db.h)
- * that a scrape repeats at most every METRICS_OBJECTS_TTL_US. */
-#define METRICS_OBJECTS_TTL_US (30 * 1000 * 1000)
-struct metrics {
-	pthread_mutex_t		 mu;
-	bool			 valid;
-	int64_t			 at_us;
-	int64_t			 objects;
-	int64_t			 bytes;
-};
-
 /* The OSS listener: the shared context and what only this listener keeps. */
 struct oss {
 	struct api		*api;
-	struct metrics		 metrics;
 	char			 oss_addr[96];	/* PlayUrls: "http://ADDR:PORT" */
 	char			 rtmp_addr[80];	/* PublishUrls; "" = none */
 };

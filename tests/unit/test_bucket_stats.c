@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_bucket_stats.c: GetBucketStat's counters (schema/0015_bucket_stats.sql)
+ * test_bucket_stats.c: GetBucketStat's counters (schema/0016_bucket_stats.sql)
  * equal a full count of the rows after every step of a random mix of what
  * changes a bucket: puts and overwrites in each versioning state, delete
  * markers, deletes of the current object and of versions, appends,

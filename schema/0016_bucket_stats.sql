@@ -1,4 +1,4 @@
--- 0015_bucket_stats.sql: GetBucketStat from counters, not from a scan of
+-- 0016_bucket_stats.sql: GetBucketStat from counters, not from a scan of
 -- every object of the bucket, and an index that pages ListKeys (issue 17).
 -- Never edit after release; add a new numbered file instead.
 --
