@@ -360,6 +360,23 @@
 	    "The destination bucket does not belong to the account.", "0020-00000033")
 
 	/*
+	 * CORS (oss-api-2.md §3). The spec found no EC for NoSuchCORSConfiguration
+	 * or AccessForbidden; ours follow the bucket module (0015).
+	 */
+	E(ERR_NO_SUCH_CORS, 404, "NoSuchCORSConfiguration", "The CORS Configuration does not exist.",
+	    "0015-00000301" /* unconfirmed */)
+	E(ERR_CORS_RULE_LIMIT, 400, "CORSRuleBeyondLimit", "The CORS Rules num is beyond limit.",
+	    "0015-00000302" /* unconfirmed */)
+	E(ERR_CORS_FORBIDDEN, 403, "AccessForbidden",
+	    "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Requet-Headers are not whitelisted by the resource's CORS spec.",
+	    "0003-00000301" /* unconfirmed */)
+	E(ERR_CORS_NO_ORIGIN, 400, "BadRequest", "Insufficient information. Origin request header needed.",
+	    "0003-00000302" /* unconfirmed */)
+	E(ERR_CORS_NO_METHOD, 400, "BadRequest",
+	    "Insufficient information. Request Access-Control-Request-Method header needed.",
+	    "0003-00000303" /* unconfirmed */)
+
+	/*
 	 * Lifecycle (oss-api-2.md §2.3). The spec has the status and code of
 	 * the rows asserted live (InvalidArgument, InvalidRequest, the overlap
 	 * message) and the EC of the 0014-000000xx pages, whose status and code

@@ -294,6 +294,7 @@ fail_early(struct call *c, enum err r)
 	upload_abort(c->upload);
 	c->upload = NULL;
 	oss_error_render(c);
+	cors_decorate(c);
 	add_common_headers(c);
 	if (expect != NULL || req->chunked ||
 	    (req->has_length && req->content_length - req->body_bytes > DRAIN_MAX)) {
@@ -390,6 +391,7 @@ oss_end(void *ctx, struct http_request *req)
 	 * answer is missing. */
 	if (r == ERR_OK && strcmp(req->method, "GET") != 0 && !c->head)
 		crash_point("oss-reply");
+	cors_decorate(c);
 	add_common_headers(c);
 }
 

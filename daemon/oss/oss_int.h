@@ -189,6 +189,15 @@ void call_audit_enter(struct call *c);
 void call_audit_leave(struct call *c);
 enum err call_audit_finish(struct call *c, enum err r);
 
+/* ---- cors_rules.c ---- */
+/* The request body's CORSConfiguration, checked, as the document to store. */
+enum err cors_canonical(struct call *c, struct buf *out);
+/* Answers a preflight from the bucket's rules (c->bucket loaded). */
+enum err cors_preflight(struct call *c);
+/* Adds the CORS headers of the bucket's first rule that takes the request,
+ * and Vary when the configuration asks for it; last, on every response. */
+void cors_decorate(struct call *c);
+
 /* ---- router.c ---- */
 /* Splits the raw request target into level, bucket, key and query, using
  * the Host rules of spec/clients.md §1.2. */
@@ -299,6 +308,12 @@ enum err h_put_inventory(struct call *c);
 enum err h_get_inventory(struct call *c);
 enum err h_delete_inventory(struct call *c);
 enum err h_list_inventory(struct call *c);
+
+/* cors.c */
+enum err h_put_cors(struct call *c);
+enum err h_get_cors(struct call *c);
+enum err h_delete_cors(struct call *c);
+enum err h_options(struct call *c);
 
 /* lifecycle.c */
 enum err h_put_lifecycle(struct call *c);

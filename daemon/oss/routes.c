@@ -123,6 +123,20 @@ const struct route api_routes[] = {
 	{ .op = "DeleteBucketLifecycle", .method = "DELETE",
 	    .level = LEVEL_BUCKET, .query = { "lifecycle" },
 	    .flags = R_BUCKET | R_OWNER, .handler = h_delete_lifecycle },
+	/* CORS: cors.c; browsers send the preflight unsigned */
+	{ .op = "PutBucketCors", .method = "PUT", .level = LEVEL_BUCKET,
+	    .query = { "cors" }, .flags = R_BUCKET | R_OWNER | R_BODY_XML,
+	    .max_body = 16 * KiB, .handler = h_put_cors },
+	{ .op = "GetBucketCors", .method = "GET", .level = LEVEL_BUCKET,
+	    .query = { "cors" }, .flags = R_BUCKET | R_OWNER,
+	    .handler = h_get_cors },
+	{ .op = "DeleteBucketCors", .method = "DELETE", .level = LEVEL_BUCKET,
+	    .query = { "cors" }, .flags = R_BUCKET | R_OWNER,
+	    .handler = h_delete_cors },
+	{ .op = "OptionBucket", .method = "OPTIONS", .level = LEVEL_BUCKET,
+	    .flags = R_ANONYMOUS, .handler = h_options },
+	{ .op = "OptionObject", .method = "OPTIONS", .level = LEVEL_OBJECT,
+	    .flags = R_ANONYMOUS, .handler = h_options },
 
 	/* custom domains: cname.c */
 	{ .op = "CreateCnameToken", .method = "POST", .level = LEVEL_BUCKET,
