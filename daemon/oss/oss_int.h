@@ -42,6 +42,8 @@ enum api_level {
 #define R_MUTATES_OBJECT 0x0080	/* changes an existing object: WORM guard */
 #define R_INTERNAL	0x0100	/* /-/ endpoints */
 #define R_VERSION_ID	0x0200	/* takes ?versionId (else it is refused) */
+#define R_FORM		0x0400	/* PostObject: the form signs, the form
+				 * decides access; body to post_object_body */
 
 #define ROUTE_QUERY_MAX 3
 
@@ -89,6 +91,7 @@ struct err_extra {
 	 * x-oss-version-id headers; allow: an Allow header */
 	const char	*marker_version_id;
 	const char	*allow;
+	const char	*message;	/* replaces the row's Message */
 };
 
 #define METRIC_LATENCY_BUCKETS 16
@@ -308,6 +311,11 @@ enum err h_put_inventory(struct call *c);
 enum err h_get_inventory(struct call *c);
 enum err h_delete_inventory(struct call *c);
 enum err h_list_inventory(struct call *c);
+
+/* postobject.c */
+enum err h_post_object_begin(struct call *c);
+enum err h_post_object(struct call *c);
+enum err post_object_body(struct call *c, const char *p, size_t n);
 
 /* cors.c */
 enum err h_put_cors(struct call *c);

@@ -193,6 +193,9 @@ const struct route api_routes[] = {
 	{ .op = "ListObjectVersions", .method = "GET", .level = LEVEL_BUCKET,
 	    .query = { "versions" }, .flags = R_BUCKET | R_READ,
 	    .handler = h_list_object_versions },
+	{ .op = "PostObject", .method = "POST", .level = LEVEL_BUCKET,
+	    .flags = R_BUCKET | R_FORM | R_MUTATES_OBJECT,
+	    .begin = h_post_object_begin, .handler = h_post_object },
 	{ .op = "ListObjects", .method = "GET", .level = LEVEL_BUCKET,
 	    .flags = R_BUCKET | R_READ, .handler = h_list_objects },
 
