@@ -67,3 +67,27 @@ test('V1 form upload and its refusals', async () => {
     'content-type': 'application/x-www-form-urlencoded', 'content-length': 3 } });
   assert.equal(xmlText(r.body.toString(), 'Code'), 'RequestIsNotMultiPartContent');
 });
+
+test('V4 form upload (signPostObjectPolicyV4)', async () => {
+  const c = ossClient(d);
+  const now = new Date();
+  const iso = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const cred = `${d.ak}/${iso.slice(0, 8)}/cn-hangzhou/oss/aliyun_v4_request`;
+  const policy = { expiration: new Date(Date.now() + 3600e3).toISOString(), conditions: [{ bucket: 'postb' },
+    { 'x-oss-signature-version': 'OSS4-HMAC-SHA256' }, { 'x-oss-credential': cred }, { 'x-oss-date': iso },
+    ['in', '$content-type', ['text/plain', 'image/png']]] };
+  const b64 = Buffer.from(JSON.stringify(policy)).toString('base64');
+  const sig = c.signPostObjectPolicyV4(policy, now);
+  const fields = { key: 'v4/obj', policy: b64, 'x-oss-signature-version': 'OSS4-HMAC-SHA256',
+    'x-oss-credential': cred, 'x-oss-date': iso, 'x-oss-signature': sig, 'Content-Type': 'text/plain' };
+  let r = await post('postb', form(fields, 'v4 body'));
+  assert.equal(r.status, 204, r.body.toString());
+  const got = await ossClient(d, { bucket: 'postb' }).get('v4/obj');
+  assert.equal(got.content.toString(), 'v4 body');
+  r = await post('postb', form({ ...fields, 'Content-Type': 'text/html' }));
+  assert.equal(r.status, 403);
+  assert.equal(xmlText(r.body.toString(), 'Code'), 'AccessDenied');
+  r = await post('postb', form({ ...fields, 'x-oss-signature': '0'.repeat(64) }));
+  assert.equal(r.status, 403);
+  assert.equal(xmlText(r.body.toString(), 'Code'), 'SignatureDoesNotMatch');
+});
