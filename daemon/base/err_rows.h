@@ -366,6 +366,68 @@
 	    "The destination bucket does not belong to the account.", "0020-00000033")
 
 	/*
+	 * CORS (oss-api-2.md §3). The spec found no EC for NoSuchCORSConfiguration
+	 * or AccessForbidden; ours follow the bucket module (0015).
+	 */
+	E(ERR_NO_SUCH_CORS, 404, "NoSuchCORSConfiguration", "The CORS Configuration does not exist.",
+	    "0015-00000301" /* unconfirmed */)
+	E(ERR_CORS_RULE_LIMIT, 400, "CORSRuleBeyondLimit", "The CORS Rules num is beyond limit.",
+	    "0015-00000302" /* unconfirmed */)
+	E(ERR_CORS_FORBIDDEN, 403, "AccessForbidden",
+	    "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Requet-Headers are not whitelisted by the resource's CORS spec.",
+	    "0003-00000301" /* unconfirmed */)
+	E(ERR_CORS_NO_ORIGIN, 400, "BadRequest", "Insufficient information. Origin request header needed.",
+	    "0003-00000302" /* unconfirmed */)
+	E(ERR_CORS_NO_METHOD, 400, "BadRequest",
+	    "Insufficient information. Request Access-Control-Request-Method header needed.",
+	    "0003-00000303" /* unconfirmed */)
+
+	/*
+	 * PostObject (oss-api-2.md §4.1-4.5). The spec has the codes and the
+	 * messages of the 400/403 pages; where it has only an EC (the policy
+	 * document rows) the code is InvalidPolicyDocument as it assumes, and
+	 * the message says what was refused. ECs marked unconfirmed follow
+	 * module 0006.
+	 */
+	E(ERR_POST_NOT_MULTIPART, 400, "RequestIsNotMultiPartContent",
+	    "Bucket POST must be of the enclosure-type multipart/form-data.", "0006-00000101" /* unconfirmed */)
+	E(ERR_POST_MALFORMED, 400, "MalformedPOSTRequest",
+	    "The body of your POST request is not well-formed multipart/form-data.", "0006-00000102" /* unconfirmed */)
+	E(ERR_POST_PRE_DATA_TOO_LARGE, 400, "MaxPOSTPreDataLengthExceededError",
+	    "Your POST request fields preceding the upload file were too large.", "0006-00000103" /* unconfirmed */)
+	E(ERR_POST_FIELD_TOO_LONG, 400, "FieldItemTooLong", "Your name of form field is too long.",
+	    "0006-00000104" /* unconfirmed */)
+	E(ERR_POST_FILE_COUNT, 400, "IncorrectNumberOfFilesInPOSTRequest",
+	    "POST requires exactly one file upload per request.", "0006-00000105" /* unconfirmed */)
+	E(ERR_POST_NO_AK, 400, "InvalidArgument", "Post request accessKeyId is empty.",
+	    "0002-00000701" /* unconfirmed */)
+	E(ERR_POST_NO_SIGNATURE, 400, "InvalidArgument", "Post request signature is empty.",
+	    "0002-00000703" /* unconfirmed */)
+	E(ERR_POST_NO_POLICY, 400, "InvalidArgument", "Post request policy is empty.", "0002-00000702")
+	E(ERR_POST_BAD_CREDENTIAL, 400, "InvalidArgument", "Post request x-oss-credential is invalid.",
+	    "0002-00000710")
+	E(ERR_POLICY_EXPIRED, 403, "AccessDenied", "Invalid according to Policy: Policy expired.",
+	    "0006-00000213")
+	/* The message names the failing condition (oss error.c: x.message). */
+	E(ERR_POLICY_CONDITION, 403, "AccessDenied", "Invalid according to Policy: Policy Condition failed",
+	    "0006-00000227")
+	E(ERR_POLICY_JSON, 400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.",
+	    "0006-00000201" /* unconfirmed */)
+	E(ERR_POLICY_NO_EXPIRATION, 400, "InvalidPolicyDocument",
+	    "Invalid Policy: Policy has no expiration.", "0006-00000208")
+	E(ERR_POLICY_NO_FIELDS, 400, "InvalidPolicyDocument",
+	    "Invalid Policy: Policy has neither expiration nor conditions.", "0006-00000209")
+	E(ERR_POLICY_BAD_EXPIRATION, 400, "InvalidPolicyDocument",
+	    "Invalid Policy: expiration must be an ISO 8601 GMT time string.", "0006-00000210")
+	E(ERR_POLICY_EMPTY_EXPIRATION, 400, "InvalidPolicyDocument",
+	    "Invalid Policy: expiration is empty.", "0006-00000211")
+	E(ERR_POLICY_NO_CONDITIONS, 400, "InvalidPolicyDocument",
+	    "Invalid Policy: Invalid Simple-Condition: Simple-Conditions must have exactly one property specified.",
+	    "0006-00000212" /* unconfirmed */)
+	E(ERR_POLICY_BAD_CONDITION, 400, "InvalidPolicyDocument",
+	    "Invalid Policy: Invalid condition.", "0006-00000224")
+
+	/*
 	 * Lifecycle (oss-api-2.md §2.3). The spec has the status and code of
 	 * the rows asserted live (InvalidArgument, InvalidRequest, the overlap
 	 * message) and the EC of the 0014-000000xx pages, whose status and code

@@ -148,8 +148,8 @@ check_access(struct call *c)
 	struct object o;
 	enum err r;
 
-	if (f & R_ANONYMOUS)
-		return ERR_OK;
+	if (f & (R_ANONYMOUS | R_FORM))
+		return ERR_OK;	/* R_FORM: postobject.c decides */
 	if (!(f & R_BUCKET)) {
 		/* Service level and PutBucket: an identity is required. */
 		return c->anonymous ? ERR_ANONYMOUS_DENIED : ERR_OK;
@@ -209,7 +209,7 @@ check_body(struct call *c)
 	const struct http_request *req = c->req;
 	unsigned f = c->route->flags;
 
-	if (f & R_BODY_STREAM) {
+	if (f & (R_BODY_STREAM | R_FORM)) {
 		if (!req->has_length && !req->chunked)
 			return ERR_MISSING_CONTENT_LENGTH;
 		if (req->has_length && req->content_length > OBJECT_MAX)
@@ -235,8 +235,11 @@ pipeline(struct call *c)
 	match = router_match(c);
 	if (match == ERR_OK && (c->route->flags & R_ANONYMOUS))
 		return ERR_OK;
-	r = authenticate(c);
-	if (r != ERR_OK)
+	/* A form is signed by its policy, not by the request (postobject.c);
+	 * it is anonymous until the policy's signature is checked. */
+	if (match == ERR_OK && (c->route->flags & R_FORM))
+		c->anonymous = true;
+	else if ((r = authenticate(c)) != ERR_OK)
 		return r;
 	if (match != ERR_OK)
 		return match;
@@ -294,6 +297,7 @@ fail_early(struct call *c, enum err r)
 	upload_abort(c->upload);
 	c->upload = NULL;
 	oss_error_render(c);
+	cors_decorate(c);
 	add_common_headers(c);
 	if (expect != NULL || req->chunked ||
 	    (req->has_length && req->content_length - req->body_bytes > DRAIN_MAX)) {
@@ -347,6 +351,10 @@ oss_body(void *ctx, struct http_request *req, const char *p, size_t n)
 		call_audit_enter(c);
 		r = upload_write(c->upload, p, n);
 		call_audit_leave(c);
+	} else if (f & R_FORM) {
+		call_audit_enter(c);
+		r = post_object_body(c, p, n);
+		call_audit_leave(c);
 	} else if (f & R_BODY_XML)
 		r = buf_append(&c->body, p, n);
 	/* Other routes ignore a body they do not expect. */
@@ -390,6 +398,7 @@ oss_end(void *ctx, struct http_request *req)
 	 * answer is missing. */
 	if (r == ERR_OK && strcmp(req->method, "GET") != 0 && !c->head)
 		crash_point("oss-reply");
+	cors_decorate(c);
 	add_common_headers(c);
 }
 

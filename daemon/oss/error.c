@@ -38,7 +38,7 @@ render_xml(struct call *c, const struct err_info *ei, struct buf *b)
 	xml_decl(&w);
 	xml_open(&w, "Error");
 	xml_elem(&w, "Code", ei->code);
-	xml_elem(&w, "Message", ei->msg);
+	xml_elem(&w, "Message", x->message != NULL ? x->message : ei->msg);
 	xml_elem(&w, "RequestId", c->request_id);
 	xml_elem(&w, "HostId", c->host ? c->host : "");
 	if (x->bucket)

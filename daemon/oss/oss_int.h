@@ -43,6 +43,8 @@ enum api_level {
 #define R_MUTATES_OBJECT 0x0080	/* changes an existing object: WORM guard */
 #define R_INTERNAL	0x0100	/* /-/ endpoints */
 #define R_VERSION_ID	0x0200	/* takes ?versionId (else it is refused) */
+#define R_FORM		0x0400	/* PostObject: the form signs, the form
+				 * decides access; body to post_object_body */
 
 #define ROUTE_QUERY_MAX 3
 
@@ -90,6 +92,7 @@ struct err_extra {
 	 * x-oss-version-id headers; allow: an Allow header */
 	const char	*marker_version_id;
 	const char	*allow;
+	const char	*message;	/* replaces the row's Message */
 };
 
 /* The OSS listener: the shared context and what only this listener keeps. */
@@ -176,6 +179,15 @@ void call_audit_start(struct call *c);
 void call_audit_enter(struct call *c);
 void call_audit_leave(struct call *c);
 enum err call_audit_finish(struct call *c, enum err r);
+
+/* ---- cors_rules.c ---- */
+/* The request body's CORSConfiguration, checked, as the document to store. */
+enum err cors_canonical(struct call *c, struct buf *out);
+/* Answers a preflight from the bucket's rules (c->bucket loaded). */
+enum err cors_preflight(struct call *c);
+/* Adds the CORS headers of the bucket's first rule that takes the request,
+ * and Vary when the configuration asks for it; last, on every response. */
+void cors_decorate(struct call *c);
 
 /* ---- router.c ---- */
 /* Splits the raw request target into level, bucket, key and query, using
@@ -287,6 +299,17 @@ enum err h_put_inventory(struct call *c);
 enum err h_get_inventory(struct call *c);
 enum err h_delete_inventory(struct call *c);
 enum err h_list_inventory(struct call *c);
+
+/* postobject.c */
+enum err h_post_object_begin(struct call *c);
+enum err h_post_object(struct call *c);
+enum err post_object_body(struct call *c, const char *p, size_t n);
+
+/* cors.c */
+enum err h_put_cors(struct call *c);
+enum err h_get_cors(struct call *c);
+enum err h_delete_cors(struct call *c);
+enum err h_options(struct call *c);
 
 /* lifecycle.c */
 enum err h_put_lifecycle(struct call *c);

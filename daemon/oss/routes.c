@@ -123,6 +123,20 @@ const struct route api_routes[] = {
 	{ .op = "DeleteBucketLifecycle", .method = "DELETE",
 	    .level = LEVEL_BUCKET, .query = { "lifecycle" },
 	    .flags = R_BUCKET | R_OWNER, .handler = h_delete_lifecycle },
+	/* CORS: cors.c; browsers send the preflight unsigned */
+	{ .op = "PutBucketCors", .method = "PUT", .level = LEVEL_BUCKET,
+	    .query = { "cors" }, .flags = R_BUCKET | R_OWNER | R_BODY_XML,
+	    .max_body = 16 * KiB, .handler = h_put_cors },
+	{ .op = "GetBucketCors", .method = "GET", .level = LEVEL_BUCKET,
+	    .query = { "cors" }, .flags = R_BUCKET | R_OWNER,
+	    .handler = h_get_cors },
+	{ .op = "DeleteBucketCors", .method = "DELETE", .level = LEVEL_BUCKET,
+	    .query = { "cors" }, .flags = R_BUCKET | R_OWNER,
+	    .handler = h_delete_cors },
+	{ .op = "OptionBucket", .method = "OPTIONS", .level = LEVEL_BUCKET,
+	    .flags = R_ANONYMOUS, .handler = h_options },
+	{ .op = "OptionObject", .method = "OPTIONS", .level = LEVEL_OBJECT,
+	    .flags = R_ANONYMOUS, .handler = h_options },
 
 	/* custom domains: cname.c */
 	{ .op = "CreateCnameToken", .method = "POST", .level = LEVEL_BUCKET,
@@ -179,6 +193,9 @@ const struct route api_routes[] = {
 	{ .op = "ListObjectVersions", .method = "GET", .level = LEVEL_BUCKET,
 	    .query = { "versions" }, .flags = R_BUCKET | R_READ,
 	    .handler = h_list_object_versions },
+	{ .op = "PostObject", .method = "POST", .level = LEVEL_BUCKET,
+	    .flags = R_BUCKET | R_FORM | R_MUTATES_OBJECT,
+	    .begin = h_post_object_begin, .handler = h_post_object },
 	{ .op = "ListObjects", .method = "GET", .level = LEVEL_BUCKET,
 	    .flags = R_BUCKET | R_READ, .handler = h_list_objects },
 

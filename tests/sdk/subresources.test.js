@@ -51,6 +51,7 @@ const IMPLEMENTED = new Set([
   'DELETE bucket encryption', 'PUT bucket versioning', 'GET bucket versioning', 'GET bucket versions', 'GET bucket uploads', 'POST bucket worm', 'GET bucket worm',
   'DELETE bucket worm', 'POST bucket wormId', 'GET bucket inventory',
   'PUT bucket lifecycle', 'GET bucket lifecycle', 'DELETE bucket lifecycle',
+  'PUT bucket cors', 'GET bucket cors', 'DELETE bucket cors',
   'PUT object acl', 'GET object acl', 'PUT object tagging', 'GET object tagging',
   'DELETE object tagging', 'POST object uploads', 'POST object uploadId',
   'DELETE object uploadId', 'GET object uploadId', 'POST object append', 'POST object restore',

@@ -456,7 +456,7 @@ test_route_not_implemented(void **state)
 	expect_error("GET", "/?acl&bucketInfo", ERR_NOT_IMPLEMENTED);
 	expect_error("GET", "/?logging", ERR_NOT_IMPLEMENTED);
 	expect_error("PUT", "/?logging", ERR_NOT_IMPLEMENTED);
-	expect_error("GET", "/?cors", ERR_NOT_IMPLEMENTED);
+	expect_error("GET", "/?cors&acl", ERR_NOT_IMPLEMENTED);
 	expect_error("PUT", "/k?tagging&acl", ERR_NOT_IMPLEMENTED);
 	expect_error("PUT", "/k?retention&legalHold", ERR_NOT_IMPLEMENTED);
 	expect_error("GET", "/k?symlink", ERR_NOT_IMPLEMENTED);
@@ -534,7 +534,7 @@ test_route_never_falls_through(void **state)
 {
 	static const struct { const char *m, *uri; } v[] = {
 		{ "GET", "/?acl&bucketInfo" }, { "GET", "/?lifecycle&acl" },
-		{ "PUT", "/?logging" }, { "GET", "/?cors" },
+		{ "PUT", "/?logging" }, { "GET", "/?cors&acl" },
 		{ "PUT", "/k?tagging&acl" }, { "GET", "/k?symlink" },
 		{ "PUT", "/?website" }, { "DELETE", "/?referer" },
 		{ "GET", "/?logging" }, { "PUT", "/?replication" },

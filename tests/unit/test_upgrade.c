@@ -48,6 +48,7 @@
 #define V_SEAL		9
 #define V_CHAIN		10
 #define V_LIFECYCLE	12
+#define V_CORS		16
 
 struct era_row {
 	int		 from, to;	/* versions whose SQL this is */
@@ -112,7 +113,25 @@ static const struct era_row rows[] = {
 	    " result) VALUES (1000, 'cli', 'account.create', 'alice', 'ok')" },
 	{ V_LIFECYCLE, 99, "INSERT INTO lifecycles (bucket, doc, updated_ms,"
 	    " last_day) VALUES (1, '<LifecycleConfiguration/>', 0, 0)" },
+	{ V_CORS, 99, "INSERT INTO cors (bucket, doc, updated_ms)"
+	    " VALUES (1, '<CORSConfiguration/>', 0)" },
 };
+
+/* The migrations this binary has (schema/embed.cmake). */
+struct schema_migration { int version; const char *name; const char *sql; };
+extern const struct schema_migration schema_migrations[];
+extern const int schema_migration_count;
+
+/* Whether a release could stand at version v: numbers reserved by work
+ * merged later are missing for a while (embed.cmake tolerates the gap). */
+static bool
+era_exists(int v)
+{
+	for (int i = 0; i < schema_migration_count; i++)
+		if (schema_migrations[i].version == v)
+			return true;
+	return false;
+}
 
 static void
 audit_mac(void *ctx, uint8_t out[DB_AUDIT_HASH_BYTES], const void *p,
@@ -255,6 +274,8 @@ check_rows(struct db *db, struct arena *a, int v)
 	assert_int_equal(count(db, "SELECT count(*) FROM access_keys"), 1);
 	assert_int_equal(count(db, "SELECT count(*) FROM lifecycles"),
 	    v >= V_LIFECYCLE ? 1 : 0);
+	assert_int_equal(count(db, "SELECT count(*) FROM cors"),
+	    v >= V_CORS ? 1 : 0);
 
 	/* Audit rows from before the chain are chained at the first start
 	 * with the chain's key, and the chain verifies. */
@@ -327,6 +348,8 @@ test_upgrade_from_every_version(void **state)
 		struct db *db;
 		char *dir;
 
+		if (!era_exists(v))
+			continue;
 		dir = test_tmpdir("upgrade");
 		snprintf(path, sizeof(path), "%s/meta.db", dir);
 		if (!write_era(path, v)) {
