@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * cors_db.c: all SQL of the bucket CORS configurations
- * (schema/0016_cors.sql). The row goes with its bucket (ON DELETE CASCADE).
+ * (schema/0017_cors.sql). The row goes with its bucket (ON DELETE CASCADE).
  */
 #include <sqlite3.h>
 #include <stdio.h>

@@ -48,7 +48,7 @@
 #define V_SEAL		9
 #define V_CHAIN		10
 #define V_LIFECYCLE	12
-#define V_CORS		16
+#define V_CORS		17
 
 struct era_row {
 	int		 from, to;	/* versions whose SQL this is */

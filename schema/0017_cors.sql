@@ -1,4 +1,4 @@
--- 0016_cors.sql: bucket CORS configurations (oss/cors.c, spec oss-api-2.md
+-- 0017_cors.sql: bucket CORS configurations (oss/cors.c, spec oss-api-2.md
 -- §3). Never edit after release; add a new numbered file instead.
 -- The document is the canonical CORSConfiguration the daemon wrote from
 -- the one put: GetBucketCors returns it, and every request that names the
