@@ -10,6 +10,7 @@
  * cannot make it allocate.
  */
 #include "auth/auth_int.h"
+#include "auth/s3.h"
 
 #include <string.h>
 
@@ -297,6 +298,10 @@ auth_parse(const struct auth_input *in, struct auth_parsed *ret)
 	const char *auth = auth_header(in, "authorization");
 	bool v1q, v4q;
 
+	/* Amazon's signatures first: V2's presigned URL shares Expires and
+	 * Signature with V1's. */
+	if (auth_s3_detect(in))
+		return auth_s3_parse(in, ret);
 	memset(ret, 0, sizeof(*ret));
 	ret->kind = AUTH_ANONYMOUS;
 	v1q = auth_query(in, "OSSAccessKeyId") != NULL ||
@@ -313,7 +318,10 @@ auth_parse(const struct auth_input *in, struct auth_parsed *ret)
 			return parse_v1_header(in, auth, ret);
 		if (str_has_prefix(auth, V4_PREFIX))
 			return parse_v4_header(in, auth, ret);
-		return ERR_AUTH_MALFORMED;
+		/* An OSS scheme gone wrong is malformed; any other scheme
+		 * is one we do not implement, and the error says so. */
+		return auth[0] == '\0' || str_case_has_prefix(auth, "OSS") ?
+		    ERR_AUTH_MALFORMED : ERR_AUTH_UNSUPPORTED;
 	}
 	if (v1q)
 		return parse_v1_query(in, ret);

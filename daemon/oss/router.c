@@ -190,6 +190,7 @@ router_parse_target(struct call *c)
 	r = parse_query(c, qmark ? qmark + 1 : "");
 	if (r != ERR_OK)
 		return r;
+	c->vhost = vhost && c->cname_host == NULL;
 
 	if (vhost && c->cname_host != NULL) {
 		/* The bucket comes from the domain (dispatch); the path is

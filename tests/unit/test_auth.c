@@ -1588,7 +1588,7 @@ static void
 test_scheme_detection(void **state)
 {
 	static const char *const garbage[] = {
-		"", "Bearer abc", "OSS", "OSS ", "OSS nocolon", "OSS :sig",
+		"", "OSS", "OSS ", "OSS nocolon", "OSS :sig",
 		"OSS ak:", "oss ak:sig", "OSS4-HMAC-SHA256",
 		"OSS4-HMAC-SHA256X Credential=ak/20231216/cn-hangzhou/oss/"
 		    "aliyun_v4_request,Signature=00",
@@ -1635,6 +1635,10 @@ test_scheme_detection(void **state)
 		print_message("garbage: '%s'\n", garbage[i]);
 		assert_int_equal(check(&r, SK, &p, NULL), ERR_AUTH_MALFORMED);
 	}
+	/* A scheme of another family is named as unsupported. */
+	v4_put(&r, T0);
+	req_header(&r, "authorization", "Bearer abc");
+	assert_int_equal(check(&r, SK, &p, NULL), ERR_AUTH_UNSUPPORTED);
 	/* An over-long access key id is refused before any copy. */
 	memset(longak, 'a', sizeof(longak));
 	memcpy(longak, "OSS ", 4);
