@@ -39,6 +39,23 @@ s3_check_skew(const struct auth_input *in, int64_t request_ms)
 	return ERR_OK;
 }
 
+bool
+s3_parse_http_date(const char *s, int64_t *ret_ms)
+{
+	char tmp[TIME_RFC1123_BYTES];
+	size_t n = strlen(s);
+
+	if (time_parse_rfc1123(s, ret_ms))
+		return true;
+	/* s3cmd and boto write the zone as "+0000" (RFC 2822). */
+	if (n < 6 || n - 6 + 4 >= sizeof(tmp) ||
+	    strcmp(s + n - 6, " +0000") != 0)
+		return false;
+	memcpy(tmp, s, n - 6);
+	memcpy(tmp + n - 6, " GMT", 5);
+	return time_parse_rfc1123(tmp, ret_ms);
+}
+
 static bool
 v4_query_mark(const struct auth_input *in)
 {

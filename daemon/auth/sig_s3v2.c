@@ -151,7 +151,7 @@ s3v2_parse_header(const struct auth_input *in, const char *auth,
 	date = auth_header(in, "x-amz-date");
 	if (date == NULL)
 		date = auth_header(in, "date");
-	if (date == NULL || !time_parse_rfc1123(date, &ret->request_ms))
+	if (date == NULL || !s3_parse_http_date(date, &ret->request_ms))
 		return ERR_DATE_MISSING;
 	return s3_check_skew(in, ret->request_ms);
 }

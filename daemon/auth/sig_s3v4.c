@@ -79,7 +79,7 @@ auth_s3v4_iso(const struct auth_input *in, const struct auth_parsed *p,
 	/* SigV4 allows the Date header in place of x-amz-date. */
 	d = auth_header(in, "date");
 	if (p->kind == AUTH_S3V4_QUERY || d == NULL ||
-	    !time_parse_rfc1123(d, &ms))
+	    !s3_parse_http_date(d, &ms))
 		return false;
 	time_fmt_basic(out, ms);
 	return true;

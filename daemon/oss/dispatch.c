@@ -91,6 +91,7 @@ authenticate(struct call *c)
 		.region = c->region,
 		.now_ms = clock_wall_ms(),
 		.vhost = c->vhost,
+		.raw_path = c->raw_path,
 	};
 	struct auth_parsed p;
 	char *secret = NULL;
@@ -100,16 +101,6 @@ authenticate(struct call *c)
 
 	buf_init(&sts, 64 * 1024);
 	memset(&p, 0, sizeof(p));
-	if (req->uri != NULL) {
-		const char *q = strchr(req->uri, '?');
-
-		in.raw_path = q != NULL ? arena_strndup(c->a, req->uri,
-		    (size_t)(q - req->uri)) : req->uri;
-		if (in.raw_path == NULL) {
-			r = ERR_NOMEM;
-			goto out;
-		}
-	}
 	r = auth_parse(&in, &p);
 	if (r == ERR_TIME_SKEWED) {
 		char t[TIME_ISO_BYTES];
@@ -136,6 +127,9 @@ authenticate(struct call *c)
 		goto out;
 	r = auth_verify(&in, &p, secret, &sts);
 	c->authed = r == ERR_OK;
+	c->s3_signed = c->authed && (p.kind == AUTH_S3V2_HEADER ||
+	    p.kind == AUTH_S3V2_QUERY || p.kind == AUTH_S3V4_HEADER ||
+	    p.kind == AUTH_S3V4_QUERY);
 	if (r == ERR_OK)
 		r = s3_body_begin(c, &in, &p, secret);
 	if (r == ERR_SIGNATURE_MISMATCH || r == ERR_SIGNATURE_MISMATCH_V4) {
@@ -439,6 +433,8 @@ oss_end(void *ctx, struct http_request *req)
 		req->resp.head_length_set = false;
 		oss_error_render(c);
 	}
+	if (r == ERR_OK)
+		s3_response_fixup(c);
 	if (req->resp.status == 0)
 		req->resp.status = 200;
 	/* Everything a successful change does is done by now; only the

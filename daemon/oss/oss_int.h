@@ -127,6 +127,7 @@ struct call {
 	const char		*region;	/* of the endpoint */
 	bool			 region_explicit;/* the Host named a region */
 	bool			 vhost;		/* the Host named the bucket */
+	const char		*raw_path;	/* the target's path, undecoded */
 	enum api_level		 level;
 	const char		*bucket_name;	/* decoded; NULL at service level */
 	const char		*key;		/* decoded; NULL below object level */
@@ -135,6 +136,7 @@ struct call {
 	/* identity */
 	bool			 anonymous;
 	bool			 authed;	/* signature verified */
+	bool			 s3_signed;	/* with an Amazon S3 signature */
 	const char		*claimed_ak;	/* the request's access key id */
 	struct auth_account	 account;
 	/* the bucket, when the route needs it */
@@ -171,6 +173,8 @@ enum err s3_body_end(struct call *c);
 void s3_body_free(struct call *c);
 /* Adds the x-oss-* twins of the request's x-amz-* headers. */
 enum err s3_alias_headers(struct call *c);
+/* The answer to an S3-signed request as S3 tools read it (ETag case). */
+void s3_response_fixup(struct call *c);
 
 /* ---- call.c: the request as handlers see it ---- */
 const char *call_query(const struct call *c, const char *name);

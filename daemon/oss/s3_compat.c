@@ -13,6 +13,9 @@
  *    spells them differently). The twins are added after the signature is
  *    checked, so what was signed is what arrived; an x-oss-* header the
  *    client sent itself wins.
+ *  - ETags go out in lower case, as Amazon writes them: S3 tools compare
+ *    them with the MD5 they computed as text (s3cmd retries an upload
+ *    whose ETag differs in case, then gives up).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -249,4 +252,52 @@ s3_alias_headers(struct call *c)
 	req->headers = h;
 	req->nheaders = k;
 	return ERR_OK;
+}
+
+static void
+lower_hex(char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] >= 'A' && p[i] <= 'F')
+			p[i] = (char)(p[i] - 'A' + 'a');
+}
+
+void
+s3_response_fixup(struct call *c)
+{
+	struct http_response *resp = &c->req->resp;
+	static const char open[] = "<ETag>", close[] = "</ETag>";
+	char *p, *end;
+
+	if (!c->s3_signed)
+		return;
+	for (size_t i = 0; i < resp->nheaders; i++) {
+		char *v;
+
+		if (strcasecmp(resp->headers[i].name, "etag") != 0 ||
+		    resp->headers[i].value == NULL)
+			continue;
+		v = arena_strdup(c->a, resp->headers[i].value);
+		if (v == NULL)
+			continue;
+		lower_hex(v, strlen(v));
+		resp->headers[i].value = v;
+	}
+	if (resp->body == NULL)
+		return;
+	p = resp->body;
+	end = resp->body + resp->body_len;
+	while (p < end) {
+		char *o = memmem(p, (size_t)(end - p), open, sizeof(open) - 1);
+		char *e;
+
+		if (o == NULL)
+			break;
+		o += sizeof(open) - 1;
+		e = memmem(o, (size_t)(end - o), close, sizeof(close) - 1);
+		if (e == NULL)
+			break;
+		lower_hex(o, (size_t)(e - o));
+		p = e + sizeof(close) - 1;
+	}
 }
