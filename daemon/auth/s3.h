@@ -24,6 +24,8 @@
 #define S3V4_TERMINATOR		"aws4_request"
 #define S3V4_STREAMING		"STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 #define S3_UNSIGNED_PAYLOAD	"UNSIGNED-PAYLOAD"
+#define S3_EMPTY_SHA256 \
+	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 /* Whether the request carries an S3 signature (header or query), or an
  * Authorization / X-Amz-Algorithm of the AWS family that we do not know

@@ -208,7 +208,8 @@ qenc_cmp(const void *pa, const void *pb)
 }
 
 static enum err
-v4_query(const struct auth_input *in, bool query_auth, struct buf *out)
+v4_query(const struct auth_input *in, bool query_auth, bool bare_empty,
+    struct buf *out)
 {
 	struct qenc *q = NULL;
 	struct buf scratch;
@@ -256,7 +257,7 @@ v4_query(const struct auth_input *in, bool query_auth, struct buf *out)
 			r = buf_putc(out, '&');
 		if (r == ERR_OK)
 			r = buf_append(out, q[i].name, q[i].nlen);
-		if (r == ERR_OK)
+		if (r == ERR_OK && (q[i].vlen > 0 || !bare_empty))
 			r = buf_putc(out, '=');
 		if (r == ERR_OK)
 			r = buf_append(out, q[i].value, q[i].vlen);
@@ -275,17 +276,17 @@ want_signed(const char *name, const void *ctx)
 	return auth_in_list(ctx, name);
 }
 
-enum err
-auth_s3v4_canonical_request(const struct auth_input *in, const char *uri,
-    const char *signed_headers, bool query_auth, const char *payload,
-    struct buf *out)
+static enum err
+canonical_request(const struct auth_input *in, const char *uri,
+    const char *signed_headers, bool query_auth, bool bare_empty,
+    const char *payload, struct buf *out)
 {
 	enum err r;
 
 	r = buf_printf(out, "%s\n%s\n", in->method != NULL ? in->method : "",
 	    uri);
 	if (r == ERR_OK)
-		r = v4_query(in, query_auth, out);
+		r = v4_query(in, query_auth, bare_empty, out);
 	if (r == ERR_OK)
 		r = buf_putc(out, '\n');
 	if (r == ERR_OK)
@@ -293,6 +294,27 @@ auth_s3v4_canonical_request(const struct auth_input *in, const char *uri,
 	if (r == ERR_OK)
 		r = buf_printf(out, "\n%s\n%s", signed_headers, payload);
 	return r;
+}
+
+enum err
+auth_s3v4_canonical_request(const struct auth_input *in, const char *uri,
+    const char *signed_headers, bool query_auth, const char *payload,
+    struct buf *out)
+{
+	return canonical_request(in, uri, signed_headers, query_auth, false,
+	    payload, out);
+}
+
+/* True when some signed query value is empty: curl (before 8.x) signs
+ * it as a bare "k" rather than "k=", and only then is the retry worth
+ * running. */
+static bool
+has_empty_value(const struct auth_input *in)
+{
+	for (size_t i = 0; i < in->nquery && in->query != NULL; i++)
+		if (in->query[i].value == NULL || in->query[i].value[0] == '\0')
+			return true;
+	return false;
 }
 
 enum err
@@ -332,26 +354,39 @@ s3v4_verify(const struct auth_input *in, const struct auth_parsed *p,
 	struct buf forms, creq, sts, first;
 	char iso[17], sig[65];
 	size_t off = 0;
+	int pass = 0;
+	bool bare;
 	enum err r;
 
 	if (!auth_s3v4_iso(in, p, iso))
 		return ERR_DATE_MISSING;
-	/* A presigned URL cannot know the body. */
-	if (!query_auth)
-		payload = auth_header(in, "x-amz-content-sha256");
-	if (payload == NULL)
+	/* A presigned URL cannot know the body. A header-signed request
+	 * without x-amz-content-sha256 (S3 wants it; generic SigV4 signers
+	 * such as curl's leave it out) signed the body's hash, which is the
+	 * empty one for the bodyless requests such clients send: a body
+	 * would have to match it (s3_compat.c). */
+	if (query_auth)
 		payload = S3_UNSIGNED_PAYLOAD;
+	else {
+		payload = auth_header(in, "x-amz-content-sha256");
+		if (payload == NULL)
+			payload = S3_EMPTY_SHA256;
+	}
 	buf_init(&forms, AUTH_CANON_MAX);
 	buf_init(&first, AUTH_CANON_MAX);
 	r = s3_path_forms(in, "", false, &forms);
+	bare = has_empty_value(in);
 	while (r == ERR_OK && off < forms.len) {
 		const char *uri = buf_cstr(&forms) + off;
 
-		off += strlen(uri) + 1;
+		/* Each path form, then the same with bare empty values. */
+		if (!bare || pass == 1)
+			off += strlen(uri) + 1;
+		pass = bare ? 1 - pass : 0;
 		buf_init(&creq, AUTH_CANON_MAX);
 		buf_init(&sts, AUTH_CANON_MAX);
-		r = auth_s3v4_canonical_request(in, uri, p->additional,
-		    query_auth, payload, &creq);
+		r = canonical_request(in, uri, p->additional, query_auth,
+		    bare && pass == 0, payload, &creq);
 		if (r == ERR_OK)
 			r = auth_s3v4_string_to_sign(iso, p->date, p->region,
 			    p->product, buf_cstr(&creq), creq.len, &sts);

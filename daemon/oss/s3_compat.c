@@ -44,8 +44,12 @@ s3_body_begin(struct call *c, const struct auth_input *in,
 	struct s3_body *b;
 	enum err r;
 
-	if (p->kind != AUTH_S3V4_HEADER || sha == NULL ||
-	    strcmp(sha, S3_UNSIGNED_PAYLOAD) == 0)
+	if (p->kind != AUTH_S3V4_HEADER)
+		return ERR_OK;
+	/* Signed as the empty body's hash (sig_s3v4.c). */
+	if (sha == NULL)
+		sha = S3_EMPTY_SHA256;
+	if (strcmp(sha, S3_UNSIGNED_PAYLOAD) == 0)
 		return ERR_OK;
 	b = arena_zalloc(c->a, sizeof(*b));
 	if (b == NULL)
@@ -262,6 +266,42 @@ lower_hex(char *p, size_t n)
 			p[i] = (char)(p[i] - 'A' + 'a');
 }
 
+/* The x-amz-* twins of the x-oss-* answer headers S3 tools read (user
+ * metadata, encryption, versions). */
+static void
+response_twins(struct call *c)
+{
+	static const char *const names[] = {
+		"server-side-encryption", "server-side-encryption-key-id",
+		"version-id", "delete-marker", "tagging-count",
+	};
+	struct http_response *resp = &c->req->resp;
+	size_t n = resp->nheaders;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *name = resp->headers[i].name;
+		const char *v = resp->headers[i].value, *s, *amz = NULL;
+
+		if (v == NULL || !str_case_has_prefix(name, "x-oss-"))
+			continue;
+		s = name + 6;
+		if (str_case_has_prefix(s, "meta-"))
+			amz = arena_printf(c->a, "x-amz-%s", s);
+		for (size_t k = 0; amz == NULL &&
+		    k < sizeof(names) / sizeof(names[0]); k++) {
+			if (strcasecmp(s, names[k]) != 0)
+				continue;
+			if (k == 0 && strcmp(v, "KMS") == 0)
+				v = "aws:kms";
+			amz = k == 1 ?
+			    "x-amz-server-side-encryption-aws-kms-key-id" :
+			    arena_printf(c->a, "x-amz-%s", s);
+		}
+		if (amz != NULL)
+			(void)call_resp_header(c, amz, v);
+	}
+}
+
 void
 s3_response_fixup(struct call *c)
 {
@@ -271,6 +311,7 @@ s3_response_fixup(struct call *c)
 
 	if (!c->s3_signed)
 		return;
+	response_twins(c);
 	for (size_t i = 0; i < resp->nheaders; i++) {
 		char *v;
 
