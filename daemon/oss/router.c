@@ -186,8 +186,12 @@ router_parse_target(struct call *c)
 		const char *auth = strstr(uri, "//") + 2;
 
 		uri = auth + strcspn(auth, "/?");
-		if (*uri != '/')
-			return ERR_INVALID_URI;
+		/* An empty path is "/". */
+		if (*uri != '/') {
+			uri = arena_printf(c->a, "/%s", uri);
+			if (uri == NULL)
+				return ERR_NOMEM;
+		}
 	}
 	if (uri == NULL || uri[0] != '/')
 		return ERR_INVALID_URI;
