@@ -116,6 +116,7 @@ authenticate(struct call *c)
 		goto out;
 	if (p.kind == AUTH_ANONYMOUS) {
 		c->anonymous = true;
+		c->amz_signed = "*";
 		goto out;
 	}
 	c->claimed_ak = arena_strdup(c->a, p.access_key_id);
@@ -130,6 +131,10 @@ authenticate(struct call *c)
 	c->s3_signed = c->authed && (p.kind == AUTH_S3V2_HEADER ||
 	    p.kind == AUTH_S3V2_QUERY || p.kind == AUTH_S3V4_HEADER ||
 	    p.kind == AUTH_S3V4_QUERY);
+	if (c->s3_signed)
+		c->amz_signed = p.kind == AUTH_S3V4_HEADER ||
+		    p.kind == AUTH_S3V4_QUERY ?
+		    arena_strdup(c->a, p.additional) : "*";
 	if (r == ERR_OK)
 		r = s3_body_begin(c, &in, &p, secret);
 	if (r == ERR_SIGNATURE_MISMATCH || r == ERR_SIGNATURE_MISMATCH_V4) {

@@ -137,6 +137,10 @@ struct call {
 	bool			 anonymous;
 	bool			 authed;	/* signature verified */
 	bool			 s3_signed;	/* with an Amazon S3 signature */
+	/* The x-amz-* headers the signature covers: "*" all (S3 V2, or no
+	 * signature to bypass), a SignedHeaders list (S3 V4), NULL none
+	 * (OSS signatures sign only x-oss-*). */
+	const char		*amz_signed;
 	const char		*claimed_ak;	/* the request's access key id */
 	struct auth_account	 account;
 	/* the bucket, when the route needs it */
@@ -171,7 +175,8 @@ enum err s3_body_feed(struct call *c, const char *p, size_t n,
 /* The body has ended: ERR_S3_SHA256_MISMATCH, ERR_S3_CHUNK_MALFORMED. */
 enum err s3_body_end(struct call *c);
 void s3_body_free(struct call *c);
-/* Adds the x-oss-* twins of the request's x-amz-* headers. */
+/* Adds the x-oss-* twins of the request's x-amz-* headers that
+ * c->amz_signed covers. */
 enum err s3_alias_headers(struct call *c);
 /* The answer to an S3-signed request as S3 tools read it (ETag case). */
 void s3_response_fixup(struct call *c);

@@ -11,8 +11,10 @@
  *  - x-amz-* request headers stand for their x-oss-* twins, as real OSS
  *    documents for its S3 compatibility (values translated where Amazon
  *    spells them differently). The twins are added after the signature is
- *    checked, so what was signed is what arrived; an x-oss-* header the
- *    client sent itself wins.
+ *    checked, so what was signed is what arrived, and only for headers
+ *    the signature covers: an x-amz-acl added to an OSS-signed request
+ *    (which signs x-oss-* only) must not change what it does. An x-oss-*
+ *    header the client sent itself wins.
  *  - ETags go out in lower case, as Amazon writes them: S3 tools compare
  *    them with the MD5 they computed as text (s3cmd retries an upload
  *    whose ETag differs in case, then gives up).
@@ -130,6 +132,25 @@ s3_body_free(struct call *c)
 	c->s3 = NULL;
 }
 
+/* name is one of the ';'-separated entries of list. */
+static bool
+in_signed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (*list != '\0') {
+		const char *end = strchr(list, ';');
+		size_t len = end != NULL ? (size_t)(end - list) : strlen(list);
+
+		if (len == n && strncasecmp(list, name, n) == 0)
+			return true;
+		if (end == NULL)
+			break;
+		list = end + 1;
+	}
+	return false;
+}
+
 /* Amazon's storage classes by OSS's names; others pass unchanged. */
 static const char *
 storage_class(const char *v)
@@ -242,7 +263,9 @@ s3_alias_headers(struct call *c)
 		const char *value = req->headers[i].value;
 		const char *oss;
 
-		if (!str_has_prefix(name, "x-amz-") || value == NULL)
+		if (!str_has_prefix(name, "x-amz-") || value == NULL ||
+		    c->amz_signed == NULL || (strcmp(c->amz_signed, "*") != 0 &&
+		    !in_signed(c->amz_signed, name)))
 			continue;
 		oss = twin(c, name, &value);
 		if (oss == NULL || value == NULL)

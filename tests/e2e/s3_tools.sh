@@ -127,6 +127,18 @@ code=$("${CS[@]}" -o /dev/null -w '%{http_code}' -X PUT \
     -H "x-amz-content-sha256: $h" --data-binary 'the declared body' \
     "$EP/$B/k")
 check "the declared body is stored ($code)" [ "$code" = 200 ]
+# x-amz-acl is x-oss-object-acl where the signature covers it (aws
+# signs every x-amz-* header), and nothing where it does not (OSS V1
+# signs x-oss-* only: an added x-amz-acl must not open the object).
+check "aws s3 cp --acl public-read" awsc s3 cp --only-show-errors \
+    --acl public-read "$SRC/a.txt" "s3://$B/public"
+check "... is readable anonymously" \
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$EP/$B/public")" = 200 ]
+AK=$S3AK SK=$S3SK E2E_OUT=/dev/null oss PUT "/$B/private" \
+    -H 'x-amz-acl: public-read' --data-binary 'p' >/dev/null
+check "OSS V1 PUT with an unsigned x-amz-acl ($STATUS)" [ "$STATUS" = 200 ]
+check "... is still private" \
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$EP/$B/private")" = 403 ]
 code=$(curl -s -o "$T/out" -w '%{http_code}' -H 'Authorization: Bearer x' \
     "$EP/$B/k")
 check "an unknown scheme is named ($code)" [ "$code" = 400 ] &&
