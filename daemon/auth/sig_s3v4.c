@@ -276,6 +276,26 @@ want_signed(const char *name, const void *ctx)
 	return auth_in_list(ctx, name);
 }
 
+/* auth_canon_headers, then runs of spaces inside values become one, as
+ * SigV4 wants (names have none; values are already trimmed). */
+static enum err
+canon_headers(const struct auth_input *in, const char *signed_headers,
+    struct buf *out)
+{
+	struct buf tmp;
+	const char *p;
+	enum err r;
+
+	buf_init(&tmp, AUTH_CANON_MAX);
+	r = auth_canon_headers(in, want_signed, signed_headers, &tmp);
+	p = buf_cstr(&tmp);
+	for (size_t i = 0; r == ERR_OK && i < tmp.len; i++)
+		if (p[i] != ' ' || i == 0 || p[i - 1] != ' ')
+			r = buf_putc(out, p[i]);
+	buf_free(&tmp);
+	return r;
+}
+
 static enum err
 canonical_request(const struct auth_input *in, const char *uri,
     const char *signed_headers, bool query_auth, bool bare_empty,
@@ -290,7 +310,7 @@ canonical_request(const struct auth_input *in, const char *uri,
 	if (r == ERR_OK)
 		r = buf_putc(out, '\n');
 	if (r == ERR_OK)
-		r = auth_canon_headers(in, want_signed, signed_headers, out);
+		r = canon_headers(in, signed_headers, out);
 	if (r == ERR_OK)
 		r = buf_printf(out, "\n%s\n%s", signed_headers, payload);
 	return r;

@@ -130,6 +130,15 @@ test_get_vanilla(void **state)
 	    "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
 	buf_free(&creq);
 	buf_free(&sts);
+
+	/* Values: trimmed, inner runs of spaces made one. */
+	req_header(&r, "x-amz-meta-a", "  a  b   c ");
+	buf_init(&creq, 1 << 20);
+	assert_int_equal(auth_s3v4_canonical_request(&r.in, "/",
+	    "host;x-amz-meta-a", false, EMPTY_SHA, &creq), ERR_OK);
+	assert_non_null(strstr(buf_cstr(&creq),
+	    "\nhost:example.amazonaws.com\nx-amz-meta-a:a b c\n\n"));
+	buf_free(&creq);
 }
 
 /* GET /test.txt with Range, virtual-hosted (S3 API reference). */
