@@ -33,12 +33,14 @@ static const struct config_item items[] = {
 	    "State directory (database, blobs, root key, credentials). "
 	    "Default: $STATE_DIRECTORY under systemd, else ./var."),
 	S("oss_listen", oss_listen, "127.0.0.1:8420",
-	    "Address of the OSS listener (ADDR:PORT; port 0 picks one)."),
+	    "Address of the OSS listener (HOST:PORT, HOST an IPv4 address, "
+	    "[IPv6 address] or name; port 0 picks one)."),
 	S("kms_listen", kms_listen, "127.0.0.1:8421",
-	    "Address of the KMS listener (ADDR:PORT; port 0 picks one)."),
+	    "Address of the KMS listener (HOST:PORT, HOST an IPv4 address, "
+	    "[IPv6 address] or name; port 0 picks one)."),
 	S("rtmp_listen", rtmp_listen, "127.0.0.1:1935",
-	    "Address of the RTMP ingest listener of LiveChannels (ADDR:PORT; "
-	    "port 0 picks one; off disables it)."),
+	    "Address of the RTMP ingest listener of LiveChannels (HOST:PORT "
+	    "as oss_listen; off disables it)."),
 	S("region", region, "cn-hangzhou",
 	    "Region of path-style and custom-domain requests."),
 	{ "domain", CT_LIST, offsetof(struct config, domains), 256, 0, 0, "",

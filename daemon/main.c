@@ -33,6 +33,7 @@
 #include "oss/oss.h"
 #include "auth/auth.h"
 #include "base/clock.h"
+#include "base/listen.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "base/version.h"
@@ -128,6 +129,20 @@ watchdog_ping(uint64_t wd_usec, int64_t *next_us)
 	*next_us = now + (wd_usec < 30000 ? 10000 : (int64_t)(wd_usec / 3));
 }
 
+struct wd_ping {
+	uint64_t	 usec;
+	int64_t		*next;
+};
+
+/* A root-key rotation runs on the main thread: it pings while it works. */
+static void
+wd_ping_cb(void *ctx)
+{
+	struct wd_ping *p = ctx;
+
+	watchdog_ping(p->usec, p->next);
+}
+
 /* Whether file (which exists) lies under dir, symbolic links resolved. */
 static bool
 path_inside(const char *file, const char *dir)
@@ -154,6 +169,47 @@ lock_data_dir(const char *dir)
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
 		fatalx("data dir '%s' is in use by another cofferd", dir);
 	return fd;
+}
+
+/* The listeners, bound before the data dir is touched: an address that
+ * cannot be had stops a start with nothing created, and `cofferd -n` runs
+ * the same binds. False (said on stderr or the log) on the first failure;
+ * the sockets bound so far are closed then. */
+struct listeners {
+	struct listen_sock	oss, kms, rtmp;
+};
+
+static bool
+bind_listeners(const struct config *cfg, struct listeners *ret)
+{
+	const struct {
+		const char		*setting, *value;
+		struct listen_sock	*sock;
+	} l[] = {
+		{ "rtmp_listen", cfg->rtmp_listen, &ret->rtmp },
+		{ "oss_listen", cfg->oss_listen, &ret->oss },
+		{ "kms_listen", cfg->kms_listen, &ret->kms },
+	};
+	char why[160];
+
+	ret->oss.fd = ret->kms.fd = ret->rtmp.fd = -1;
+	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++) {
+		enum err r;
+
+		if (strcmp(l[i].setting, "rtmp_listen") == 0 &&
+		    strcmp(l[i].value, "off") == 0)
+			continue;
+		r = listen_open(l[i].value, l[i].sock, why, sizeof(why));
+		if (r != ERR_OK) {
+			log_errx("cannot listen on '%s' (%s): %s", l[i].value,
+			    l[i].setting, why);
+			listen_close(&ret->oss);
+			listen_close(&ret->kms);
+			listen_close(&ret->rtmp);
+			return false;
+		}
+	}
+	return true;
 }
 
 static void
@@ -232,6 +288,7 @@ main(int argc, char **argv)
 	struct kmsd *kapi = NULL;
 	struct jobs *jobs = NULL;
 	struct rtmpd *rtmp = NULL;
+	struct listeners socks;
 	struct clock clock;
 	uint64_t wd_usec;
 	int64_t wd_next = 0;
@@ -259,12 +316,21 @@ main(int argc, char **argv)
 	config_finish(&cfg);
 	if (cfg.check_only) {
 		config_dump(stdout, &cfg);
+		/* Exit 2 as for any other configuration this machine cannot
+		 * run. */
+		if (!bind_listeners(&cfg, &socks))
+			return 2;
+		listen_close(&socks.oss);
+		listen_close(&socks.kms);
+		listen_close(&socks.rtmp);
 		printf("configuration OK\n");
 		return 0;
 	}
 	if (log_open("cofferd", (enum log_level)log_level_parse(cfg.log_level),
 	    cfg.log_file[0] ? cfg.log_file : NULL) != 0)
 		fatal("cannot open log file '%s'", cfg.log_file);
+	if (!bind_listeners(&cfg, &socks))
+		return 1;
 	harden_process();
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
@@ -381,6 +447,7 @@ main(int argc, char **argv)
 			.actor = "daemon",
 			.lifecycle = { .change = object_lifecycle_change,
 			    .abort = object_lifecycle_abort, .ctx = api },
+			.gate = api_gate(api),
 		};
 		r = jobs_open(&js, &jobs);
 		if (r != ERR_OK)
@@ -390,7 +457,8 @@ main(int argc, char **argv)
 	if (strcmp(cfg.rtmp_listen, "off") != 0) {
 		/* Before the OSS listener: its PublishUrls name this address. */
 		struct rtmpd_settings rs = {
-			.listen = cfg.rtmp_listen, .api = api,
+			.listen = cfg.rtmp_listen, .sock = &socks.rtmp,
+			.api = api,
 			.max_conns = 64, .idle_s = 60,
 		};
 		r = rtmpd_start(&rs, &rtmp);
@@ -422,6 +490,7 @@ main(int argc, char **argv)
 	{
 		struct http_settings hs = {
 			.listen = cfg.oss_listen,
+			.sock = &socks.oss,
 			.threads = cfg.threads ? cfg.threads : default_threads(),
 			.conn_timeout_s = cfg.conn_timeout,
 			.conn_limit = cfg.conn_limit,
@@ -460,6 +529,7 @@ main(int argc, char **argv)
 		/* KMS: same thread pool and connection limits as OSS. */
 		struct http_settings hs = {
 			.listen = cfg.kms_listen,
+			.sock = &socks.kms,
 			.threads = cfg.threads ? cfg.threads : default_threads(),
 			.conn_timeout_s = cfg.conn_timeout,
 			.conn_limit = cfg.conn_limit,
@@ -545,6 +615,12 @@ main(int argc, char **argv)
 		 * loses none anyway; this is for the machine going down). */
 		kmsd_tick(kapi);
 		jobs_tick(jobs, clock_now_ms(&clock));
+		{
+			struct wd_ping wp = { wd_usec, &wd_next };
+
+			api_root_key_poll(api, cfg.data_dir,
+			    cfg.drain_timeout * 1000, wd_ping_cb, &wp);
+		}
 		if (++ticks % 600 == 0)
 			log_audit_head(db, &audit_head);
 	}

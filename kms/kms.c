@@ -54,8 +54,8 @@ kms_uuid(char out[static KMS_VERSION_ID_BYTES + 1])
 	    hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
-static size_t
-material_ad(uint8_t ad[static KMS_MATERIAL_AD_MAX], const char *key_id,
+size_t
+kms_material_ad(uint8_t ad[static KMS_MATERIAL_AD_MAX], const char *key_id,
     const char *version_id)
 {
 	size_t kl = strnlen(key_id, KMS_KEY_ID_MAX - 1);
@@ -74,7 +74,7 @@ kms_material_seal(struct kms *k, uint8_t *out, const char *key_id,
 	uint8_t ad[KMS_MATERIAL_AD_MAX];
 
 	(void)kms_seal(k, out, material, KMS_MATERIAL_BYTES, ad,
-	    material_ad(ad, key_id, version_id));
+	    kms_material_ad(ad, key_id, version_id));
 }
 
 enum err
@@ -91,7 +91,7 @@ kms_material_open(struct kms *k, const char *key_id, const char *version_id,
 	if (d == NULL)
 		return ERR_NOMEM;
 	r = kms_unseal(k, d->key, sealed, sealed_len, ad,
-	    material_ad(ad, key_id, version_id));
+	    kms_material_ad(ad, key_id, version_id));
 	if (r != ERR_OK) {
 		log_errx("kms: material of key '%s' version '%s' does not "
 		    "open", key_id, version_id);
@@ -454,7 +454,7 @@ kms_key_describe(struct kms *k, const struct kms_caller *who,
 		kms_rotate_if_due(k, row);
 		*ret = row->m;
 	}
-	kms_audit_queue(k, who->actor, "DescribeKey", r == ERR_OK ?
+	kms_audit_queue_call(k, who, "DescribeKey", r == ERR_OK ?
 	    row->m.key_id : key_ref, r, NULL);
 	free(row);
 	return r;
@@ -529,7 +529,7 @@ kms_key_list(struct kms *k, const struct kms_caller *who,
 	r = kms_db_key_list(k->db, who->account, kms_now(k), list_one, &l);
 	if (r == ERR_OK)
 		*ret_total = l.total;
-	kms_audit_queue(k, who->actor, "ListKeys", "", r, NULL);
+	kms_audit_queue_call(k, who, "ListKeys", "", r, NULL);
 	return r;
 }
 
@@ -870,7 +870,7 @@ versions(struct kms *k, const struct kms_caller *who, const char *key_ref,
 		v->key_id = row->m.key_id;
 		r = kms_db_version_list(k->db, row->id, version_one, v);
 	}
-	kms_audit_queue(k, who->actor, kms_action_name(action), r == ERR_OK ?
+	kms_audit_queue_call(k, who, kms_action_name(action), r == ERR_OK ?
 	    row->m.key_id : key_ref, r, v->want);
 	free(row);
 	return r;
@@ -1136,7 +1136,7 @@ kms_alias_list(struct kms *k, const struct kms_caller *who,
 		r = l.err;
 	if (r == ERR_OK)
 		*ret_total = l.total;
-	kms_audit_queue(k, who->actor, key_ref != NULL ? "ListAliasesByKeyId" :
+	kms_audit_queue_call(k, who, key_ref != NULL ? "ListAliasesByKeyId" :
 	    "ListAliases", key_ref != NULL ? key_ref : "", r, NULL);
 	free(l.row);
 	return r;
@@ -1255,7 +1255,7 @@ kms_tag_list(struct kms *k, const struct kms_caller *who, const char *key_ref,
 		t.key_id = row->m.key_id;
 		r = kms_db_tag_list(k->db, row->id, tag_one, &t);
 	}
-	kms_audit_queue(k, who->actor, "ListResourceTags", r == ERR_OK ?
+	kms_audit_queue_call(k, who, "ListResourceTags", r == ERR_OK ?
 	    row->m.key_id : key_ref, r, NULL);
 	free(row);
 	return r;

@@ -105,6 +105,72 @@ struct kms_settings {
 enum err kms_open(const struct kms_settings *s, struct kms **ret);
 void kms_close(struct kms *k);
 
+/*
+ * ---- the root key's identity and its rotation (kms_rekey.c) ----
+ *
+ * The data dir records which root key sealed it by a check value (a keyed
+ * hash under a subkey, never the key) and a generation (schema 0014).
+ * kms_open refuses another key with ERR_ROOT_KEY_MISMATCH. A rotation
+ * runs in one write transaction of the caller (api/root_key.c):
+ * kms_rekey_begin, then every sealed value of the other modules through
+ * kms_rekey_reseal / kms_rekey_rewrap and kms/'s own with kms_rekey_own,
+ * kms_rekey_switch (from then on every seal, MAC and the database's row
+ * key are the new key's), the other modules' MACs again, kms_rekey_record,
+ * commit, kms_rekey_end. Until kms_root_retire, the new key stays sealed
+ * under the old one, so a process given the old key still opens the data.
+ */
+#define KMS_CHECK_BYTES		32
+void kms_root_check_of(const uint8_t root[static KMS_ROOT_KEY_BYTES],
+    uint8_t out[static KMS_CHECK_BYTES]);
+/* Room for a root key outside kms/: locked, guarded, wiped when freed.
+ * NULL when out of memory. */
+uint8_t *kms_root_buf_new(void);
+void kms_root_buf_free(uint8_t *b);
+bool kms_check_equal(const uint8_t a[static KMS_CHECK_BYTES],
+    const uint8_t b[static KMS_CHECK_BYTES]);
+/* Reads a 32-byte key file (kms_rootkey.c rules) into out. */
+enum err kms_root_read(const char *path, uint8_t out[static KMS_ROOT_KEY_BYTES]);
+struct kms_root_info {
+	int64_t	 gen;
+	uint8_t	 check[KMS_CHECK_BYTES];	/* of the key in force */
+	bool	 retiring;	/* the previous key is not retired yet */
+	bool	 given_is_old;	/* this process was given the previous key */
+	bool	 requested;	/* a rotation waits for the daemon */
+	uint8_t	 request_check[KMS_CHECK_BYTES];
+	char	 request_error[256];	/* "" unless the daemon refused it */
+};
+enum err kms_root_info(struct kms *k, struct kms_root_info *ret);
+enum err kms_rekey_begin(struct kms *k, const uint8_t new_root[static KMS_ROOT_KEY_BYTES]);
+/* A value sealed with kms_seal under ad, sealed again under the new key
+ * (*out_len: capacity in, length out). ERR_CORRUPT when it does not open. */
+enum err kms_rekey_reseal(struct kms *k, const uint8_t *sealed, size_t len,
+    const void *ad, size_t adlen, uint8_t *out, size_t *out_len);
+/* A data key wrapped under "oss" for extent uuid, wrapped under the new
+ * key's "oss". */
+enum err kms_rekey_rewrap(struct kms *k, const uint8_t *uuid,
+    const uint8_t *wrapped, size_t len, uint8_t *out, size_t *out_len);
+/* CMK material and import keys. *count: values re-sealed. */
+enum err kms_rekey_own(struct kms *k, uint64_t *count);
+void kms_rekey_switch(struct kms *k);
+enum err kms_rekey_record(struct kms *k, int64_t now_ms);
+/* After the commit (committed) or instead of it: the old keys are wiped,
+ * or put back. */
+void kms_rekey_end(struct kms *k, bool committed);
+/* Deletes the handover (own transaction): the previous key opens nothing
+ * from now on. ERR_NOT_FOUND when there is none. */
+enum err kms_root_retire(struct kms *k);
+/* The CLI asks the running daemon to rotate to new_root (sealed under the
+ * current key); the daemon takes it with kms_root_request_take and
+ * reports a refusal with kms_root_request_fail. */
+enum err kms_root_request(struct kms *k,
+    const uint8_t new_root[static KMS_ROOT_KEY_BYTES], int64_t now_ms);
+/* ERR_NOT_FOUND when nothing is asked; new_root is the caller's
+ * sodium_malloc'd buffer. */
+enum err kms_root_request_take(struct kms *k,
+    uint8_t new_root[static KMS_ROOT_KEY_BYTES]);
+enum err kms_root_request_fail(struct kms *k, const char *why);
+enum err kms_root_request_clear(struct kms *k);
+
 /* out (n + KMS_SEAL_OVERHEAD) = seal(plain) under "seal", bound to ad. */
 enum err kms_seal(struct kms *k, uint8_t *out, const void *plain, size_t n,
     const void *ad, size_t adlen);
@@ -205,6 +271,9 @@ struct kms_caller {
 	int64_t		 account;	/* accounts.id */
 	char		 account_id[KMS_ACCOUNT_ID_BYTES];	/* ARNs, Creator */
 	const char	*actor;		/* audit actor: account id or "cli" */
+	/* Under mutual TLS, the verified client certificate's subject:
+	 * recorded with every audit row of the call. NULL without. */
+	const char	*client_cert;
 };
 
 struct kms_key_meta {

@@ -196,6 +196,21 @@ kms_audit_queue(struct kms *k, const char *actor, const char *action,
 	pthread_mutex_unlock(&k->audit_lock);
 }
 
+void
+kms_audit_queue_call(struct kms *k, const struct kms_caller *who,
+    const char *action, const char *target, enum err r, const char *detail)
+{
+	char d[sizeof(((struct kms_audit_entry *)0)->detail)];
+
+	if (who->client_cert == NULL) {
+		kms_audit_queue(k, who->actor, action, target, r, detail);
+		return;
+	}
+	snprintf(d, sizeof(d), "%s%sclient_cert=%s", detail ? detail : "",
+	    detail && detail[0] ? " " : "", who->client_cert);
+	kms_audit_queue(k, who->actor, action, target, r, d);
+}
+
 enum err
 kms_audit_flush(struct kms *k)
 {

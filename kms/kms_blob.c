@@ -98,7 +98,7 @@ encrypt_under(struct kms *k, const struct kms_caller *who,
 out:
 	kms_dek_free(sub);
 	kms_dek_free(mat);
-	kms_audit_queue(k, who->actor, kms_action_name(action), r == ERR_OK ?
+	kms_audit_queue_call(k, who, kms_action_name(action), r == ERR_OK ?
 	    row->m.key_id : key_ref, r, NULL);
 	sodium_memzero(raw, BLOB_HEAD + n + KMS_GCM_TAG_BYTES);
 	free(row);
@@ -205,7 +205,7 @@ decrypt_blob(struct kms *k, const struct kms_caller *who, const char *blob,
 	result_fill(ret, row->m.key_id, version);
 out:
 	kms_dek_free(mat);
-	kms_audit_queue(k, who->actor, kms_action_name(action), target, r,
+	kms_audit_queue_call(k, who, kms_action_name(action), target, r,
 	    NULL);
 	if (rawlen > 0)
 		sodium_memzero(raw, (size_t)rawlen);

@@ -35,7 +35,6 @@
 #define RSA_BYTES		(RSA_BITS / 8)
 #define PRIV_DER_MAX		2048	/* an RSA-2048 private key is ~1.2 KB */
 #define PRIV_SEALED_MAX		(PRIV_DER_MAX + KMS_SEAL_OVERHEAD)
-#define TOKEN_AD_MAX		(3 + KMS_IMPORT_TOKEN_MAX)
 
 static bool
 algorithm_valid(const char *a)
@@ -45,8 +44,8 @@ algorithm_valid(const char *a)
 	    strcmp(a, "RSAES_OAEP_SHA_256") == 0);
 }
 
-static size_t
-token_ad(uint8_t ad[static TOKEN_AD_MAX], const char *token)
+size_t
+kms_token_ad(uint8_t ad[static KMS_TOKEN_AD_MAX], const char *token)
 {
 	size_t n = strnlen(token, KMS_IMPORT_TOKEN_MAX - 1);
 
@@ -114,7 +113,7 @@ kms_import_params_get(struct kms *k, const struct kms_caller *who,
 	struct kms_key_row *row = NULL;
 	uint8_t *priv = NULL, *sealed = NULL;
 	uint8_t rnd[TOKEN_RANDOM_BYTES];
-	uint8_t ad[TOKEN_AD_MAX];
+	uint8_t ad[KMS_TOKEN_AD_MAX];
 	size_t priv_len = 0;
 	enum kms_key_state to;
 	struct token_arg t;
@@ -151,7 +150,7 @@ kms_import_params_get(struct kms *k, const struct kms_caller *who,
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2base64(out.token, sizeof(out.token), rnd, sizeof(rnd),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	(void)kms_seal(k, sealed, priv, priv_len, ad, token_ad(ad, out.token));
+	(void)kms_seal(k, sealed, priv, priv_len, ad, kms_token_ad(ad, out.token));
 	t.token = out.token;
 	t.algorithm = algorithm;
 	t.sealed = sealed;
@@ -180,7 +179,7 @@ rsa_unwrap(struct kms *k, const char *token, const char *algorithm,
 	EVP_PKEY *pk = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
 	uint8_t *priv = NULL, *plain = NULL;
-	uint8_t ad[TOKEN_AD_MAX];
+	uint8_t ad[KMS_TOKEN_AD_MAX];
 	const unsigned char *p;
 	size_t priv_len, outlen = RSA_BYTES;
 	enum err r = ERR_KMS_INVALID_KEY_MATERIAL;
@@ -194,7 +193,7 @@ rsa_unwrap(struct kms *k, const char *token, const char *algorithm,
 		r = ERR_NOMEM;
 		goto out;
 	}
-	if (kms_unseal(k, priv, sealed, sealed_len, ad, token_ad(ad, token)) !=
+	if (kms_unseal(k, priv, sealed, sealed_len, ad, kms_token_ad(ad, token)) !=
 	    ERR_OK) {
 		r = ERR_CORRUPT;
 		goto out;

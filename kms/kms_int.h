@@ -14,6 +14,8 @@
  *   kms_import.c   BYOK: RSA wrapping keys (OpenSSL), import, deletion
  *   kms_cmk.c      data keys of SSE-KMS objects, the OSS service key
  *   kms_audit.c    the audit queue and the housekeeping thread
+ *   kms_rekey.c    which root key sealed the data; root-key rotation
+ *   kms_rootkey_db.c  the SQL of both
  */
 #ifndef COFFER_KMS_KMS_INT_H
 #define COFFER_KMS_KMS_INT_H
@@ -21,6 +23,7 @@
 #include <pthread.h>
 #include <sodium.h>
 
+#include "db/db.h"
 #include "kms/kms.h"
 #include "kms/kms_state.h"
 
@@ -32,6 +35,7 @@ enum kms_subkey {
 	KMS_SUBKEY_NONCE = 4,
 	KMS_SUBKEY_ROWS = 5,
 	KMS_SUBKEY_AUDIT = 6,
+	KMS_SUBKEY_CHECK = 7,
 };
 #define KMS_KDF_CONTEXT "coffer01"
 
@@ -68,7 +72,7 @@ struct kms_audit_entry {
 	char	action[40];
 	char	target[160];
 	char	result[48];
-	char	detail[96];
+	char	detail[320];	/* room for a client certificate subject */
 };
 #define KMS_AUDIT_QUEUE_MAX	2048
 /* The flusher writes a batch at least this often. */
@@ -79,6 +83,13 @@ struct kms {
 	const struct clock	*clock;
 	struct kms_limits	 limits;	/* every field set (kms_open) */
 	struct kms_keys		*keys;		/* sodium_malloc, NOACCESS at rest */
+	/* Root-key rotation (kms_rekey.c): the other key set while one
+	 * runs (the new one, then the old one once switched), and the
+	 * generation of the root key in keys. */
+	struct kms_keys		*rekey_other;
+	bool			 rekey_switched;
+	_Atomic int64_t		 root_gen;	/* read by the tx check */
+	bool			 root_adopted;	/* given the previous key */
 	pthread_mutex_t		 keys_lock;	/* guards users and protection */
 	unsigned		 keys_users;
 	bool			 keys_readable;	/* PROT_READ now */
@@ -364,6 +375,59 @@ enum err kms_rotate_in_tx(struct kms *k, struct kms_key_row *row,
  * operation: a lost race or error leaves *row as it was. */
 void kms_rotate_if_due(struct kms *k, struct kms_key_row *row);
 
+/* ---- the root_key row (kms_rootkey_db.c, schema 0014) ---- */
+
+struct kms_root_row {
+	bool	 present;
+	int64_t	 gen;
+	uint8_t	 check[KMS_CHECK_BYTES];
+	uint8_t	 mac_sealed[32 + KMS_SEAL_OVERHEAD];
+	size_t	 mac_sealed_len;
+	bool	 has_prev;
+	uint8_t	 prev_check[KMS_CHECK_BYTES];
+	bool	 has_handover;
+	uint8_t	 handover[KMS_ROOT_KEY_BYTES + KMS_SEAL_OVERHEAD];
+	size_t	 handover_len;
+	bool	 has_request;
+	uint8_t	 req_check[KMS_CHECK_BYTES];
+	uint8_t	 req_sealed[KMS_ROOT_KEY_BYTES + KMS_SEAL_OVERHEAD];
+	size_t	 req_sealed_len;
+	char	 req_error[256];
+};
+enum err kms_db_root_read(struct db *db, struct kms_root_row *ret);
+enum err kms_db_root_insert(struct db *db,
+    const uint8_t check[static KMS_CHECK_BYTES], const uint8_t *mac_sealed,
+    size_t len);
+enum err kms_db_root_gen(struct db *db, int64_t *ret);
+/* Compare-and-set on from_gen: gen + 1 and to's check, mac_sealed,
+ * prev_check and handover; clears the request. */
+enum err kms_db_root_rotated(struct db *db, int64_t from_gen,
+    const struct kms_root_row *to, int64_t now_ms);
+enum err kms_db_root_retire(struct db *db, int64_t gen);
+enum err kms_db_root_request(struct db *db, int64_t gen,
+    const uint8_t check[static KMS_CHECK_BYTES], const uint8_t *sealed,
+    size_t len, int64_t now_ms);
+enum err kms_db_root_request_fail(struct db *db, const char *why);
+enum err kms_db_root_request_clear(struct db *db);
+enum err kms_db_reseal_material(struct db *db, db_reseal_fn *fn, void *ctx,
+    uint64_t *count);
+enum err kms_db_reseal_tokens(struct db *db, db_reseal_fn *fn, void *ctx,
+    uint64_t *count);
+/* kms_open: which key sealed the data (kms_rekey.c). Loads the material
+ * fingerprint key; adopts the newer key from the handover when the given
+ * one is the retiring one. */
+enum err kms_root_open(struct kms *k);
+/* db_tx_check_fn of every write transaction (kms_open installs it). */
+enum err kms_root_gen_check(void *ctx, struct db *db);
+/* Derives every subkey of keys->root but the fingerprint key. */
+void kms_keys_derive(struct kms_keys *keys);
+/* The material of an EXTERNAL key and an import token's private key are
+ * sealed with these (kms.c, kms_import.c); root-key rotation re-seals. */
+size_t kms_material_ad(uint8_t ad[static KMS_MATERIAL_AD_MAX],
+    const char *key_id, const char *version_id);
+#define KMS_TOKEN_AD_MAX	(3 + KMS_IMPORT_TOKEN_MAX)
+size_t kms_token_ad(uint8_t ad[static KMS_TOKEN_AD_MAX], const char *token);
+
 /* ---- audit (kms_audit.c) ---- */
 
 /* Fills an entry: result is "ok" for ERR_OK, else the error's KMS code. */
@@ -377,6 +441,10 @@ enum err kms_audit_tx(struct kms *k, int64_t time_ms, const char *actor,
  * the queue is full. */
 void kms_audit_queue(struct kms *k, const char *actor, const char *action,
     const char *target, enum err r, const char *detail);
+/* The same for a caller's operation: actor and, under mutual TLS, the
+ * client certificate's subject in the detail. */
+void kms_audit_queue_call(struct kms *k, const struct kms_caller *who,
+    const char *action, const char *target, enum err r, const char *detail);
 /* Starts the housekeeping thread (audit batches, key protection); if it
  * cannot start, audit rows are written synchronously and the keys are
  * re-protected at kms_close only. */

@@ -59,15 +59,12 @@ kms_open(const struct kms_settings *s, struct kms **ret)
 		free(k);
 		return r;
 	}
-	crypto_kdf_derive_from_key(k->keys->seal, sizeof(k->keys->seal),
-	    KMS_SUBKEY_SEAL, KMS_KDF_CONTEXT, k->keys->root);
+	kms_keys_derive(k->keys);
+	/* Without a database (tests of the crypto alone) the fingerprint
+	 * key is derived as it is at a data dir's first start. */
 	crypto_kdf_derive_from_key(k->keys->mac, sizeof(k->keys->mac),
 	    KMS_SUBKEY_MAC, KMS_KDF_CONTEXT, k->keys->root);
-	crypto_kdf_derive_from_key(k->keys->oss, sizeof(k->keys->oss),
-	    KMS_SUBKEY_OSS, KMS_KDF_CONTEXT, k->keys->root);
-	crypto_kdf_derive_from_key(k->keys->audit, sizeof(k->keys->audit),
-	    KMS_SUBKEY_AUDIT, KMS_KDF_CONTEXT, k->keys->root);
-	{
+	if (s->db != NULL) {
 		/* The database seals the rows retention decisions read
 		 * (db/seal.h) with a subkey of its own: whoever can open
 		 * the key store can seal, nobody else. */
@@ -75,15 +72,23 @@ kms_open(const struct kms_settings *s, struct kms **ret)
 
 		crypto_kdf_derive_from_key(rows, sizeof(rows),
 		    KMS_SUBKEY_ROWS, KMS_KDF_CONTEXT, k->keys->root);
-		r = s->db != NULL ? db_seal_key_set(s->db, rows) : ERR_OK;
+		r = db_seal_key_set(s->db, rows);
 		sodium_memzero(rows, sizeof(rows));
+		/* Which key sealed the data: may replace the keys above by
+		 * the newer key handed over by a rotation. */
+		if (r == ERR_OK)
+			r = kms_root_open(k);
 	}
 	sodium_mprotect_noaccess(k->keys);
 	if (r == ERR_OK && k->db != NULL)
 		r = db_audit_set_mac(k->db, kms_audit_chain_mac, k);
+	if (r == ERR_OK && k->db != NULL)
+		db_tx_check_set(k->db, kms_root_gen_check, k);
 	if (r != ERR_OK) {
-		if (k->db != NULL)
+		if (k->db != NULL) {
 			(void)db_audit_set_mac(k->db, NULL, NULL);
+			db_tx_check_set(k->db, NULL, NULL);
+		}
 		kms_audit_shutdown(k);
 		sodium_free(k->keys);
 		free(k);
@@ -103,8 +108,12 @@ kms_close(struct kms *k)
 		return;
 	kms_audit_shutdown(k);
 	/* After the last queued row: nothing appends once the mac is gone. */
-	if (k->db != NULL)
+	if (k->db != NULL) {
 		(void)db_audit_set_mac(k->db, NULL, NULL);
+		db_tx_check_set(k->db, NULL, NULL);
+	}
+	if (k->rekey_other != NULL)
+		sodium_free(k->rekey_other);
 	for (d = k->dek_free; d != NULL; d = next) {
 		next = d->next;
 		sodium_free(d);

@@ -35,6 +35,7 @@ api_open(const struct api_settings *s, struct api **ret)
 	api->dns = s->dns;
 	str_copy(api->version, sizeof(api->version), s->version ? s->version : "");
 	api->started_ms = clock_wall_ms();
+	gate_init(&api->gate);
 	*ret = api;
 	return ERR_OK;
 }
@@ -44,6 +45,7 @@ api_close(struct api *api)
 {
 	if (api == NULL)
 		return;
+	gate_destroy(&api->gate);
 	free(api);
 }
 

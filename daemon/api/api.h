@@ -71,11 +71,53 @@ struct api_seal_report {
  * ERR_OK whatever the verdict; other errors when the check could not run. */
 enum err api_seal_check(struct db *db, const char *data_dir, bool daemon,
     struct api_seal_report *ret);
+/* The tables against the seal without the anchor, in the caller's
+ * transaction if it has one: *whole when every row authenticates and the
+ * sets are the sealed ones (what a root-key rotation requires before it
+ * MACs the rows again). */
+enum err api_seal_tables_whole(struct db *db, struct api_seal_report *ret,
+    bool *whole);
 /* Operator's acknowledgement of a rollback: when the tables match their
  * seal, moves the anchor to the database's sequence (an audit row and an
  * ALERT record it). ERR_CORRUPT when the tables do not match their seal. */
 enum err api_seal_accept_rollback(struct db *db, const char *data_dir,
     int64_t now_ms, struct api_seal_report *ret);
+
+/* ---- root-key rotation (root_key.c; README "Root-key rotation") ---- */
+
+struct api_rotation {
+	int64_t		 from_gen;
+	uint64_t	 secrets;	/* access-key secrets re-sealed */
+	uint64_t	 kms_values;	/* CMK material, import keys */
+	uint64_t	 data_keys;	/* SSE-OSS data keys re-wrapped */
+	uint64_t	 rows;		/* sealed rows MACed again */
+	uint64_t	 audit_rows;	/* audit rows rehashed */
+	int64_t		 ms;		/* wall time of the transaction */
+	char		 why[160];	/* a refusal in words */
+};
+/* Everything under new_root, in one write transaction: checks that every
+ * sealed row, the audit chain and every sealed value authenticate under
+ * the current key (a rotation must not make a forged row genuine), then
+ * re-seals, re-wraps and MACs everything again, and moves the anchor.
+ * A crash at any point leaves the data under one of the two keys; the
+ * next run finishes. ERR_EXISTS: new_root is the current key; ERR_CORRUPT:
+ * something does not authenticate (rep->why). Nothing else may use the
+ * keys meanwhile: cofferd runs it between closed gates (api_root_key_poll),
+ * coffer only when no cofferd holds the data dir. */
+enum err api_root_key_rotate(struct db *db, struct kms *kms,
+    const char *data_dir, const uint8_t *new_root, int64_t now_ms,
+    struct api_rotation *rep);
+/* cofferd, once a second: runs a rotation the CLI asked for
+ * (kms_root_request), closing the gate first; ping is called while it
+ * waits for requests to finish and while it runs. */
+void api_root_key_poll(struct api *api, const char *data_dir,
+    unsigned drain_ms, void (*ping)(void *ctx), void *ctx);
+/* Requests and background runs pass the gate while they use the keys
+ * (base/gate.h). */
+struct gate *api_gate(struct api *api);
+bool api_gate_try_enter(struct api *api);
+void api_gate_enter(struct api *api);
+void api_gate_leave(struct api *api);
 
 /* ---- administration shared by cofferd and coffer (account.c) ---- */
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "api/api.h"
+#include "base/gate.h"
 
 struct api {
 	struct db		*db;
@@ -26,6 +27,7 @@ struct api {
 	struct dns_txt		*dns;
 	char			 version[32];
 	int64_t			 started_ms;
+	struct gate		 gate;		/* root_key.c */
 };
 
 #endif

@@ -57,6 +57,8 @@ first_sealing(struct db *db)
 	return r;
 }
 
+static void alert_tables(const struct api_seal_report *rep);
+
 /* Tables against the seal row, in one read transaction. */
 static enum err
 tables_check(struct db *db, struct api_seal_report *rep, struct db_seal *seal)
@@ -114,6 +116,23 @@ tables_whole(const struct api_seal_report *rep)
 	    rep->policies == rep->policies_sealed_n && rep->objects_acc_ok &&
 	    rep->policies_acc_ok && rep->objworm_bad == 0 &&
 	    rep->objworm == rep->objworm_sealed_n && rep->objworm_acc_ok;
+}
+
+enum err
+api_seal_tables_whole(struct db *db, struct api_seal_report *rep, bool *whole)
+{
+	struct db_seal seal;
+	enum err r;
+
+	memset(rep, 0, sizeof(*rep));
+	r = tables_check(db, rep, &seal);
+	if (r != ERR_OK)
+		return r;
+	*whole = tables_whole(rep) && rep->objects_bad == 0 &&
+	    rep->extents_bad == 0;
+	if (!*whole)
+		alert_tables(rep);
+	return ERR_OK;
 }
 
 static void

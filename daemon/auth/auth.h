@@ -3,8 +3,8 @@
  * auth.h: request authentication (L2).
  *
  * Two halves:
- *  - signature checking for OSS V1 (HMAC-SHA1, header and presigned query)
- *    and V4 (OSS4-HMAC-SHA256, header and presigned query): pure functions
+ *  - signature checking for OSS V1 (HMAC-SHA1), V2 (OSS2, HMAC-SHA256) and
+ *    V4 (OSS4-HMAC-SHA256), each as a header and a presigned query: pure functions
  *    of the request and the secret, checked against the vectors of
  *    ../shared/spec/oss-api.md §5 and spec/clients.md §1.3;
  *  - accounts and access keys (auth_db.c), with secrets stored only in the
@@ -23,6 +23,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/kv.h"
+#include "db/db.h"
 
 struct db;
 
@@ -30,6 +31,8 @@ enum auth_kind {
 	AUTH_ANONYMOUS,
 	AUTH_V1_HEADER,		/* Authorization: OSS ak:sig */
 	AUTH_V1_QUERY,		/* ?OSSAccessKeyId=&Expires=&Signature= */
+	AUTH_V2_HEADER,		/* Authorization: OSS2 AccessKeyId:...,Signature:... */
+	AUTH_V2_QUERY,		/* ?x-oss-signature-version=OSS2&x-oss-access-key-id=... */
 	AUTH_V4_HEADER,		/* Authorization: OSS4-HMAC-SHA256 ... */
 	AUTH_V4_QUERY,		/* ?x-oss-signature-version=OSS4-HMAC-SHA256... */
 	/* Amazon S3's signatures, which OSS accepts too (auth/s3.h) */
@@ -72,13 +75,16 @@ struct auth_parsed {
 	char		 date[9];		/* yyyymmdd of the credential */
 	char		 region[64];
 	char		 product[32];
-	char		 additional[1024];	/* "h1;h2"; S3 V4: SignedHeaders */
+	/* V2 and V4 (S3 V4: SignedHeaders) */
+	char		 additional[1024];	/* "h1;h2" */
 };
 
 /* Detects the scheme and parses its parameters; needs no secret.
  * ERR_OK with kind AUTH_ANONYMOUS when there is no authentication at all.
  * Errors (the OSS codes of spec §1.4/§5):
- *   ERR_AUTH_MALFORMED       unparsable Authorization / V4 credential
+ *   ERR_AUTH_MALFORMED       unparsable Authorization / V4 credential;
+ *                            V2: a listed additional header not sent
+ *   ERR_AUTH_UNSUPPORTED     a scheme or signature version OSS does not know
  *   ERR_AUTH_BOTH            header and query signature together
  *   ERR_QUERY_AUTH_INCOMPLETE  V1 query missing one of its three params
  *   ERR_EXPIRES_INVALID      V1 Expires not a number
@@ -115,6 +121,18 @@ enum err auth_v1_string_to_sign(const struct auth_input *in,
 /* base64(HMAC-SHA1(secret, sts)) into out[29]. False when the MAC could
  * not be computed (out of memory): a server fault, not a mismatch. */
 bool auth_v1_sign(char out[static 29], const char *secret, const char *sts,
+    size_t n);
+/* V2 string-to-sign (sig_v2.c); date is the Date / x-oss-date value, or
+ * x-oss-expires for a presigned URL. additional: "h1;h2" or "". flags:
+ * AUTH_V2_JS_ENCODE: leave !'()* unencoded, as encodeURIComponent does
+ * (the Tea SDKs); AUTH_V2_EMPTY_ROOT: the service resource is "" rather
+ * than "%2F" (the Tea SDKs again). */
+#define AUTH_V2_JS_ENCODE	0x1
+#define AUTH_V2_EMPTY_ROOT	0x2
+enum err auth_v2_string_to_sign(const struct auth_input *in, const char *date,
+    const char *additional, bool query_auth, unsigned flags, struct buf *out);
+/* base64(HMAC-SHA256(secret, sts)) into out[45]. */
+void auth_v2_sign(char out[static 45], const char *secret, const char *sts,
     size_t n);
 /* V4 canonical request and string-to-sign. additional: "h1;h2" or "". */
 enum err auth_v4_canonical_request(const struct auth_input *in,
@@ -165,6 +183,10 @@ enum err auth_account_delete(struct db *db, const char *name);
 enum err auth_key_lookup(struct db *db, const char *access_key_id,
     struct auth_account *ret_account, uint8_t **ret_sealed,
     size_t *ret_sealed_len);
+/* Root-key rotation: every access key's sealed secret through fn
+ * (db_reseal; the naming column is the access key id). */
+enum err auth_reseal_secrets(struct db *db, db_reseal_fn *fn, void *ctx,
+    uint64_t *count);
 /* Number of accounts (first-start detection). */
 enum err auth_account_count(struct db *db, int64_t *ret);
 

@@ -38,6 +38,11 @@ static const char SQL_KEY_LOOKUP[] =
     "FROM access_keys k JOIN accounts a ON a.id = k.account "
     "WHERE k.access_key_id = ?";
 static const char SQL_ACCOUNT_COUNT[] = "SELECT count(*) FROM accounts";
+static const char SQL_SECRETS[] =
+    "SELECT rowid, secret_sealed, access_key_id, NULL FROM access_keys"
+    " WHERE rowid > ?1 ORDER BY rowid LIMIT ?2";
+static const char SQL_SECRET_SET[] =
+    "UPDATE access_keys SET secret_sealed = ?1 WHERE rowid = ?2";
 
 /* Columns 0..3 of the account queries above. */
 static void
@@ -285,4 +290,11 @@ auth_account_count(struct db *db, int64_t *ret)
 		r = db_err(rc) == ERR_OK ? ERR_INTERNAL : db_err(rc);
 	db_stmt_done(st);
 	return r;
+}
+
+enum err
+auth_reseal_secrets(struct db *db, db_reseal_fn *fn, void *ctx,
+    uint64_t *count)
+{
+	return db_reseal(db, SQL_SECRETS, SQL_SECRET_SET, fn, ctx, count);
 }

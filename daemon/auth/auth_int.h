@@ -46,8 +46,14 @@ enum err auth_canon_headers(const struct auth_input *in,
     bool (*want)(const char *name, const void *ctx), const void *ctx,
     struct buf *out);
 
-/* True when name is one of the ';'-separated entries of list (any case). */
+/* Whether name is one of the ';'-separated entries of list (any case). */
 bool auth_in_list(const char *list, const char *name);
+
+/* auth_v1_string_to_sign with the bucket resource as "/bucket" when
+ * bare_bucket: aliyun-sdk signs a path-style bucket request over its path,
+ * which has no trailing slash. */
+enum err auth_v1_sts(const struct auth_input *in, const char *date,
+    bool query_auth, bool with_optional, bool bare_bucket, struct buf *out);
 
 /* The V4 signing key: the HMAC-SHA256 chain over date, region, service and
  * terminator, keyed first with prefix + secret ("aliyun_v4" for OSS V4,

@@ -13,11 +13,13 @@
 #include "auth/s3.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "base/str.h"
 
 #define V1_PREFIX "OSS "
 #define V4_PREFIX AUTH_V4_ALGORITHM
+#define V2_SCHEME "OSS2"
 
 /* Copies s[0..n) into dst[cap] when it fits (with its NUL). */
 static bool
@@ -292,11 +294,156 @@ parse_v4_query(const struct auth_input *in, struct auth_parsed *ret)
 	return ERR_OK;
 }
 
+/* The Date slot of V1 and V2: Date, else x-oss-date (ali-oss and browsers
+ * send only the latter, clients.md §1.3). */
+static enum err
+header_date(const struct auth_input *in, struct auth_parsed *ret)
+{
+	const char *date = auth_header(in, "date");
+
+	if (date == NULL)
+		date = auth_header(in, "x-oss-date");
+	if (date == NULL || !time_parse_rfc1123(date, &ret->request_ms))
+		return ERR_DATE_MISSING;
+	return check_skew(in, ret->request_ms);
+}
+
+/* Every header AdditionalHeaders lists must be in the request: the client
+ * claims to have signed it, and signing an absent header proves nothing. */
+static enum err
+check_additional(const struct auth_input *in, const char *list)
+{
+	while (*list != '\0') {
+		const char *end = strchr(list, ';');
+		size_t len = end != NULL ? (size_t)(end - list) : strlen(list);
+		bool found = false;
+
+		for (size_t i = 0; i < in->nheaders && in->headers != NULL &&
+		    !found; i++)
+			found = strlen(in->headers[i].name) == len &&
+			    strncasecmp(in->headers[i].name, list, len) == 0;
+		if (len == 0 || !found)
+			return ERR_AUTH_MALFORMED;
+		if (end == NULL)
+			break;
+		list = end + 1;
+	}
+	return ERR_OK;
+}
+
+/*
+ * Authorization: OSS2 AccessKeyId:<ak>[,AdditionalHeaders:<h1;h2>],
+ * Signature:<b64>. Fields are "name:value", ',' between them, spaces
+ * around each allowed; the first occurrence of a field wins.
+ */
+static enum err
+parse_v2_header(const struct auth_input *in, const char *auth,
+    struct auth_parsed *ret)
+{
+	const char *s = auth + strlen(V2_SCHEME);
+	bool have_ak = false, have_sig = false, have_add = false;
+	enum err r;
+
+	ret->kind = AUTH_V2_HEADER;
+	if (*s != ' ')
+		return ERR_AUTH_MALFORMED;
+	while (*s != '\0') {
+		const char *end = strchr(s, ',');
+		size_t n = end != NULL ? (size_t)(end - s) : strlen(s);
+		const char *f = str_trim(s, &n), *colon;
+		size_t klen, vlen;
+		const char *v;
+		bool *have = NULL;
+		char *dst = NULL;
+		size_t cap = 0;
+
+		colon = memchr(f, ':', n);
+		if (colon == NULL)
+			return ERR_AUTH_MALFORMED;
+		klen = (size_t)(colon - f);
+		vlen = n - klen - 1;
+		f = str_trim(f, &klen);
+		v = str_trim(colon + 1, &vlen);
+		if (klen == 11 && strncmp(f, "AccessKeyId", 11) == 0) {
+			have = &have_ak;
+			dst = ret->access_key_id;
+			cap = sizeof(ret->access_key_id);
+		} else if (klen == 9 && strncmp(f, "Signature", 9) == 0) {
+			have = &have_sig;
+			dst = ret->signature;
+			cap = sizeof(ret->signature);
+		} else if (klen == 17 &&
+		    strncmp(f, "AdditionalHeaders", 17) == 0) {
+			have = &have_add;
+			dst = ret->additional;
+			cap = sizeof(ret->additional);
+		}
+		if (have != NULL && !*have) {
+			if ((vlen == 0 && have != &have_add) ||
+			    !copy_field(dst, cap, v, vlen))
+				return ERR_AUTH_MALFORMED;
+			*have = true;
+		}
+		if (end == NULL)
+			break;
+		s = end + 1;
+	}
+	if (!have_ak || !have_sig)
+		return ERR_AUTH_MALFORMED;
+	r = check_additional(in, ret->additional);
+	if (r != ERR_OK)
+		return r;
+	return header_date(in, ret);
+}
+
+/* ?x-oss-signature-version=OSS2&x-oss-access-key-id=&x-oss-expires=
+ * &x-oss-signature=[&x-oss-additional-headers=]; x-oss-expires is the
+ * expiry in seconds since the epoch, as V1's Expires. */
+static enum err
+parse_v2_query(const struct auth_input *in, struct auth_parsed *ret)
+{
+	const char *ak = query_nonempty(in, "x-oss-access-key-id");
+	const char *expires = query_nonempty(in, "x-oss-expires");
+	const char *sig = query_nonempty(in, "x-oss-signature");
+	const char *add = auth_query(in, "x-oss-additional-headers");
+	uint64_t e;
+	enum err r;
+
+	ret->kind = AUTH_V2_QUERY;
+	if (ak == NULL || expires == NULL || sig == NULL ||
+	    !copy_field(ret->access_key_id, sizeof(ret->access_key_id), ak,
+	    strlen(ak)) ||
+	    !copy_field(ret->signature, sizeof(ret->signature), sig,
+	    strlen(sig)))
+		return ERR_AUTH_MALFORMED;
+	if (add != NULL && !copy_field(ret->additional,
+	    sizeof(ret->additional), add, strlen(add)))
+		return ERR_AUTH_MALFORMED;
+	if (!str_to_u64(expires, (uint64_t)INT64_MAX / 1000, &e))
+		return ERR_EXPIRES_INVALID;
+	ret->expires_ms = (int64_t)e * 1000;
+	if (in->now_ms > ret->expires_ms)
+		return ERR_REQUEST_EXPIRED;
+	r = check_additional(in, ret->additional);
+	return r;
+}
+
+/* The scheme is the Authorization value's first word. */
+static bool
+is_scheme(const char *auth, const char *scheme)
+{
+	size_t n = strlen(scheme);
+
+	return strncmp(auth, scheme, n) == 0 &&
+	    (auth[n] == ' ' || auth[n] == '\0');
+}
+
 enum err
 auth_parse(const struct auth_input *in, struct auth_parsed *ret)
 {
 	const char *auth = auth_header(in, "authorization");
-	bool v1q, v4q;
+	const char *ver = auth_query(in, "x-oss-signature-version");
+	bool v1q, v2q, v4q;
 
 	/* Amazon's signatures first: V2's presigned URL shares Expires and
 	 * Signature with V1's. */
@@ -307,25 +454,37 @@ auth_parse(const struct auth_input *in, struct auth_parsed *ret)
 	v1q = auth_query(in, "OSSAccessKeyId") != NULL ||
 	    auth_query(in, "Expires") != NULL ||
 	    auth_query(in, "Signature") != NULL;
-	v4q = auth_query(in, "x-oss-signature-version") != NULL ||
+	v2q = (ver != NULL && strcmp(ver, V2_SCHEME) == 0) ||
+	    auth_query(in, "x-oss-access-key-id") != NULL;
+	v4q = !v2q && (ver != NULL ||
 	    auth_query(in, "x-oss-credential") != NULL ||
-	    auth_query(in, "x-oss-signature") != NULL;
+	    auth_query(in, "x-oss-signature") != NULL);
 	/* OSS: "Only one auth mechanism allowed" (oss-api.md §5.1). */
-	if ((auth != NULL && (v1q || v4q)) || (v1q && v4q))
+	if ((auth != NULL && (v1q || v2q || v4q)) || (v1q && (v2q || v4q)))
 		return ERR_AUTH_BOTH;
 	if (auth != NULL) {
-		if (str_has_prefix(auth, V1_PREFIX))
+		if (auth[0] == '\0')
+			return ERR_AUTH_MALFORMED;
+		if (is_scheme(auth, "OSS")) {
+			if (auth[3] == '\0')
+				return ERR_AUTH_MALFORMED;
 			return parse_v1_header(in, auth, ret);
+		}
+		if (is_scheme(auth, V2_SCHEME))
+			return parse_v2_header(in, auth, ret);
 		if (str_has_prefix(auth, V4_PREFIX))
 			return parse_v4_header(in, auth, ret);
-		/* An OSS scheme gone wrong is malformed; any other scheme
-		 * is one we do not implement, and the error says so. */
-		return auth[0] == '\0' || str_case_has_prefix(auth, "OSS") ?
-		    ERR_AUTH_MALFORMED : ERR_AUTH_UNSUPPORTED;
+		return ERR_AUTH_UNSUPPORTED;
 	}
 	if (v1q)
 		return parse_v1_query(in, ret);
-	if (v4q)
+	if (v2q)
+		return parse_v2_query(in, ret);
+	if (v4q) {
+		if (ver != NULL && ver[0] != '\0' &&
+		    strcmp(ver, AUTH_V4_ALGORITHM) != 0)
+			return ERR_AUTH_UNSUPPORTED;
 		return parse_v4_query(in, ret);
+	}
 	return ERR_OK;
 }

@@ -45,38 +45,58 @@ has_optional_subres(const struct auth_input *in)
 	return false;
 }
 
+/* A bucket-level request, whose V1 resource some clients sign as "/bucket"
+ * (aliyun-sdk, path style) rather than "/bucket/". */
+static bool
+bucket_level(const struct auth_input *in)
+{
+	return in->bucket != NULL && in->bucket[0] != '\0' &&
+	    (in->key == NULL || in->key[0] == '\0');
+}
+
+/* Computes the V1 signature of one variant into sig; the spec-following
+ * variant (the first) also fills sts for the error body. */
+static enum err
+v1_try(const struct auth_input *in, const char *date, bool query_auth,
+    bool with_optional, bool bare_bucket, const char *secret,
+    struct buf *sts, char sig[static 29])
+{
+	enum err r;
+
+	r = auth_v1_sts(in, date, query_auth, with_optional, bare_bucket, sts);
+	if (r != ERR_OK)
+		return r;
+	if (!auth_v1_sign(sig, secret, buf_cstr(sts), sts->len))
+		return ERR_NOMEM;
+	return ERR_OK;
+}
+
 static enum err
 verify_v1(const struct auth_input *in, const struct auth_parsed *p,
     const char *date, bool query_auth, const char *secret,
     struct buf *ret_sts)
 {
+	/* subres.c: GO2 leaves some newer sub-resources out of V1. */
+	bool opt = has_optional_subres(in), bare = bucket_level(in);
 	char sig[29];
-	struct buf sts, without;
+	struct buf sts, other;
 	enum err r;
 
 	buf_init(&sts, AUTH_CANON_MAX);
-	buf_init(&without, AUTH_CANON_MAX);
-	r = auth_v1_string_to_sign(in, date, query_auth, true, &sts);
-	if (r != ERR_OK)
+	buf_init(&other, AUTH_CANON_MAX);
+	r = v1_try(in, date, query_auth, true, false, secret, &sts, sig);
+	if (r != ERR_OK || sig_equal(p->signature, sig, strlen(sig)))
 		goto out;
-	if (!auth_v1_sign(sig, secret, buf_cstr(&sts), sts.len)) {
-		r = ERR_NOMEM;
-		goto out;
-	}
-	if (sig_equal(p->signature, sig, strlen(sig)))
-		goto out;
-	/* subres.c: GO2 leaves some newer sub-resources out of V1. */
-	if (has_optional_subres(in)) {
-		r = auth_v1_string_to_sign(in, date, query_auth, false,
-		    &without);
-		if (r != ERR_OK)
-			goto out;
-		if (!auth_v1_sign(sig, secret, buf_cstr(&without),
-		    without.len)) {
-			r = ERR_NOMEM;
-			goto out;
-		}
-		if (sig_equal(p->signature, sig, strlen(sig)))
+	for (int v = 1; v < 4; v++) {
+		bool with_optional = (v & 1) == 0, bare_bucket = (v & 2) != 0;
+
+		if ((!with_optional && !opt) || (bare_bucket && !bare))
+			continue;
+		buf_free(&other);
+		buf_init(&other, AUTH_CANON_MAX);
+		r = v1_try(in, date, query_auth, with_optional, bare_bucket,
+		    secret, &other, sig);
+		if (r != ERR_OK || sig_equal(p->signature, sig, strlen(sig)))
 			goto out;
 	}
 	log_debug("auth: V1 signature mismatch for access key '%s'",
@@ -86,7 +106,78 @@ verify_v1(const struct auth_input *in, const struct auth_parsed *p,
 out:
 	sodium_memzero(sig, sizeof(sig));
 	buf_free(&sts);
-	buf_free(&without);
+	buf_free(&other);
+	return r;
+}
+
+/* V2: the encodings the SDKs disagree on (sig_v2.c flags). The first is
+ * Alibaba's description; the others are tried only when they can differ. */
+static bool
+has_js_kept(const struct auth_input *in)
+{
+	const char *set = "!'()*";
+
+	if (in->key != NULL && strpbrk(in->key, set) != NULL)
+		return true;
+	for (size_t i = 0; i < in->nquery && in->query != NULL; i++)
+		if (strpbrk(in->query[i].name, set) != NULL ||
+		    (in->query[i].value != NULL &&
+		    strpbrk(in->query[i].value, set) != NULL))
+			return true;
+	return false;
+}
+
+static bool
+v2_variant_differs(const struct auth_input *in, unsigned flags)
+{
+	bool root = in->bucket == NULL || in->bucket[0] == '\0';
+
+	if ((flags & AUTH_V2_EMPTY_ROOT) && !root)
+		return false;
+	if ((flags & AUTH_V2_JS_ENCODE) && !has_js_kept(in))
+		return false;
+	return true;
+}
+
+static enum err
+verify_v2(const struct auth_input *in, const struct auth_parsed *p,
+    const char *date, bool query_auth, const char *secret,
+    struct buf *ret_sts)
+{
+	char sig[45];
+	struct buf sts, other;
+	enum err r;
+
+	buf_init(&sts, AUTH_CANON_MAX);
+	buf_init(&other, AUTH_CANON_MAX);
+	r = auth_v2_string_to_sign(in, date, p->additional, query_auth, 0,
+	    &sts);
+	if (r != ERR_OK)
+		goto out;
+	auth_v2_sign(sig, secret, buf_cstr(&sts), sts.len);
+	if (sig_equal(p->signature, sig, strlen(sig)))
+		goto out;
+	for (unsigned flags = 1; flags < 4; flags++) {
+		if (!v2_variant_differs(in, flags))
+			continue;
+		buf_free(&other);
+		buf_init(&other, AUTH_CANON_MAX);
+		r = auth_v2_string_to_sign(in, date, p->additional,
+		    query_auth, flags, &other);
+		if (r != ERR_OK)
+			goto out;
+		auth_v2_sign(sig, secret, buf_cstr(&other), other.len);
+		if (sig_equal(p->signature, sig, strlen(sig)))
+			goto out;
+	}
+	log_debug("auth: V2 signature mismatch for access key '%s'",
+	    p->access_key_id);
+	report_sts(ret_sts, &sts);
+	r = ERR_SIGNATURE_MISMATCH;
+out:
+	sodium_memzero(sig, sizeof(sig));
+	buf_free(&sts);
+	buf_free(&other);
 	return r;
 }
 
@@ -188,6 +279,15 @@ auth_verify(const struct auth_input *in, const struct auth_parsed *p,
 	case AUTH_V1_QUERY:
 		/* OSS: the Expires value takes the Date slot. */
 		return verify_v1(in, p, auth_query(in, "Expires"), true,
+		    secret, ret_sts);
+	case AUTH_V2_HEADER:
+		date = auth_header(in, "date");
+		if (date == NULL)
+			date = auth_header(in, "x-oss-date");
+		return verify_v2(in, p, date, false, secret, ret_sts);
+	case AUTH_V2_QUERY:
+		/* As V1: the expiry takes the Date slot. */
+		return verify_v2(in, p, auth_query(in, "x-oss-expires"), true,
 		    secret, ret_sts);
 	case AUTH_V4_HEADER:
 		return verify_v4(in, p, auth_header(in, "x-oss-date"), false,

@@ -54,7 +54,7 @@ qsel_cmp(const void *pa, const void *pb)
  * sub-resources, all with raw (decoded) bytes: V1 never percent-encodes. */
 static enum err
 v1_resource(const struct auth_input *in, bool query_auth, bool with_optional,
-    struct buf *out)
+    bool bare_bucket, struct buf *out)
 {
 	struct qsel *sel = NULL;
 	size_t n = 0;
@@ -63,7 +63,8 @@ v1_resource(const struct auth_input *in, bool query_auth, bool with_optional,
 	r = buf_putc(out, '/');
 	if (r == ERR_OK && in->bucket != NULL && in->bucket[0] != '\0') {
 		r = buf_puts(out, in->bucket);
-		if (r == ERR_OK)
+		if (r == ERR_OK && !(bare_bucket && (in->key == NULL ||
+		    in->key[0] == '\0')))
 			r = buf_putc(out, '/');
 	}
 	if (r == ERR_OK && in->key != NULL)
@@ -112,6 +113,13 @@ enum err
 auth_v1_string_to_sign(const struct auth_input *in, const char *date,
     bool query_auth, bool with_optional, struct buf *out)
 {
+	return auth_v1_sts(in, date, query_auth, with_optional, false, out);
+}
+
+enum err
+auth_v1_sts(const struct auth_input *in, const char *date, bool query_auth,
+    bool with_optional, bool bare_bucket, struct buf *out)
+{
 	const char *md5 = auth_header(in, "content-md5");
 	const char *type = auth_header(in, "content-type");
 	enum err r;
@@ -125,7 +133,8 @@ auth_v1_string_to_sign(const struct auth_input *in, const char *date,
 	if (r == ERR_OK)
 		r = auth_canon_headers(in, want_v1, NULL, out);
 	if (r == ERR_OK)
-		r = v1_resource(in, query_auth, with_optional, out);
+		r = v1_resource(in, query_auth, with_optional, bare_bucket,
+		    out);
 	return r;
 }
 

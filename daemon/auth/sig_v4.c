@@ -110,8 +110,9 @@ out:
 	return r;
 }
 
-bool
-auth_in_list(const char *list, const char *name)
+/* True when name is one of the ';'-separated entries of list. */
+static bool
+in_list(const char *list, const char *name)
 {
 	size_t nlen = strlen(name);
 
@@ -138,7 +139,7 @@ want_v4(const char *name, const void *ctx)
 	return strcasecmp(name, "content-type") == 0 ||
 	    strcasecmp(name, "content-md5") == 0 ||
 	    str_case_has_prefix(name, "x-oss-") ||
-	    (additional != NULL && auth_in_list(additional, name));
+	    (additional != NULL && in_list(additional, name));
 }
 
 enum err

@@ -88,6 +88,7 @@ static const struct subres table[] = {
 	{ "x-oss-signature-version", PARAM }, { "x-oss-credential", PARAM },
 	{ "x-oss-date", PARAM }, { "x-oss-expires", PARAM },
 	{ "x-oss-signature", PARAM }, { "x-oss-additional-headers", PARAM },
+	{ "x-oss-access-key-id", PARAM },
 	{ "x-oss-security-token", PARAM }, { "x-oss-request-payer", PARAM },
 	{ "x-oss-target-redundancy-type", PARAM },
 	{ "x-oss-redundancy-transition-taskid", PARAM },

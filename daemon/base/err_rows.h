@@ -48,6 +48,14 @@
 	E(ERR_EXISTS, 500, "InternalError", MSG_INTERNAL, "0000-00000009")
 	EK(ERR_SHUTTING_DOWN, 503, "ServiceUnavailable", "Please reduce your request rate.", "0000-00000010",
 	    503, "ServiceUnavailableTemporary", "The service is unavailable temporarily, please try again later.")
+	/* ERR_ROOT_KEY_ROTATING: the keys are being rotated (README "Root-key
+	 * rotation"); nothing was done, the request can be sent again */
+	EK(ERR_ROOT_KEY_ROTATING, 503, "ServiceUnavailable", "Please reduce your request rate.", "0000-00000030",
+	    503, "ServiceUnavailableTemporary", "The service is unavailable temporarily, please try again later.")
+	/* ERR_ROOT_KEY_MISMATCH: the root key is not the one that sealed the
+	 * data dir, or another process rotated it since this one started */
+	EK(ERR_ROOT_KEY_MISMATCH, 500, "InternalError", MSG_INTERNAL, "0000-00000031",
+	    500, "InternalFailure", "The request processing has failed due to some unknown error.")
 	/* ERR_AUDIT_UNAVAILABLE: the audit row of a change cannot be written,
 	 * so the change is refused (fail-closed, README "Audit trail") */
 	EK(ERR_AUDIT_UNAVAILABLE, 500, "InternalError", MSG_INTERNAL, "0000-00000025",
@@ -112,6 +120,10 @@
 	    "0002-00000072")
 	EK(ERR_AUTH_MALFORMED, 400, "InvalidArgument", "Authorization header is invalid.", "0002-00000016",
 	    400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+	/* A scheme OSS does not implement (AWS, a future OSS version): say so
+	 * rather than call a well-formed header invalid. */
+	E(ERR_AUTH_UNSUPPORTED, 400, "InvalidArgument",
+	    "The authorization scheme is not supported.", "0002-00000017" /* unconfirmed */)
 	EK(ERR_INVALID_ACCESS_KEY_ID, 403, "InvalidAccessKeyId",
 	    "The OSS Access Key Id you provided does not exist in our records.", "0002-00000902",
 	    404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
@@ -135,10 +147,8 @@
 	    "Invalid signing date in Authorization header.", "0002-00000228")
 	E(ERR_CONTENT_SHA256_MISMATCH, 400, "InvalidArgument",
 	    "The provided 'x-oss-content-sha256' header does not match what was computed.", "0002-00000229")
-	/* The Amazon S3 signatures OSS also accepts (auth/sig_s3v*.c). ECs
-	 * unconfirmed. */
-	E(ERR_AUTH_UNSUPPORTED, 400, "InvalidArgument",
-	    "The authorization mechanism you have provided is not supported.", "0002-00000015")
+	/* The Amazon S3 signatures OSS also accepts (auth/sig_s3v*.c,
+	 * aws_chunked.c). ECs unconfirmed. */
 	E(ERR_S3_SHA256_MISMATCH, 400, "InvalidArgument",
 	    "The provided 'x-amz-content-sha256' header does not match what was computed.", "0002-00000229")
 	E(ERR_S3_CHUNK_MALFORMED, 400, "InvalidArgument",

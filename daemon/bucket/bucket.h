@@ -22,6 +22,7 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "db/db.h"
 #include "db/seal.h"
 
 struct db;
@@ -324,6 +325,12 @@ enum err object_seal_bad(struct db *db, unsigned max,
     void (*cb)(void *ctx, const char *bucket, const char *key), void *ctx);
 /* In a transaction: MACs every row that has none (first start). */
 enum err object_seal_all(struct db *db);
+/* Root-key rotation, in the caller's transaction: the data keys of
+ * SSE-OSS extents through fn (db_reseal), then, once the new key is
+ * installed, every object and extent row's MAC again. */
+enum err object_rewrap_oss(struct db *db, db_reseal_fn *fn, void *ctx,
+    uint64_t *count);
+enum err object_reseal_all(struct db *db);
 
 /* ---- appendable objects, tags, restore (object_update_db.c) ---- */
 

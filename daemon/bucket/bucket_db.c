@@ -450,6 +450,18 @@ static const char SQL_EXTENT_INSERT[] =
 static const char SQL_EXTENT_SEAL_ALL[] =
     "UPDATE extents SET mac = coffer_mac('extent', object, part, seq, uuid,"
     " plain_len, wrapped_dek, wrap_key) WHERE mac IS NULL";
+/* Root-key rotation: every row again, under the new key. */
+static const char SQL_OBJECT_RESEAL[] =
+    "UPDATE objects SET mac = " OBJECT_MAC_ROW("type", "size", "etag",
+    "crc64", "mtime_ms");
+static const char SQL_EXTENT_RESEAL[] =
+    "UPDATE extents SET mac = coffer_mac('extent', object, part, seq, uuid,"
+    " plain_len, wrapped_dek, wrap_key)";
+static const char SQL_EXTENTS_OSS[] =
+    "SELECT id, wrapped_dek, uuid, NULL FROM extents WHERE id > ?1"
+    " AND wrap_key = 'oss' ORDER BY id LIMIT ?2";
+static const char SQL_EXTENT_REWRAP[] =
+    "UPDATE extents SET wrapped_dek = ?1 WHERE id = ?2";
 static const char SQL_OBJECT_DELETE[] = "DELETE FROM objects WHERE id = ?";
 static const char SQL_OBJECT_META[] =
     "UPDATE objects SET headers = coalesce(?1, headers),"
@@ -957,6 +969,29 @@ object_seal_all(struct db *db)
 	if (r != ERR_OK)
 		return r;
 	st = db_stmt(db, SQL_EXTENT_SEAL_ALL);
+	if (st == NULL)
+		return ERR_IO;
+	return db_step_done(st);
+}
+
+enum err
+object_rewrap_oss(struct db *db, db_reseal_fn *fn, void *ctx, uint64_t *count)
+{
+	return db_reseal(db, SQL_EXTENTS_OSS, SQL_EXTENT_REWRAP, fn, ctx, count);
+}
+
+enum err
+object_reseal_all(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_RESEAL);
+	enum err r;
+
+	if (st == NULL)
+		return ERR_IO;
+	r = db_step_done(st);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_EXTENT_RESEAL);
 	if (st == NULL)
 		return ERR_IO;
 	return db_step_done(st);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/clock.h"
 #include "base/err.h"
@@ -48,6 +49,21 @@ enum err cli_open_kms(struct cli *cli);
 void cli_print_json(struct buf *b);
 int64_t cli_now(struct cli *cli);
 
+/* Progress of a long command on stderr (cli_progress.c): what, items and
+ * bytes done, rate; every 200 ms on a terminal, every second as JSON
+ * lines otherwise, and once more when done. */
+struct cli_progress {
+	const char	*what;
+	bool		 tty;
+	int64_t		 t0, last;
+	uint64_t	 items, bytes;
+};
+void cli_progress_init(struct cli_progress *p, const char *what);
+void cli_progress_add(struct cli_progress *p, uint64_t items, uint64_t bytes);
+void cli_progress_show(struct cli_progress *p, bool done);
+double cli_progress_secs(const struct cli_progress *p);
+int64_t cli_mono_ms(void);
+
 /* The handlers, one file per family. */
 int cli_account_create(struct cli *, int, char **);	/* cli_account.c */
 int cli_account_list(struct cli *, int, char **);
@@ -76,5 +92,7 @@ int cli_worm_ack_rollback(struct cli *, int, char **);
 int cli_backup(struct cli *, int, char **);		/* cli_backup.c */
 int cli_restore(struct cli *, int, char **);
 int cli_verify(struct cli *, int, char **);
+int cli_rootkey_rotate(struct cli *, int, char **);	/* cli_rootkey.c */
+int cli_rootkey_status(struct cli *, int, char **);
 
 #endif

@@ -103,71 +103,6 @@ catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- progress ---- */
-
-struct progress {
-	const char	*what;
-	bool		 tty;
-	int64_t		 t0, last;
-	uint64_t	 items, bytes;
-};
-
-static void
-progress_init(struct progress *p, const char *what)
-{
-	memset(p, 0, sizeof(*p));
-	p->what = what;
-	p->tty = isatty(STDERR_FILENO) == 1;
-	p->t0 = p->last = mono_ms();
-}
-
-static double
-progress_secs(const struct progress *p)
-{
-	int64_t ms = mono_ms() - p->t0;
-
-	return (double)(ms > 0 ? ms : 1) / 1000.0;
-}
-
-static void
-progress_show(struct progress *p, bool done)
-{
-	int64_t now = mono_ms();
-	double s, mb;
-
-	if (!done && now - p->last < (p->tty ? 200 : 1000))
-		return;
-	p->last = now;
-	s = progress_secs(p);
-	mb = (double)p->bytes / 1e6;
-	if (p->tty)
-		fprintf(stderr, "\r%s: %" PRIu64 " items, %.1f MB, %.1f MB/s, "
-		    "%.0f items/s%s", p->what, p->items, mb, mb / s,
-		    (double)p->items / s, done ? "\n" : "   ");
-	else
-		fprintf(stderr, "{\"Progress\":\"%s\",\"Items\":%" PRIu64
-		    ",\"Bytes\":%" PRIu64 ",\"Seconds\":%.3f,\"MBps\":%.2f,"
-		    "\"Done\":%s}\n", p->what, p->items, p->bytes, s, mb / s,
-		    done ? "true" : "false");
-}
-
-static void
-progress_add(struct progress *p, uint64_t items, uint64_t bytes)
-{
-	p->items += items;
-	p->bytes += bytes;
-	progress_show(p, false);
-}
-
 /* ---- files ---- */
 
 static int
@@ -192,7 +127,7 @@ fsync_path(const char *path)
 /* Reads path (fsyncing it) into its SHA-256 and size; optionally writes
  * the same bytes to dst (created, fsync'd). */
 static int
-hash_copy(const char *path, const char *dst, struct progress *pg,
+hash_copy(const char *path, const char *dst, struct cli_progress *pg,
     uint8_t sum[static HASH_SHA256_BYTES], uint64_t *ret_size)
 {
 	struct hash_sha256 h;
@@ -220,7 +155,7 @@ hash_copy(const char *path, const char *dst, struct progress *pg,
 			goto out;
 		size += (uint64_t)n;
 		if (pg != NULL)
-			progress_add(pg, 0, (uint64_t)n);
+			cli_progress_add(pg, 0, (uint64_t)n);
 	}
 	if (n < 0)
 		goto out;
@@ -444,7 +379,7 @@ struct linker {
 	const char	*src, *dst;
 	bool		 copy;		/* DEST on another file system */
 	struct manifest	*m;
-	struct progress	*pg;
+	struct cli_progress	*pg;
 	unsigned	 missing, linked, copied;
 	unsigned	 fake_missing;	/* test seam, see cli_backup() */
 	bool		 failed;
@@ -490,7 +425,7 @@ link_blob(void *ctx, const uint8_t uuid[static 16])
 		goto fail;
 	if (mf_add(l->m, rel) != 0)
 		goto fail;
-	progress_add(l->pg, 1, 0);
+	cli_progress_add(l->pg, 1, 0);
 	return true;
 fail:
 	fprintf(stderr, "coffer: backup: '%s' -> '%s': %s\n", from, to,
@@ -532,7 +467,7 @@ write_small(const char *path, const char *buf, size_t n)
 
 /* Sizes and checksums of every file of the backup, then its manifest. */
 static int
-seal_backup(const char *dest, struct manifest *m, struct progress *pg)
+seal_backup(const char *dest, struct manifest *m, struct cli_progress *pg)
 {
 	char path[PATH_MAX], last_dir[PATH_MAX] = "";
 
@@ -545,7 +480,7 @@ seal_backup(const char *dest, struct manifest *m, struct progress *pg)
 			    strerror(errno));
 			return -1;
 		}
-		progress_add(pg, 1, 0);
+		cli_progress_add(pg, 1, 0);
 		/* The blob directories, once each (the list is in uuid
 		 * order only per snapshot; a repeat fsync is harmless). */
 		pathf(path, sizeof(path), "%s/%.8s", dest, f->rel);
@@ -574,7 +509,7 @@ cli_backup(struct cli *cli, int argc, char **argv)
 	size_t anchor_n = 0;
 	bool has_anchor;
 	struct manifest m;
-	struct progress pg;
+	struct cli_progress pg;
 	struct linker l;
 	const char *miss_env = getenv("COFFER_TEST_BACKUP_MISS");
 	int64_t seq = -1;
@@ -606,7 +541,7 @@ cli_backup(struct cli *cli, int argc, char **argv)
 	pathf(path, sizeof(path), "%s/seal.anchor", dd);
 	has_anchor = read_small(path, anchor, sizeof(anchor), &anchor_n) == 0;
 
-	progress_init(&pg, "backup");
+	cli_progress_init(&pg, "backup");
 	pathf(dst_db, sizeof(dst_db), "%s/meta.db", dest);
 	memset(&l, 0, sizeof(l));
 	for (tries = 1; tries <= SNAP_TRIES; tries++) {
@@ -676,7 +611,7 @@ cli_backup(struct cli *cli, int argc, char **argv)
 		free(m.f);
 		return stopping ? 130 : 1;
 	}
-	progress_show(&pg, true);
+	cli_progress_show(&pg, true);
 	if (json) {
 		struct json_writer w;
 		struct buf b;
@@ -714,7 +649,7 @@ cli_backup(struct cli *cli, int argc, char **argv)
 /* Every file of the manifest, its size and checksum, before anything is
  * written. */
 static int
-check_backup(const char *src, const struct manifest *m, struct progress *pg)
+check_backup(const char *src, const struct manifest *m, struct cli_progress *pg)
 {
 	char path[PATH_MAX], hex[65];
 	uint8_t sum[HASH_SHA256_BYTES];
@@ -749,7 +684,7 @@ check_backup(const char *src, const struct manifest *m, struct progress *pg)
 			    "or damaged backup); refusing\n", path, hex);
 			return -1;
 		}
-		progress_add(pg, 1, 0);
+		cli_progress_add(pg, 1, 0);
 	}
 	return 0;
 }
@@ -880,7 +815,7 @@ cli_restore(struct cli *cli, int argc, char **argv)
 	char detail[PATH_MAX + 128], aside[64];
 	uint8_t sum[HASH_SHA256_BYTES];
 	struct manifest m;
-	struct progress pg;
+	struct cli_progress pg;
 	int64_t have;
 	uint64_t size;
 	int rc = 1, lock_fd = -1;
@@ -905,10 +840,10 @@ cli_restore(struct cli *cli, int argc, char **argv)
 
 	if (mf_read(src, &m) != 0)
 		return 1;
-	progress_init(&pg, "restore-check");
+	cli_progress_init(&pg, "restore-check");
 	if (check_backup(src, &m, &pg) != 0)
 		goto out;
-	progress_show(&pg, true);
+	cli_progress_show(&pg, true);
 
 	have = dir_seq(dd);
 	if (have > m.seq && !force) {
@@ -945,7 +880,7 @@ cli_restore(struct cli *cli, int argc, char **argv)
 		    stage, strerror(errno));
 		goto out;
 	}
-	progress_init(&pg, "restore");
+	cli_progress_init(&pg, "restore");
 	for (size_t i = 0; i < m.n && !stopping; i++) {
 		const struct mfile *f = &m.f[i];
 
@@ -966,7 +901,7 @@ cli_restore(struct cli *cli, int argc, char **argv)
 			if (fsync_path(to) != 0)
 				break;
 		}
-		progress_add(&pg, 1, 0);
+		cli_progress_add(&pg, 1, 0);
 	}
 	if (stopping) {
 		fprintf(stderr, "\ncoffer: restore: interrupted; '%s' is "
@@ -1007,7 +942,7 @@ cli_restore(struct cli *cli, int argc, char **argv)
 	}
 	if (rm_tree(stage) != 0 || fsync_path(dd) != 0 || fsync_parent(dd) != 0)
 		goto out;
-	progress_show(&pg, true);
+	cli_progress_show(&pg, true);
 	if (json) {
 		struct json_writer w;
 		struct buf b;
@@ -1063,7 +998,7 @@ vproblem(struct vreport *v, const uint8_t uuid[static 16], const char *what)
 
 static void
 verify_extent(struct cli *cli, struct store *st, const struct bk_extent *e,
-    uint8_t *buf, struct vreport *v, struct progress *pg)
+    uint8_t *buf, struct vreport *v, struct cli_progress *pg)
 {
 	struct store_cipher c;
 	struct store_reader *sr = NULL;
@@ -1107,7 +1042,7 @@ verify_extent(struct cli *cli, struct store *st, const struct bk_extent *e,
 			if (r == ERR_OK && got == 0)
 				r = ERR_CORRUPT;
 			off += got;
-			progress_add(pg, 0, got);
+			cli_progress_add(pg, 0, got);
 		}
 		store_reader_close(sr);
 	}
@@ -1125,7 +1060,7 @@ verify_extent(struct cli *cli, struct store *st, const struct bk_extent *e,
 		    "size is wrong)");
 	}
 	if (e->is_inline)
-		progress_add(pg, 0, e->plain_len);
+		cli_progress_add(pg, 0, e->plain_len);
 }
 
 /* Counts orphan blobs; names them only when say (the second look). */
@@ -1222,7 +1157,7 @@ cli_verify(struct cli *cli, int argc, char **argv)
 	struct bk_extent *ext = NULL;
 	struct store *st = NULL;
 	struct vreport v;
-	struct progress pg;
+	struct cli_progress pg;
 	uint8_t *buf = NULL;
 	size_t n = 0;
 	enum err r;
@@ -1233,7 +1168,7 @@ cli_verify(struct cli *cli, int argc, char **argv)
 	memset(&v, 0, sizeof(v));
 	if (cli_open_kms(cli) != ERR_OK)
 		return 1;
-	progress_init(&pg, "verify");
+	cli_progress_init(&pg, "verify");
 	v.integrity_ok = bk_integrity(cli->db, v.integrity,
 	    sizeof(v.integrity)) == ERR_OK;
 	r = api_seal_check(cli->db, cli->cfg.data_dir, false, &v.seal);
@@ -1256,7 +1191,7 @@ cli_verify(struct cli *cli, int argc, char **argv)
 	}
 	for (size_t i = 0; i < n && !stopping; i++) {
 		verify_extent(cli, st, &ext[i], buf, &v, &pg);
-		progress_add(&pg, 1, 0);
+		cli_progress_add(&pg, 1, 0);
 	}
 	v.extents = pg.items;
 	v.bytes = pg.bytes;
@@ -1271,7 +1206,7 @@ cli_verify(struct cli *cli, int argc, char **argv)
 		verify_orphans(cli, &v, true);
 	}
 	v.interrupted = stopping != 0;
-	progress_show(&pg, true);
+	cli_progress_show(&pg, true);
 	store_close(st);
 	bk_extents_free(ext, n);
 	free(buf);
@@ -1281,7 +1216,7 @@ cli_verify(struct cli *cli, int argc, char **argv)
 	    v.missing == 0 && v.failing == 0 && v.orphans == 0 &&
 	    !v.interrupted;
 	if (json)
-		vreport_json(&v, progress_secs(&pg));
+		vreport_json(&v, cli_progress_secs(&pg));
 	else {
 		printf("integrity: %s\n", v.integrity);
 		printf("seal:      %s, sequence %" PRId64 ", anchor %" PRId64

@@ -8,6 +8,7 @@
  * same data dir. The run is recorded in the audit table with actor "cli";
  * the schedule is left alone, so the next scheduled report still happens.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,7 +20,25 @@
 #include "jobs/jobs.h"
 #include "store/store.h"
 
-/* The table in cli_util.c names it; cli.h has no per-command prototypes. */
+static struct jobs *running;
+
+/* Ctrl-C: the report stops at its next page; its manifest, written last,
+ * is never written, so no consumer takes the parts for a report. Running
+ * the command again writes a whole new one. */
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (running != NULL)
+		jobs_cancel(running);
+}
+
+static void
+on_progress(void *ctx, uint64_t items, uint64_t bytes)
+{
+	cli_progress_add(ctx, items, bytes);
+}
+
 /* argv: BUCKET ID (the table consumed "inventory run"). */
 int
 cli_inventory_run(struct cli *cli, int argc, char **argv)
@@ -27,6 +46,8 @@ cli_inventory_run(struct cli *cli, int argc, char **argv)
 	struct store *store = NULL;
 	struct api *api = NULL;
 	struct jobs *jobs = NULL;
+	struct cli_progress pg;
+	struct sigaction sa;
 	char key[BUCKET_KEY_MAX + 1];
 	int rc = 1;
 	enum err r;
@@ -52,6 +73,7 @@ cli_inventory_run(struct cli *cli, int argc, char **argv)
 		struct jobs_settings js = {
 			.db = cli->db, .put_object = object_internal_put,
 			.put_ctx = api, .actor = "cli",
+			.progress = on_progress, .progress_ctx = &pg,
 		};
 		r = jobs_open(&js, &jobs);
 	}
@@ -59,8 +81,23 @@ cli_inventory_run(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "coffer: cannot start: %s\n", err_name(r));
 		goto out;
 	}
+	cli_progress_init(&pg, "inventory");
+	running = jobs;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	r = jobs_inventory_run(jobs, argv[0], argv[1],
 	    clock_now_ms(&cli->clock), key, sizeof(key));
+	running = NULL;
+	cli_progress_show(&pg, true);
+	if (r == ERR_SHUTTING_DOWN) {
+		fprintf(stderr, "coffer: stopped; no report written (run it "
+		    "again for a whole one)\n");
+		rc = 130;
+		goto out;
+	}
 	if (r == ERR_NO_SUCH_BUCKET)
 		fprintf(stderr, "coffer: no bucket '%s'\n", argv[0]);
 	else if (r == ERR_NO_SUCH_INVENTORY)

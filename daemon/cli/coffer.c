@@ -159,6 +159,11 @@ static const struct cli_command commands[] = {
 	    "key checked; --force over a newer seal, audited)" },
 	{ "verify", NULL, "", "--json", cli_verify,
 	    "check every extent, orphan blobs, the seal and the database" },
+	{ "root-key", "rotate", "", "--new-key= --json", cli_rootkey_rotate,
+	    "re-seal everything under a new root key, install it and retire "
+	    "the old one (run again to finish after a crash)" },
+	{ "root-key", "status", "", "--json", cli_rootkey_status,
+	    "root key generation and any rotation in progress" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -45,6 +45,12 @@ void json_null_value(struct json_writer *w, const char *key);
 /* First error, or ERR_OK (buffer freed on error). */
 enum err json_writer_finish(struct json_writer *w);
 
+/* json (a whole object, as the writer makes it) as XML under root, the way
+ * Alibaba's RPC APIs answer Format=XML (json_xml.c), into out. ERR_NOMEM,
+ * ERR_INTERNAL for JSON the writer would not make. */
+enum err json_to_xml(const char *json, size_t n, const char *root,
+    struct buf *out);
+
 /* Parses a JSON object whose values are all strings (numbers and booleans
  * are converted to their JSON text) into pairs allocated from a.
  * ERR_INVALID_ARGUMENT for anything else. */

@@ -30,8 +30,8 @@
 #include "db/db_int.h"
 
 #define AUDIT_DOMAIN	"coffer/audit/v1"
-/* Rows hashed per statement while chaining the rows of an upgrade. */
-#define LEGACY_BATCH	256
+/* Rows hashed per statement while (re)chaining. */
+#define CHAIN_BATCH	256
 
 static const char SQL_HEAD[] =
     "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
@@ -45,6 +45,8 @@ static const char SQL_CHAIN_STATE[] =
     "SELECT legacy_max, legacy_done FROM audit_chain WHERE id = 1";
 static const char SQL_LEGACY_SET[] =
     "UPDATE audit SET prev = ?, hash = ? WHERE id = ? AND hash IS NULL";
+static const char SQL_RECHAIN_SET[] =
+    "UPDATE audit SET prev = ?, hash = ? WHERE id = ?";
 static const char SQL_LEGACY_DONE[] =
     "UPDATE audit_chain SET legacy_done = 1 WHERE id = 1";
 
@@ -220,11 +222,13 @@ struct legacy_row {
 	uint8_t	hash[DB_AUDIT_HASH_BYTES];
 };
 
-/* Gives the rows 1..legacy_max that predate the chain their hashes, in
+/* Gives the rows 1..upto their hashes under the installed mac, in
  * batches (a row is updated only after the statement reading it is
- * reset), in the transaction of the caller. */
+ * reset), in the transaction of the caller: the rows that predate the
+ * chain (set_sql SQL_LEGACY_SET), or every row again under a new key
+ * (SQL_RECHAIN_SET). */
 static enum err
-chain_legacy(struct db *db, int64_t legacy_max)
+chain_rows(struct db *db, int64_t upto, const char *set_sql)
 {
 	const struct db_audit_mac *mac = db_audit_mac_get(db);
 	uint8_t prev[DB_AUDIT_HASH_BYTES] = { 0 };
@@ -232,10 +236,10 @@ chain_legacy(struct db *db, int64_t legacy_max)
 	int64_t after = 0;
 	enum err r = ERR_OK;
 
-	rows = calloc(LEGACY_BATCH, sizeof(*rows));
+	rows = calloc(CHAIN_BATCH, sizeof(*rows));
 	if (rows == NULL)
 		return ERR_NOMEM;
-	while (r == ERR_OK && after < legacy_max) {
+	while (r == ERR_OK && after < upto) {
 		sqlite3_stmt *st = db_stmt(db, SQL_WALK);
 		size_t n = 0;
 		int rc = SQLITE_DONE;
@@ -245,12 +249,12 @@ chain_legacy(struct db *db, int64_t legacy_max)
 			break;
 		}
 		sqlite3_bind_int64(st, 1, after);
-		sqlite3_bind_int64(st, 2, LEGACY_BATCH);
+		sqlite3_bind_int64(st, 2, CHAIN_BATCH);
 		while (r == ERR_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			struct audit_fields f;
 
 			fields_of(st, &f);
-			if (f.id > legacy_max)
+			if (f.id > upto)
 				break;
 			rows[n].id = f.id;
 			memcpy(rows[n].prev, prev, sizeof(prev));
@@ -262,7 +266,7 @@ chain_legacy(struct db *db, int64_t legacy_max)
 		if (r == ERR_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
 			r = db_err(rc);
 		for (size_t i = 0; r == ERR_OK && i < n; i++) {
-			st = db_stmt(db, SQL_LEGACY_SET);
+			st = db_stmt(db, set_sql);
 			if (st == NULL) {
 				r = ERR_IO;
 				break;
@@ -274,14 +278,26 @@ chain_legacy(struct db *db, int64_t legacy_max)
 			sqlite3_bind_int64(st, 3, rows[i].id);
 			r = db_changed_one(db, db_step_done(st));
 		}
-		if (n < LEGACY_BATCH || (n > 0 && rows[n - 1].id >= legacy_max))
+		if (n < CHAIN_BATCH || (n > 0 && rows[n - 1].id >= upto))
 			break;
 		after = rows[n - 1].id;
 	}
 	free(rows);
+	return r;
+}
+
+enum err
+db_audit_rechain(struct db *db, uint64_t *ret_rows)
+{
+	uint8_t head[DB_AUDIT_HASH_BYTES];
+	int64_t last;
+	enum err r;
+
+	r = head_read(db, &last, head);
+	if (r == ERR_OK && last > 0)
+		r = chain_rows(db, last, SQL_RECHAIN_SET);
 	if (r == ERR_OK)
-		log_notice("audit: chained the %lld row(s) written before the "
-		    "chain existed", (long long)legacy_max);
+		*ret_rows = (uint64_t)last;
 	return r;
 }
 
@@ -319,8 +335,12 @@ db_audit_set_mac(struct db *db, db_audit_mac_fn *mac, void *ctx)
 	db_stmt_done(st);
 	if (r != ERR_OK || done)
 		goto out;
-	if (legacy_max > 0)
-		r = chain_legacy(db, legacy_max);
+	if (legacy_max > 0) {
+		r = chain_rows(db, legacy_max, SQL_LEGACY_SET);
+		if (r == ERR_OK)
+			log_notice("audit: chained the %lld row(s) written "
+			    "before the chain existed", (long long)legacy_max);
+	}
 	if (r == ERR_OK) {
 		st = db_stmt(db, SQL_LEGACY_DONE);
 		r = st != NULL ? db_step_done(st) : ERR_IO;
@@ -342,7 +362,7 @@ db_audit_verify(struct db *db, struct db_audit_check *ret)
 	sqlite3_stmt *st;
 	enum err r = ERR_OK;
 	int64_t at_id = ret->at_id;
-	bool more = true;
+	bool more = true, snap;
 	int rc = SQLITE_DONE;
 
 	memset(ret, 0, sizeof(*ret));
@@ -351,11 +371,9 @@ db_audit_verify(struct db *db, struct db_audit_check *ret)
 		return ERR_AUDIT_UNAVAILABLE;
 	(void)db_query_i64(db, "SELECT legacy_max FROM audit_chain WHERE id = ?",
 	    1, &ret->legacy_max);
-	/* One read transaction: a daemon appending meanwhile does not move
-	 * the rows under the walk. */
-	r = db_exec(db, "BEGIN");
-	if (r != ERR_OK)
-		return r;
+	/* One read transaction (or the caller's): a daemon appending
+	 * meanwhile does not move the rows under the walk. */
+	snap = db_read_begin(db);
 	while (r == ERR_OK && more && ret->bad_id == 0) {
 		unsigned n = 0;
 
@@ -407,7 +425,7 @@ db_audit_verify(struct db *db, struct db_audit_check *ret)
 		db_stmt_done(st);
 		more = n == 4096;
 	}
-	(void)db_exec(db, "COMMIT");
+	db_read_end(db, snap);
 	memcpy(ret->head, prev, sizeof(prev));
 	return r;
 }

@@ -139,6 +139,16 @@ db_clock_seal(struct db *db)
 }
 
 enum err
+db_clock_sealed_ok(struct db *db, bool *ret_ok)
+{
+	int64_t ok = 0;
+	enum err r = db_query_i64(db, SQL_CHECK, 0, &ok);
+
+	*ret_ok = r == ERR_OK && ok == 1;
+	return r == ERR_NOT_FOUND ? ERR_OK : r;
+}
+
+enum err
 db_clock_verify(struct db_clock *c, bool *ret_ok)
 {
 	int64_t ok = 0, wall = clock_wall_ms();

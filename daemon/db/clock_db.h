@@ -40,6 +40,9 @@ enum err db_clock_verify(struct db_clock *c, bool *ret_ok);
 enum err db_clock_raise(struct db *db, int64_t now_ms);
 /* In a transaction: MACs the row as it stands (first start with a key). */
 enum err db_clock_seal(struct db *db);
+/* Whether the clock row's MAC holds, without acting on it (a missing row
+ * holds). */
+enum err db_clock_sealed_ok(struct db *db, bool *ret_ok);
 
 struct db_clock_state {
 	bool	test_mode;

@@ -77,6 +77,8 @@ struct db {
 	_Atomic int		 fault_commit;
 	struct seal_state	*seal;		/* seal.c */
 	struct db_audit_mac	 audit_mac;	/* set before threads start */
+	db_tx_check_fn		*tx_check;	/* likewise */
+	void			*tx_check_ctx;
 	/* A WAL sync failed (sync_lock). Its dirty pages may be gone while
 	 * a second fsync of that descriptor reports success (fsyncgate), so
 	 * until a checkpoint has copied every frame into the database file
@@ -312,6 +314,11 @@ db_tx_begin(struct db *db)
 	assert(!c->in_tx);
 	pthread_mutex_lock(&db->write_lock);
 	r = db_exec(db, "BEGIN IMMEDIATE");
+	if (r == ERR_OK && db->tx_check != NULL) {
+		r = db->tx_check(db->tx_check_ctx, db);
+		if (r != ERR_OK)
+			(void)db_exec(db, "ROLLBACK");
+	}
 	if (r == ERR_OK) {
 		c->in_tx = true;
 		c->tx_changes0 = sqlite3_total_changes64(c->h);
@@ -319,6 +326,13 @@ db_tx_begin(struct db *db)
 	} else
 		pthread_mutex_unlock(&db->write_lock);
 	return r;
+}
+
+void
+db_tx_check_set(struct db *db, db_tx_check_fn *fn, void *ctx)
+{
+	db->tx_check = fn;
+	db->tx_check_ctx = ctx;
 }
 
 void

@@ -40,6 +40,11 @@ struct sqlite3 *db_conn(struct db *db);
 struct sqlite3_stmt *db_stmt(struct db *db, const char *sql);
 void db_stmt_done(struct sqlite3_stmt *st);
 
+/* Runs inside every write transaction, right after it begins; an error
+ * ends the transaction before it writes anything and is db_tx_begin's
+ * (kms/: the root key this process holds is still the data dir's). */
+typedef enum err db_tx_check_fn(void *ctx, struct db *db);
+void db_tx_check_set(struct db *db, db_tx_check_fn *fn, void *ctx);
 enum err db_tx_begin(struct db *db);
 /* ERR_OK once the commit is durable. ERR_UNSYNCED: committed (visible,
  * and it may survive a crash) but not made durable: report a failure, yet
@@ -78,6 +83,31 @@ enum err db_changed_one(struct db *db, enum err r);
  * when there is no row. */
 enum err db_query_i64(struct db *db, const char *sql, int64_t arg,
     int64_t *ret);
+
+/* Steps sql with ?1 = arg, a statement that returns no row. */
+enum err db_step_i64(struct db *db, const char *sql, int64_t arg);
+
+/*
+ * Rewrites one sealed column of a table, every row, in the caller's
+ * transaction (root-key rotation). select_sql takes ?1 = the last rowid
+ * seen and ?2 = a batch size and returns, ordered by rowid, the rowid, the
+ * sealed bytes and up to two columns naming them (NULL when unused);
+ * update_sql takes ?1 = the new bytes and ?2 = the rowid. fn writes the
+ * new bytes for a row into out (cap in *out_len, length out), or fails
+ * and stops the walk. *count gets the rows rewritten.
+ */
+struct db_sealed_row {
+	int64_t		 id;
+	const uint8_t	*sealed;
+	size_t		 len;
+	const void	*a, *b;		/* the naming columns, bytes */
+	size_t		 alen, blen;
+};
+typedef enum err db_reseal_fn(void *ctx, const struct db_sealed_row *row,
+    uint8_t *out, size_t *out_len);
+#define DB_SEALED_MAX	4096	/* largest sealed value rewritten */
+enum err db_reseal(struct db *db, const char *select_sql,
+    const char *update_sql, db_reseal_fn *fn, void *ctx, uint64_t *count);
 
 /* For a change that may run alone or inside the caller's transaction:
  * opens one when none is open (*own = true), so the change commits with
@@ -154,6 +184,10 @@ struct db_audit_check {
 	const char	*why;
 };
 enum err db_audit_verify(struct db *db, struct db_audit_check *ret);
+/* In the caller's transaction: every row's prev and hash again under the
+ * installed mac, in order (root-key rotation, after a verify under the
+ * old one). *ret_rows: the rows rehashed. */
+enum err db_audit_rechain(struct db *db, uint64_t *ret_rows);
 /* The newest row's id and hash (id 0 and zeros for an empty trail). */
 enum err db_audit_head(struct db *db, int64_t *ret_id,
     uint8_t ret_hash[DB_AUDIT_HASH_BYTES]);

@@ -30,6 +30,14 @@ static const char SQL_SEAL_READ[] =
     " objects_acc, policies_seq, policies_n, policies_acc, objworm_n,"
     " objworm_acc) END, objworm_n, objworm_acc"
     " FROM seal WHERE id = 1";
+/* An empty set is stored as NULL, as before any row existed, so the seal
+ * row keeps the MAC form of its initial values (0013). */
+static const char SQL_SEAL_RECOUNT[] =
+    "UPDATE seal SET objects_n = ?1, objects_acc = CASE WHEN ?1 = 0 THEN"
+    " NULL ELSE ?2 END, policies_n = ?3, policies_acc = CASE WHEN ?3 = 0"
+    " THEN NULL ELSE ?4 END, objworm_n = ?5, objworm_acc = CASE WHEN"
+    " ?5 = 0 THEN NULL ELSE ?6 END, policies_seq = policies_seq + 1,"
+    " seq = seq + 1 WHERE id = 1 AND sealed = 1 RETURNING seq";
 static const char SQL_SEAL_MARK[] =
     "UPDATE seal SET sealed = 1, seq = seq + 1 WHERE id = 1";
 
@@ -217,3 +225,30 @@ db_seal_fault_name(enum db_seal_fault f)
 	return "?";
 }
 
+
+enum err
+db_seal_recount(struct db *db, const struct db_seal_totals *objects,
+    const struct db_seal_totals *policies, const struct db_seal_totals *objworm,
+    int64_t *ret_seq)
+{
+	const struct db_seal_totals *t[3] = { objects, policies, objworm };
+	sqlite3_stmt *st = db_stmt(db, SQL_SEAL_RECOUNT);
+	enum err r;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	for (int i = 0; i < 3; i++) {
+		sqlite3_bind_int64(st, 1 + 2 * i, t[i]->n);
+		sqlite3_bind_blob(st, 2 + 2 * i, t[i]->acc, DB_SEAL_ACC_BYTES,
+		    SQLITE_STATIC);
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret_seq = sqlite3_column_int64(st, 0);
+		r = ERR_OK;
+	} else
+		r = rc == SQLITE_DONE ? ERR_CONFLICT : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}

@@ -78,6 +78,18 @@ enum err db_seal_anchor_open(struct db *db, const char *path,
 /* Rewrites the anchor to seq, durably (start-up, an operator's
  * acknowledgement). */
 enum err db_seal_anchor_write(struct db *db, int64_t seq);
+/* Root-key rotation: before its commit, the anchor at seq under the new
+ * key goes to "<path>.next"; after the commit, _finish moves it over the
+ * anchor. db_seal_anchor_open takes ".next" when the anchor fails and
+ * ".next" opens (a crash between the two), and drops it otherwise. */
+enum err db_seal_anchor_stage(struct db *db, const char *path, int64_t seq);
+enum err db_seal_anchor_finish(struct db *db, const char *path);
+/* In a transaction, after every sealed row was MACed again under a new
+ * key: counts and set hashes from the tables as they now are, and the
+ * sequence moved on. *ret_seq: the seal's new sequence. */
+enum err db_seal_recount(struct db *db, const struct db_seal_totals *objects,
+    const struct db_seal_totals *policies, const struct db_seal_totals *objworm,
+    int64_t *ret_seq);
 /* Re-reads the anchor file (another process may have rewritten it). */
 enum err db_seal_anchor_reread(struct db *db, int64_t *ret_seq);
 /* In a transaction: its commit must advance the anchor. */

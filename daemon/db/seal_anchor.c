@@ -72,10 +72,10 @@ anchor_parse(const struct seal_state *s, const char *buf, size_t n,
 }
 
 static enum err
-anchor_load(struct seal_state *s, int64_t *ret)
+anchor_load_fd(struct seal_state *s, int fd, int64_t *ret)
 {
 	char buf[ANCHOR_BYTES];
-	ssize_t n = pread(s->anchor_fd, buf, sizeof(buf), 0);
+	ssize_t n = pread(fd, buf, sizeof(buf), 0);
 
 	if (n < 0)
 		return ERR_IO;
@@ -83,7 +83,13 @@ anchor_load(struct seal_state *s, int64_t *ret)
 }
 
 static enum err
-anchor_store(struct seal_state *s, int64_t seq)
+anchor_load(struct seal_state *s, int64_t *ret)
+{
+	return anchor_load_fd(s, s->anchor_fd, ret);
+}
+
+static enum err
+anchor_store_fd(struct seal_state *s, int fd, int64_t seq)
 {
 	char buf[ANCHOR_BYTES + 1], hex[65];
 	uint8_t mac[32];
@@ -95,11 +101,113 @@ anchor_store(struct seal_state *s, int64_t seq)
 	    " mac=%s", seq, hex);
 	memset(buf + n, ' ', (size_t)(ANCHOR_BYTES - n));
 	buf[ANCHOR_BYTES - 1] = '\n';
-	if (pwrite(s->anchor_fd, buf, ANCHOR_BYTES, 0) != ANCHOR_BYTES ||
-	    fdatasync(s->anchor_fd) != 0)
+	if (pwrite(fd, buf, ANCHOR_BYTES, 0) != ANCHOR_BYTES ||
+	    fdatasync(fd) != 0)
 		return ERR_IO;
-	s->anchored = seq;
 	return ERR_OK;
+}
+
+static enum err
+anchor_store(struct seal_state *s, int64_t seq)
+{
+	enum err r = anchor_store_fd(s, s->anchor_fd, seq);
+
+	if (r == ERR_OK)
+		s->anchored = seq;
+	return r;
+}
+
+static void
+fsync_parent(const char *path)
+{
+	char dir[4200];
+	char *slash;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+/*
+ * A root-key rotation re-MACs the anchor with the rest, but the file cannot
+ * change in the same transaction as the database: the new anchor goes to
+ * "<anchor>.next" before the commit and over the anchor after it. The
+ * anchor that opens under the key of the data is the one that counts:
+ * the old file before the commit, ".next" after it.
+ */
+static void
+anchor_next_path(char *out, size_t cap, const char *path)
+{
+	snprintf(out, cap, "%s.next", path);
+}
+
+/* The anchor failed under this key: a rotation committed, its anchor not
+ * yet moved over. */
+static enum err
+anchor_take_next(struct seal_state *s, const char *path)
+{
+	char next[4200];
+	int64_t seq;
+	enum err r;
+	int fd;
+
+	anchor_next_path(next, sizeof(next), path);
+	fd = open(next, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ERR_CORRUPT;
+	r = anchor_load_fd(s, fd, &seq);
+	close(fd);
+	if (r != ERR_OK || seq < 0)
+		return ERR_CORRUPT;
+	r = anchor_store(s, seq);
+	if (r == ERR_OK && unlink(next) == 0)
+		fsync_parent(path);
+	if (r == ERR_OK)
+		log_notice("seal: the anchor of the root-key rotation is in "
+		    "place (sequence %" PRId64 ")", seq);
+	return r;
+}
+
+enum err
+db_seal_anchor_stage(struct db *db, const char *path, int64_t seq)
+{
+	struct seal_state *s = db_seal_state(db);
+	char next[4200];
+	enum err r;
+	int fd;
+
+	anchor_next_path(next, sizeof(next), path);
+	fd = open(next, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return ERR_IO;
+	r = anchor_store_fd(s, fd, seq);
+	close(fd);
+	if (r == ERR_OK)
+		fsync_parent(path);
+	return r;
+}
+
+enum err
+db_seal_anchor_finish(struct db *db, const char *path)
+{
+	struct seal_state *s = db_seal_state(db);
+	enum err r;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->anchor_fd < 0)
+		s->anchor_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	r = s->anchor_fd < 0 ? ERR_IO : anchor_take_next(s, path);
+	pthread_mutex_unlock(&s->lock);
+	return r;
 }
 
 enum err
@@ -121,6 +229,15 @@ db_seal_anchor_open(struct db *db, const char *path, int64_t *ret_seq)
 		close(s->anchor_fd);
 	s->anchor_fd = fd;
 	r = anchor_load(s, &s->anchored);
+	if (r == ERR_CORRUPT)
+		r = anchor_take_next(s, path);
+	else {
+		char next[4200];
+
+		/* A rotation that never committed left it. */
+		anchor_next_path(next, sizeof(next), path);
+		(void)unlink(next);
+	}
 	if (r == ERR_OK)
 		*ret_seq = s->anchored;
 	pthread_mutex_unlock(&s->lock);

@@ -115,8 +115,13 @@ struct http_handler {
 	void		(*refuse)(void *ctx, struct http_request *req);
 };
 
+struct listen_sock;
+
 struct http_settings {
 	const char		*listen;	/* "127.0.0.1:8420"; port 0 = any */
+	/* Bound already (base/listen.h); NULL: bind listen here. Its fd is
+	 * taken over on success (set to -1), left to the caller on failure. */
+	struct listen_sock	*sock;
 	unsigned		 threads;	/* epoll pool size */
 	unsigned		 conn_timeout_s;/* idle and slow-client timeout */
 	unsigned		 conn_limit;	/* total connections */
@@ -131,8 +136,8 @@ struct http_settings {
 
 struct http_server;
 
-/* ERR_INVALID_ARGUMENT for a bad listen address, ERR_IO when the socket
- * cannot be bound (logged). */
+/* ERR_INVALID_ARGUMENT for a bad listen address, ERR_NOT_FOUND for a name
+ * that does not resolve, ERR_IO when the socket cannot be bound (logged). */
 enum err http_server_start(const struct http_settings *s,
     struct http_server **ret);
 /* Bound port (useful with port 0) and the "addr:port" string. */

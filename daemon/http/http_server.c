@@ -40,6 +40,7 @@
 #include <microhttpd.h>
 
 #include "base/clock.h"
+#include "base/listen.h"
 #include "base/log.h"
 #include "base/str.h"
 
@@ -49,7 +50,7 @@
 #define HTTP_DEFAULT_CONN_MEMORY	(128 * 1024)
 #define HTTP_DEFAULT_ARENA_CAP		(256 * 1024)
 #define HTTP_STREAM_BLOCK		(256 * 1024)
-#define HTTP_ADDRESS_BYTES		(INET6_ADDRSTRLEN + 16)
+#define HTTP_ADDRESS_BYTES		LISTEN_ADDRESS_BYTES
 /* How much of an unwanted body is still read after body() answered
  * HTTP_RESPOND, so the reply can be sent on a live connection. */
 #define HTTP_LINGER_MAX			(16 * 1024 * 1024)
@@ -642,59 +643,6 @@ no_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_dn,
 	return -1;
 }
 
-/* "1.2.3.4:port" or "[v6]:port" into ss; host gets the bare address. */
-static enum err
-listen_parse(const char *s, struct sockaddr_storage *ss, socklen_t *ret_len,
-    char *host, size_t hostcap)
-{
-	const char *h, *he, *p;
-	uint64_t port;
-	size_t hl;
-
-	if (s == NULL)
-		return ERR_INVALID_ARGUMENT;
-	if (s[0] == '[') {
-		h = s + 1;
-		he = strchr(h, ']');
-		if (he == NULL || he[1] != ':')
-			return ERR_INVALID_ARGUMENT;
-		p = he + 2;
-	} else {
-		h = s;
-		he = strrchr(s, ':');
-		if (he == NULL)
-			return ERR_INVALID_ARGUMENT;
-		p = he + 1;
-	}
-	hl = (size_t)(he - h);
-	if (hl == 0 || hl >= hostcap)
-		return ERR_INVALID_ARGUMENT;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	if (!str_to_u64(p, 65535, &port))
-		return ERR_INVALID_ARGUMENT;
-
-	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
-			return ERR_INVALID_ARGUMENT;
-		*ret_len = sizeof(*sin6);
-	} else {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-			return ERR_INVALID_ARGUMENT;
-		*ret_len = sizeof(*sin);
-	}
-	return ERR_OK;
-}
-
 static uint16_t
 bound_port(struct MHD_Daemon *d)
 {
@@ -718,27 +666,31 @@ enum err
 http_server_start(const struct http_settings *s, struct http_server **ret)
 {
 	struct http_server *srv = NULL;
-	struct sockaddr_storage ss;
+	struct listen_sock own, *sock = s != NULL ? s->sock : NULL;
 	struct MHD_OptionItem extra[6];
-	socklen_t sslen;
-	char host[INET6_ADDRSTRLEN];
 	unsigned flags, threads, timeout;
 	size_t memory, nextra = 0;
 	enum err r = ERR_OK;
-	uint16_t port;
 	bool v6;
 
 	if (s == NULL || s->handler == NULL || s->handler->begin == NULL ||
 	    s->handler->done == NULL)
 		return ERR_INVALID_ARGUMENT;
-	/* Not logged: the caller validates its configuration and says
-	 * which setting was wrong. */
-	r = listen_parse(s->listen, &ss, &sslen, host, sizeof(host));
-	if (r != ERR_OK)
-		goto out;
-	v6 = ss.ss_family == AF_INET6;
-	port = v6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
-	    ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	own.fd = -1;
+	if (sock == NULL) {
+		char why[128];
+
+		/* Not logged unless the bind failed: the caller validates
+		 * its configuration and says which setting was wrong. */
+		r = listen_open(s->listen, &own, why, sizeof(why));
+		if (r == ERR_IO)
+			log_errx("http: cannot listen on '%s': %s", s->listen,
+			    why);
+		if (r != ERR_OK)
+			goto out;
+		sock = &own;
+	}
+	v6 = sock->v6;
 
 	srv = calloc(1, sizeof(*srv));
 	if (srv == NULL) {
@@ -787,10 +739,11 @@ http_server_start(const struct http_settings *s, struct http_server **ret)
 		flags |= MHD_USE_IPv6;
 	if (s->tls != NULL)
 		flags |= MHD_USE_TLS;
-	/* The port argument only feeds MHD's messages; SOCK_ADDR binds. */
-	srv->daemon = MHD_start_daemon(flags, port, NULL, NULL, on_access, srv,
+	/* The socket is bound already (listen.c): MHD takes it over and
+	 * closes it when it stops. */
+	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_access, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_LISTEN_SOCKET, sock->fd,
 	    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->per_ip_limit,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory,
@@ -800,20 +753,18 @@ http_server_start(const struct http_settings *s, struct http_server **ret)
 	    MHD_OPTION_ARRAY, extra,
 	    MHD_OPTION_END);
 	if (srv->daemon == NULL) {
-		log_errx("http: cannot listen on '%s'", s->listen);
+		log_errx("http: cannot listen on '%s'", s->listen != NULL ?
+		    s->listen : sock->address);
 		r = ERR_IO;
 		goto out;
 	}
+	sock->fd = -1;
 	srv->port = bound_port(srv->daemon);
-	if (v6)
-		snprintf(srv->address, sizeof(srv->address), "[%s]:%u", host,
-		    (unsigned)srv->port);
-	else
-		snprintf(srv->address, sizeof(srv->address), "%s:%u", host,
-		    (unsigned)srv->port);
+	snprintf(srv->address, sizeof(srv->address), "%s", sock->address);
 	*ret = srv;
 	srv = NULL;
 out:
+	listen_close(&own);
 	free(srv);
 	return r;
 }

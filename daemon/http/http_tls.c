@@ -236,6 +236,12 @@ http_tls_verifies_clients(const struct http_tls *tls)
 	return tls != NULL && tls->verify_client;
 }
 
+/* Static: GnuTLS keeps the pointer until the handshake verifies. */
+static gnutls_typed_vdata_st client_purpose = {
+	.type = GNUTLS_DT_KEY_PURPOSE_OID,
+	.data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT,
+};
+
 void *
 http_tls_session_begin(struct http_tls *tls, void *session)
 {
@@ -251,10 +257,12 @@ http_tls_session_begin(struct http_tls *tls, void *session)
 		return NULL;
 	}
 	if (tls->verify_client) {
-		/* No certificate, or one the CA did not sign: the handshake
+		/* No certificate, one the CA did not sign, or one whose
+		 * extended key usage leaves out TLS client authentication
+		 * (a server's certificate from the same CA): the handshake
 		 * fails, before a single request byte is read. */
 		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
-		gnutls_session_set_verify_cert(s, NULL, 0);
+		gnutls_session_set_verify_cert2(s, &client_purpose, 1, 0);
 	}
 	return g;
 }

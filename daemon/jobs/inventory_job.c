@@ -365,6 +365,8 @@ on_object(void *ctx, const struct object *o)
 		return;
 	r->part_rows++;
 	r->rows++;
+	if (r->j->s.progress != NULL)
+		r->j->s.progress(r->j->s.progress_ctx, 1, (uint64_t)o->size);
 	if (r->gz.len >= r->j->s.part_max)
 		r->err = part_flush(r);
 }
@@ -387,7 +389,7 @@ list_versions(struct report *r)
 		struct version_list_next next = { .truncated = false };
 		struct arena a;
 
-		if (atomic_load(&r->j->cancel)) {
+		if (jobs_stopping(r->j)) {
 			e = ERR_SHUTTING_DOWN;
 			break;
 		}
@@ -432,7 +434,7 @@ list_all(struct report *r)
 		const char *next = NULL;
 		bool truncated = false;
 
-		if (atomic_load(&r->j->cancel)) {
+		if (jobs_stopping(r->j)) {
 			e = ERR_SHUTTING_DOWN;
 			break;
 		}

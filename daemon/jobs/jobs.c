@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/gate.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "jobs/jobs_int.h"
@@ -37,6 +38,12 @@ jobs_open(const struct jobs_settings *s, struct jobs **ret)
 	atomic_init(&j->cancel, false);
 	*ret = j;
 	return ERR_OK;
+}
+
+void
+jobs_cancel(struct jobs *j)
+{
+	atomic_store(&j->cancel, true);
 }
 
 void
@@ -89,7 +96,7 @@ jobs_run_due(struct jobs *j, int64_t now_ms)
 		log_warnx("inventory: cannot read the schedule: %s", err_name(r));
 		return 0;
 	}
-	for (size_t i = 0; i < n && !atomic_load(&j->cancel); i++) {
+	for (size_t i = 0; i < n && !jobs_stopping(j); i++) {
 		struct inventory_config *c;
 		struct bucket src;
 		char key[BUCKET_KEY_MAX + 1];
@@ -117,6 +124,22 @@ jobs_run_due(struct jobs *j, int64_t now_ms)
 	return ran;
 }
 
+/* The worker passes the key gate (base/gate.h) for its runs, and steps
+ * out and back in between pages, so a root-key rotation waits for one
+ * page, not for a lifecycle catch-up of many days. Only the worker: the
+ * CLI runs the same code on its own thread, outside any gate. */
+static _Thread_local bool worker_gated;
+
+bool
+jobs_stopping(struct jobs *j)
+{
+	if (worker_gated) {
+		gate_leave(j->s.gate);
+		gate_enter(j->s.gate);
+	}
+	return atomic_load(&j->cancel);
+}
+
 static void *
 worker(void *arg)
 {
@@ -137,8 +160,16 @@ worker(void *arg)
 		/* Lifecycle first: its runs are at 00:00 UTC, before the
 		 * 16:00 UTC inventory slot of the same day, so after a clock
 		 * jump a report lists what the rules left. */
+		if (j->s.gate != NULL) {
+			gate_enter(j->s.gate);
+			worker_gated = true;
+		}
 		(void)jobs_lifecycle_due(j, now);
 		(void)jobs_run_due(j, now);
+		if (worker_gated) {
+			worker_gated = false;
+			gate_leave(j->s.gate);
+		}
 	}
 	return NULL;
 }

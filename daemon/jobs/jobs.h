@@ -24,6 +24,7 @@
 #include "base/err.h"
 
 struct buf;
+struct gate;
 struct db;
 struct bucket;
 struct object;
@@ -66,11 +67,20 @@ struct jobs_settings {
 	const char		*actor;		/* audit actor: "daemon", "cli" */
 	size_t			 part_max;	/* 0: JOBS_PART_MAX_DEFAULT */
 	struct jobs_lifecycle_ops lifecycle;
+	struct gate		*gate;		/* passed for each tick's work */
+	/* Each object a report lists, with its size (the CLI's progress
+	 * line). NULL: none. */
+	void			(*progress)(void *ctx, uint64_t items,
+				    uint64_t bytes);
+	void			*progress_ctx;
 };
 
 /* ERR_NOMEM only. The settings are copied; db and put_ctx must outlive the
  * handle. */
 enum err jobs_open(const struct jobs_settings *s, struct jobs **ret);
+/* Asks the report or lifecycle run in progress to stop at its next page
+ * (ERR_SHUTTING_DOWN); async-signal-safe, for a Ctrl-C handler. */
+void jobs_cancel(struct jobs *j);
 /* Stops the worker (a report in progress is abandoned at its next page;
  * its schedule slot counts as run) and frees j. NULL-safe. */
 void jobs_close(struct jobs *j);

@@ -23,6 +23,10 @@ struct jobs {
 	atomic_bool		 cancel;	/* checked between listing pages */
 };
 
+/* Between pages: whether to stop (jobs_close), after letting a root-key
+ * rotation waiting at the gate through (jobs.c). */
+bool jobs_stopping(struct jobs *j);
+
 /* Writes one report of c (source bucket src) for a scan starting at
  * scan_ms; see jobs_inventory_run for ret_key and the errors. */
 enum err jobs_report(struct jobs *j, const struct inventory_config *c,

@@ -172,7 +172,7 @@ run_versions(struct run *x)
 	enum err r = ERR_OK;
 
 	str_copy(km, sizeof(km), x->p->cursor);
-	while (next.truncated && r == ERR_OK && !atomic_load(&x->j->cancel)) {
+	while (next.truncated && r == ERR_OK && !jobs_stopping(x->j)) {
 		struct version_list_cb cb = { .version = page_object,
 		    .prefix = vpage_prefix };
 		struct arena a;
@@ -205,7 +205,7 @@ run_versions(struct run *x)
 			r = save(x, false);
 		arena_free(&a);
 	}
-	if (r == ERR_OK && atomic_load(&x->j->cancel))
+	if (r == ERR_OK && jobs_stopping(x->j))
 		r = ERR_SHUTTING_DOWN;
 	return r;
 }
@@ -217,7 +217,7 @@ run_objects(struct run *x)
 	bool truncated = true;
 	enum err r = ERR_OK;
 
-	while (truncated && r == ERR_OK && !atomic_load(&x->j->cancel)) {
+	while (truncated && r == ERR_OK && !jobs_stopping(x->j)) {
 		struct object_list_cb cb = { .object = page_object };
 		struct arena a;
 		struct page pg = { .a = &a };
@@ -239,7 +239,7 @@ run_objects(struct run *x)
 			r = save(x, false);
 		arena_free(&a);
 	}
-	if (r == ERR_OK && atomic_load(&x->j->cancel))
+	if (r == ERR_OK && jobs_stopping(x->j))
 		r = ERR_SHUTTING_DOWN;
 	return r;
 }
@@ -254,7 +254,7 @@ run_uploads(struct run *x)
 
 	/* From the start again after a restart: what was aborted is not
 	 * listed any more. */
-	while (truncated && r == ERR_OK && !atomic_load(&x->j->cancel)) {
+	while (truncated && r == ERR_OK && !jobs_stopping(x->j)) {
 		struct mpu_list_opts mo = { .prefix = "", .key_marker = key,
 		    .upload_id_marker = uid, .max = PAGE_KEYS };
 		struct arena a;
@@ -290,7 +290,7 @@ run_uploads(struct run *x)
 			r = save(x, false);
 		arena_free(&a);
 	}
-	if (r == ERR_OK && atomic_load(&x->j->cancel))
+	if (r == ERR_OK && jobs_stopping(x->j))
 		r = ERR_SHUTTING_DOWN;
 	return r;
 }
@@ -349,7 +349,7 @@ run_bucket(struct jobs *j, const struct bucket *b, int64_t now_ms, bool force,
 	p = malloc(sizeof(*p));
 	if (p == NULL)
 		return ERR_NOMEM;
-	while (r == ERR_OK && !atomic_load(&j->cancel)) {
+	while (r == ERR_OK && !jobs_stopping(j)) {
 		struct lifecycle_config cfg;
 		struct run x = { .j = j, .b = b, .cfg = &cfg, .p = p,
 		    .progress = progress, .ctx = ctx };
@@ -406,7 +406,7 @@ jobs_lifecycle_due(struct jobs *j, int64_t now_ms)
 		    err_name(r));
 		return 0;
 	}
-	for (size_t i = 0; i < n && !atomic_load(&j->cancel); i++) {
+	for (size_t i = 0; i < n && !jobs_stopping(j); i++) {
 		struct bucket b;
 
 		r = bucket_get(j->s.db, refs[i].name, &b);

@@ -248,6 +248,7 @@ authenticate(struct kms_call *c)
 	str_copy(c->who.account_id, sizeof(c->who.account_id),
 	    c->account.account_id);
 	c->who.actor = c->who.account_id;
+	c->who.client_cert = c->req->peer_cert;
 out:
 	if (secret != NULL) {
 		explicit_bzero(secret, cap);
@@ -471,6 +472,29 @@ kms_error_render(struct kms_call *c)
 	http_resp_body_take(c->req, p, len);
 }
 
+/* A success in XML (Format=XML): the JSON reply's members under
+ * <ActionResponse>, the root KMS's "Sample responses" give successes
+ * (errors keep <KMS>, error_xml). Replaces c->out. */
+static enum err
+success_xml(struct kms_call *c)
+{
+	const char *root;
+	struct buf x;
+	enum err r;
+
+	root = arena_printf(c->a, "%sResponse", c->route != NULL ?
+	    c->route->action : "KMS");
+	if (root == NULL)
+		return ERR_NOMEM;
+	buf_init(&x, 2 * c->out.max);
+	r = json_to_xml(buf_cstr(&c->out), c->out.len, root, &x);
+	if (r != ERR_OK)
+		return r;
+	buf_free(&c->out);
+	c->out = x;
+	return ERR_OK;
+}
+
 static void
 reply(struct kms_call *c)
 {
@@ -486,6 +510,11 @@ reply(struct kms_call *c)
 		kms_error_render(c);
 		return;
 	}
+	if (c->xml && success_xml(c) != ERR_OK) {
+		c->err = ERR_INTERNAL;
+		kms_error_render(c);
+		return;
+	}
 	{
 		size_t len;
 		char *p = buf_steal(&c->out, &len);
@@ -494,7 +523,8 @@ reply(struct kms_call *c)
 		 * missing. */
 		crash_point("kms-reply");
 		c->req->resp.status = 200;
-		(void)http_resp_header(c->req, "Content-Type",
+		(void)http_resp_header(c->req, "Content-Type", c->xml ?
+		    "application/xml;charset=utf-8" :
 		    "application/json;charset=utf-8");
 		http_resp_body_take(c->req, p, len);
 	}
@@ -533,8 +563,13 @@ kms_begin(void *ctx, struct http_request *req)
 		req->resp.close = true;
 		return HTTP_RESPOND;
 	}
+	/* Closed while the root key is rotated: retry (api/root_key.c). */
+	c->gated = api_gate_try_enter(c->api);
+	if (!c->gated)
+		c->err = ERR_ROOT_KEY_ROTATING;
 	/* KMS: RPC requests are GET or POST. */
-	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0)
+	else if (strcmp(req->method, "GET") != 0 &&
+	    strcmp(req->method, "POST") != 0)
 		c->err = ERR_METHOD_NOT_ALLOWED;
 	else if ((c->ak->uri_max != 0 && strlen(req->uri) > c->ak->uri_max) ||
 	    (req->has_length && req->content_length > KMS_BODY_MAX))
@@ -631,6 +666,8 @@ kms_done(void *ctx, struct http_request *req, bool completed)
 	(void)ctx;
 	if (c == NULL)
 		return;
+	if (c->gated)
+		api_gate_leave(c->api);
 	buf_free(&c->body);
 	buf_free(&c->out);
 	ei = err_info(c->err);

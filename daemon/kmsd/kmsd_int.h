@@ -70,6 +70,7 @@ struct kms_route {
 struct kms_call {
 	struct kmsd		*ak;
 	struct api		*api;
+	bool			 gated;		/* inside the key gate */
 	struct http_request	*req;
 	struct arena		*a;
 	char			 request_id[37];

@@ -361,6 +361,10 @@ oss_begin(void *ctx, struct http_request *req)
 	c->head = strcmp(req->method, "HEAD") == 0;
 	buf_init(&c->body, 0);
 	request_id_new(c->request_id);
+	/* Closed while the root key is rotated: retry (api/root_key.c). */
+	c->gated = api_gate_try_enter(c->api);
+	if (!c->gated)
+		return fail_early(c, ERR_ROOT_KEY_ROTATING);
 	call_audit_start(c);
 	r = pipeline(c);
 	if (r != ERR_OK)
@@ -503,6 +507,8 @@ oss_done(void *ctx, struct http_request *req, bool completed)
 	metrics_record(&c->oss->metrics, c->route_index, req->resp.status,
 	    req->body_bytes, req->resp.bytes_sent, us);
 	log_access(c, req, us, completed);
+	if (c->gated)
+		api_gate_leave(c->api);
 }
 
 static const struct http_handler oss_handler = {

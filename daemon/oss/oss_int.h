@@ -114,6 +114,7 @@ struct oss {
 /* Per-request state, in the request arena, owned by dispatch. */
 struct call {
 	struct api		*api;
+	bool			 gated;		/* inside the key gate */
 	struct oss		*oss;
 	struct http_request	*req;
 	struct arena		*a;

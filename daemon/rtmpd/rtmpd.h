@@ -14,15 +14,20 @@
 struct api;
 struct rtmpd;
 
+struct listen_sock;
+
 struct rtmpd_settings {
-	const char	*listen;	/* ADDR:PORT; port 0 picks one */
+	const char	*listen;	/* HOST:PORT; port 0 picks one */
+	/* Bound already (base/listen.h); NULL: bind listen here. Its fd is
+	 * taken over, also on failure. */
+	struct listen_sock *sock;
 	struct api	*api;
 	unsigned	 max_conns;	/* beyond it, new sockets are closed */
 	unsigned	 idle_s;	/* no byte for this long: closed */
 };
 
 /* Binds, clears publisher claims left by a previous run and starts the
- * thread. ERR_IO when the address cannot be bound. */
+ * thread. ERR_INVALID_ARGUMENT / ERR_NOT_FOUND / ERR_IO as listen_open. */
 enum err rtmpd_start(const struct rtmpd_settings *s, struct rtmpd **ret);
 /* "127.0.0.1:1935": the bound address. */
 const char *rtmpd_address(const struct rtmpd *d);

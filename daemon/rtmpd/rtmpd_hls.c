@@ -54,10 +54,15 @@ put_object(struct hls *h, const char *name, const void *p, size_t n,
     const char *type)
 {
 	char key[LIVE_NAME_MAX + LIVE_PLAYLIST_MAX + 2];
+	enum err r;
 
 	snprintf(key, sizeof(key), "%s/%s", h->channel, name);
-	return object_internal_put(h->api, &h->bucket, key, p, n, type,
-	    NULL, NULL);
+	/* A segment waits out a root-key rotation rather than lose it. */
+	api_gate_enter(h->api);
+	r = object_internal_put(h->api, &h->bucket, key, p, n, type, NULL,
+	    NULL);
+	api_gate_leave(h->api);
+	return r;
 }
 
 static void

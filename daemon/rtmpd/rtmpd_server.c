@@ -24,6 +24,7 @@
 
 #include "api/api_int.h"
 #include "base/clock.h"
+#include "base/listen.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "rtmpd/rtmpd_int.h"
@@ -32,27 +33,6 @@ static int64_t
 mono_ms(void)
 {
 	return clock_mono_us() / 1000;
-}
-
-static enum err
-parse_listen(const char *s, struct sockaddr_in *sin)
-{
-	char host[64];
-	const char *colon = strrchr(s, ':');
-	uint64_t port;
-
-	if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
-		return ERR_INVALID_ARGUMENT;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	if (!str_to_u64(colon + 1, 65535, &port))
-		return ERR_INVALID_ARGUMENT;
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-		return ERR_INVALID_ARGUMENT;
-	return ERR_OK;
 }
 
 static void
@@ -277,23 +257,33 @@ rtmpd_main(void *arg)
 enum err
 rtmpd_start(const struct rtmpd_settings *s, struct rtmpd **ret)
 {
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof(sin);
+	struct listen_sock own, *sock = s->sock;
 	struct rtmpd *d = NULL;
-	char ip[INET_ADDRSTRLEN];
-	int one = 1;
+	char why[128];
 	enum err r;
 
-	r = parse_listen(s->listen, &sin);
-	if (r != ERR_OK)
-		return r;
+	own.fd = -1;
+	if (sock == NULL) {
+		r = listen_open(s->listen, &own, why, sizeof(why));
+		if (r == ERR_IO)
+			log_warnx("rtmp: cannot listen on '%s': %s", s->listen,
+			    why);
+		if (r != ERR_OK)
+			return r;
+		sock = &own;
+	}
 	d = calloc(1, sizeof(*d));
-	if (d == NULL)
+	if (d == NULL) {
+		listen_close(sock);
 		return ERR_NOMEM;
+	}
+	/* The socket is ours from here (closed by rtmpd_stop or below). */
+	d->fd = sock->fd;
+	sock->fd = -1;
+	snprintf(d->address, sizeof(d->address), "%s", sock->address);
 	d->api = s->api;
 	d->max_conns = s->max_conns ? s->max_conns : 64;
 	d->idle_ms = (s->idle_s ? s->idle_s : 60) * 1000;
-	d->fd = -1;
 	d->wake[0] = d->wake[1] = -1;
 	d->conns = calloc(d->max_conns, sizeof(*d->conns));
 	if (d->conns == NULL) {
@@ -305,19 +295,6 @@ rtmpd_start(const struct rtmpd_settings *s, struct rtmpd **ret)
 	if (r != ERR_OK)
 		goto fail;
 	r = ERR_IO;
-	d->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (d->fd < 0)
-		goto fail;
-	setsockopt(d->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(d->fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-	    listen(d->fd, 64) != 0 ||
-	    getsockname(d->fd, (struct sockaddr *)&sin, &sl) != 0) {
-		log_warn("rtmp: cannot listen on '%s'", s->listen);
-		goto fail;
-	}
-	inet_ntop(AF_INET, &sin.sin_addr, ip, sizeof(ip));
-	snprintf(d->address, sizeof(d->address), "%s:%u", ip,
-	    ntohs(sin.sin_port));
 	if (pipe2(d->wake, O_CLOEXEC | O_NONBLOCK) != 0)
 		goto fail;
 	if (pthread_create(&d->thread, NULL, rtmpd_main, d) != 0)

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fuzz_auth_oss.c: libFuzzer harness for the OSS signature code of auth/:
- * the Authorization header and presigned-query parsers (V1 and V4,
+ * the Authorization header and presigned-query parsers (V1, V2 and V4,
  * auth_parse.c), the verifiers (auth_verify.c) and the canonical request
- * and string-to-sign builders they use (sig_v1.c, sig_v4.c,
+ * and string-to-sign builders they use (sig_v1.c, sig_v2.c, sig_v4.c,
  * auth_canon.c, subres.c).
  *
  * Input: input.h lines; the fields are method, bucket, key and
  * region ("" for none), the decoded query and the headers follow. The
  * clock stands at 2026-12-07T00:00:00Z, the date of the seeds.
  *
- * Besides surviving any input, signer and verifier must agree, for V1
- * and V4: whatever the input, the request signed with the string to sign
+ * Besides surviving any input, signer and verifier must agree, for V1,
+ * V2 and V4: whatever the input, the request signed with the string to sign
  * the daemon builds, under a fresh Date and with no other credentials,
  * must parse and verify. A canonicalisation that differs between the two
  * (ordering, sub-resources, header folding, AdditionalHeaders) would
@@ -178,6 +178,60 @@ out:
 	buf_free(&creq);
 }
 
+/* Signs the request as an OSS2 (V2) client would, with its first header
+ * as AdditionalHeaders, and checks the daemon takes it. */
+static void
+v2_roundtrip(const struct auth_input *orig)
+{
+	struct kv h[FUZZ_KV_MAX + 2], q[FUZZ_KV_MAX];
+	struct auth_input in = *orig;
+	struct auth_parsed p;
+	char date[TIME_RFC1123_BYTES], sig[45];
+	const char *additional = "", *auth;
+	struct buf sts, got;
+	struct arena a;
+	size_t nh = 0, nq = 0;
+
+	for (size_t i = 0; i < orig->nheaders; i++)
+		if (!credential_name(orig->headers[i].name))
+			h[nh++] = orig->headers[i];
+	for (size_t i = 0; i < orig->nquery; i++)
+		if (!credential_param(orig->query[i].name))
+			q[nq++] = orig->query[i];
+	if (nh > 0 && plain_token(h[0].name))
+		additional = h[0].name;
+	time_fmt_rfc1123(date, NOW_MS);
+	h[nh++] = (struct kv){ "date", date };
+	in.headers = h;
+	in.nheaders = nh;
+	in.query = q;
+	in.nquery = nq;
+
+	buf_init(&sts, (size_t)4 << 20);
+	arena_init(&a, 1 << 16);
+	if (auth_v2_string_to_sign(&in, date, additional, false, 0, &sts) !=
+	    ERR_OK)
+		goto out;
+	auth_v2_sign(sig, SECRET, buf_cstr(&sts), sts.len);
+	auth = arena_printf(&a, "OSS2 AccessKeyId:%s,%s%s%sSignature:%s", AK,
+	    additional[0] ? "AdditionalHeaders:" : "", additional,
+	    additional[0] ? "," : "", sig);
+	CHECK(auth != NULL);
+	h[nh++] = (struct kv){ "authorization", auth };
+	in.nheaders = nh;
+	memset(&p, 0, sizeof(p));
+	if (auth_parse(&in, &p) == ERR_OK) {
+		CHECK(p.kind == AUTH_V2_HEADER);
+		CHECK(strcmp(p.access_key_id, AK) == 0);
+		buf_init(&got, (size_t)4 << 20);
+		CHECK(auth_verify(&in, &p, SECRET, &got) == ERR_OK);
+		buf_free(&got);
+	}
+out:
+	arena_free(&a);
+	buf_free(&sts);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -228,6 +282,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_free(&b);
 
 	v1_roundtrip(&in);
+	v2_roundtrip(&in);
 	v4_roundtrip(&in);
 out:
 	arena_free(&a);

@@ -283,7 +283,7 @@ test('malformed Authorization → 400 InvalidArgument; bad Date → 403 AccessDe
   for (const [auth, scheme] of [['Bearer abc', 'Bearer'], ['AWS4-ECDSA-P256-SHA256 Credential=x', 'AWS4-ECDSA-P256-SHA256']]) {
     const r = await raw(d, { path: '/k.txt', headers: { host, date: new Date().toUTCString(), authorization: auth } });
     const body = checkErrorBody(r, { status: 400, code: 'InvalidArgument', extras: ['ArgumentName', 'ArgumentValue'] });
-    assert.equal(xmlText(body, 'Message'), 'The authorization mechanism you have provided is not supported.');
+    assert.equal(xmlText(body, 'Message'), 'The authorization scheme is not supported.');
     assert.equal(xmlText(body, 'ArgumentName'), 'Authorization');
     assert.equal(xmlText(body, 'ArgumentValue'), scheme);
   }

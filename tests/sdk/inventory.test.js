@@ -261,6 +261,14 @@ test('report round trip: coffer inventory run', async () => {
   assert.ok(rows.some((r) => r[1] === 'data/q%2Bu%25o%22te%2Cx.txt'));
   assert.ok(rows.some((r) => r[1] === 'data/sub/b%20c.txt' && r[3] === 'IA'));
   void fields;
+  // Not on a terminal, its progress is JSON lines on stderr.
+  const run = require('node:child_process').spawnSync(process.env.COFFER,
+    ['--data-dir', d.dataDir, 'inventory', 'run', SRC, 'daily1'], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const done = run.stderr.split('\n').filter((l) => l.startsWith('{"Progress":"inventory"'))
+    .map((l) => JSON.parse(l)).find((p) => p.Done);
+  assert.ok(done, run.stderr);
+  assert.equal(done.Items, 4);
 });
 
 test('report with the full filter (size, storage class, time)', async () => {

@@ -61,6 +61,7 @@ before(async () => {
   makeCa('ca');
   makeLeaf('ca', 'server', '/CN=localhost', SERVER_EXT);
   makeLeaf('ca', 'client', '/O=Coffer Ops/CN=deploy-bot', 'extendedKeyUsage=clientAuth\n');
+  makeLeaf('ca', 'serveronly', '/CN=wrong-purpose', 'extendedKeyUsage=serverAuth\n');
   makeCa('otherca');
   makeLeaf('otherca', 'stranger', '/CN=stranger', 'extendedKeyUsage=clientAuth\n');
   d = await startDaemon({ args: ['--tls-cert', f('server.pem'), '--tls-key', f('server.key'),
@@ -96,9 +97,11 @@ test('ali-oss over HTTPS (secure: true) trusting the test CA', async () => {
   }));
 });
 
-test('KMS without a client certificate, or with one of another CA, is refused in the handshake', async () => {
+test('KMS without a client certificate, with one of another CA, or one not for clients, is refused in the handshake', async () => {
   await assert.rejects(get(d.kmsPort));
   await assert.rejects(get(d.kmsPort, { cert: read('stranger.pem'), key: read('stranger.key') }));
+  // the right CA, but a certificate for servers only (no clientAuth)
+  await assert.rejects(get(d.kmsPort, { cert: read('serveronly.pem'), key: read('serveronly.key') }));
   // nothing reached the request handler: no KMS access line, no audit row
   assert.ok(!/kms: .*stranger/.test(d.log()));
 });
@@ -117,6 +120,16 @@ test('KMS SDK over HTTPS with a CA-signed client certificate; its subject is aud
   assert.ok(row, JSON.stringify(rows));
   assert.match(row.Detail, /^request=[0-9A-Fa-f-]+ client_cert=.*CN=deploy-bot/);
   assert.match(row.Detail, /O=Coffer Ops/);
+  // so do the crypto calls' rows, written in batches a moment later
+  let crypto;
+  for (let i = 0; i < 40 && !crypto; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    crypto = JSON.parse(d.coffer('audit', '--json', '--limit', '1000'))
+      .filter((r) => ['Encrypt', 'Decrypt'].includes(r.Action));
+    if (crypto.length < 2) crypto = undefined;
+  }
+  assert.ok(crypto, 'Encrypt and Decrypt rows');
+  for (const r of crypto) assert.match(r.Detail, /client_cert=.*CN=deploy-bot/, JSON.stringify(r));
 });
 
 test('KMS v1 client (protocol https) trusting the CA through NODE_EXTRA_CA_CERTS', async () => {

@@ -282,12 +282,18 @@ test_forged_append_detected(void **state)
 		kms_close(f->kms);
 		f->kms = NULL;
 		snprintf(path, sizeof(path), "%s/other.key", f->dir);
+		/* The data dir names its key: another is refused outright, */
+		assert_int_equal(open_kms(f, path, true, &other),
+		    ERR_ROOT_KEY_MISMATCH);
+		/* and with that record deleted it still blesses nothing. */
+		assert_int_equal(db_exec(f->db, "DELETE FROM root_key"), ERR_OK);
 		assert_int_equal(open_kms(f, path, true, &other), ERR_OK);
 		assert_int_equal(db_audit_verify(f->db, &chk), ERR_OK);
 		assert_int_equal(chk.bad_id, 1);
 		assert_int_equal(db_audit_append(f->db, f->now, NULL, "x", "y",
 		    "ok", ""), ERR_OK);
 		kms_close(other);
+		assert_int_equal(db_exec(f->db, "DELETE FROM root_key"), ERR_OK);
 		assert_int_equal(open_kms(f, f->key_path, false, &f->kms),
 		    ERR_OK);
 		assert_int_equal(broken_at(f), 9);

@@ -591,8 +591,8 @@ test_listen_parse(void **state)
 {
 	static const char *const bad[] = {
 		"nonsense", "127.0.0.1", "127.0.0.1:", "127.0.0.1:99999",
-		"127.0.0.1:-1", ":80", "[::1]8080", "[::1:80", "300.1.1.1:80",
-		"localhost:80", "[127.0.0.1]:80", "::1:80",
+		"127.0.0.1:-1", ":80", "[::1]8080", "[::1:80",
+		"[127.0.0.1]:80", "::1:80", "[localhost]:80",
 	};
 	struct http_settings s = { .handler = &handler };
 	struct http_server *srv = (struct http_server *)&s; /* sentinel */
@@ -610,6 +610,11 @@ test_listen_parse(void **state)
 	}
 	s.listen = NULL;
 	assert_int_equal(http_server_start(&s, &srv), ERR_INVALID_ARGUMENT);
+	/* A name is resolved; one that does not resolve (RFC 6761) is its
+	 * own error. */
+	s.listen = "no-such-host.invalid:80";
+	assert_int_equal(http_server_start(&s, &srv), ERR_NOT_FOUND);
+	assert_ptr_equal(srv, keep);
 
 	/* A port in use is ERR_IO. */
 	s.listen = "127.0.0.1:0";

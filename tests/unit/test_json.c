@@ -476,6 +476,54 @@ test_reader_map_array_errors(void **state)
 	arena_free(&a);
 }
 
+/* --- JSON replies as RPC XML (KMS Format=XML) --- */
+
+static void
+expect_xml(const char *json, const char *root, const char *want)
+{
+	struct buf b;
+
+	buf_init(&b, 4096);
+	assert_int_equal(json_to_xml(json, strlen(json), root, &b), ERR_OK);
+	assert_string_equal(buf_cstr(&b), want);
+	buf_free(&b);
+}
+
+static void
+test_to_xml(void **state)
+{
+	static const char *const bad[] = {
+		"[1]", "\"s\"", "{\"A\":[[1]]}", "{\"A\":1", "{\"A\":1,\"A\":2}",
+		"",
+	};
+	struct buf b;
+
+	(void)state;
+	/* Members in order; a list's items repeat their element; scalars
+	 * as their JSON text; null and "" as empty elements; escapes. */
+	expect_xml("{\"Keys\":{\"Key\":[{\"KeyId\":\"a\",\"KeyArn\":\"b\"},"
+	    "{\"KeyId\":\"c\",\"KeyArn\":\"d\"}]},\"TotalCount\":2,"
+	    "\"Ok\":true,\"No\":false,\"Z\":null,\"E\":\"\",\"Neg\":-5,"
+	    "\"T\":\"<&>\\\"'\",\"RequestId\":\"r\"}", "ListKeysResponse",
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListKeysResponse>"
+	    "<Keys><Key><KeyId>a</KeyId><KeyArn>b</KeyArn></Key>"
+	    "<Key><KeyId>c</KeyId><KeyArn>d</KeyArn></Key></Keys>"
+	    "<TotalCount>2</TotalCount><Ok>true</Ok><No>false</No><Z></Z>"
+	    "<E></E><Neg>-5</Neg><T>&lt;&amp;&gt;&quot;&apos;</T>"
+	    "<RequestId>r</RequestId></ListKeysResponse>");
+	/* An empty list leaves its wrapper empty; a list of scalars. */
+	expect_xml("{\"Aliases\":{\"Alias\":[]},\"Ids\":{\"Id\":[\"x\",\"y\"]}}",
+	    "R", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<R><Aliases>"
+	    "</Aliases><Ids><Id>x</Id><Id>y</Id></Ids></R>");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf_init(&b, 4096);
+		print_message("bad: '%s'\n", bad[i]);
+		assert_int_equal(json_to_xml(bad[i], strlen(bad[i]), "R", &b),
+		    ERR_INTERNAL);
+		assert_int_equal(b.len, 0);
+	}
+}
+
 int
 main(void)
 {
@@ -492,6 +540,7 @@ main(void)
 		cmocka_unit_test(test_reader_map_nomem),
 		cmocka_unit_test(test_reader_map_array),
 		cmocka_unit_test(test_reader_map_array_errors),
+		cmocka_unit_test(test_to_xml),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * kms_rootkey_db.c: the SQL of the root_key row (schema/0014_root_key.sql)
+ * and of the kms/ columns a root-key rotation re-seals. Values pass through
+ * as opaque bytes; kms_rotate.c decides.
+ */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "base/str.h"
+#include "db/db.h"
+#include "kms/kms_int.h"
+
+static const char SQL_READ[] =
+    "SELECT gen, check_value, mac_sealed, prev_check, handover, req_check,"
+    " req_sealed, req_error FROM root_key WHERE id = 1";
+static const char SQL_INSERT[] =
+    "INSERT INTO root_key (id, gen, check_value, mac_sealed) VALUES (1, 1, ?, ?)";
+static const char SQL_GEN[] = "SELECT gen FROM root_key WHERE id = ?1";
+static const char SQL_ROTATED[] =
+    "UPDATE root_key SET gen = gen + 1, check_value = ?1, mac_sealed = ?2,"
+    " prev_check = ?3, handover = ?4, rotated_ms = ?5, req_check = NULL,"
+    " req_sealed = NULL, req_ms = NULL, req_error = NULL"
+    " WHERE id = 1 AND gen = ?6";
+static const char SQL_RETIRE[] =
+    "UPDATE root_key SET prev_check = NULL, handover = NULL"
+    " WHERE id = 1 AND gen = ?1 AND handover IS NOT NULL";
+static const char SQL_REQUEST[] =
+    "UPDATE root_key SET req_check = ?1, req_sealed = ?2, req_ms = ?3,"
+    " req_error = NULL WHERE id = 1 AND gen = ?4";
+static const char SQL_REQUEST_FAIL[] =
+    "UPDATE root_key SET req_sealed = NULL, req_error = ?1 WHERE id = 1"
+    " AND req_sealed IS NOT NULL";
+static const char SQL_REQUEST_CLEAR[] =
+    "UPDATE root_key SET req_check = NULL, req_sealed = NULL, req_ms = NULL,"
+    " req_error = NULL WHERE id = 1";
+
+static const char SQL_MATERIAL[] =
+    "SELECT v.rowid, v.material, k.key_id, v.version_id"
+    " FROM kms_key_versions v JOIN kms_keys k ON k.id = v.key"
+    " WHERE v.rowid > ?1 AND v.material IS NOT NULL ORDER BY v.rowid LIMIT ?2";
+static const char SQL_MATERIAL_SET[] =
+    "UPDATE kms_key_versions SET material = ?1 WHERE rowid = ?2";
+/* An expired token's key is already wiped to X'' (kms_db.c). */
+static const char SQL_TOKENS[] =
+    "SELECT rowid, private_key, token, NULL FROM kms_import_tokens"
+    " WHERE rowid > ?1 AND length(private_key) > 0 ORDER BY rowid LIMIT ?2";
+static const char SQL_TOKENS_SET[] =
+    "UPDATE kms_import_tokens SET private_key = ?1 WHERE rowid = ?2";
+
+static bool
+col_copy(sqlite3_stmt *st, int i, uint8_t *dst, size_t cap, size_t *len)
+{
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
+
+	*len = 0;
+	if (sqlite3_column_type(st, i) != SQLITE_BLOB || n > cap)
+		return false;
+	memcpy(dst, sqlite3_column_blob(st, i), n);
+	*len = n;
+	return true;
+}
+
+enum err
+kms_db_root_read(struct db *db, struct kms_root_row *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_READ);
+	size_t n;
+	enum err r = ERR_OK;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	memset(ret, 0, sizeof(*ret));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		ret->present = true;
+		ret->gen = sqlite3_column_int64(st, 0);
+		if (!col_copy(st, 1, ret->check, sizeof(ret->check), &n) ||
+		    n != sizeof(ret->check) ||
+		    !col_copy(st, 2, ret->mac_sealed, sizeof(ret->mac_sealed),
+		    &ret->mac_sealed_len))
+			r = ERR_CORRUPT;
+		ret->has_prev = col_copy(st, 3, ret->prev_check,
+		    sizeof(ret->prev_check), &n) && n == sizeof(ret->prev_check);
+		ret->has_handover = col_copy(st, 4, ret->handover,
+		    sizeof(ret->handover), &ret->handover_len);
+		ret->has_request = col_copy(st, 5, ret->req_check,
+		    sizeof(ret->req_check), &n) && n == sizeof(ret->req_check) &&
+		    col_copy(st, 6, ret->req_sealed, sizeof(ret->req_sealed),
+		    &ret->req_sealed_len);
+		db_col_copy(st, 7, ret->req_error, sizeof(ret->req_error));
+	} else if (rc != SQLITE_DONE)
+		r = db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+kms_db_root_insert(struct db *db, const uint8_t check[static KMS_CHECK_BYTES],
+    const uint8_t *mac_sealed, size_t len)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_INSERT);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_blob(st, 1, check, KMS_CHECK_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, mac_sealed, (int)len, SQLITE_STATIC);
+	return db_step_done(st);
+}
+
+enum err
+kms_db_root_gen(struct db *db, int64_t *ret)
+{
+	return db_query_i64(db, SQL_GEN, 1, ret);
+}
+
+enum err
+kms_db_root_rotated(struct db *db, int64_t from_gen,
+    const struct kms_root_row *to, int64_t now_ms)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_ROTATED);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_blob(st, 1, to->check, KMS_CHECK_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, to->mac_sealed, (int)to->mac_sealed_len,
+	    SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, to->prev_check, KMS_CHECK_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, to->handover, (int)to->handover_len,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now_ms);
+	sqlite3_bind_int64(st, 6, from_gen);
+	return db_changed_one(db, db_step_done(st));
+}
+
+enum err
+kms_db_root_retire(struct db *db, int64_t gen)
+{
+	return db_changed_one(db, db_step_i64(db, SQL_RETIRE, gen));
+}
+
+enum err
+kms_db_root_request(struct db *db, int64_t gen,
+    const uint8_t check[static KMS_CHECK_BYTES], const uint8_t *sealed,
+    size_t len, int64_t now_ms)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_REQUEST);
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_blob(st, 1, check, KMS_CHECK_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, sealed, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now_ms);
+	sqlite3_bind_int64(st, 4, gen);
+	return db_changed_one(db, db_step_done(st));
+}
+
+enum err
+kms_db_root_request_fail(struct db *db, const char *why)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_REQUEST_FAIL);
+
+	if (st == NULL)
+		return ERR_IO;
+	db_bind_text(st, 1, why);
+	return db_step_done(st);
+}
+
+enum err
+kms_db_root_request_clear(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_REQUEST_CLEAR);
+
+	if (st == NULL)
+		return ERR_IO;
+	return db_step_done(st);
+}
+
+enum err
+kms_db_reseal_material(struct db *db, db_reseal_fn *fn, void *ctx,
+    uint64_t *count)
+{
+	return db_reseal(db, SQL_MATERIAL, SQL_MATERIAL_SET, fn, ctx, count);
+}
+
+enum err
+kms_db_reseal_tokens(struct db *db, db_reseal_fn *fn, void *ctx,
+    uint64_t *count)
+{
+	return db_reseal(db, SQL_TOKENS, SQL_TOKENS_SET, fn, ctx, count);
+}
