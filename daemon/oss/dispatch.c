@@ -261,6 +261,7 @@ static enum err
 pipeline(struct call *c)
 {
 	enum err r, match;
+	size_t nheaders;
 
 	r = router_parse_target(c);
 	if (r == ERR_OK && c->cname_host != NULL)
@@ -270,11 +271,16 @@ pipeline(struct call *c)
 	match = router_match(c);
 	if (match == ERR_OK && (c->route->flags & R_ANONYMOUS))
 		return ERR_OK;
+	nheaders = c->req->nheaders;
 	r = authenticate(c);
 	if (r == ERR_OK)
 		r = s3_alias_headers(c);
 	if (r != ERR_OK)
 		return r;
+	/* A twin header may select another route (x-amz-copy-source:
+	 * CopyObject, not PutObject). */
+	if (c->req->nheaders != nheaders)
+		match = router_match(c);
 	if (match != ERR_OK)
 		return match;
 	if (c->route->flags & R_BUCKET) {
