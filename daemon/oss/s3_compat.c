@@ -289,14 +289,31 @@ lower_hex(char *p, size_t n)
 			p[i] = (char)(p[i] - 'A' + 'a');
 }
 
+/* OSS's storage classes by Amazon's names (the reverse of
+ * storage_class). */
+static const char *
+amz_storage_class(const char *v)
+{
+	static const struct { const char *oss, *amz; } map[] = {
+		{ "Standard", "STANDARD" }, { "IA", "STANDARD_IA" },
+		{ "Archive", "GLACIER" }, { "ColdArchive", "DEEP_ARCHIVE" },
+		{ "DeepColdArchive", "DEEP_ARCHIVE" },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].oss, v) == 0)
+			return map[i].amz;
+	return v;
+}
+
 /* The x-amz-* twins of the x-oss-* answer headers S3 tools read (user
- * metadata, encryption, versions). */
+ * metadata, encryption, versions, storage class). */
 static void
 response_twins(struct call *c)
 {
 	static const char *const names[] = {
 		"server-side-encryption", "server-side-encryption-key-id",
-		"version-id", "delete-marker", "tagging-count",
+		"version-id", "delete-marker", "tagging-count", "storage-class",
 	};
 	struct http_response *resp = &c->req->resp;
 	size_t n = resp->nheaders;
@@ -316,6 +333,8 @@ response_twins(struct call *c)
 				continue;
 			if (k == 0 && strcmp(v, "KMS") == 0)
 				v = "aws:kms";
+			else if (strcasecmp(s, "storage-class") == 0)
+				v = amz_storage_class(v);
 			amz = k == 1 ?
 			    "x-amz-server-side-encryption-aws-kms-key-id" :
 			    arena_printf(c->a, "x-amz-%s", s);

@@ -102,12 +102,15 @@ last=${url: -1}
 check "aws presigned URL with another signature is refused" \
     [ "$(curl -s -o /dev/null -w '%{http_code}' "${url%?}$last")" = 403 ]
 check "aws s3api put-object" awsc s3api put-object --bucket "$B" \
-    --key api/obj --body "$SRC/sp ace&amp.txt" --metadata k1=v1 >/dev/null
+    --key api/obj --body "$SRC/sp ace&amp.txt" --metadata k1=v1 \
+    --storage-class STANDARD_IA >/dev/null
 check "aws s3api get-object" awsc s3api get-object --bucket "$B" \
     --key api/obj "$T/api.out" >/dev/null
 check "aws: put-object bytes" cmp -s "$SRC/sp ace&amp.txt" "$T/api.out"
 out=$(awsc s3api head-object --bucket "$B" --key api/obj)
 check "aws: metadata as x-amz-meta-*" grep -q '"k1": "v1"' <<<"$out"
+check "aws: STANDARD_IA is OSS's IA and back" \
+    grep -q '"StorageClass": "STANDARD_IA"' <<<"$out"
 check "aws s3 rb of a non-empty bucket fails" \
     not awsc s3 rb "s3://$B" 2>"$T/err" >/dev/null
 expect_code BucketNotEmpty "$T/err"
