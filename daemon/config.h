@@ -70,6 +70,8 @@ void config_finish(struct config *cfg);
 void config_usage(FILE *f, const char *prog);
 /* Markdown table of every setting (for README.md). */
 void config_reference(FILE *f);
+/* cofferd.8 in roff, from the same table (the hidden --man). */
+void config_man(FILE *f);
 /* The certificate and key files of a listener ("oss" or "kms"): its own
  * pair, else the shared one; both "" for plain HTTP. */
 void config_tls_files(const struct config *cfg, const char *listener,

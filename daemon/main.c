@@ -218,28 +218,23 @@ first_start(const struct config *cfg, struct db *db, struct kms *kms,
 {
 	const char *ak = getenv("COFFER_ROOT_ACCESS_KEY_ID");
 	const char *sk = getenv("COFFER_ROOT_ACCESS_KEY_SECRET");
-	char ret_ak[AUTH_AK_MAX], ret_sk[API_SECRET_MAX];
+	char ret_ak[AUTH_AK_MAX];
 	struct auth_account acct;
-	int64_t count = 0;
+	bool created;
 	enum err r;
 
-	if (auth_account_count(db, &count) != ERR_OK)
-		fatalx("cannot read accounts");
-	if (count > 0)
-		return;
-	if ((ak == NULL) != (sk == NULL))
+	r = api_root_account_init(db, kms, cfg->data_dir, cfg->region, ak, sk,
+	    now, &acct, ret_ak, &created);
+	if (r == ERR_CONFLICT)
 		fatalx("set both COFFER_ROOT_ACCESS_KEY_ID and "
 		    "COFFER_ROOT_ACCESS_KEY_SECRET, or neither");
-	r = api_account_create(db, kms, "root", ak, sk, now, &acct, ret_ak,
-	    ret_sk);
 	if (r != ERR_OK)
-		fatalx("cannot create the root account: %s", err_name(r));
-	r = api_write_credentials(cfg->data_dir, ret_ak, ret_sk, cfg->region);
-	explicit_bzero(ret_sk, sizeof(ret_sk));
-	if (r != ERR_OK)
-		fatalx("cannot write '%s/credentials'", cfg->data_dir);
-	log_notice("created account 'root' (%s, access key %s); credentials "
-	    "in '%s/credentials'", acct.account_id, ret_ak, cfg->data_dir);
+		fatalx("cannot create the root account and '%s/credentials': "
+		    "%s", cfg->data_dir, err_name(r));
+	if (created)
+		log_notice("created account 'root' (%s, access key %s); "
+		    "credentials in '%s/credentials'", acct.account_id, ret_ak,
+		    cfg->data_dir);
 }
 
 /* The audit chain's head in the log, when it moved: a copy outside the
@@ -556,6 +551,7 @@ main(int argc, char **argv)
 			fatalx("cannot listen on '%s': %s", cfg.kms_listen,
 			    err_name(r));
 	}
+	api_set_listeners(api, ossl, kmsl);
 	oss_set_urls(oss, http_server_address(ossl), oss_tls != NULL,
 	    rtmp ? rtmpd_address(rtmp) : NULL);
 	wd_usec = watchdog_usec();
@@ -641,6 +637,7 @@ main(int argc, char **argv)
 		log_warnx("%u request(s) still running after %u s; closing them",
 		    http_server_inflight(ossl) + http_server_inflight(kmsl),
 		    cfg.drain_timeout);
+	api_set_listeners(api, NULL, NULL);
 	http_server_stop(ossl);
 	http_server_stop(kmsl);
 	http_tls_close(oss_tls);

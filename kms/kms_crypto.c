@@ -141,9 +141,12 @@ kms_nonce_key(struct kms *k, uint8_t out[static KMS_NONCE_KEY_BYTES])
 {
 	const struct kms_keys *keys = kms_keys_acquire(k);
 
-	/* Derived on demand, not kept: it is needed once, at start-up. */
+	/* Derived on demand, not kept: it is needed once, at start-up.
+	 * From the fingerprint key, which a root-key rotation moves over
+	 * unchanged (kms_rekey.c): the replay log written before a
+	 * rotation stays readable after it, so no barrier is needed. */
 	crypto_kdf_derive_from_key(out, KMS_NONCE_KEY_BYTES, KMS_SUBKEY_NONCE,
-	    KMS_KDF_CONTEXT, keys->root);
+	    KMS_KDF_CONTEXT, keys->mac);
 	kms_keys_release(k);
 }
 

@@ -106,12 +106,7 @@ object_worm_db_put(struct db *db, const struct object_worm_config *c)
 enum err
 object_worm_db_delete_bucket(struct db *db, int64_t bucket_id)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_DELETE_BUCKET);
-
-	if (st == NULL)
-		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket_id);
-	return db_step_done(st);
+	return db_step_i64(db, SQL_DELETE_BUCKET, bucket_id);
 }
 
 enum err

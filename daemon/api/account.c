@@ -163,3 +163,56 @@ api_write_credentials(const char *data_dir, const char *ak,
 	}
 	return ERR_OK;
 }
+
+enum err
+api_root_account_init(struct db *db, struct kms *kms, const char *data_dir,
+    const char *region, const char *ak, const char *sk, int64_t now_ms,
+    struct auth_account *ret, char *ret_ak, bool *ret_created)
+{
+	char secret[API_SECRET_MAX];
+	int64_t count = 0;
+	enum err r;
+
+	*ret_created = false;
+	r = auth_account_count(db, &count);
+	if (r != ERR_OK || count > 0)
+		return r;
+	if ((ak == NULL) != (sk == NULL))
+		return ERR_CONFLICT;
+	r = api_account_create(db, kms, "root", ak, sk, now_ms, ret, ret_ak,
+	    secret);
+	if (r == ERR_OK)
+		r = api_write_credentials(data_dir, ret_ak, secret, region);
+	explicit_bzero(secret, sizeof(secret));
+	*ret_created = r == ERR_OK;
+	return r;
+}
+
+enum err
+api_access_key_create(struct db *db, struct kms *kms, const char *account,
+    int64_t now_ms, char *ret_ak, char *ret_secret)
+{
+	uint8_t sealed[API_SECRET_MAX + KMS_SEAL_OVERHEAD];
+	char ak[AUTH_AK_MAX], sk[API_SECRET_MAX];
+	char ad[2 + AUTH_AK_MAX];
+	struct auth_account a;
+	size_t skl;
+	enum err r;
+
+	r = auth_account_get(db, account, &a);
+	if (r != ERR_OK)
+		return r;
+	auth_gen_access_key_id(ak);
+	auth_gen_secret(sk);
+	skl = strlen(sk);
+	r = kms_seal(kms, sealed, sk, skl, ad, secret_ad(ad, ak));
+	if (r == ERR_OK)
+		r = auth_key_add(db, a.id, ak, sealed, skl + KMS_SEAL_OVERHEAD,
+		    now_ms);
+	if (r == ERR_OK) {
+		str_copy(ret_ak, AUTH_AK_MAX, ak);
+		str_copy(ret_secret, API_SECRET_MAX, sk);
+	}
+	explicit_bzero(sk, sizeof(sk));
+	return r;
+}

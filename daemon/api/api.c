@@ -49,6 +49,14 @@ api_close(struct api *api)
 	free(api);
 }
 
+void
+api_set_listeners(struct api *api, struct http_server *oss,
+    struct http_server *kms)
+{
+	atomic_store(&api->oss_stats.srv, oss);
+	atomic_store(&api->kms_stats.srv, kms);
+}
+
 static bool
 blob_is_live(void *ctx, const uint8_t uuid[static STORE_UUID_BYTES])
 {

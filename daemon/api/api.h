@@ -19,6 +19,7 @@ struct store;
 struct kms;
 struct clock;
 struct dns_txt;
+struct http_server;
 struct api;
 
 #define API_MAX_DOMAINS 8
@@ -40,6 +41,10 @@ struct api_settings {
 
 enum err api_open(const struct api_settings *s, struct api **ret);
 void api_close(struct api *api);
+/* The running listeners, whose open connections /-/metrics shows; NULLs
+ * before they are stopped. */
+void api_set_listeners(struct api *api, struct http_server *oss,
+    struct http_server *kms);
 
 /* Start-up recovery: unlinks blobs no extent row references and temp
  * files (DESIGN §2). Must run before the listeners start. */
@@ -137,8 +142,22 @@ enum err api_account_create(struct db *db, struct kms *kms, const char *name,
  * its sealed secret does not open (logged). Shared by both listeners. */
 enum err api_secret_open(struct db *db, struct kms *kms, const char *ak,
     struct auth_account *ret_account, char **ret_secret, size_t *ret_cap);
+/* Another access key for account (by name), for rotation: ERR_NOT_FOUND
+ * without the account, ERR_CONFLICT when it holds AUTH_ACTIVE_KEYS_MAX
+ * active keys. ret_ak (AUTH_AK_MAX) and ret_secret (API_SECRET_MAX). */
+enum err api_access_key_create(struct db *db, struct kms *kms,
+    const char *account, int64_t now_ms, char *ret_ak, char *ret_secret);
 /* Writes DATA_DIR/credentials (0600, Alibaba Cloud CLI INI format). */
 enum err api_write_credentials(const char *data_dir, const char *ak,
     const char *secret, const char *region);
+/* A data dir's first account, "root", made by whichever comes first of
+ * cofferd's first start and `coffer init`: when the database holds no
+ * account, creates it with ak/sk (both NULL: generated) and writes its
+ * credentials to DATA_DIR/credentials (*ret_created true). Nothing when
+ * an account exists. ERR_CONFLICT: only one of ak, sk given. */
+enum err api_root_account_init(struct db *db, struct kms *kms,
+    const char *data_dir, const char *region, const char *ak, const char *sk,
+    int64_t now_ms, struct auth_account *ret, char *ret_ak,
+    bool *ret_created);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "api/api.h"
+#include "api/reqstats.h"
 #include "base/gate.h"
 
 struct api {
@@ -27,7 +28,17 @@ struct api {
 	struct dns_txt		*dns;
 	char			 version[32];
 	int64_t			 started_ms;
+	/* /-/metrics: each listener's counters, owned by the listener
+	 * (oss_open, kmsd_open), rendered together by the OSS one. */
+	struct reqstats		 oss_stats;
+	struct reqstats		 kms_stats;
 	struct gate		 gate;		/* root_key.c */
 };
+
+/* In a transaction: the MAC of every sealed row that has none (first
+ * start), or of every sealed row (every: a root-key rotation, under the
+ * new key); WORM policies, ObjectWorm configurations and the clock row
+ * are always all MACed again (seal_check.c). */
+enum err api_seal_tables(struct db *db, bool every);
 
 #endif

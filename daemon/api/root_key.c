@@ -121,13 +121,7 @@ remac(struct db *db, struct api_rotation *rep, int64_t *seq)
 	struct db_seal_totals o, p, w;
 	enum err r;
 
-	r = object_reseal_all(db);
-	if (r == ERR_OK)
-		r = worm_seal_all(db);
-	if (r == ERR_OK)
-		r = object_worm_seal_all(db);
-	if (r == ERR_OK)
-		r = db_clock_seal(db);
+	r = api_seal_tables(db, true);
 	if (r == ERR_OK)
 		r = object_seal_totals(db, &o);
 	if (r == ERR_OK)

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/api.h"
+#include "api/api_int.h"
 #include "base/log.h"
 #include "bucket/bucket.h"
 #include "db/clock_db.h"
@@ -31,6 +31,21 @@ bad_object(void *ctx, const char *bucket, const char *key)
 	    bucket, key);
 }
 
+enum err
+api_seal_tables(struct db *db, bool every)
+{
+	enum err r;
+
+	r = object_seal_all(db, every);
+	if (r == ERR_OK)
+		r = worm_seal_all(db);
+	if (r == ERR_OK)
+		r = object_worm_seal_all(db);
+	if (r == ERR_OK)
+		r = db_clock_seal(db);
+	return r;
+}
+
 /* First start with a key: everything as it stands becomes the sealed
  * state. Logged, because it is trust on first use. */
 static enum err
@@ -41,13 +56,7 @@ first_sealing(struct db *db)
 	r = db_tx_begin(db);
 	if (r != ERR_OK)
 		return r;
-	r = object_seal_all(db);
-	if (r == ERR_OK)
-		r = worm_seal_all(db);
-	if (r == ERR_OK)
-		r = object_worm_seal_all(db);
-	if (r == ERR_OK)
-		r = db_clock_seal(db);
+	r = api_seal_tables(db, false);
 	if (r == ERR_OK)
 		r = db_seal_mark_sealed(db);
 	if (r == ERR_OK)

@@ -179,14 +179,46 @@ enum err auth_account_list(struct db *db,
 /* ERR_NOT_FOUND; ERR_CONFLICT when the account still owns buckets. */
 enum err auth_account_delete(struct db *db, const char *name);
 /* Looks up an access key: its account and sealed secret (malloc'd; caller
- * frees). ERR_NOT_FOUND when unknown. */
+ * frees). ERR_NOT_FOUND when unknown, ERR_ACCESS_KEY_DISABLED when it is
+ * Inactive. */
 enum err auth_key_lookup(struct db *db, const char *access_key_id,
     struct auth_account *ret_account, uint8_t **ret_sealed,
     size_t *ret_sealed_len);
+/* ---- an account's access keys (rotation; schema/0015) ---- */
+
+/* Active keys an account may hold at once: the one in use and its
+ * successor. */
+#define AUTH_ACTIVE_KEYS_MAX 2
+
+struct auth_key_info {
+	char	access_key_id[AUTH_AK_MAX];
+	bool	active;
+	int64_t	created_ms;
+};
+
+/* Adds a key (sealed secret as for auth_account_create) to the account
+ * with row id account. ERR_CONFLICT when the account holds
+ * AUTH_ACTIVE_KEYS_MAX active keys already; ERR_EXISTS when the id is
+ * taken. */
+enum err auth_key_add(struct db *db, int64_t account, const char *access_key_id,
+    const uint8_t *sealed, size_t sealed_len, int64_t now_ms);
+/* The account's keys, oldest first. */
+enum err auth_key_list(struct db *db, int64_t account,
+    void (*fn)(void *ctx, const struct auth_key_info *k), void *ctx);
+/* Active -> Inactive, or back (ERR_CONFLICT past AUTH_ACTIVE_KEYS_MAX).
+ * ERR_NOT_FOUND when the account has no such key; ERR_OK when it is in
+ * that state already. */
+enum err auth_key_set_active(struct db *db, int64_t account,
+    const char *access_key_id, bool active);
+/* Deletes the key. ERR_NOT_FOUND when the account has no such key. */
+enum err auth_key_delete(struct db *db, int64_t account,
+    const char *access_key_id);
+
 /* Root-key rotation: every access key's sealed secret through fn
  * (db_reseal; the naming column is the access key id). */
 enum err auth_reseal_secrets(struct db *db, db_reseal_fn *fn, void *ctx,
     uint64_t *count);
+
 /* Number of accounts (first-start detection). */
 enum err auth_account_count(struct db *db, int64_t *ret);
 

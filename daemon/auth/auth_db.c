@@ -34,9 +34,24 @@ static const char SQL_ACCOUNT_BUCKETS[] =
 /* access_keys rows go with it (ON DELETE CASCADE). */
 static const char SQL_ACCOUNT_DELETE[] = "DELETE FROM accounts WHERE id = ?";
 static const char SQL_KEY_LOOKUP[] =
-    "SELECT a.id, a.account_id, a.name, a.created_ms, k.secret_sealed "
+    "SELECT a.id, a.account_id, a.name, a.created_ms, k.secret_sealed, "
+    "k.status = 'Active' "
     "FROM access_keys k JOIN accounts a ON a.id = k.account "
     "WHERE k.access_key_id = ?";
+static const char SQL_KEY_ACTIVE_COUNT[] =
+    "SELECT count(*) FROM access_keys WHERE account = ? AND status = 'Active'";
+static const char SQL_KEY_LIST[] =
+    "SELECT access_key_id, status = 'Active', created_ms FROM access_keys "
+    "WHERE account = ? ORDER BY created_ms, access_key_id";
+static const char SQL_KEY_STATUS[] =
+    "SELECT status = 'Active' FROM access_keys "
+    "WHERE account = ? AND access_key_id = ?";
+/* Compare-and-set on the state read in the same transaction. */
+static const char SQL_KEY_SET_STATUS[] =
+    "UPDATE access_keys SET status = ?3 "
+    "WHERE account = ?1 AND access_key_id = ?2 AND status = ?4";
+static const char SQL_KEY_DELETE[] =
+    "DELETE FROM access_keys WHERE account = ? AND access_key_id = ?";
 static const char SQL_ACCOUNT_COUNT[] = "SELECT count(*) FROM accounts";
 static const char SQL_SECRETS[] =
     "SELECT rowid, secret_sealed, access_key_id, NULL FROM access_keys"
@@ -254,6 +269,10 @@ auth_key_lookup(struct db *db, const char *access_key_id,
 		goto out;
 	}
 	row_account(st, &a);
+	if (sqlite3_column_int(st, 5) == 0) {
+		r = ERR_ACCESS_KEY_DISABLED;
+		goto out;
+	}
 	blob = sqlite3_column_blob(st, 4);
 	n = (size_t)sqlite3_column_bytes(st, 4);
 	/* n == 0 cannot be stored (create refuses it); malloc(1) keeps the
@@ -289,6 +308,163 @@ auth_account_count(struct db *db, int64_t *ret)
 	else
 		r = db_err(rc) == ERR_OK ? ERR_INTERNAL : db_err(rc);
 	db_stmt_done(st);
+	return r;
+}
+
+/* Active keys of the account, in the caller's transaction. */
+static enum err
+active_keys(struct db *db, int64_t account, int64_t *ret)
+{
+	return db_query_i64(db, SQL_KEY_ACTIVE_COUNT, account, ret);
+}
+
+enum err
+auth_key_add(struct db *db, int64_t account, const char *access_key_id,
+    const uint8_t *sealed, size_t sealed_len, int64_t now_ms)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0;
+	enum err r;
+
+	if (access_key_id == NULL || access_key_id[0] == '\0' ||
+	    strlen(access_key_id) >= AUTH_AK_MAX || sealed == NULL ||
+	    sealed_len == 0 || sealed_len > INT32_MAX)
+		return ERR_INVALID_ARGUMENT;
+	r = db_tx_begin(db);
+	if (r != ERR_OK)
+		return r;
+	r = active_keys(db, account, &n);
+	if (r == ERR_OK && n >= AUTH_ACTIVE_KEYS_MAX)
+		r = ERR_CONFLICT;
+	if (r == ERR_OK) {
+		st = db_stmt(db, SQL_KEY_INSERT);
+		if (st == NULL)
+			r = ERR_IO;
+		else {
+			sqlite3_bind_text(st, 1, access_key_id, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, account);
+			sqlite3_bind_blob(st, 3, sealed, (int)sealed_len,
+			    SQLITE_STATIC);
+			sqlite3_bind_int64(st, 4, now_ms);
+			r = db_step_done(st);
+		}
+	}
+	if (r == ERR_OK)
+		return db_tx_commit(db);
+	db_tx_rollback(db);
+	return r;
+}
+
+enum err
+auth_key_list(struct db *db, int64_t account,
+    void (*fn)(void *ctx, const struct auth_key_info *k), void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_KEY_LIST);
+	struct auth_key_info k;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, account);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&k, 0, sizeof(k));
+		db_col_copy(st, 0, k.access_key_id, sizeof(k.access_key_id));
+		k.active = sqlite3_column_int(st, 1) != 0;
+		k.created_ms = sqlite3_column_int64(st, 2);
+		fn(ctx, &k);
+	}
+	db_stmt_done(st);
+	return db_err(rc);
+}
+
+/* The key's state in the caller's transaction; ERR_NOT_FOUND. */
+static enum err
+key_active(struct db *db, int64_t account, const char *ak, bool *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_KEY_STATUS);
+	enum err r;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, account);
+	sqlite3_bind_text(st, 2, ak, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret = sqlite3_column_int(st, 0) != 0;
+		r = ERR_OK;
+	} else
+		r = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+enum err
+auth_key_set_active(struct db *db, int64_t account, const char *access_key_id,
+    bool active)
+{
+	sqlite3_stmt *st;
+	bool now = false;
+	int64_t n = 0;
+	enum err r;
+
+	r = db_tx_begin(db);
+	if (r != ERR_OK)
+		return r;
+	r = key_active(db, account, access_key_id, &now);
+	if (r == ERR_OK && now == active) {
+		db_tx_rollback(db);
+		return ERR_OK;
+	}
+	if (r == ERR_OK && active) {
+		r = active_keys(db, account, &n);
+		if (r == ERR_OK && n >= AUTH_ACTIVE_KEYS_MAX)
+			r = ERR_CONFLICT;
+	}
+	if (r == ERR_OK) {
+		st = db_stmt(db, SQL_KEY_SET_STATUS);
+		if (st == NULL)
+			r = ERR_IO;
+		else {
+			sqlite3_bind_int64(st, 1, account);
+			sqlite3_bind_text(st, 2, access_key_id, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, active ? "Active" : "Inactive",
+			    -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, active ? "Inactive" : "Active",
+			    -1, SQLITE_STATIC);
+			r = db_changed_one(db, db_step_done(st));
+		}
+	}
+	if (r == ERR_OK)
+		return db_tx_commit(db);
+	db_tx_rollback(db);
+	return r;
+}
+
+enum err
+auth_key_delete(struct db *db, int64_t account, const char *access_key_id)
+{
+	sqlite3_stmt *st;
+	enum err r;
+
+	r = db_tx_begin(db);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_KEY_DELETE);
+	if (st == NULL)
+		r = ERR_IO;
+	else {
+		sqlite3_bind_int64(st, 1, account);
+		sqlite3_bind_text(st, 2, access_key_id, -1, SQLITE_STATIC);
+		r = db_step_done(st);
+		if (r == ERR_OK && sqlite3_changes(db_conn(db)) == 0)
+			r = ERR_NOT_FOUND;
+	}
+	if (r == ERR_OK)
+		return db_tx_commit(db);
+	db_tx_rollback(db);
 	return r;
 }
 

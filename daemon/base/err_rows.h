@@ -127,6 +127,12 @@
 	EK(ERR_INVALID_ACCESS_KEY_ID, 403, "InvalidAccessKeyId",
 	    "The OSS Access Key Id you provided does not exist in our records.", "0002-00000902",
 	    404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
+	/* A key an operator disabled (schema/0015): OSS answers with the
+	 * unknown key's Code (EC unconfirmed, the unknown key's), KMS with
+	 * Forbidden.AccessKey, spec kms-api.md's "AccessKey disabled". */
+	EK(ERR_ACCESS_KEY_DISABLED, 403, "InvalidAccessKeyId",
+	    "The OSS Access Key Id you provided is disabled.", "0002-00000902",
+	    403, "Forbidden.AccessKey", "Specified access key is disabled.")
 	EK(ERR_SIGNATURE_MISMATCH, 403, "SignatureDoesNotMatch",
 	    "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
 	    "0002-00000040",

@@ -14,7 +14,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/str.h"
+
+/*
+ * Three forms of a line, by where it goes:
+ *   a --log-file:   "2026-12-07T06:20:37.123Z warning cofferd: text"
+ *                   (nothing else dates it);
+ *   a terminal:     "coffer: text" (for a person reading it);
+ *   anything else:  "<4>cofferd: text", the syslog priority journald
+ *                   records levels from.
+ */
+enum log_form { FORM_JOURNAL, FORM_TERMINAL, FORM_FILE };
+
 static const char *log_prog = "coffer";
+static _Atomic int log_style = FORM_JOURNAL;
 static _Atomic int log_level = LOG_LEVEL_INFO;
 static _Atomic int log_fd = STDERR_FILENO;
 static char log_path[4096];
@@ -31,6 +45,7 @@ log_open(const char *progname, enum log_level level, const char *path)
 		/* Back to stderr: a file opened earlier must stop receiving
 		 * lines (and its descriptor must not leak). */
 		log_path[0] = '\0';
+		log_style = isatty(STDERR_FILENO) ? FORM_TERMINAL : FORM_JOURNAL;
 		old = atomic_exchange(&log_fd, STDERR_FILENO);
 		if (old != STDERR_FILENO)
 			close(old);
@@ -54,6 +69,7 @@ log_reopen(void)
 	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -1;
+	log_style = FORM_FILE;
 	old = atomic_exchange(&log_fd, fd);
 	if (old != STDERR_FILENO)
 		close(old);
@@ -93,7 +109,24 @@ log_write(enum log_level level, const char *fmt, va_list ap, int errnum)
 	char line[4096];
 	int n, m;
 
-	n = snprintf(line, sizeof(line), "<%d>%s: ", (int)level, log_prog);
+	static const char *const names[] = { "emerg", "alert", "crit", "err",
+	    "warning", "notice", "info", "debug" };
+	char ts[TIME_ISO_BYTES];
+
+	switch (log_style) {
+	case FORM_FILE:
+		time_fmt_iso_ms(ts, clock_wall_ms());
+		n = snprintf(line, sizeof(line), "%s %s %s: ", ts,
+		    names[(unsigned)level & 7], log_prog);
+		break;
+	case FORM_TERMINAL:
+		n = snprintf(line, sizeof(line), "%s: ", log_prog);
+		break;
+	default:
+		n = snprintf(line, sizeof(line), "<%d>%s: ", (int)level,
+		    log_prog);
+		break;
+	}
 	if (n < 0)
 		return;
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);

@@ -2,8 +2,10 @@
 /*
  * log.h: tiny journald-friendly logging.
  *
- * Lines go to stderr (or a file given to log_open) prefixed with "<N>", the
- * syslog priority, so journald records levels without libsystemd. Each line
+ * Lines go to stderr prefixed with "<N>", the syslog priority, so journald
+ * records levels without libsystemd; on a terminal without it; to a file
+ * given to log_open after an RFC 3339 time (milliseconds, UTC) and the
+ * level's name. Each line
  * is written with one write(2), so lines from worker threads never interleave.
  * The level and target are the only process-wide mutable state in coffer.
  * Never pass key material or secrets to these functions.

@@ -323,14 +323,13 @@ enum err object_seal_extents_bad(struct db *db, int64_t *ret);
 /* Up to max objects whose MAC fails, for the alert. */
 enum err object_seal_bad(struct db *db, unsigned max,
     void (*cb)(void *ctx, const char *bucket, const char *key), void *ctx);
-/* In a transaction: MACs every row that has none (first start). */
-enum err object_seal_all(struct db *db);
+/* In a transaction: MACs every row that has none (first start), or every
+ * row (every: root-key rotation, under the new key). */
+enum err object_seal_all(struct db *db, bool every);
 /* Root-key rotation, in the caller's transaction: the data keys of
- * SSE-OSS extents through fn (db_reseal), then, once the new key is
- * installed, every object and extent row's MAC again. */
+ * SSE-OSS extents through fn (db_reseal). */
 enum err object_rewrap_oss(struct db *db, db_reseal_fn *fn, void *ctx,
     uint64_t *count);
-enum err object_reseal_all(struct db *db);
 
 /* ---- appendable objects, tags, restore (object_update_db.c) ---- */
 

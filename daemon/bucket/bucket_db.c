@@ -958,9 +958,10 @@ object_seal_bad(struct db *db, unsigned max,
 }
 
 enum err
-object_seal_all(struct db *db)
+object_seal_all(struct db *db, bool every)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_SEAL_ALL);
+	sqlite3_stmt *st = db_stmt(db, every ? SQL_OBJECT_RESEAL :
+	    SQL_OBJECT_SEAL_ALL);
 	enum err r;
 
 	if (st == NULL)
@@ -968,7 +969,7 @@ object_seal_all(struct db *db)
 	r = db_step_done(st);
 	if (r != ERR_OK)
 		return r;
-	st = db_stmt(db, SQL_EXTENT_SEAL_ALL);
+	st = db_stmt(db, every ? SQL_EXTENT_RESEAL : SQL_EXTENT_SEAL_ALL);
 	if (st == NULL)
 		return ERR_IO;
 	return db_step_done(st);
@@ -978,21 +979,4 @@ enum err
 object_rewrap_oss(struct db *db, db_reseal_fn *fn, void *ctx, uint64_t *count)
 {
 	return db_reseal(db, SQL_EXTENTS_OSS, SQL_EXTENT_REWRAP, fn, ctx, count);
-}
-
-enum err
-object_reseal_all(struct db *db)
-{
-	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_RESEAL);
-	enum err r;
-
-	if (st == NULL)
-		return ERR_IO;
-	r = db_step_done(st);
-	if (r != ERR_OK)
-		return r;
-	st = db_stmt(db, SQL_EXTENT_RESEAL);
-	if (st == NULL)
-		return ERR_IO;
-	return db_step_done(st);
 }

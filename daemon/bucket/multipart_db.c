@@ -167,12 +167,7 @@ part_release(struct db *db, struct arena *a, int64_t part,
 static enum err
 part_delete_row(struct db *db, int64_t part)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_PART_DELETE);
-
-	if (st == NULL)
-		return ERR_IO;
-	sqlite3_bind_int64(st, 1, part);
-	return db_step_done(st);
+	return db_step_i64(db, SQL_PART_DELETE, part);
 }
 
 enum err

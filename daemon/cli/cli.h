@@ -57,10 +57,13 @@ struct cli_progress {
 	bool		 tty;
 	int64_t		 t0, last;
 	uint64_t	 items, bytes;
+	uint64_t	 total;		/* items expected; 0: unknown */
 };
 void cli_progress_init(struct cli_progress *p, const char *what);
 void cli_progress_add(struct cli_progress *p, uint64_t items, uint64_t bytes);
 void cli_progress_show(struct cli_progress *p, bool done);
+/* The items expected, when known: the time left is shown too. */
+void cli_progress_total(struct cli_progress *p, uint64_t items);
 double cli_progress_secs(const struct cli_progress *p);
 int64_t cli_mono_ms(void);
 
@@ -68,6 +71,14 @@ int64_t cli_mono_ms(void);
 int cli_account_create(struct cli *, int, char **);	/* cli_account.c */
 int cli_account_list(struct cli *, int, char **);
 int cli_account_delete(struct cli *, int, char **);
+int cli_account_key_create(struct cli *, int, char **);	/* cli_access_key.c */
+int cli_account_key_list(struct cli *, int, char **);
+int cli_account_key_disable(struct cli *, int, char **);
+int cli_account_key_enable(struct cli *, int, char **);
+int cli_account_key_delete(struct cli *, int, char **);
+int cli_bucket_list(struct cli *, int, char **);		/* cli_bucket.c */
+int cli_bucket_info(struct cli *, int, char **);
+int cli_object_list(struct cli *, int, char **);
 int cli_clock_show(struct cli *, int, char **);		/* cli_clock.c */
 int cli_clock_advance(struct cli *, int, char **);
 int cli_clock_set(struct cli *, int, char **);
@@ -92,6 +103,7 @@ int cli_worm_ack_rollback(struct cli *, int, char **);
 int cli_backup(struct cli *, int, char **);		/* cli_backup.c */
 int cli_restore(struct cli *, int, char **);
 int cli_verify(struct cli *, int, char **);
+int cli_init(struct cli *, int, char **);		/* cli_init.c */
 int cli_rootkey_rotate(struct cli *, int, char **);	/* cli_rootkey.c */
 int cli_rootkey_status(struct cli *, int, char **);
 

@@ -841,6 +841,7 @@ cli_restore(struct cli *cli, int argc, char **argv)
 	if (mf_read(src, &m) != 0)
 		return 1;
 	cli_progress_init(&pg, "restore-check");
+	cli_progress_total(&pg, m.n);
 	if (check_backup(src, &m, &pg) != 0)
 		goto out;
 	cli_progress_show(&pg, true);
@@ -881,6 +882,7 @@ cli_restore(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	cli_progress_init(&pg, "restore");
+	cli_progress_total(&pg, m.n);
 	for (size_t i = 0; i < m.n && !stopping; i++) {
 		const struct mfile *f = &m.f[i];
 
@@ -1189,6 +1191,7 @@ cli_verify(struct cli *cli, int argc, char **argv)
 		free(buf);
 		return 1;
 	}
+	cli_progress_total(&pg, n);
 	for (size_t i = 0; i < n && !stopping; i++) {
 		verify_extent(cli, st, &ext[i], buf, &v, &pg);
 		cli_progress_add(&pg, 1, 0);

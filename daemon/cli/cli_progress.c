@@ -42,22 +42,37 @@ void
 cli_progress_show(struct cli_progress *p, bool done)
 {
 	int64_t now = cli_mono_ms();
-	double s, mb;
+	double s, mb, left;
 
 	if (!done && now - p->last < (p->tty ? 200 : 1000))
 		return;
 	p->last = now;
 	s = cli_progress_secs(p);
 	mb = (double)p->bytes / 1e6;
-	if (p->tty)
+	/* At the rate so far; shown once there is a rate to go by. */
+	left = p->total > p->items && p->items > 0 ?
+	    (double)(p->total - p->items) * s / (double)p->items : 0;
+	if (p->tty && p->total > 0)
+		fprintf(stderr, "\r%s: %" PRIu64 "/%" PRIu64 " items, %.1f MB, "
+		    "%.1f MB/s, %.0f items/s, %.0f s left%s", p->what, p->items,
+		    p->total, mb, mb / s, (double)p->items / s, left,
+		    done ? "\n" : "   ");
+	else if (p->tty)
 		fprintf(stderr, "\r%s: %" PRIu64 " items, %.1f MB, %.1f MB/s, "
 		    "%.0f items/s%s", p->what, p->items, mb, mb / s,
 		    (double)p->items / s, done ? "\n" : "   ");
 	else
 		fprintf(stderr, "{\"Progress\":\"%s\",\"Items\":%" PRIu64
-		    ",\"Bytes\":%" PRIu64 ",\"Seconds\":%.3f,\"MBps\":%.2f,"
-		    "\"Done\":%s}\n", p->what, p->items, p->bytes, s, mb / s,
-		    done ? "true" : "false");
+		    ",\"Total\":%" PRIu64 ",\"Bytes\":%" PRIu64
+		    ",\"Seconds\":%.3f,\"MBps\":%.2f,\"SecondsLeft\":%.1f,"
+		    "\"Done\":%s}\n", p->what, p->items, p->total, p->bytes, s,
+		    mb / s, left, done ? "true" : "false");
+}
+
+void
+cli_progress_total(struct cli_progress *p, uint64_t items)
+{
+	p->total = items;
 }
 
 void

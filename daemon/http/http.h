@@ -147,6 +147,8 @@ const char *http_server_address(const struct http_server *srv);
 void http_server_quiesce(struct http_server *srv);
 /* Requests between begin() and done(). */
 unsigned http_server_inflight(const struct http_server *srv);
+/* Client connections open now (idle keep-alive ones included). */
+unsigned http_server_connections(const struct http_server *srv);
 /* Closes everything and frees srv; NULL-safe. */
 void http_server_stop(struct http_server *srv);
 

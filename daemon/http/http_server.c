@@ -801,6 +801,16 @@ http_server_inflight(const struct http_server *srv)
 	return atomic_load(&srv->inflight);
 }
 
+unsigned
+http_server_connections(const struct http_server *srv)
+{
+	const union MHD_DaemonInfo *di;
+
+	di = MHD_get_daemon_info(srv->daemon,
+	    MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return di != NULL ? di->num_connections : 0;
+}
+
 void
 http_server_stop(struct http_server *srv)
 {

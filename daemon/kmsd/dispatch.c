@@ -26,6 +26,69 @@
 #include "base/str.h"
 #include "codec/xml.h"
 
+/*
+ * /-/metrics counts KMS requests by action and by the Code the client saw
+ * (several error values share one Code: result_of maps each to its Code's
+ * row, so that no series repeats). Built once; the tables are the same for
+ * every kmsd_open.
+ */
+static const char *result_names[ERR__COUNT];
+static unsigned result_of[ERR__COUNT];
+static unsigned nresult_names;
+
+/* The Code of the error document kms_error_render writes for e. */
+static const char *
+wire_code(enum err e)
+{
+	const struct err_info *ei = err_info(e);
+	int status = ei->kms_http != 0 ? ei->kms_http : ei->http;
+
+	if (e == ERR_OK)
+		return "Success";
+	if (ei->kms_code != NULL)
+		return ei->kms_code;
+	return status >= 500 ? "InternalFailure" : "InvalidParameter";
+}
+
+static const char *
+result_name(unsigned i)
+{
+	return i < nresult_names ? result_names[i] : NULL;
+}
+
+/* Actions, then "Health" (KMS_HEALTH_INDEX), then what matched nothing. */
+#define KMS_HEALTH_INDEX ((unsigned)kms_nroutes)
+
+static enum err
+stats_init(struct api *api)
+{
+	const char **names;
+	enum err r;
+
+	if (nresult_names == 0)
+		for (unsigned e = 0; e < ERR__COUNT; e++) {
+			const char *code = wire_code((enum err)e);
+			unsigned j;
+
+			for (j = 0; j < nresult_names; j++)
+				if (strcmp(result_names[j], code) == 0)
+					break;
+			if (j == nresult_names)
+				result_names[nresult_names++] = code;
+			result_of[e] = j;
+		}
+	names = calloc(kms_nroutes + 1, sizeof(*names));
+	if (names == NULL)
+		return ERR_NOMEM;
+	for (size_t i = 0; i < kms_nroutes; i++)
+		names[i] = kms_routes[i].action;
+	names[KMS_HEALTH_INDEX] = "Health";
+	r = reqstats_init(&api->kms_stats, "kms", "action", names,
+	    (unsigned)kms_nroutes + 1, nresult_names, result_name);
+	free(names);
+	return r;
+}
+
 enum err
 kmsd_open(struct api *api, const struct kmsd_settings *s,
     struct kmsd **ret)
@@ -47,6 +110,11 @@ kmsd_open(struct api *api, const struct kmsd_settings *s,
 	k = calloc(1, sizeof(*k));
 	if (k == NULL)
 		return ERR_NOMEM;
+	r = stats_init(api);
+	if (r != ERR_OK) {
+		free(k);
+		return r;
+	}
 	k->api = api;
 	k->uri_max = s->uri_max;
 	/* A root-key subkey: the fingerprints on disk stay valid across
@@ -55,6 +123,7 @@ kmsd_open(struct api *api, const struct kmsd_settings *s,
 	r = auth_nonce_cache_open(&ns, &k->nonces);
 	explicit_bzero(key, sizeof(key));
 	if (r != ERR_OK) {
+		reqstats_free(&api->kms_stats);
 		free(k);
 		return r;
 	}
@@ -75,6 +144,7 @@ kmsd_close(struct kmsd *k)
 	if (k == NULL)
 		return;
 	auth_nonce_cache_close(k->nonces);
+	reqstats_free(&k->api->kms_stats);
 	free(k);
 }
 
@@ -552,6 +622,49 @@ kms_call_new(struct kmsd *k, struct http_request *req)
 	return c;
 }
 
+/* GET or HEAD /-/health: what a probe in front of the KMS listener asks,
+ * the same document as the OSS listener's. */
+static bool
+is_health(const struct http_request *req)
+{
+	size_t n = strcspn(req->uri, "?");
+
+	return n == 9 && strncmp(req->uri, "/-/health", 9) == 0 &&
+	    (strcmp(req->method, "GET") == 0 ||
+	    strcmp(req->method, "HEAD") == 0);
+}
+
+static void
+health(struct kms_call *c)
+{
+	char now[TIME_ISO_BYTES];
+	struct json_writer w;
+	struct buf b;
+	size_t len;
+	char *p;
+
+	buf_init(&b, 4096);
+	time_fmt_iso_ms(now, clock_now_ms(c->api->clock));
+	json_writer_init(&w, &b);
+	json_obj_open(&w, NULL);
+	json_str(&w, "status", "ok");
+	json_str(&w, "version", c->api->version);
+	json_i64(&w, "uptime_s", (clock_wall_ms() - c->api->started_ms) / 1000);
+	json_bool(&w, "test_clock", c->api->test_clock);
+	json_str(&w, "business_time", now);
+	json_i64(&w, "schema", db_schema_latest());
+	json_obj_close(&w);
+	if (json_writer_finish(&w) != ERR_OK) {
+		c->err = ERR_NOMEM;
+		reply(c);
+		return;
+	}
+	c->req->resp.status = 200;
+	(void)http_resp_header(c->req, "Content-Type", "application/json");
+	p = buf_steal(&b, &len);
+	http_resp_body_take(c->req, p, len);
+}
+
 static enum http_next
 kms_begin(void *ctx, struct http_request *req)
 {
@@ -562,6 +675,11 @@ kms_begin(void *ctx, struct http_request *req)
 		req->resp.status = 503;
 		req->resp.close = true;
 		return HTTP_RESPOND;
+	}
+	if (is_health(req)) {
+		c->health = true;
+		health(c);
+		return HTTP_DRAIN;
 	}
 	/* Closed while the root key is rotated: retry (api/root_key.c). */
 	c->gated = api_gate_try_enter(c->api);
@@ -670,6 +788,10 @@ kms_done(void *ctx, struct http_request *req, bool completed)
 		api_gate_leave(c->api);
 	buf_free(&c->body);
 	buf_free(&c->out);
+	reqstats_record(&c->api->kms_stats, c->health ? KMS_HEALTH_INDEX :
+	    c->route != NULL ? (unsigned)(c->route - kms_routes) : ~0u,
+	    req->resp.status, result_of[c->err < ERR__COUNT ? c->err : ERR_INTERNAL],
+	    req->body_bytes, req->resp.bytes_sent, us);
 	ei = err_info(c->err);
 	if (c->err != ERR_OK && (ei->kms_http != 0 ? ei->kms_http : ei->http) >= 500)
 		log_errx("kms request %s failed: %s", c->request_id,
@@ -679,7 +801,8 @@ kms_done(void *ctx, struct http_request *req, bool completed)
 	log_info("kms access id=%s peer=%s account=%s action=%s method=%s "
 	    "status=%d code=%s in=%llu out=%llu us=%lld%s", c->request_id,
 	    req->peer, c->authenticated ? c->account.account_id : "-",
-	    c->route != NULL ? c->route->action : "-", req->method,
+	    c->route != NULL ? c->route->action : c->health ? "-/health" : "-",
+	    req->method,
 	    req->resp.status, c->err == ERR_OK ? "-" :
 	    (ei->kms_code != NULL ? ei->kms_code : ei->code),
 	    (unsigned long long)req->body_bytes,

@@ -86,6 +86,7 @@ struct kms_call {
 	struct buf		 body;
 	bool			 xml;		/* Format=XML: errors in XML */
 	bool			 authenticated;
+	bool			 health;	/* GET/HEAD /-/health */
 	const char		*claimed_ak;	/* the request's access key id */
 	struct auth_account	 account;
 	struct kms_caller	 who;

@@ -122,7 +122,7 @@ authenticate(struct call *c)
 	c->claimed_ak = arena_strdup(c->a, p.access_key_id);
 	r = api_secret_open(c->api->db, c->api->kms, p.access_key_id,
 	    &c->account, &secret, &cap);
-	if (r == ERR_INVALID_ACCESS_KEY_ID)
+	if (r == ERR_INVALID_ACCESS_KEY_ID || r == ERR_ACCESS_KEY_DISABLED)
 		c->x.ak = arena_strdup(c->a, p.access_key_id);
 	if (r != ERR_OK)
 		goto out;
@@ -510,8 +510,8 @@ oss_done(void *ctx, struct http_request *req, bool completed)
 	if (c->err != ERR_OK && err_info(c->err)->http >= 500)
 		log_errx("request %s failed: %s", c->request_id,
 		    err_name(c->err));
-	metrics_record(&c->oss->metrics, c->route_index, req->resp.status,
-	    req->body_bytes, req->resp.bytes_sent, us);
+	reqstats_record(&c->api->oss_stats, c->route_index, req->resp.status,
+	    0, req->body_bytes, req->resp.bytes_sent, us);
 	log_access(c, req, us, completed);
 	if (c->gated)
 		api_gate_leave(c->api);
@@ -539,7 +539,7 @@ oss_open(struct api *api, struct oss **ret)
 	if (oss == NULL)
 		return ERR_NOMEM;
 	oss->api = api;
-	r = metrics_init(&oss->metrics, api_nroutes);
+	r = metrics_init(oss);
 	if (r != ERR_OK) {
 		free(oss);
 		return r;
@@ -563,6 +563,6 @@ oss_close(struct oss *oss)
 {
 	if (oss == NULL)
 		return;
-	metrics_free(&oss->metrics);
+	metrics_free(oss);
 	free(oss);
 }

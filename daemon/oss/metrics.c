@@ -1,59 +1,85 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * metrics.c: Prometheus counters for /-/metrics.
+ * metrics.c: the Prometheus text of /-/metrics, for both listeners.
  *
- * Counters are relaxed atomics indexed by route and status, so recording a
- * request costs a few uncontended increments and no lock.
+ * The request counters are relaxed atomics (api/reqstats.h), so recording
+ * costs a few uncontended increments and no lock. The gauges read the
+ * database: counts served by an index or a per-bucket table, and the
+ * object aggregate no more than every METRICS_OBJECTS_TTL_US.
  */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "oss/oss_int.h"
-
-#define STATUS_MIN 100
-#define STATUS_SPAN 500
-
-static const double latency_le[METRIC_LATENCY_BUCKETS - 1] = {
-	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-	0.1, 0.25, 0.5, 1, 2.5, 10,
-};
+#include "base/log.h"
+#include "base/version.h"
+#include "db/stats_db.h"
 
 enum err
-metrics_init(struct metrics *m, unsigned nops)
+metrics_init(struct oss *oss)
 {
-	m->nops = nops + 1;	/* last slot: requests that matched no route */
-	m->requests = calloc((size_t)m->nops * STATUS_SPAN, sizeof(*m->requests));
-	return m->requests ? ERR_OK : ERR_NOMEM;
+	const char **names;
+	enum err r;
+
+	names = calloc(api_nroutes + 1, sizeof(*names));
+	if (names == NULL)
+		return ERR_NOMEM;
+	for (unsigned i = 0; i < api_nroutes; i++)
+		names[i] = api_routes[i].op;
+	r = reqstats_init(&oss->api->oss_stats, "oss", "op", names,
+	    api_nroutes, 0, NULL);
+	free(names);
+	if (r == ERR_OK && pthread_mutex_init(&oss->metrics.mu, NULL) != 0) {
+		reqstats_free(&oss->api->oss_stats);
+		r = ERR_NOMEM;
+	}
+	return r;
 }
 
 void
-metrics_free(struct metrics *m)
+metrics_free(struct oss *oss)
 {
-	free(m->requests);
-	m->requests = NULL;
+	reqstats_free(&oss->api->oss_stats);
+	pthread_mutex_destroy(&oss->metrics.mu);
 }
 
-void
-metrics_record(struct metrics *m, unsigned op, int status, uint64_t in,
-    uint64_t out, int64_t us)
+/* Start time in seconds since the epoch from /proc/self/stat's starttime
+ * (clock ticks after boot) and /proc/stat's btime; -1 without /proc. */
+static double
+process_start_s(void)
 {
-	unsigned i;
+	char buf[1024], *p;
+	long long btime = -1, start;
+	size_t n;
+	FILE *f;
 
-	if (op >= m->nops)
-		op = m->nops - 1;
-	if (status >= STATUS_MIN && status < STATUS_MIN + STATUS_SPAN)
-		atomic_fetch_add_explicit(&m->requests[(size_t)op * STATUS_SPAN +
-		    (size_t)(status - STATUS_MIN)], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&m->bytes_in, in, memory_order_relaxed);
-	atomic_fetch_add_explicit(&m->bytes_out, out, memory_order_relaxed);
-	for (i = 0; i < METRIC_LATENCY_BUCKETS - 1; i++)
-		if ((double)us / 1e6 <= latency_le[i])
-			break;
-	atomic_fetch_add_explicit(&m->latency[i], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&m->latency_sum_us, (uint64_t)(us > 0 ? us : 0),
-	    memory_order_relaxed);
-	atomic_fetch_add_explicit(&m->latency_count, 1, memory_order_relaxed);
+	if ((f = fopen("/proc/stat", "re")) != NULL) {
+		while (fgets(buf, sizeof(buf), f) != NULL)
+			if (sscanf(buf, "btime %lld", &btime) == 1)
+				break;
+		fclose(f);
+	}
+	if (btime < 0 || (f = fopen("/proc/self/stat", "re")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: fields count
+	 * from the last ')'; starttime is field 22, the 20th after it. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return -1;
+	for (int field = 2; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (p == NULL)
+			return -1;
+	}
+	if (sscanf(p + 1, "%lld", &start) != 1)
+		return -1;
+	return (double)btime + (double)start / (double)sysconf(_SC_CLK_TCK);
 }
 
 /*
@@ -65,7 +91,9 @@ static enum err
 render_process(struct buf *b)
 {
 	long fds = -1, rss_kb = -1;
+	struct rusage ru;
 	struct dirent *e;
+	double cpu = 0;
 	char line[128];
 	DIR *d;
 	FILE *f;
@@ -84,60 +112,100 @@ render_process(struct buf *b)
 				break;
 		fclose(f);
 	}
-	return buf_printf(b, "# HELP process_open_fds Open file descriptors.\n"
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+		    ((double)ru.ru_utime.tv_usec +
+		    (double)ru.ru_stime.tv_usec) / 1e6;
+	return buf_printf(b, "# HELP process_cpu_seconds_total User and "
+	    "system CPU time spent.\n"
+	    "# TYPE process_cpu_seconds_total counter\n"
+	    "process_cpu_seconds_total %.6f\n"
+	    "# HELP process_open_fds Open file descriptors.\n"
 	    "# TYPE process_open_fds gauge\nprocess_open_fds %ld\n"
 	    "# HELP process_resident_memory_bytes Resident memory size.\n"
 	    "# TYPE process_resident_memory_bytes gauge\n"
-	    "process_resident_memory_bytes %lld\n", fds,
-	    rss_kb < 0 ? -1LL : (long long)rss_kb * 1024);
+	    "process_resident_memory_bytes %lld\n"
+	    "# HELP process_start_time_seconds Start time since the epoch.\n"
+	    "# TYPE process_start_time_seconds gauge\n"
+	    "process_start_time_seconds %.2f\n", cpu, fds,
+	    rss_kb < 0 ? -1LL : (long long)rss_kb * 1024, process_start_s());
+}
+
+/* The object aggregate, kept for METRICS_OBJECTS_TTL_US; under the lock
+ * so that concurrent scrapes run it once. */
+static enum err
+objects_now(struct oss *oss, int64_t *objects, int64_t *bytes)
+{
+	struct metrics *m = &oss->metrics;
+	int64_t now = clock_mono_us();
+	enum err r = ERR_OK;
+
+	pthread_mutex_lock(&m->mu);
+	if (!m->valid || now - m->at_us >= METRICS_OBJECTS_TTL_US) {
+		r = db_stats_objects(oss->api->db, &m->objects, &m->bytes);
+		m->valid = r == ERR_OK;
+		m->at_us = now;
+	}
+	*objects = m->objects;
+	*bytes = m->bytes;
+	pthread_mutex_unlock(&m->mu);
+	return r;
+}
+
+static enum err
+render_gauges(struct oss *oss, struct buf *b)
+{
+	struct db_stats st;
+	int64_t objects, bytes;
+	enum err r;
+
+	r = db_stats_read(oss->api->db, &st);
+	if (r == ERR_OK)
+		r = objects_now(oss, &objects, &bytes);
+	if (r != ERR_OK) {
+		log_warnx("metrics: cannot read the gauges: %s", err_name(r));
+		return r;
+	}
+	r = buf_puts(b, "# HELP coffer_kms_keys CMKs by KeyState.\n"
+	    "# TYPE coffer_kms_keys gauge\n");
+	for (unsigned i = 0; i < 4 && r == ERR_OK; i++)
+		r = buf_printf(b, "coffer_kms_keys{state=\"%s\"} %lld\n",
+		    db_stats_key_states[i], (long long)st.keys[i]);
+	if (r == ERR_OK)
+		r = buf_printf(b, "# HELP coffer_buckets Buckets.\n"
+		    "# TYPE coffer_buckets gauge\ncoffer_buckets %lld\n"
+		    "# HELP coffer_objects Objects (current versions, delete "
+		    "markers not counted).\n"
+		    "# TYPE coffer_objects gauge\ncoffer_objects %lld\n"
+		    "# HELP coffer_stored_bytes Bytes of every object version.\n"
+		    "# TYPE coffer_stored_bytes gauge\n"
+		    "coffer_stored_bytes %lld\n"
+		    "# HELP coffer_worm_buckets Buckets with a retention policy, "
+		    "by state.\n# TYPE coffer_worm_buckets gauge\n",
+		    (long long)st.buckets, (long long)objects,
+		    (long long)bytes);
+	for (unsigned i = 0; i < 2 && r == ERR_OK; i++)
+		r = buf_printf(b, "coffer_worm_buckets{state=\"%s\"} %lld\n",
+		    db_stats_worm_states[i], (long long)st.worm[i]);
+	return r;
 }
 
 enum err
-metrics_render(struct metrics *m, struct buf *b)
+metrics_render(struct oss *oss, struct buf *b)
 {
-	uint64_t cum = 0;
+	struct reqstats *v[2] = { &oss->api->oss_stats, &oss->api->kms_stats };
+	unsigned n = oss->api->kms_stats.names != NULL ? 2 : 1;
 	enum err r;
 
-	r = buf_puts(b, "# HELP coffer_requests_total OSS requests by operation "
-	    "and status.\n# TYPE coffer_requests_total counter\n");
-	for (unsigned op = 0; op < m->nops && r == ERR_OK; op++) {
-		const char *name = op < api_nroutes ? api_routes[op].op : "Unknown";
-		for (unsigned s = 0; s < STATUS_SPAN && r == ERR_OK; s++) {
-			uint64_t v = atomic_load_explicit(
-			    &m->requests[(size_t)op * STATUS_SPAN + s],
-			    memory_order_relaxed);
-			if (v != 0)
-				r = buf_printf(b, "coffer_requests_total{op=\"%s\","
-				    "status=\"%u\"} %llu\n", name, s + STATUS_MIN,
-				    (unsigned long long)v);
-		}
-	}
+	r = buf_printf(b, "# HELP coffer_build_info The running release and "
+	    "the database schema it writes.\n"
+	    "# TYPE coffer_build_info gauge\n"
+	    "coffer_build_info{version=\"%s\",schema=\"%d\"} 1\n",
+	    COFFER_VERSION, db_schema_latest());
 	if (r == ERR_OK)
-		r = buf_printf(b, "# HELP coffer_bytes_in_total Request body bytes "
-		    "received.\n# TYPE coffer_bytes_in_total counter\n"
-		    "coffer_bytes_in_total %llu\n"
-		    "# HELP coffer_bytes_out_total Response body bytes sent.\n"
-		    "# TYPE coffer_bytes_out_total counter\n"
-		    "coffer_bytes_out_total %llu\n"
-		    "# HELP coffer_request_duration_seconds Request latency.\n"
-		    "# TYPE coffer_request_duration_seconds histogram\n",
-		    (unsigned long long)atomic_load(&m->bytes_in),
-		    (unsigned long long)atomic_load(&m->bytes_out));
-	for (unsigned i = 0; i < METRIC_LATENCY_BUCKETS && r == ERR_OK; i++) {
-		cum += atomic_load(&m->latency[i]);
-		if (i < METRIC_LATENCY_BUCKETS - 1)
-			r = buf_printf(b, "coffer_request_duration_seconds_bucket"
-			    "{le=\"%g\"} %llu\n", latency_le[i],
-			    (unsigned long long)cum);
-		else
-			r = buf_printf(b, "coffer_request_duration_seconds_bucket"
-			    "{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
-	}
+		r = reqstats_render(v, n, b);
 	if (r == ERR_OK)
-		r = buf_printf(b, "coffer_request_duration_seconds_sum %.6f\n"
-		    "coffer_request_duration_seconds_count %llu\n",
-		    (double)atomic_load(&m->latency_sum_us) / 1e6,
-		    (unsigned long long)atomic_load(&m->latency_count));
+		r = render_gauges(oss, b);
 	if (r == ERR_OK)
 		r = render_process(b);
 	return r;

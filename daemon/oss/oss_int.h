@@ -6,6 +6,7 @@
 #ifndef COFFER_OSS_OSS_INT_H
 #define COFFER_OSS_OSS_INT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -91,16 +92,15 @@ struct err_extra {
 	const char	*allow;
 };
 
-#define METRIC_LATENCY_BUCKETS 16
-
+/* The objects-and-bytes gauges, from one aggregate query (db/stats_db.h)
+ * that a scrape repeats at most every METRICS_OBJECTS_TTL_US. */
+#define METRICS_OBJECTS_TTL_US (30 * 1000 * 1000)
 struct metrics {
-	_Atomic uint64_t	*requests;	/* [op][status - 100] */
-	unsigned		 nops;
-	_Atomic uint64_t	 bytes_in;
-	_Atomic uint64_t	 bytes_out;
-	_Atomic uint64_t	 latency[METRIC_LATENCY_BUCKETS];
-	_Atomic uint64_t	 latency_sum_us;
-	_Atomic uint64_t	 latency_count;
+	pthread_mutex_t		 mu;
+	bool			 valid;
+	int64_t			 at_us;
+	int64_t			 objects;
+	int64_t			 bytes;
 };
 
 /* The OSS listener: the shared context and what only this listener keeps. */
@@ -232,11 +232,11 @@ bool router_route_matches(const struct call *c, const struct route *rt);
 void oss_error_render(struct call *c);
 
 /* ---- metrics.c ---- */
-enum err metrics_init(struct metrics *m, unsigned nops);
-void metrics_free(struct metrics *m);
-void metrics_record(struct metrics *m, unsigned op, int status,
-    uint64_t in, uint64_t out, int64_t us);
-enum err metrics_render(struct metrics *m, struct buf *b);
+/* Both listeners' counters live in the shared context (api/reqstats.h);
+ * the OSS listener owns its own and renders everything /-/metrics shows. */
+enum err metrics_init(struct oss *oss);
+void metrics_free(struct oss *oss);
+enum err metrics_render(struct oss *oss, struct buf *b);
 
 /* ---- xml.c ---- */
 struct xml_writer;

@@ -328,13 +328,15 @@ router_match(struct call *c)
 {
 	bool path_ok = false;
 
-	/* /-/health and /-/metrics on the service host. */
+	/* /-/health and /-/metrics on the service host; HEAD as GET (a
+	 * probe that wants the status only). */
 	if (c->bucket_name == NULL && c->key != NULL) {
 		for (unsigned i = 0; i < api_nroutes; i++) {
 			const struct route *rt = &api_routes[i];
 			if ((rt->flags & R_INTERNAL) &&
 			    strcmp(rt->path, c->key) == 0 &&
-			    strcmp(rt->method, c->req->method) == 0) {
+			    (strcmp(rt->method, c->req->method) == 0 ||
+			    (c->head && strcmp(rt->method, "GET") == 0))) {
 				c->route = rt;
 				c->route_index = i;
 				return ERR_OK;

@@ -44,7 +44,7 @@ h_metrics(struct call *c)
 	enum err r;
 
 	buf_init(&b, 8 * 1024 * 1024);
-	r = metrics_render(&c->oss->metrics, &b);
+	r = metrics_render(c->oss, &b);
 	if (r != ERR_OK)
 		return r;
 	call_resp_buf(c, 200, "text/plain; version=0.0.4", &b);

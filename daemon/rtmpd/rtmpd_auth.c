@@ -120,7 +120,8 @@ check_signature(struct conn *c, const struct bucket *b, const char *channel,
 		return ERR_REQUEST_EXPIRED;
 	r = api_secret_open(api->db, api->kms, ak, &account, &secret, &cap);
 	if (r != ERR_OK)
-		return r == ERR_INVALID_ACCESS_KEY_ID ? ERR_ACCESS_DENIED : r;
+		return r == ERR_INVALID_ACCESS_KEY_ID ||
+		    r == ERR_ACCESS_KEY_DISABLED ? ERR_ACCESS_DENIED : r;
 	buf_init(&sts, 64 * 1024);
 	r = live_rtmp_string_to_sign(&sts, expires, kv, n, b->name, channel);
 	if (r == ERR_OK &&

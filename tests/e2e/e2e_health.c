@@ -10,6 +10,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,6 +51,41 @@ get_path(struct e2e_daemon *d, const char *path, struct e2e_resp *r)
 	assert_int_equal(e2e_request(e2e_daemon_port(d), &rq, r), ERR_OK);
 }
 
+/* HEAD /-/health on both listeners: the status alone, for probes. */
+static void
+test_health_head(void **state)
+{
+	struct e2e_daemon *d = *state;
+	struct e2e_req rq = { .method = "HEAD", .path = "/-/health" };
+	struct e2e_resp r;
+
+	assert_int_equal(e2e_request(e2e_daemon_port(d), &rq, &r), ERR_OK);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 0);
+	e2e_resp_free(&r);
+	assert_int_equal(e2e_request(e2e_daemon_kms_port(d), &rq, &r), ERR_OK);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 0);
+	e2e_resp_free(&r);
+}
+
+/* The KMS listener answers /-/health like the OSS one, unsigned. */
+static void
+test_kms_health(void **state)
+{
+	struct e2e_daemon *d = *state;
+	struct e2e_req rq = { .method = "GET", .path = "/-/health" };
+	struct e2e_resp r;
+
+	assert_int_equal(e2e_request(e2e_daemon_kms_port(d), &rq, &r), ERR_OK);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(e2e_resp_header(&r, "content-type"),
+	    "application/json"));
+	assert_non_null(strstr(r.body, "\"status\":\"ok\""));
+	assert_non_null(strstr(r.body, "\"schema\":"));
+	e2e_resp_free(&r);
+}
+
 static void
 test_health(void **state)
 {
@@ -86,6 +122,64 @@ sample(const char *text, const char *series)
 	return -1;
 }
 
+static bool
+name_char(char c, bool first)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	    c == ':' || (!first && c >= '0' && c <= '9');
+}
+
+/* One line of the text format: a comment, or name{k="v",...} value with a
+ * value strtod takes whole. */
+static bool
+line_ok(const char *p, const char *end)
+{
+	char num[64];
+	size_t n;
+
+	if (*p == '#')
+		return true;
+	if (!name_char(*p, true))
+		return false;
+	while (p < end && name_char(*p, false))
+		p++;
+	if (p < end && *p == '{') {
+		do {
+			p++;
+			if (!name_char(*p, true))
+				return false;
+			while (p < end && name_char(*p, false))
+				p++;
+			if (end - p < 2 || p[0] != '=' || p[1] != '"')
+				return false;
+			for (p += 2; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			if (p >= end)
+				return false;
+			p++;
+		} while (p < end && *p == ',');
+		if (p >= end || *p++ != '}')
+			return false;
+	}
+	if (p >= end || *p++ != ' ')
+		return false;
+	n = (size_t)(end - p);
+	if (n == 0 || n >= sizeof(num))
+		return false;
+	memcpy(num, p, n);
+	num[n] = '\0';
+	if (strcmp(num, "+Inf") == 0 || strcmp(num, "-Inf") == 0 ||
+	    strcmp(num, "NaN") == 0)
+		return true;
+	{
+		char *e;
+
+		(void)strtod(num, &e);
+		return *e == '\0';
+	}
+}
+
 static void
 test_metrics(void **state)
 {
@@ -117,49 +211,62 @@ test_metrics(void **state)
 	for (int i = 0;; i++) {
 		get_path(d, "/-/metrics", &m);
 		assert_int_equal(m.status, 200);
-		if ((sample(m.body, "coffer_requests_total{op=\"PutObject\","
+		if ((sample(m.body, "coffer_requests_total{listener=\"oss\",op=\"PutObject\","
 		    "status=\"200\"}") == 3 && sample(m.body,
-		    "coffer_requests_total{op=\"GetObject\",status=\"403\"}")
-		    == 1 && sample(m.body, "coffer_requests_total{op="
+		    "coffer_requests_total{listener=\"oss\",op=\"GetObject\",status=\"403\"}")
+		    == 1 && sample(m.body, "coffer_requests_total{listener=\"oss\",op="
 		    "\"GetObject\",status=\"404\"}") == 2) || i == 40)
 			break;
 		e2e_resp_free(&m);
 		usleep(50 * 1000);
+	}
+	/* Every line a comment or a sample, the text ending in a newline. */
+	assert_true(m.body_len > 0 && m.body[m.body_len - 1] == '\n');
+	for (const char *p = m.body; *p != '\0';) {
+		const char *eol = strchr(p, '\n');
+
+		assert_non_null(eol);
+		if (!line_ok(p, eol))
+			fail_msg("not a metrics line: %.*s", (int)(eol - p), p);
+		p = eol + 1;
 	}
 	ct = e2e_resp_header(&m, "content-type");
 	assert_non_null(ct);
 	assert_non_null(strstr(ct, "text/plain"));
 
 	assert_true(sample(m.body,
-	    "coffer_requests_total{op=\"PutBucket\",status=\"200\"}") == 1);
+	    "coffer_requests_total{listener=\"oss\",op=\"PutBucket\",status=\"200\"}") == 1);
 	assert_true(sample(m.body,
-	    "coffer_requests_total{op=\"PutObject\",status=\"200\"}") == 3);
+	    "coffer_requests_total{listener=\"oss\",op=\"PutObject\",status=\"200\"}") == 3);
 	assert_true(sample(m.body,
-	    "coffer_requests_total{op=\"GetObject\",status=\"200\"}") == 1);
+	    "coffer_requests_total{listener=\"oss\",op=\"GetObject\",status=\"200\"}") == 1);
 	assert_true(sample(m.body,
-	    "coffer_requests_total{op=\"GetObject\",status=\"404\"}") == 2);
+	    "coffer_requests_total{listener=\"oss\",op=\"GetObject\",status=\"404\"}") == 2);
 	assert_true(sample(m.body,
-	    "coffer_requests_total{op=\"GetObject\",status=\"403\"}") == 1);
+	    "coffer_requests_total{listener=\"oss\",op=\"GetObject\",status=\"403\"}") == 1);
 	assert_non_null(strstr(m.body,
 	    "# TYPE coffer_requests_total counter\n"));
 
-	bytes_in = sample(m.body, "coffer_bytes_in_total");
+	bytes_in = sample(m.body, "coffer_bytes_in_total{listener=\"oss\"}");
 	assert_true(bytes_in == 3 * (double)(sizeof(body) - 1));
-	assert_true(sample(m.body, "coffer_bytes_out_total") >= 20);
+	assert_true(sample(m.body, "coffer_bytes_out_total{listener=\"oss\"}") >= 20);
 
-	/* Histogram: cumulative buckets, +Inf equals _count, a _sum. */
+	/* Histogram per operation: cumulative buckets, +Inf equals _count,
+	 * a _sum; GetObject saw four requests. */
 	assert_non_null(strstr(m.body,
 	    "# TYPE coffer_request_duration_seconds histogram\n"));
-	count = sample(m.body, "coffer_request_duration_seconds_count");
-	inf = sample(m.body,
-	    "coffer_request_duration_seconds_bucket{le=\"+Inf\"}");
-	assert_true(count >= 8);	/* the requests above (+ health) */
+	count = sample(m.body, "coffer_request_duration_seconds_count"
+	    "{listener=\"oss\",op=\"GetObject\"}");
+	inf = sample(m.body, "coffer_request_duration_seconds_bucket"
+	    "{listener=\"oss\",op=\"GetObject\",le=\"+Inf\"}");
+	assert_true(count == 4);
 	assert_true(inf == count);
-	assert_true(sample(m.body, "coffer_request_duration_seconds_sum") > 0);
-	for (const char *p = strstr(m.body,
-	    "coffer_request_duration_seconds_bucket{");
-	    p != NULL; p = strstr(p + 1,
-	    "coffer_request_duration_seconds_bucket{")) {
+	assert_true(sample(m.body, "coffer_request_duration_seconds_sum"
+	    "{listener=\"oss\",op=\"GetObject\"}") > 0);
+	for (const char *p = strstr(m.body, "coffer_request_duration_seconds_"
+	    "bucket{listener=\"oss\",op=\"GetObject\",");
+	    p != NULL; p = strstr(p + 1, "coffer_request_duration_seconds_"
+	    "bucket{listener=\"oss\",op=\"GetObject\",")) {
 		const char *sp = strchr(p, ' ');
 		double v;
 
@@ -184,6 +291,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_health),
+		cmocka_unit_test(test_health_head),
+		cmocka_unit_test(test_kms_health),
 		cmocka_unit_test(test_metrics),
 	};
 

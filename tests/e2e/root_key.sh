@@ -3,7 +3,8 @@
 # root_key.sh: `coffer root-key rotate` (README "Root-key rotation").
 #
 # A rotation asked of a serving cofferd under a load of PUTs, GETs and KMS
-# calls: the load sees only answers or 503s (retry), never a 500, and
+# calls, while a slow upload is inside: new requests get 503 (retry) until
+# the upload finishes and the rotation is done, never a 500, and
 # every object, ciphertext and sealed row reads back afterwards. Then kill
 # -9 at each step of an offline rotation (rows rewritten and not yet
 # committed; committed, the key file not yet replaced; replaced, the old
@@ -69,6 +70,7 @@ verifiers() {
 
 # ---- online, under load ----
 cp "$KEY" "$E2E_TMP/k1"
+nonce_check() { sed -n 's/^check //p' "$D/kms-nonces/state"; }
 newkey "$E2E_TMP/k2"
 : >"$E2E_TMP/codes"
 (
@@ -82,21 +84,49 @@ newkey "$E2E_TMP/k2"
 	done
 ) &
 LOADER=$!
+# A slow upload (about 4 s) is inside when the rotation is asked: the
+# daemon pauses new requests and waits for it to finish.
+head -c $((400 * 1024)) /dev/urandom >"$E2E_TMP/src/slow"
+(E2E_OUT=/dev/null oss PUT /bkt/slow --limit-rate 100k \
+    --data-binary "@$E2E_TMP/src/slow" >/dev/null; echo "$STATUS" >"$E2E_TMP/slow.code") &
+SLOW=$!
 sleep 0.5
-out=$("$COFFER" --data-dir "$D" root-key rotate --new-key "$E2E_TMP/k2" 2>&1)
+"$COFFER" --data-dir "$D" root-key rotate --new-key "$E2E_TMP/k2" >"$E2E_TMP/rot.out" 2>&1 &
+ROT=$!
+paused=
+for _ in $(seq 1 60); do
+	E2E_OUT=$E2E_TMP/paused.xml oss GET /bkt/s1 >/dev/null
+	if [ "$STATUS" = 503 ]; then
+		paused=$(cat "$E2E_TMP/paused.xml")
+		kms Decrypt CiphertextBlob="$BLOB"
+		kpaused="$STATUS $BODY"
+		break
+	fi
+	kill -0 "$ROT" 2>/dev/null || break
+	sleep 0.1
+done
+wait "$ROT"
 rc=$?
-sleep 0.3
+out=$(cat "$E2E_TMP/rot.out")
+wait "$SLOW"
 touch "$E2E_TMP/stop"
 wait "$LOADER"
+check "while paused: 503 ServiceUnavailable: $paused" grep -q "<Code>ServiceUnavailable</Code>" <<<"$paused"
+check "while paused: KMS 503: ${kpaused:-}" grep -q "^503 .*ServiceUnavailableTemporary" <<<"${kpaused:-}"
+check "the upload inside finished ($(cat "$E2E_TMP/slow.code"))" [ "$(cat "$E2E_TMP/slow.code")" = 200 ]
+check "it waited for that upload" grep -q "pausing requests" "$E2E_TMP/d.log.stderr"
 check "online rotation exits 0 ($rc): $out" [ "$rc" -eq 0 ]
 check "the daemon did it" grep -q "cofferd rotated to generation 2" <<<"$out"
 check "the key file is the new key" cmp -s "$KEY" "$E2E_TMP/k2"
 check "the old key is retired" grep -q "opens nothing" <<<"$out"
 check "the daemon logged the rotation" grep -q "root key: rotated to generation 2" "$E2E_TMP/d.log.stderr"
+log "answers to the load during the rotation: $(sort "$E2E_TMP/codes" | uniq -c | tr -s ' \n' ' ')"
 bad=$(grep -cvE '^(200|503)$' "$E2E_TMP/codes")
 check "load saw only 200 and 503 ($bad other, $(sort "$E2E_TMP/codes" | uniq -c | tr '\n' ' '))" [ "$bad" -eq 0 ]
 check "load ran ($(wc -l <"$E2E_TMP/codes") answers)" [ "$(wc -l <"$E2E_TMP/codes")" -gt 3 ]
 readback "online"
+check "GET the upload that was inside" [ "$(get_file bkt slow "$E2E_TMP/out")" = 200 ]
+check "it is intact" cmp -s "$E2E_TMP/out" "$E2E_TMP/src/slow"
 check "a new PUT after the rotation" [ "$(put_file bkt after "$E2E_TMP/src/l4")" = 200 ]
 verifiers "online"
 out=$("$COFFER" --data-dir "$D" --root-key "$E2E_TMP/k1" root-key status 2>&1)
@@ -105,9 +135,13 @@ check "status" grep -q "generation 2$" <<<"$("$COFFER" --data-dir "$D" root-key 
 out=$("$COFFER" --data-dir "$D" root-key rotate --new-key "$E2E_TMP/k2" 2>&1)
 check "run again with the same key: nothing to do ($?): $out" grep -q "already under the new key" <<<"$out"
 daemon_stop
+check0=$(nonce_check)
 daemon_start "$D" "$E2E_TMP/d2.log" || die "restart"
 readback "after restart"
 daemon_stop
+# The replay log's key outlives the rotation: no replay barrier after it.
+check "the KMS replay log is read, not discarded ($check0)" \
+    [ -n "$check0" ] && [ "$check0" = "$(nonce_check)" ]
 
 # ---- offline: kill -9 at each step, then run again ----
 prev=$E2E_TMP/k2

@@ -107,7 +107,7 @@ test('/-/metrics counts requests by operation and status, and bytes in', async (
   // moment after the client saw it: poll until the last one shows.
   let snap = await metrics();
   for (let i = 0; i < 40; i++) {
-    const g = 'coffer_requests_total{op="GetBucketInfo",status="200"}';
+    const g = 'coffer_requests_total{listener="oss",op="GetBucketInfo",status="200"}';
     if ((snap.m.get(g) || 0) - (before0.get(g) || 0) === 1) break;
     await new Promise((r) => setTimeout(r, 50));
     snap = await metrics();
@@ -118,24 +118,28 @@ test('/-/metrics counts requests by operation and status, and bytes in', async (
   assert.match(text, /^# TYPE coffer_request_duration_seconds histogram$/m);
   const delta = (k) => (m.get(k) || 0) - (before0.get(k) || 0);
   const want = {
-    'coffer_requests_total{op="PutBucket",status="200"}': 1,
-    'coffer_requests_total{op="PutObject",status="200"}': 2,
-    'coffer_requests_total{op="GetObject",status="200"}': 2,
-    'coffer_requests_total{op="GetObject",status="404"}': 1,
-    'coffer_requests_total{op="HeadObject",status="200"}': 1,
-    'coffer_requests_total{op="HeadObject",status="404"}': 1,
-    'coffer_requests_total{op="ListObjects",status="200"}': 1,
-    'coffer_requests_total{op="DeleteObject",status="204"}': 1,
-    'coffer_requests_total{op="GetBucketInfo",status="200"}': 1,
+    'coffer_requests_total{listener="oss",op="PutBucket",status="200"}': 1,
+    'coffer_requests_total{listener="oss",op="PutObject",status="200"}': 2,
+    'coffer_requests_total{listener="oss",op="GetObject",status="200"}': 2,
+    'coffer_requests_total{listener="oss",op="GetObject",status="404"}': 1,
+    'coffer_requests_total{listener="oss",op="HeadObject",status="200"}': 1,
+    'coffer_requests_total{listener="oss",op="HeadObject",status="404"}': 1,
+    'coffer_requests_total{listener="oss",op="ListObjects",status="200"}': 1,
+    'coffer_requests_total{listener="oss",op="DeleteObject",status="204"}': 1,
+    'coffer_requests_total{listener="oss",op="GetBucketInfo",status="200"}': 1,
   };
   for (const [k, v] of Object.entries(want)) assert.equal(delta(k), v, k);
-  assert.equal(delta('coffer_bytes_in_total'), 1234);
-  assert.ok(delta('coffer_bytes_out_total') >= 1234, 'bytes out');
+  assert.equal(delta('coffer_bytes_in_total{listener="oss"}'), 1234);
+  assert.ok(delta('coffer_bytes_out_total{listener="oss"}') >= 1234, 'bytes out');
   // Every request lands in the histogram once.
-  const reqs = [...m.keys()].filter((k) => k.startsWith('coffer_requests_total{'));
+  const reqs = [...m.keys()].filter((k) => k.startsWith('coffer_requests_total{listener="oss",'));
   const sum = reqs.reduce((n, k) => n + delta(k), 0);
-  assert.equal(delta('coffer_request_duration_seconds_count'), sum);
-  assert.equal(delta('coffer_request_duration_seconds_bucket{le="+Inf"}'), sum);
+  const hist = (suffix) => [...m.keys()]
+    .filter((k) => k.startsWith('coffer_request_duration_seconds_' + suffix + '{listener="oss",'))
+    .filter((k) => suffix !== 'bucket' || k.endsWith(',le="+Inf"}'))
+    .reduce((n, k) => n + delta(k), 0);
+  assert.equal(hist('count'), sum);
+  assert.equal(hist('bucket'), sum);
 });
 
 test('TooManyBuckets beyond --max-buckets, per account', async () => {

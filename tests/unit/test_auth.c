@@ -2184,6 +2184,112 @@ test_accounts_db(void **state)
 	free(dir);
 }
 
+struct keys_seen {
+	int	n;
+	char	aks[4][AUTH_AK_MAX];
+	bool	active[4];
+};
+
+static void
+keys_cb(void *ctx, const struct auth_key_info *k)
+{
+	struct keys_seen *l = ctx;
+
+	if (l->n < 4) {
+		memcpy(l->aks[l->n], k->access_key_id, AUTH_AK_MAX);
+		l->active[l->n] = k->active;
+	}
+	l->n++;
+}
+
+/* An account's keys: at most two active, disabled keys refused at lookup,
+ * changes scoped to the account that owns the key. */
+static void
+test_access_keys_db(void **state)
+{
+	static const uint8_t sealed1[40] = { 1 };
+	struct auth_account a, b, got;
+	struct keys_seen l;
+	uint8_t *sealed = NULL;
+	size_t sealed_len = 0;
+	struct db *db;
+	char path[512];
+	char *dir;
+
+	(void)state;
+	dir = test_tmpdir("authk");
+	snprintf(path, sizeof(path), "%s/meta.db", dir);
+	assert_int_equal(db_open(path, &db), ERR_OK);
+	assert_int_equal(auth_account_create(db, "amy", "1000000000000001",
+	    "LTAIamy1amy1amy1amy1amy1", sealed1, sizeof(sealed1), 1000, &a),
+	    ERR_OK);
+	assert_int_equal(auth_account_create(db, "ben", "1000000000000002",
+	    "LTAIben1ben1ben1ben1ben1", sealed1, sizeof(sealed1), 1000, &b),
+	    ERR_OK);
+
+	/* A second key; a third active one is refused and not stored. */
+	assert_int_equal(auth_key_add(db, a.id, "LTAIamy2amy2amy2amy2amy2",
+	    sealed1, sizeof(sealed1), 2000), ERR_OK);
+	assert_int_equal(auth_key_add(db, a.id, "LTAIamy3amy3amy3amy3amy3",
+	    sealed1, sizeof(sealed1), 3000), ERR_CONFLICT);
+	assert_int_equal(auth_key_lookup(db, "LTAIamy3amy3amy3amy3amy3", NULL,
+	    &sealed, &sealed_len), ERR_NOT_FOUND);
+	/* Another account's id is taken all the same. */
+	assert_int_equal(auth_key_add(db, b.id, "LTAIamy2amy2amy2amy2amy2",
+	    sealed1, sizeof(sealed1), 3000), ERR_EXISTS);
+
+	/* Disabled: the lookup refuses it, the other key stays. */
+	assert_int_equal(auth_key_set_active(db, b.id,
+	    "LTAIamy1amy1amy1amy1amy1", false), ERR_NOT_FOUND);
+	assert_int_equal(auth_key_set_active(db, a.id,
+	    "LTAIamy1amy1amy1amy1amy1", false), ERR_OK);
+	assert_int_equal(auth_key_set_active(db, a.id,
+	    "LTAIamy1amy1amy1amy1amy1", false), ERR_OK);
+	assert_int_equal(auth_key_lookup(db, "LTAIamy1amy1amy1amy1amy1", &got,
+	    &sealed, &sealed_len), ERR_ACCESS_KEY_DISABLED);
+	assert_null(sealed);
+	assert_int_equal(auth_key_lookup(db, "LTAIamy2amy2amy2amy2amy2", &got,
+	    &sealed, &sealed_len), ERR_OK);
+	assert_true(got.id == a.id);
+	free(sealed);
+	sealed = NULL;
+
+	/* With one active, a third key fits; enabling the first then makes
+	 * three and is refused. */
+	assert_int_equal(auth_key_add(db, a.id, "LTAIamy3amy3amy3amy3amy3",
+	    sealed1, sizeof(sealed1), 3000), ERR_OK);
+	assert_int_equal(auth_key_set_active(db, a.id,
+	    "LTAIamy1amy1amy1amy1amy1", true), ERR_CONFLICT);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(auth_key_list(db, a.id, keys_cb, &l), ERR_OK);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.aks[0], "LTAIamy1amy1amy1amy1amy1");
+	assert_false(l.active[0]);
+	assert_true(l.active[1] && l.active[2]);
+
+	/* Delete: only the owner's, then the key is unknown. */
+	assert_int_equal(auth_key_delete(db, b.id, "LTAIamy3amy3amy3amy3amy3"),
+	    ERR_NOT_FOUND);
+	assert_int_equal(auth_key_delete(db, a.id, "LTAIamy3amy3amy3amy3amy3"),
+	    ERR_OK);
+	assert_int_equal(auth_key_delete(db, a.id, "LTAIamy3amy3amy3amy3amy3"),
+	    ERR_NOT_FOUND);
+	assert_int_equal(auth_key_lookup(db, "LTAIamy3amy3amy3amy3amy3", NULL,
+	    &sealed, &sealed_len), ERR_NOT_FOUND);
+	assert_int_equal(auth_key_set_active(db, a.id,
+	    "LTAIamy1amy1amy1amy1amy1", true), ERR_OK);
+	assert_int_equal(auth_key_lookup(db, "LTAIamy1amy1amy1amy1amy1", NULL,
+	    &sealed, &sealed_len), ERR_OK);
+	free(sealed);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(auth_key_list(db, b.id, keys_cb, &l), ERR_OK);
+	assert_int_equal(l.n, 1);
+
+	db_close(db);
+	test_rmrf(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -2213,6 +2319,7 @@ main(void)
 		cmocka_unit_test(test_v1_bare_bucket),
 		cmocka_unit_test(test_account_names_and_generators),
 		cmocka_unit_test(test_accounts_db),
+		cmocka_unit_test(test_access_keys_db),
 	};
 
 	if (sodium_init() < 0)

@@ -938,13 +938,35 @@ test_kv(void **state)
 
 /* ---- log ---- */
 
+/* The file's lines without their time, each checked to be RFC 3339 with
+ * milliseconds in UTC ("2026-12-07T06:20:37.123Z "). */
 static char *
 read_log(const char *path)
 {
-	char *s = test_read_file(path, NULL);
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ ";
+	char *s = test_read_file(path, NULL), *out, *o;
+	const char *p;
 
 	assert_non_null(s);
-	return s;
+	out = o = malloc(strlen(s) + 1);
+	assert_non_null(out);
+	for (p = s; *p != '\0';) {
+		const char *eol = strchr(p, '\n');
+
+		for (size_t i = 0; i < sizeof(shape) - 1; i++)
+			if (shape[i] == 'd')
+				assert_true(p[i] >= '0' && p[i] <= '9');
+			else
+				assert_int_equal(p[i], shape[i]);
+		p += sizeof(shape) - 1;
+		eol = eol != NULL ? eol + 1 : p + strlen(p);
+		memcpy(o, p, (size_t)(eol - p));
+		o += eol - p;
+		p = eol;
+	}
+	*o = '\0';
+	free(s);
+	return out;
 }
 
 static void
@@ -996,14 +1018,14 @@ test_log_file(void **state)
 	log_errx("shown");
 	s = read_log(path);
 	assert_string_equal(s,
-	    "<6>prog: hello 5\n"
-	    "<5>prog: line forged too\n"
-	    "<6>prog: arg newline\n"
-	    "<4>prog: w\n"
-	    "<3>prog: e\n"
-	    "<4>prog: open x: No such file or directory\n"
-	    "<7>prog: now visible\n"
-	    "<3>prog: shown\n");
+	    "info prog: hello 5\n"
+	    "notice prog: line forged too\n"
+	    "info prog: arg newline\n"
+	    "warning prog: w\n"
+	    "err prog: e\n"
+	    "warning prog: open x: No such file or directory\n"
+	    "debug prog: now visible\n"
+	    "err prog: shown\n");
 	free(s);
 
 	/* A message longer than the line buffer is cut, still one line. */
@@ -1015,10 +1037,10 @@ test_log_file(void **state)
 	log_info("%s", longmsg);
 	free(longmsg);
 	s = read_log(path);
-	char *last = strstr(s, "<3>prog: shown\n") + strlen("<3>prog: shown\n");
+	char *last = strstr(s, "err prog: shown\n") + strlen("err prog: shown\n");
 	size_t n = strlen(last);
 	assert_true(n > 1000 && n <= 4096);
-	assert_memory_equal(last, "<6>prog: LLLL", 13);
+	assert_memory_equal(last, "info prog: LLLL", 15);
 	assert_int_equal(last[n - 1], '\n');
 	assert_null(memchr(last, '\n', n - 1));
 	free(s);
@@ -1055,10 +1077,10 @@ test_log_reopen(void **state)
 	assert_int_equal(log_reopen(), 0);
 	log_info("three");		/* the new file */
 	s = read_log(moved);
-	assert_string_equal(s, "<6>r: one\n<6>r: two\n");
+	assert_string_equal(s, "info r: one\ninfo r: two\n");
 	free(s);
 	s = read_log(path);
-	assert_string_equal(s, "<6>r: three\n");
+	assert_string_equal(s, "info r: three\n");
 	free(s);
 	assert_int_equal(log_open("coffer", LOG_LEVEL_INFO, NULL), 0);
 	assert_int_equal(log_reopen(), 0);	/* no-op for stderr */
