@@ -35,6 +35,11 @@ enum auth_kind {
 	AUTH_V2_QUERY,		/* ?x-oss-signature-version=OSS2&x-oss-access-key-id=... */
 	AUTH_V4_HEADER,		/* Authorization: OSS4-HMAC-SHA256 ... */
 	AUTH_V4_QUERY,		/* ?x-oss-signature-version=OSS4-HMAC-SHA256... */
+	/* Amazon S3's signatures, which OSS accepts too (auth/s3.h) */
+	AUTH_S3V2_HEADER,	/* Authorization: AWS ak:sig */
+	AUTH_S3V2_QUERY,	/* ?AWSAccessKeyId=&Expires=&Signature= */
+	AUTH_S3V4_HEADER,	/* Authorization: AWS4-HMAC-SHA256 ... */
+	AUTH_S3V4_QUERY,	/* ?X-Amz-Algorithm=AWS4-HMAC-SHA256&... */
 };
 
 /* What a request looks like to the signer. All strings are NUL-terminated;
@@ -51,6 +56,11 @@ struct auth_input {
 	size_t			 nquery;
 	const char		*region;	/* region of the endpoint, "cn-hangzhou" */
 	int64_t			 now_ms;	/* wall clock */
+	/* The request target's path as sent (undecoded, no query) and
+	 * whether the Host named the bucket: Amazon's signatures sign the
+	 * path the client wrote. NULL: rebuilt from bucket and key. */
+	const char		*raw_path;
+	bool			 vhost;
 };
 
 #define AUTH_AK_MAX 128
@@ -61,12 +71,12 @@ struct auth_parsed {
 	char		 signature[128];	/* as provided (b64 or hex) */
 	int64_t		 request_ms;		/* Date / x-oss-date / sign time */
 	int64_t		 expires_ms;		/* presigned: expiry; else 0 */
-	/* V4 only */
+	/* V4 only (S3 V4: product is the service) */
 	char		 date[9];		/* yyyymmdd of the credential */
 	char		 region[64];
 	char		 product[32];
-	/* V2 and V4 */
-	char		 additional[512];	/* "h1;h2" */
+	/* V2 and V4 (S3 V4: SignedHeaders) */
+	char		 additional[1024];	/* "h1;h2" */
 };
 
 /* Detects the scheme and parses its parameters; needs no secret.

@@ -55,6 +55,13 @@ bool auth_in_list(const char *list, const char *name);
 enum err auth_v1_sts(const struct auth_input *in, const char *date,
     bool query_auth, bool with_optional, bool bare_bucket, struct buf *out);
 
+/* The V4 signing key: the HMAC-SHA256 chain over date, region, service and
+ * terminator, keyed first with prefix + secret ("aliyun_v4" for OSS V4,
+ * "AWS4" for Amazon's). */
+void auth_v4_signing_key(uint8_t out[static 32], const char *prefix,
+    const char *secret, const char *date, const char *region,
+    const char *service, const char *terminator);
+
 /* Bytewise comparison of a[0..an) and b[0..bn) like strcmp: shorter
  * prefix first. Not constant-time; for sorting public strings only. */
 int auth_bytes_cmp(const char *a, size_t an, const char *b, size_t bn);

@@ -10,6 +10,7 @@
  * cannot make it allocate.
  */
 #include "auth/auth_int.h"
+#include "auth/s3.h"
 
 #include <string.h>
 #include <strings.h>
@@ -444,6 +445,10 @@ auth_parse(const struct auth_input *in, struct auth_parsed *ret)
 	const char *ver = auth_query(in, "x-oss-signature-version");
 	bool v1q, v2q, v4q;
 
+	/* Amazon's signatures first: V2's presigned URL shares Expires and
+	 * Signature with V1's. */
+	if (auth_s3_detect(in))
+		return auth_s3_parse(in, ret);
 	memset(ret, 0, sizeof(*ret));
 	ret->kind = AUTH_ANONYMOUS;
 	v1q = auth_query(in, "OSSAccessKeyId") != NULL ||

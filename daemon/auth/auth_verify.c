@@ -9,6 +9,7 @@
  * is as good as a credential for it.
  */
 #include "auth/auth_int.h"
+#include "auth/s3.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -294,6 +295,11 @@ auth_verify(const struct auth_input *in, const struct auth_parsed *p,
 	case AUTH_V4_QUERY:
 		return verify_v4(in, p, auth_query(in, "x-oss-date"), true,
 		    secret, ret_sts);
+	case AUTH_S3V2_HEADER:
+	case AUTH_S3V2_QUERY:
+	case AUTH_S3V4_HEADER:
+	case AUTH_S3V4_QUERY:
+		return auth_s3_verify(in, p, secret, ret_sts);
 	case AUTH_ANONYMOUS:
 	default:
 		/* Nothing to verify: a caller bug, never a client's doing. */

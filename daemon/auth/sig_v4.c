@@ -204,18 +204,18 @@ auth_v4_string_to_sign(const char *iso_time, const char *date,
 }
 
 void
-auth_v4_sign(char out[static 65], const char *secret, const char *date,
-    const char *region, const char *product, const char *sts, size_t n)
+auth_v4_signing_key(uint8_t out[static HASH_SHA256_BYTES], const char *prefix,
+    const char *secret, const char *date, const char *region,
+    const char *service, const char *terminator)
 {
-	static const char prefix[] = "aliyun_v4";
-	uint8_t key[64 + 1], k[HASH_SHA256_BYTES], mac[HASH_SHA256_BYTES];
-	size_t plen = sizeof(prefix) - 1, slen = strlen(secret), klen;
+	uint8_t key[64 + 1];
+	size_t plen = strlen(prefix), slen = strlen(secret), klen;
 
 	/*
-	 * The first HMAC key is "aliyun_v4" + secret. HMAC replaces a key
-	 * longer than the SHA-256 block (64 bytes) by its digest (RFC 2104),
-	 * so a long secret is hashed here rather than copied: no length limit
-	 * and the same result.
+	 * The first HMAC key is prefix + secret. HMAC replaces a key longer
+	 * than the SHA-256 block (64 bytes) by its digest (RFC 2104), so a
+	 * long secret is hashed here rather than copied: no length limit and
+	 * the same result.
 	 */
 	if (plen + slen <= 64) {
 		memcpy(key, prefix, plen);
@@ -231,14 +231,24 @@ auth_v4_sign(char out[static 65], const char *secret, const char *date,
 		sodium_memzero(&h, sizeof(h));
 		klen = HASH_SHA256_BYTES;
 	}
-	hash_hmac_sha256(k, key, klen, date, strlen(date));
-	hash_hmac_sha256(k, k, sizeof(k), region, strlen(region));
-	hash_hmac_sha256(k, k, sizeof(k), product, strlen(product));
-	hash_hmac_sha256(k, k, sizeof(k), AUTH_V4_TERMINATOR,
-	    sizeof(AUTH_V4_TERMINATOR) - 1);
+	hash_hmac_sha256(out, key, klen, date, strlen(date));
+	hash_hmac_sha256(out, out, HASH_SHA256_BYTES, region, strlen(region));
+	hash_hmac_sha256(out, out, HASH_SHA256_BYTES, service, strlen(service));
+	hash_hmac_sha256(out, out, HASH_SHA256_BYTES, terminator,
+	    strlen(terminator));
+	sodium_memzero(key, sizeof(key));
+}
+
+void
+auth_v4_sign(char out[static 65], const char *secret, const char *date,
+    const char *region, const char *product, const char *sts, size_t n)
+{
+	uint8_t k[HASH_SHA256_BYTES], mac[HASH_SHA256_BYTES];
+
+	auth_v4_signing_key(k, "aliyun_v4", secret, date, region, product,
+	    AUTH_V4_TERMINATOR);
 	hash_hmac_sha256(mac, k, sizeof(k), sts, n);
 	hex_encode(out, mac, sizeof(mac));
-	sodium_memzero(key, sizeof(key));
 	sodium_memzero(k, sizeof(k));
 	sodium_memzero(mac, sizeof(mac));
 }

@@ -153,6 +153,12 @@
 	    "Invalid signing date in Authorization header.", "0002-00000228")
 	E(ERR_CONTENT_SHA256_MISMATCH, 400, "InvalidArgument",
 	    "The provided 'x-oss-content-sha256' header does not match what was computed.", "0002-00000229")
+	/* The Amazon S3 signatures OSS also accepts (auth/sig_s3v*.c,
+	 * aws_chunked.c). ECs unconfirmed. */
+	E(ERR_S3_SHA256_MISMATCH, 400, "InvalidArgument",
+	    "The provided 'x-amz-content-sha256' header does not match what was computed.", "0002-00000229")
+	E(ERR_S3_CHUNK_MALFORMED, 400, "InvalidArgument",
+	    "The aws-chunked request body is malformed.", "0002-00000230")
 
 	/* ERR_WRONG_ENDPOINT: bucket of another region */
 	E(ERR_WRONG_ENDPOINT, 403, "AccessDenied",

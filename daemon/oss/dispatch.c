@@ -24,6 +24,7 @@
 #include "base/rand.h"
 #include "base/str.h"
 #include "kms/kms.h"
+#include "auth/s3.h"
 
 /* Bodies up to this size are read and discarded when we already know the
  * answer, so the keep-alive connection survives. */
@@ -55,6 +56,26 @@ add_common_headers(struct call *c)
 	(void)call_resp_header(c, "x-oss-request-id", c->request_id);
 }
 
+/* Names the scheme we do not implement: the Authorization header's first
+ * word, or the presigned URL's algorithm. */
+static void
+unsupported_extra(struct call *c)
+{
+	const char *auth = call_header(c, "authorization");
+	const char *alg = call_query(c, "X-Amz-Algorithm");
+
+	if (auth != NULL) {
+		const char *sp = strchr(auth, ' ');
+
+		c->x.arg_name = "Authorization";
+		c->x.arg_value = sp != NULL ? arena_strndup(c->a, auth,
+		    (size_t)(sp - auth)) : auth;
+	} else if (alg != NULL) {
+		c->x.arg_name = "X-Amz-Algorithm";
+		c->x.arg_value = alg;
+	}
+}
+
 static enum err
 authenticate(struct call *c)
 {
@@ -69,6 +90,8 @@ authenticate(struct call *c)
 		.nquery = c->nquery,
 		.region = c->region,
 		.now_ms = clock_wall_ms(),
+		.vhost = c->vhost,
+		.raw_path = c->raw_path,
 	};
 	struct auth_parsed p;
 	char *secret = NULL;
@@ -87,10 +110,13 @@ authenticate(struct call *c)
 		time_fmt_iso_ms(t, in.now_ms);
 		c->x.server_time = arena_strdup(c->a, t);
 	}
+	if (r == ERR_AUTH_UNSUPPORTED)
+		unsupported_extra(c);
 	if (r != ERR_OK)
 		goto out;
 	if (p.kind == AUTH_ANONYMOUS) {
 		c->anonymous = true;
+		c->amz_signed = "*";
 		goto out;
 	}
 	c->claimed_ak = arena_strdup(c->a, p.access_key_id);
@@ -102,6 +128,15 @@ authenticate(struct call *c)
 		goto out;
 	r = auth_verify(&in, &p, secret, &sts);
 	c->authed = r == ERR_OK;
+	c->s3_signed = c->authed && (p.kind == AUTH_S3V2_HEADER ||
+	    p.kind == AUTH_S3V2_QUERY || p.kind == AUTH_S3V4_HEADER ||
+	    p.kind == AUTH_S3V4_QUERY);
+	if (c->s3_signed)
+		c->amz_signed = p.kind == AUTH_S3V4_HEADER ||
+		    p.kind == AUTH_S3V4_QUERY ?
+		    arena_strdup(c->a, p.additional) : "*";
+	if (r == ERR_OK)
+		r = s3_body_begin(c, &in, &p, secret);
 	if (r == ERR_SIGNATURE_MISMATCH || r == ERR_SIGNATURE_MISMATCH_V4) {
 		c->x.ak = arena_strdup(c->a, p.access_key_id);
 		c->x.sig = arena_strdup(c->a, p.signature);
@@ -226,6 +261,7 @@ static enum err
 pipeline(struct call *c)
 {
 	enum err r, match;
+	size_t nheaders;
 
 	r = router_parse_target(c);
 	if (r == ERR_OK && c->cname_host != NULL)
@@ -235,12 +271,22 @@ pipeline(struct call *c)
 	match = router_match(c);
 	if (match == ERR_OK && (c->route->flags & R_ANONYMOUS))
 		return ERR_OK;
+	nheaders = c->req->nheaders;
 	/* A form is signed by its policy, not by the request (postobject.c);
 	 * it is anonymous until the policy's signature is checked. */
 	if (match == ERR_OK && (c->route->flags & R_FORM))
 		c->anonymous = true;
-	else if ((r = authenticate(c)) != ERR_OK)
+	else {
+		r = authenticate(c);
+		if (r == ERR_OK)
+			r = s3_alias_headers(c);
+	}
+	if (r != ERR_OK)
 		return r;
+	/* A twin header may select another route (x-amz-copy-source:
+	 * CopyObject, not PutObject). */
+	if (c->req->nheaders != nheaders)
+		match = router_match(c);
 	if (match != ERR_OK)
 		return match;
 	if (c->route->flags & R_BUCKET) {
@@ -339,14 +385,13 @@ oss_begin(void *ctx, struct http_request *req)
 	return HTTP_READ;
 }
 
-static enum http_next
-oss_body(void *ctx, struct http_request *req, const char *p, size_t n)
+static enum err
+body_sink(void *ctx, const char *p, size_t n)
 {
-	struct call *c = req->app;
+	struct call *c = ctx;
 	unsigned f = c->route->flags;
 	enum err r = ERR_OK;
 
-	(void)ctx;
 	if (f & R_BODY_STREAM) {
 		call_audit_enter(c);
 		r = upload_write(c->upload, p, n);
@@ -358,6 +403,20 @@ oss_body(void *ctx, struct http_request *req, const char *p, size_t n)
 	} else if (f & R_BODY_XML)
 		r = buf_append(&c->body, p, n);
 	/* Other routes ignore a body they do not expect. */
+	return r;
+}
+
+static enum http_next
+oss_body(void *ctx, struct http_request *req, const char *p, size_t n)
+{
+	struct call *c = req->app;
+	enum err r;
+
+	(void)ctx;
+	if (c->s3 != NULL)
+		r = s3_body_feed(c, p, n, body_sink);
+	else
+		r = body_sink(c, p, n);
 	if (r != ERR_OK)
 		return fail_early(c, r);
 	return HTTP_READ;
@@ -370,9 +429,17 @@ oss_end(void *ctx, struct http_request *req)
 	enum err r;
 
 	(void)ctx;
-	call_audit_enter(c);
-	r = c->route->handler(c);
-	call_audit_leave(c);
+	/* A body that is not what was signed never reaches the handler:
+	 * nothing of it is stored. */
+	r = s3_body_end(c);
+	if (r == ERR_OK) {
+		call_audit_enter(c);
+		r = c->route->handler(c);
+		call_audit_leave(c);
+	} else {
+		upload_abort(c->upload);
+		c->upload = NULL;
+	}
 	/* Before anything is sent: a success that cannot be recorded is
 	 * answered as a failure. */
 	r = call_audit_finish(c, r);
@@ -392,6 +459,8 @@ oss_end(void *ctx, struct http_request *req)
 		req->resp.head_length_set = false;
 		oss_error_render(c);
 	}
+	if (r == ERR_OK)
+		s3_response_fixup(c);
 	if (req->resp.status == 0)
 		req->resp.status = 200;
 	/* Everything a successful change does is done by now; only the
@@ -444,6 +513,7 @@ oss_done(void *ctx, struct http_request *req, bool completed)
 	else
 		upload_abort(c->upload);
 	c->upload = NULL;
+	s3_body_free(c);
 	buf_free(&c->body);
 	/* A request that ended without an answer of ours (the client went
 	 * away during the body) still leaves its row. */

@@ -118,6 +118,8 @@ struct call {
 	const char		*cname_host;	/* a custom domain, or NULL */
 	const char		*region;	/* of the endpoint */
 	bool			 region_explicit;/* the Host named a region */
+	bool			 vhost;		/* the Host named the bucket */
+	const char		*raw_path;	/* the target's path, undecoded */
 	enum api_level		 level;
 	const char		*bucket_name;	/* decoded; NULL at service level */
 	const char		*key;		/* decoded; NULL below object level */
@@ -126,6 +128,11 @@ struct call {
 	/* identity */
 	bool			 anonymous;
 	bool			 authed;	/* signature verified */
+	bool			 s3_signed;	/* with an Amazon S3 signature */
+	/* The x-amz-* headers the signature covers: "*" all (S3 V2, or no
+	 * signature to bypass), a SignedHeaders list (S3 V4), NULL none
+	 * (OSS signatures sign only x-oss-*). */
+	const char		*amz_signed;
 	const char		*claimed_ak;	/* the request's access key id */
 	struct auth_account	 account;
 	/* the bucket, when the route needs it */
@@ -134,6 +141,7 @@ struct call {
 	/* body */
 	struct buf		 body;		/* R_BODY_XML */
 	struct upload		*upload;	/* R_BODY_STREAM */
+	struct s3_body		*s3;		/* a SigV4 body to check/decode */
 	/* operation-specific state carried from route begin to handler */
 	void			*op;
 	/* outcome */
@@ -144,6 +152,26 @@ struct call {
 	bool			 audit_final;	/* fields past the pipeline */
 	struct db_audit_req	 audit;
 };
+
+/* ---- s3_compat.c: S3 clients' bodies and headers ---- */
+struct auth_input;
+struct auth_parsed;
+/* After a verified signature: what x-amz-content-sha256 asks of the body
+ * (c->s3 stays NULL when nothing). ERR_INVALID_ARGUMENT,
+ * ERR_AUTH_UNSUPPORTED, ERR_NOMEM. */
+enum err s3_body_begin(struct call *c, const struct auth_input *in,
+    const struct auth_parsed *p, const char *secret);
+/* Passes body bytes (decoded) to sink(c, ...). */
+enum err s3_body_feed(struct call *c, const char *p, size_t n,
+    enum err (*sink)(void *ctx, const char *p, size_t n));
+/* The body has ended: ERR_S3_SHA256_MISMATCH, ERR_S3_CHUNK_MALFORMED. */
+enum err s3_body_end(struct call *c);
+void s3_body_free(struct call *c);
+/* Adds the x-oss-* twins of the request's x-amz-* headers that
+ * c->amz_signed covers. */
+enum err s3_alias_headers(struct call *c);
+/* The answer to an S3-signed request as S3 tools read it (ETag case). */
+void s3_response_fixup(struct call *c);
 
 /* ---- call.c: the request as handlers see it ---- */
 const char *call_query(const struct call *c, const char *name);

@@ -177,10 +177,29 @@ router_parse_target(struct call *c)
 	r = parse_host(c, &vhost, &bucket);
 	if (r != ERR_OK)
 		return r;
+	/* RFC 9112 §3.2.2: a server accepts the absolute form, which
+	 * clients send through an HTTP proxy (how S3 tools reach a virtual
+	 * host name that no resolver knows). The Host header, equal to the
+	 * authority by the same rule, has named the bucket. */
+	if (uri != NULL && (str_case_has_prefix(uri, "http://") ||
+	    str_case_has_prefix(uri, "https://"))) {
+		const char *auth = strstr(uri, "//") + 2;
+
+		uri = auth + strcspn(auth, "/?");
+		/* An empty path is "/". */
+		if (*uri != '/') {
+			uri = arena_printf(c->a, "/%s", uri);
+			if (uri == NULL)
+				return ERR_NOMEM;
+		}
+	}
 	if (uri == NULL || uri[0] != '/')
 		return ERR_INVALID_URI;
 	qmark = strchr(uri, '?');
 	plen = qmark ? (size_t)(qmark - uri) : strlen(uri);
+	c->raw_path = arena_strndup(c->a, uri, plen);
+	if (c->raw_path == NULL)
+		return ERR_NOMEM;
 	path = arena_alloc(c->a, plen + 1);
 	if (path == NULL)
 		return ERR_NOMEM;
@@ -190,6 +209,7 @@ router_parse_target(struct call *c)
 	r = parse_query(c, qmark ? qmark + 1 : "");
 	if (r != ERR_OK)
 		return r;
+	c->vhost = vhost && c->cname_host == NULL;
 
 	if (vhost && c->cname_host != NULL) {
 		/* The bucket comes from the domain (dispatch); the path is

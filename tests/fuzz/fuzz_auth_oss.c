@@ -59,9 +59,13 @@ plain_token(const char *s)
 static bool
 credential_param(const char *name)
 {
+	/* AWSAccessKeyId and X-Amz-*: an S3 presigned URL's, which make
+	 * the request Amazon's (auth/s3.h). */
 	return strcmp(name, "OSSAccessKeyId") == 0 ||
 	    strcmp(name, "Signature") == 0 || strcmp(name, "Expires") == 0 ||
-	    strncmp(name, "x-oss-", 6) == 0;
+	    strncmp(name, "x-oss-", 6) == 0 ||
+	    strcmp(name, "AWSAccessKeyId") == 0 ||
+	    strncmp(name, "X-Amz-", 6) == 0;
 }
 
 /* Signs the request as a V1 client would and checks the daemon takes it. */

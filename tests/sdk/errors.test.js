@@ -275,9 +275,17 @@ test('malformed Authorization → 400 InvalidArgument; bad Date → 403 AccessDe
   await c.putBucket('err-misc');
   await c.put('k.txt', Buffer.from('k'));
   const host = 'err-misc.oss-cn-hangzhou.aliyuncs.com';
-  for (const auth of ['OSS garbage', 'OSS :sig', 'OSS4-HMAC-SHA256 Credential=x', 'Bearer abc']) {
+  for (const auth of ['OSS garbage', 'OSS :sig', 'OSS4-HMAC-SHA256 Credential=x']) {
     const r = await raw(d, { path: '/k.txt', headers: { host, date: new Date().toUTCString(), authorization: auth } });
     checkErrorBody(r, { status: 400, code: 'InvalidArgument' });
+  }
+  // A scheme we do not implement is named, not called invalid.
+  for (const [auth, scheme] of [['Bearer abc', 'Bearer'], ['AWS4-ECDSA-P256-SHA256 Credential=x', 'AWS4-ECDSA-P256-SHA256']]) {
+    const r = await raw(d, { path: '/k.txt', headers: { host, date: new Date().toUTCString(), authorization: auth } });
+    const body = checkErrorBody(r, { status: 400, code: 'InvalidArgument', extras: ['ArgumentName', 'ArgumentValue'] });
+    assert.equal(xmlText(body, 'Message'), 'The authorization scheme is not supported.');
+    assert.equal(xmlText(body, 'ArgumentName'), 'Authorization');
+    assert.equal(xmlText(body, 'ArgumentValue'), scheme);
   }
   const r = await signedRaw(d, { bucket: 'err-misc', key: 'k.txt', headers: { date: 'not a date' } });
   checkErrorBody(r, { status: 403, code: 'AccessDenied' });

@@ -153,7 +153,8 @@ describe('@alicloud/oss-client (OSS2)', () => {
 
   test('a scheme the daemon does not know is named as such', async () => {
     const r = await raw(d, { path: `/${BUCKET}/dir/hello.txt`,
-      headers: { authorization: `AWS ${d.ak}:frJIUN8DYpKDtOLCwo//yllqDzg=`, date: new Date().toUTCString() } });
+      // "AWS" is Amazon S3's V2, which OSS accepts too; SigV4a is not.
+      headers: { authorization: `AWS4-ECDSA-P256-SHA256 Credential=${d.ak}/20261207/s3/aws4_request`, date: new Date().toUTCString() } });
     assert.equal(r.status, 400);
     assert.match(r.body.toString(), /<Code>InvalidArgument<\/Code>/);
     assert.match(r.body.toString(), /<Message>The authorization scheme is not supported\.<\/Message>/);

@@ -266,6 +266,22 @@ test_bad_targets(void **state)
 			fail_msg("accepted %s", bad[i]);
 		rm(t);
 	}
+	/* The absolute form (through a proxy) is the path after the
+	 * authority; the Host header has named the bucket. */
+	t = mk("GET", "b1.oss-cn-hangzhou.aliyuncs.com",
+	    "http://b1.oss-cn-hangzhou.aliyuncs.com/d/k%20x?acl");
+	assert_int_equal(router_parse_target(&t->c), ERR_OK);
+	assert_string_equal(t->c.bucket_name, "b1");
+	assert_string_equal(t->c.key, "d/k x");
+	assert_string_equal(t->c.raw_path, "/d/k%20x");
+	assert_true(t->c.vhost);
+	assert_true(call_has_query(&t->c, "acl"));
+	rm(t);
+	t = mk("GET", "localhost", "HTTP://localhost:8420?x=1");
+	assert_int_equal(router_parse_target(&t->c), ERR_OK);
+	assert_null(t->c.bucket_name);
+	assert_string_equal(t->c.raw_path, "/");
+	rm(t);
 	t = mk("GET", "localhost", "k");	/* not origin-form */
 	assert_int_equal(router_parse_target(&t->c), ERR_INVALID_URI);
 	rm(t);
