@@ -209,7 +209,8 @@ applies(const struct stmt *s, const struct policy_request *rq,
 {
 	if (!any_glob(&s->actions, rq->action, true))
 		return false;
-	if (!principal_matches(s, rq, ignore_public))
+	/* The public access block voids grants to everybody, not denials. */
+	if (!principal_matches(s, rq, ignore_public && !s->deny))
 		return false;
 	if (!any_glob(&s->resources, rq->resource, false))
 		return false;

@@ -451,9 +451,9 @@
 	E(ERR_POLICY_DENIED, 403, "AccessDenied", "Access denied by bucket policy.",
 	    "0003-00000301" /* unconfirmed */)
 	E(ERR_REFERER_DENIED, 403, "AccessDenied",
-	    "You are denied by bucket referer policy.", "0003-00000201" /* unconfirmed */)
+	    "You are denied by bucket referer policy.", "0003-00000501" /* unconfirmed */)
 	E(ERR_REQUEST_PAYER_DENIED, 403, "AccessDenied",
-	    "Access denied for requester pay bucket.", "0003-00000401" /* unconfirmed */)
+	    "Access denied for requester pay bucket.", "0003-00000601" /* unconfirmed */)
 	E(ERR_TOO_MANY_BUCKET_TAGS, 400, "TooManyTags",
 	    "The bucket tags num is beyond limit.", "0010-00000220" /* unconfirmed */)
 	E(ERR_BUCKET_TAG_RESERVED, 400, "InvalidTag",

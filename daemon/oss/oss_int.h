@@ -135,6 +135,7 @@ struct call {
 	/* identity */
 	bool			 anonymous;
 	bool			 authed;	/* signature verified */
+	bool			 presigned;	/* signed in the query */
 	const char		*claimed_ak;	/* the request's access key id */
 	struct auth_account	 account;
 	/* the bucket, when the route needs it */
@@ -198,6 +199,10 @@ enum err router_parse_target(struct call *c);
 enum err router_match(struct call *c);
 /* Whether row rt takes the parsed request (exported for tests). */
 bool router_route_matches(const struct call *c, const struct route *rt);
+
+/* ---- access.c ---- */
+/* The access decision of the pipeline: policy, ACLs, referer, payer. */
+enum err access_check(struct call *c);
 
 /* ---- error.c ---- */
 /* Renders c->err with c->x as the OSS error response. */
@@ -299,6 +304,28 @@ enum err h_put_inventory(struct call *c);
 enum err h_get_inventory(struct call *c);
 enum err h_delete_inventory(struct call *c);
 enum err h_list_inventory(struct call *c);
+
+/* bucket_conf.c, bucket_policy.c: stored bucket configurations */
+enum err h_put_bucket_tags(struct call *c);
+enum err h_get_bucket_tags(struct call *c);
+enum err h_delete_bucket_tags(struct call *c);
+enum err h_put_bucket_referer(struct call *c);
+enum err h_get_bucket_referer(struct call *c);
+enum err h_put_bucket_request_payment(struct call *c);
+enum err h_get_bucket_request_payment(struct call *c);
+enum err h_put_bucket_website(struct call *c);
+enum err h_get_bucket_website(struct call *c);
+enum err h_delete_bucket_website(struct call *c);
+enum err h_put_bucket_logging(struct call *c);
+enum err h_get_bucket_logging(struct call *c);
+enum err h_delete_bucket_logging(struct call *c);
+enum err h_put_bucket_pab(struct call *c);
+enum err h_get_bucket_pab(struct call *c);
+enum err h_delete_bucket_pab(struct call *c);
+enum err h_put_bucket_policy(struct call *c);
+enum err h_get_bucket_policy(struct call *c);
+enum err h_delete_bucket_policy(struct call *c);
+enum err h_get_bucket_policy_status(struct call *c);
 
 /* lifecycle.c */
 enum err h_put_lifecycle(struct call *c);
