@@ -17,7 +17,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "oss/conf.h"
+#include "oss/oss_int.h"
+#include "codec/xml.h"
 #include "auth/policy.h"
 #include "base/str.h"
 

@@ -11,7 +11,8 @@
  */
 #include <string.h>
 
-#include "oss/conf.h"
+#include "oss/oss_int.h"
+#include "codec/xml.h"
 #include "oss/object_ops.h"
 #include "base/str.h"
 

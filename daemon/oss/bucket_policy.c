@@ -8,7 +8,8 @@
  */
 #include <string.h>
 
-#include "oss/conf.h"
+#include "oss/oss_int.h"
+#include "codec/xml.h"
 #include "auth/policy.h"
 #include "codec/xml.h"
 

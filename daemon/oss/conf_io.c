@@ -11,7 +11,8 @@
 #include <string.h>
 
 #include "oss/oss_int.h"
-#include "oss/conf.h"
+#include "oss/oss_int.h"
+#include "codec/xml.h"
 #include "codec/xml.h"
 
 static void
