@@ -487,4 +487,25 @@ enum err cname_detach(struct db *db, int64_t bucket, const char *domain);
 enum err cname_list(struct db *db, int64_t bucket,
     void (*fn)(void *ctx, const struct cname *c), void *ctx);
 
+/* ---- stored bucket configurations (bucket_conf_db.c) ---- */
+
+/* kind: policy, referer, tagging, requestPayment, website, logging,
+ * publicAccessBlock (the CHECK of schema 0018). */
+struct bucket_conf_change {
+	int64_t		 bucket;
+	const char	*bucket_name;	/* audit target */
+	const char	*kind;
+	const char	*actor;		/* audit actor */
+	int64_t		 now_ms;
+};
+
+/* ERR_NOT_FOUND when the bucket has no document of that kind. */
+enum err bucket_conf_get(struct db *db, struct arena *a, int64_t bucket,
+    const char *kind, const char **ret_doc);
+/* Inserts or replaces; audited in the same transaction. */
+enum err bucket_conf_put(struct db *db, const struct bucket_conf_change *ch,
+    const char *doc);
+/* ERR_OK whether or not there was one. */
+enum err bucket_conf_delete(struct db *db, const struct bucket_conf_change *ch);
+
 #endif

@@ -60,4 +60,25 @@ enum err json_parse_string_map(struct arena *a, const char *p, size_t n,
 enum err json_parse_map_array(struct arena *a, const char *p, size_t n,
     struct kv ***ret_maps, size_t **ret_lens, size_t *ret_n);
 
+/* A whole document as a tree allocated from a (json_tree.c). Numbers and
+ * booleans keep their text in s; objects keep document order. */
+enum json_vtype {
+	JSON_V_NULL, JSON_V_BOOL, JSON_V_NUMBER, JSON_V_STRING, JSON_V_ARRAY,
+	JSON_V_OBJECT,
+};
+struct json_value {
+	enum json_vtype		 type;
+	const char		*s;	/* string, number or bool text */
+	size_t			 n;	/* string length, or member count */
+	char			**keys;	/* objects */
+	struct json_value	*items;	/* arrays and objects */
+};
+/* ERR_INVALID_ARGUMENT for anything not JSON, duplicate keys, NUL in a
+ * string or nesting deeper than JSON_MAX_DEPTH. */
+enum err json_parse_tree(struct arena *a, const char *p, size_t n,
+    struct json_value *ret);
+/* obj's member named key, or NULL (also when obj is not an object). */
+const struct json_value *json_member(const struct json_value *obj,
+    const char *key);
+
 #endif

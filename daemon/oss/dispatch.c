@@ -120,6 +120,8 @@ authenticate(struct call *c)
 		goto out;
 	}
 	c->claimed_ak = arena_strdup(c->a, p.access_key_id);
+	c->presigned = p.kind == AUTH_V1_QUERY || p.kind == AUTH_V2_QUERY ||
+	    p.kind == AUTH_V4_QUERY;
 	r = api_secret_open(c->api->db, c->api->kms, p.access_key_id,
 	    &c->account, &secret, &cap);
 	if (r == ERR_INVALID_ACCESS_KEY_ID || r == ERR_ACCESS_KEY_DISABLED)
@@ -170,55 +172,6 @@ resolve_cname(struct call *c)
 		return r;
 	c->bucket_name = arena_strdup(c->a, cn.bucket_name);
 	return c->bucket_name != NULL ? ERR_OK : ERR_NOMEM;
-}
-
-/* The ACL decides for everybody but the bucket owner: the object's own ACL
- * when it has one, else the bucket's (bucket_acl_decide). */
-static enum err
-check_access(struct call *c)
-{
-	unsigned f = c->route->flags;
-	bool write = (f & R_WRITE) != 0;
-	const char *object_acl = NULL;
-	struct object o;
-	enum err r;
-
-	if (f & (R_ANONYMOUS | R_FORM))
-		return ERR_OK;	/* R_FORM: postobject.c decides */
-	if (!(f & R_BUCKET)) {
-		/* Service level and PutBucket: an identity is required. */
-		return c->anonymous ? ERR_ANONYMOUS_DENIED : ERR_OK;
-	}
-	if (!c->anonymous && c->bucket.owner == c->account.id)
-		return ERR_OK;
-	if ((f & R_OWNER) || !(f & (R_READ | R_WRITE)))
-		return ERR_ACCESS_DENIED;
-	if (c->level == LEVEL_OBJECT) {
-		/* Each version has its own ACL (oss-api-2.md §1.3). */
-		const char *vid = (c->route->flags & R_VERSION_ID) ?
-		    call_query(c, "versionId") : NULL;
-
-		if (vid != NULL)
-			r = object_get_version(c->api->db, c->a, c->bucket.id,
-			    c->key, vid, &o);
-		else
-			r = object_get(c->api->db, c->a, c->bucket.id, c->key,
-			    &o);
-		if (r == ERR_OK && !o.delete_marker)
-			object_acl = o.acl;
-		else if (r != ERR_OK && r != ERR_NO_SUCH_KEY &&
-		    r != ERR_NO_SUCH_VERSION)
-			return r;
-	}
-	switch (bucket_acl_decide(c->bucket.acl, object_acl, write)) {
-	case ACL_ALLOW:
-		return ERR_OK;
-	case ACL_DENY_OBJECT:
-		return write ? ERR_OBJECT_WRITE_DENIED : ERR_OBJECT_READ_DENIED;
-	case ACL_DENY_BUCKET:
-	default:
-		return ERR_ACCESS_DENIED;
-	}
 }
 
 /* versionId is never ignored: an operation that takes one resolves it,
@@ -315,7 +268,7 @@ pipeline(struct call *c)
 		c->x.key = c->key;
 		return ERR_INVALID_OBJECT_NAME;
 	}
-	r = check_access(c);
+	r = access_check(c);
 	if (r == ERR_OK)
 		r = check_version_id(c);
 	if (r != ERR_OK)

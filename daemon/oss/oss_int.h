@@ -133,6 +133,7 @@ struct call {
 	 * signature to bypass), a SignedHeaders list (S3 V4), NULL none
 	 * (OSS signatures sign only x-oss-*). */
 	const char		*amz_signed;
+	bool			 presigned;	/* signed in the query */
 	const char		*claimed_ak;	/* the request's access key id */
 	struct auth_account	 account;
 	/* the bucket, when the route needs it */
@@ -226,6 +227,37 @@ enum err router_parse_target(struct call *c);
 enum err router_match(struct call *c);
 /* Whether row rt takes the parsed request (exported for tests). */
 bool router_route_matches(const struct call *c, const struct route *rt);
+
+/* ---- conf_io.c: the stored bucket configurations ---- */
+struct xml_node;
+/* Kinds: the CHECK list of schema 0018. */
+#define CONF_POLICY	"policy"
+#define CONF_REFERER	"referer"
+#define CONF_TAGGING	"tagging"
+#define CONF_PAYMENT	"requestPayment"
+#define CONF_WEBSITE	"website"
+#define CONF_LOGGING	"logging"
+#define CONF_PAB	"publicAccessBlock"
+
+/* root re-written canonically (declaration, no whitespace) into b. */
+enum err conf_xml_text(const struct xml_node *root, struct buf *b);
+enum err conf_put(struct call *c, const char *kind, const char *doc);
+enum err conf_put_xml(struct call *c, const char *kind,
+    const struct xml_node *root);
+enum err conf_delete(struct call *c, const char *kind);
+/* ERR_NOT_FOUND when the bucket has none. */
+enum err conf_get(struct call *c, const char *kind, const char **ret);
+enum err conf_get_xml(struct call *c, const char *kind,
+    struct xml_node **ret);
+/* 200 with doc as the body. */
+enum err conf_answer(struct call *c, const char *doc, const char *type);
+
+/* access.c: whether the bucket's public access block is on. */
+bool conf_public_blocked(struct call *c);
+
+/* ---- access.c ---- */
+/* The access decision of the pipeline: policy, ACLs, referer, payer. */
+enum err access_check(struct call *c);
 
 /* ---- error.c ---- */
 /* Renders c->err with c->x as the OSS error response. */
@@ -338,6 +370,27 @@ enum err h_put_cors(struct call *c);
 enum err h_get_cors(struct call *c);
 enum err h_delete_cors(struct call *c);
 enum err h_options(struct call *c);
+/* bucket_conf.c, bucket_policy.c: stored bucket configurations */
+enum err h_put_bucket_tags(struct call *c);
+enum err h_get_bucket_tags(struct call *c);
+enum err h_delete_bucket_tags(struct call *c);
+enum err h_put_bucket_referer(struct call *c);
+enum err h_get_bucket_referer(struct call *c);
+enum err h_put_bucket_request_payment(struct call *c);
+enum err h_get_bucket_request_payment(struct call *c);
+enum err h_put_bucket_website(struct call *c);
+enum err h_get_bucket_website(struct call *c);
+enum err h_delete_bucket_website(struct call *c);
+enum err h_put_bucket_logging(struct call *c);
+enum err h_get_bucket_logging(struct call *c);
+enum err h_delete_bucket_logging(struct call *c);
+enum err h_put_bucket_pab(struct call *c);
+enum err h_get_bucket_pab(struct call *c);
+enum err h_delete_bucket_pab(struct call *c);
+enum err h_put_bucket_policy(struct call *c);
+enum err h_get_bucket_policy(struct call *c);
+enum err h_delete_bucket_policy(struct call *c);
+enum err h_get_bucket_policy_status(struct call *c);
 
 /* lifecycle.c */
 enum err h_put_lifecycle(struct call *c);

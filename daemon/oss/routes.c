@@ -138,6 +138,46 @@ const struct route api_routes[] = {
 	{ .op = "OptionObject", .method = "OPTIONS", .level = LEVEL_OBJECT,
 	    .flags = R_ANONYMOUS, .handler = h_options },
 
+	/* stored bucket configurations: bucket_conf.c, bucket_policy.c
+	 * (a policy over 16 KB gets its own error, so the body may be more) */
+#define CONF_GET(o, q, h) { .op = o, .method = "GET", .level = LEVEL_BUCKET, \
+	    .query = { q }, .flags = R_BUCKET | R_OWNER, .handler = h }
+#define CONF_DEL(o, q, h) { .op = o, .method = "DELETE", \
+	    .level = LEVEL_BUCKET, .query = { q }, \
+	    .flags = R_BUCKET | R_OWNER, .handler = h }
+#define CONF_PUT(o, q, h) { .op = o, .method = "PUT", .level = LEVEL_BUCKET, \
+	    .query = { q }, .flags = R_BUCKET | R_OWNER | R_BODY_XML, \
+	    .max_body = 64 * KiB, .handler = h }
+	CONF_PUT("PutBucketPolicy", "policy", h_put_bucket_policy),
+	CONF_GET("GetBucketPolicy", "policy", h_get_bucket_policy),
+	CONF_DEL("DeleteBucketPolicy", "policy", h_delete_bucket_policy),
+	CONF_GET("GetBucketPolicyStatus", "policyStatus",
+	    h_get_bucket_policy_status),
+	CONF_PUT("PutBucketReferer", "referer", h_put_bucket_referer),
+	CONF_GET("GetBucketReferer", "referer", h_get_bucket_referer),
+	CONF_PUT("PutBucketTags", "tagging", h_put_bucket_tags),
+	CONF_GET("GetBucketTags", "tagging", h_get_bucket_tags),
+	CONF_DEL("DeleteBucketTags", "tagging", h_delete_bucket_tags),
+	CONF_PUT("PutBucketRequestPayment", "requestPayment",
+	    h_put_bucket_request_payment),
+	CONF_GET("GetBucketRequestPayment", "requestPayment",
+	    h_get_bucket_request_payment),
+	CONF_PUT("PutBucketWebsite", "website", h_put_bucket_website),
+	CONF_GET("GetBucketWebsite", "website", h_get_bucket_website),
+	CONF_DEL("DeleteBucketWebsite", "website", h_delete_bucket_website),
+	CONF_PUT("PutBucketLogging", "logging", h_put_bucket_logging),
+	CONF_GET("GetBucketLogging", "logging", h_get_bucket_logging),
+	CONF_DEL("DeleteBucketLogging", "logging", h_delete_bucket_logging),
+	CONF_PUT("PutBucketPublicAccessBlock", "publicAccessBlock",
+	    h_put_bucket_pab),
+	CONF_GET("GetBucketPublicAccessBlock", "publicAccessBlock",
+	    h_get_bucket_pab),
+	CONF_DEL("DeleteBucketPublicAccessBlock", "publicAccessBlock",
+	    h_delete_bucket_pab),
+#undef CONF_GET
+#undef CONF_DEL
+#undef CONF_PUT
+
 	/* custom domains: cname.c */
 	{ .op = "CreateCnameToken", .method = "POST", .level = LEVEL_BUCKET,
 	    .query = { "cname", "comp=token" },
