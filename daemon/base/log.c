@@ -113,7 +113,7 @@ log_write(enum log_level level, const char *fmt, va_list ap, int errnum)
 	    "warning", "notice", "info", "debug" };
 	char ts[TIME_ISO_BYTES];
 
-	switch (log_style) {
+	switch (atomic_load(&log_style)) {
 	case FORM_FILE:
 		time_fmt_iso_ms(ts, clock_wall_ms());
 		n = snprintf(line, sizeof(line), "%s %s %s: ", ts,
