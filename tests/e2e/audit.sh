@@ -155,7 +155,7 @@ if phase == "coverage":
          anon=True, actor="anonymous")
     step("PutObject", "PUT", B + "forged", body=b"x", sk="not-the-secret",
          want="SignatureDoesNotMatch", actor="ak:" + AK)
-    step("PUT", "PUT", B, "cors", body=b"<CORSConfiguration/>",
+    step("PUT", "PUT", B, "accessmonitor", body=b"<AccessMonitorConfiguration/>",
          want="NotImplemented")
     step("PutBucketEncryption", "PUT", B, "encryption",
          body=b"<ServerSideEncryptionRule><ApplyServerSideEncryptionByDefault>"

@@ -211,13 +211,13 @@ slow_read_some(int fd)
 	return n < 0 ? 0 : n;
 }
 
-/* A slow body: a PUT announcing 1 MiB, sending the first 100 KiB (past
- * what the daemon buffers in memory, so it streams to a temp file), then
- * one byte per round. */
+/* A slow body: a PUT announcing 1 MiB, sending the first 400 KiB (past
+ * what stays inline plus the 256 KiB the upload gathers in memory before
+ * it writes, so it streams to a temp file), then one byte per round. */
 static int
 slow_body(uint16_t port)
 {
-	static char start[100 * 1024];
+	static char start[400 * 1024];
 	char req[256];
 	int fd = connect_from("127.0.0.2", port, 0);
 	int n;
