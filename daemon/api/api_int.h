@@ -8,6 +8,7 @@
 #define COFFER_API_API_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "api/api.h"
@@ -40,5 +41,10 @@ struct api {
  * new key); WORM policies, ObjectWorm configurations and the clock row
  * are always all MACed again (seal_check.c). */
 enum err api_seal_tables(struct db *db, bool every);
+
+/* The associated data a sealed access-key secret is bound to (account.c):
+ * "ak" || access key id, so a sealed secret copied to another access key
+ * does not open. ad holds 2 + akl bytes; returns that length. */
+size_t api_secret_ad(uint8_t *ad, const void *ak, size_t akl);
 
 #endif
