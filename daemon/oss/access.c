@@ -66,7 +66,8 @@ conf_public_blocked(struct call *c)
 }
 
 static enum policy_verdict
-policy_verdict(struct call *c, bool owner, bool blocked, enum err *ret)
+policy_verdict(struct call *c, const char *action, const char *key,
+    bool owner, bool blocked, enum err *ret)
 {
 	struct policy_request rq;
 	struct policy *p;
@@ -87,12 +88,12 @@ policy_verdict(struct call *c, bool owner, bool blocked, enum err *ret)
 	}
 	time_fmt_iso_s(now, call_now(c));
 	memset(&rq, 0, sizeof(rq));
-	rq.action = action_of(c);
+	rq.action = action;
 	rq.principal = c->anonymous ? NULL : c->account.account_id;
 	rq.owner = owner;
-	rq.resource = c->level == LEVEL_OBJECT ?
+	rq.resource = key != NULL ?
 	    arena_printf(c->a, "acs:oss:%s:%s:%s/%s", c->bucket.region,
-	    c->bucket.owner_account_id, c->bucket.name, c->key) :
+	    c->bucket.owner_account_id, c->bucket.name, key) :
 	    arena_printf(c->a, "acs:oss:%s:%s:%s", c->bucket.region,
 	    c->bucket.owner_account_id, c->bucket.name);
 	rq.source_ip = c->req->peer;
@@ -253,7 +254,8 @@ access_check(struct call *c)
 	}
 	owner = !c->anonymous && c->bucket.owner == c->account.id;
 	blocked = !owner && conf_public_blocked(c);
-	v = policy_verdict(c, owner, blocked, &r);
+	v = policy_verdict(c, action_of(c),
+	    c->level == LEVEL_OBJECT ? c->key : NULL, owner, blocked, &r);
 	if (r != ERR_OK)
 		return r;
 	if (v == POLICY_DENY)
@@ -267,4 +269,37 @@ access_check(struct call *c)
 	if (r == ERR_OK && !owner)
 		r = payer_check(c);
 	return r;
+}
+
+/* A read of another object than the one the request names (a symlink's
+ * target, a website's index or error document): the same decision as for
+ * a GetObject of it, without the referer and payer checks the request has
+ * passed already. */
+enum err
+access_check_read(struct call *c, const char *key, const char *object_acl)
+{
+	enum policy_verdict v;
+	bool owner, blocked;
+	enum err r;
+
+	owner = !c->anonymous && c->bucket.owner == c->account.id;
+	blocked = !owner && conf_public_blocked(c);
+	v = policy_verdict(c, "oss:GetObject", key, owner, blocked, &r);
+	if (r != ERR_OK)
+		return r;
+	if (v == POLICY_DENY)
+		return ERR_POLICY_DENIED;
+	if (owner || v == POLICY_ALLOW)
+		return ERR_OK;
+	if (blocked)
+		return ERR_ACCESS_DENIED;
+	switch (bucket_acl_decide(c->bucket.acl, object_acl, false)) {
+	case ACL_ALLOW:
+		return ERR_OK;
+	case ACL_DENY_OBJECT:
+		return ERR_OBJECT_READ_DENIED;
+	case ACL_DENY_BUCKET:
+	default:
+		return ERR_ACCESS_DENIED;
+	}
 }

@@ -240,6 +240,53 @@ copy_metadata(struct call *c, const struct copy_source *s, bool tag_replace)
 	return copy_result(c, s, &s->obj);
 }
 
+/* A link copies as a link to the same key (the CopyObject page): there
+ * is no data to read or encrypt. */
+static enum err
+copy_symlink(struct call *c, const struct copy_source *s, struct object *o,
+    bool forbid, bool meta_replace, bool tag_replace)
+{
+	struct extent_ref *dead = NULL;
+	size_t ndead = 0;
+	struct object_tx tx;
+	struct object cur;
+	const char *target;
+	bool exists = false;
+	enum err r;
+
+	r = symlink_target(c, &s->obj, &target);
+	if (r != ERR_OK)
+		return r;
+	if (!meta_replace)
+		o->headers = s->obj.headers;
+	if (!tag_replace)
+		o->tags = s->obj.tags;
+	r = symlink_make(c, o, target);
+	if (r != ERR_OK)
+		return r;
+	o->mtime_ms = call_now(c);
+	r = call_tx_peek(c, c->bucket.id, c->key, &cur, &exists);
+	if (exists && forbid)
+		return ERR_FILE_EXISTS;
+	if (r != ERR_OK)
+		return r;
+	r = call_tx_begin(c, c->bucket.id, c->key, &tx);
+	if (r != ERR_OK)
+		return r;
+	if (tx.exists && forbid)
+		r = ERR_FILE_EXISTS;
+	if (r == ERR_OK)
+		r = object_replace(c->api->db, c->a, o, c->bucket.versioning,
+		    NULL, 0, &dead, &ndead);
+	if (r == ERR_OK)
+		r = object_tx_commit(&tx);
+	object_tx_end(&tx);
+	if (r != ERR_OK)
+		return r;
+	object_unlink_dead(c, dead, ndead);
+	return copy_result(c, s, o);
+}
+
 enum err
 h_copy_object(struct call *c)
 {
@@ -280,6 +327,9 @@ h_copy_object(struct call *c)
 	self = s.bucket.id == c->bucket.id && strcmp(s.obj.key, c->key) == 0;
 	if (self && forbid)
 		return ERR_FILE_EXISTS;
+	if (object_is_symlink(&s.obj))
+		return copy_symlink(c, &s, &o, forbid, meta_replace,
+		    tag_replace);
 	/* A self-copy that keeps class and encryption is a metadata change,
 	 * unless the bucket keeps versions: then, as a copy of an older
 	 * version onto its key, it makes a new current version. */

@@ -268,7 +268,9 @@ pipeline(struct call *c)
 		c->x.key = c->key;
 		return ERR_INVALID_OBJECT_NAME;
 	}
-	r = access_check(c);
+	r = website_reroute(c);
+	if (r == ERR_OK)
+		r = access_check(c);
 	if (r == ERR_OK)
 		r = check_version_id(c);
 	if (r != ERR_OK)

@@ -164,8 +164,34 @@ parse_range(const char *h, uint64_t size, uint64_t *ret_start,
 	return true;
 }
 
+static enum err serve_object(struct call *c, bool head, int status);
+
+/* A website's ErrorDocument for the object that is missing: served with
+ * the configured status when it exists and the requester may read it,
+ * else the NoSuchKey the request has earned. */
 static enum err
-serve_object(struct call *c, bool head)
+serve_error_document(struct call *c, bool head)
+{
+	const char *key = c->web_error_key;
+	struct object e;
+	enum err r;
+
+	c->web_error_key = NULL;
+	if (!bucket_key_valid(key, strlen(key)))
+		return ERR_NO_SUCH_KEY;
+	r = object_get(c->api->db, c->a, c->bucket.id, key, &e);
+	if (r == ERR_OK)
+		r = access_check_read(c, key, e.acl);
+	if (r != ERR_OK)
+		return r == ERR_NOMEM || r == ERR_IO ? r : ERR_NO_SUCH_KEY;
+	memset(&c->x, 0, sizeof(c->x));
+	c->key = key;
+	return serve_object(c, head, c->web_error_status);
+}
+
+/* status: 0 for the usual 200/206, else that one (an error document). */
+static enum err
+serve_object(struct call *c, bool head, int status)
 {
 	const char *behavior = call_header(c, "x-oss-range-behavior");
 	struct object o;
@@ -173,10 +199,17 @@ serve_object(struct call *c, bool head)
 	size_t next = 0;
 	struct object_reader *rd = NULL;
 	uint64_t start = 0, len;
-	bool ranged, unsat;
+	bool ranged, unsat = false;
 	enum err r;
 
+	if (c->web_redirect != NULL) {
+		(void)call_resp_header(c, "Location", c->web_redirect);
+		call_resp_empty(c, 302);
+		return ERR_OK;
+	}
 	r = object_load_any(c, &o);
+	if (r == ERR_NO_SUCH_KEY && c->web_error_key != NULL)
+		return serve_error_document(c, head);
 	if (r == ERR_OK && o.delete_marker) {
 		/* A marker named by its id: only DELETE applies to it. */
 		c->x.marker_version_id = arena_strndup(c->a, o.version_id,
@@ -186,6 +219,9 @@ serve_object(struct call *c, bool head)
 		c->x.resource_type = "DeleteMarker";
 		return ERR_METHOD_NOT_ALLOWED;
 	}
+	/* A link answers with its target's data (one level). */
+	if (r == ERR_OK && object_is_symlink(&o))
+		r = symlink_follow(c, &o);
 	if (r != ERR_OK)
 		return r;
 	r = object_check_conditions(c, &o, "");
@@ -199,8 +235,8 @@ serve_object(struct call *c, bool head)
 	if (!head && !object_readable(c, &o))
 		return ERR_INVALID_OBJECT_STATE;
 	len = o.size;
-	ranged = parse_range(call_header(c, "range"), o.size, &start, &len,
-	    &unsat);
+	ranged = status == 0 && parse_range(call_header(c, "range"), o.size,
+	    &start, &len, &unsat);
 	if (unsat && behavior != NULL && strcmp(behavior, "standard") == 0)
 		return ERR_INVALID_RANGE;
 	if (!ranged) {
@@ -236,7 +272,7 @@ serve_object(struct call *c, bool head)
 		    (unsigned long long)start,
 		    (unsigned long long)(start + len - 1),
 		    (unsigned long long)o.size);
-	c->req->resp.status = ranged ? 206 : 200;
+	c->req->resp.status = status != 0 ? status : ranged ? 206 : 200;
 	if (head) {
 		object_reader_free(rd);
 		c->req->resp.head_length_set = true;
@@ -253,13 +289,13 @@ serve_object(struct call *c, bool head)
 enum err
 h_get_object(struct call *c)
 {
-	return serve_object(c, false);
+	return serve_object(c, false, 0);
 }
 
 enum err
 h_head_object(struct call *c)
 {
-	return serve_object(c, true);
+	return serve_object(c, true, 0);
 }
 
 enum err
@@ -269,9 +305,13 @@ h_get_object_meta(struct call *c)
 	enum err r;
 
 	r = object_load(c, &o);
+	if (r == ERR_OK && object_is_symlink(&o))
+		r = symlink_follow(c, &o);
 	if (r != ERR_OK)
 		return r;
 	object_emit_headers(c, &o, true);
+	if (object_is_symlink(&o))
+		(void)call_resp_header(c, "x-oss-object-type", "Symlink");
 	c->req->resp.status = 200;
 	c->req->resp.head_length_set = true;
 	c->req->resp.head_length = o.size;

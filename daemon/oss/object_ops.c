@@ -222,6 +222,17 @@ object_check_content_md5(struct call *c, const void *body, size_t n)
 enum err
 object_prepare(struct call *c, struct object *o, const char **ret_cmk)
 {
+	enum err r;
+
+	r = object_prepare_meta(c, o);
+	if (r != ERR_OK)
+		return r;
+	return object_parse_sse(c, o, ret_cmk);
+}
+
+enum err
+object_prepare_meta(struct call *c, struct object *o)
+{
 	const char *acl, *sc, *tags;
 	enum err r;
 
@@ -243,10 +254,7 @@ object_prepare(struct call *c, struct object *o, const char **ret_cmk)
 			return r;
 	}
 	o->tags = tags ? tags : "";
-	r = object_collect_headers(c, &o->headers);
-	if (r != ERR_OK)
-		return r;
-	return object_parse_sse(c, o, ret_cmk);
+	return object_collect_headers(c, &o->headers);
 }
 
 void

@@ -34,6 +34,8 @@ enum err call_tx_peek(struct call *c, int64_t bucket_id, const char *key,
  * x-oss-storage-class, x-oss-tagging, stored headers and user metadata, and
  * the SSE headers or the bucket default. *ret_cmk: CMK for SSE-KMS, or NULL. */
 enum err object_prepare(struct call *c, struct object *o, const char **ret_cmk);
+/* The same without the encryption: for what holds no data (symlinks). */
+enum err object_prepare_meta(struct call *c, struct object *o);
 enum err object_parse_forbid_overwrite(struct call *c, bool *ret);
 enum err object_parse_sse(struct call *c, struct object *o,
     const char **ret_cmk);
@@ -92,5 +94,22 @@ enum err multipart_commit_part(struct call *c, const struct mpu *u,
 /* Unlinks blobs of rows that a committed transaction removed. */
 void object_unlink_dead(struct call *c, const struct extent_ref *dead,
     size_t n);
+
+/* ---- symlinks (symlink_target.c) ---- */
+bool object_is_symlink(const struct object *o);
+/* Link's target as stored (URL-encoded), NULL when it has none. */
+const char *symlink_target_encoded(struct call *c, const struct object *link);
+/* Link's target key, decoded (ERR_CORRUPT when unreadable). */
+enum err symlink_target(struct call *c, const struct object *link,
+    const char **ret);
+/* Makes o a link to target: type, ETag, no data, the target line added
+ * to o->headers. */
+enum err symlink_make(struct call *c, struct object *o, const char *target);
+/* Link o (as loaded) becomes what GET and HEAD of it answer: the current
+ * version of its target in the same bucket for data, size, ETag, class
+ * and encryption; the link for the rest. ERR_SYMLINK_TARGET_NOT_EXIST,
+ * ERR_INVALID_TARGET_TYPE (a link to a link), or the target's access
+ * refusal. o->id is then the target's, whose extents hold the data. */
+enum err symlink_follow(struct call *c, struct object *o);
 
 #endif

@@ -143,6 +143,11 @@ struct call {
 	struct buf		 body;		/* R_BODY_XML */
 	struct upload		*upload;	/* R_BODY_STREAM */
 	struct s3_body		*s3;		/* a SigV4 body to check/decode */
+	/* static website serving (website.c): the ErrorDocument and its
+	 * status for a missing object, or a redirect to answer instead */
+	const char		*web_error_key;
+	int			 web_error_status;
+	const char		*web_redirect;
 	/* operation-specific state carried from route begin to handler */
 	void			*op;
 	/* outcome */
@@ -255,9 +260,21 @@ enum err conf_answer(struct call *c, const char *doc, const char *type);
 /* access.c: whether the bucket's public access block is on. */
 bool conf_public_blocked(struct call *c);
 
+/* ---- website.c ---- */
+/* Before the access check: an anonymous GET or HEAD of a bucket with a
+ * website configuration becomes GetObject/HeadObject of the document it
+ * serves (c->route, c->level, c->key), and the error document or the
+ * redirect are noted for the handler. */
+enum err website_reroute(struct call *c);
+
 /* ---- access.c ---- */
 /* The access decision of the pipeline: policy, ACLs, referer, payer. */
 enum err access_check(struct call *c);
+/* Whether the requester may read object key of the bucket (object_acl:
+ * its ACL, NULL when it does not exist), as GetObject of it would be
+ * judged. */
+enum err access_check_read(struct call *c, const char *key,
+    const char *object_acl);
 
 /* ---- error.c ---- */
 /* Renders c->err with c->x as the OSS error response. */
@@ -319,6 +336,8 @@ enum err h_list_multipart_uploads(struct call *c);
 enum err h_list_parts(struct call *c);
 enum err h_copy_object(struct call *c);
 enum err h_restore_object(struct call *c);
+enum err h_put_symlink(struct call *c);		/* symlink.c */
+enum err h_get_symlink(struct call *c);
 enum err h_clean_restored_object(struct call *c);
 enum err h_put_bucket_encryption(struct call *c);
 enum err h_put_bucket_versioning(struct call *c);
