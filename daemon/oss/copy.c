@@ -259,9 +259,12 @@ copy_symlink(struct call *c, const struct copy_source *s, struct object *o,
 		return r;
 	if (!meta_replace)
 		o->headers = s->obj.headers;
+	else
+		r = symlink_request_type(c, o);
 	if (!tag_replace)
 		o->tags = s->obj.tags;
-	r = symlink_make(c, o, target);
+	if (r == ERR_OK)
+		r = symlink_make(c, o, target);
 	if (r != ERR_OK)
 		return r;
 	o->mtime_ms = call_now(c);

@@ -105,6 +105,9 @@ enum err symlink_target(struct call *c, const struct object *link,
 /* Makes o a link to target: type, ETag, no data, the target line added
  * to o->headers. */
 enum err symlink_make(struct call *c, struct object *o, const char *target);
+/* A link made from this request's headers keeps a Content-Type only when
+ * the request sent one (else GET shows the target's). */
+enum err symlink_request_type(struct call *c, struct object *o);
 /* Link o (as loaded) becomes what GET and HEAD of it answer: the current
  * version of its target in the same bucket for data, size, ETag, class
  * and encryption; the link for the rest. ERR_SYMLINK_TARGET_NOT_EXIST,

@@ -45,6 +45,8 @@ h_put_symlink(struct call *c)
 	memset(&o, 0, sizeof(o));
 	r = object_prepare_meta(c, &o);
 	if (r == ERR_OK)
+		r = symlink_request_type(c, &o);
+	if (r == ERR_OK)
 		r = symlink_make(c, &o, target);
 	if (r != ERR_OK)
 		return r;

@@ -82,6 +82,81 @@ symlink_make(struct call *c, struct object *o, const char *target)
 	return ERR_OK;
 }
 
+/* The name of the "name:value" line at p, and its length with the '\n'. */
+static size_t
+line_at(const char *p, size_t *ret_namelen)
+{
+	const char *eol = strchr(p, '\n');
+	size_t len = eol ? (size_t)(eol - p) + 1 : strlen(p);
+	const char *colon = memchr(p, ':', len);
+
+	*ret_namelen = colon != NULL ? (size_t)(colon - p) : 0;
+	return len;
+}
+
+static bool
+has_header(struct call *c, const char *headers, const char *p, size_t nl)
+{
+	char *name = arena_strndup(c->a, p, nl);
+
+	return name == NULL || object_header(c->a, headers, name) != NULL;
+}
+
+enum err
+symlink_request_type(struct call *c, struct object *o)
+{
+	struct buf b;
+	enum err r = ERR_OK;
+
+	if (call_header(c, "content-type") != NULL || o->headers == NULL)
+		return ERR_OK;
+	/* object_collect_headers supplies the type PutObject defaults to;
+	 * a link that was given none shows its target's. */
+	buf_init(&b, 64 * 1024);
+	for (const char *p = o->headers; *p != '\0' && r == ERR_OK;) {
+		size_t nl, len = line_at(p, &nl);
+
+		if (!(nl == 12 && strncmp(p, "content-type", 12) == 0))
+			r = buf_append(&b, p, len);
+		p += len;
+	}
+	if (r == ERR_OK) {
+		o->headers = arena_strndup(c->a, buf_cstr(&b), b.len);
+		if (o->headers == NULL)
+			r = ERR_NOMEM;
+	}
+	buf_free(&b);
+	return r;
+}
+
+/* The link's headers, then the target's standard ones the link lacks
+ * (never the target's user metadata). */
+static enum err
+merge_headers(struct call *c, struct object *o, const char *target_headers)
+{
+	struct buf b;
+	enum err r;
+
+	buf_init(&b, 128 * 1024);
+	r = buf_puts(&b, o->headers);
+	for (const char *p = target_headers; p != NULL && *p != '\0' &&
+	    r == ERR_OK;) {
+		size_t nl, len = line_at(p, &nl);
+
+		if (nl > 0 && !str_has_prefix(p, "x-oss-meta-") &&
+		    !has_header(c, o->headers, p, nl))
+			r = buf_append(&b, p, len);
+		p += len;
+	}
+	if (r == ERR_OK) {
+		o->headers = arena_strndup(c->a, buf_cstr(&b), b.len);
+		if (o->headers == NULL)
+			r = ERR_NOMEM;
+	}
+	buf_free(&b);
+	return r;
+}
+
 enum err
 symlink_follow(struct call *c, struct object *o)
 {
@@ -126,6 +201,9 @@ symlink_follow(struct call *c, struct object *o)
 	memcpy(o->sse_algorithm, t.sse_algorithm, sizeof(o->sse_algorithm));
 	memcpy(o->sse_key_id, t.sse_key_id, sizeof(o->sse_key_id));
 	memcpy(o->sse_data_enc, t.sse_data_enc, sizeof(o->sse_data_enc));
+	r = merge_headers(c, o, t.headers);
+	if (r != ERR_OK)
+		return r;
 	o->restore_state = t.restore_state;
 	o->restore_done_ms = t.restore_done_ms;
 	o->restore_expiry_ms = t.restore_expiry_ms;

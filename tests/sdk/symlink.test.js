@@ -56,6 +56,11 @@ test('GET and HEAD follow the link: target data, ETag and size, the link\'s meta
   assert.equal(g.res.headers.etag, t.res.headers.etag);
   assert.equal(g.res.headers['x-oss-meta-who'], 'link');
   assert.equal(g.res.headers['x-oss-object-type'], 'Symlink');
+  // A link made without a Content-Type shows its target's; one made
+  // with one (ali-oss sends it from the name's extension) its own.
+  assert.equal(g.res.headers['content-type'], 'text/plain');
+  await c.putSymlink('ln.html', 'target.txt');
+  assert.equal((await c.get('ln.html')).res.headers['content-type'], 'text/html');
   const h = await c.head('ln');
   assert.equal(h.status, 200);
   assert.equal(h.res.headers['content-length'], String(body.length));
@@ -217,4 +222,44 @@ test('the target\'s ACL is checked too for anonymous readers', async () => {
   assert.doesNotMatch(String(no.body), /secret/);
   // The owner reads both.
   assert.equal(String((await c.get('to-priv')).content), 'secret');
+});
+
+test('lifecycle expires and transitions a link like an object; inventory reports list it', async () => {
+  const zlib = require('node:zlib');
+  const b = await bucket();
+  const dest = `${b}-inv`;
+  await c.putBucket(dest);
+  await c.put('data', Buffer.from('kept'));
+  await c.putSymlink('exp/ln', 'data');
+  await c.putSymlink('ia/ln', 'data');
+  await c.putSymlink('keep/ln', 'data');
+  await c.putBucketLifecycle(b, [
+    { id: 'exp', prefix: 'exp/', status: 'Enabled', expiration: { days: 1 } },
+    { id: 'ia', prefix: 'ia/', status: 'Enabled', transition: { days: 1, storageClass: 'IA' } },
+  ]);
+  d.clockAdvance('3d');
+  d.coffer('lifecycle', 'run', b);
+  await expectOssError(() => c.getSymlink('exp/ln'), { code: 'NoSuchKey', status: 404 });
+  const l = await c.list({});
+  const rows = Object.fromEntries(l.objects.map((o) => [o.name, `${o.type} ${o.storageClass}`]));
+  assert.deepEqual(rows, { data: 'Normal Standard', 'ia/ln': 'Symlink IA', 'keep/ln': 'Symlink Standard' });
+  // Still a link, and still served: the target's data is Standard.
+  assert.equal(String((await c.get('ia/ln')).content), 'kept');
+
+  const acct = (await c.getBucketInfo(b)).bucket.Owner.ID;
+  await c.putBucketInventory(b, {
+    id: 'types', isEnabled: true, prefix: '',
+    OSSBucketDestination: { format: 'CSV', accountId: acct, rolename: 'AliyunOSSRole', bucket: dest, prefix: 'rep' },
+    frequency: 'Daily', includedObjectVersions: 'Current', optionalFields: { field: ['Size', 'ObjectType'] },
+  });
+  const manifestKey = d.coffer('inventory', 'run', b, 'types').trim();
+  const dc = ossClient(d, { bucket: dest });
+  const manifest = JSON.parse((await dc.get(manifestKey)).content.toString());
+  const lines = [];
+  for (const f of manifest.files) {
+    lines.push(...zlib.gunzipSync((await dc.get(f.key)).content).toString().split('\n').filter(Boolean));
+  }
+  assert.deepEqual(lines.sort(), [
+    `"${b}","data","4","Normal"`, `"${b}","ia/ln","0","Symlink"`, `"${b}","keep/ln","0","Symlink"`,
+  ]);
 });
