@@ -20,22 +20,24 @@ h_put_symlink(struct call *c)
 	struct object_tx tx;
 	struct object o, cur;
 	bool forbid, exists = false;
-	char *target;
-	int n;
+	char *target = NULL;
+	int n = 0;
 	enum err r;
 
 	/* The PutSymlink page: an Archive bucket takes no links. */
 	if (bucket_storage_class_frozen(c->bucket.storage_class))
 		return ERR_OPERATION_NOT_SUPPORTED;
-	if (h == NULL || (target = arena_alloc(c->a, strlen(h) + 1)) == NULL ||
-	    (n = url_decode(target, h, strlen(h), false)) <= 0 ||
-	    !bucket_key_valid(target, (size_t)n)) {
-		if (h == NULL || target != NULL) {
-			c->x.arg_name = "x-oss-symlink-target";
-			c->x.arg_value = h;
-			return ERR_INVALID_ARGUMENT;
-		}
-		return ERR_NOMEM;
+	if (h != NULL) {
+		target = arena_alloc(c->a, strlen(h) + 1);
+		if (target == NULL)
+			return ERR_NOMEM;
+		/* The header is URL-encoded, as a key in a path is. */
+		n = url_decode(target, h, strlen(h), false);
+	}
+	if (h == NULL || n <= 0 || !bucket_key_valid(target, (size_t)n)) {
+		c->x.arg_name = "x-oss-symlink-target";
+		c->x.arg_value = h;
+		return ERR_INVALID_ARGUMENT;
 	}
 	r = object_parse_forbid_overwrite(c, &forbid);
 	if (r != ERR_OK)

@@ -154,6 +154,11 @@ test('x-oss-forbid-overwrite, ACL, storage class, tags on a link', async () => {
   const res = await signedRaw(d, { method: 'PUT', bucket: c.options.bucket, key: 'nt', query: { symlink: '' }, v4: true });
   assert.equal(res.status, 400);
   assert.match(String(res.body), /<Code>InvalidArgument<\/Code>/);
+  // The PutSymlink page: not in an Archive bucket.
+  const arch = `sym-arch-${crypto.randomBytes(3).toString('hex')}`;
+  await c.putBucket(arch, { StorageClass: 'Archive' });
+  c.useBucket(arch);
+  await expectOssError(() => c.putSymlink('ln', 't'), { code: 'OperationNotSupported', status: 400 });
 });
 
 test('copying a link copies the link, not the data', async () => {
