@@ -7,9 +7,9 @@
  * the whole request is decided before a byte of the file is taken: the
  * policy's signature (V1 or V4), its expiration and conditions, access,
  * the key, the object's headers and encryption, forbid-overwrite and
- * retention. The file's bytes then go into the same encrypted upload
- * PutObject uses, and the commit is PutObject's. Parts after the file are
- * ignored, as OSS does.
+ * retention. From there on it is PutObject (object_put_begin and
+ * object_put_commit, object_ops.c): the same upload, the same commit, so
+ * the same refusals. Parts after the file are ignored, as OSS does.
  *
  * Form fields stand in for the request headers PutObject reads: the
  * request's own object headers (its Content-Type is multipart/form-data)
@@ -21,7 +21,6 @@
 #include <strings.h>
 
 #include "oss/object_ops.h"
-#include "object/object_tx.h"
 #include "object/upload.h"
 #include "base/str.h"
 #include "codec/form.h"
@@ -44,8 +43,7 @@ struct form_op {
 	enum post_phase	 phase;
 	const char	*filename;
 	const char	*file_type;
-	struct object	 o;
-	bool		 forbid_overwrite;
+	struct object_put put;
 	uint64_t	 len;
 	bool		 ranged;
 	int64_t		 min, max;
@@ -328,9 +326,7 @@ object_key(struct call *c, const char *key, const char *filename)
 static enum err
 post_start(struct call *c, struct form_op *op)
 {
-	const char *policy, *key, *cmk = NULL;
-	struct object cur;
-	bool exists = false;
+	const char *policy, *key;
 	enum err r;
 
 	key = field(op, "key");
@@ -353,22 +349,9 @@ post_start(struct call *c, struct form_op *op)
 	}
 	c->key = key;
 	r = form_as_headers(c, op);
-	if (r == ERR_OK)
-		r = object_parse_forbid_overwrite(c, &op->forbid_overwrite);
 	if (r != ERR_OK)
 		return r;
-	if (c->bucket.versioning != BUCKET_UNVERSIONED)
-		op->forbid_overwrite = false;
-	str_copy(op->o.type, sizeof(op->o.type), "Normal");
-	r = object_prepare(c, &op->o, &cmk);
-	if (r != ERR_OK)
-		return r;
-	r = call_tx_peek(c, c->bucket.id, c->key, &cur, &exists);
-	if (exists && op->forbid_overwrite)
-		return ERR_FILE_EXISTS;
-	if (r != ERR_OK)
-		return r;
-	return upload_begin(c->api, c->bucket.owner, cmk, &c->upload);
+	return object_put_begin(c, &op->put);
 }
 
 static enum err
@@ -508,11 +491,7 @@ enum err
 h_post_object(struct call *c)
 {
 	struct form_op *op = c->op;
-	struct object *o = &op->o;
-	struct upload_result res;
-	struct extent_ref *dead = NULL;
-	size_t ndead = 0;
-	struct object_tx tx;
+	const struct object *o = &op->put.o;
 	const char *status, *redirect;
 	enum err r;
 
@@ -523,37 +502,9 @@ h_post_object(struct call *c)
 		return ERR_POST_MALFORMED;	/* the body ended in the file */
 	if (op->ranged && op->len < (uint64_t)op->min)
 		return ERR_ENTITY_TOO_SMALL;
-	r = upload_finish(c->upload, &res);
+	r = object_put_commit(c, &op->put);
 	if (r != ERR_OK)
 		return r;
-	hex_encode_upper(o->etag, res.md5, HASH_MD5_BYTES);
-	o->size = res.len;
-	o->crc64 = res.crc64;
-	o->mtime_ms = call_now(c);
-
-	r = call_tx_begin(c, o->bucket, o->key, &tx);
-	if (r != ERR_OK)
-		return r;
-	if (tx.exists && op->forbid_overwrite)
-		r = ERR_FILE_EXISTS;
-	if (r == ERR_OK)
-		r = object_replace(c->api->db, c->a, o, c->bucket.versioning,
-		    &res.extent, 1, &dead, &ndead);
-	if (r == ERR_OK)
-		r = object_tx_commit(&tx);
-	object_tx_end(&tx);
-	if (r != ERR_OK)
-		return r;
-	upload_commit(c->upload);
-	c->upload = NULL;
-	object_unlink_dead(c, dead, ndead);
-
-	(void)call_resp_headerf(c, "ETag", "\"%s\"", o->etag);
-	(void)call_resp_headerf(c, "x-oss-hash-crc64ecma", "%llu",
-	    (unsigned long long)o->crc64);
-	object_echo_sse(c, o);
-	if (c->bucket.versioning != BUCKET_UNVERSIONED)
-		(void)call_resp_header(c, "x-oss-version-id", o->version_id);
 	redirect = field(op, "success_action_redirect");
 	if (redirect != NULL && *redirect != '\0')
 		return post_redirect(c, redirect, o);
