@@ -10,6 +10,11 @@
  *   then, on an allowed request: referer (anonymous and presigned only),
  *   then request payment (everybody but the owner)
  *
+ * access_object and access_policy_deny ask the same of one object inside a
+ * request the pipeline let in: CopyObject's source, PostObject's key (the
+ * form is signed by its policy, so the pipeline cannot), each key of
+ * DeleteMultipleObjects.
+ *
  * The documents are read inside the request, never cached, so a change is
  * seen by the next request. The public access block makes public ACLs and
  * "*" policy grants count for nothing.
@@ -53,20 +58,44 @@ action_of(struct call *c)
 	return arena_printf(c->a, "oss:%s", c->route->op);
 }
 
-bool
-conf_public_blocked(struct call *c)
+/* A stored configuration of bucket b, which need not be the request's
+ * (CopyObject's source). */
+static enum err
+bucket_conf_xml(struct call *c, const struct bucket *b, const char *kind,
+    struct xml_node **ret)
+{
+	const char *doc;
+	enum err r;
+
+	r = bucket_conf_get(c->api->db, c->a, b->id, kind, &doc);
+	if (r != ERR_OK)
+		return r;
+	r = xml_parse(c->a, doc, strlen(doc), NULL, ret);
+	return r == ERR_MALFORMED_XML ? ERR_CORRUPT : r;
+}
+
+static bool
+public_blocked(struct call *c, const struct bucket *b)
 {
 	struct xml_node *root;
 	const char *on;
 
-	if (conf_get_xml(c, CONF_PAB, &root) != ERR_OK)
+	if (bucket_conf_xml(c, b, CONF_PAB, &root) != ERR_OK)
 		return false;
 	on = xml_child_text(root, "BlockPublicAccess");
 	return on != NULL && strcmp(on, "true") == 0;
 }
 
+bool
+conf_public_blocked(struct call *c)
+{
+	return public_blocked(c, &c->bucket);
+}
+
+/* Bucket b's policy on action over key (NULL: the bucket itself). */
 static enum policy_verdict
-policy_verdict(struct call *c, bool owner, bool blocked, enum err *ret)
+policy_verdict(struct call *c, const struct bucket *b, const char *action,
+    const char *key, bool owner, bool blocked, enum err *ret)
 {
 	struct policy_request rq;
 	struct policy *p;
@@ -75,7 +104,7 @@ policy_verdict(struct call *c, bool owner, bool blocked, enum err *ret)
 	enum err r;
 
 	*ret = ERR_OK;
-	r = conf_get(c, CONF_POLICY, &doc);
+	r = bucket_conf_get(c->api->db, c->a, b->id, CONF_POLICY, &doc);
 	if (r == ERR_NOT_FOUND)
 		return POLICY_NONE;
 	if (r == ERR_OK)
@@ -87,14 +116,14 @@ policy_verdict(struct call *c, bool owner, bool blocked, enum err *ret)
 	}
 	time_fmt_iso_s(now, call_now(c));
 	memset(&rq, 0, sizeof(rq));
-	rq.action = action_of(c);
+	rq.action = action;
 	rq.principal = c->anonymous ? NULL : c->account.account_id;
 	rq.owner = owner;
-	rq.resource = c->level == LEVEL_OBJECT ?
-	    arena_printf(c->a, "acs:oss:%s:%s:%s/%s", c->bucket.region,
-	    c->bucket.owner_account_id, c->bucket.name, c->key) :
-	    arena_printf(c->a, "acs:oss:%s:%s:%s", c->bucket.region,
-	    c->bucket.owner_account_id, c->bucket.name);
+	rq.resource = key != NULL ?
+	    arena_printf(c->a, "acs:oss:%s:%s:%s/%s", b->region,
+	    b->owner_account_id, b->name, key) :
+	    arena_printf(c->a, "acs:oss:%s:%s:%s", b->region,
+	    b->owner_account_id, b->name);
 	rq.source_ip = c->req->peer;
 	rq.secure = strncmp(c->oss->oss_addr, "https:", 6) == 0;
 	rq.user_agent = call_header(c, "user-agent");
@@ -109,6 +138,20 @@ policy_verdict(struct call *c, bool owner, bool blocked, enum err *ret)
 		return POLICY_NONE;
 	}
 	return policy_eval(p, &rq, blocked);
+}
+
+static enum err
+acl_verdict(const struct bucket *b, const char *object_acl, bool write)
+{
+	switch (bucket_acl_decide(b->acl, object_acl, write)) {
+	case ACL_ALLOW:
+		return ERR_OK;
+	case ACL_DENY_OBJECT:
+		return write ? ERR_OBJECT_WRITE_DENIED : ERR_OBJECT_READ_DENIED;
+	case ACL_DENY_BUCKET:
+	default:
+		return ERR_ACCESS_DENIED;
+	}
 }
 
 /* The ACL decides for everybody the policy did not: the object's own ACL
@@ -143,15 +186,7 @@ acl_check(struct call *c, bool blocked)
 		    r != ERR_NO_SUCH_VERSION)
 			return r;
 	}
-	switch (bucket_acl_decide(c->bucket.acl, object_acl, write)) {
-	case ACL_ALLOW:
-		return ERR_OK;
-	case ACL_DENY_OBJECT:
-		return write ? ERR_OBJECT_WRITE_DENIED : ERR_OBJECT_READ_DENIED;
-	case ACL_DENY_BUCKET:
-	default:
-		return ERR_ACCESS_DENIED;
-	}
+	return acl_verdict(&c->bucket, object_acl, write);
 }
 
 static bool
@@ -253,7 +288,8 @@ access_check(struct call *c)
 	}
 	owner = !c->anonymous && c->bucket.owner == c->account.id;
 	blocked = !owner && conf_public_blocked(c);
-	v = policy_verdict(c, owner, blocked, &r);
+	v = policy_verdict(c, &c->bucket, action_of(c),
+	    c->level == LEVEL_OBJECT ? c->key : NULL, owner, blocked, &r);
 	if (r != ERR_OK)
 		return r;
 	if (v == POLICY_DENY)
@@ -267,4 +303,41 @@ access_check(struct call *c)
 	if (r == ERR_OK && !owner)
 		r = payer_check(c);
 	return r;
+}
+
+enum err
+access_object(struct call *c, const struct bucket *b, const char *action,
+    const char *key, const char *object_acl, bool write)
+{
+	enum policy_verdict v;
+	bool owner, blocked;
+	enum err r;
+
+	owner = !c->anonymous && b->owner == c->account.id;
+	blocked = !owner && public_blocked(c, b);
+	v = policy_verdict(c, b, action, key, owner, blocked, &r);
+	if (r != ERR_OK)
+		return r;
+	if (v == POLICY_DENY)
+		return ERR_POLICY_DENIED;
+	if (owner || v == POLICY_ALLOW)
+		return ERR_OK;
+	if (blocked)
+		return ERR_ACCESS_DENIED;
+	return acl_verdict(b, object_acl, write);
+}
+
+enum err
+access_policy_deny(struct call *c, const char *action, const char *key)
+{
+	enum policy_verdict v;
+	bool owner;
+	enum err r;
+
+	owner = !c->anonymous && c->bucket.owner == c->account.id;
+	v = policy_verdict(c, &c->bucket, action, key, owner,
+	    !owner && conf_public_blocked(c), &r);
+	if (r != ERR_OK)
+		return r;
+	return v == POLICY_DENY ? ERR_POLICY_DENIED : ERR_OK;
 }

@@ -258,6 +258,16 @@ bool conf_public_blocked(struct call *c);
 /* ---- access.c ---- */
 /* The access decision of the pipeline: policy, ACLs, referer, payer. */
 enum err access_check(struct call *c);
+/* The same for action on key of bucket b (not necessarily the request's):
+ * its policy, its public access block, then object_acl (NULL: none, the
+ * bucket's decides) for a read or a write. ERR_POLICY_DENIED for a Deny. */
+enum err access_object(struct call *c, const struct bucket *b,
+    const char *action, const char *key, const char *object_acl, bool write);
+/* ERR_POLICY_DENIED when c->bucket's policy has an explicit Deny for
+ * action on key: a request let in for the bucket, refused for one key
+ * (DeleteMultipleObjects). */
+enum err access_policy_deny(struct call *c, const char *action,
+    const char *key);
 
 /* ---- error.c ---- */
 /* Renders c->err with c->x as the OSS error response. */

@@ -337,9 +337,6 @@ post_start(struct call *c, struct form_op *op)
 		r = check_policy(c, op, policy);
 	if (r != ERR_OK)
 		return r;
-	if ((c->anonymous || c->bucket.owner != c->account.id) &&
-	    bucket_acl_decide(c->bucket.acl, NULL, true) != ACL_ALLOW)
-		return ERR_ACCESS_DENIED;
 	key = object_key(c, key, op->filename);
 	if (key == NULL)
 		return ERR_NOMEM;
@@ -349,6 +346,12 @@ post_start(struct call *c, struct form_op *op)
 	}
 	c->key = key;
 	r = form_as_headers(c, op);
+	if (r != ERR_OK)
+		return r;
+	/* Who signed the form may write the key as PutObject (§5.6 maps
+	 * PostObject to oss:PutObject): bucket policy, with the form's
+	 * fields as the request's headers, then the bucket's ACL. */
+	r = access_object(c, &c->bucket, "oss:PutObject", key, NULL, true);
 	if (r != ERR_OK)
 		return r;
 	return object_put_begin(c, &op->put);
