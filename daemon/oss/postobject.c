@@ -28,6 +28,11 @@
 #include "codec/xml.h"
 #include "hash/hash.h"
 
+/* V4 (oss-api-2.md §4.3): x-oss-date at most 15 minutes ahead of the
+ * server's clock, and the form valid at most 7 days after it. */
+#define POST_V4_SKEW_MS		(15LL * 60 * 1000)
+#define POST_V4_VALID_MS	(7LL * 24 * 3600 * 1000)
+
 /* Values of the fields before the file, all together. */
 #define POST_PRE_MAX	(64 * 1024)
 #define POST_FIELDS_MAX	128
@@ -134,7 +139,8 @@ form_as_headers(struct call *c, struct form_op *op)
 	return ERR_OK;
 }
 
-/* AK/yyyymmdd/region/oss/aliyun_v4_request */
+/* AK/yyyymmdd/region/oss/aliyun_v4_request; the SignDate's form is
+ * checked by the caller (it has an error of its own). */
 static bool
 parse_credential(struct call *c, const char *cred, char **ak, char **date,
     char **region)
@@ -154,7 +160,7 @@ parse_credential(struct call *c, const char *cred, char **ak, char **date,
 		*p++ = '\0';
 	}
 	if (n != 5 || strchr(part[4], '/') != NULL || *part[0] == '\0' ||
-	    strlen(part[1]) != 8 || *part[2] == '\0' ||
+	    *part[1] == '\0' || *part[2] == '\0' ||
 	    strcmp(part[3], "oss") != 0 ||
 	    strcmp(part[4], "aliyun_v4_request") != 0)
 		return false;
@@ -162,6 +168,46 @@ parse_credential(struct call *c, const char *cred, char **ak, char **date,
 	*date = part[1];
 	*region = part[2];
 	return true;
+}
+
+/* The V4 fields but the signature: the version, the credential and its
+ * SignDate, x-oss-date on that day and within its window. */
+static enum err
+check_v4_fields(struct call *c, struct form_op *op, char **ak, char **day,
+    char **region)
+{
+	const char *v4 = field(op, "x-oss-signature-version");
+	const char *cred = field(op, "x-oss-credential");
+	const char *xdate = field(op, "x-oss-date");
+	char t[TIME_ISO_BYTES];
+	int64_t sign_ms, req_ms, now = call_now(c);
+
+	if (strcmp(v4, "OSS4-HMAC-SHA256") != 0) {
+		c->x.arg_name = "x-oss-signature-version";
+		c->x.arg_value = v4;
+		return ERR_INVALID_ARGUMENT;
+	}
+	if (cred == NULL || !parse_credential(c, cred, ak, day, region))
+		return ERR_POST_BAD_CREDENTIAL;
+	if (strspn(*day, "0123456789") != 8 ||
+	    !time_parse_basic(arena_printf(c->a, "%sT000000Z", *day),
+	    &sign_ms))
+		return ERR_POST_BAD_SIGN_DATE;
+	/* As a header-signed V4 request without a valid x-oss-date. */
+	if (xdate == NULL || !time_parse_basic(xdate, &req_ms))
+		return ERR_DATE_MISSING;
+	if (strncmp(xdate, *day, 8) != 0)
+		return ERR_POST_BAD_SIGN_DATE;
+	if (req_ms - now > POST_V4_SKEW_MS) {
+		time_fmt_iso_ms(t, req_ms);
+		c->x.request_time = arena_strdup(c->a, t);
+		time_fmt_iso_ms(t, now);
+		c->x.server_time = arena_strdup(c->a, t);
+		return ERR_TIME_SKEWED;
+	}
+	if (now - req_ms > POST_V4_VALID_MS)
+		return ERR_REQUEST_EXPIRED;
+	return ERR_OK;
 }
 
 /* The policy's signature: who is asking. No policy and no signature: an
@@ -179,14 +225,10 @@ check_signature(struct call *c, struct form_op *op, const char **ret_policy)
 
 	*ret_policy = policy;
 	if (v4 != NULL) {
-		const char *cred = field(op, "x-oss-credential");
-
-		if (strcmp(v4, "OSS4-HMAC-SHA256") != 0)
-			return ERR_INVALID_ARGUMENT;
+		r = check_v4_fields(c, op, &cak, &date, &region);
+		if (r != ERR_OK)
+			return r;
 		sig = field(op, "x-oss-signature");
-		if (cred == NULL || !parse_credential(c, cred, &cak, &date,
-		    &region))
-			return ERR_POST_BAD_CREDENTIAL;
 		ak = cak;
 	} else {
 		ak = field(op, "OSSAccessKeyId");
@@ -266,6 +308,31 @@ cond_holds(const struct post_cond *pc, const char *v)
 	}
 }
 
+/* A V4 policy must name the signature fields (§4.3); those it names are
+ * checked with the other conditions. */
+static const char *const v4_signed_fields[] = {
+	"x-oss-signature-version", "x-oss-credential", "x-oss-date",
+};
+
+static enum err
+check_v4_named(struct call *c, struct form_op *op, const struct post_policy *pol)
+{
+	for (size_t f = 0; f < sizeof(v4_signed_fields) / sizeof(v4_signed_fields[0]); f++) {
+		const char *name = v4_signed_fields[f];
+		bool named = false;
+
+		for (size_t i = 0; i < pol->ncond && !named; i++)
+			named = strcmp(pol->cond[i].field, name) == 0;
+		if (!named) {
+			c->x.message = arena_printf(c->a, "Invalid according "
+			    "to Policy: Policy Condition failed: [\"eq\", "
+			    "\"$%s\", \"%s\"]", name, field(op, name));
+			return ERR_POLICY_CONDITION;
+		}
+	}
+	return ERR_OK;
+}
+
 static enum err
 check_policy(struct call *c, struct form_op *op, const char *b64)
 {
@@ -307,6 +374,8 @@ check_policy(struct call *c, struct form_op *op, const char *b64)
 			return ERR_POLICY_CONDITION;
 		}
 	}
+	if (field(op, "x-oss-signature-version") != NULL)
+		return check_v4_named(c, op, &pol);
 	return ERR_OK;
 }
 
