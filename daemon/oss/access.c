@@ -10,7 +10,7 @@
  *   then, on an allowed request: referer (anonymous and presigned only),
  *   then request payment (everybody but the owner)
  *
- * access_object and access_policy_deny ask the same of one object inside a
+ * access_object and access_keys_denied ask the same of one object inside a
  * request the pipeline let in: CopyObject's source, PostObject's key (the
  * form is signed by its policy, so the pipeline cannot), each key of
  * DeleteMultipleObjects.
@@ -92,28 +92,37 @@ conf_public_blocked(struct call *c)
 	return public_blocked(c, &c->bucket);
 }
 
-/* Bucket b's policy on action over key (NULL: the bucket itself). */
-static enum policy_verdict
-policy_verdict(struct call *c, const struct bucket *b, const char *action,
-    const char *key, bool owner, bool blocked, enum err *ret)
+/* Bucket b's stored policy, parsed; *ret NULL when it has none. */
+static enum err
+policy_load(struct call *c, const struct bucket *b, struct policy **ret)
 {
-	struct policy_request rq;
-	struct policy *p;
-	char now[TIME_ISO_BYTES];
 	const char *doc;
 	enum err r;
 
-	*ret = ERR_OK;
+	*ret = NULL;
 	r = bucket_conf_get(c->api->db, c->a, b->id, CONF_POLICY, &doc);
 	if (r == ERR_NOT_FOUND)
-		return POLICY_NONE;
+		return ERR_OK;
 	if (r == ERR_OK)
-		r = policy_parse(c->a, doc, strlen(doc), &p);
-	if (r != ERR_OK) {
-		/* A stored policy was accepted once: failing now is damage. */
-		*ret = r == ERR_NOMEM || r == ERR_IO ? r : ERR_CORRUPT;
+		r = policy_parse(c->a, doc, strlen(doc), ret);
+	/* A stored policy was accepted once: failing now is damage. */
+	if (r != ERR_OK)
+		return r == ERR_NOMEM || r == ERR_IO ? r : ERR_CORRUPT;
+	return ERR_OK;
+}
+
+/* Policy p of bucket b on action over key (NULL: the bucket itself). */
+static enum policy_verdict
+policy_judge(struct call *c, const struct policy *p, const struct bucket *b,
+    const char *action, const char *key, bool owner, bool blocked,
+    enum err *ret)
+{
+	struct policy_request rq;
+	char now[TIME_ISO_BYTES];
+
+	*ret = ERR_OK;
+	if (p == NULL)
 		return POLICY_NONE;
-	}
 	time_fmt_iso_s(now, call_now(c));
 	memset(&rq, 0, sizeof(rq));
 	rq.action = action;
@@ -138,6 +147,18 @@ policy_verdict(struct call *c, const struct bucket *b, const char *action,
 		return POLICY_NONE;
 	}
 	return policy_eval(p, &rq, blocked);
+}
+
+static enum policy_verdict
+policy_verdict(struct call *c, const struct bucket *b, const char *action,
+    const char *key, bool owner, bool blocked, enum err *ret)
+{
+	struct policy *p;
+
+	*ret = policy_load(c, b, &p);
+	if (*ret != ERR_OK)
+		return POLICY_NONE;
+	return policy_judge(c, p, b, action, key, owner, blocked, ret);
 }
 
 static enum err
@@ -328,16 +349,19 @@ access_object(struct call *c, const struct bucket *b, const char *action,
 }
 
 enum err
-access_policy_deny(struct call *c, const char *action, const char *key)
+access_keys_denied(struct call *c, const char *action,
+    const char *const *keys, size_t n, enum err *refused)
 {
-	enum policy_verdict v;
-	bool owner;
+	struct policy *p;
+	bool owner, blocked;
 	enum err r;
 
 	owner = !c->anonymous && c->bucket.owner == c->account.id;
-	v = policy_verdict(c, &c->bucket, action, key, owner,
-	    !owner && conf_public_blocked(c), &r);
-	if (r != ERR_OK)
-		return r;
-	return v == POLICY_DENY ? ERR_POLICY_DENIED : ERR_OK;
+	blocked = !owner && conf_public_blocked(c);
+	r = policy_load(c, &c->bucket, &p);
+	for (size_t i = 0; i < n && r == ERR_OK; i++)
+		refused[i] = policy_judge(c, p, &c->bucket, action, keys[i],
+		    owner, blocked, &r) == POLICY_DENY ? ERR_POLICY_DENIED :
+		    ERR_OK;
+	return r;
 }

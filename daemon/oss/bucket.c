@@ -477,6 +477,7 @@ h_delete_multiple(struct call *c)
 	const char *enc = call_query(c, "encoding-type");
 	struct delete_outcome *outs;
 	enum err *refused;
+	const char **keys;
 	struct object_tx tx;
 	const struct xml_node *obj;
 	struct xml_node *root;
@@ -519,16 +520,16 @@ h_delete_multiple(struct call *c)
 	 * an <Error> entry of their own. */
 	outs = arena_zalloc(c->a, n * sizeof(*outs));
 	refused = arena_zalloc(c->a, n * sizeof(*refused));
-	if (outs == NULL || refused == NULL)
+	keys = arena_alloc(c->a, n * sizeof(*keys));
+	if (outs == NULL || refused == NULL || keys == NULL)
 		return ERR_NOMEM;
 	i = 0;
 	for (obj = xml_child(root, "Object"); obj;
-	    obj = xml_next_same(obj), i++) {
-		refused[i] = access_policy_deny(c, "oss:DeleteObject",
-		    xml_child_text(obj, "Key"));
-		if (refused[i] != ERR_OK && refused[i] != ERR_POLICY_DENIED)
-			return refused[i];
-	}
+	    obj = xml_next_same(obj), i++)
+		keys[i] = xml_child_text(obj, "Key");
+	r = access_keys_denied(c, "oss:DeleteObject", keys, n, refused);
+	if (r != ERR_OK)
+		return r;
 	/* All or nothing, in one transaction: one protected entry refuses
 	 * the whole request (409 FileImmutable) and nothing is deleted. */
 	r = call_tx_begin(c, c->bucket.id, NULL, &tx);

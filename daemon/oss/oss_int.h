@@ -263,11 +263,11 @@ enum err access_check(struct call *c);
  * bucket's decides) for a read or a write. ERR_POLICY_DENIED for a Deny. */
 enum err access_object(struct call *c, const struct bucket *b,
     const char *action, const char *key, const char *object_acl, bool write);
-/* ERR_POLICY_DENIED when c->bucket's policy has an explicit Deny for
- * action on key: a request let in for the bucket, refused for one key
- * (DeleteMultipleObjects). */
-enum err access_policy_deny(struct call *c, const char *action,
-    const char *key);
+/* refused[i] = ERR_POLICY_DENIED where c->bucket's policy has an explicit
+ * Deny for action on keys[i], else ERR_OK: a request let in for the
+ * bucket, refused for some keys (DeleteMultipleObjects). */
+enum err access_keys_denied(struct call *c, const char *action,
+    const char *const *keys, size_t n, enum err *refused);
 
 /* ---- error.c ---- */
 /* Renders c->err with c->x as the OSS error response. */

@@ -179,6 +179,7 @@ check_v4_fields(struct call *c, struct form_op *op, char **ak, char **day,
 	const char *v4 = field(op, "x-oss-signature-version");
 	const char *cred = field(op, "x-oss-credential");
 	const char *xdate = field(op, "x-oss-date");
+	const char *midnight;
 	char t[TIME_ISO_BYTES];
 	int64_t sign_ms, req_ms, now = call_now(c);
 
@@ -189,9 +190,11 @@ check_v4_fields(struct call *c, struct form_op *op, char **ak, char **day,
 	}
 	if (cred == NULL || !parse_credential(c, cred, ak, day, region))
 		return ERR_POST_BAD_CREDENTIAL;
+	midnight = arena_printf(c->a, "%sT000000Z", *day);
+	if (midnight == NULL)
+		return ERR_NOMEM;
 	if (strspn(*day, "0123456789") != 8 ||
-	    !time_parse_basic(arena_printf(c->a, "%sT000000Z", *day),
-	    &sign_ms))
+	    !time_parse_basic(midnight, &sign_ms))
 		return ERR_POST_BAD_SIGN_DATE;
 	/* As a header-signed V4 request without a valid x-oss-date. */
 	if (xdate == NULL || !time_parse_basic(xdate, &req_ms))
@@ -315,9 +318,12 @@ static const char *const v4_signed_fields[] = {
 };
 
 static enum err
-check_v4_named(struct call *c, struct form_op *op, const struct post_policy *pol)
+check_v4_named(struct call *c, struct form_op *op,
+    const struct post_policy *pol)
 {
-	for (size_t f = 0; f < sizeof(v4_signed_fields) / sizeof(v4_signed_fields[0]); f++) {
+	size_t nf = sizeof(v4_signed_fields) / sizeof(v4_signed_fields[0]);
+
+	for (size_t f = 0; f < nf; f++) {
 		const char *name = v4_signed_fields[f];
 		bool named = false;
 
