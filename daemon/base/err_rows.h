@@ -422,6 +422,10 @@
 	E(ERR_POST_NO_POLICY, 400, "InvalidArgument", "Post request policy is empty.", "0002-00000702")
 	E(ERR_POST_BAD_CREDENTIAL, 400, "InvalidArgument", "Post request x-oss-credential is invalid.",
 	    "0002-00000710")
+	/* The SignDate of x-oss-credential: not yyyymmdd, or not the day of
+	 * x-oss-date (EC page 0002-00000709; the message is ours). */
+	E(ERR_POST_BAD_SIGN_DATE, 400, "InvalidArgument",
+	    "Post request x-oss-credential SignDate is invalid.", "0002-00000709")
 	E(ERR_POLICY_EXPIRED, 403, "AccessDenied", "Invalid according to Policy: Policy expired.",
 	    "0006-00000213")
 	/* The message names the failing condition (oss error.c: x.message). */

@@ -81,8 +81,10 @@ load_source(struct call *c, struct copy_source *s)
 		c->x.bucket = dec;
 	if (r != ERR_OK)
 		return r;
-	/* Reading the source needs the same rights as GetObject: the
-	 * object's ACL, else the bucket's, for all but the owner. */
+	/* Reading the source needs the same rights as GetObject on it
+	 * (oss-api-2.md §5.6: CopyObject is oss:GetObject on the source as
+	 * well as oss:PutObject on the target): the source bucket's policy,
+	 * then the object's ACL, else the bucket's, for all but the owner. */
 	s->vid = vid;
 	if (vid != NULL) {
 		r = object_get_version(c->api->db, c->a, s->bucket.id,
@@ -93,17 +95,12 @@ load_source(struct call *c, struct copy_source *s)
 	} else
 		r = object_get(c->api->db, c->a, s->bucket.id, slash + 1,
 		    &s->obj);
-	if (c->anonymous || s->bucket.owner != c->account.id) {
-		switch (bucket_acl_decide(s->bucket.acl,
-		    r == ERR_OK ? s->obj.acl : NULL, false)) {
-		case ACL_ALLOW:
-			break;
-		case ACL_DENY_OBJECT:
-			return ERR_OBJECT_READ_DENIED;
-		case ACL_DENY_BUCKET:
-		default:
-			return ERR_ACCESS_DENIED;
-		}
+	if (r == ERR_OK || r == ERR_NO_SUCH_KEY || r == ERR_NO_SUCH_VERSION) {
+		enum err a = access_object(c, &s->bucket, "oss:GetObject",
+		    slash + 1, r == ERR_OK ? s->obj.acl : NULL, false);
+
+		if (a != ERR_OK)
+			return a;
 	}
 	if (r == ERR_NO_SUCH_KEY || r == ERR_NO_SUCH_VERSION)
 		c->x.key = slash + 1;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "hash/hash.h"
 #include "oss/oss_int.h"
 
 struct object_tx;
@@ -45,6 +46,22 @@ enum err object_check_tagging(struct call *c, const char *t);
 enum err object_parse_integrity(struct call *c, struct upload *u);
 /* Verifies a Content-MD5 header against a buffered body (absent: OK). */
 enum err object_check_content_md5(struct call *c, const void *body, size_t n);
+
+/* The one write path of a whole new object (PutObject, PostObject): what
+ * the request carries for it and the upload its body goes into. */
+struct object_put {
+	struct object	 o;
+	bool		 forbid_overwrite;
+	uint8_t		 md5[HASH_MD5_BYTES];	/* of the body, at commit */
+};
+/* Before the body: x-oss-forbid-overwrite (moot in a versioned bucket),
+ * object_prepare, the early FileAlreadyExists and retention refusals,
+ * then c->upload begins under the object's key. */
+enum err object_put_begin(struct call *c, struct object_put *p);
+/* After the body: finishes c->upload, re-checks forbid-overwrite and
+ * retention and writes the rows in one transaction, then the reply's
+ * ETag, CRC, SSE and version headers. The status is the caller's. */
+enum err object_put_commit(struct call *c, struct object_put *p);
 
 /* c->key of c->bucket, the version ?versionId names or else the current
  * one; NoSuchKey / NoSuchVersion carry the Key extra. A current delete

@@ -270,11 +270,16 @@ enum err website_reroute(struct call *c);
 /* ---- access.c ---- */
 /* The access decision of the pipeline: policy, ACLs, referer, payer. */
 enum err access_check(struct call *c);
-/* Whether the requester may read object key of the bucket (object_acl:
- * its ACL, NULL when it does not exist), as GetObject of it would be
- * judged. */
-enum err access_check_read(struct call *c, const char *key,
-    const char *object_acl);
+/* The same for action on key of bucket b (not necessarily the request's):
+ * its policy, its public access block, then object_acl (NULL: none, the
+ * bucket's decides) for a read or a write. ERR_POLICY_DENIED for a Deny. */
+enum err access_object(struct call *c, const struct bucket *b,
+    const char *action, const char *key, const char *object_acl, bool write);
+/* refused[i] = ERR_POLICY_DENIED where c->bucket's policy has an explicit
+ * Deny for action on keys[i], else ERR_OK: a request let in for the
+ * bucket, refused for some keys (DeleteMultipleObjects). */
+enum err access_keys_denied(struct call *c, const char *action,
+    const char *const *keys, size_t n, enum err *refused);
 
 /* ---- error.c ---- */
 /* Renders c->err with c->x as the OSS error response. */

@@ -187,7 +187,7 @@ symlink_follow(struct call *c, struct object *o)
 		return ERR_INVALID_TARGET_TYPE;
 	/* The link's ACL was judged with the request; the target's is
 	 * judged as a read of it. */
-	r = access_check_read(c, key, t.acl);
+	r = access_object(c, &c->bucket, "oss:GetObject", key, t.acl, false);
 	if (r != ERR_OK)
 		return r;
 	/* The target's data, what describes it and its state; the link's
