@@ -414,6 +414,10 @@ oss_end(void *ctx, struct http_request *req)
 	}
 	if (r == ERR_OK)
 		s3_response_fixup(c);
+	/* http/ hands the body over to MHD: the access log's object size
+	 * is read here. */
+	c->resp_len = req->resp.stream.read != NULL ? req->resp.stream.len :
+	    req->resp.body_len;
 	if (req->resp.status == 0)
 		req->resp.status = 200;
 	/* Everything a successful change does is done by now; only the
@@ -478,6 +482,7 @@ oss_done(void *ctx, struct http_request *req, bool completed)
 	reqstats_record(&c->api->oss_stats, c->route_index, req->resp.status,
 	    0, req->body_bytes, req->resp.bytes_sent, us);
 	log_access(c, req, us, completed);
+	oss_access_line(c, us);
 	if (c->gated)
 		api_gate_leave(c->api);
 }

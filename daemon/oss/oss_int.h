@@ -147,6 +147,7 @@ struct call {
 	void			*op;
 	/* outcome */
 	enum err		 err;
+	uint64_t		 resp_len;	/* body length answered */
 	struct err_extra	 x;
 	/* the audit row of a PUT, POST or DELETE (call.c) */
 	bool			 audited;
@@ -258,6 +259,12 @@ bool conf_public_blocked(struct call *c);
 /* ---- access.c ---- */
 /* The access decision of the pipeline: policy, ACLs, referer, payer. */
 enum err access_check(struct call *c);
+
+/* ---- access_line.c ---- */
+/* When the request's bucket has logging enabled, queues its access-log
+ * line (us: microseconds from arrival to the end of the answer). Last,
+ * once the response is sent. */
+void oss_access_line(struct call *c, int64_t us);
 
 /* ---- error.c ---- */
 /* Renders c->err with c->x as the OSS error response. */
