@@ -17,6 +17,7 @@
 #include "base/str.h"
 #include "bucket/access_log.h"
 #include "bucket/bucket.h"
+#include "codec/xml.h"
 
 /* Lines per INSERT transaction of a spill. */
 #define SPILL_BATCH 512
@@ -31,6 +32,30 @@ struct alog_entry {
 	size_t			 size;
 	char			 line[];
 };
+
+enum err
+api_access_log_target(struct api *api, struct arena *a, int64_t bucket_id,
+    const char **ret_target, const char **ret_prefix)
+{
+	const struct xml_node *on;
+	struct xml_node *root;
+	const char *doc;
+	enum err r;
+
+	r = bucket_conf_get(api->db, a, bucket_id, "logging", &doc);
+	if (r == ERR_OK)
+		r = xml_parse(a, doc, strlen(doc), NULL, &root);
+	if (r == ERR_MALFORMED_XML)
+		r = ERR_CORRUPT;	/* it was well-formed when stored */
+	if (r != ERR_OK)
+		return r;
+	on = xml_child(root, "LoggingEnabled");
+	*ret_target = on != NULL ? xml_child_text(on, "TargetBucket") : NULL;
+	*ret_prefix = on != NULL ? xml_child_text(on, "TargetPrefix") : NULL;
+	if (*ret_prefix == NULL)
+		*ret_prefix = "";
+	return *ret_target != NULL ? ERR_OK : ERR_NOT_FOUND;
+}
 
 void
 api_access_log_add(struct api *api, const struct bucket *source,

@@ -58,6 +58,14 @@ struct bucket;
  * (counted, and logged at the next spill). */
 #define API_ACCESS_LOG_QUEUE_MAX	(32u * 1024 * 1024)
 
+struct arena;
+
+/* Where the bucket's access log goes: ERR_OK with its target bucket's
+ * name and prefix ("" for none) in a, ERR_NOT_FOUND when logging is off.
+ * Read from the database each time: a change applies to the next
+ * request. */
+enum err api_access_log_target(struct api *api, struct arena *a,
+    int64_t bucket_id, const char **ret_target, const char **ret_prefix);
 /* Queues the line of a request made at time_ms (business time) to
  * source, for its logging target (target bucket name and prefix, as the
  * source's configuration reads); never waits for the database.

@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "oss/oss_int.h"
-#include "codec/xml.h"
 #include "base/str.h"
 
 /* Longest client value kept in a field: a line stays a line, not a copy
@@ -157,8 +156,6 @@ format(struct call *c, int64_t now, int64_t us, struct line *b)
 void
 oss_access_line(struct call *c, int64_t us)
 {
-	struct xml_node *root;
-	const struct xml_node *on;
 	const char *target, *prefix;
 	struct line l = { .r = ERR_OK };
 	int64_t now;
@@ -171,19 +168,15 @@ oss_access_line(struct call *c, int64_t us)
 	if (!c->have_bucket && (!bucket_name_valid(c->bucket_name) ||
 	    bucket_get(c->api->db, c->bucket_name, &c->bucket) != ERR_OK))
 		return;
-	if (conf_get_xml(c, CONF_LOGGING, &root) != ERR_OK)
-		return;
-	on = xml_child(root, "LoggingEnabled");
-	target = on != NULL ? xml_child_text(on, "TargetBucket") : NULL;
-	prefix = on != NULL ? xml_child_text(on, "TargetPrefix") : NULL;
-	if (target == NULL)
+	if (api_access_log_target(c->api, c->a, c->bucket.id, &target,
+	    &prefix) != ERR_OK)
 		return;
 	/* Room for every field at its longest, escaped. */
 	buf_init(&l.b, 256 * 1024);
 	now = call_now(c);
 	format(c, now, us, &l);
 	if (l.r == ERR_OK)
-		api_access_log_add(c->api, &c->bucket, target,
-		    prefix != NULL ? prefix : "", now, buf_cstr(&l.b));
+		api_access_log_add(c->api, &c->bucket, target, prefix, now,
+		    buf_cstr(&l.b));
 	buf_free(&l.b);
 }

@@ -200,3 +200,49 @@ test('a clean restart loses no line: the stop writes the interval so far', async
   assert.equal(lines2.get(r2.res.headers['x-oss-request-id']).ObjectName, 'after.txt');
   assert.equal(lines2.has(id), false);
 });
+
+test('lifecycle work is logged as ExpireObject and CommitTransition, SyncRequest lifecycle', async () => {
+  await c.putBucket('alog-lc');
+  const p = c._bucketRequestParams('PUT', 'alog-lc', 'logging');
+  p.mime = 'xml';
+  p.content = '<?xml version="1.0" encoding="UTF-8"?>\n<BucketLoggingStatus><LoggingEnabled>'
+    + '<TargetBucket>alog-dst</TargetBucket><TargetPrefix>lc/</TargetPrefix></LoggingEnabled></BucketLoggingStatus>';
+  p.successStatuses = [200];
+  await c.request(p);
+  await c.putBucketLifecycle('alog-lc', [
+    { id: 'exp', prefix: 'e/', status: 'Enabled', expiration: { days: 1 } },
+    { id: 'ia', prefix: 't/', status: 'Enabled', transition: { days: 1, storageClass: 'IA' } },
+  ]);
+  c.useBucket('alog-lc');
+  await c.put('e/x', Buffer.from('expire me'));
+  await c.put('t/y', Buffer.from('move'));
+  d.clockAdvance('3d');
+  for (let i = 0; ; i++) {
+    c.useBucket('alog-lc');
+    const gone = await c.head('e/x').then(() => false, (e) => e.status === 404);
+    if (gone && (await c.head('t/y')).res.headers['x-oss-storage-class'] === 'IA') break;
+    if (i > 300) assert.fail('the lifecycle run did not happen');
+    await sleep(100);
+  }
+  d.clockAdvance(`${INTERVAL_S}s`);
+  let ops;
+  for (let i = 0; ; i++) {
+    const lines = await logLines('alog-dst', await logObjects('alog-dst', 'lc/', 0));
+    ops = [...lines.values()].filter((f) => f.SyncRequest === 'lifecycle');
+    if (ops.length >= 2) break;
+    if (i > 100) assert.fail(`lifecycle lines: ${JSON.stringify(ops)}`);
+    await sleep(200);
+  }
+  const exp = ops.find((f) => f.Operation === 'ExpireObject');
+  assert.equal(exp.ObjectName, 'e/x');
+  assert.equal(exp.BucketName, 'alog-lc');
+  assert.equal(exp.ObjectSize, '9');
+  assert.equal(exp.StorageClass, 'Standard');
+  assert.equal(exp.UserID, owner);
+  assert.equal(exp.RequesterAliyunID, '-');
+  const tr = ops.find((f) => f.Operation === 'CommitTransition');
+  assert.equal(tr.ObjectName, 't/y');
+  assert.equal(tr.StorageClass, 'Standard');
+  assert.equal(tr.TargetStorageClass, 'IA');
+  assert.equal(ops.length, 2);
+});
