@@ -151,7 +151,7 @@ api_access_log_spill(struct api *api, int64_t interval_ms)
 	struct access_log_line batch[SPILL_BATCH];
 	struct alog_entry *list, *taken[SPILL_BATCH];
 	struct bucket *cache;
-	uint64_t dropped, strays = 0;
+	uint64_t dropped, strays = 0, stored = 0;
 	enum err r = ERR_OK;
 
 	pthread_mutex_lock(&api->alog_mu);
@@ -208,8 +208,12 @@ api_access_log_spill(struct api *api, int64_t interval_ms)
 		}
 		for (size_t i = 0; i < n; i++)
 			release(api, taken[i]);
+		stored += n;
 	}
 	free(cache);
+	if (stored > 0)
+		log_debug("access log: %llu line(s) stored",
+		    (unsigned long long)stored);
 	if (strays > 0)
 		log_warnx("access log: %llu line(s) dropped: their target "
 		    "bucket is gone or belongs to another account",

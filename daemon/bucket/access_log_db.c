@@ -15,6 +15,9 @@ static const char SQL_APPEND[] =
     "INSERT INTO access_log_lines (target, prefix, source, slot_ms, line)"
     " SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS"
     " (SELECT 1 FROM buckets WHERE id = ?1)";
+static const char SQL_ANY_ENDED[] =
+    "SELECT 1 FROM access_log_lines WHERE file IS NULL AND slot_ms < ?1"
+    " LIMIT 1";
 static const char SQL_GROUPS[] =
     "SELECT DISTINCT target, prefix, source, slot_ms FROM access_log_lines"
     " WHERE file IS NULL AND slot_ms < ?1 ORDER BY slot_ms LIMIT ?2";
@@ -215,6 +218,12 @@ access_log_claim(struct db *db, int64_t before_ms, int64_t forget_ms,
 	enum err r;
 
 	*ret_files = 0;
+	/* Called every second: no write transaction when nothing ended. */
+	r = db_query_i64(db, SQL_ANY_ENDED, before_ms, &(int64_t){ 0 });
+	if (r == ERR_NOT_FOUND)
+		return ERR_OK;
+	if (r != ERR_OK)
+		return r;
 	g = calloc(GROUPS_MAX, sizeof(*g));
 	if (g == NULL)
 		return ERR_NOMEM;

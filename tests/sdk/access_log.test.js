@@ -4,7 +4,8 @@
 // the test clock moved past the flush interval; the log objects listed,
 // read back and every line checked field by field against what the client
 // saw (method, key, status, x-oss-request-id, operation, error code).
-// A clean restart loses no line, and the writer's own PUTs are never logged.
+// A clean restart loses no line, a crash none the database holds, and the
+// writer's own PUTs are never logged. Lifecycle work is logged too.
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -24,8 +25,8 @@ let c;
 let owner;
 const dataDir = fs.mkdtempSync(`${process.env.TMPDIR || '/tmp'}/coffer-alog-`);
 
-const start = async () => {
-  d = await startDaemon({ dataDir, args: ['--bucket-log-interval', String(INTERVAL_S)] });
+const start = async (logLevel) => {
+  d = await startDaemon({ dataDir, logLevel, args: ['--bucket-log-interval', String(INTERVAL_S)] });
   c = ossClient(d, {});
 };
 before(async () => {
@@ -199,6 +200,32 @@ test('a clean restart loses no line: the stop writes the interval so far', async
   const lines2 = await logLines('alog-dst', keys2.filter((k) => !keys.includes(k)));
   assert.equal(lines2.get(r2.res.headers['x-oss-request-id']).ObjectName, 'after.txt');
   assert.equal(lines2.has(id), false);
+});
+
+test('a crash loses no line the database already holds', async () => {
+  assert.equal(await d.stop(), 0);
+  await start('debug');
+  const stored = () => (d.log().match(/access log: \d+ line\(s\) stored/g) || []).length;
+  const before = stored();
+  c.useBucket('alog-src');
+  const r = await c.put('crash.txt', Buffer.from('c'));
+  const id = r.res.headers['x-oss-request-id'];
+  for (let i = 0; stored() === before; i++) {
+    if (i > 300) assert.fail('the line was never stored');
+    await sleep(100);
+  }
+  await d.stop('SIGKILL');
+  await start();
+  d.clockAdvance(`${INTERVAL_S}s`);
+  for (let i = 0; ; i++) {
+    const lines = await logLines('alog-dst', await logObjects('alog-dst', 'logs/', 0));
+    if (lines.has(id)) {
+      assert.equal(lines.get(id).ObjectName, 'crash.txt');
+      break;
+    }
+    if (i > 100) assert.fail('the stored line was lost');
+    await sleep(200);
+  }
 });
 
 test('lifecycle work is logged as ExpireObject and CommitTransition, SyncRequest lifecycle', async () => {
