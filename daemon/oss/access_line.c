@@ -109,7 +109,7 @@ object_size(const struct call *c, unsigned long long *ret)
 }
 
 static void
-format(struct call *c, int64_t now, int64_t us, struct line *b)
+format(struct call *c, int64_t now, int64_t us, struct line *l)
 {
 	const struct http_request *req = c->req;
 	char t[TIME_CLF_BYTES], *rl;
@@ -120,37 +120,37 @@ format(struct call *c, int64_t now, int64_t us, struct line *b)
 	const char *host = call_header(c, "host");
 
 	time_fmt_clf(t, now);
-	put(b, "%s - - [%s]", req->peer[0] ? req->peer : "-", t);
+	put(l, "%s - - [%s]", req->peer[0] ? req->peer : "-", t);
 	rl = arena_printf(c->a, "%s %s %s", req->method, req->uri,
 	    req->version);
-	quoted(b, rl);
-	put(b, " %d %llu %lld", req->resp.status,
+	quoted(l, rl);
+	put(l, " %d %llu %lld", req->resp.status,
 	    (unsigned long long)req->resp.bytes_sent, (long long)(us / 1000));
-	quoted(b, call_header(c, "referer"));
-	quoted(b, call_header(c, "user-agent"));
-	quoted(b, host != NULL ? host : c->host);
-	quoted(b, c->request_id);
-	quoted(b, "true");
-	quoted(b, known ? c->account.account_id : NULL);
-	quoted(b, c->route != NULL ? c->route->op : NULL);
-	quoted(b, c->bucket.name);
+	quoted(l, call_header(c, "referer"));
+	quoted(l, call_header(c, "user-agent"));
+	quoted(l, host != NULL ? host : c->host);
+	quoted(l, c->request_id);
+	quoted(l, "true");
+	quoted(l, known ? c->account.account_id : NULL);
+	quoted(l, c->route != NULL ? c->route->op : NULL);
+	quoted(l, c->bucket.name);
 	buf_init(&key, 4 * FIELD_MAX);
 	if (c->key != NULL && c->key[0] != '\0')
 		(void)url_encode(&key, c->key, strlen(c->key), true);
-	quoted(b, key.len ? buf_cstr(&key) : NULL);
+	quoted(l, key.len ? buf_cstr(&key) : NULL);
 	buf_free(&key);
 	known_size = object_size(c, &size);
-	number(b, known_size, size);
-	put(b, " %lld", (long long)(us / 1000));
-	quoted(b, c->err != ERR_OK ? err_info(c->err)->code : NULL);
-	number(b, true, request_length(req));
-	quoted(b, c->bucket.owner_account_id);
-	number(b, false, 0);			/* DeltaDataSize */
-	quoted(b, NULL);			/* SyncRequest */
-	quoted(b, NULL);			/* StorageClass */
-	quoted(b, NULL);			/* TargetStorageClass */
-	quoted(b, NULL);			/* acceleration access point */
-	quoted(b, known ? c->claimed_ak : NULL);
+	number(l, known_size, size);
+	put(l, " %lld", (long long)(us / 1000));
+	quoted(l, c->err != ERR_OK ? err_info(c->err)->code : NULL);
+	number(l, true, request_length(req));
+	quoted(l, c->bucket.owner_account_id);
+	number(l, false, 0);			/* DeltaDataSize */
+	quoted(l, NULL);			/* SyncRequest */
+	quoted(l, NULL);			/* StorageClass */
+	quoted(l, NULL);			/* TargetStorageClass */
+	quoted(l, NULL);			/* acceleration access point */
+	quoted(l, known ? c->claimed_ak : NULL);
 }
 
 void
