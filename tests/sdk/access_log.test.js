@@ -53,15 +53,35 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // The log objects of bucket under prefix, once at least want are there
 // (the daemon writes them within a tick or two of the interval's end).
-async function logObjects(bucket, prefix, want) {
+async function logObjects(bucket, prefix, want, modified) {
   for (let i = 0; i < 300; i++) {
     c.useBucket(bucket);
     const r = await c.listV2({ prefix, 'max-keys': 1000 });
     const keys = (r.objects || []).map((o) => o.name);
+    if (modified) for (const o of r.objects || []) modified.set(o.name, Date.parse(o.lastModified));
     if (keys.length >= want) return keys;
     await sleep(100);
   }
   assert.fail(`fewer than ${want} log object(s) in ${bucket}/${prefix}`);
+}
+
+// The log objects under prefix (but those in skip) and their lines, once
+// the lines of every request id in ids are there: an interval's files
+// are written one after the other.
+async function untilLines(bucket, prefix, ids, skip = new Set(), modified) {
+  for (let i = 0; ; i++) {
+    const keys = (await logObjects(bucket, prefix, 0, modified)).filter((k) => !skip.has(k));
+    const lines = await logLines(bucket, keys);
+    if (ids.every((id) => lines.has(id))) return { keys, lines };
+    if (i > 150) assert.fail(`no line for ${ids.filter((id) => !lines.has(id))} in ${bucket}/${prefix}`);
+    await sleep(200);
+  }
+}
+
+// The start of the interval a log object is named after (UTC).
+function intervalStart(key) {
+  const m = /(\d{4})-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-\d{4}$/.exec(key);
+  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
 }
 
 // Every line of the log objects, parsed, by request id.
@@ -107,12 +127,14 @@ test('self-logging bucket: success and error lines, fields as the client saw the
   const list = await c.list({ prefix: 'dir/' });
   seen.push({ id: list.res.headers['x-oss-request-id'], method: 'GET', status: 200, op: 'ListObjects', key: '-' });
 
-  // Nothing is written before the interval ends.
-  assert.equal((await c.list({ prefix: 'MyLog-' })).objects.length, 0);
   d.clockAdvance(`${INTERVAL_S}s`);
-  const keys = await logObjects('alog-src', 'MyLog-', 1);
-  for (const k of keys) assert.match(k, KEY_RE('MyLog-', 'alog-src'));
-  const lines = await logLines('alog-src', keys);
+  const modified = new Map();
+  const { keys, lines } = await untilLines('alog-src', 'MyLog-', seen.map((x) => x.id), new Set(), modified);
+  for (const k of keys) {
+    assert.match(k, KEY_RE('MyLog-', 'alog-src'));
+    // Written once its interval had ended (business time), not before.
+    assert.ok(modified.get(k) >= intervalStart(k) + INTERVAL_S * 1000, `${k} written early`);
+  }
   for (const s of seen) {
     const f = lines.get(s.id);
     assert.ok(f, `a line for ${s.op} ${s.status} (${s.id})`);
@@ -143,12 +165,10 @@ test('self-logging bucket: success and error lines, fields as the client saw the
   for (const f of lines.values()) assert.ok(!f.ObjectName.startsWith('MyLog-') || f.Operation !== 'PutObject', 'writer PUT logged');
 
   // The next interval: a new file, never the old one again.
-  const before = new Set(keys);
-  await c.get('missing-2.txt').catch(() => {});
+  const m2 = await c.get('missing-2.txt').catch((e) => e);
+  assert.equal(m2.status, 404);
   d.clockAdvance(`${INTERVAL_S}s`);
-  const keys2 = await logObjects('alog-src', 'MyLog-', keys.length + 1);
-  const fresh = keys2.filter((k) => !before.has(k));
-  const lines2 = await logLines('alog-src', fresh);
+  const { lines: lines2 } = await untilLines('alog-src', 'MyLog-', [m2.requestId], new Set(keys));
   for (const id of lines.keys()) assert.ok(!lines2.has(id), 'a line is written once');
   assert.ok([...lines2.values()].some((f) => f.ObjectName === 'missing-2.txt' && f.ErrorCode === 'NoSuchKey'));
   // Listing and reading the logs are requests too; none is a PUT of a log.
@@ -166,9 +186,8 @@ test('another target bucket: lines land there, named after the source', async ()
   c.useBucket('alog-src');
   const r = await c.put('x.txt', Buffer.from('x'));
   d.clockAdvance(`${INTERVAL_S}s`);
-  const keys = await logObjects('alog-dst', 'logs/', 1);
+  const { keys, lines } = await untilLines('alog-dst', 'logs/', [r.res.headers['x-oss-request-id']]);
   for (const k of keys) assert.match(k, KEY_RE('logs/', 'alog-src'));
-  const lines = await logLines('alog-dst', keys);
   const f = lines.get(r.res.headers['x-oss-request-id']);
   assert.equal(f.Operation, 'PutObject');
   assert.equal(f.ObjectName, 'x.txt');
@@ -179,25 +198,25 @@ test('another target bucket: lines land there, named after the source', async ()
 });
 
 test('a clean restart loses no line: the stop writes the interval so far', async () => {
+  const before = new Set(await logObjects('alog-dst', 'logs/', 0));
   c.useBucket('alog-src');
   const r = await c.put('restart.txt', Buffer.from('r'));
   const id = r.res.headers['x-oss-request-id'];
-  const before = new Set(await logObjects('alog-dst', 'logs/', 0));
   assert.equal(await d.stop(), 0);
   d = null;
   await start();
-  // No clock move: the file was written at the stop, inside its interval.
+  // No clock move: the file was written at the stop (or, had the minute
+  // ended meanwhile, before it), never left for later.
   const keys = await logObjects('alog-dst', 'logs/', 0);
   const fresh = keys.filter((k) => !before.has(k));
   assert.ok(fresh.length >= 1, 'a file written at the stop');
   const lines = await logLines('alog-dst', fresh);
   assert.equal(lines.get(id).ObjectName, 'restart.txt');
-  // More lines in the same interval get a file of their own (next number).
+  // Lines after the restart get a file of their own.
   c.useBucket('alog-src');
   const r2 = await c.put('after.txt', Buffer.from('a'));
   d.clockAdvance(`${INTERVAL_S}s`);
-  const keys2 = await logObjects('alog-dst', 'logs/', keys.length + 1);
-  const lines2 = await logLines('alog-dst', keys2.filter((k) => !keys.includes(k)));
+  const { lines: lines2 } = await untilLines('alog-dst', 'logs/', [r2.res.headers['x-oss-request-id']], new Set(keys));
   assert.equal(lines2.get(r2.res.headers['x-oss-request-id']).ObjectName, 'after.txt');
   assert.equal(lines2.has(id), false);
 });
@@ -217,15 +236,8 @@ test('a crash loses no line the database already holds', async () => {
   await d.stop('SIGKILL');
   await start();
   d.clockAdvance(`${INTERVAL_S}s`);
-  for (let i = 0; ; i++) {
-    const lines = await logLines('alog-dst', await logObjects('alog-dst', 'logs/', 0));
-    if (lines.has(id)) {
-      assert.equal(lines.get(id).ObjectName, 'crash.txt');
-      break;
-    }
-    if (i > 100) assert.fail('the stored line was lost');
-    await sleep(200);
-  }
+  const { lines } = await untilLines('alog-dst', 'logs/', [id]);
+  assert.equal(lines.get(id).ObjectName, 'crash.txt');
 });
 
 test('lifecycle work is logged as ExpireObject and CommitTransition, SyncRequest lifecycle', async () => {
