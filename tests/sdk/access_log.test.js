@@ -10,7 +10,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { startDaemon, ossClient, raw } = require('./lib/coffer');
+const { startDaemon, ossClient, raw, tmpdir } = require('./lib/coffer');
 
 const INTERVAL_S = 60;
 const KEY_RE = (prefix, src) => new RegExp(`^${prefix}${src}\\d{4}-\\d\\d-\\d\\d-\\d\\d-\\d\\d-\\d\\d-\\d{4}$`);
@@ -23,7 +23,7 @@ const FIELDS = ['RemoteIP', '-1', '-2', 'Time', 'Request', 'Status', 'SentBytes'
 let d;
 let c;
 let owner;
-const dataDir = fs.mkdtempSync(`${process.env.TMPDIR || '/tmp'}/coffer-alog-`);
+const dataDir = tmpdir('alog');
 
 const start = async (logLevel) => {
   d = await startDaemon({ dataDir, logLevel, args: ['--bucket-log-interval', String(INTERVAL_S)] });
