@@ -36,6 +36,7 @@ api_open(const struct api_settings *s, struct api **ret)
 	str_copy(api->version, sizeof(api->version), s->version ? s->version : "");
 	api->started_ms = clock_wall_ms();
 	gate_init(&api->gate);
+	api_access_log_init(api);
 	*ret = api;
 	return ERR_OK;
 }
@@ -46,6 +47,7 @@ api_close(struct api *api)
 	if (api == NULL)
 		return;
 	gate_destroy(&api->gate);
+	api_access_log_free(api);
 	free(api);
 }
 

@@ -7,6 +7,7 @@
 #ifndef COFFER_API_API_INT_H
 #define COFFER_API_API_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,7 +35,17 @@ struct api {
 	struct reqstats		 oss_stats;
 	struct reqstats		 kms_stats;
 	struct gate		 gate;		/* root_key.c */
+	/* Access-log lines between their request and the next spill into
+	 * the database (access_log.c). */
+	pthread_mutex_t		 alog_mu;
+	struct alog_entry	*alog_head, **alog_tail;
+	size_t			 alog_bytes;
+	uint64_t		 alog_dropped;
 };
+
+/* The access-log queue's lifetime (access_log.c), with api_open/close. */
+void api_access_log_init(struct api *api);
+void api_access_log_free(struct api *api);
 
 /* In a transaction: the MAC of every sealed row that has none (first
  * start), or of every sealed row (every: a root-key rotation, under the

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <sys/random.h>
 
+#include "base/clock.h"
+#include "base/str.h"
+
 void
 rand_bytes(void *p, size_t n)
 {
@@ -20,4 +23,18 @@ rand_bytes(void *p, size_t n)
 		q += got;
 		n -= (size_t)got;
 	}
+}
+
+void
+rand_request_id(char out[static 25])
+{
+	unsigned char id[12];
+	uint32_t t = (uint32_t)(clock_wall_ms() / 1000);
+
+	id[0] = (unsigned char)(t >> 24);
+	id[1] = (unsigned char)(t >> 16);
+	id[2] = (unsigned char)(t >> 8);
+	id[3] = (unsigned char)t;
+	rand_bytes(id + 4, 8);
+	hex_encode_upper(out, id, sizeof(id));
 }

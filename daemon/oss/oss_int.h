@@ -152,6 +152,7 @@ struct call {
 	void			*op;
 	/* outcome */
 	enum err		 err;
+	uint64_t		 resp_len;	/* body length answered */
 	struct err_extra	 x;
 	/* the audit row of a PUT, POST or DELETE (call.c) */
 	bool			 audited;
@@ -280,6 +281,12 @@ enum err access_object(struct call *c, const struct bucket *b,
  * bucket, refused for some keys (DeleteMultipleObjects). */
 enum err access_keys_denied(struct call *c, const char *action,
     const char *const *keys, size_t n, enum err *refused);
+
+/* ---- access_line.c ---- */
+/* When the request's bucket has logging enabled, queues its access-log
+ * line (us: microseconds from arrival to the end of the answer). Last,
+ * once the response is sent. */
+void oss_access_line(struct call *c, int64_t us);
 
 /* ---- error.c ---- */
 /* Renders c->err with c->x as the OSS error response. */
