@@ -73,6 +73,11 @@ struct jobs_settings {
 	void			(*progress)(void *ctx, uint64_t items,
 				    uint64_t bytes);
 	void			*progress_ctx;
+	/* Audit retention (audit_job.c): rows older than audit_retention_ms
+	 * are exported to audit_dir/export.jsonl, then pruned. NULL or 0:
+	 * kept forever. */
+	const char		*audit_dir;
+	int64_t			 audit_retention_ms;
 };
 
 /* ERR_NOMEM only. The settings are copied; db and put_ctx must outlive the
@@ -119,6 +124,11 @@ unsigned jobs_lifecycle_due(struct jobs *j, int64_t now_ms);
 enum err jobs_lifecycle_run(struct jobs *j, const char *bucket_name,
     int64_t now_ms, void (*progress)(void *ctx,
     const struct lifecycle_progress *p, bool done), void *ctx);
+
+/* Exports and prunes the audit rows older than the retention at now_ms,
+ * a few bounded batches, on the calling thread (the worker's tick).
+ * Returns the rows pruned. */
+unsigned jobs_audit_prune(struct jobs *j, int64_t now_ms);
 
 /* ---- report pieces (inventory_job.c), exposed for the unit tests ---- */
 
