@@ -177,6 +177,7 @@ prune_batch(struct jobs *j, int fd, int64_t now_ms, uint64_t *ret_n)
 	struct db_audit_checkpoint cp;
 	struct export e = { .fd = fd };
 	char detail[96];
+	uint64_t pruned = 0;
 	unsigned n = 0;
 	enum err r;
 
@@ -197,7 +198,8 @@ prune_batch(struct jobs *j, int fd, int64_t now_ms, uint64_t *ret_n)
 		if (r == ERR_OK && fdatasync(fd) != 0)
 			r = ERR_IO;
 		if (r == ERR_OK)
-			r = db_audit_prune(db, cp.last_id, e.last, now_ms, ret_n);
+			r = db_audit_prune(db, cp.last_id, e.last, now_ms,
+			    &pruned);
 		snprintf(detail, sizeof(detail), "rows %lld-%lld exported to "
 		    "audit/export.jsonl", (long long)cp.last_id + 1,
 		    (long long)e.last);
@@ -209,6 +211,8 @@ prune_batch(struct jobs *j, int fd, int64_t now_ms, uint64_t *ret_n)
 		r = db_tx_commit(db);
 	else
 		db_tx_rollback(db);
+	if (r == ERR_OK)
+		*ret_n = pruned;
 	buf_free(&e.b);
 	return r;
 }
