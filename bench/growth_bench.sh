@@ -56,7 +56,7 @@ if [ -z "${COFFERD:-}" ]; then
 	COFFERD=$BUILD/cofferd
 fi
 mkdir -p "$BUILD/bench"
-gcc -O2 -Wall -o "$BUILD/bench/kms_load" "$BENCH/kms_load.c" -lcrypto -lpthread
+bench_cc "$BUILD/bench/kms_load" "$BENCH/kms_load.c" -lcrypto
 LOAD=$BUILD/bench/kms_load
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)

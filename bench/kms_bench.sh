@@ -55,10 +55,10 @@ if [ -z "${COFFERD:-}" ]; then
 	COFFERD=$BUILD/cofferd
 fi
 mkdir -p "$BUILD/bench"
-gcc -O2 -Wall -o "$BUILD/bench/kms_load" "$BENCH/kms_load.c" -lcrypto -lpthread
-cp "$LIMITS/mhd_server.c" "$LIMITS/bench_common.h" "$BUILD/bench/"
-gcc -O2 -o "$BUILD/bench/mhd_server" "$BUILD/bench/mhd_server.c" \
-    $(pkg-config --cflags --libs libmicrohttpd) -lpthread
+bench_cc "$BUILD/bench/kms_load" "$BENCH/kms_load.c" -lcrypto
+# shellcheck disable=SC2046
+bench_cc "$BUILD/bench/mhd_server" "$LIMITS/mhd_server.c" \
+    $(pkg-config --cflags --libs libmicrohttpd)
 LOAD=$BUILD/bench/kms_load
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)

@@ -178,3 +178,14 @@ presign_path() {
 	printf '%s?OSSAccessKeyId=%s&Expires=%s&Signature=%s\n' "$2" \
 	    "$BENCH_AK" "$3" "$sig"
 }
+
+# bench_cc OUT SRC [LIBS...]: compiles a load client or floor program
+# (one C file) unless OUT is newer than SRC and this file, so the
+# scenarios of one `make bench` build each once.
+bench_cc() {
+	local out=$1 src=$2
+	shift 2
+	[ "$out" -nt "$src" ] && [ "$out" -nt "${BASH_SOURCE[0]}" ] && return 0
+	gcc -O2 -march=native -w -pthread -I"$(dirname "$src")" -o "$out" \
+	    "$src" "$@"
+}

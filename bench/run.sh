@@ -11,8 +11,8 @@
 #
 # BUILD_DIR (default build) is configured RelWithDebInfo if it has no
 # CMakeCache.txt yet (extra flags from $CMAKE_ARGS); cofferd and
-# floor_bench are built there, and copies of shared/limits/mhd_server.c
-# and sqlite_bench.c are compiled into BUILD_DIR/bench/. Environment:
+# floor_bench are built there, and the floor programs mhd_server.c and
+# sqlite_bench.c into BUILD_DIR/bench/ (lib.sh bench_cc). Environment:
 #   COFFERD=/path/cofferd   measure this binary instead of building one
 #   COFFERD_ARGS="..."      extra cofferd flags (e.g. --log-level notice)
 #   COFFER_LIMITS=DIR       the floor programs (default bench/limits, a
@@ -157,14 +157,11 @@ Release | RelWithDebInfo) ;;
 	"representative" ;;
 esac
 mkdir -p "$BUILD/bench"
-cp "$LIMITS/mhd_server.c" "$LIMITS/sqlite_bench.c" "$LIMITS/bench_common.h" \
-    "$BUILD/bench/"
-CFL="-O2 -march=native -w"
-# shellcheck disable=SC2046,SC2086
-gcc $CFL -pthread -o "$BUILD/bench/mhd_server" "$BUILD/bench/mhd_server.c" \
+# shellcheck disable=SC2046
+bench_cc "$BUILD/bench/mhd_server" "$LIMITS/mhd_server.c" \
     $(pkg-config --cflags --libs libmicrohttpd)
-# shellcheck disable=SC2046,SC2086
-gcc $CFL -o "$BUILD/bench/sqlite_bench" "$BUILD/bench/sqlite_bench.c" \
+# shellcheck disable=SC2046
+bench_cc "$BUILD/bench/sqlite_bench" "$LIMITS/sqlite_bench.c" \
     $(pkg-config --cflags --libs sqlite3)
 FLOOR=$BUILD/bench/floor_bench
 
