@@ -19,6 +19,7 @@
 #                           copy of the project's shared/limits)
 #   BENCH_SIZES="64MiB"     large-body sizes (default 1MiB 64MiB 1GiB)
 #   BENCH_CONNS="64"        wrk connection counts (default 16 64)
+#   BENCH_ROUNDS=N          interleaved rounds per large-body size
 #   BENCH_SMALL_SHM=0       skip the 4 KiB PUT on /dev/shm
 #   BENCH_WARM_GIB=N        RAM to pre-fault (default 6, quick 3)
 #   BENCH_OUT=DIR           write the results there
@@ -83,8 +84,8 @@ SMALL_SHM=${BENCH_SMALL_SHM:-$SMALL_SHM}
 CONNS=${BENCH_CONNS:-16 64}
 SIZES=${BENCH_SIZES:-1MiB 64MiB 1GiB}
 declare -A BYTES=([1MiB]=1048576 [64MiB]=67108864 [1GiB]=1073741824)
-declare -A ROUNDS=([1MiB]=$ROUNDS_1MiB [64MiB]=$ROUNDS_64MiB
-    [1GiB]=$ROUNDS_1GiB)
+declare -A ROUNDS=([1MiB]=${BENCH_ROUNDS:-$ROUNDS_1MiB}
+    [64MiB]=${BENCH_ROUNDS:-$ROUNDS_64MiB} [1GiB]=${BENCH_ROUNDS:-$ROUNDS_1GiB})
 PUT_GOAL=0.8 GET_GOAL=0.8 SMALL_GOAL=5000
 
 # ------------------------------------------------------------------ deps
