@@ -154,17 +154,25 @@ export_open(const char *dir, int *ret_fd)
 	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return ERR_IO;
-	/* The file's name must be durable before a delete relies on it. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0) {
-		if (dfd >= 0)
-			close(dfd);
-		close(fd);
-		return ERR_IO;
+	/* The file's name (and the directory's, when new) must be durable
+	 * before a delete relies on them. */
+	for (int up = 0; up <= (created ? 1 : 0); up++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s%s", dir,
+		    up ? "/.." : "") >= sizeof(path))
+			dfd = -1;
+		else
+			dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || fsync(dfd) != 0) {
+			if (dfd >= 0)
+				close(dfd);
+			close(fd);
+			return ERR_IO;
+		}
+		close(dfd);
 	}
-	close(dfd);
 	if (created)
-		log_notice("audit: exporting pruned rows to %s", path);
+		log_notice("audit: exporting pruned rows to %s/export.jsonl",
+		    dir);
 	*ret_fd = fd;
 	return ERR_OK;
 }
@@ -182,10 +190,10 @@ prune_batch(struct jobs *j, int fd, int64_t now_ms, uint64_t *ret_n)
 	enum err r;
 
 	*ret_n = 0;
-	buf_init(&e.b, 64 * 1024 * 1024);
 	r = db_tx_begin(db);
 	if (r != ERR_OK)
 		return r;
+	buf_init(&e.b, 64 * 1024 * 1024);
 	r = db_audit_checkpoint_get(db, &cp);
 	if (r == ERR_OK)
 		r = export_tail(fd, &e.file_last);
