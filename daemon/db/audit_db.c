@@ -297,10 +297,12 @@ enum err
 db_audit_rechain(struct db *db, uint64_t *ret_rows)
 {
 	uint8_t head[DB_AUDIT_HASH_BYTES];
-	int64_t last;
+	int64_t last, start = 0;
 	enum err r;
 
 	r = head_read(db, &last, head);
+	if (r == ERR_OK)
+		r = db_audit_start(db, &start, head);
 	if (r == ERR_OK && last > 0)
 		r = chain_rows(db, last, SQL_RECHAIN_SET);
 	/* The checkpoint keeps its hash (the first kept row's prev, and the
@@ -312,7 +314,7 @@ db_audit_rechain(struct db *db, uint64_t *ret_rows)
 		r = st != NULL ? db_step_done(st) : ERR_IO;
 	}
 	if (r == ERR_OK)
-		*ret_rows = (uint64_t)last;
+		*ret_rows = (uint64_t)(last - start);
 	return r;
 }
 
@@ -418,14 +420,18 @@ db_audit_verify(struct db *db, struct db_audit_check *ret)
 			}
 			if (!hash_equal(sqlite3_column_blob(st, 7), prev)) {
 				ret->bad_id = f.id;
-				ret->why = f.id == ret->pruned_upto + 1 &&
-				    ret->pruned_upto > 0 ? "it does not follow "
-				    "the checkpoint (the checkpoint or the row "
-				    "was changed)" : f.id != after_prev + 1 ?
-				    "rows before it are missing (deleted past "
-				    "the checkpoint)" : "it does not follow the "
-				    "row before it (a row was deleted, inserted "
-				    "or moved here)";
+				if (f.id != after_prev + 1)
+					ret->why = "the rows before it are "
+					    "missing (deleted)";
+				else if (f.id == ret->pruned_upto + 1 &&
+				    ret->pruned_upto > 0)
+					ret->why = "it does not follow the "
+					    "checkpoint (the checkpoint or the "
+					    "row was changed)";
+				else
+					ret->why = "it does not follow the row "
+					    "before it (a row was deleted, "
+					    "inserted or moved here)";
 				break;
 			}
 			r = row_hash(mac, prev, &f, want);

@@ -187,8 +187,9 @@ struct db_audit_check {
 };
 enum err db_audit_verify(struct db *db, struct db_audit_check *ret);
 /* In the caller's transaction: every row's prev and hash again under the
- * installed mac, in order (root-key rotation, after a verify under the
- * old one). *ret_rows: the rows rehashed. */
+ * installed mac, in order from the checkpoint, which keeps its hash
+ * (root-key rotation, after a verify under the old one). *ret_rows: the
+ * rows rehashed. */
 enum err db_audit_rechain(struct db *db, uint64_t *ret_rows);
 /*
  * ---- retention (audit_prune_db.c, schema 0021) ----
