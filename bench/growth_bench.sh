@@ -15,9 +15,14 @@
 #   bench/growth_bench.sh [BUILD_DIR]         10k/100k objects, 1k/10k keys
 #   GROWTH_BIG=1 bench/growth_bench.sh        adds 1M objects / 100k keys
 #   GROWTH_OBJECTS="10000 50000" GROWTH_KEYS="1000 5000" ...   other steps
+#   GROWTH_SAMPLES=N   requests per latency figure (default 300)
 #   PERF=1 ...   perf record -g of cofferd during each step's object fill
 #                and during its measurements (needs perf; a summary of
 #                each goes next to the results)
+#
+# BENCH_OUT=DIR writes the results there; BENCH_ROWS=FILE appends the goal
+# rows of `make bench` (lib.sh): each figure at the last step against the
+# same figure at the first, goal <= 2x (flat).
 #
 # Output: a table on stdout and bench/results/growth-<UTC stamp>/.
 set -euo pipefail
@@ -41,6 +46,8 @@ else
 	KEYS=${GROWTH_KEYS:-1000 10000}
 fi
 PERF=${PERF:-0}
+# Requests per latency figure (DescribeKey and Decrypt: 10/3 as many).
+SAMPLES=${GROWTH_SAMPLES:-300}
 for c in wrk curl openssl gcc; do
 	command -v "$c" >/dev/null || { echo "needs $c" >&2; exit 1; }
 done
@@ -49,11 +56,11 @@ if [ -z "${COFFERD:-}" ]; then
 	COFFERD=$BUILD/cofferd
 fi
 mkdir -p "$BUILD/bench"
-gcc -O2 -Wall -o "$BUILD/bench/kms_load" "$BENCH/kms_load.c" -lcrypto -lpthread
+bench_cc "$BUILD/bench/kms_load" "$BENCH/kms_load.c" -lcrypto
 LOAD=$BUILD/bench/kms_load
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-OUT=$BENCH/results/growth-$STAMP
+OUT=${BENCH_OUT:-$BENCH/results/growth-$STAMP}
 RUN=$(mktemp -d -t growth-bench.XXXXXX)
 mkdir -p "$OUT"
 cleanup() { stop_all; rm -rf "$RUN"; }
@@ -170,17 +177,17 @@ while [ "$step" -lt "$nsteps" ]; do
 	sync
 	perf_start "step$step.measure"
 	blog "measuring at $have_objs objects, $have_keys keys"
-	curl_times 300 "$OSS/$BENCH_BUCKET/?list-type=2&max-keys=100" \
+	curl_times "$SAMPLES" "$OSS/$BENCH_BUCKET/?list-type=2&max-keys=100" \
 	    >"$RUN/list.ms"
 	signed_stat 10 >"$RUN/stat.ms"
 	last=$(((have_keys + 99) / 100))
-	lk1=$("$LOAD" "$KPORT" lat 300 ListKeys "$BENCH_AK" "$BENCH_SK" \
+	lk1=$("$LOAD" "$KPORT" lat "$SAMPLES" ListKeys "$BENCH_AK" "$BENCH_SK" \
 	    PageSize=100 PageNumber=1)
-	lkn=$("$LOAD" "$KPORT" lat 300 ListKeys "$BENCH_AK" "$BENCH_SK" \
+	lkn=$("$LOAD" "$KPORT" lat "$SAMPLES" ListKeys "$BENCH_AK" "$BENCH_SK" \
 	    PageSize=100 PageNumber="$last")
-	desc=$("$LOAD" "$KPORT" lat 1000 DescribeKey "$BENCH_AK" "$BENCH_SK" \
+	desc=$("$LOAD" "$KPORT" lat $((SAMPLES * 10 / 3)) DescribeKey "$BENCH_AK" "$BENCH_SK" \
 	    KeyId="$KEY")
-	dec=$("$LOAD" "$KPORT" lat 1000 Decrypt "$BENCH_AK" "$BENCH_SK" \
+	dec=$("$LOAD" "$KPORT" lat $((SAMPLES * 10 / 3)) Decrypt "$BENCH_AK" "$BENCH_SK" \
 	    CiphertextBlob="$BLOB")
 	perf_stop
 	p99() { sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$1"; }
@@ -193,6 +200,27 @@ while [ "$step" -lt "$nsteps" ]; do
 		grep -q " errors=0$" <<<"$o" || blog "KMS errors: $o"
 	done
 done
+# growth_row ID WHAT COLUMN...: the largest of COLUMNs at the last step
+# against the same at the first.
+growth_row() {
+	local id=$1 what=$2 first last
+	shift 2
+	first=$(awk -F'\t' -v c="$*" 'NR == 2 { n = split(c, a, " "); m = 0
+		for (i = 1; i <= n; i++) if ($a[i] + 0 > m) m = $a[i] + 0
+		print m }' "$OUT/results.tsv")
+	last=$(awk -F'\t' -v c="$*" 'NR > 1 { n = split(c, a, " "); m = 0
+		for (i = 1; i <= n; i++) if ($a[i] + 0 > m) m = $a[i] + 0
+		v = m } END { print v }' "$OUT/results.tsv")
+	bench_row "growth.$id" "$what" ms "$last" "$first" \
+	    "the same at $(awk -F'\t' 'NR == 2 { print $1 " objects, " $2 " keys" }' \
+	    "$OUT/results.tsv")" ratio '<=' 2
+}
+read -r LAST_OBJS LAST_KEYS _ < <(tail -n 1 "$OUT/results.tsv")
+growth_row list_p99 "ListObjectsV2 page 1 p99, $LAST_OBJS objects" 5
+growth_row stat_p50 "GetBucketStat p50, $LAST_OBJS objects" 6
+growth_row listkeys_p99 "ListKeys any page p99, $LAST_KEYS keys" 8 9
+growth_row describe_p99 "DescribeKey p99, $LAST_KEYS keys" 10
+growth_row decrypt_p99 "Decrypt p99, $LAST_KEYS keys" 11
 column -t "$OUT/results.tsv" | tee "$OUT/results.txt"
 echo "cofferd: $COFFERD; $(nproc) CPUs, $(uname -r); $(date -u)" >>"$OUT/results.txt"
 blog "results in $OUT"

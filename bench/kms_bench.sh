@@ -21,8 +21,14 @@
 # cofferd runs as in production: default threads, access log to a file,
 # data dir on the normal disk.
 #
+# The server's CPU time per request (all threads, schedstat) is recorded
+# for the baseline and for Decrypt: the goal is Decrypt at <= 1.5x the
+# baseline's CPU per request while serving >= 0.5x its request rate.
+#
 # Environment: COFFERD=/path/cofferd (measure this binary),
-# COFFER_LIMITS=DIR (shared/limits, default ../shared/limits).
+# COFFER_LIMITS=DIR (the floor programs, default bench/limits),
+# KMS_DUR / KMS_ROUNDS (seconds per figure, rounds), BENCH_OUT=DIR,
+# BENCH_ROWS=FILE (append the goal rows of `make bench`, lib.sh).
 # Output: bench/results/kms-<UTC stamp>[-quick]/{results.tsv,results.md}.
 set -euo pipefail
 export LC_ALL=C
@@ -37,9 +43,10 @@ case $BUILD in
 /*) ;;
 *) BUILD=$ROOT/$BUILD ;;
 esac
-LIMITS=${COFFER_LIMITS:-$ROOT/../shared/limits}
+LIMITS=${COFFER_LIMITS:-$BENCH/limits}
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then DUR=3 ROUNDS=1; else DUR=10 ROUNDS=3; fi
+DUR=${KMS_DUR:-$DUR} ROUNDS=${KMS_ROUNDS:-$ROUNDS}
 CONNS=64 THREADS=2
 RATIO_GOAL=0.5 DECRYPT_GOAL=20000
 
@@ -48,14 +55,14 @@ if [ -z "${COFFERD:-}" ]; then
 	COFFERD=$BUILD/cofferd
 fi
 mkdir -p "$BUILD/bench"
-gcc -O2 -Wall -o "$BUILD/bench/kms_load" "$BENCH/kms_load.c" -lcrypto -lpthread
-cp "$LIMITS/mhd_server.c" "$LIMITS/bench_common.h" "$BUILD/bench/"
-gcc -O2 -o "$BUILD/bench/mhd_server" "$BUILD/bench/mhd_server.c" \
-    $(pkg-config --cflags --libs libmicrohttpd) -lpthread
+bench_cc "$BUILD/bench/kms_load" "$BENCH/kms_load.c" -lcrypto
+# shellcheck disable=SC2046
+bench_cc "$BUILD/bench/mhd_server" "$LIMITS/mhd_server.c" \
+    $(pkg-config --cflags --libs libmicrohttpd)
 LOAD=$BUILD/bench/kms_load
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-OUT=$BENCH/results/kms-$STAMP$([ "$QUICK" = 1 ] && echo -quick || true)
+OUT=${BENCH_OUT:-$BENCH/results/kms-$STAMP$([ "$QUICK" = 1 ] && echo -quick || true)}
 RUN=$(mktemp -d /tmp/kms-bench.XXXXXX)
 mkdir -p "$OUT"
 cleanup() { stop_all; rm -rf "$RUN"; }
@@ -63,7 +70,8 @@ trap cleanup EXIT
 
 MPORT=$(free_port 39300)
 "$BUILD/bench/mhd_server" "$MPORT" pool 2 0 late >"$RUN/mhd.log" 2>&1 &
-BENCH_PIDS+=("$!")
+MPID=$!
+BENCH_PIDS+=("$MPID")
 wait_http "http://127.0.0.1:$MPORT/409"
 
 cofferd_start "$COFFERD" "$RUN/data" "$RUN/cofferd.log"
@@ -85,10 +93,17 @@ BLOB=$("$LOAD" "$KPORT" once Encrypt "$BENCH_AK" "$BENCH_SK" KeyId="$KEY" \
 blog "key $KEY; mhd_server :$MPORT, cofferd kms :$KPORT; $ROUNDS x ${DUR}s each"
 
 declare -A SAMPLES
-run() {	# id command...
-	local id=$1 out rps errs
-	shift
+run() {	# id pid command...: a run, and PID's CPU us per request
+	local id=$1 pid=$2 out rps errs reqs c0 c1
+	shift 2
+	c0=$(proc_cpu_ns "$pid")
 	out=$("$@")
+	c1=$(proc_cpu_ns "$pid")
+	reqs=$(sed -n 's/.* requests=\([0-9]*\) .*/\1/p' <<<"$out")
+	if [ "${reqs:-0}" -gt 0 ]; then
+		SAMPLES[$id.cpu]="${SAMPLES[$id.cpu]:-} $(awk -v c=$((c1 - c0)) \
+		    -v n="$reqs" 'BEGIN { printf "%.3f", c / n / 1000 }')"
+	fi
 	rps=$(sed -n 's/^rps=\([0-9]*\) .*/\1/p' <<<"$out")
 	errs=$(sed -n 's/.* errors=\([0-9]*\) .*/\1/p' <<<"$out")
 	[ "$errs" = 0 ] || blog "$id: $errs errors ($out)"
@@ -96,12 +111,12 @@ run() {	# id command...
 	blog "$id: $rps req/s"
 }
 for r in $(seq "$ROUNDS"); do
-	run http.base.rps "$LOAD" "$MPORT" base "$DUR" "$CONNS" "$THREADS"
-	run kms.generatedatakey.rps "$LOAD" "$KPORT" GenerateDataKey "$DUR" \
+	run http.base.rps "$MPID" "$LOAD" "$MPORT" base "$DUR" "$CONNS" "$THREADS"
+	run kms.generatedatakey.rps "$CPID" "$LOAD" "$KPORT" GenerateDataKey "$DUR" \
 	    "$CONNS" "$THREADS" "$BENCH_AK" "$BENCH_SK" KeyId="$KEY"
-	run kms.encrypt.rps "$LOAD" "$KPORT" Encrypt "$DUR" "$CONNS" "$THREADS" \
+	run kms.encrypt.rps "$CPID" "$LOAD" "$KPORT" Encrypt "$DUR" "$CONNS" "$THREADS" \
 	    "$BENCH_AK" "$BENCH_SK" KeyId="$KEY" Plaintext=aGVsbG8gd29ybGQ=
-	run kms.decrypt.rps "$LOAD" "$KPORT" Decrypt "$DUR" "$CONNS" "$THREADS" \
+	run kms.decrypt.rps "$CPID" "$LOAD" "$KPORT" Decrypt "$DUR" "$CONNS" "$THREADS" \
 	    "$BENCH_AK" "$BENCH_SK" CiphertextBlob="$BLOB"
 	if command -v wrk >/dev/null; then
 		w=$(wrk -t"$THREADS" -c"$CONNS" -d"${DUR}s" "http://127.0.0.1:$MPORT/409" |
@@ -112,24 +127,31 @@ for r in $(seq "$ROUNDS"); do
 done
 
 stats() {	# "a b c" -> "median min max n"
-	tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -n | awk '
+	tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '
 	{ v[NR] = $1 }
 	END {
 		if (NR % 2) m = v[(NR + 1) / 2]
 		else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%d %d %d %d\n", m, v[1], v[NR], NR
+		printf "%.6g %.6g %.6g %d\n", m, v[1], v[NR], NR
 	}'
 }
 read -r BASE _ <<<"$(stats "${SAMPLES[http.base.rps]}")"
+BASE_CPU=-
+[ -z "${SAMPLES[http.base.rps.cpu]:-}" ] ||
+    read -r BASE_CPU _ <<<"$(stats "${SAMPLES[http.base.rps.cpu]}")"
 {
 	printf 'id\tunit\tmedian\tmin\tmax\tn\tratio\tgoal\tverdict\n'
 	for id in http.base.rps http.base.wrk.rps kms.generatedatakey.rps \
-	    kms.encrypt.rps kms.decrypt.rps; do
+	    kms.encrypt.rps kms.decrypt.rps http.base.rps.cpu \
+	    kms.decrypt.rps.cpu; do
 		[ -n "${SAMPLES[$id]:-}" ] || continue
 		read -r med min max n <<<"$(stats "${SAMPLES[$id]}")"
 		ratio=$(awk -v a="$med" -v b="$BASE" 'BEGIN { printf "%.3f", a / b }')
 		goal=- verdict=-
 		case $id in
+		*.cpu)
+			ratio=$(awk -v a="$med" -v b="$BASE_CPU" \
+			    'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }') ;;
 		kms.*)
 			goal=">=${RATIO_GOAL}x"
 			verdict=$(awk -v r="$ratio" -v g="$RATIO_GOAL" \
@@ -137,12 +159,22 @@ read -r BASE _ <<<"$(stats "${SAMPLES[http.base.rps]}")"
 		esac
 		if [ "$id" = kms.decrypt.rps ]; then
 			goal="$goal, >${DECRYPT_GOAL}/s"
-			[ "$med" -gt "$DECRYPT_GOAL" ] || verdict=MISS
+			awk -v m="$med" -v g="$DECRYPT_GOAL" 'BEGIN { exit !(m > g) }' ||
+		    verdict=MISS
 		fi
-		printf '%s\treq/s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$med" \
+		unit=req/s
+		case $id in *.cpu) unit=us/req ;; esac
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$unit" "$med" \
 		    "$min" "$max" "$n" "$ratio" "$goal" "$verdict"
 	done
 } >"$OUT/results.tsv"
+med_of() { awk -F'\t' -v id="$1" '$1 == id { print $3 }' "$OUT/results.tsv"; }
+bench_row kms.decrypt.cpu "KMS Decrypt server CPU per request" us/req \
+    "$(med_of kms.decrypt.rps.cpu)" "$(med_of http.base.rps.cpu)" \
+    "fixed-response MHD server, same client" ratio '<=' 1.5
+bench_row kms.decrypt.rps "KMS Decrypt requests/s, 64 keep-alive" req/s \
+    "$(med_of kms.decrypt.rps)" "$(med_of http.base.rps)" \
+    "fixed-response MHD server, same client" ratio '>=' 0.5
 {
 	echo "# KMS request rate, $STAMP$([ "$QUICK" = 1 ] && echo ' (quick)' || true)"
 	echo

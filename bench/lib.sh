@@ -143,3 +143,49 @@ build_targets() {
 		return 1
 	}
 }
+
+# bench_row ID WHAT UNIT VALUE FLOOR FLOOR_WHAT ON OP GOAL: one goal row
+# of `make bench` (bench/bench.sh), appended to $BENCH_ROWS when it is
+# set. RATIO is VALUE / FLOOR; the goal judges the ratio (ON=ratio) or
+# the figure itself (ON=value) with OP >= or <=. A missing figure ("",
+# "-", "nan") gives ratio and verdict "-": a miss is reported, never an
+# error. TSV columns: id what unit value floor floor_what ratio on op goal
+# verdict.
+bench_row() {
+	[ -n "${BENCH_ROWS:-}" ] || return 0
+	awk -v OFS='\t' -v id="$1" -v what="$2" -v unit="$3" -v v="$4" \
+	    -v f="$5" -v fw="$6" -v on="$7" -v op="$8" -v g="$9" 'BEGIN {
+		ok = (v ~ /^[0-9.eE+-]+$/ && v + 0 == v + 0)
+		fok = (f ~ /^[0-9.eE+-]+$/ && f + 0 > 0)
+		r = (ok && fok) ? sprintf("%.4g", v / f) : "-"
+		x = (on == "ratio") ? r : (ok ? v : "-")
+		verdict = "-"
+		if (x != "-")
+			verdict = ((op == ">=" && x + 0 >= g + 0) ||
+			    (op == "<=" && x + 0 <= g + 0)) ? "met" : "missed"
+		print id, what, unit, ok ? sprintf("%.6g", v) : "-",
+		    fok ? sprintf("%.6g", f) : "-", fw, r, on, op, g, verdict
+	}' >>"$BENCH_ROWS"
+}
+
+# presign_path VERB /BUCKET/KEY EXPIRES: the path and query of a V1
+# presigned URL (oss-api.md §5.1, query-string form) for $BENCH_AK.
+presign_path() {
+	local sig
+	sig=$(printf '%s\n\n\n%s\n%s' "$1" "$3" "$2" |
+	    openssl dgst -sha1 -hmac "$BENCH_SK" -binary | base64 |
+	    sed 's/+/%2B/g; s/\//%2F/g; s/=/%3D/g')
+	printf '%s?OSSAccessKeyId=%s&Expires=%s&Signature=%s\n' "$2" \
+	    "$BENCH_AK" "$3" "$sig"
+}
+
+# bench_cc OUT SRC [LIBS...]: compiles a load client or floor program
+# (one C file) unless OUT is newer than SRC and this file, so the
+# scenarios of one `make bench` build each once.
+bench_cc() {
+	local out=$1 src=$2
+	shift 2
+	[ "$out" -nt "$src" ] && [ "$out" -nt "${BASH_SOURCE[0]}" ] && return 0
+	gcc -O2 -march=native -w -pthread -I"$(dirname "$src")" -o "$out" \
+	    "$src" "$@"
+}

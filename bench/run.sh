@@ -11,11 +11,20 @@
 #
 # BUILD_DIR (default build) is configured RelWithDebInfo if it has no
 # CMakeCache.txt yet (extra flags from $CMAKE_ARGS); cofferd and
-# floor_bench are built there, and copies of shared/limits/mhd_server.c
-# and sqlite_bench.c are compiled into BUILD_DIR/bench/. Environment:
+# floor_bench are built there, and the floor programs mhd_server.c and
+# sqlite_bench.c into BUILD_DIR/bench/ (lib.sh bench_cc). Environment:
 #   COFFERD=/path/cofferd   measure this binary instead of building one
 #   COFFERD_ARGS="..."      extra cofferd flags (e.g. --log-level notice)
-#   COFFER_LIMITS=DIR       shared/limits (default ../shared/limits)
+#   COFFER_LIMITS=DIR       the floor programs (default bench/limits, a
+#                           copy of the project's shared/limits)
+#   BENCH_SIZES="64MiB"     large-body sizes (default 1MiB 64MiB 1GiB)
+#   BENCH_CONNS="64"        wrk connection counts (default 16 64)
+#   BENCH_ROUNDS=N          interleaved rounds per large-body size
+#   BENCH_SMALL_SHM=0       skip the 4 KiB PUT on /dev/shm
+#   BENCH_WARM_GIB=N        RAM to pre-fault (default 6, quick 3)
+#   BENCH_OUT=DIR           write the results there
+#   BENCH_ROWS=FILE         append the goal rows of `make bench` to FILE
+#                           (bench/bench.sh; lib.sh bench_row)
 #
 # Figures (MB/s = 10^6 bytes of object data per second; curl's own
 # time_total per transfer, so curl's start-up is not counted):
@@ -33,6 +42,9 @@
 #                               dd, SQLite synchronous=FULL commit rate
 #   small.put4k / small.get4k   wrk -t2 -c16|-c64, 4 KiB bodies, unique
 #                               keys, full durability (disk data dir)
+#   small.pget4k.c64.disk       the same GETs by presigned URLs (V1 query
+#                               string), against http.nginx_get4k.c64:
+#                               nginx serving one 4 KiB file
 # for S in 1MiB, 64MiB, 1GiB. Baselines and cofferd alternate transfer by
 # transfer (A B C, then C B A, ...) because HTTP figures drift +-10-25 %
 # from minute to minute on this VM.
@@ -52,7 +64,7 @@ case $BUILD in
 /*) ;;
 *) BUILD=$ROOT/$BUILD ;;
 esac
-LIMITS=${COFFER_LIMITS:-$ROOT/../shared/limits}
+LIMITS=${COFFER_LIMITS:-$BENCH/limits}
 QUICK=${QUICK:-0}
 
 if [ "$QUICK" = 1 ]; then
@@ -66,10 +78,14 @@ else
 	WRK_DUR=10 WRK_ROUNDS=3 SMALL_SHM=1
 	SQL_N=5 SQL_SEC=0.5 WARM_GIB=6
 fi
-SIZES="1MiB 64MiB 1GiB"
+WARM_GIB=${BENCH_WARM_GIB:-$WARM_GIB}
+WRK_DUR=${BENCH_WRK_DUR:-$WRK_DUR}
+SMALL_SHM=${BENCH_SMALL_SHM:-$SMALL_SHM}
+CONNS=${BENCH_CONNS:-16 64}
+SIZES=${BENCH_SIZES:-1MiB 64MiB 1GiB}
 declare -A BYTES=([1MiB]=1048576 [64MiB]=67108864 [1GiB]=1073741824)
-declare -A ROUNDS=([1MiB]=$ROUNDS_1MiB [64MiB]=$ROUNDS_64MiB
-    [1GiB]=$ROUNDS_1GiB)
+declare -A ROUNDS=([1MiB]=${BENCH_ROUNDS:-$ROUNDS_1MiB}
+    [64MiB]=${BENCH_ROUNDS:-$ROUNDS_64MiB} [1GiB]=${BENCH_ROUNDS:-$ROUNDS_1GiB})
 PUT_GOAL=0.8 GET_GOAL=0.8 SMALL_GOAL=5000
 
 # ------------------------------------------------------------------ deps
@@ -96,7 +112,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 for f in mhd_server.c sqlite_bench.c bench_common.h; do
 	if [ ! -f "$LIMITS/$f" ]; then
-		echo "no $LIMITS/$f (set COFFER_LIMITS to shared/limits)" >&2
+		echo "no $LIMITS/$f (set COFFER_LIMITS)" >&2
 		exit 1
 	fi
 done
@@ -104,7 +120,7 @@ done
 # ----------------------------------------------------------------- setup
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 [ "$QUICK" = 1 ] && STAMP="$STAMP-quick"
-OUT=$BENCH/results/$STAMP
+OUT=${BENCH_OUT:-$BENCH/results/$STAMP}
 RAW=$OUT/raw
 TSV=$OUT/results.tsv
 mkdir -p "$RAW"
@@ -142,14 +158,11 @@ Release | RelWithDebInfo) ;;
 	"representative" ;;
 esac
 mkdir -p "$BUILD/bench"
-cp "$LIMITS/mhd_server.c" "$LIMITS/sqlite_bench.c" "$LIMITS/bench_common.h" \
-    "$BUILD/bench/"
-CFL="-O2 -march=native -w"
-# shellcheck disable=SC2046,SC2086
-gcc $CFL -pthread -o "$BUILD/bench/mhd_server" "$BUILD/bench/mhd_server.c" \
+# shellcheck disable=SC2046
+bench_cc "$BUILD/bench/mhd_server" "$LIMITS/mhd_server.c" \
     $(pkg-config --cflags --libs libmicrohttpd)
-# shellcheck disable=SC2046,SC2086
-gcc $CFL -o "$BUILD/bench/sqlite_bench" "$BUILD/bench/sqlite_bench.c" \
+# shellcheck disable=SC2046
+bench_cc "$BUILD/bench/sqlite_bench" "$LIMITS/sqlite_bench.c" \
     $(pkg-config --cflags --libs sqlite3)
 FLOOR=$BUILD/bench/floor_bench
 
@@ -234,6 +247,7 @@ blog "making input files"
 for s in $SIZES; do
 	mkfile "$RUN/files/$s.bin" "${BYTES[$s]}"
 done
+mkfile "$RUN/files/4KiB.bin" 4096
 chmod 644 "$RUN"/files/*.bin
 
 MPORT=$(free_port 39280)
@@ -270,7 +284,7 @@ http {
 EOF
 nginx -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" -e "$RUN/nginx/error.log" &
 BENCH_PIDS+=($!)
-wait_http "http://127.0.0.1:$NPORT/f/1MiB.bin"
+wait_http "http://127.0.0.1:$NPORT/f/4KiB.bin"
 
 declare -A DPID DPORT
 for fs in disk shm; do
@@ -410,7 +424,6 @@ done
 # ------------------------------------------------------- 3. small objects
 for fs in disk shm; do
 	[ "$fs" = shm ] && [ "$SMALL_SHM" != 1 ] && continue
-	head -c 4096 "$RUN/files/1MiB.bin" >"$RUN/files/4KiB.bin"
 	curl -sS -T "$RUN/files/4KiB.bin" -o /dev/null -w '%{http_code}\n' \
 	    "http://127.0.0.1:${DPORT[$fs]}/$BENCH_BUCKET/g[1-256]" \
 	    >"$RAW/small.prefill.$fs" || true
@@ -441,16 +454,29 @@ wrk_run() {
 	echo "$((c1 - c0)) ${reqs:-0}" >>"$RAW/$id.cpu"
 }
 
+# The same 256 objects by presigned URL (what a browser or CDN fetches),
+# and nginx serving one 4 KiB file as their floor.
+expires=$(($(date +%s) + 3600))
+for i in $(seq 256); do
+	presign_path GET "/$BENCH_BUCKET/g$i" "$expires"
+done >"$RUN/presigned.txt"
+echo /f/4KiB.bin >"$RUN/nginx4k.txt"
+
 blog "small objects: 4 KiB, wrk ${WRK_DUR}s x $WRK_ROUNDS rounds"
 for r in $(seq "$WRK_ROUNDS"); do
-	for c in 16 64; do
+	for c in $CONNS; do
 		wrk_run "small.put4k.c$c.disk" disk "$c" put4k.lua \
 		    "/$BENCH_BUCKET/" "r$r-c$c"
 	done
-	for c in 16 64; do
+	for c in $CONNS; do
 		wrk_run "small.get4k.c$c.disk" disk "$c" get4k.lua \
 		    "/$BENCH_BUCKET/g" 256
 	done
+	wrk_run small.pget4k.c64.disk disk 64 get4k.lua "@$RUN/presigned.txt"
+	f=$RAW/http.nginx_get4k.c64.$r.txt
+	wrk -t2 -c64 -d"${WRK_DUR}s" --latency -s "$BENCH/get4k.lua" \
+	    "http://127.0.0.1:$NPORT" -- "@$RUN/nginx4k.txt" >"$f" 2>&1
+	awk '/^Requests\/sec:/ { print $2 }' "$f" >>"$RAW/http.nginx_get4k.c64.samples"
 	if [ "$SMALL_SHM" = 1 ]; then
 		wrk_run "small.put4k.c64.shm" shm 64 put4k.lua \
 		    "/$BENCH_BUCKET/" "r$r-c64"
@@ -462,13 +488,15 @@ to_us() { # wrk's "364.00us" / "2.46ms" / "1.2s" -> microseconds
 		m = (u == "us") ? 1 : (u == "ms") ? 1000 : (u == "s") ? 1e6 : 1
 		printf "%.6g\n", v * m }'
 }
+emit http.nginx_get4k.c64 req/s "wrk -t2 -c64 NGINX/f/4KiB.bin" \
+    "$RAW/http.nginx_get4k.c64.samples"
 for id in small.put4k.c16.disk small.put4k.c64.disk small.get4k.c16.disk \
-    small.get4k.c64.disk small.put4k.c64.shm; do
+    small.get4k.c64.disk small.pget4k.c64.disk small.put4k.c64.shm; do
 	[ -f "$RAW/$id.samples" ] || continue
 	c=${id#*.c}
 	c=${c%%.*}
 	script=put4k.lua
-	case $id in small.get*) script=get4k.lua ;; esac
+	case $id in small.get* | small.pget*) script=get4k.lua ;; esac
 	emit "$id" req/s "wrk -t2 -c$c -d${WRK_DUR}s --latency -s bench/$script" \
 	    "$RAW/$id.samples"
 	cat "$RAW"/"$id".[0-9]*.txt | awk '$1 == "50%" { print $2 }' | to_us |
@@ -508,10 +536,27 @@ for s in $SIZES; do
 	done
 done
 for id in small.put4k.c16.disk small.put4k.c64.disk; do
+	[ -f "$RAW/$id.samples" ] || continue
 	awk -v OFS='\t' -v id="$id" -v v="$(value "$id")" -v g="$SMALL_GOAL" \
 	    'BEGIN { print "goal." id, "req/s", v, "-", "-", "-", g,
 		(v + 0 >= g) ? "PASS" : "MISS", id " vs " g " req/s" }' >>"$TSV"
 done
+
+# The goal rows of `make bench`: the largest size measured, the disk
+# data dir (as in production).
+L=${SIZES##* }
+bench_row "put.$L" "PUT $L" MB/s "$(value "coffer.put.$L.disk")" \
+    "$(value "floor.put.$L")" "XChaCha20-Poly1305+MD5+CRC-64, 1 core" \
+    ratio '>=' 1.3
+bench_row "get.$L" "GET $L" MB/s "$(value "coffer.get.$L.disk")" \
+    "$(value "floor.get.$L")" "XChaCha20-Poly1305 open, 1 core" \
+    ratio '>=' 1.2
+bench_row get4k.presigned.c64 "GET 4 KiB presigned, 64 keep-alive" req/s \
+    "$(value small.pget4k.c64.disk)" "$(value http.nginx_get4k.c64)" \
+    "nginx, the same 4 KiB file" ratio '>=' 0.5
+bench_row put4k.c64 "PUT 4 KiB full durability, 64 conns" req/s \
+    "$(value small.put4k.c64.disk)" "$(value ctx.sqlite_full_commit.disk)" \
+    "SQLite WAL FULL 1-row commits/s" value '>=' 5000
 
 # ---------------------------------------------------------------- report
 T1=$(date +%s)

@@ -124,6 +124,11 @@ static const struct config_item items[] = {
 	    "KMS key versions per account, all keys together (KMS: 10000)."),
 	U("max_kms_tags", max_kms_tags, 1, 128, "10",
 	    "Tags per KMS key (KMS: 10; CreateKey takes up to twice this)."),
+	U("audit_retention_days", audit_retention_days, 0, 36500, "90",
+	    "Days an audit row is kept in the database; older rows are "
+	    "exported to audit/export.jsonl in the data dir, then deleted, "
+	    "the hash chain kept verifiable by a checkpoint. 0 keeps every "
+	    "row (README: Audit trail)."),
 };
 
 #define NITEMS (sizeof(items) / sizeof(items[0]))

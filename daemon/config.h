@@ -55,6 +55,7 @@ struct config {
 	unsigned	max_kms_aliases;
 	unsigned	max_kms_key_versions;
 	unsigned	max_kms_tags;
+	unsigned	audit_retention_days;
 	bool		check_only;	/* -n / --check-config */
 };
 

@@ -271,6 +271,7 @@ main(int argc, char **argv)
 {
 	struct config cfg;
 	char err[512], path[PATH_MAX + 16];
+	char audit_dir[PATH_MAX + 16];
 	struct db *db = NULL;
 	struct db_clock *dbclock = NULL;
 	struct kms *kms = NULL;
@@ -434,6 +435,7 @@ main(int argc, char **argv)
 		log_notice("recovery removed %u unreferenced blob or temp "
 		    "file(s)", removed);
 	first_start(&cfg, db, kms, clock_now_ms(&clock));
+	snprintf(audit_dir, sizeof(audit_dir), "%s/audit", cfg.data_dir);
 	{
 		/* Inventory reports are written through the same encrypted
 		 * upload path as client objects, and lifecycle changes through
@@ -445,6 +447,9 @@ main(int argc, char **argv)
 			    .abort = object_lifecycle_abort, .ctx = api },
 			.gate = api_gate(api),
 			.log_interval_ms = log_interval_ms,
+			.audit_dir = audit_dir,
+			.audit_retention_ms =
+			    (int64_t)cfg.audit_retention_days * 86400000,
 		};
 		r = jobs_open(&js, &jobs);
 		if (r != ERR_OK)

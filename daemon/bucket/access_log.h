@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * access_log.h: bucket access-log lines waiting for their object
- * (access_log_db.c, schema/0020_access_log.sql; oss-api-2.md §5.3).
+ * (access_log_db.c, schema/0019_access_log.sql; oss-api-2.md §5.3).
  *
  * A line is appended with the start of the flush interval of its request.
  * Once that interval is over, access_log_claim gives every group of

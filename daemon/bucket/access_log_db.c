@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * access_log_db.c: all SQL of the access-log lines waiting for their
- * object (schema/0020_access_log.sql); see access_log.h.
+ * object (schema/0019_access_log.sql); see access_log.h.
  */
 #include <sqlite3.h>
 #include <stdio.h>

@@ -93,6 +93,7 @@ int cli_key_import(struct cli *, int, char **);
 int cli_key_refuse_legacy(struct cli *, int, char **);
 int cli_audit(struct cli *, int, char **);		/* cli_audit.c */
 int cli_audit_verify(struct cli *, int, char **);
+int cli_audit_verify_export(struct cli *, int, char **); /* cli_audit_export.c */
 int cli_inventory_run(struct cli *, int, char **);	/* cli_inventory.c */
 int cli_lifecycle_run(struct cli *, int, char **);	/* cli_lifecycle.c */
 int cli_lifecycle_show(struct cli *, int, char **);

@@ -159,6 +159,12 @@ cli_audit_verify(struct cli *cli, int argc, char **argv)
 	    (long long)chk.rows, (long long)chk.head_id, hex);
 	if (want_id != 0)
 		printf("row %lld is the recorded head\n", (long long)want_id);
+	if (chk.pruned_upto > 0) {
+		hex_encode(hex, chk.start, sizeof(chk.start));
+		printf("rows 1-%lld were pruned after export; the trail starts "
+		    "from the checkpoint at row %lld, hash %s\n",
+		    (long long)chk.pruned_upto, (long long)chk.pruned_upto, hex);
+	}
 	if (chk.legacy_max > 0)
 		printf("rows 1-%lld predate the chain; they were chained when "
 		    "this version first opened the data dir\n",

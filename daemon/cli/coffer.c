@@ -154,6 +154,10 @@ static const struct cli_command commands[] = {
 	    "check the audit trail's hash chain (exit 1 at the first broken "
 	    "row; --head ID:HASH from the daemon's log: also that the trail "
 	    "still reaches that row unchanged)" },
+	{ "audit", "verify-export", "FILE", "", cli_audit_verify_export,
+	    "check an export file of pruned audit rows (audit/export.jsonl): "
+	    "every line chains and it ends on the checkpoint the trail starts "
+	    "from (exit 1 at the first broken line)" },
 	{ "inventory", "run", "BUCKET ID", "", cli_inventory_run,
 	    "write a bucket's inventory report now" },
 	{ "lifecycle", "run", "BUCKET", "--json", cli_lifecycle_run,

@@ -14,7 +14,9 @@
  * row to the one before, so a deleted or inserted row breaks it at the
  * row after the gap. Cutting rows off the end leaves a shorter chain that
  * still verifies: the head (db_audit_head) is what an external record
- * compares against.
+ * compares against. Retention (schema 0020, audit_prune_db.c) removes a
+ * prefix: the chain then starts at the checkpoint, whose hash the first
+ * kept row carries as its prev, and every walk here starts from there.
  *
  * The mac is the caller's (db.h, db_audit_set_mac): keyed BLAKE2b under a
  * root-key subkey, computed inside kms/, so the key never enters this
@@ -49,6 +51,8 @@ static const char SQL_RECHAIN_SET[] =
     "UPDATE audit SET prev = ?, hash = ? WHERE id = ?";
 static const char SQL_LEGACY_DONE[] =
     "UPDATE audit_chain SET legacy_done = 1 WHERE id = 1";
+static const char SQL_REKEYED[] =
+    "UPDATE audit_checkpoint SET rekeyed_upto = last_id WHERE id = 1";
 
 struct audit_fields {
 	int64_t		 id;
@@ -231,11 +235,14 @@ static enum err
 chain_rows(struct db *db, int64_t upto, const char *set_sql)
 {
 	const struct db_audit_mac *mac = db_audit_mac_get(db);
-	uint8_t prev[DB_AUDIT_HASH_BYTES] = { 0 };
+	uint8_t prev[DB_AUDIT_HASH_BYTES];
 	struct legacy_row *rows;
-	int64_t after = 0;
-	enum err r = ERR_OK;
+	int64_t after;
+	enum err r;
 
+	r = db_audit_start(db, &after, prev);
+	if (r != ERR_OK)
+		return r;
 	rows = calloc(CHAIN_BATCH, sizeof(*rows));
 	if (rows == NULL)
 		return ERR_NOMEM;
@@ -290,14 +297,24 @@ enum err
 db_audit_rechain(struct db *db, uint64_t *ret_rows)
 {
 	uint8_t head[DB_AUDIT_HASH_BYTES];
-	int64_t last;
+	int64_t last, start = 0;
 	enum err r;
 
 	r = head_read(db, &last, head);
+	if (r == ERR_OK)
+		r = db_audit_start(db, &start, head);
 	if (r == ERR_OK && last > 0)
 		r = chain_rows(db, last, SQL_RECHAIN_SET);
+	/* The checkpoint keeps its hash (the first kept row's prev, and the
+	 * last line of the export file); the exported rows before it were
+	 * hashed under the key going away. */
+	if (r == ERR_OK) {
+		sqlite3_stmt *st = db_stmt(db, SQL_REKEYED);
+
+		r = st != NULL ? db_step_done(st) : ERR_IO;
+	}
 	if (r == ERR_OK)
-		*ret_rows = (uint64_t)last;
+		*ret_rows = (uint64_t)(last - start);
 	return r;
 }
 
@@ -357,11 +374,11 @@ enum err
 db_audit_verify(struct db *db, struct db_audit_check *ret)
 {
 	const struct db_audit_mac *mac = db_audit_mac_get(db);
-	uint8_t prev[DB_AUDIT_HASH_BYTES] = { 0 }, want[DB_AUDIT_HASH_BYTES];
-	int64_t after = 0;
+	uint8_t prev[DB_AUDIT_HASH_BYTES], want[DB_AUDIT_HASH_BYTES];
+	int64_t after;
 	sqlite3_stmt *st;
 	enum err r = ERR_OK;
-	int64_t at_id = ret->at_id;
+	int64_t at_id = ret->at_id, after_prev = 0;
 	bool more = true, snap;
 	int rc = SQLITE_DONE;
 
@@ -371,9 +388,12 @@ db_audit_verify(struct db *db, struct db_audit_check *ret)
 		return ERR_AUDIT_UNAVAILABLE;
 	(void)db_query_i64(db, "SELECT legacy_max FROM audit_chain WHERE id = ?",
 	    1, &ret->legacy_max);
-	/* One read transaction (or the caller's): a daemon appending
-	 * meanwhile does not move the rows under the walk. */
+	/* One read transaction (or the caller's): a daemon appending or
+	 * pruning meanwhile does not move the rows under the walk. */
 	snap = db_read_begin(db);
+	r = db_audit_start(db, &after, prev);
+	ret->pruned_upto = after;
+	memcpy(ret->start, prev, sizeof(prev));
 	while (r == ERR_OK && more && ret->bad_id == 0) {
 		unsigned n = 0;
 
@@ -389,6 +409,7 @@ db_audit_verify(struct db *db, struct db_audit_check *ret)
 
 			n++;
 			fields_of(st, &f);
+			after_prev = after;
 			after = f.id;
 			if (sqlite3_column_bytes(st, 7) != DB_AUDIT_HASH_BYTES ||
 			    sqlite3_column_bytes(st, 8) != DB_AUDIT_HASH_BYTES) {
@@ -399,8 +420,18 @@ db_audit_verify(struct db *db, struct db_audit_check *ret)
 			}
 			if (!hash_equal(sqlite3_column_blob(st, 7), prev)) {
 				ret->bad_id = f.id;
-				ret->why = "it does not follow the row before it "
-				    "(a row was deleted, inserted or moved here)";
+				if (f.id != after_prev + 1)
+					ret->why = "the rows before it are "
+					    "missing (deleted)";
+				else if (f.id == ret->pruned_upto + 1 &&
+				    ret->pruned_upto > 0)
+					ret->why = "it does not follow the "
+					    "checkpoint (the checkpoint or the "
+					    "row was changed)";
+				else
+					ret->why = "it does not follow the row "
+					    "before it (a row was deleted, "
+					    "inserted or moved here)";
 				break;
 			}
 			r = row_hash(mac, prev, &f, want);
@@ -435,4 +466,25 @@ db_audit_head(struct db *db, int64_t *ret_id,
     uint8_t ret_hash[DB_AUDIT_HASH_BYTES])
 {
 	return head_read(db, ret_id, ret_hash);
+}
+
+enum err
+db_audit_row_check(struct db *db, const struct db_audit_row *row, bool *ret_ok)
+{
+	uint8_t want[DB_AUDIT_HASH_BYTES];
+	struct audit_fields f;
+	const char *v[5] = { row->actor, row->action, row->target, row->result,
+	    row->detail };
+	enum err r;
+
+	f.id = row->id;
+	f.time_ms = row->time_ms;
+	for (int i = 0; i < 5; i++) {
+		f.s[i] = v[i] != NULL ? v[i] : "";
+		f.n[i] = strlen(f.s[i]);
+	}
+	r = row_hash(db_audit_mac_get(db), row->prev, &f, want);
+	if (r == ERR_OK)
+		*ret_ok = hash_equal(want, row->hash);
+	return r;
 }

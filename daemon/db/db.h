@@ -184,14 +184,65 @@ struct db_audit_check {
 	int64_t		 head_id;
 	uint8_t		 head[DB_AUDIT_HASH_BYTES];
 	int64_t		 legacy_max;	/* rows chained at the upgrade */
+	int64_t		 pruned_upto;	/* the checkpoint: rows 1..it are gone */
+	uint8_t		 start[DB_AUDIT_HASH_BYTES];	/* its hash */
 	int64_t		 bad_id;	/* 0: intact */
 	const char	*why;
 };
 enum err db_audit_verify(struct db *db, struct db_audit_check *ret);
 /* In the caller's transaction: every row's prev and hash again under the
- * installed mac, in order (root-key rotation, after a verify under the
- * old one). *ret_rows: the rows rehashed. */
+ * installed mac, in order from the checkpoint, which keeps its hash
+ * (root-key rotation, after a verify under the old one). *ret_rows: the
+ * rows rehashed. */
 enum err db_audit_rechain(struct db *db, uint64_t *ret_rows);
+/*
+ * ---- retention (audit_prune_db.c, schema 0020) ----
+ *
+ * Rows 1..last_id were pruned, after being exported; last_hash is row
+ * last_id's hash (zeros and 0 before any prune), the prev of the first
+ * kept row. rekeyed_upto: the exported rows up to it were hashed under a
+ * root key rotated away since.
+ */
+struct db_audit_checkpoint {
+	int64_t		 last_id;
+	uint8_t		 last_hash[DB_AUDIT_HASH_BYTES];
+	int64_t		 rekeyed_upto;
+	int64_t		 time_ms;	/* of the last prune, 0: none */
+};
+enum err db_audit_checkpoint_get(struct db *db,
+    struct db_audit_checkpoint *ret);
+/* Where a walk of the chain starts: the checkpoint's id and hash. */
+enum err db_audit_start(struct db *db, int64_t *ret_id,
+    uint8_t ret_hash[DB_AUDIT_HASH_BYTES]);
+/* One row with its chain fields; the strings are the statement's and
+ * live until the callback returns. */
+struct db_audit_row {
+	int64_t		 id;
+	int64_t		 time_ms;
+	const char	*actor, *action, *target, *result, *detail;
+	uint8_t		 prev[DB_AUDIT_HASH_BYTES];
+	uint8_t		 hash[DB_AUDIT_HASH_BYTES];
+};
+typedef enum err db_audit_row_fn(void *ctx, const struct db_audit_row *row);
+/* The prunable prefix: rows after after_id in order while their time is
+ * before before_ms, never the newest row, at most limit; fn for each
+ * (an error from it stops the walk and is returned). *ret_n: rows seen. */
+enum err db_audit_old_rows(struct db *db, int64_t after_id, int64_t before_ms,
+    unsigned limit, db_audit_row_fn *fn, void *ctx, unsigned *ret_n);
+/* In the caller's transaction: moves the checkpoint from from_id to
+ * upto_id (ERR_CONFLICT when it is no longer at from_id) and deletes the
+ * rows up to it. The caller has exported them. */
+enum err db_audit_prune(struct db *db, int64_t from_id, int64_t upto_id,
+    int64_t now_ms, uint64_t *ret_deleted);
+/* Whether row's hash is the installed mac over its prev and fields (an
+ * exported row checked against the current root key). */
+enum err db_audit_row_check(struct db *db, const struct db_audit_row *row,
+    bool *ret_ok);
+/* A kept row's hash, for an exported copy of it (*ret_found false when
+ * the row is not in the table). */
+enum err db_audit_row_hash(struct db *db, int64_t id, bool *ret_found,
+    uint8_t ret_hash[DB_AUDIT_HASH_BYTES]);
+
 /* The newest row's id and hash (id 0 and zeros for an empty trail). */
 enum err db_audit_head(struct db *db, int64_t *ret_id,
     uint8_t ret_hash[DB_AUDIT_HASH_BYTES]);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * jobs.c: the tick and the scheduled inventory runs.
+ * jobs.c: the tick, the scheduled inventory runs, and the audit trail's
+ * retention (audit_job.c).
  *
  * main.c calls jobs_tick() once a second with business time. Reports can
  * take long on a big bucket, so they run on one worker thread that this
@@ -181,6 +182,7 @@ worker(void *arg)
 		(void)jobs_access_log_due(j, now, false);
 		(void)jobs_lifecycle_due(j, now);
 		(void)jobs_run_due(j, now);
+		(void)jobs_audit_prune(j, now);
 		if (worker_gated) {
 			worker_gated = false;
 			gate_leave(j->s.gate);

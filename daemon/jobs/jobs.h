@@ -76,6 +76,11 @@ struct jobs_settings {
 	/* Bucket access logs: the interval each file covers; 0: this
 	 * handle writes none (the CLI). */
 	int64_t			 log_interval_ms;
+	/* Audit retention (audit_job.c): rows older than audit_retention_ms
+	 * are exported to audit_dir/export.jsonl, then pruned. NULL or 0:
+	 * kept forever. */
+	const char		*audit_dir;
+	int64_t			 audit_retention_ms;
 };
 
 /* ERR_NOMEM only. The settings are copied; db and put_ctx must outlive the
@@ -135,6 +140,11 @@ enum err jobs_lifecycle_run(struct jobs *j, const char *bucket_name,
  * most once a minute). Returns how many files were written. The worker
  * calls it on every tick. */
 unsigned jobs_access_log_due(struct jobs *j, int64_t now_ms, bool all);
+
+/* Exports and prunes the audit rows older than the retention at now_ms,
+ * a few bounded batches, on the calling thread (the worker's tick).
+ * Returns the rows pruned. */
+unsigned jobs_audit_prune(struct jobs *j, int64_t now_ms);
 
 /* ---- report pieces (inventory_job.c), exposed for the unit tests ---- */
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * test_access_log.c: the access-log lines between their request and their
- * object (bucket/access_log_db.c, schema/0020_access_log.sql): which
+ * object (bucket/access_log_db.c, schema/0019_access_log.sql): which
  * intervals a claim takes, the file names and their numbers, the split of
  * a large interval, a claimed file read again after a crash, and lines
  * whose target bucket goes.

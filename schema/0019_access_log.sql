@@ -1,4 +1,4 @@
--- 0020_access_log.sql: bucket access logs on their way into the target
+-- 0019_access_log.sql: bucket access logs on their way into the target
 -- bucket (spec oss-api-2.md §5.3). Lines wait here from the second after
 -- their request until their flush interval has ended; then each group
 -- (target, prefix, source bucket, interval) is given an object key and
