@@ -490,7 +490,7 @@ enum err cname_list(struct db *db, int64_t bucket,
 /* ---- stored bucket configurations (bucket_conf_db.c) ---- */
 
 /* kind: policy, referer, tagging, requestPayment, website, logging,
- * publicAccessBlock (the CHECK of schema 0018). */
+ * publicAccessBlock, cors (the CHECK of schemas 0018 and 0022). */
 struct bucket_conf_change {
 	int64_t		 bucket;
 	const char	*bucket_name;	/* audit target */

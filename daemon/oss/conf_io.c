@@ -11,8 +11,6 @@
 #include <string.h>
 
 #include "oss/oss_int.h"
-#include "oss/oss_int.h"
-#include "codec/xml.h"
 #include "codec/xml.h"
 
 static void

@@ -7,7 +7,6 @@
  */
 #include "oss/oss_int.h"
 #include "oss/object_ops.h"
-#include "bucket/cors.h"
 
 enum err
 h_put_cors(struct call *c)
@@ -23,8 +22,7 @@ h_put_cors(struct call *c)
 	buf_init(&b, 256 * 1024);
 	r = cors_canonical(c, &b);
 	if (r == ERR_OK)
-		r = cors_put(c->api->db, c->bucket.id, buf_cstr(&b),
-		    call_now(c), c->account.account_id, c->bucket.name);
+		r = conf_put(c, CONF_CORS, buf_cstr(&b));
 	buf_free(&b);
 	if (r != ERR_OK)
 		return r;
@@ -39,7 +37,7 @@ h_get_cors(struct call *c)
 	struct buf b;
 	enum err r;
 
-	r = cors_get(c->api->db, c->a, c->bucket.id, &doc);
+	r = cors_doc(c, &doc);
 	if (r == ERR_NO_SUCH_CORS)
 		c->x.bucket = c->bucket.name;
 	if (r != ERR_OK)
@@ -59,8 +57,7 @@ h_delete_cors(struct call *c)
 {
 	enum err r;
 
-	r = cors_delete(c->api->db, c->bucket.id, call_now(c),
-	    c->account.account_id, c->bucket.name);
+	r = conf_delete(c, CONF_CORS);
 	if (r != ERR_OK)
 		return r;
 	call_resp_empty(c, 204);

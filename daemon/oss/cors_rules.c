@@ -14,7 +14,6 @@
 
 #include "oss/oss_int.h"
 #include "base/str.h"
-#include "bucket/cors.h"
 #include "codec/xml.h"
 
 #define CORS_RULES_MAX 10
@@ -239,6 +238,14 @@ cors_match(const struct cors_config *cfg, const char *origin,
 	return NULL;
 }
 
+enum err
+cors_doc(struct call *c, const char **ret)
+{
+	enum err r = conf_get(c, CONF_CORS, ret);
+
+	return r == ERR_NOT_FOUND ? ERR_NO_SUCH_CORS : r;
+}
+
 /* The bucket's rules; ERR_NO_SUCH_CORS when it has none. */
 static enum err
 cors_load(struct call *c, struct cors_config *cfg)
@@ -248,7 +255,7 @@ cors_load(struct call *c, struct cors_config *cfg)
 	const char *doc;
 	enum err r;
 
-	r = cors_get(c->api->db, c->a, c->bucket.id, &doc);
+	r = cors_doc(c, &doc);
 	if (r == ERR_OK)
 		r = xml_parse(c->a, doc, strlen(doc), &lim, &root);
 	if (r == ERR_OK)

@@ -218,6 +218,8 @@ enum err call_audit_finish(struct call *c, enum err r);
 /* ---- cors_rules.c ---- */
 /* The request body's CORSConfiguration, checked, as the document to store. */
 enum err cors_canonical(struct call *c, struct buf *out);
+/* The bucket's stored CORSConfiguration; ERR_NO_SUCH_CORS when none. */
+enum err cors_doc(struct call *c, const char **ret);
 /* Answers a preflight from the bucket's rules (c->bucket loaded). */
 enum err cors_preflight(struct call *c);
 /* Adds the CORS headers of the bucket's first rule that takes the request,
@@ -244,6 +246,7 @@ struct xml_node;
 #define CONF_WEBSITE	"website"
 #define CONF_LOGGING	"logging"
 #define CONF_PAB	"publicAccessBlock"
+#define CONF_CORS	"cors"
 
 /* root re-written canonically (declaration, no whitespace) into b. */
 enum err conf_xml_text(const struct xml_node *root, struct buf *b);

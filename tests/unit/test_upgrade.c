@@ -274,7 +274,8 @@ check_rows(struct db *db, struct arena *a, int v)
 	assert_int_equal(count(db, "SELECT count(*) FROM access_keys"), 1);
 	assert_int_equal(count(db, "SELECT count(*) FROM lifecycles"),
 	    v >= V_LIFECYCLE ? 1 : 0);
-	assert_int_equal(count(db, "SELECT count(*) FROM cors"),
+	assert_int_equal(count(db, "SELECT count(*) FROM bucket_configs"
+	    " WHERE kind = 'cors'"),
 	    v >= V_CORS ? 1 : 0);
 
 	/* Audit rows from before the chain are chained at the first start
