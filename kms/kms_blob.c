@@ -182,7 +182,7 @@ decrypt_blob(struct kms *k, const struct kms_caller *who, const char *blob,
 		r = ERR_NOMEM;
 		goto out;
 	}
-	r = kms_db_key_get_by_version(k->db, version, kms_now(k), row, v);
+	r = kms_version_load(k, version, kms_now(k), row, v, &mat);
 	if (r == ERR_NOT_FOUND || (r == ERR_OK &&
 	    (row->account != who->account ||
 	    row->m.state == KMS_KEY_DESTROYED)))
@@ -193,9 +193,8 @@ decrypt_blob(struct kms *k, const struct kms_caller *who, const char *blob,
 	r = kms_row_apply(row, action, &to);
 	if (r == ERR_OK && v->sealed_len == 0)
 		r = ERR_KEY_PENDING_IMPORT;
-	if (r == ERR_OK)
-		r = kms_material_open(k, row->m.key_id, version, v->sealed,
-		    v->sealed_len, &mat);
+	if (r == ERR_OK && mat == NULL)
+		r = ERR_CORRUPT;
 	if (r == ERR_OK)
 		r = blob_open(k, row, version, v, mat, ctx, raw,
 		    (size_t)rawlen, out, &mlen);

@@ -33,6 +33,7 @@ struct api {
 	struct reqstats		 oss_stats;
 	struct reqstats		 kms_stats;
 	struct gate		 gate;		/* root_key.c */
+	struct auth_key_cache	*ak_cache;	/* account.c */
 };
 
 /* In a transaction: the MAC of every sealed row that has none (first

@@ -298,7 +298,7 @@ authenticate(struct kms_call *c)
 	if (r != ERR_OK)
 		goto out;
 	c->claimed_ak = arena_strdup(c->a, p.access_key_id);
-	r = api_secret_open(c->api->db, c->api->kms, p.access_key_id,
+	r = api_secret_open(c->api, p.access_key_id,
 	    &c->account, &secret, &cap);
 	if (r != ERR_OK)
 		goto out;
