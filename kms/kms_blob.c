@@ -182,7 +182,8 @@ decrypt_blob(struct kms *k, const struct kms_caller *who, const char *blob,
 		r = ERR_NOMEM;
 		goto out;
 	}
-	r = kms_version_load(k, version, kms_now(k), row, v, &mat);
+	r = kms_version_load(k, who->state_kms, version, kms_now(k), row, v,
+	    &mat);
 	if (r == ERR_NOT_FOUND || (r == ERR_OK &&
 	    (row->account != who->account ||
 	    row->m.state == KMS_KEY_DESTROYED)))

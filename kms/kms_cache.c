@@ -234,18 +234,19 @@ insert(struct kms *k, int64_t gen, const char *version,
 }
 
 enum err
-kms_version_load(struct kms *k, const char *version, int64_t now_ms,
-    struct kms_key_row *row, struct kms_version_row *v,
+kms_version_load(struct kms *k, int64_t state_kms, const char *version,
+    int64_t now_ms, struct kms_key_row *row, struct kms_version_row *v,
     struct kms_dek **ret_mat)
 {
-	struct db_state_version sv;
+	struct db_state_version sv = { .kms = state_kms };
 	struct kms_dek *d = NULL;
 	bool cached;
 	enum err r;
 
 	*ret_mat = NULL;
 	/* The counter before the rows: see the file comment. */
-	cached = k->cache != NULL && db_state_version(k->db, &sv) == ERR_OK;
+	cached = k->cache != NULL && (state_kms > 0 ||
+	    db_state_version(k->db, &sv) == ERR_OK);
 	if (cached) {
 		d = kms_dek_alloc(k);
 		if (d == NULL)

@@ -52,25 +52,33 @@ enum err
 api_secret_open(struct api *api, const char *ak,
     struct auth_account *ret_account, char **ret_secret, size_t *ret_cap)
 {
+	struct db_state_version sv;
+
+	/* The counter before the row: a change committed in between leaves
+	 * what is read below tagged with the older value. */
+	return api_secret_open_at(api, db_state_version(api->db, &sv) ==
+	    ERR_OK ? &sv : NULL, ak, ret_account, ret_secret, ret_cap);
+}
+
+enum err
+api_secret_open_at(struct api *api, const struct db_state_version *sv,
+    const char *ak, struct auth_account *ret_account, char **ret_secret,
+    size_t *ret_cap)
+{
 	char ad[2 + AUTH_AK_MAX];
 	uint8_t *sealed = NULL;
 	size_t sealed_len = 0, cap;
-	struct db_state_version sv;
 	char *secret = NULL;
-	bool cached;
+	bool cached = api->ak_cache != NULL && sv != NULL;
 	enum err r;
 
 	if (strlen(ak) >= AUTH_AK_MAX)
 		return ERR_INVALID_ACCESS_KEY_ID;
-	/* The counter before the row: a change committed in between leaves
-	 * what is read below tagged with the older value. */
-	cached = api->ak_cache != NULL &&
-	    db_state_version(api->db, &sv) == ERR_OK;
 	if (cached) {
 		secret = calloc(1, AUTH_SECRET_CACHE_MAX);
 		if (secret == NULL)
 			return ERR_NOMEM;
-		if (auth_key_cache_get(api->ak_cache, sv.auth, ak, ret_account,
+		if (auth_key_cache_get(api->ak_cache, sv->auth, ak, ret_account,
 		    secret, AUTH_SECRET_CACHE_MAX)) {
 			*ret_secret = secret;
 			*ret_cap = AUTH_SECRET_CACHE_MAX;
@@ -102,7 +110,7 @@ api_secret_open(struct api *api, const char *ak,
 		goto out;
 	}
 	if (cached)
-		auth_key_cache_put(api->ak_cache, sv.auth, ak, ret_account,
+		auth_key_cache_put(api->ak_cache, sv->auth, ak, ret_account,
 		    secret);
 	*ret_secret = secret;
 	*ret_cap = cap;

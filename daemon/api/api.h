@@ -142,6 +142,12 @@ enum err api_account_create(struct db *db, struct kms *kms, const char *name,
  * its sealed secret does not open (logged). Shared by both listeners. */
 enum err api_secret_open(struct api *api, const char *ak,
     struct auth_account *ret_account, char **ret_secret, size_t *ret_cap);
+/* The same with the change counters the caller read before (NULL: none,
+ * no cache), so one read serves the whole request. */
+struct db_state_version;
+enum err api_secret_open_at(struct api *api,
+    const struct db_state_version *sv, const char *ak,
+    struct auth_account *ret_account, char **ret_secret, size_t *ret_cap);
 /* Another access key for account (by name), for rotation: ERR_NOT_FOUND
  * without the account, ERR_CONFLICT when it holds AUTH_ACTIVE_KEYS_MAX
  * active keys. ret_ak (AUTH_AK_MAX) and ret_secret (API_SECRET_MAX). */
