@@ -60,18 +60,22 @@ BEGIN
 	UPDATE state_version SET kms = kms + 1, auth = auth + 1 WHERE id = 1;
 END;
 
--- Stored keys per account (keys) and those the account created itself
--- (user_keys: not the service's managed keys), for the quota check and
--- ListKeys' TotalCount without counting rows. Destroyed keys the sweep
--- has not removed yet are subtracted by the reader (kms_keys_deletion
--- finds them; the sweep keeps them few).
+-- Stored keys per account (keys), those the account created itself
+-- (user_keys: not the service's managed keys) and their versions, for
+-- the quota checks and ListKeys' TotalCount without counting rows.
+-- Destroyed keys the sweep has not removed yet are subtracted by the
+-- reader (kms_keys_deletion finds them; the sweep keeps them few).
 CREATE TABLE kms_key_counts (
 	account		INTEGER PRIMARY KEY,
 	keys		INTEGER NOT NULL,
-	user_keys	INTEGER NOT NULL
+	user_keys	INTEGER NOT NULL,
+	user_versions	INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 INSERT INTO kms_key_counts (account, keys, user_keys)
     SELECT account, count(*), sum(managed = 0) FROM kms_keys GROUP BY account;
+UPDATE kms_key_counts SET user_versions = (SELECT count(*)
+    FROM kms_key_versions v JOIN kms_keys k ON k.id = v.key
+    WHERE k.account = kms_key_counts.account AND k.managed = 0);
 
 -- Stored keys per account in blocks of 1024 row ids: ListKeys finds the
 -- block holding its page's first key by adding at most (keys / 1024)
@@ -97,6 +101,27 @@ BEGIN
 	    ON CONFLICT (account, block) DO UPDATE SET n = n + 1;
 	UPDATE state_version SET kms = kms + 1 WHERE id = 1;
 END;
+-- A key's versions go with it by ON DELETE CASCADE, whose row triggers
+-- no longer see the key: they are counted off here, before.
+CREATE TRIGGER kms_key_counts_delete_versions BEFORE DELETE ON kms_keys
+    WHEN OLD.managed = 0
+BEGIN
+	UPDATE kms_key_counts SET user_versions = user_versions -
+	    (SELECT count(*) FROM kms_key_versions WHERE key = OLD.id)
+	    WHERE account = OLD.account;
+END;
+CREATE TRIGGER kms_key_counts_version_insert AFTER INSERT ON kms_key_versions
+BEGIN
+	UPDATE kms_key_counts SET user_versions = user_versions + 1
+	    WHERE account = (SELECT account FROM kms_keys
+	    WHERE id = NEW.key AND managed = 0);
+END;
+CREATE TRIGGER kms_key_counts_version_delete AFTER DELETE ON kms_key_versions
+BEGIN
+	UPDATE kms_key_counts SET user_versions = user_versions - 1
+	    WHERE account = (SELECT account FROM kms_keys
+	    WHERE id = OLD.key AND managed = 0);
+END;
 CREATE TRIGGER kms_key_counts_delete AFTER DELETE ON kms_keys
 BEGIN
 	UPDATE kms_key_counts SET keys = keys - 1,
@@ -114,4 +139,9 @@ CREATE TRIGGER kms_key_counts_fixed BEFORE UPDATE OF account, managed, id
     NEW.managed IS NOT OLD.managed OR NEW.id IS NOT OLD.id
 BEGIN
 	SELECT RAISE(ABORT, 'a key keeps its account, id and kind');
+END;
+CREATE TRIGGER kms_key_versions_fixed BEFORE UPDATE OF key
+    ON kms_key_versions WHEN NEW.key IS NOT OLD.key
+BEGIN
+	SELECT RAISE(ABORT, 'a version keeps its key');
 END;
