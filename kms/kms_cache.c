@@ -6,7 +6,9 @@
  * Keyed by version id (a ciphertext's prefix). An entry holds what the
  * state checks read from the key row, stored as stored (the time-driven
  * states are derived again at every hit, kms_state_effective), and the
- * version's material, unsealed, in one sodium_malloc region (locked,
+ * version's material, unsealed, with the subkey its ciphertext blobs
+ * are sealed under (kms_bind.c: derived from the material and the
+ * binding, both fixed for a version), in sodium_malloc regions (locked,
  * guarded, wiped on eviction).
  *
  * Never stale: every entry was filled under one value of
@@ -50,6 +52,7 @@ struct kms_cache {
 	int64_t			 gen;		/* state_version.kms; -1: none */
 	struct cache_entry	*e;
 	uint8_t			(*mat)[KMS_MATERIAL_BYTES];	/* sodium_malloc */
+	uint8_t			(*sub)[KMS_MATERIAL_BYTES];	/* sodium_malloc */
 };
 
 enum err
@@ -62,14 +65,18 @@ kms_cache_open(struct kms *k)
 		return ERR_NOMEM;
 	c->e = calloc(KMS_CACHE_SLOTS, sizeof(*c->e));
 	c->mat = sodium_malloc(KMS_CACHE_SLOTS * sizeof(*c->mat));
-	if (c->e == NULL || c->mat == NULL) {
+	c->sub = sodium_malloc(KMS_CACHE_SLOTS * sizeof(*c->sub));
+	if (c->e == NULL || c->mat == NULL || c->sub == NULL) {
 		free(c->e);
 		if (c->mat != NULL)
 			sodium_free(c->mat);
+		if (c->sub != NULL)
+			sodium_free(c->sub);
 		free(c);
 		return ERR_NOMEM;
 	}
 	sodium_memzero(c->mat, KMS_CACHE_SLOTS * sizeof(*c->mat));
+	sodium_memzero(c->sub, KMS_CACHE_SLOTS * sizeof(*c->sub));
 	pthread_mutex_init(&c->lock, NULL);
 	c->gen = -1;
 	k->cache = c;
@@ -81,6 +88,7 @@ static void
 wipe_locked(struct kms_cache *c)
 {
 	sodium_memzero(c->mat, KMS_CACHE_SLOTS * sizeof(*c->mat));
+	sodium_memzero(c->sub, KMS_CACHE_SLOTS * sizeof(*c->sub));
 	memset(c->e, 0, KMS_CACHE_SLOTS * sizeof(*c->e));
 	c->gen = -1;
 }
@@ -105,6 +113,7 @@ kms_cache_close(struct kms *k)
 	if (c == NULL)
 		return;
 	sodium_free(c->mat);	/* wipes */
+	sodium_free(c->sub);
 	free(c->e);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -186,7 +195,8 @@ row_to_entry(const struct kms_key_row *row, const struct kms_version_row *v,
 /* Serves from the cache when it was filled under gen. */
 static bool
 hit(struct kms *k, int64_t gen, const char *version, int64_t now_ms,
-    struct kms_key_row *row, struct kms_version_row *v, struct kms_dek *d)
+    struct kms_key_row *row, struct kms_version_row *v, struct kms_dek *d,
+    struct kms_dek *ds)
 {
 	struct kms_cache *c = k->cache;
 	long j;
@@ -200,6 +210,7 @@ hit(struct kms *k, int64_t gen, const char *version, int64_t now_ms,
 	if (j >= 0) {
 		entry_to_row(&c->e[j], now_ms, row, v);
 		memcpy(d->key, c->mat[j], KMS_MATERIAL_BYTES);
+		memcpy(ds->key, c->sub[j], KMS_MATERIAL_BYTES);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return j >= 0;
@@ -208,7 +219,7 @@ hit(struct kms *k, int64_t gen, const char *version, int64_t now_ms,
 static void
 insert(struct kms *k, int64_t gen, const char *version,
     const struct kms_key_row *row, const struct kms_version_row *v,
-    const struct kms_dek *d)
+    const struct kms_dek *d, const struct kms_dek *ds)
 {
 	struct kms_cache *c = k->cache;
 	size_t s = slot_of(version), j = s;
@@ -230,33 +241,42 @@ insert(struct kms *k, int64_t gen, const char *version,
 	}
 	row_to_entry(row, v, version, &c->e[j]);
 	memcpy(c->mat[j], d->key, KMS_MATERIAL_BYTES);
+	memcpy(c->sub[j], ds->key, KMS_MATERIAL_BYTES);
 	pthread_mutex_unlock(&c->lock);
 }
 
 enum err
 kms_version_load(struct kms *k, int64_t state_kms, const char *version,
     int64_t now_ms, struct kms_key_row *row, struct kms_version_row *v,
-    struct kms_dek **ret_mat)
+    struct kms_dek **ret_mat, struct kms_dek **ret_sub)
 {
 	struct db_state_version sv = { .kms = state_kms };
-	struct kms_dek *d = NULL;
+	struct kms_dek *d = NULL, *ds = NULL;
+	struct kms_binding b;
 	bool cached;
 	enum err r;
 
 	*ret_mat = NULL;
+	*ret_sub = NULL;
 	/* The counter before the rows: see the file comment. */
 	cached = k->cache != NULL && (state_kms > 0 ||
 	    db_state_version(k->db, &sv) == ERR_OK);
 	if (cached) {
 		d = kms_dek_alloc(k);
-		if (d == NULL)
+		ds = kms_dek_alloc(k);
+		if (d == NULL || ds == NULL) {
+			kms_dek_free(d);
+			kms_dek_free(ds);
 			return ERR_NOMEM;
-		if (hit(k, sv.kms, version, now_ms, row, v, d)) {
+		}
+		if (hit(k, sv.kms, version, now_ms, row, v, d, ds)) {
 			*ret_mat = d;
+			*ret_sub = ds;
 			return ERR_OK;
 		}
 		kms_dek_free(d);
-		d = NULL;
+		kms_dek_free(ds);
+		d = ds = NULL;
 	}
 	r = kms_db_key_get_by_version(k->db, version, now_ms, row, v);
 	if (r != ERR_OK || v->sealed_len == 0)
@@ -266,8 +286,16 @@ kms_version_load(struct kms *k, int64_t state_kms, const char *version,
 	if (kms_material_open(k, row->m.key_id, version, v->sealed,
 	    v->sealed_len, &d) != ERR_OK)
 		return ERR_OK;
+	b = (struct kms_binding){ KMS_BIND_BLOB, row->m.creator,
+	    row->m.key_id, version };
+	r = kms_bind_subkey(k, d, &b, &ds);
+	if (r != ERR_OK) {
+		kms_dek_free(d);
+		return r;
+	}
 	if (cached)
-		insert(k, sv.kms, version, row, v, d);
+		insert(k, sv.kms, version, row, v, d, ds);
 	*ret_mat = d;
+	*ret_sub = ds;
 	return ERR_OK;
 }

@@ -368,14 +368,17 @@ enum err kms_material_open(struct kms *k, const char *key_id,
  * The version cache (kms_cache.c): a version's key row (the fields the
  * state checks read, m.state derived at now_ms) and its material, from
  * the cache when nothing changed since it was filled, else from the
- * database. state_kms: the caller's state_version.kms (struct
- * kms_caller), 0 to read it here. *ret_mat stays NULL when the version has no material or it
+ * database, and the subkey of the version's ciphertext blobs
+ * (kms_bind_subkey, KMS_BIND_BLOB). state_kms: the caller's
+ * state_version.kms (struct kms_caller), 0 to read it here. *ret_mat and
+ * *ret_sub stay NULL when the version has no material or it
  * does not open (logged): the caller's ERR_KEY_PENDING_IMPORT or
  * ERR_CORRUPT, after its state checks. ERR_NOT_FOUND: no such version.
  */
 enum err kms_version_load(struct kms *k, int64_t state_kms,
-    const char *version_id, int64_t now_ms, struct kms_key_row *row, struct kms_version_row *v,
-    struct kms_dek **ret_mat);
+    const char *version_id, int64_t now_ms, struct kms_key_row *row,
+    struct kms_version_row *v, struct kms_dek **ret_mat,
+    struct kms_dek **ret_sub);
 enum err kms_cache_open(struct kms *k);
 /* Forgets and wipes every entry (root-key rotation). */
 void kms_cache_wipe(struct kms *k);
