@@ -10,6 +10,7 @@
 #   ACTIONS="Decrypt DescribeKey" ROUNDS=1 DUR=3 bench/kms_cpu.sh
 #   PERF=1 ...   perf record -g of cofferd during the first Decrypt run
 #                (report next to the results)
+#   COFFERD_ARGS="--max-kms-request-head 32768" ...   extra daemon options
 #
 # Prints one line per run and a summary with medians: us/request of
 # each action, the baseline's, their ratio, and req/s ratios; the load
@@ -58,7 +59,8 @@ MPID=$!
 BENCH_PIDS+=("$MPID")
 wait_http "http://127.0.0.1:$MPORT/409"
 
-cofferd_start "$COFFERD" "$RUN/data" "$RUN/cofferd.log"
+# shellcheck disable=SC2086
+cofferd_start "$COFFERD" "$RUN/data" "$RUN/cofferd.log" ${COFFERD_ARGS:-}
 KPORT=
 for _ in $(seq 100); do
 	KPORT=$(sed -n 's/.*listening oss=[0-9.]*:[0-9]* kms=[0-9.]*:\([0-9]*\) .*/\1/p' \
