@@ -104,6 +104,10 @@ static const struct config_item items[] = {
 	    "Buckets per account (OSS: 100)."),
 	U("drain_timeout", drain_timeout, 0, 3600, "30",
 	    "Seconds SIGTERM waits for in-flight requests."),
+	U("bucket_log_interval", bucket_log_interval, 1, 86400, "3600",
+	    "Seconds of requests each bucket access-log object covers "
+	    "(PutBucketLogging; OSS: hourly). Business time: `coffer clock "
+	    "advance` moves it; a clean stop writes the lines so far."),
 	U("max_kms_request_head", max_kms_request_head, 32768, 16777216,
 	    "131072",
 	    "Bytes of request line and headers the KMS listener reads: up to "

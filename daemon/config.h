@@ -49,6 +49,7 @@ struct config {
 	unsigned	per_ip_limit;
 	unsigned	max_buckets;
 	unsigned	drain_timeout;
+	unsigned	bucket_log_interval;
 	unsigned	max_kms_request_head;
 	unsigned	max_kms_keys;
 	unsigned	max_kms_aliases;

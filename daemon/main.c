@@ -290,7 +290,7 @@ main(int argc, char **argv)
 	sigset_t sigs;
 	bool exit_now, had_state;
 	unsigned removed = 0, ticks = 0;
-	int64_t audit_head = -1;
+	int64_t audit_head = -1, log_interval_ms;
 	int lockfd;
 	enum err r;
 
@@ -309,6 +309,7 @@ main(int argc, char **argv)
 	if (exit_now)
 		return 0;
 	config_finish(&cfg);
+	log_interval_ms = (int64_t)cfg.bucket_log_interval * CLOCK_SECOND_MS;
 	if (cfg.check_only) {
 		config_dump(stdout, &cfg);
 		/* Exit 2 as for any other configuration this machine cannot
@@ -443,6 +444,7 @@ main(int argc, char **argv)
 			.lifecycle = { .change = object_lifecycle_change,
 			    .abort = object_lifecycle_abort, .ctx = api },
 			.gate = api_gate(api),
+			.log_interval_ms = log_interval_ms,
 		};
 		r = jobs_open(&js, &jobs);
 		if (r != ERR_OK)
@@ -616,6 +618,9 @@ main(int argc, char **argv)
 		/* Used nonces on disk within a second (a killed process
 		 * loses none anyway; this is for the machine going down). */
 		kmsd_tick(kapi);
+		/* The queued access-log lines first, so that the worker
+		 * sees them. */
+		(void)api_access_log_spill(api, log_interval_ms);
 		jobs_tick(jobs, clock_now_ms(&clock));
 		{
 			struct wd_ping wp = { wd_usec, &wd_next };
@@ -649,6 +654,11 @@ main(int argc, char **argv)
 	http_tls_close(oss_tls);
 	http_tls_close(kms_tls);
 	rtmpd_stop(rtmp);
+	/* No request is left to log: every line goes to its target bucket
+	 * now (a crash loses only the last second's). */
+	if (api_access_log_spill(api, log_interval_ms) != ERR_OK)
+		log_warnx("access log: the last lines could not be stored");
+	jobs_finish(jobs, clock_now_ms(&clock));
 	jobs_close(jobs);
 	kmsd_close(kapi);
 	oss_close(oss);

@@ -419,10 +419,7 @@ kms_root_retire(struct kms *k)
 	if (r == ERR_OK)
 		r = kms_audit_tx(k, kms_now(k), "cli", "RetireRootKey",
 		    "root-key", ERR_OK, "the previous root key opens nothing");
-	if (r == ERR_OK)
-		return db_tx_commit(k->db);
-	db_tx_rollback(k->db);
-	return r;
+	return db_tx_end(k->db, r);
 }
 
 static void
@@ -450,10 +447,7 @@ kms_root_request(struct kms *k, const uint8_t new_root[static KMS_ROOT_KEY_BYTES
 		return r;
 	r = kms_db_root_request(k->db, gen, check, sealed, sizeof(sealed),
 	    now_ms);
-	if (r == ERR_OK)
-		return db_tx_commit(k->db);
-	db_tx_rollback(k->db);
-	return r;
+	return db_tx_end(k->db, r);
 }
 
 enum err
@@ -492,10 +486,7 @@ kms_root_request_fail(struct kms *k, const char *why)
 	if (r != ERR_OK)
 		return r;
 	r = kms_db_root_request_fail(k->db, why);
-	if (r == ERR_OK)
-		return db_tx_commit(k->db);
-	db_tx_rollback(k->db);
-	return r;
+	return db_tx_end(k->db, r);
 }
 
 enum err
@@ -506,10 +497,7 @@ kms_root_request_clear(struct kms *k)
 	if (r != ERR_OK)
 		return r;
 	r = kms_db_root_request_clear(k->db);
-	if (r == ERR_OK)
-		return db_tx_commit(k->db);
-	db_tx_rollback(k->db);
-	return r;
+	return db_tx_end(k->db, r);
 }
 
 /* db_tx_check_fn: a write transaction of a process whose keys are not the

@@ -2,9 +2,9 @@
 /*
  * kms_rootkey.c: reading and creating the 32-byte root key file.
  *
- * A new key is written to a temp file created 0600, fsync'd and renamed, and
- * the directory fsync'd, so a crash never leaves a short key file that the
- * next start would refuse (or, worse, a key that no data was sealed with).
+ * A new key is written with file_replace, so a crash never leaves a short
+ * key file that the next start would refuse (or, worse, a key that no data
+ * was sealed with).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/log.h"
 #include "kms/kms_int.h"
 
@@ -49,44 +50,14 @@ read_key(int fd, uint8_t ret[static KMS_ROOT_KEY_BYTES])
 static enum err
 create_key(const char *path, uint8_t ret[static KMS_ROOT_KEY_BYTES])
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	int fd, dfd;
-	enum err r = ERR_IO;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp) ||
-	    snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return ERR_INVALID_ARGUMENT;
 	randombytes_buf(ret, KMS_ROOT_KEY_BYTES);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd < 0) {
-		log_warn("kms: create '%s'", tmp);
-		goto out;
-	}
-	if (write(fd, ret, KMS_ROOT_KEY_BYTES) != KMS_ROOT_KEY_BYTES ||
-	    fsync(fd) != 0) {
-		log_warn("kms: write '%s'", tmp);
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp, path) != 0) {
-		log_warn("kms: rename '%s'", tmp);
-		unlink(tmp);
-		goto out;
-	}
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
+	if (file_replace(path, ret, KMS_ROOT_KEY_BYTES, 0600) != ERR_OK) {
+		log_warn("kms: cannot write the root key '%s'", path);
+		sodium_memzero(ret, KMS_ROOT_KEY_BYTES);
+		return ERR_IO;
 	}
 	log_notice("kms: created a new root key in '%s'", path);
-	r = ERR_OK;
-out:
-	if (r != ERR_OK)
-		sodium_memzero(ret, KMS_ROOT_KEY_BYTES);
-	return r;
+	return ERR_OK;
 }
 
 enum err

@@ -13,6 +13,7 @@
 
 #include "api/api_int.h"
 #include "auth/auth.h"
+#include "base/file.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "db/state_version.h"
@@ -34,16 +35,18 @@ credential_valid(const char *s, size_t min, size_t max)
 	return true;
 }
 
-/* Associated data of a sealed access-key secret: "ak" || id, so a sealed
- * secret copied to another access key does not open. */
-static size_t
-secret_ad(char ad[static 2 + AUTH_AK_MAX], const char *ak)
+size_t
+api_secret_ad(uint8_t *ad, const void *ak, size_t akl)
 {
-	size_t akl = strlen(ak);
-
 	memcpy(ad, "ak", 2);
 	memcpy(ad + 2, ak, akl);
 	return 2 + akl;
+}
+
+static size_t
+secret_ad(uint8_t ad[static 2 + AUTH_AK_MAX], const char *ak)
+{
+	return api_secret_ad(ad, ak, strlen(ak));
 }
 
 /* From the access-key cache when state_version.auth says nothing changed
@@ -65,7 +68,7 @@ api_secret_open_at(struct api *api, const struct db_state_version *sv,
     const char *ak, struct auth_account *ret_account, char **ret_secret,
     size_t *ret_cap)
 {
-	char ad[2 + AUTH_AK_MAX];
+	uint8_t ad[2 + AUTH_AK_MAX];
 	uint8_t *sealed = NULL;
 	size_t sealed_len = 0, cap;
 	char *secret = NULL;
@@ -126,7 +129,7 @@ api_account_create(struct db *db, struct kms *kms, const char *name,
 {
 	char ak[AUTH_AK_MAX], sk[API_SECRET_MAX], acct[AUTH_ACCOUNT_ID_BYTES];
 	uint8_t sealed[API_SECRET_MAX + KMS_SEAL_OVERHEAD];
-	char ad[2 + AUTH_AK_MAX];
+	uint8_t ad[2 + AUTH_AK_MAX];
 	size_t skl;
 	enum err r;
 
@@ -162,37 +165,20 @@ enum err
 api_write_credentials(const char *data_dir, const char *ak,
     const char *secret, const char *region)
 {
-	char path[4096], tmp[4200];
-	FILE *f;
-	int fd;
+	char path[4096], text[512 + AUTH_AK_MAX + API_SECRET_MAX];
+	int n;
 
 	if (snprintf(path, sizeof(path), "%s/credentials", data_dir) >=
 	    (int)sizeof(path))
 		return ERR_INVALID_ARGUMENT;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd < 0) {
-		log_warn("cannot create '%s'", tmp);
-		return ERR_IO;
-	}
-	f = fdopen(fd, "w");
-	if (f == NULL) {
-		close(fd);
-		unlink(tmp);
-		return ERR_IO;
-	}
 	/* The format of ~/.alibabacloud/credentials (Alibaba Cloud CLI). */
-	fprintf(f, "[default]\ntype = access_key\naccess_key_id = %s\n"
-	    "access_key_secret = %s\nregion_id = %s\n", ak, secret, region);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		fclose(f);
-		unlink(tmp);
-		return ERR_IO;
-	}
-	fclose(f);
-	if (rename(tmp, path) != 0) {
-		unlink(tmp);
+	n = snprintf(text, sizeof(text), "[default]\ntype = access_key\n"
+	    "access_key_id = %s\naccess_key_secret = %s\nregion_id = %s\n",
+	    ak, secret, region);
+	if (n < 0 || n >= (int)sizeof(text))
+		return ERR_INVALID_ARGUMENT;
+	if (file_replace(path, text, (size_t)n, 0600) != ERR_OK) {
+		log_warn("cannot write '%s'", path);
 		return ERR_IO;
 	}
 	return ERR_OK;
@@ -228,7 +214,7 @@ api_access_key_create(struct db *db, struct kms *kms, const char *account,
 {
 	uint8_t sealed[API_SECRET_MAX + KMS_SEAL_OVERHEAD];
 	char ak[AUTH_AK_MAX], sk[API_SECRET_MAX];
-	char ad[2 + AUTH_AK_MAX];
+	uint8_t ad[2 + AUTH_AK_MAX];
 	struct auth_account a;
 	size_t skl;
 	enum err r;

@@ -42,6 +42,7 @@ api_open(const struct api_settings *s, struct api **ret)
 		free(api);
 		return ERR_NOMEM;
 	}
+	api_access_log_init(api);
 	*ret = api;
 	return ERR_OK;
 }
@@ -53,6 +54,7 @@ api_close(struct api *api)
 		return;
 	gate_destroy(&api->gate);
 	auth_key_cache_close(api->ak_cache);
+	api_access_log_free(api);
 	free(api);
 }
 

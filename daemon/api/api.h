@@ -50,6 +50,37 @@ void api_set_listeners(struct api *api, struct http_server *oss,
  * files (DESIGN §2). Must run before the listeners start. */
 enum err api_recover(struct api *api, unsigned *ret_removed);
 
+/* ---- bucket access logs (access_log.c; oss-api-2.md §5.3) ---- */
+
+struct bucket;
+
+/* Bytes of lines the queue holds at most; past it lines are dropped
+ * (counted, and logged at the next spill). */
+#define API_ACCESS_LOG_QUEUE_MAX	(32u * 1024 * 1024)
+
+struct arena;
+
+/* Where the bucket's access log goes: ERR_OK with its target bucket's
+ * name and prefix ("" for none) in a, ERR_NOT_FOUND when logging is off.
+ * Read from the database each time: a change applies to the next
+ * request. */
+enum err api_access_log_target(struct api *api, struct arena *a,
+    int64_t bucket_id, const char **ret_target, const char **ret_prefix);
+/* Queues the line of a request made at time_ms (business time) to
+ * source, for its logging target (target bucket name and prefix, as the
+ * source's configuration reads); never waits for the database.
+ * Thread-safe. */
+void api_access_log_add(struct api *api, const struct bucket *source,
+    const char *target, const char *prefix, int64_t time_ms,
+    const char *line);
+/* Moves the queued lines into the database in one transaction, each as a
+ * line of the flush interval (interval_ms long, from the epoch) its
+ * request was made in. A line whose target no longer exists or has
+ * changed owner is dropped. On a database error the lines stay queued for
+ * the next call. The main loop calls it once a second, and once more at a
+ * clean stop after the listeners have stopped. */
+enum err api_access_log_spill(struct api *api, int64_t interval_ms);
+
 /* ---- the seal over retention facts (seal_check.c) ---- */
 
 /* What a full check of the seal (schema/0009_seal.sql) found. */

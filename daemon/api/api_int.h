@@ -7,7 +7,9 @@
 #ifndef COFFER_API_API_INT_H
 #define COFFER_API_API_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "api/api.h"
@@ -33,13 +35,28 @@ struct api {
 	struct reqstats		 oss_stats;
 	struct reqstats		 kms_stats;
 	struct gate		 gate;		/* root_key.c */
+	/* Access-log lines between their request and the next spill into
+	 * the database (access_log.c). */
+	pthread_mutex_t		 alog_mu;
+	struct alog_entry	*alog_head, **alog_tail;
+	size_t			 alog_bytes;
+	uint64_t		 alog_dropped;
 	struct auth_key_cache	*ak_cache;	/* account.c */
 };
+
+/* The access-log queue's lifetime (access_log.c), with api_open/close. */
+void api_access_log_init(struct api *api);
+void api_access_log_free(struct api *api);
 
 /* In a transaction: the MAC of every sealed row that has none (first
  * start), or of every sealed row (every: a root-key rotation, under the
  * new key); WORM policies, ObjectWorm configurations and the clock row
  * are always all MACed again (seal_check.c). */
 enum err api_seal_tables(struct db *db, bool every);
+
+/* The associated data a sealed access-key secret is bound to (account.c):
+ * "ak" || access key id, so a sealed secret copied to another access key
+ * does not open. ad holds 2 + akl bytes; returns that length. */
+size_t api_secret_ad(uint8_t *ad, const void *ak, size_t akl);
 
 #endif

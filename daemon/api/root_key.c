@@ -60,15 +60,12 @@ static enum err
 reseal_secret(void *ctx, const struct db_sealed_row *row, uint8_t *out,
     size_t *out_len)
 {
-	uint8_t ad[2 + 256];
+	uint8_t ad[2 + AUTH_AK_MAX];
 
-	/* "ak" || access key id, as api_secret_open opens it. */
-	if (row->alen > sizeof(ad) - 2)
+	if (row->alen >= AUTH_AK_MAX)
 		return ERR_CORRUPT;
-	memcpy(ad, "ak", 2);
-	memcpy(ad + 2, row->a, row->alen);
-	return kms_rekey_reseal(ctx, row->sealed, row->len, ad, 2 + row->alen,
-	    out, out_len);
+	return kms_rekey_reseal(ctx, row->sealed, row->len, ad,
+	    api_secret_ad(ad, row->a, row->alen), out, out_len);
 }
 
 static enum err

@@ -46,6 +46,30 @@ enum err auth_canon_headers(const struct auth_input *in,
     bool (*want)(const char *name, const void *ctx), const void *ctx,
     struct buf *out);
 
+/* "?k&k=v..." of the query parameters pick(name, ctx) selects, sorted by
+ * name (repeated names in arrival order), raw values: the sub-resource
+ * part of V1 and AWS V2. Appends to out; out is freed on failure. */
+enum err auth_canon_subresources(const struct auth_input *in,
+    bool (*pick)(const char *name, const void *ctx), const void *ctx,
+    struct buf *out);
+
+/* How a query parameter with an empty value is signed: "k" (bare), "k="
+ * (equals), or bare only for an OSS sub-resource (ali-oss signs an empty
+ * value as "k=" but an empty sub-resource as "k", clients.md §1.3). */
+enum auth_empty {
+	AUTH_EMPTY_BARE,
+	AUTH_EMPTY_EQUALS,
+	AUTH_EMPTY_BARE_SUBRES,
+};
+
+/* The canonical query string of V4 signatures: every parameter but
+ * unsigned_name (the presigned signature; NULL: none skipped), names and
+ * values rfc3986-encoded, sorted by name then value, joined with '&'.
+ * Appends to out; ERR_OK, ERR_NOMEM, ERR_ENTITY_TOO_LARGE (out is freed on
+ * failure). */
+enum err auth_canon_query(const struct auth_input *in,
+    const char *unsigned_name, enum auth_empty empty, struct buf *out);
+
 /* Whether name is one of the ';'-separated entries of list (any case). */
 bool auth_in_list(const char *list, const char *name);
 

@@ -34,8 +34,9 @@ static const char *const subresources[] = {
 };
 
 static bool
-is_subresource(const char *name)
+is_subresource(const char *name, const void *ctx)
 {
+	(void)ctx;
 	for (size_t i = 0; i < sizeof(subresources) / sizeof(subresources[0]);
 	    i++)
 		if (strcmp(subresources[i], name) == 0)
@@ -48,66 +49,6 @@ want_amz(const char *name, const void *ctx)
 {
 	(void)ctx;
 	return str_case_has_prefix(name, "x-amz-");
-}
-
-struct qsel {
-	const char	*name;
-	const char	*value;
-	size_t		 idx;
-};
-
-static int
-qsel_cmp(const void *pa, const void *pb)
-{
-	const struct qsel *a = pa, *b = pb;
-	int c = strcmp(a->name, b->name);
-
-	if (c != 0)
-		return c;
-	return a->idx < b->idx ? -1 : a->idx > b->idx;
-}
-
-/* "?k&k=v..." of the signed sub-resources, decoded values. */
-static enum err
-v2_subresources(const struct auth_input *in, struct buf *out)
-{
-	struct qsel *sel;
-	size_t n = 0;
-	enum err r = ERR_OK;
-
-	if (in->nquery == 0 || in->query == NULL)
-		return ERR_OK;
-	if (in->nquery > AUTH_ITEMS_MAX) {
-		buf_free(out);
-		return ERR_ENTITY_TOO_LARGE;
-	}
-	sel = calloc(in->nquery, sizeof(*sel));
-	if (sel == NULL) {
-		buf_free(out);
-		return ERR_NOMEM;
-	}
-	for (size_t i = 0; i < in->nquery; i++) {
-		if (!is_subresource(in->query[i].name))
-			continue;
-		sel[n].name = in->query[i].name;
-		sel[n].value = in->query[i].value != NULL ?
-		    in->query[i].value : "";
-		sel[n].idx = i;
-		n++;
-	}
-	qsort(sel, n, sizeof(*sel), qsel_cmp);
-	for (size_t i = 0; i < n && r == ERR_OK; i++) {
-		r = buf_putc(out, i == 0 ? '?' : '&');
-		if (r == ERR_OK)
-			r = buf_puts(out, sel[i].name);
-		if (r == ERR_OK && sel[i].value[0] != '\0') {
-			r = buf_putc(out, '=');
-			if (r == ERR_OK)
-				r = buf_puts(out, sel[i].value);
-		}
-	}
-	free(sel);
-	return r;
 }
 
 enum err
@@ -127,7 +68,7 @@ auth_s3v2_string_to_sign(const struct auth_input *in, const char *date,
 	if (r == ERR_OK)
 		r = buf_puts(out, path);
 	if (r == ERR_OK)
-		r = v2_subresources(in, out);
+		r = auth_canon_subresources(in, is_subresource, NULL, out);
 	return r;
 }
 

@@ -191,85 +191,6 @@ s3v4_parse_query(const struct auth_input *in, struct auth_parsed *ret)
 	return ERR_OK;
 }
 
-/* One query parameter, encoded into a shared scratch buffer. */
-struct qenc {
-	size_t		 noff, nlen, voff, vlen;
-	const char	*name, *value;
-};
-
-static int
-qenc_cmp(const void *pa, const void *pb)
-{
-	const struct qenc *a = pa, *b = pb;
-	int c = auth_bytes_cmp(a->name, a->nlen, b->name, b->nlen);
-
-	return c != 0 ? c : auth_bytes_cmp(a->value, a->vlen, b->value,
-	    b->vlen);
-}
-
-static enum err
-v4_query(const struct auth_input *in, bool query_auth, bool bare_empty,
-    struct buf *out)
-{
-	struct qenc *q = NULL;
-	struct buf scratch;
-	size_t n = 0;
-	enum err r = ERR_OK;
-
-	buf_init(&scratch, AUTH_CANON_MAX);
-	if (in->nquery == 0 || in->query == NULL)
-		return ERR_OK;
-	if (in->nquery > AUTH_ITEMS_MAX) {
-		r = ERR_ENTITY_TOO_LARGE;
-		goto out;
-	}
-	q = calloc(in->nquery, sizeof(*q));
-	if (q == NULL) {
-		r = ERR_NOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < in->nquery; i++) {
-		const char *k = in->query[i].name;
-		const char *v = in->query[i].value != NULL ?
-		    in->query[i].value : "";
-
-		if (query_auth && strcmp(k, "X-Amz-Signature") == 0)
-			continue;
-		q[n].noff = scratch.len;
-		r = url_encode(&scratch, k, strlen(k), false);
-		if (r != ERR_OK)
-			goto out;
-		q[n].nlen = scratch.len - q[n].noff;
-		q[n].voff = scratch.len;
-		r = url_encode(&scratch, v, strlen(v), false);
-		if (r != ERR_OK)
-			goto out;
-		q[n].vlen = scratch.len - q[n].voff;
-		n++;
-	}
-	for (size_t i = 0; i < n; i++) {
-		q[i].name = buf_cstr(&scratch) + q[i].noff;
-		q[i].value = buf_cstr(&scratch) + q[i].voff;
-	}
-	qsort(q, n, sizeof(*q), qenc_cmp);
-	for (size_t i = 0; i < n && r == ERR_OK; i++) {
-		if (i > 0)
-			r = buf_putc(out, '&');
-		if (r == ERR_OK)
-			r = buf_append(out, q[i].name, q[i].nlen);
-		if (r == ERR_OK && (q[i].vlen > 0 || !bare_empty))
-			r = buf_putc(out, '=');
-		if (r == ERR_OK)
-			r = buf_append(out, q[i].value, q[i].vlen);
-	}
-out:
-	free(q);
-	buf_free(&scratch);
-	if (r != ERR_OK)
-		buf_free(out);
-	return r;
-}
-
 static bool
 want_signed(const char *name, const void *ctx)
 {
@@ -306,7 +227,8 @@ canonical_request(const struct auth_input *in, const char *uri,
 	r = buf_printf(out, "%s\n%s\n", in->method != NULL ? in->method : "",
 	    uri);
 	if (r == ERR_OK)
-		r = v4_query(in, query_auth, bare_empty, out);
+		r = auth_canon_query(in, query_auth ? "X-Amz-Signature" : NULL,
+		    bare_empty ? AUTH_EMPTY_BARE : AUTH_EMPTY_EQUALS, out);
 	if (r == ERR_OK)
 		r = buf_putc(out, '\n');
 	if (r == ERR_OK)

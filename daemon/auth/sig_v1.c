@@ -32,22 +32,19 @@ is_v1_query_auth_param(const char *name)
 	    strcmp(name, "Expires") == 0 || strcmp(name, "Signature") == 0;
 }
 
-struct qsel {
-	const char	*name;
-	const char	*value;
-	size_t		 idx;
+struct v1_pick {
+	bool	query_auth, with_optional;
 };
 
-static int
-qsel_cmp(const void *pa, const void *pb)
+static bool
+v1_signed(const char *name, const void *ctx)
 {
-	const struct qsel *a = pa, *b = pb;
-	int c = strcmp(a->name, b->name);
+	const struct v1_pick *p = ctx;
+	unsigned f = auth_subres(name);
 
-	if (c != 0)
-		return c;
-	/* Stable for repeated keys, as JavaScript's sort in capserver.js. */
-	return a->idx < b->idx ? -1 : a->idx > b->idx;
+	if (!(f & SR_SIGNED) && !(p->with_optional && (f & SR_SIGNED_OPT)))
+		return false;
+	return !(p->query_auth && is_v1_query_auth_param(name));
 }
 
 /* "/", "/bucket/", "/bucket/key", then "?k&k=v..." for the signed
@@ -56,8 +53,7 @@ static enum err
 v1_resource(const struct auth_input *in, bool query_auth, bool with_optional,
     bool bare_bucket, struct buf *out)
 {
-	struct qsel *sel = NULL;
-	size_t n = 0;
+	struct v1_pick pick;
 	enum err r;
 
 	r = buf_putc(out, '/');
@@ -69,44 +65,11 @@ v1_resource(const struct auth_input *in, bool query_auth, bool with_optional,
 	}
 	if (r == ERR_OK && in->key != NULL)
 		r = buf_puts(out, in->key);
-	if (r != ERR_OK || in->nquery == 0 || in->query == NULL)
+	if (r != ERR_OK)
 		return r;
-	if (in->nquery > AUTH_ITEMS_MAX) {
-		buf_free(out);
-		return ERR_ENTITY_TOO_LARGE;
-	}
-	sel = calloc(in->nquery, sizeof(*sel));
-	if (sel == NULL) {
-		buf_free(out);
-		return ERR_NOMEM;
-	}
-	for (size_t i = 0; i < in->nquery; i++) {
-		const char *k = in->query[i].name;
-		unsigned f = auth_subres(k);
-
-		if (!(f & SR_SIGNED) && !(with_optional && (f & SR_SIGNED_OPT)))
-			continue;
-		if (query_auth && is_v1_query_auth_param(k))
-			continue;
-		sel[n].name = k;
-		sel[n].value = in->query[i].value != NULL ?
-		    in->query[i].value : "";
-		sel[n].idx = i;
-		n++;
-	}
-	qsort(sel, n, sizeof(*sel), qsel_cmp);
-	for (size_t i = 0; i < n && r == ERR_OK; i++) {
-		r = buf_putc(out, i == 0 ? '?' : '&');
-		if (r == ERR_OK)
-			r = buf_puts(out, sel[i].name);
-		if (r == ERR_OK && sel[i].value[0] != '\0') {
-			r = buf_putc(out, '=');
-			if (r == ERR_OK)
-				r = buf_puts(out, sel[i].value);
-		}
-	}
-	free(sel);
-	return r;
+	pick.query_auth = query_auth;
+	pick.with_optional = with_optional;
+	return auth_canon_subresources(in, v1_signed, &pick, out);
 }
 
 enum err

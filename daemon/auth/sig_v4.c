@@ -18,98 +18,6 @@
 #include "base/str.h"
 #include "hash/hash.h"
 
-/* One query parameter, rfc3986-encoded into a shared scratch buffer. The
- * offsets become pointers once the scratch buffer stops growing. */
-struct qenc {
-	size_t		 noff, nlen, voff, vlen;
-	const char	*name, *value;	/* encoded */
-	bool		 bare_ok;	/* empty value may render as bare "k" */
-	size_t		 idx;
-};
-
-static int
-qenc_cmp(const void *pa, const void *pb)
-{
-	const struct qenc *a = pa, *b = pb;
-	int c;
-
-	/* OSS: sorted by encoded name, then value (oss-api.md §5.2). */
-	c = auth_bytes_cmp(a->name, a->nlen, b->name, b->nlen);
-	if (c == 0)
-		c = auth_bytes_cmp(a->value, a->vlen, b->value, b->vlen);
-	if (c == 0)
-		c = a->idx < b->idx ? -1 : a->idx > b->idx;
-	return c;
-}
-
-static enum err
-v4_query(const struct auth_input *in, bool query_auth, bool empty_as_equals,
-    struct buf *out)
-{
-	struct qenc *q = NULL;
-	struct buf scratch;
-	size_t n = 0;
-	enum err r = ERR_OK;
-
-	buf_init(&scratch, AUTH_CANON_MAX);
-	if (in->nquery == 0 || in->query == NULL)
-		return ERR_OK;
-	if (in->nquery > AUTH_ITEMS_MAX) {
-		r = ERR_ENTITY_TOO_LARGE;
-		goto out;
-	}
-	q = calloc(in->nquery, sizeof(*q));
-	if (q == NULL) {
-		r = ERR_NOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < in->nquery; i++) {
-		const char *k = in->query[i].name;
-		const char *v = in->query[i].value != NULL ?
-		    in->query[i].value : "";
-
-		/* The presigned signature is the one parameter not signed. */
-		if (query_auth && strcmp(k, "x-oss-signature") == 0)
-			continue;
-		q[n].idx = i;
-		q[n].noff = scratch.len;
-		r = url_encode(&scratch, k, strlen(k), false);
-		if (r != ERR_OK)
-			goto out;
-		q[n].nlen = scratch.len - q[n].noff;
-		q[n].voff = scratch.len;
-		r = url_encode(&scratch, v, strlen(v), false);
-		if (r != ERR_OK)
-			goto out;
-		q[n].vlen = scratch.len - q[n].voff;
-		/* ali-oss signs an empty query value as "k=" but an empty
-		 * sub-resource as "k" (clients.md §1.3 caveat). */
-		q[n].bare_ok = !empty_as_equals || auth_is_subresource(k);
-		n++;
-	}
-	for (size_t i = 0; i < n; i++) {
-		q[i].name = buf_cstr(&scratch) + q[i].noff;
-		q[i].value = buf_cstr(&scratch) + q[i].voff;
-	}
-	qsort(q, n, sizeof(*q), qenc_cmp);
-	for (size_t i = 0; i < n && r == ERR_OK; i++) {
-		if (i > 0)
-			r = buf_putc(out, '&');
-		if (r == ERR_OK)
-			r = buf_append(out, q[i].name, q[i].nlen);
-		if (r == ERR_OK && (q[i].vlen > 0 || !q[i].bare_ok))
-			r = buf_putc(out, '=');
-		if (r == ERR_OK)
-			r = buf_append(out, q[i].value, q[i].vlen);
-	}
-out:
-	free(q);
-	buf_free(&scratch);
-	if (r != ERR_OK)
-		buf_free(out);
-	return r;
-}
-
 /* True when name is one of the ';'-separated entries of list. */
 static bool
 in_list(const char *list, const char *name)
@@ -168,7 +76,9 @@ auth_v4_canonical_request(const struct auth_input *in,
 	if (r == ERR_OK)
 		r = buf_putc(out, '\n');
 	if (r == ERR_OK)
-		r = v4_query(in, query_auth, empty_as_equals, out);
+		r = auth_canon_query(in, query_auth ? "x-oss-signature" : NULL,
+		    empty_as_equals ? AUTH_EMPTY_BARE_SUBRES : AUTH_EMPTY_BARE,
+		    out);
 	if (r == ERR_OK)
 		r = buf_putc(out, '\n');
 	if (r == ERR_OK)

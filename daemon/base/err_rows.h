@@ -249,6 +249,16 @@
 	E(ERR_APPEND_POSITION_MISSING, 400, "InvalidArgument", "Position is not specified.", "0016-00000501")
 	E(ERR_FILE_IMMUTABLE, 409, "FileImmutable", "The object you specified is immutable.", "0026-00000005")
 	E(ERR_STALE_FILE, 409, "StaleFile", "File is stale for this operation", "0026-00000004")
+	/* Symlinks (oss-api-2.md §5.7): status, code and message from the
+	 * 400/404 pages; ECs unconfirmed */
+	E(ERR_NOT_SYMLINK, 400, "NotSymlink", "The object is not symlink.",
+	    "0026-00000011" /* unconfirmed */)
+	E(ERR_SYMLINK_TARGET_NOT_EXIST, 404, "SymlinkTargetNotExist",
+	    "The symlink target object does not exist.",
+	    "0026-00000012" /* unconfirmed */)
+	E(ERR_INVALID_TARGET_TYPE, 400, "InvalidTargetType",
+	    "The symbolic's target file type is invalid.",
+	    "0026-00000013" /* unconfirmed */)
 	E(ERR_RESTORE_IN_PROGRESS, 409, "RestoreAlreadyInProgress",
 	    "The restore operation is in progress.", "0016-00000701")
 	E(ERR_RESTORE_NOT_FINISHED, 409, "ArchiveRestoreNotFinished",
@@ -412,6 +422,10 @@
 	E(ERR_POST_NO_POLICY, 400, "InvalidArgument", "Post request policy is empty.", "0002-00000702")
 	E(ERR_POST_BAD_CREDENTIAL, 400, "InvalidArgument", "Post request x-oss-credential is invalid.",
 	    "0002-00000710")
+	/* The SignDate of x-oss-credential: not yyyymmdd, or not the day of
+	 * x-oss-date (EC page 0002-00000709; the message is ours). */
+	E(ERR_POST_BAD_SIGN_DATE, 400, "InvalidArgument",
+	    "Post request x-oss-credential SignDate is invalid.", "0002-00000709")
 	E(ERR_POLICY_EXPIRED, 403, "AccessDenied", "Invalid according to Policy: Policy expired.",
 	    "0006-00000213")
 	/* The message names the failing condition (oss error.c: x.message). */

@@ -17,6 +17,9 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "base/clock.h"
+#include "base/str.h"
+
 #define RAND_POOL	512
 #define RAND_SMALL	64	/* larger requests go to the kernel */
 
@@ -67,4 +70,18 @@ rand_bytes(void *p, size_t n)
 	pool_left -= n;
 	memcpy(p, pool + pool_left, n);
 	memset(pool + pool_left, 0, n);
+}
+
+void
+rand_request_id(char out[static 25])
+{
+	unsigned char id[12];
+	uint32_t t = (uint32_t)(clock_wall_ms() / 1000);
+
+	id[0] = (unsigned char)(t >> 24);
+	id[1] = (unsigned char)(t >> 16);
+	id[2] = (unsigned char)(t >> 8);
+	id[3] = (unsigned char)t;
+	rand_bytes(id + 4, 8);
+	hex_encode_upper(out, id, sizeof(id));
 }

@@ -414,6 +414,28 @@ time_fmt_rfc1123(char out[static TIME_RFC1123_BYTES], int64_t ms)
 	    u.hour, u.min, u.sec);
 }
 
+/* The access log's Time (common log format), always UTC. */
+void
+time_fmt_clf(char out[static TIME_CLF_BYTES], int64_t ms)
+{
+	struct utc u;
+
+	to_utc(ms, &u);
+	snprintf(out, TIME_CLF_BYTES, "%02u/%s/%04u:%02u:%02u:%02u +0000",
+	    u.day, mon_names[(u.mon + 11) % 12], u.year, u.hour, u.min, u.sec);
+}
+
+/* Access-log object names: digits only between dashes, so they sort. */
+void
+time_fmt_dashed(char out[static 20], int64_t ms)
+{
+	struct utc u;
+
+	to_utc(ms, &u);
+	snprintf(out, 20, "%04u-%02u-%02u-%02u-%02u-%02u", u.year, u.mon,
+	    u.day, u.hour, u.min, u.sec);
+}
+
 void
 time_fmt_iso_ms(char out[static TIME_ISO_BYTES], int64_t ms)
 {

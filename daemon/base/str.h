@@ -64,6 +64,9 @@ void time_fmt_iso_s(char out[static TIME_ISO_BYTES], int64_t ms);	/* ...Z  */
 void time_fmt_iso_local(char out[static TIME_ISO_BYTES], int64_t ms);	/* no Z */
 void time_fmt_basic(char out[static 17], int64_t ms);	/* 20231216T162057Z */
 void time_fmt_ymd(char out[static 9], int64_t ms);	/* 20231216 */
+#define TIME_CLF_BYTES 27	/* "16/Dec/2023:16:20:57 +0000" */
+void time_fmt_clf(char out[static TIME_CLF_BYTES], int64_t ms);
+void time_fmt_dashed(char out[static 20], int64_t ms);	/* 2023-12-16-16-20-57 */
 /* Parsers; false on malformed input. */
 bool time_parse_rfc1123(const char *s, int64_t *ret_ms);
 bool time_parse_basic(const char *s, int64_t *ret_ms);

@@ -46,6 +46,7 @@
 #include "api/api.h"
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/file.h"
 #include "base/str.h"
 #include "bucket/bucket.h"
 #include "cli/backup.h"
@@ -171,27 +172,6 @@ out:
 	if (out >= 0 && close(out) != 0)
 		rc = -1;
 	return rc;
-}
-
-/* Syncs the directory holding path, so a directory just made is found
- * after a crash. */
-static int
-fsync_parent(const char *path)
-{
-	char dir[PATH_MAX], *slash;
-
-	if (pathf(dir, sizeof(dir), "%s", path) < 0)
-		return -1;
-	while ((slash = strrchr(dir, '/')) != NULL && slash[1] == '\0')
-		*slash = '\0';
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		return fsync_path(".");
-	if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	return fsync_path(dir);
 }
 
 static int
@@ -493,7 +473,7 @@ seal_backup(const char *dest, struct manifest *m, struct cli_progress *pg)
 	}
 	pathf(path, sizeof(path), "%s/blobs", dest);
 	if (fsync_path(path) != 0 || fsync_path(dest) != 0 ||
-	    fsync_parent(dest) != 0)
+	    file_sync_parent(dest) != 0)
 		return -1;
 	return mf_write(dest, m);
 }
@@ -942,7 +922,8 @@ cli_restore(struct cli *cli, int argc, char **argv)
 			}
 		}
 	}
-	if (rm_tree(stage) != 0 || fsync_path(dd) != 0 || fsync_parent(dd) != 0)
+	if (rm_tree(stage) != 0 || fsync_path(dd) != 0 ||
+	    file_sync_parent(dd) != 0)
 		goto out;
 	cli_progress_show(&pg, true);
 	if (json) {

@@ -161,6 +161,12 @@ cli_lifecycle_run(struct cli *cli, int argc, char **argv)
 		json_arr_open(&w, "Runs");
 	}
 	r = jobs_lifecycle_run(jobs, argv[0], cli_now(cli), on_progress, &x);
+	/* Access-log lines of the changes (ExpireObject, ...) wait in the
+	 * database for cofferd to write them. */
+	if (api_access_log_spill(api, (int64_t)cli->cfg.bucket_log_interval *
+	    CLOCK_SECOND_MS) != ERR_OK)
+		fprintf(stderr, "coffer: the access-log lines of this run "
+		    "could not be stored\n");
 	if (r != ERR_OK) {
 		not_found(r, argv[0]);
 		goto out;

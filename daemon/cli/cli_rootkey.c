@@ -29,6 +29,7 @@
 
 #include "api/api.h"
 #include "base/crash.h"
+#include "base/file.h"
 #include "base/log.h"
 #include "cli/cli.h"
 #include "db/db.h"
@@ -83,15 +84,11 @@ same_check(const uint8_t *a, const uint8_t *b)
 
 /* The check value of the key the data dir is sealed with now. */
 static enum err
-current_check(struct cli *cli, uint8_t out[static KMS_CHECK_BYTES],
-    struct kms_root_info *info)
+current_check(struct cli *cli, uint8_t out[static KMS_CHECK_BYTES])
 {
 	uint8_t *cur;
 	enum err r;
 
-	r = kms_root_info(cli->kms, info);
-	if (r != ERR_OK)
-		return r;
 	/* The configured file, unless it is the one a rotation retires:
 	 * kms_open then already holds the new key, and says so. */
 	cur = kms_root_buf_new();
@@ -105,7 +102,7 @@ current_check(struct cli *cli, uint8_t out[static KMS_CHECK_BYTES],
 }
 
 static int
-wait_for_daemon(struct cli *cli, const uint8_t *new_check, bool json)
+wait_for_daemon(struct cli *cli, const uint8_t *new_check)
 {
 	struct kms_root_info info;
 	struct cli_progress pg;
@@ -140,7 +137,6 @@ wait_for_daemon(struct cli *cli, const uint8_t *new_check, bool json)
 			return 1;
 		}
 	}
-	(void)json;
 	fprintf(stderr, "coffer: cofferd did not take the rotation within %d "
 	    "s; is it running with this data dir?\n", WAIT_MAX_S);
 	return 1;
@@ -193,40 +189,6 @@ installable(const char *path)
 		return false;
 	snprintf(dir, sizeof(dir), "%s", path);
 	return access(dirname(dir), W_OK) == 0;
-}
-
-/* The new key over the configured one: a synced temp file renamed over
- * it, the directory synced, so a crash leaves one whole key file. */
-static enum err
-install(const char *path, const uint8_t *key)
-{
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	int fd, dfd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp))
-		return ERR_INVALID_ARGUMENT;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd < 0)
-		return ERR_IO;
-	if (write(fd, key, KMS_ROOT_KEY_BYTES) != KMS_ROOT_KEY_BYTES ||
-	    fsync(fd) != 0) {
-		close(fd);
-		unlink(tmp);
-		return ERR_IO;
-	}
-	close(fd);
-	if (rename(tmp, path) != 0) {
-		unlink(tmp);
-		return ERR_IO;
-	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return ERR_OK;
 }
 
 int
@@ -286,7 +248,7 @@ cli_rootkey_rotate(struct cli *cli, int argc, char **argv)
 			r = kms_root_request(cli->kms, new_root, cli_now(cli));
 			if (r != ERR_OK)
 				goto fail;
-			if (wait_for_daemon(cli, new_check, json) != 0)
+			if (wait_for_daemon(cli, new_check) != 0)
 				goto out;
 			say(json, "rotate", "cofferd rotated to generation %"
 			    PRId64, info.gen + 1);
@@ -295,7 +257,7 @@ cli_rootkey_rotate(struct cli *cli, int argc, char **argv)
 	}
 
 	/* 2. The configured key file. */
-	r = current_check(cli, cfg_check, &info);
+	r = current_check(cli, cfg_check);
 	if (r != ERR_OK)
 		goto fail;
 	if (!same_check(cfg_check, new_check)) {
@@ -307,7 +269,8 @@ cli_rootkey_rotate(struct cli *cli, int argc, char **argv)
 			rc = 0;
 			goto out;
 		}
-		r = install(cli->cfg.root_key, new_root);
+		r = file_replace(cli->cfg.root_key, new_root,
+		    KMS_ROOT_KEY_BYTES, 0600);
 		if (r != ERR_OK) {
 			fprintf(stderr, "coffer: cannot install the new key at "
 			    "'%s': %s\n", cli->cfg.root_key, err_name(r));

@@ -411,14 +411,18 @@ db_tx_own_begin(struct db *db, bool *own)
 }
 
 enum err
-db_tx_own_end(struct db *db, bool own, enum err r)
+db_tx_end(struct db *db, enum err r)
 {
-	if (!own)
-		return r;
 	if (r == ERR_OK)
 		return db_tx_commit(db);
 	db_tx_rollback(db);
 	return r;
+}
+
+enum err
+db_tx_own_end(struct db *db, bool own, enum err r)
+{
+	return own ? db_tx_end(db, r) : r;
 }
 
 const struct db_audit_mac *

@@ -109,6 +109,10 @@ typedef enum err db_reseal_fn(void *ctx, const struct db_sealed_row *row,
 enum err db_reseal(struct db *db, const char *select_sql,
     const char *update_sql, db_reseal_fn *fn, void *ctx, uint64_t *count);
 
+/* Ends the open transaction: commits when r is ERR_OK, else rolls back.
+ * Returns the outcome (the commit's error, or r). */
+enum err db_tx_end(struct db *db, enum err r);
+
 /* For a change that may run alone or inside the caller's transaction:
  * opens one when none is open (*own = true), so the change commits with
  * its audit row (below). db_tx_own_end commits what db_tx_own_begin

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/crash.h"
+#include "base/file.h"
 #include "base/log.h"
 #include "db/db.h"
 #include "db/db_int.h"
@@ -117,26 +118,6 @@ anchor_store(struct seal_state *s, int64_t seq)
 	return r;
 }
 
-static void
-fsync_parent(const char *path)
-{
-	char dir[4200];
-	char *slash;
-	int fd;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-}
-
 /*
  * A root-key rotation re-MACs the anchor with the rest, but the file cannot
  * change in the same transaction as the database: the new anchor goes to
@@ -170,7 +151,7 @@ anchor_take_next(struct seal_state *s, const char *path)
 		return ERR_CORRUPT;
 	r = anchor_store(s, seq);
 	if (r == ERR_OK && unlink(next) == 0)
-		fsync_parent(path);
+		(void)file_sync_parent(path);
 	if (r == ERR_OK)
 		log_notice("seal: the anchor of the root-key rotation is in "
 		    "place (sequence %" PRId64 ")", seq);
@@ -192,7 +173,7 @@ db_seal_anchor_stage(struct db *db, const char *path, int64_t seq)
 	r = anchor_store_fd(s, fd, seq);
 	close(fd);
 	if (r == ERR_OK)
-		fsync_parent(path);
+		(void)file_sync_parent(path);
 	return r;
 }
 

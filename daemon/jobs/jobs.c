@@ -46,11 +46,9 @@ jobs_cancel(struct jobs *j)
 	atomic_store(&j->cancel, true);
 }
 
-void
-jobs_close(struct jobs *j)
+static void
+stop_worker(struct jobs *j)
 {
-	if (j == NULL)
-		return;
 	pthread_mutex_lock(&j->mu);
 	j->stop = true;
 	atomic_store(&j->cancel, true);
@@ -58,6 +56,22 @@ jobs_close(struct jobs *j)
 	pthread_mutex_unlock(&j->mu);
 	if (j->started)
 		pthread_join(j->thread, NULL);
+	j->started = false;
+}
+
+void
+jobs_finish(struct jobs *j, int64_t now_ms)
+{
+	stop_worker(j);
+	(void)jobs_access_log_due(j, now_ms, true);
+}
+
+void
+jobs_close(struct jobs *j)
+{
+	if (j == NULL)
+		return;
+	stop_worker(j);
 	pthread_cond_destroy(&j->cv);
 	pthread_mutex_destroy(&j->mu);
 	free(j);
@@ -164,6 +178,7 @@ worker(void *arg)
 			gate_enter(j->s.gate);
 			worker_gated = true;
 		}
+		(void)jobs_access_log_due(j, now, false);
 		(void)jobs_lifecycle_due(j, now);
 		(void)jobs_run_due(j, now);
 		if (worker_gated) {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * jobs.h: time-driven work (L3): the once-a-second tick, the bucket
- * inventory reports (inventory-report.md) and the daily lifecycle runs
- * (oss-api-2.md §2.4).
+ * inventory reports (inventory-report.md), the daily lifecycle runs
+ * (oss-api-2.md §2.4) and the bucket access-log files (§5.3).
  *
  * A report lists the source bucket's objects (bucket/) that pass the
  * configuration's filters (worm/inventory.h) as gzip-compressed CSV parts,
@@ -73,6 +73,9 @@ struct jobs_settings {
 	void			(*progress)(void *ctx, uint64_t items,
 				    uint64_t bytes);
 	void			*progress_ctx;
+	/* Bucket access logs: the interval each file covers; 0: this
+	 * handle writes none (the CLI). */
+	int64_t			 log_interval_ms;
 };
 
 /* ERR_NOMEM only. The settings are copied; db and put_ctx must outlive the
@@ -95,6 +98,12 @@ void jobs_tick(struct jobs *j, int64_t now_ms);
  * report due at now_ms that this call can claim. Returns how many ran
  * (successfully or not). For tests and tools; the daemon uses jobs_tick. */
 unsigned jobs_run_due(struct jobs *j, int64_t now_ms);
+
+/* At a clean stop, after the listeners have stopped and the last access
+ * lines were spilled: stops the worker, then writes every pending
+ * access-log line into its target on the calling thread, the current
+ * interval's too (jobs_access_log_due with all). jobs_close follows. */
+void jobs_finish(struct jobs *j, int64_t now_ms);
 
 /* Runs the inventory id of bucket_name now, on the calling thread, whatever
  * its schedule or IsEnabled. ret_key (cap bytes) receives the manifest key,
@@ -119,6 +128,13 @@ unsigned jobs_lifecycle_due(struct jobs *j, int64_t now_ms);
 enum err jobs_lifecycle_run(struct jobs *j, const char *bucket_name,
     int64_t now_ms, void (*progress)(void *ctx,
     const struct lifecycle_progress *p, bool done), void *ctx);
+
+/* Names the files of the access-log intervals ended at now_ms (all: of
+ * every pending line) and writes them, with any file an earlier round
+ * left unwritten; a file that fails stays for the next round (logged at
+ * most once a minute). Returns how many files were written. The worker
+ * calls it on every tick. */
+unsigned jobs_access_log_due(struct jobs *j, int64_t now_ms, bool all);
 
 /* ---- report pieces (inventory_job.c), exposed for the unit tests ---- */
 

@@ -21,6 +21,7 @@ struct jobs {
 	bool			 stop;
 	int64_t			 pending_ms;	/* 0: nothing posted */
 	atomic_bool		 cancel;	/* checked between listing pages */
+	int64_t			 alog_warned_ms;	/* access_log_job.c */
 };
 
 /* Between pages: whether to stop (jobs_close), after letting a root-key

@@ -162,45 +162,29 @@ vpage_prefix(void *ctx, const char *cp)
 	(void)cp;	/* no delimiter is asked for */
 }
 
-/* A versioned bucket: every version, newest first within a key. */
+/*
+ * The three listings a run walks share one loop: page() lists one page
+ * from where the run stands (its own cursor in st), acts on it and moves
+ * the cursor; every page ends with the progress saved, so a restart
+ * resumes after the last page done.
+ */
+typedef enum err page_fn(struct run *x, void *st, struct page *pg,
+    bool *more);
+
 static enum err
-run_versions(struct run *x)
+walk(struct run *x, page_fn *page, void *st)
 {
-	struct version_list_opts vo = { .max_keys = PAGE_KEYS };
-	struct version_list_next next = { .truncated = true };
-	char km[BUCKET_KEY_MAX + 1], vm[BUCKET_VERSION_ID_MAX + 1] = "";
+	bool more = true;
 	enum err r = ERR_OK;
 
-	str_copy(km, sizeof(km), x->p->cursor);
-	while (next.truncated && r == ERR_OK && !jobs_stopping(x->j)) {
-		struct version_list_cb cb = { .version = page_object,
-		    .prefix = vpage_prefix };
+	while (more && r == ERR_OK && !jobs_stopping(x->j)) {
 		struct arena a;
 		struct page pg = { .a = &a };
-		const char *done = NULL;
 
 		arena_init(&a, PAGE_ARENA);
-		cb.ctx = &pg;
-		vo.key_marker = km[0] != '\0' ? km : NULL;
-		vo.vid_marker = vm[0] != '\0' ? vm : NULL;
-		r = object_list_versions(x->j->s.db, &a, x->b->id, &vo, &cb,
-		    &next);
+		r = page(x, st, &pg, &more);
 		if (r == ERR_OK)
 			r = pg.err;
-		for (size_t i = 0; r == ERR_OK && i < pg.n; i++) {
-			act_object(x, &pg.objs[i]);
-			/* A key is done once a later key starts, or the
-			 * listing ends. */
-			if (i + 1 < pg.n ? strcmp(pg.objs[i + 1].key,
-			    pg.objs[i].key) != 0 : !next.truncated)
-				done = pg.objs[i].key;
-		}
-		if (r == ERR_OK && next.truncated) {
-			str_copy(km, sizeof(km), next.key_marker);
-			str_copy(vm, sizeof(vm), next.vid_marker);
-		}
-		if (r == ERR_OK && done != NULL)
-			str_copy(x->p->cursor, sizeof(x->p->cursor), done);
 		if (r == ERR_OK)
 			r = save(x, false);
 		arena_free(&a);
@@ -208,91 +192,131 @@ run_versions(struct run *x)
 	if (r == ERR_OK && jobs_stopping(x->j))
 		r = ERR_SHUTTING_DOWN;
 	return r;
+}
+
+struct vcursor {
+	char	km[BUCKET_KEY_MAX + 1], vm[BUCKET_VERSION_ID_MAX + 1];
+};
+
+/* A versioned bucket: every version, newest first within a key. */
+static enum err
+versions_page(struct run *x, void *st, struct page *pg, bool *more)
+{
+	struct vcursor *c = st;
+	struct version_list_opts vo = { .max_keys = PAGE_KEYS };
+	struct version_list_next next = { .truncated = true };
+	struct version_list_cb cb = { .version = page_object,
+	    .prefix = vpage_prefix, .ctx = pg };
+	const char *done = NULL;
+	enum err r;
+
+	vo.key_marker = c->km[0] != '\0' ? c->km : NULL;
+	vo.vid_marker = c->vm[0] != '\0' ? c->vm : NULL;
+	r = object_list_versions(x->j->s.db, pg->a, x->b->id, &vo, &cb, &next);
+	if (r != ERR_OK || pg->err != ERR_OK)
+		return r;
+	for (size_t i = 0; i < pg->n; i++) {
+		act_object(x, &pg->objs[i]);
+		/* A key is done once a later key starts, or the listing
+		 * ends. */
+		if (i + 1 < pg->n ? strcmp(pg->objs[i + 1].key,
+		    pg->objs[i].key) != 0 : !next.truncated)
+			done = pg->objs[i].key;
+	}
+	if (next.truncated) {
+		str_copy(c->km, sizeof(c->km), next.key_marker);
+		str_copy(c->vm, sizeof(c->vm), next.vid_marker);
+	}
+	if (done != NULL)
+		str_copy(x->p->cursor, sizeof(x->p->cursor), done);
+	*more = next.truncated;
+	return ERR_OK;
+}
+
+static enum err
+run_versions(struct run *x)
+{
+	struct vcursor c = { .vm = "" };
+
+	str_copy(c.km, sizeof(c.km), x->p->cursor);
+	return walk(x, versions_page, &c);
+}
+
+/* An unversioned bucket: the cursor is the last key acted on. */
+static enum err
+objects_page(struct run *x, void *st, struct page *pg, bool *more)
+{
+	struct object_list_opts lo = { .max_keys = PAGE_KEYS };
+	struct object_list_cb cb = { .object = page_object, .ctx = pg };
+	const char *next = NULL;
+	enum err r;
+
+	(void)st;
+	lo.marker = x->p->cursor[0] != '\0' ? x->p->cursor : NULL;
+	r = object_list(x->j->s.db, pg->a, x->b->id, &lo, &cb, more, &next);
+	if (r != ERR_OK || pg->err != ERR_OK)
+		return r;
+	for (size_t i = 0; i < pg->n; i++)
+		act_object(x, &pg->objs[i]);
+	if (pg->n > 0)
+		str_copy(x->p->cursor, sizeof(x->p->cursor),
+		    pg->objs[pg->n - 1].key);
+	return ERR_OK;
 }
 
 static enum err
 run_objects(struct run *x)
 {
-	struct object_list_opts lo = { .max_keys = PAGE_KEYS };
-	bool truncated = true;
-	enum err r = ERR_OK;
-
-	while (truncated && r == ERR_OK && !jobs_stopping(x->j)) {
-		struct object_list_cb cb = { .object = page_object };
-		struct arena a;
-		struct page pg = { .a = &a };
-		const char *next = NULL;
-
-		arena_init(&a, PAGE_ARENA);
-		cb.ctx = &pg;
-		lo.marker = x->p->cursor[0] != '\0' ? x->p->cursor : NULL;
-		r = object_list(x->j->s.db, &a, x->b->id, &lo, &cb, &truncated,
-		    &next);
-		if (r == ERR_OK)
-			r = pg.err;
-		for (size_t i = 0; r == ERR_OK && i < pg.n; i++)
-			act_object(x, &pg.objs[i]);
-		if (r == ERR_OK && pg.n > 0)
-			str_copy(x->p->cursor, sizeof(x->p->cursor),
-			    pg.objs[pg.n - 1].key);
-		if (r == ERR_OK)
-			r = save(x, false);
-		arena_free(&a);
-	}
-	if (r == ERR_OK && jobs_stopping(x->j))
-		r = ERR_SHUTTING_DOWN;
-	return r;
+	return walk(x, objects_page, NULL);
 }
 
+struct ucursor {
+	char	key[BUCKET_KEY_MAX + 1], uid[MPU_ID_BYTES];
+};
+
+static enum err
+uploads_page(struct run *x, void *st, struct page *pg, bool *more)
+{
+	const struct jobs_lifecycle_ops *ops = &x->j->s.lifecycle;
+	struct ucursor *c = st;
+	struct mpu_list_opts mo = { .prefix = "", .key_marker = c->key,
+	    .upload_id_marker = c->uid, .max = PAGE_KEYS };
+	enum err r;
+
+	r = mpu_list(x->j->s.db, pg->a, x->b->id, &mo, page_upload, pg, more);
+	if (r != ERR_OK || pg->err != ERR_OK)
+		return r;
+	for (size_t i = 0; i < pg->n; i++) {
+		const struct mpu *u = &pg->ups[i];
+		const char *rule;
+		enum err e;
+
+		if (!lifecycle_abort_due(x->cfg, u->key, u->initiated_ms,
+		    x->run_ms, &rule))
+			continue;
+		e = ops->abort(ops->ctx, x->b, u, x->run_ms, x->j->s.actor,
+		    rule);
+		if (e == ERR_OK)
+			x->p->aborted++;
+		else if (e != ERR_NO_SUCH_UPLOAD)
+			log_warnx("lifecycle: aborting an upload of '%s/%s': "
+			    "%s", x->b->name, u->key, err_name(e));
+	}
+	if (pg->n > 0) {
+		str_copy(c->key, sizeof(c->key), pg->ups[pg->n - 1].key);
+		str_copy(c->uid, sizeof(c->uid), pg->ups[pg->n - 1].upload_id);
+	}
+	return ERR_OK;
+}
+
+/* From the start again after a restart: what was aborted is not listed
+ * any more. */
 static enum err
 run_uploads(struct run *x)
 {
-	const struct jobs_lifecycle_ops *ops = &x->j->s.lifecycle;
-	char key[BUCKET_KEY_MAX + 1] = "", uid[MPU_ID_BYTES] = "";
-	bool truncated = true;
-	enum err r = ERR_OK;
+	struct ucursor c = { .key = "", .uid = "" };
 
-	/* From the start again after a restart: what was aborted is not
-	 * listed any more. */
-	while (truncated && r == ERR_OK && !jobs_stopping(x->j)) {
-		struct mpu_list_opts mo = { .prefix = "", .key_marker = key,
-		    .upload_id_marker = uid, .max = PAGE_KEYS };
-		struct arena a;
-		struct page pg = { .a = &a };
-
-		arena_init(&a, PAGE_ARENA);
-		r = mpu_list(x->j->s.db, &a, x->b->id, &mo, page_upload, &pg,
-		    &truncated);
-		if (r == ERR_OK)
-			r = pg.err;
-		for (size_t i = 0; r == ERR_OK && i < pg.n; i++) {
-			const struct mpu *u = &pg.ups[i];
-			const char *rule;
-			enum err e;
-
-			if (!lifecycle_abort_due(x->cfg, u->key,
-			    u->initiated_ms, x->run_ms, &rule))
-				continue;
-			e = ops->abort(ops->ctx, x->b, u, x->run_ms,
-			    x->j->s.actor, rule);
-			if (e == ERR_OK)
-				x->p->aborted++;
-			else if (e != ERR_NO_SUCH_UPLOAD)
-				log_warnx("lifecycle: aborting an upload of "
-				    "'%s/%s': %s", x->b->name, u->key,
-				    err_name(e));
-		}
-		if (r == ERR_OK && pg.n > 0) {
-			str_copy(key, sizeof(key), pg.ups[pg.n - 1].key);
-			str_copy(uid, sizeof(uid), pg.ups[pg.n - 1].upload_id);
-		}
-		if (r == ERR_OK)
-			r = save(x, false);
-		arena_free(&a);
-	}
-	if (r == ERR_OK && jobs_stopping(x->j))
-		r = ERR_SHUTTING_DOWN;
-	return r;
+	return walk(x, uploads_page, &c);
 }
 
 /* Finishes the run in progress in p (run_day set). */

@@ -243,10 +243,7 @@ live_channel_set_status(struct db *db, int64_t bucket, const char *name,
 	if (r == ERR_OK)
 		r = audit(db, now_ms, actor, disabled ? "live.disable" :
 		    "live.enable", bucket, name, r);
-	if (r == ERR_OK)
-		return db_tx_commit(db);
-	db_tx_rollback(db);
-	return r;
+	return db_tx_end(db, r);
 }
 
 enum err

@@ -21,8 +21,11 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "base/buf.h"
 #include "base/crash.h"
 #include "base/log.h"
+#include "base/rand.h"
+#include "base/str.h"
 #include "db/db.h"
 #include "lifecycle/lifecycle.h"
 #include "object/object.h"
@@ -36,6 +39,46 @@ unlink_dead(struct api *api, const struct extent_ref *dead, size_t n)
 		/* The start-up sweep removes what we could not. */
 		if (store_unlink(api->store, dead[i].uuid) != ERR_OK)
 			log_warnx("could not remove an unreferenced blob");
+}
+
+/*
+ * The access-log line of a change, when the bucket logs: OSS records
+ * lifecycle work as ExpireObject or CommitTransition with SyncRequest
+ * "lifecycle" (oss-api-2.md §2.4). No client, so no address, request,
+ * status or requester, but a request id of its own, as every line has;
+ * the fields are those of oss/access_line.c.
+ */
+static void
+access_line(struct api *api, struct arena *a, const struct bucket *b,
+    const struct object *o, const char *storage_class, int64_t now_ms)
+{
+	const char *target, *prefix;
+	char t[TIME_CLF_BYTES], size[24], id[25];
+	struct buf key, line;
+
+	if (api_access_log_target(api, a, b->id, &target, &prefix) != ERR_OK)
+		return;
+	time_fmt_clf(t, now_ms);
+	rand_request_id(id);
+	if (o->delete_marker)
+		str_copy(size, sizeof(size), "-");
+	else
+		snprintf(size, sizeof(size), "%llu",
+		    (unsigned long long)o->size);
+	buf_init(&key, 4 * BUCKET_KEY_MAX);
+	buf_init(&line, 16 * 1024);
+	if (url_encode(&key, o->key, strlen(o->key), true) == ERR_OK &&
+	    buf_printf(&line, "- - - [%s] \"-\" - - - \"-\" \"-\" \"-\" "
+	    "\"%s\" \"true\" \"-\" \"%s\" \"%s\" \"%s\" %s - \"-\" - "
+	    "\"%s\" - \"lifecycle\" \"%s\" \"%s\" \"-\" \"-\"", t, id,
+	    storage_class == NULL ? "ExpireObject" : "CommitTransition",
+	    b->name, buf_cstr(&key), size, b->owner_account_id,
+	    o->storage_class[0] ? o->storage_class : "-",
+	    storage_class != NULL ? storage_class : "-") == ERR_OK)
+		api_access_log_add(api, b, target, prefix, now_ms,
+		    buf_cstr(&line));
+	buf_free(&key);
+	buf_free(&line);
 }
 
 enum err
@@ -115,6 +158,7 @@ object_lifecycle_change(void *ctx, const struct bucket *b,
 		log_info("lifecycle op=%s bucket=%s key=%s %s",
 		    storage_class == NULL ? "ExpireObject" : "CommitTransition",
 		    b->name, o->key, detail);
+		access_line(api, &a, b, o, storage_class, now_ms);
 	}
 out:
 	object_tx_end(&tx);

@@ -10,6 +10,11 @@
  *   then, on an allowed request: referer (anonymous and presigned only),
  *   then request payment (everybody but the owner)
  *
+ * access_object and access_keys_denied ask the same of one object inside a
+ * request the pipeline let in: CopyObject's source, PostObject's key (the
+ * form is signed by its policy, so the pipeline cannot), each key of
+ * DeleteMultipleObjects.
+ *
  * The documents are read inside the request, never cached, so a change is
  * seen by the next request. The public access block makes public ACLs and
  * "*" policy grants count for nothing.
@@ -53,48 +58,81 @@ action_of(struct call *c)
 	return arena_printf(c->a, "oss:%s", c->route->op);
 }
 
-bool
-conf_public_blocked(struct call *c)
+/* A stored configuration of bucket b, which need not be the request's
+ * (CopyObject's source). */
+static enum err
+bucket_conf_xml(struct call *c, const struct bucket *b, const char *kind,
+    struct xml_node **ret)
+{
+	const char *doc;
+	enum err r;
+
+	r = bucket_conf_get(c->api->db, c->a, b->id, kind, &doc);
+	if (r != ERR_OK)
+		return r;
+	r = xml_parse(c->a, doc, strlen(doc), NULL, ret);
+	return r == ERR_MALFORMED_XML ? ERR_CORRUPT : r;
+}
+
+static bool
+public_blocked(struct call *c, const struct bucket *b)
 {
 	struct xml_node *root;
 	const char *on;
 
-	if (conf_get_xml(c, CONF_PAB, &root) != ERR_OK)
+	if (bucket_conf_xml(c, b, CONF_PAB, &root) != ERR_OK)
 		return false;
 	on = xml_child_text(root, "BlockPublicAccess");
 	return on != NULL && strcmp(on, "true") == 0;
 }
 
-static enum policy_verdict
-policy_verdict(struct call *c, bool owner, bool blocked, enum err *ret)
+bool
+conf_public_blocked(struct call *c)
 {
-	struct policy_request rq;
-	struct policy *p;
-	char now[TIME_ISO_BYTES];
+	return public_blocked(c, &c->bucket);
+}
+
+/* Bucket b's stored policy, parsed; *ret NULL when it has none. */
+static enum err
+policy_load(struct call *c, const struct bucket *b, struct policy **ret)
+{
 	const char *doc;
 	enum err r;
 
-	*ret = ERR_OK;
-	r = conf_get(c, CONF_POLICY, &doc);
+	*ret = NULL;
+	r = bucket_conf_get(c->api->db, c->a, b->id, CONF_POLICY, &doc);
 	if (r == ERR_NOT_FOUND)
-		return POLICY_NONE;
+		return ERR_OK;
 	if (r == ERR_OK)
-		r = policy_parse(c->a, doc, strlen(doc), &p);
-	if (r != ERR_OK) {
-		/* A stored policy was accepted once: failing now is damage. */
-		*ret = r == ERR_NOMEM || r == ERR_IO ? r : ERR_CORRUPT;
+		r = policy_parse(c->a, doc, strlen(doc), ret);
+	/* A stored policy was accepted once: failing now is damage. */
+	if (r != ERR_OK)
+		return r == ERR_NOMEM || r == ERR_IO ? r : ERR_CORRUPT;
+	return ERR_OK;
+}
+
+/* Policy p of bucket b on action over key (NULL: the bucket itself). */
+static enum policy_verdict
+policy_judge(struct call *c, const struct policy *p, const struct bucket *b,
+    const char *action, const char *key, bool owner, bool blocked,
+    enum err *ret)
+{
+	struct policy_request rq;
+	char now[TIME_ISO_BYTES];
+
+	*ret = ERR_OK;
+	if (p == NULL)
 		return POLICY_NONE;
-	}
 	time_fmt_iso_s(now, call_now(c));
 	memset(&rq, 0, sizeof(rq));
-	rq.action = action_of(c);
+	rq.action = action;
 	rq.principal = c->anonymous ? NULL : c->account.account_id;
 	rq.owner = owner;
-	rq.resource = c->level == LEVEL_OBJECT ?
-	    arena_printf(c->a, "acs:oss:%s:%s:%s/%s", c->bucket.region,
-	    c->bucket.owner_account_id, c->bucket.name, c->key) :
-	    arena_printf(c->a, "acs:oss:%s:%s:%s", c->bucket.region,
-	    c->bucket.owner_account_id, c->bucket.name);
+	rq.resource = key != NULL ?
+	    arena_printf(c->a, "acs:oss:%s:%s:%s/%s", b->region,
+	    b->owner_account_id, b->name, key) :
+	    arena_printf(c->a, "acs:oss:%s:%s:%s", b->region,
+	    b->owner_account_id, b->name);
 	rq.source_ip = c->req->peer;
 	rq.secure = strncmp(c->oss->oss_addr, "https:", 6) == 0;
 	rq.user_agent = call_header(c, "user-agent");
@@ -109,6 +147,32 @@ policy_verdict(struct call *c, bool owner, bool blocked, enum err *ret)
 		return POLICY_NONE;
 	}
 	return policy_eval(p, &rq, blocked);
+}
+
+static enum policy_verdict
+policy_verdict(struct call *c, const struct bucket *b, const char *action,
+    const char *key, bool owner, bool blocked, enum err *ret)
+{
+	struct policy *p;
+
+	*ret = policy_load(c, b, &p);
+	if (*ret != ERR_OK)
+		return POLICY_NONE;
+	return policy_judge(c, p, b, action, key, owner, blocked, ret);
+}
+
+static enum err
+acl_verdict(const struct bucket *b, const char *object_acl, bool write)
+{
+	switch (bucket_acl_decide(b->acl, object_acl, write)) {
+	case ACL_ALLOW:
+		return ERR_OK;
+	case ACL_DENY_OBJECT:
+		return write ? ERR_OBJECT_WRITE_DENIED : ERR_OBJECT_READ_DENIED;
+	case ACL_DENY_BUCKET:
+	default:
+		return ERR_ACCESS_DENIED;
+	}
 }
 
 /* The ACL decides for everybody the policy did not: the object's own ACL
@@ -143,15 +207,7 @@ acl_check(struct call *c, bool blocked)
 		    r != ERR_NO_SUCH_VERSION)
 			return r;
 	}
-	switch (bucket_acl_decide(c->bucket.acl, object_acl, write)) {
-	case ACL_ALLOW:
-		return ERR_OK;
-	case ACL_DENY_OBJECT:
-		return write ? ERR_OBJECT_WRITE_DENIED : ERR_OBJECT_READ_DENIED;
-	case ACL_DENY_BUCKET:
-	default:
-		return ERR_ACCESS_DENIED;
-	}
+	return acl_verdict(&c->bucket, object_acl, write);
 }
 
 static bool
@@ -253,7 +309,8 @@ access_check(struct call *c)
 	}
 	owner = !c->anonymous && c->bucket.owner == c->account.id;
 	blocked = !owner && conf_public_blocked(c);
-	v = policy_verdict(c, owner, blocked, &r);
+	v = policy_verdict(c, &c->bucket, action_of(c),
+	    c->level == LEVEL_OBJECT ? c->key : NULL, owner, blocked, &r);
 	if (r != ERR_OK)
 		return r;
 	if (v == POLICY_DENY)
@@ -266,5 +323,45 @@ access_check(struct call *c)
 	r = referer_check(c);
 	if (r == ERR_OK && !owner)
 		r = payer_check(c);
+	return r;
+}
+
+enum err
+access_object(struct call *c, const struct bucket *b, const char *action,
+    const char *key, const char *object_acl, bool write)
+{
+	enum policy_verdict v;
+	bool owner, blocked;
+	enum err r;
+
+	owner = !c->anonymous && b->owner == c->account.id;
+	blocked = !owner && public_blocked(c, b);
+	v = policy_verdict(c, b, action, key, owner, blocked, &r);
+	if (r != ERR_OK)
+		return r;
+	if (v == POLICY_DENY)
+		return ERR_POLICY_DENIED;
+	if (owner || v == POLICY_ALLOW)
+		return ERR_OK;
+	if (blocked)
+		return ERR_ACCESS_DENIED;
+	return acl_verdict(b, object_acl, write);
+}
+
+enum err
+access_keys_denied(struct call *c, const char *action,
+    const char *const *keys, size_t n, enum err *refused)
+{
+	struct policy *p;
+	bool owner, blocked;
+	enum err r;
+
+	owner = !c->anonymous && c->bucket.owner == c->account.id;
+	blocked = !owner && conf_public_blocked(c);
+	r = policy_load(c, &c->bucket, &p);
+	for (size_t i = 0; i < n && r == ERR_OK; i++)
+		refused[i] = policy_judge(c, p, &c->bucket, action, keys[i],
+		    owner, blocked, &r) == POLICY_DENY ? ERR_POLICY_DENIED :
+		    ERR_OK;
 	return r;
 }

@@ -451,6 +451,24 @@ dead_append(struct call *c, struct extent_ref **v, size_t *n, size_t *cap,
 	return ERR_OK;
 }
 
+/* One key the request could not delete, as S3's DeleteObjects lists it
+ * (Key, the VersionId asked for, Code, Message), with the EC an OSS
+ * error document carries. */
+static void
+delete_error(struct list_ctx *l, const struct xml_node *obj, enum err e)
+{
+	const char *vid = xml_child_text(obj, "VersionId");
+
+	xml_open(l->w, "Error");
+	xml_elem_url(l->w, "Key", xml_child_text(obj, "Key"), l->url);
+	if (vid != NULL)
+		xml_elem(l->w, "VersionId", vid);
+	xml_elem(l->w, "Code", err_info(e)->code);
+	xml_elem(l->w, "Message", err_info(e)->msg);
+	xml_elem(l->w, "EC", err_info(e)->ec);
+	xml_close(l->w, "Error");
+}
+
 enum err
 h_delete_multiple(struct call *c)
 {
@@ -458,6 +476,8 @@ h_delete_multiple(struct call *c)
 	size_t ndead = 0, cap = 0;
 	const char *enc = call_query(c, "encoding-type");
 	struct delete_outcome *outs;
+	enum err *refused;
+	const char **keys;
 	struct object_tx tx;
 	const struct xml_node *obj;
 	struct xml_node *root;
@@ -495,14 +515,26 @@ h_delete_multiple(struct call *c)
 		if (r != ERR_OK)
 			return r;
 	}
+	/* The request was let in for the bucket; the bucket policy may
+	 * still deny oss:DeleteObject on some keys: those stay, and answer
+	 * an <Error> entry of their own. */
+	outs = arena_zalloc(c->a, n * sizeof(*outs));
+	refused = arena_zalloc(c->a, n * sizeof(*refused));
+	keys = arena_alloc(c->a, n * sizeof(*keys));
+	if (outs == NULL || refused == NULL || keys == NULL)
+		return ERR_NOMEM;
+	i = 0;
+	for (obj = xml_child(root, "Object"); obj;
+	    obj = xml_next_same(obj), i++)
+		keys[i] = xml_child_text(obj, "Key");
+	r = access_keys_denied(c, "oss:DeleteObject", keys, n, refused);
+	if (r != ERR_OK)
+		return r;
 	/* All or nothing, in one transaction: one protected entry refuses
 	 * the whole request (409 FileImmutable) and nothing is deleted. */
 	r = call_tx_begin(c, c->bucket.id, NULL, &tx);
 	if (r != ERR_OK)
 		return r;
-	outs = arena_zalloc(c->a, n * sizeof(*outs));
-	if (outs == NULL)
-		r = ERR_NOMEM;
 	i = 0;
 	for (obj = xml_child(root, "Object"); obj && r == ERR_OK;
 	    obj = xml_next_same(obj), i++) {
@@ -510,6 +542,8 @@ h_delete_multiple(struct call *c)
 		struct extent_ref *d = NULL;
 		size_t nd = 0;
 
+		if (refused[i] != ERR_OK)
+			continue;
 		r = object_delete_in_tx(c, &tx, key, xml_child_text(obj,
 		    "VersionId"), &outs[i], &d, &nd);
 		/* A version that is gone is deleted already, as in OSS:
@@ -538,10 +572,17 @@ h_delete_multiple(struct call *c)
 	if (l.url)
 		xml_elem(&w, "EncodingType", "url");
 	i = 0;
-	for (obj = xml_child(root, "Object"); obj && !quiet;
+	for (obj = xml_child(root, "Object"); obj;
 	    obj = xml_next_same(obj), i++) {
 		const char *vid = xml_child_text(obj, "VersionId");
 
+		/* Quiet lists only the failures (oss-api-2.md §1.6). */
+		if (refused[i] != ERR_OK) {
+			delete_error(&l, obj, refused[i]);
+			continue;
+		}
+		if (quiet)
+			continue;
 		xml_open(&w, "Deleted");
 		xml_elem_url(l.w, "Key", xml_child_text(obj, "Key"), l.url);
 		/* oss-api-2.md §1.6: the version named, and a marker's id

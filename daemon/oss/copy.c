@@ -81,8 +81,10 @@ load_source(struct call *c, struct copy_source *s)
 		c->x.bucket = dec;
 	if (r != ERR_OK)
 		return r;
-	/* Reading the source needs the same rights as GetObject: the
-	 * object's ACL, else the bucket's, for all but the owner. */
+	/* Reading the source needs the same rights as GetObject on it
+	 * (oss-api-2.md §5.6: CopyObject is oss:GetObject on the source as
+	 * well as oss:PutObject on the target): the source bucket's policy,
+	 * then the object's ACL, else the bucket's, for all but the owner. */
 	s->vid = vid;
 	if (vid != NULL) {
 		r = object_get_version(c->api->db, c->a, s->bucket.id,
@@ -93,17 +95,12 @@ load_source(struct call *c, struct copy_source *s)
 	} else
 		r = object_get(c->api->db, c->a, s->bucket.id, slash + 1,
 		    &s->obj);
-	if (c->anonymous || s->bucket.owner != c->account.id) {
-		switch (bucket_acl_decide(s->bucket.acl,
-		    r == ERR_OK ? s->obj.acl : NULL, false)) {
-		case ACL_ALLOW:
-			break;
-		case ACL_DENY_OBJECT:
-			return ERR_OBJECT_READ_DENIED;
-		case ACL_DENY_BUCKET:
-		default:
-			return ERR_ACCESS_DENIED;
-		}
+	if (r == ERR_OK || r == ERR_NO_SUCH_KEY || r == ERR_NO_SUCH_VERSION) {
+		enum err a = access_object(c, &s->bucket, "oss:GetObject",
+		    slash + 1, r == ERR_OK ? s->obj.acl : NULL, false);
+
+		if (a != ERR_OK)
+			return a;
 	}
 	if (r == ERR_NO_SUCH_KEY || r == ERR_NO_SUCH_VERSION)
 		c->x.key = slash + 1;
@@ -240,6 +237,56 @@ copy_metadata(struct call *c, const struct copy_source *s, bool tag_replace)
 	return copy_result(c, s, &s->obj);
 }
 
+/* A link copies as a link to the same key (the CopyObject page): there
+ * is no data to read or encrypt. */
+static enum err
+copy_symlink(struct call *c, const struct copy_source *s, struct object *o,
+    bool forbid, bool meta_replace, bool tag_replace)
+{
+	struct extent_ref *dead = NULL;
+	size_t ndead = 0;
+	struct object_tx tx;
+	struct object cur;
+	const char *target;
+	bool exists = false;
+	enum err r;
+
+	r = symlink_target(c, &s->obj, &target);
+	if (r != ERR_OK)
+		return r;
+	if (!meta_replace)
+		o->headers = s->obj.headers;
+	else
+		r = symlink_request_type(c, o);
+	if (!tag_replace)
+		o->tags = s->obj.tags;
+	if (r == ERR_OK)
+		r = symlink_make(c, o, target);
+	if (r != ERR_OK)
+		return r;
+	o->mtime_ms = call_now(c);
+	r = call_tx_peek(c, c->bucket.id, c->key, &cur, &exists);
+	if (exists && forbid)
+		return ERR_FILE_EXISTS;
+	if (r != ERR_OK)
+		return r;
+	r = call_tx_begin(c, c->bucket.id, c->key, &tx);
+	if (r != ERR_OK)
+		return r;
+	if (tx.exists && forbid)
+		r = ERR_FILE_EXISTS;
+	if (r == ERR_OK)
+		r = object_replace(c->api->db, c->a, o, c->bucket.versioning,
+		    NULL, 0, &dead, &ndead);
+	if (r == ERR_OK)
+		r = object_tx_commit(&tx);
+	object_tx_end(&tx);
+	if (r != ERR_OK)
+		return r;
+	object_unlink_dead(c, dead, ndead);
+	return copy_result(c, s, o);
+}
+
 enum err
 h_copy_object(struct call *c)
 {
@@ -280,6 +327,9 @@ h_copy_object(struct call *c)
 	self = s.bucket.id == c->bucket.id && strcmp(s.obj.key, c->key) == 0;
 	if (self && forbid)
 		return ERR_FILE_EXISTS;
+	if (object_is_symlink(&s.obj))
+		return copy_symlink(c, &s, &o, forbid, meta_replace,
+		    tag_replace);
 	/* A self-copy that keeps class and encryption is a metadata change,
 	 * unless the bucket keeps versions: then, as a copy of an older
 	 * version onto its key, it makes a new current version. */

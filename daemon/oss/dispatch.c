@@ -32,22 +32,6 @@
 /* OSS: PutObject and UploadPart take at most 5 GiB. */
 #define OBJECT_MAX (5ULL * 1024 * 1024 * 1024)
 
-static void
-request_id_new(char out[static 25])
-{
-	unsigned char id[12];
-	uint32_t t = (uint32_t)(clock_wall_ms() / 1000);
-
-	/* OSS ids are 24 upper-case hex digits; ours start with the time so
-	 * they sort, like the ones real OSS hands out. */
-	id[0] = (unsigned char)(t >> 24);
-	id[1] = (unsigned char)(t >> 16);
-	id[2] = (unsigned char)(t >> 8);
-	id[3] = (unsigned char)t;
-	rand_bytes(id + 4, 8);
-	hex_encode_upper(out, id, sizeof(id));
-}
-
 /* Headers every OSS response carries. */
 static void
 add_common_headers(struct call *c)
@@ -268,7 +252,9 @@ pipeline(struct call *c)
 		c->x.key = c->key;
 		return ERR_INVALID_OBJECT_NAME;
 	}
-	r = access_check(c);
+	r = website_reroute(c);
+	if (r == ERR_OK)
+		r = access_check(c);
 	if (r == ERR_OK)
 		r = check_version_id(c);
 	if (r != ERR_OK)
@@ -326,7 +312,7 @@ oss_begin(void *ctx, struct http_request *req)
 	c->route_index = api_nroutes;
 	c->head = strcmp(req->method, "HEAD") == 0;
 	buf_init(&c->body, 0);
-	request_id_new(c->request_id);
+	rand_request_id(c->request_id);
 	/* Closed while the root key is rotated: retry (api/root_key.c). */
 	c->gated = api_gate_try_enter(c->api);
 	if (!c->gated)
@@ -414,6 +400,10 @@ oss_end(void *ctx, struct http_request *req)
 	}
 	if (r == ERR_OK)
 		s3_response_fixup(c);
+	/* http/ hands the body over to MHD: the access log's object size
+	 * is read here. */
+	c->resp_len = req->resp.stream.read != NULL ? req->resp.stream.len :
+	    req->resp.body_len;
 	if (req->resp.status == 0)
 		req->resp.status = 200;
 	/* Everything a successful change does is done by now; only the
@@ -478,6 +468,7 @@ oss_done(void *ctx, struct http_request *req, bool completed)
 	reqstats_record(&c->api->oss_stats, c->route_index, req->resp.status,
 	    0, req->body_bytes, req->resp.bytes_sent, us);
 	log_access(c, req, us, completed);
+	oss_access_line(c, us);
 	if (c->gated)
 		api_gate_leave(c->api);
 }

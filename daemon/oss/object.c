@@ -3,10 +3,11 @@
  * object.c: PutObject, GetObject, HeadObject, GetObjectMeta,
  * DeleteObject and object ACLs (spec oss-api.md §3.2).
  *
- * Write path (DESIGN §4): the body streams into an encrypted temp file
- * (upload.c) that is fsync'd and renamed before one BEGIN IMMEDIATE
- * transaction re-checks the preconditions and writes the rows; the reply
- * goes out only after COMMIT. A refused or failed commit removes the blob.
+ * Write path (DESIGN §4, object_put_* in object_ops.c, shared with
+ * PostObject): the body streams into an encrypted temp file (upload.c)
+ * that is fsync'd and renamed before one BEGIN IMMEDIATE transaction
+ * re-checks the preconditions and writes the rows; the reply goes out only
+ * after COMMIT. A refused or failed commit removes the blob.
  */
 #include <stdlib.h>
 #include <stdio.h>
@@ -15,7 +16,6 @@
 
 #include "oss/object_ops.h"
 #include "object/object_reader.h"
-#include "object/object_tx.h"
 #include "object/upload.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -23,43 +23,17 @@
 #include "db/db.h"
 #include "store/store.h"
 
-struct put_op {
-	struct object	 o;
-	bool		 forbid_overwrite;
-};
-
 enum err
 h_put_object_begin(struct call *c)
 {
-	struct put_op *op;
-	const char *cmk = NULL;
-	struct object cur;
-	bool exists = false;
+	struct object_put *op;
 	enum err r;
 
 	op = arena_zalloc(c->a, sizeof(*op));
 	if (op == NULL)
 		return ERR_NOMEM;
 	c->op = op;
-	str_copy(op->o.type, sizeof(op->o.type), "Normal");
-	r = object_parse_forbid_overwrite(c, &op->forbid_overwrite);
-	if (r != ERR_OK)
-		return r;
-	/* A versioned bucket keeps what a write would overwrite, so the
-	 * header has nothing to protect (oss-api-2.md §1.8). */
-	if (c->bucket.versioning != BUCKET_UNVERSIONED)
-		op->forbid_overwrite = false;
-	r = object_prepare(c, &op->o, &cmk);
-	if (r != ERR_OK)
-		return r;
-	/* Refuse before accepting the body; checked again at commit. */
-	/* FileAlreadyExists is reported before a retention refusal. */
-	r = call_tx_peek(c, c->bucket.id, c->key, &cur, &exists);
-	if (exists && op->forbid_overwrite)
-		return ERR_FILE_EXISTS;
-	if (r != ERR_OK)
-		return r;
-	r = upload_begin(c->api, c->bucket.owner, cmk, &c->upload);
+	r = object_put_begin(c, op);
 	if (r != ERR_OK)
 		return r;
 	return object_parse_integrity(c, c->upload);
@@ -68,49 +42,15 @@ h_put_object_begin(struct call *c)
 enum err
 h_put_object(struct call *c)
 {
-	struct put_op *op = c->op;
-	struct object *o = &op->o;
-	struct upload_result res;
-	struct extent_ref *dead = NULL;
-	size_t ndead = 0;
-	struct object_tx tx;
+	struct object_put *op = c->op;
 	char md5b64[32];
 	enum err r;
 
-	r = upload_finish(c->upload, &res);
+	r = object_put_commit(c, op);
 	if (r != ERR_OK)
 		return r;
-	hex_encode_upper(o->etag, res.md5, HASH_MD5_BYTES);
-	o->size = res.len;
-	o->crc64 = res.crc64;
-	o->mtime_ms = call_now(c);
-
-	r = call_tx_begin(c, o->bucket, o->key, &tx);
-	if (r != ERR_OK)
-		return r;	/* dispatch aborts the upload: blob removed */
-	if (tx.exists && op->forbid_overwrite)
-		r = ERR_FILE_EXISTS;
-	if (r == ERR_OK)
-		r = object_replace(c->api->db, c->a, o, c->bucket.versioning,
-		    &res.extent, 1, &dead,
-		    &ndead);
-	if (r == ERR_OK)
-		r = object_tx_commit(&tx);
-	object_tx_end(&tx);
-	if (r != ERR_OK)
-		return r;
-	upload_commit(c->upload);
-	c->upload = NULL;
-	object_unlink_dead(c, dead, ndead);
-
-	(void)call_resp_headerf(c, "ETag", "\"%s\"", o->etag);
-	b64_encode(md5b64, sizeof(md5b64), res.md5, HASH_MD5_BYTES);
+	b64_encode(md5b64, sizeof(md5b64), op->md5, HASH_MD5_BYTES);
 	(void)call_resp_header(c, "Content-MD5", md5b64);
-	(void)call_resp_headerf(c, "x-oss-hash-crc64ecma", "%llu",
-	    (unsigned long long)o->crc64);
-	object_echo_sse(c, o);
-	if (c->bucket.versioning != BUCKET_UNVERSIONED)
-		(void)call_resp_header(c, "x-oss-version-id", o->version_id);
 	call_resp_empty(c, 200);
 	return ERR_OK;
 }
@@ -164,8 +104,35 @@ parse_range(const char *h, uint64_t size, uint64_t *ret_start,
 	return true;
 }
 
+static enum err serve_object(struct call *c, bool head, int status);
+
+/* A website's ErrorDocument for the object that is missing: served with
+ * the configured status when it exists and the requester may read it,
+ * else the NoSuchKey the request has earned. */
 static enum err
-serve_object(struct call *c, bool head)
+serve_error_document(struct call *c, bool head)
+{
+	const char *key = c->web_error_key;
+	struct object e;
+	enum err r;
+
+	c->web_error_key = NULL;
+	if (!bucket_key_valid(key, strlen(key)))
+		return ERR_NO_SUCH_KEY;
+	r = object_get(c->api->db, c->a, c->bucket.id, key, &e);
+	if (r == ERR_OK)
+		r = access_object(c, &c->bucket, "oss:GetObject", key,
+		    e.acl, false);
+	if (r != ERR_OK)
+		return r == ERR_NOMEM || r == ERR_IO ? r : ERR_NO_SUCH_KEY;
+	memset(&c->x, 0, sizeof(c->x));
+	c->key = key;
+	return serve_object(c, head, c->web_error_status);
+}
+
+/* status: 0 for the usual 200/206, else that one (an error document). */
+static enum err
+serve_object(struct call *c, bool head, int status)
 {
 	const char *behavior = call_header(c, "x-oss-range-behavior");
 	struct object o;
@@ -173,10 +140,17 @@ serve_object(struct call *c, bool head)
 	size_t next = 0;
 	struct object_reader *rd = NULL;
 	uint64_t start = 0, len;
-	bool ranged, unsat;
+	bool ranged, unsat = false;
 	enum err r;
 
+	if (c->web_redirect != NULL) {
+		(void)call_resp_header(c, "Location", c->web_redirect);
+		call_resp_empty(c, 302);
+		return ERR_OK;
+	}
 	r = object_load_any(c, &o);
+	if (r == ERR_NO_SUCH_KEY && c->web_error_key != NULL)
+		return serve_error_document(c, head);
 	if (r == ERR_OK && o.delete_marker) {
 		/* A marker named by its id: only DELETE applies to it. */
 		c->x.marker_version_id = arena_strndup(c->a, o.version_id,
@@ -186,6 +160,9 @@ serve_object(struct call *c, bool head)
 		c->x.resource_type = "DeleteMarker";
 		return ERR_METHOD_NOT_ALLOWED;
 	}
+	/* A link answers with its target's data (one level). */
+	if (r == ERR_OK && object_is_symlink(&o))
+		r = symlink_follow(c, &o);
 	if (r != ERR_OK)
 		return r;
 	r = object_check_conditions(c, &o, "");
@@ -199,8 +176,8 @@ serve_object(struct call *c, bool head)
 	if (!head && !object_readable(c, &o))
 		return ERR_INVALID_OBJECT_STATE;
 	len = o.size;
-	ranged = parse_range(call_header(c, "range"), o.size, &start, &len,
-	    &unsat);
+	ranged = status == 0 && parse_range(call_header(c, "range"), o.size,
+	    &start, &len, &unsat);
 	if (unsat && behavior != NULL && strcmp(behavior, "standard") == 0)
 		return ERR_INVALID_RANGE;
 	if (!ranged) {
@@ -236,7 +213,7 @@ serve_object(struct call *c, bool head)
 		    (unsigned long long)start,
 		    (unsigned long long)(start + len - 1),
 		    (unsigned long long)o.size);
-	c->req->resp.status = ranged ? 206 : 200;
+	c->req->resp.status = status != 0 ? status : ranged ? 206 : 200;
 	if (head) {
 		object_reader_free(rd);
 		c->req->resp.head_length_set = true;
@@ -253,13 +230,13 @@ serve_object(struct call *c, bool head)
 enum err
 h_get_object(struct call *c)
 {
-	return serve_object(c, false);
+	return serve_object(c, false, 0);
 }
 
 enum err
 h_head_object(struct call *c)
 {
-	return serve_object(c, true);
+	return serve_object(c, true, 0);
 }
 
 enum err
@@ -269,9 +246,13 @@ h_get_object_meta(struct call *c)
 	enum err r;
 
 	r = object_load(c, &o);
+	if (r == ERR_OK && object_is_symlink(&o))
+		r = symlink_follow(c, &o);
 	if (r != ERR_OK)
 		return r;
 	object_emit_headers(c, &o, true);
+	if (object_is_symlink(&o))
+		(void)call_resp_header(c, "x-oss-object-type", "Symlink");
 	c->req->resp.status = 200;
 	c->req->resp.head_length_set = true;
 	c->req->resp.head_length = o.size;

@@ -4,7 +4,8 @@
  * file calls another: parsing the headers of a new object (metadata, ACL,
  * storage class, tags, SSE, integrity), conditions and the headers of a
  * reply, loading, deleting and the metadata compare-and-set, and recording
- * an uploaded part (object_ops.h).
+ * an uploaded part, and the write of a whole new object PutObject and
+ * PostObject share (object_ops.h).
  */
 #include <stdlib.h>
 #include <stdio.h>
@@ -222,6 +223,17 @@ object_check_content_md5(struct call *c, const void *body, size_t n)
 enum err
 object_prepare(struct call *c, struct object *o, const char **ret_cmk)
 {
+	enum err r;
+
+	r = object_prepare_meta(c, o);
+	if (r != ERR_OK)
+		return r;
+	return object_parse_sse(c, o, ret_cmk);
+}
+
+enum err
+object_prepare_meta(struct call *c, struct object *o)
+{
 	const char *acl, *sc, *tags;
 	enum err r;
 
@@ -243,10 +255,81 @@ object_prepare(struct call *c, struct object *o, const char **ret_cmk)
 			return r;
 	}
 	o->tags = tags ? tags : "";
-	r = object_collect_headers(c, &o->headers);
+	return object_collect_headers(c, &o->headers);
+}
+
+enum err
+object_put_begin(struct call *c, struct object_put *p)
+{
+	const char *cmk = NULL;
+	struct object cur;
+	bool exists = false;
+	enum err r;
+
+	str_copy(p->o.type, sizeof(p->o.type), "Normal");
+	r = object_parse_forbid_overwrite(c, &p->forbid_overwrite);
 	if (r != ERR_OK)
 		return r;
-	return object_parse_sse(c, o, ret_cmk);
+	/* A versioned bucket keeps what a write would overwrite, so the
+	 * header has nothing to protect (oss-api-2.md §1.8). */
+	if (c->bucket.versioning != BUCKET_UNVERSIONED)
+		p->forbid_overwrite = false;
+	r = object_prepare(c, &p->o, &cmk);
+	if (r != ERR_OK)
+		return r;
+	/* Refuse before accepting the body; checked again at commit.
+	 * FileAlreadyExists is reported before a retention refusal. */
+	r = call_tx_peek(c, c->bucket.id, c->key, &cur, &exists);
+	if (exists && p->forbid_overwrite)
+		return ERR_FILE_EXISTS;
+	if (r != ERR_OK)
+		return r;
+	return upload_begin(c->api, c->bucket.owner, cmk, &c->upload);
+}
+
+enum err
+object_put_commit(struct call *c, struct object_put *p)
+{
+	struct object *o = &p->o;
+	struct upload_result res;
+	struct extent_ref *dead = NULL;
+	size_t ndead = 0;
+	struct object_tx tx;
+	enum err r;
+
+	r = upload_finish(c->upload, &res);
+	if (r != ERR_OK)
+		return r;
+	memcpy(p->md5, res.md5, HASH_MD5_BYTES);
+	hex_encode_upper(o->etag, res.md5, HASH_MD5_BYTES);
+	o->size = res.len;
+	o->crc64 = res.crc64;
+	o->mtime_ms = call_now(c);
+
+	r = call_tx_begin(c, o->bucket, o->key, &tx);
+	if (r != ERR_OK)
+		return r;	/* dispatch aborts the upload: blob removed */
+	if (tx.exists && p->forbid_overwrite)
+		r = ERR_FILE_EXISTS;
+	if (r == ERR_OK)
+		r = object_replace(c->api->db, c->a, o, c->bucket.versioning,
+		    &res.extent, 1, &dead, &ndead);
+	if (r == ERR_OK)
+		r = object_tx_commit(&tx);
+	object_tx_end(&tx);
+	if (r != ERR_OK)
+		return r;
+	upload_commit(c->upload);
+	c->upload = NULL;
+	object_unlink_dead(c, dead, ndead);
+
+	(void)call_resp_headerf(c, "ETag", "\"%s\"", o->etag);
+	(void)call_resp_headerf(c, "x-oss-hash-crc64ecma", "%llu",
+	    (unsigned long long)o->crc64);
+	object_echo_sse(c, o);
+	if (c->bucket.versioning != BUCKET_UNVERSIONED)
+		(void)call_resp_header(c, "x-oss-version-id", o->version_id);
+	return ERR_OK;
 }
 
 void

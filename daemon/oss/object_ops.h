@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "hash/hash.h"
 #include "oss/oss_int.h"
 
 struct object_tx;
@@ -34,6 +35,8 @@ enum err call_tx_peek(struct call *c, int64_t bucket_id, const char *key,
  * x-oss-storage-class, x-oss-tagging, stored headers and user metadata, and
  * the SSE headers or the bucket default. *ret_cmk: CMK for SSE-KMS, or NULL. */
 enum err object_prepare(struct call *c, struct object *o, const char **ret_cmk);
+/* The same without the encryption: for what holds no data (symlinks). */
+enum err object_prepare_meta(struct call *c, struct object *o);
 enum err object_parse_forbid_overwrite(struct call *c, bool *ret);
 enum err object_parse_sse(struct call *c, struct object *o,
     const char **ret_cmk);
@@ -43,6 +46,22 @@ enum err object_check_tagging(struct call *c, const char *t);
 enum err object_parse_integrity(struct call *c, struct upload *u);
 /* Verifies a Content-MD5 header against a buffered body (absent: OK). */
 enum err object_check_content_md5(struct call *c, const void *body, size_t n);
+
+/* The one write path of a whole new object (PutObject, PostObject): what
+ * the request carries for it and the upload its body goes into. */
+struct object_put {
+	struct object	 o;
+	bool		 forbid_overwrite;
+	uint8_t		 md5[HASH_MD5_BYTES];	/* of the body, at commit */
+};
+/* Before the body: x-oss-forbid-overwrite (moot in a versioned bucket),
+ * object_prepare, the early FileAlreadyExists and retention refusals,
+ * then c->upload begins under the object's key. */
+enum err object_put_begin(struct call *c, struct object_put *p);
+/* After the body: finishes c->upload, re-checks forbid-overwrite and
+ * retention and writes the rows in one transaction, then the reply's
+ * ETag, CRC, SSE and version headers. The status is the caller's. */
+enum err object_put_commit(struct call *c, struct object_put *p);
 
 /* c->key of c->bucket, the version ?versionId names or else the current
  * one; NoSuchKey / NoSuchVersion carry the Key extra. A current delete
@@ -92,5 +111,25 @@ enum err multipart_commit_part(struct call *c, const struct mpu *u,
 /* Unlinks blobs of rows that a committed transaction removed. */
 void object_unlink_dead(struct call *c, const struct extent_ref *dead,
     size_t n);
+
+/* ---- symlinks (symlink_target.c) ---- */
+bool object_is_symlink(const struct object *o);
+/* Link's target as stored (URL-encoded), NULL when it has none. */
+const char *symlink_target_encoded(struct call *c, const struct object *link);
+/* Link's target key, decoded (ERR_CORRUPT when unreadable). */
+enum err symlink_target(struct call *c, const struct object *link,
+    const char **ret);
+/* Makes o a link to target: type, ETag, no data, the target line added
+ * to o->headers. */
+enum err symlink_make(struct call *c, struct object *o, const char *target);
+/* A link made from this request's headers keeps a Content-Type only when
+ * the request sent one (else GET shows the target's). */
+enum err symlink_request_type(struct call *c, struct object *o);
+/* Link o (as loaded) becomes what GET and HEAD of it answer: the current
+ * version of its target in the same bucket for data, size, ETag, class
+ * and encryption; the link for the rest. ERR_SYMLINK_TARGET_NOT_EXIST,
+ * ERR_INVALID_TARGET_TYPE (a link to a link), or the target's access
+ * refusal. o->id is then the target's, whose extents hold the data. */
+enum err symlink_follow(struct call *c, struct object *o);
 
 #endif

@@ -143,10 +143,16 @@ struct call {
 	struct buf		 body;		/* R_BODY_XML */
 	struct upload		*upload;	/* R_BODY_STREAM */
 	struct s3_body		*s3;		/* a SigV4 body to check/decode */
+	/* static website serving (website.c): the ErrorDocument and its
+	 * status for a missing object, or a redirect to answer instead */
+	const char		*web_error_key;
+	int			 web_error_status;
+	const char		*web_redirect;
 	/* operation-specific state carried from route begin to handler */
 	void			*op;
 	/* outcome */
 	enum err		 err;
+	uint64_t		 resp_len;	/* body length answered */
 	struct err_extra	 x;
 	/* the audit row of a PUT, POST or DELETE (call.c) */
 	bool			 audited;
@@ -255,9 +261,32 @@ enum err conf_answer(struct call *c, const char *doc, const char *type);
 /* access.c: whether the bucket's public access block is on. */
 bool conf_public_blocked(struct call *c);
 
+/* ---- website.c ---- */
+/* Before the access check: an anonymous GET or HEAD of a bucket with a
+ * website configuration becomes GetObject/HeadObject of the document it
+ * serves (c->route, c->level, c->key), and the error document or the
+ * redirect are noted for the handler. */
+enum err website_reroute(struct call *c);
+
 /* ---- access.c ---- */
 /* The access decision of the pipeline: policy, ACLs, referer, payer. */
 enum err access_check(struct call *c);
+/* The same for action on key of bucket b (not necessarily the request's):
+ * its policy, its public access block, then object_acl (NULL: none, the
+ * bucket's decides) for a read or a write. ERR_POLICY_DENIED for a Deny. */
+enum err access_object(struct call *c, const struct bucket *b,
+    const char *action, const char *key, const char *object_acl, bool write);
+/* refused[i] = ERR_POLICY_DENIED where c->bucket's policy has an explicit
+ * Deny for action on keys[i], else ERR_OK: a request let in for the
+ * bucket, refused for some keys (DeleteMultipleObjects). */
+enum err access_keys_denied(struct call *c, const char *action,
+    const char *const *keys, size_t n, enum err *refused);
+
+/* ---- access_line.c ---- */
+/* When the request's bucket has logging enabled, queues its access-log
+ * line (us: microseconds from arrival to the end of the answer). Last,
+ * once the response is sent. */
+void oss_access_line(struct call *c, int64_t us);
 
 /* ---- error.c ---- */
 /* Renders c->err with c->x as the OSS error response. */
@@ -319,6 +348,8 @@ enum err h_list_multipart_uploads(struct call *c);
 enum err h_list_parts(struct call *c);
 enum err h_copy_object(struct call *c);
 enum err h_restore_object(struct call *c);
+enum err h_put_symlink(struct call *c);		/* symlink.c */
+enum err h_get_symlink(struct call *c);
 enum err h_clean_restored_object(struct call *c);
 enum err h_put_bucket_encryption(struct call *c);
 enum err h_put_bucket_versioning(struct call *c);

@@ -7,9 +7,9 @@
  * the whole request is decided before a byte of the file is taken: the
  * policy's signature (V1 or V4), its expiration and conditions, access,
  * the key, the object's headers and encryption, forbid-overwrite and
- * retention. The file's bytes then go into the same encrypted upload
- * PutObject uses, and the commit is PutObject's. Parts after the file are
- * ignored, as OSS does.
+ * retention. From there on it is PutObject (object_put_begin and
+ * object_put_commit, object_ops.c): the same upload, the same commit, so
+ * the same refusals. Parts after the file are ignored, as OSS does.
  *
  * Form fields stand in for the request headers PutObject reads: the
  * request's own object headers (its Content-Type is multipart/form-data)
@@ -21,13 +21,17 @@
 #include <strings.h>
 
 #include "oss/object_ops.h"
-#include "object/object_tx.h"
 #include "object/upload.h"
 #include "base/str.h"
 #include "codec/form.h"
 #include "codec/post_policy.h"
 #include "codec/xml.h"
 #include "hash/hash.h"
+
+/* V4 (oss-api-2.md §4.3): x-oss-date at most 15 minutes ahead of the
+ * server's clock, and the form valid at most 7 days after it. */
+#define POST_V4_SKEW_MS		(15LL * 60 * 1000)
+#define POST_V4_VALID_MS	(7LL * 24 * 3600 * 1000)
 
 /* Values of the fields before the file, all together. */
 #define POST_PRE_MAX	(64 * 1024)
@@ -44,8 +48,7 @@ struct form_op {
 	enum post_phase	 phase;
 	const char	*filename;
 	const char	*file_type;
-	struct object	 o;
-	bool		 forbid_overwrite;
+	struct object_put put;
 	uint64_t	 len;
 	bool		 ranged;
 	int64_t		 min, max;
@@ -136,7 +139,8 @@ form_as_headers(struct call *c, struct form_op *op)
 	return ERR_OK;
 }
 
-/* AK/yyyymmdd/region/oss/aliyun_v4_request */
+/* AK/yyyymmdd/region/oss/aliyun_v4_request; the SignDate's form is
+ * checked by the caller (it has an error of its own). */
 static bool
 parse_credential(struct call *c, const char *cred, char **ak, char **date,
     char **region)
@@ -156,7 +160,7 @@ parse_credential(struct call *c, const char *cred, char **ak, char **date,
 		*p++ = '\0';
 	}
 	if (n != 5 || strchr(part[4], '/') != NULL || *part[0] == '\0' ||
-	    strlen(part[1]) != 8 || *part[2] == '\0' ||
+	    *part[1] == '\0' || *part[2] == '\0' ||
 	    strcmp(part[3], "oss") != 0 ||
 	    strcmp(part[4], "aliyun_v4_request") != 0)
 		return false;
@@ -164,6 +168,49 @@ parse_credential(struct call *c, const char *cred, char **ak, char **date,
 	*date = part[1];
 	*region = part[2];
 	return true;
+}
+
+/* The V4 fields but the signature: the version, the credential and its
+ * SignDate, x-oss-date on that day and within its window. */
+static enum err
+check_v4_fields(struct call *c, struct form_op *op, char **ak, char **day,
+    char **region)
+{
+	const char *v4 = field(op, "x-oss-signature-version");
+	const char *cred = field(op, "x-oss-credential");
+	const char *xdate = field(op, "x-oss-date");
+	const char *midnight;
+	char t[TIME_ISO_BYTES];
+	int64_t sign_ms, req_ms, now = call_now(c);
+
+	if (strcmp(v4, "OSS4-HMAC-SHA256") != 0) {
+		c->x.arg_name = "x-oss-signature-version";
+		c->x.arg_value = v4;
+		return ERR_INVALID_ARGUMENT;
+	}
+	if (cred == NULL || !parse_credential(c, cred, ak, day, region))
+		return ERR_POST_BAD_CREDENTIAL;
+	midnight = arena_printf(c->a, "%sT000000Z", *day);
+	if (midnight == NULL)
+		return ERR_NOMEM;
+	if (strspn(*day, "0123456789") != 8 ||
+	    !time_parse_basic(midnight, &sign_ms))
+		return ERR_POST_BAD_SIGN_DATE;
+	/* As a header-signed V4 request without a valid x-oss-date. */
+	if (xdate == NULL || !time_parse_basic(xdate, &req_ms))
+		return ERR_DATE_MISSING;
+	if (strncmp(xdate, *day, 8) != 0)
+		return ERR_POST_BAD_SIGN_DATE;
+	if (req_ms - now > POST_V4_SKEW_MS) {
+		time_fmt_iso_ms(t, req_ms);
+		c->x.request_time = arena_strdup(c->a, t);
+		time_fmt_iso_ms(t, now);
+		c->x.server_time = arena_strdup(c->a, t);
+		return ERR_TIME_SKEWED;
+	}
+	if (now - req_ms > POST_V4_VALID_MS)
+		return ERR_REQUEST_EXPIRED;
+	return ERR_OK;
 }
 
 /* The policy's signature: who is asking. No policy and no signature: an
@@ -181,14 +228,10 @@ check_signature(struct call *c, struct form_op *op, const char **ret_policy)
 
 	*ret_policy = policy;
 	if (v4 != NULL) {
-		const char *cred = field(op, "x-oss-credential");
-
-		if (strcmp(v4, "OSS4-HMAC-SHA256") != 0)
-			return ERR_INVALID_ARGUMENT;
+		r = check_v4_fields(c, op, &cak, &date, &region);
+		if (r != ERR_OK)
+			return r;
 		sig = field(op, "x-oss-signature");
-		if (cred == NULL || !parse_credential(c, cred, &cak, &date,
-		    &region))
-			return ERR_POST_BAD_CREDENTIAL;
 		ak = cak;
 	} else {
 		ak = field(op, "OSSAccessKeyId");
@@ -268,6 +311,34 @@ cond_holds(const struct post_cond *pc, const char *v)
 	}
 }
 
+/* A V4 policy must name the signature fields (§4.3); those it names are
+ * checked with the other conditions. */
+static const char *const v4_signed_fields[] = {
+	"x-oss-signature-version", "x-oss-credential", "x-oss-date",
+};
+
+static enum err
+check_v4_named(struct call *c, struct form_op *op,
+    const struct post_policy *pol)
+{
+	size_t nf = sizeof(v4_signed_fields) / sizeof(v4_signed_fields[0]);
+
+	for (size_t f = 0; f < nf; f++) {
+		const char *name = v4_signed_fields[f];
+		bool named = false;
+
+		for (size_t i = 0; i < pol->ncond && !named; i++)
+			named = strcmp(pol->cond[i].field, name) == 0;
+		if (!named) {
+			c->x.message = arena_printf(c->a, "Invalid according "
+			    "to Policy: Policy Condition failed: [\"eq\", "
+			    "\"$%s\", \"%s\"]", name, field(op, name));
+			return ERR_POLICY_CONDITION;
+		}
+	}
+	return ERR_OK;
+}
+
 static enum err
 check_policy(struct call *c, struct form_op *op, const char *b64)
 {
@@ -309,6 +380,8 @@ check_policy(struct call *c, struct form_op *op, const char *b64)
 			return ERR_POLICY_CONDITION;
 		}
 	}
+	if (field(op, "x-oss-signature-version") != NULL)
+		return check_v4_named(c, op, &pol);
 	return ERR_OK;
 }
 
@@ -328,9 +401,7 @@ object_key(struct call *c, const char *key, const char *filename)
 static enum err
 post_start(struct call *c, struct form_op *op)
 {
-	const char *policy, *key, *cmk = NULL;
-	struct object cur;
-	bool exists = false;
+	const char *policy, *key;
 	enum err r;
 
 	key = field(op, "key");
@@ -341,9 +412,6 @@ post_start(struct call *c, struct form_op *op)
 		r = check_policy(c, op, policy);
 	if (r != ERR_OK)
 		return r;
-	if ((c->anonymous || c->bucket.owner != c->account.id) &&
-	    bucket_acl_decide(c->bucket.acl, NULL, true) != ACL_ALLOW)
-		return ERR_ACCESS_DENIED;
 	key = object_key(c, key, op->filename);
 	if (key == NULL)
 		return ERR_NOMEM;
@@ -353,22 +421,15 @@ post_start(struct call *c, struct form_op *op)
 	}
 	c->key = key;
 	r = form_as_headers(c, op);
-	if (r == ERR_OK)
-		r = object_parse_forbid_overwrite(c, &op->forbid_overwrite);
 	if (r != ERR_OK)
 		return r;
-	if (c->bucket.versioning != BUCKET_UNVERSIONED)
-		op->forbid_overwrite = false;
-	str_copy(op->o.type, sizeof(op->o.type), "Normal");
-	r = object_prepare(c, &op->o, &cmk);
+	/* Who signed the form may write the key as PutObject (§5.6 maps
+	 * PostObject to oss:PutObject): bucket policy, with the form's
+	 * fields as the request's headers, then the bucket's ACL. */
+	r = access_object(c, &c->bucket, "oss:PutObject", key, NULL, true);
 	if (r != ERR_OK)
 		return r;
-	r = call_tx_peek(c, c->bucket.id, c->key, &cur, &exists);
-	if (exists && op->forbid_overwrite)
-		return ERR_FILE_EXISTS;
-	if (r != ERR_OK)
-		return r;
-	return upload_begin(c->api, c->bucket.owner, cmk, &c->upload);
+	return object_put_begin(c, &op->put);
 }
 
 static enum err
@@ -508,11 +569,7 @@ enum err
 h_post_object(struct call *c)
 {
 	struct form_op *op = c->op;
-	struct object *o = &op->o;
-	struct upload_result res;
-	struct extent_ref *dead = NULL;
-	size_t ndead = 0;
-	struct object_tx tx;
+	const struct object *o = &op->put.o;
 	const char *status, *redirect;
 	enum err r;
 
@@ -523,37 +580,9 @@ h_post_object(struct call *c)
 		return ERR_POST_MALFORMED;	/* the body ended in the file */
 	if (op->ranged && op->len < (uint64_t)op->min)
 		return ERR_ENTITY_TOO_SMALL;
-	r = upload_finish(c->upload, &res);
+	r = object_put_commit(c, &op->put);
 	if (r != ERR_OK)
 		return r;
-	hex_encode_upper(o->etag, res.md5, HASH_MD5_BYTES);
-	o->size = res.len;
-	o->crc64 = res.crc64;
-	o->mtime_ms = call_now(c);
-
-	r = call_tx_begin(c, o->bucket, o->key, &tx);
-	if (r != ERR_OK)
-		return r;
-	if (tx.exists && op->forbid_overwrite)
-		r = ERR_FILE_EXISTS;
-	if (r == ERR_OK)
-		r = object_replace(c->api->db, c->a, o, c->bucket.versioning,
-		    &res.extent, 1, &dead, &ndead);
-	if (r == ERR_OK)
-		r = object_tx_commit(&tx);
-	object_tx_end(&tx);
-	if (r != ERR_OK)
-		return r;
-	upload_commit(c->upload);
-	c->upload = NULL;
-	object_unlink_dead(c, dead, ndead);
-
-	(void)call_resp_headerf(c, "ETag", "\"%s\"", o->etag);
-	(void)call_resp_headerf(c, "x-oss-hash-crc64ecma", "%llu",
-	    (unsigned long long)o->crc64);
-	object_echo_sse(c, o);
-	if (c->bucket.versioning != BUCKET_UNVERSIONED)
-		(void)call_resp_header(c, "x-oss-version-id", o->version_id);
 	redirect = field(op, "success_action_redirect");
 	if (redirect != NULL && *redirect != '\0')
 		return post_redirect(c, redirect, o);

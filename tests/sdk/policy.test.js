@@ -2,11 +2,15 @@
 // ali-oss, and enforced together with the ACLs: an explicit Deny wins
 // (also over the owner when a "*" statement has a Condition), an Allow
 // opens what the ACLs would refuse, nothing matching leaves it to the ACLs.
+// Inside one request the policy is asked per object: each key of
+// DeleteMultipleObjects (a denied key is an <Error> entry, the others go),
+// CopyObject's source (oss:GetObject there), PostObject's key.
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { startDaemon, ossClient, raw, signedRaw, xmlText } = require('./lib/coffer');
+const { startDaemon, ossClient, raw, signedRaw, xmlText, xmlAll, md5b64 } = require('./lib/coffer');
+const { form, post, signedV1 } = require('./lib/form');
 
 let d;
 let owner;
@@ -181,4 +185,96 @@ test('conditions: SourceIp CIDR, SecureTransport, oss:Prefix', async () => {
   assert.equal(ok.status, 200);
   assert.equal(xmlText(ok.body, 'Key'), 'pub/a.txt');
   assert.equal((await list('priv/')).status, 403);
+});
+
+test('DeleteMultipleObjects: a Deny on bucket/locked/* is answered per key, the other keys are deleted', async () => {
+  const b = await fresh('pol-multi');
+  for (const k of ['locked/a', 'locked/b', 'free/c', 'free/d']) await owner.put(k, Buffer.from(k));
+  // With a Condition the "*" statement holds the owner too (§5.6).
+  await owner.putBucketPolicy(b, doc(stmt('Deny', 'oss:DeleteObject', '*', `acs:oss:*:*:${b}/locked/*`,
+    { IpAddress: { 'acs:SourceIp': ['0.0.0.0/0'] } })));
+  const xml = (quiet, keys) => `<?xml version="1.0" encoding="UTF-8"?><Delete><Quiet>${quiet}</Quiet>${
+    keys.map((k) => `<Object><Key>${k}</Key></Object>`).join('')}</Delete>`;
+  const multi = (body) => signedRaw(d, { method: 'POST', bucket: b, query: { delete: '' }, body,
+    headers: { 'content-type': 'application/xml', 'content-md5': md5b64(body) } });
+
+  let r = await multi(xml(false, ['locked/a', 'free/c', 'locked/b']));
+  assert.equal(r.status, 200, String(r.body));
+  const text = String(r.body);
+  assert.deepEqual(xmlAll(text, 'Deleted').map((e) => xmlText(e, 'Key')), ['free/c']);
+  const errs = xmlAll(text, 'Error');
+  assert.deepEqual(errs.map((e) => xmlText(e, 'Key')), ['locked/a', 'locked/b']);
+  for (const e of errs) {
+    assert.equal(xmlText(e, 'Code'), 'AccessDenied');
+    assert.equal(xmlText(e, 'Message'), 'Access denied by bucket policy.');
+  }
+  assert.equal(String((await owner.get('locked/a')).content), 'locked/a');
+  assert.equal(String((await owner.get('locked/b')).content), 'locked/b');
+  assert.match(String(await status(() => owner.get('free/c'))), /^404/);
+
+  // Quiet: only the failures are listed.
+  r = await multi(xml(true, ['locked/a', 'free/d']));
+  assert.equal(r.status, 200);
+  assert.equal(xmlAll(String(r.body), 'Deleted').length, 0);
+  assert.deepEqual(xmlAll(String(r.body), 'Error').map((e) => xmlText(e, 'Key')), ['locked/a']);
+  assert.match(String(await status(() => owner.get('free/d'))), /^404/);
+
+  // ali-oss reads the answer and reports what it deleted.
+  await owner.put('free/e', Buffer.from('e'));
+  const res = await owner.deleteMulti(['locked/b', 'free/e']);
+  assert.deepEqual(res.deleted.map((x) => x.Key), ['free/e']);
+  assert.equal(String((await owner.get('locked/b')).content), 'locked/b');
+  await owner.deleteBucketPolicy(b);
+  assert.deepEqual((await owner.deleteMulti(['locked/a', 'locked/b'])).deleted.map((x) => x.Key), ['locked/a', 'locked/b']);
+});
+
+test('CopyObject: the source bucket\'s policy decides oss:GetObject on the source', async () => {
+  const src = await fresh('pol-copy-src', 'public-read');
+  const bc = ossClient(d, { ak: bob.ak, sk: bob.sk });
+  await bc.putBucket('pol-copy-bob');
+  bc.useBucket('pol-copy-bob');
+  // The ACL lets bob read; the copy goes.
+  assert.equal(await status(() => bc.copy('mine.txt', 'priv/b.txt', src)), 200);
+  assert.equal(String((await bc.get('mine.txt')).content), 'private');
+  // A Deny of GetObject on the source: bob may still write his bucket,
+  // but not read the source.
+  await owner.putBucketPolicy(src, doc(stmt('Deny', 'oss:GetObject', bobId, `acs:oss:*:*:${src}/priv/*`)));
+  assert.equal(await status(() => bc.copy('mine2.txt', 'priv/b.txt', src)),
+    '403 AccessDenied Access denied by bucket policy.');
+  assert.match(String(await status(() => bc.get('mine2.txt'))), /^404/);
+  assert.equal(await status(() => bc.copy('mine3.txt', 'pub/a.txt', src)), 200, 'only priv/* is denied');
+  // An Allow opens a private source as GetObject would.
+  const ps = await fresh('pol-copy-priv');
+  assert.match(String(await status(() => bc.copy('p.txt', 'pub/a.txt', ps))), /^403/);
+  await owner.putBucketPolicy(ps, doc(stmt('Allow', 'oss:GetObject', bobId, `acs:oss:*:*:${ps}/pub/*`)));
+  assert.equal(await status(() => bc.copy('p.txt', 'pub/a.txt', ps)), 200);
+  assert.equal(String((await bc.get('p.txt')).content), 'public');
+  // The owner copying inside his bucket meets a Deny with a Condition.
+  await owner.putBucketPolicy(ps, doc(stmt('Deny', 'oss:GetObject', '*', `acs:oss:*:*:${ps}/priv/*`,
+    { IpAddress: { 'acs:SourceIp': ['0.0.0.0/0'] } })));
+  owner.useBucket(ps);
+  assert.equal(await status(() => owner.copy('copied.txt', 'priv/b.txt')),
+    '403 AccessDenied Access denied by bucket policy.');
+  assert.equal(await status(() => owner.copy('copied.txt', 'pub/a.txt')), 200);
+});
+
+test('PostObject: the form is judged by the bucket policy as oss:PutObject', async () => {
+  const b = await fresh('pol-form');
+  const f = (key, extra = {}) => form({ key, ...signedV1(d, owner, [{ bucket: b }]), ...extra });
+  assert.equal((await post(d, b, f('any.txt'))).status, 204);
+  await owner.putBucketPolicy(b, doc(stmt('Deny', 'oss:PutObject', '*', `acs:oss:*:*:${b}/*`,
+    { StringNotEquals: { 'oss:x-oss-server-side-encryption': ['AES256', 'KMS'] } })));
+  const r = await post(d, b, f('plain.txt'));
+  assert.equal(r.status, 403);
+  assert.equal(xmlText(r.body, 'Code'), 'AccessDenied');
+  assert.equal(xmlText(r.body, 'Message'), 'Access denied by bucket policy.');
+  assert.equal((await post(d, b, f('enc.txt', { 'x-oss-server-side-encryption': 'AES256' }))).status, 204,
+    'the form field is the request header the condition looks at');
+  // An anonymous form (no policy, no signature) where a policy grants it.
+  const anonForm = (key) => form({ key });
+  assert.equal((await post(d, b, anonForm('drop/x'))).status, 403);
+  await owner.putBucketPolicy(b, doc(stmt('Allow', 'oss:PutObject', '*', `acs:oss:*:*:${b}/drop/*`)));
+  assert.equal((await post(d, b, anonForm('drop/x'))).status, 204);
+  assert.equal((await post(d, b, anonForm('other/x'))).status, 403);
+  assert.equal(String((await owner.get('drop/x')).content), 'hello form');
 });

@@ -6,24 +6,13 @@
 const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startDaemon, ossClient, raw, xmlText } = require('./lib/coffer');
+const { form, post: postForm, signedV1 } = require('./lib/form');
 
 let d;
 after(async () => { if (d) assert.equal(await d.stop(), 0); });
 
-const B = 'XyZzyBoundary';
-function form(fields, file = 'hello form', filename = 'a.txt') {
-  let s = '';
-  for (const [n, v] of Object.entries(fields)) s += `--${B}\r\nContent-Disposition: form-data; name="${n}"\r\n\r\n${v}\r\n`;
-  return `${s}--${B}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\n${file}\r\n--${B}\r\nContent-Disposition: form-data; name="submit"\r\n\r\nUpload\r\n--${B}--\r\n`;
-}
-function post(bucket, body) {
-  return raw(d, { method: 'POST', path: '/', body, headers: { host: `${bucket}.oss-cn-hangzhou.aliyuncs.com`,
-    'content-type': `multipart/form-data; boundary=${B}`, 'content-length': Buffer.byteLength(body) } });
-}
-function signed(c, conditions, extra = {}, exp = Date.now() + 3600e3) {
-  const s = c.calculatePostSignature({ expiration: new Date(exp).toISOString(), conditions });
-  return { OSSAccessKeyId: d.ak, policy: s.policy, Signature: s.Signature, ...extra };
-}
+const post = (bucket, body) => postForm(d, bucket, body);
+const signed = (c, conditions, extra, exp) => signedV1(d, c, conditions, extra, exp);
 
 test('V1 form upload and its refusals', async () => {
   d = await startDaemon();

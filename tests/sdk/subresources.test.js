@@ -64,7 +64,7 @@ const IMPLEMENTED = new Set([
   'POST object cleanRestoredObject', 'HEAD object objectMeta',
   'GET bucket live', 'PUT object live', 'GET object live', 'DELETE object live',
   'PUT bucket objectWorm', 'GET bucket objectWorm', 'PUT object retention', 'GET object retention',
-  'PUT object legalHold', 'GET object legalHold',
+  'PUT object legalHold', 'GET object legalHold', 'PUT object symlink', 'GET object symlink',
 ]);
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE'];
 const BUCKET = 'subres-bkt';

@@ -154,9 +154,9 @@ test('CompleteMultipartUpload onto a protected key → FileImmutable; abort allo
     assert.equal((await c.abortMultipartUpload('mpu-inflight.txt', uploadId)).res.status, 204);
   });
 
-test('PutSymlink is not implemented, so it cannot replace a protected object', async () => {
+test('PutSymlink onto a protected object → FileImmutable', async () => {
   try {
-    await expectOssError(() => c.putSymlink('rec.txt', 'brand-new.txt'), { code: 'NotImplemented', status: 501 });
+    await expectOssError(() => c.putSymlink('rec.txt', 'brand-new.txt'), IMMUTABLE);
   } finally {
     await intact('rec.txt');
   }

@@ -431,6 +431,9 @@ test_route_selection(void **state)
 	expect_route("GET", "/k?response-content-type=a", "GetObject");
 	expect_route("HEAD", "/k", "HeadObject");
 	expect_route("HEAD", "/k?objectMeta", "GetObjectMeta");
+	expect_route("PUT", "/k?symlink", "PutSymlink");
+	expect_route("GET", "/k?symlink", "GetSymlink");
+	expect_route("GET", "/k?symlink&versionId=v1", "GetSymlink");
 	expect_route("DELETE", "/k", "DeleteObject");
 	expect_route("PUT", "/k?retention", "PutObjectRetention");
 	expect_route("GET", "/k?retention&versionId=v", "GetObjectRetention");
@@ -475,7 +478,8 @@ test_route_not_implemented(void **state)
 	expect_error("GET", "/?cors&acl", ERR_NOT_IMPLEMENTED);
 	expect_error("PUT", "/k?tagging&acl", ERR_NOT_IMPLEMENTED);
 	expect_error("PUT", "/k?retention&legalHold", ERR_NOT_IMPLEMENTED);
-	expect_error("GET", "/k?symlink", ERR_NOT_IMPLEMENTED);
+	expect_error("GET", "/k?udf", ERR_NOT_IMPLEMENTED);
+	expect_error("GET", "/k?symlink&acl", ERR_NOT_IMPLEMENTED);
 	expect_error("PUT", "/?website&referer", ERR_NOT_IMPLEMENTED);
 	/* GET and PUT /?referer exist; OSS has no DELETE (clients PUT an
 	 * empty list). */
@@ -553,7 +557,7 @@ test_route_never_falls_through(void **state)
 	static const struct { const char *m, *uri; } v[] = {
 		{ "GET", "/?acl&bucketInfo" }, { "GET", "/?lifecycle&acl" },
 		{ "PUT", "/?logging&policy" }, { "GET", "/?cors&acl" },
-		{ "PUT", "/k?tagging&acl" }, { "GET", "/k?symlink" },
+		{ "PUT", "/k?tagging&acl" }, { "GET", "/k?symlink&tagging" },
 		{ "PUT", "/?website&tagging" }, { "DELETE", "/?referer" },
 		{ "GET", "/?requestPayment&logging" }, { "PUT", "/?replication" },
 		{ "PUT", "/?acl&worm" }, { "HEAD", "/k?objectMeta&acl" },
