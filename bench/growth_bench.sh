@@ -4,7 +4,7 @@
 # grow (issue 17)? One cofferd is filled in steps through its own APIs
 # (objects by anonymous 16-byte PUTs over 100 keep-alive connections, keys
 # by signed CreateKey calls), and after each step it prints:
-#   fill rate of the step's PUTs (objects/s)
+#   fill rate of the step's PUTs (objects/s) and CreateKey calls (keys/s)
 #   ListObjectsV2 first page (max-keys 100): p50/p99, one connection
 #   GetBucketStat: p50/max of a few calls, one connection
 #   ListKeys page 1 and the last page (PageSize 100), DescribeKey,
@@ -140,13 +140,13 @@ read -r -a OBJ_STEPS <<<"$OBJS"
 read -r -a KEY_STEPS <<<"$KEYS"
 nsteps=${#OBJ_STEPS[@]}
 [ ${#KEY_STEPS[@]} -gt "$nsteps" ] && nsteps=${#KEY_STEPS[@]}
-printf 'objects\tkeys\tfill_put_per_s\tlist_p50_ms\tlist_p99_ms\tstat_p50_ms\tstat_max_ms\tlistkeys1_p99_ms\tlistkeys_last_p99_ms\tdescribe_p99_ms\tdecrypt_p99_ms\n' \
+printf 'objects\tkeys\tfill_put_per_s\tlist_p50_ms\tlist_p99_ms\tstat_p50_ms\tstat_max_ms\tkeyfill_per_s\tlistkeys1_p99_ms\tlistkeys_last_p99_ms\tdescribe_p99_ms\tdecrypt_p99_ms\n' \
     >"$OUT/results.tsv"
 while [ "$step" -lt "$nsteps" ]; do
 	want_objs=${OBJ_STEPS[$step]:-$have_objs}
 	want_keys=${KEY_STEPS[$step]:-$have_keys}
 	step=$((step + 1))
-	fill=-
+	fill=- kfill=-
 	perf_start "step$step.fill"
 	if [ "$want_objs" -gt "$have_objs" ]; then
 		n=$((want_objs - have_objs))
@@ -171,6 +171,7 @@ while [ "$step" -lt "$nsteps" ]; do
 		    "$BENCH_AK" "$BENCH_SK" Description=growth >"$RUN/keys.log"
 		grep -q ' errors=0 ' "$RUN/keys.log" ||
 		    { blog "CreateKey failed: $(cat "$RUN/keys.log")"; exit 1; }
+		kfill=$(sed -n 's/^rps=\([0-9]*\) .*/\1/p' "$RUN/keys.log")
 		have_keys=$want_keys
 	fi
 	perf_stop
@@ -191,10 +192,10 @@ while [ "$step" -lt "$nsteps" ]; do
 	    CiphertextBlob="$BLOB")
 	perf_stop
 	p99() { sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$1"; }
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$have_objs" \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$have_objs" \
 	    "$have_keys" "$fill" "$(pct 50 <"$RUN/list.ms")" \
 	    "$(pct 99 <"$RUN/list.ms")" "$(pct 50 <"$RUN/stat.ms")" \
-	    "$(pct 100 <"$RUN/stat.ms")" "$(p99 "$lk1")" "$(p99 "$lkn")" \
+	    "$(pct 100 <"$RUN/stat.ms")" "$kfill" "$(p99 "$lk1")" "$(p99 "$lkn")" \
 	    "$(p99 "$desc")" "$(p99 "$dec")" >>"$OUT/results.tsv"
 	for o in "$lk1" "$lkn" "$desc" "$dec"; do
 		grep -q " errors=0$" <<<"$o" || blog "KMS errors: $o"

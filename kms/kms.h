@@ -274,6 +274,10 @@ struct kms_caller {
 	/* Under mutual TLS, the verified client certificate's subject:
 	 * recorded with every audit row of the call. NULL without. */
 	const char	*client_cert;
+	/* state_version.kms as the caller read it at the start of its
+	 * request, before any row (db/state_version.h), so the version
+	 * cache needs no read of its own; 0: not read, the cache reads. */
+	int64_t		 state_kms;
 };
 
 struct kms_key_meta {

@@ -106,31 +106,27 @@ out:
 }
 
 /* Opens raw (rawlen bytes, version id first) as a blob of row's version v
- * with material mat: format v2, and on a legacy version the unbound form.
- * ERR_KMS_DECRYPT_FAILED when neither authenticates, the answer for a wrong
- * context too: a relabelled blob looks like any blob that does not open. */
+ * with its blob subkey sub (format v2), and on a legacy version with its
+ * material mat (the unbound form). ERR_KMS_DECRYPT_FAILED when neither
+ * authenticates, the answer for a wrong context too: a relabelled blob
+ * looks like any blob that does not open. */
 static enum err
-blob_open(struct kms *k, const struct kms_key_row *row, const char *version,
+blob_open(const struct kms_key_row *row, const char *version,
     const struct kms_version_row *v, const struct kms_dek *mat,
-    const struct kms_context *ctx, const uint8_t *raw, size_t rawlen,
-    uint8_t *out, unsigned long long *ret_len)
+    const struct kms_dek *sub, const struct kms_context *ctx,
+    const uint8_t *raw, size_t rawlen, uint8_t *out,
+    unsigned long long *ret_len)
 {
 	struct kms_binding b = { KMS_BIND_BLOB, row->m.creator, row->m.key_id,
 	    version };
-	struct kms_dek *sub = NULL;
 	uint8_t ad[KMS_BLOB_AD_BYTES];
 	size_t adlen;
 	int rc;
-	enum err r;
 
-	r = kms_bind_subkey(k, mat, &b, &sub);
-	if (r != ERR_OK)
-		return r;
 	kms_bind_blob_ad(ad, &b, ctx);
 	rc = crypto_aead_aes256gcm_decrypt(out, ret_len, NULL, raw + BLOB_HEAD,
 	    rawlen - BLOB_HEAD, ad, sizeof(ad), raw + KMS_VERSION_ID_BYTES,
 	    sub->key);
-	kms_dek_free(sub);
 	if (rc != 0 && v->legacy_blobs) {
 		adlen = kms_bind_blob_ad_legacy(ad, ctx);
 		rc = crypto_aead_aes256gcm_decrypt(out, ret_len, NULL,
@@ -148,7 +144,7 @@ decrypt_blob(struct kms *k, const struct kms_caller *who, const char *blob,
 {
 	struct kms_key_row *row = NULL;
 	struct kms_version_row *v = NULL;
-	struct kms_dek *mat = NULL;
+	struct kms_dek *mat = NULL, *sub = NULL;
 	uint8_t raw[BLOB_RAW_MAX];
 	char version[KMS_VERSION_ID_BYTES + 1];
 	unsigned long long mlen = 0;
@@ -182,7 +178,8 @@ decrypt_blob(struct kms *k, const struct kms_caller *who, const char *blob,
 		r = ERR_NOMEM;
 		goto out;
 	}
-	r = kms_db_key_get_by_version(k->db, version, kms_now(k), row, v);
+	r = kms_version_load(k, who->state_kms, version, kms_now(k), row, v,
+	    &mat, &sub);
 	if (r == ERR_NOT_FOUND || (r == ERR_OK &&
 	    (row->account != who->account ||
 	    row->m.state == KMS_KEY_DESTROYED)))
@@ -193,17 +190,17 @@ decrypt_blob(struct kms *k, const struct kms_caller *who, const char *blob,
 	r = kms_row_apply(row, action, &to);
 	if (r == ERR_OK && v->sealed_len == 0)
 		r = ERR_KEY_PENDING_IMPORT;
+	if (r == ERR_OK && mat == NULL)
+		r = ERR_CORRUPT;
 	if (r == ERR_OK)
-		r = kms_material_open(k, row->m.key_id, version, v->sealed,
-		    v->sealed_len, &mat);
-	if (r == ERR_OK)
-		r = blob_open(k, row, version, v, mat, ctx, raw,
+		r = blob_open(row, version, v, mat, sub, ctx, raw,
 		    (size_t)rawlen, out, &mlen);
 	if (r != ERR_OK)
 		goto out;
 	*ret_len = (size_t)mlen;
 	result_fill(ret, row->m.key_id, version);
 out:
+	kms_dek_free(sub);
 	kms_dek_free(mat);
 	kms_audit_queue_call(k, who, kms_action_name(action), target, r,
 	    NULL);

@@ -39,19 +39,28 @@ static const char SQL_KEY_BY_VERSION[] =
     " WHERE vv.version_id = ?";
 static const char SQL_KEY_LIST[] =
     "SELECT " KEY_COLS KEY_FROM " WHERE k.account = ? ORDER BY k.id";
-/* ListKeys: the account's keys not yet destroyed (kms_state_effective),
- * counted and paged on the index kms_keys_list (schema/0016), which holds
- * every column the condition reads; only the page's rows are read for
- * their key ids, never the material. */
+/* ListKeys: the account's keys not yet destroyed (kms_state_effective).
+ * TotalCount is the stored count (kms_key_counts, schema 0022) less the
+ * destroyed keys the sweep has not removed yet, which kms_keys_deletion
+ * finds among few; a page starts at the block of 1024 row ids holding
+ * its first key (kms_key_blocks) and steps over fewer than 1024 entries
+ * of kms_keys_list from there, whatever the page number. Only the page's
+ * rows are read for their key ids, never the material. */
 #define NOT_DESTROYED \
     " NOT (k.state = 'PendingDeletion' AND k.delete_ms <= ?2)"
-static const char SQL_KEY_COUNT_LIVE[] =
-    "SELECT count(*) FROM kms_keys k INDEXED BY kms_keys_list"
-    " WHERE k.account = ?1 AND" NOT_DESTROYED;
+static const char SQL_KEY_COUNT_STORED[] =
+    "SELECT keys FROM kms_key_counts WHERE account = ?1";
+static const char SQL_KEY_COUNT_DESTROYED[] =
+    "SELECT count(*) FROM kms_keys k INDEXED BY kms_keys_deletion"
+    " WHERE k.state = 'PendingDeletion' AND k.delete_ms <= ?2"
+    " AND k.account = ?1 AND k.id < ?3";
+static const char SQL_KEY_BLOCKS[] =
+    "SELECT block, n FROM kms_key_blocks WHERE account = ?1 ORDER BY block";
+#define KEY_BLOCK_SHIFT 10	/* kms_key_blocks.block = id >> 10 */
 static const char SQL_KEY_PAGE[] =
     "SELECT k.key_id, a.account_id FROM kms_keys k INDEXED BY kms_keys_list"
     " JOIN accounts a ON a.id = k.account"
-    " WHERE k.account = ?1 AND" NOT_DESTROYED
+    " WHERE k.account = ?1 AND k.id >= ?5 AND" NOT_DESTROYED
     " ORDER BY k.id LIMIT ?3 OFFSET ?4";
 static const char SQL_KEY_INSERT[] =
     "INSERT INTO kms_keys (key_id, account, state, description, key_spec,"
@@ -105,19 +114,27 @@ static const char SQL_ALIAS_LIST_KEY[] =
     " ORDER BY name";
 
 /* The quotas' counts (kms_int.h): a key is destroyed once PendingDeletion
- * reaches its delete_ms, whether or not the sweep has removed it yet. */
+ * reaches its delete_ms, whether or not the sweep has removed it yet.
+ * Keys and versions: the account's counters (schema 0022) less the
+ * destroyed keys not swept yet, so a creation costs the same at 100 or
+ * 100,000 keys. */
 #define LIVE_KEY " NOT (k.state = 'PendingDeletion' AND k.delete_ms <= ?2)"
+#define DESTROYED_USER_KEYS \
+    " FROM kms_keys k INDEXED BY kms_keys_deletion" \
+    " WHERE k.state = 'PendingDeletion' AND k.delete_ms <= ?2" \
+    " AND k.account = ?1 AND k.managed = 0"
 static const char SQL_QUOTA_KEYS[] =
-    "SELECT count(*) FROM (SELECT 1 FROM kms_keys k WHERE k.account = ?1"
-    " AND k.managed = 0 AND" LIVE_KEY " LIMIT ?3)";
+    "SELECT min(?3, coalesce((SELECT user_keys FROM kms_key_counts"
+    " WHERE account = ?1), 0) - (SELECT count(*)" DESTROYED_USER_KEYS "))";
+static const char SQL_QUOTA_KEY_VERSIONS[] =
+    "SELECT min(?3, coalesce((SELECT user_versions FROM kms_key_counts"
+    " WHERE account = ?1), 0) - (SELECT count(*)"
+    " FROM kms_key_versions v WHERE v.key IN (SELECT k.id"
+    DESTROYED_USER_KEYS ")))";
 static const char SQL_QUOTA_ALIASES[] =
     "SELECT count(*) FROM (SELECT 1 FROM kms_aliases al"
     " JOIN kms_keys k ON k.id = al.key WHERE al.account = ?1"
     " AND al.name NOT GLOB 'alias/acs/*' AND" LIVE_KEY " LIMIT ?3)";
-static const char SQL_QUOTA_KEY_VERSIONS[] =
-    "SELECT count(*) FROM (SELECT 1 FROM kms_keys k"
-    " JOIN kms_key_versions v ON v.key = k.id WHERE k.account = ?1"
-    " AND k.managed = 0 AND" LIVE_KEY " LIMIT ?3)";
 
 static const char SQL_TAG_PUT[] =
     "INSERT INTO kms_tags (key, tag_key, tag_value) VALUES (?, ?, ?)"
@@ -326,36 +343,107 @@ kms_db_key_list(struct db *db, int64_t account, int64_t now_ms,
 	return r;
 }
 
+/* ?1 account, ?2 now_ms, ?3 below this row id: destroyed keys the sweep
+ * has not removed. */
+static enum err
+destroyed_before(struct db *db, int64_t account, int64_t now_ms,
+    int64_t id, int64_t *ret)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_KEY_COUNT_DESTROYED);
+	enum err r;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, account);
+	sqlite3_bind_int64(st, 2, now_ms);
+	sqlite3_bind_int64(st, 3, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int64(st, 0);
+	r = rc == SQLITE_ROW ? ERR_OK : db_err(rc);
+	db_stmt_done(st);
+	return r;
+}
+
+/* The first row id of the block holding the stored key of rank offset,
+ * and how many stored keys come before it. */
+static enum err
+page_block(struct db *db, int64_t account, uint64_t offset,
+    int64_t *ret_id, uint64_t *ret_before)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_KEY_BLOCKS);
+	uint64_t before = 0;
+	int64_t block = 0;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, account);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t n = sqlite3_column_int64(st, 1);
+
+		block = sqlite3_column_int64(st, 0);
+		if (n > 0 && before + (uint64_t)n > offset)
+			break;
+		before += n > 0 ? (uint64_t)n : 0;
+	}
+	db_stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(rc);
+	if (rc == SQLITE_DONE)
+		block++;	/* past every block: nothing to find there */
+	*ret_id = block << KEY_BLOCK_SHIFT;
+	*ret_before = before;
+	return ERR_OK;
+}
+
 enum err
 kms_db_key_page(struct db *db, int64_t account, int64_t now_ms,
     uint64_t offset, uint64_t limit,
     void (*fn)(void *ctx, const char *key_id, const char *creator),
     void *ctx, uint64_t *ret_total)
 {
+	int64_t stored = 0, gone = 0, from = 0;
+	uint64_t before = 0, live_before;
+	bool opened;
 	sqlite3_stmt *st;
 	enum err r;
 	int rc;
 
-	st = db_stmt(db, SQL_KEY_COUNT_LIVE);
-	if (st == NULL)
-		return ERR_IO;
-	sqlite3_bind_int64(st, 1, account);
-	sqlite3_bind_int64(st, 2, now_ms);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*ret_total = (uint64_t)sqlite3_column_int64(st, 0);
-	r = rc == SQLITE_ROW ? ERR_OK : db_err(rc);
-	db_stmt_done(st);
-	if (r != ERR_OK || offset >= *ret_total || limit == 0)
-		return r;
+	/* The counts and the page from one snapshot. */
+	opened = db_read_begin(db);
+	r = db_query_i64(db, SQL_KEY_COUNT_STORED, account, &stored);
+	if (r == ERR_NOT_FOUND) {
+		stored = 0;
+		r = ERR_OK;
+	}
+	if (r == ERR_OK)
+		r = destroyed_before(db, account, now_ms, INT64_MAX, &gone);
+	if (r != ERR_OK)
+		goto out;
+	*ret_total = stored > gone ? (uint64_t)(stored - gone) : 0;
+	if (offset >= *ret_total || limit == 0)
+		goto out;
+	r = page_block(db, account, offset, &from, &before);
+	if (r == ERR_OK)
+		r = destroyed_before(db, account, now_ms, from, &gone);
+	if (r != ERR_OK)
+		goto out;
+	/* Live keys below from: at most offset, so the page starts at or
+	 * after from. */
+	live_before = before - (uint64_t)gone;
 	st = db_stmt(db, SQL_KEY_PAGE);
-	if (st == NULL)
-		return ERR_IO;
+	if (st == NULL) {
+		r = ERR_IO;
+		goto out;
+	}
 	sqlite3_bind_int64(st, 1, account);
 	sqlite3_bind_int64(st, 2, now_ms);
 	sqlite3_bind_int64(st, 3, limit > INT64_MAX ? INT64_MAX :
 	    (int64_t)limit);
-	sqlite3_bind_int64(st, 4, (int64_t)offset);
+	sqlite3_bind_int64(st, 4, (int64_t)(offset - live_before));
+	sqlite3_bind_int64(st, 5, from);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(st, 0);
 		const char *creator = (const char *)sqlite3_column_text(st, 1);
@@ -364,6 +452,8 @@ kms_db_key_page(struct db *db, int64_t account, int64_t now_ms,
 	}
 	r = rc == SQLITE_DONE ? ERR_OK : db_err(rc);
 	db_stmt_done(st);
+out:
+	db_read_end(db, opened);
 	return r;
 }
 

@@ -109,6 +109,7 @@ struct kms {
 	bool			 audit_busy;	/* a batch is being written */
 	pthread_t		 audit_thread;
 	uint64_t		 audit_dropped;
+	struct kms_cache	*cache;		/* kms_cache.c */
 };
 
 /* Makes keys readable for the duration of an operation; pair with
@@ -363,6 +364,25 @@ enum err kms_row_apply(const struct kms_key_row *row, enum kms_action action,
 enum err kms_material_open(struct kms *k, const char *key_id,
     const char *version_id, const uint8_t *sealed, size_t sealed_len,
     struct kms_dek **ret) __attribute__((warn_unused_result));
+/*
+ * The version cache (kms_cache.c): a version's key row (the fields the
+ * state checks read, m.state derived at now_ms) and its material, from
+ * the cache when nothing changed since it was filled, else from the
+ * database, and the subkey of the version's ciphertext blobs
+ * (kms_bind_subkey, KMS_BIND_BLOB). state_kms: the caller's
+ * state_version.kms (struct kms_caller), 0 to read it here. *ret_mat and
+ * *ret_sub stay NULL when the version has no material or it
+ * does not open (logged): the caller's ERR_KEY_PENDING_IMPORT or
+ * ERR_CORRUPT, after its state checks. ERR_NOT_FOUND: no such version.
+ */
+enum err kms_version_load(struct kms *k, int64_t state_kms,
+    const char *version_id, int64_t now_ms, struct kms_key_row *row,
+    struct kms_version_row *v, struct kms_dek **ret_mat,
+    struct kms_dek **ret_sub);
+enum err kms_cache_open(struct kms *k);
+/* Forgets and wipes every entry (root-key rotation). */
+void kms_cache_wipe(struct kms *k);
+void kms_cache_close(struct kms *k);
 /* Seals 32 bytes of material for (key_id, version_id) into out
  * (KMS_MATERIAL_SEALED bytes). */
 void kms_material_seal(struct kms *k, uint8_t *out, const char *key_id,

@@ -84,6 +84,8 @@ kms_open(const struct kms_settings *s, struct kms **ret)
 		r = db_audit_set_mac(k->db, kms_audit_chain_mac, k);
 	if (r == ERR_OK && k->db != NULL)
 		db_tx_check_set(k->db, kms_root_gen_check, k);
+	if (r == ERR_OK && k->db != NULL)
+		r = kms_cache_open(k);
 	if (r != ERR_OK) {
 		if (k->db != NULL) {
 			(void)db_audit_set_mac(k->db, NULL, NULL);
@@ -114,6 +116,7 @@ kms_close(struct kms *k)
 	}
 	if (k->rekey_other != NULL)
 		sodium_free(k->rekey_other);
+	kms_cache_close(k);
 	for (d = k->dek_free; d != NULL; d = next) {
 		next = d->next;
 		sodium_free(d);

@@ -394,6 +394,10 @@ kms_rekey_end(struct kms *k, bool committed)
 		kms_rekey_switch(k);
 	if (committed)
 		atomic_fetch_add(&k->root_gen, 1);
+	/* The counters moved with the re-sealed rows already; material
+	 * unsealed under the old key goes now rather than at the next
+	 * lookup. */
+	kms_cache_wipe(k);
 	pthread_mutex_lock(&k->keys_lock);
 	sodium_free(k->rekey_other);	/* wipes */
 	k->rekey_other = NULL;

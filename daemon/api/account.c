@@ -11,12 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api/api.h"
 #include "api/api_int.h"
 #include "auth/auth.h"
 #include "base/file.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "db/state_version.h"
 #include "kms/kms.h"
 
 static bool
@@ -49,19 +49,48 @@ secret_ad(uint8_t ad[static 2 + AUTH_AK_MAX], const char *ak)
 	return api_secret_ad(ad, ak, strlen(ak));
 }
 
+/* From the access-key cache when state_version.auth says nothing changed
+ * since it was filled, else from the row (auth/auth_key_cache.c). */
 enum err
-api_secret_open(struct db *db, struct kms *kms, const char *ak,
+api_secret_open(struct api *api, const char *ak,
     struct auth_account *ret_account, char **ret_secret, size_t *ret_cap)
+{
+	struct db_state_version sv;
+
+	/* The counter before the row: a change committed in between leaves
+	 * what is read below tagged with the older value. */
+	return api_secret_open_at(api, db_state_version(api->db, &sv) ==
+	    ERR_OK ? &sv : NULL, ak, ret_account, ret_secret, ret_cap);
+}
+
+enum err
+api_secret_open_at(struct api *api, const struct db_state_version *sv,
+    const char *ak, struct auth_account *ret_account, char **ret_secret,
+    size_t *ret_cap)
 {
 	uint8_t ad[2 + AUTH_AK_MAX];
 	uint8_t *sealed = NULL;
 	size_t sealed_len = 0, cap;
 	char *secret = NULL;
+	bool cached = api->ak_cache != NULL && sv != NULL;
 	enum err r;
 
 	if (strlen(ak) >= AUTH_AK_MAX)
 		return ERR_INVALID_ACCESS_KEY_ID;
-	r = auth_key_lookup(db, ak, ret_account, &sealed, &sealed_len);
+	if (cached) {
+		secret = calloc(1, AUTH_SECRET_CACHE_MAX);
+		if (secret == NULL)
+			return ERR_NOMEM;
+		if (auth_key_cache_get(api->ak_cache, sv->auth, ak, ret_account,
+		    secret, AUTH_SECRET_CACHE_MAX)) {
+			*ret_secret = secret;
+			*ret_cap = AUTH_SECRET_CACHE_MAX;
+			return ERR_OK;
+		}
+		free(secret);
+		secret = NULL;
+	}
+	r = auth_key_lookup(api->db, ak, ret_account, &sealed, &sealed_len);
 	if (r == ERR_NOT_FOUND)
 		r = ERR_INVALID_ACCESS_KEY_ID;
 	if (r != ERR_OK)
@@ -76,12 +105,16 @@ api_secret_open(struct db *db, struct kms *kms, const char *ak,
 		r = ERR_NOMEM;
 		goto out;
 	}
-	r = kms_unseal(kms, secret, sealed, sealed_len, ad, secret_ad(ad, ak));
+	r = kms_unseal(api->kms, secret, sealed, sealed_len, ad,
+	    secret_ad(ad, ak));
 	if (r != ERR_OK) {
 		log_errx("access key '%s': sealed secret does not open", ak);
 		free(secret);
 		goto out;
 	}
+	if (cached)
+		auth_key_cache_put(api->ak_cache, sv->auth, ak, ret_account,
+		    secret);
 	*ret_secret = secret;
 	*ret_cap = cap;
 out:

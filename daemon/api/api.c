@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "auth/auth.h"
 #include "base/clock.h"
 #include "bucket/bucket.h"
 #include "base/log.h"
@@ -36,6 +37,11 @@ api_open(const struct api_settings *s, struct api **ret)
 	str_copy(api->version, sizeof(api->version), s->version ? s->version : "");
 	api->started_ms = clock_wall_ms();
 	gate_init(&api->gate);
+	if (auth_key_cache_open(&api->ak_cache) != ERR_OK) {
+		gate_destroy(&api->gate);
+		free(api);
+		return ERR_NOMEM;
+	}
 	api_access_log_init(api);
 	*ret = api;
 	return ERR_OK;
@@ -47,6 +53,7 @@ api_close(struct api *api)
 	if (api == NULL)
 		return;
 	gate_destroy(&api->gate);
+	auth_key_cache_close(api->ak_cache);
 	api_access_log_free(api);
 	free(api);
 }

@@ -171,7 +171,13 @@ enum err api_account_create(struct db *db, struct kms *kms, const char *name,
  * malloc'd and NUL-terminated, *ret_cap bytes; the caller wipes and frees
  * it. ERR_INVALID_ACCESS_KEY_ID when the key is unknown, ERR_CORRUPT when
  * its sealed secret does not open (logged). Shared by both listeners. */
-enum err api_secret_open(struct db *db, struct kms *kms, const char *ak,
+enum err api_secret_open(struct api *api, const char *ak,
+    struct auth_account *ret_account, char **ret_secret, size_t *ret_cap);
+/* The same with the change counters the caller read before (NULL: none,
+ * no cache), so one read serves the whole request. */
+struct db_state_version;
+enum err api_secret_open_at(struct api *api,
+    const struct db_state_version *sv, const char *ak,
     struct auth_account *ret_account, char **ret_secret, size_t *ret_cap);
 /* Another access key for account (by name), for rotation: ERR_NOT_FOUND
  * without the account, ERR_CONFLICT when it holds AUTH_ACTIVE_KEYS_MAX

@@ -41,6 +41,7 @@ struct api {
 	struct alog_entry	*alog_head, **alog_tail;
 	size_t			 alog_bytes;
 	uint64_t		 alog_dropped;
+	struct auth_key_cache	*ak_cache;	/* account.c */
 };
 
 /* The access-log queue's lifetime (access_log.c), with api_open/close. */

@@ -178,6 +178,22 @@ enum err auth_account_list(struct db *db,
     const char *access_key_id), void *ctx);
 /* ERR_NOT_FOUND; ERR_CONFLICT when the account still owns buckets. */
 enum err auth_account_delete(struct db *db, const char *name);
+/*
+ * Unsealed secrets of Active access keys (auth_key_cache.c), each valid
+ * while state_version.auth (db/state_version.h) keeps the value gen it
+ * was read under: the caller reads the counter before the lookup and
+ * before the row it puts. Bounded; thread-safe.
+ */
+#define AUTH_SECRET_CACHE_MAX 160	/* longer secrets are not cached */
+struct auth_key_cache;
+enum err auth_key_cache_open(struct auth_key_cache **ret);
+void auth_key_cache_close(struct auth_key_cache *c);
+/* true: ak's account and secret (NUL-terminated, when it fits in cap). */
+bool auth_key_cache_get(struct auth_key_cache *c, int64_t gen,
+    const char *ak, struct auth_account *ret_account, char *secret,
+    size_t cap);
+void auth_key_cache_put(struct auth_key_cache *c, int64_t gen,
+    const char *ak, const struct auth_account *account, const char *secret);
 /* Looks up an access key: its account and sealed secret (malloc'd; caller
  * frees). ERR_NOT_FOUND when unknown, ERR_ACCESS_KEY_DISABLED when it is
  * Inactive. */

@@ -1,19 +1,35 @@
 /* SPDX-License-Identifier: ISC */
-/* rand.c: see rand.h. */
+/*
+ * rand.c: see rand.h.
+ *
+ * Small requests are served from a per-thread buffer refilled 512 bytes
+ * at a time: a request id per request was a getrandom(2) system call per
+ * request, a measurable share of a KMS call. The bytes are ids, never
+ * keys (kms/ draws those from libsodium). A child of fork() drops the
+ * buffer it inherited, so parent and child never hand out the same
+ * bytes.
+ */
 #include "base/rand.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
 
 #include "base/clock.h"
 #include "base/str.h"
 
-void
-rand_bytes(void *p, size_t n)
-{
-	unsigned char *q = p;
+#define RAND_POOL	512
+#define RAND_SMALL	64	/* larger requests go to the kernel */
 
+static _Thread_local unsigned char pool[RAND_POOL];
+static _Thread_local size_t pool_left;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void
+kernel_bytes(unsigned char *q, size_t n)
+{
 	while (n > 0) {
 		ssize_t got = getrandom(q, n, 0);
 		if (got < 0 && errno == EINTR)
@@ -23,6 +39,37 @@ rand_bytes(void *p, size_t n)
 		q += got;
 		n -= (size_t)got;
 	}
+}
+
+static void
+drop_pool(void)
+{
+	memset(pool, 0, sizeof(pool));
+	pool_left = 0;
+}
+
+static void
+atfork_init(void)
+{
+	(void)pthread_atfork(NULL, NULL, drop_pool);
+}
+
+void
+rand_bytes(void *p, size_t n)
+{
+	if (n > RAND_SMALL) {
+		kernel_bytes(p, n);
+		return;
+	}
+	(void)pthread_once(&atfork_once, atfork_init);
+	if (pool_left < n) {
+		kernel_bytes(pool, sizeof(pool));
+		pool_left = sizeof(pool);
+	}
+	/* Taken from the end and wiped, so no byte is handed out twice. */
+	pool_left -= n;
+	memcpy(p, pool + pool_left, n);
+	memset(pool + pool_left, 0, n);
 }
 
 void

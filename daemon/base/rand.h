@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* rand.h: non-secret-critical randomness (ids) from getrandom(2). */
+/* rand.h: non-secret-critical randomness (ids) from getrandom(2),
+ * buffered per thread (rand.c). */
 #ifndef COFFER_BASE_RAND_H
 #define COFFER_BASE_RAND_H
 

@@ -25,6 +25,7 @@
 #include "base/rand.h"
 #include "base/str.h"
 #include "codec/xml.h"
+#include "db/state_version.h"
 
 /*
  * /-/metrics counts KMS requests by action and by the Code the client saw
@@ -286,6 +287,8 @@ authenticate(struct kms_call *c)
 		.now_ms = clock_wall_ms(),
 	};
 	struct auth_kms_parsed p;
+	struct db_state_version sv;
+	bool has_sv;
 	char *secret = NULL;
 	size_t cap = 0;
 	struct buf sts;
@@ -298,7 +301,10 @@ authenticate(struct kms_call *c)
 	if (r != ERR_OK)
 		goto out;
 	c->claimed_ak = arena_strdup(c->a, p.access_key_id);
-	r = api_secret_open(c->api->db, c->api->kms, p.access_key_id,
+	/* One read of the change counters for the request's caches, before
+	 * any row they hold (db/state_version.h). */
+	has_sv = db_state_version(c->api->db, &sv) == ERR_OK;
+	r = api_secret_open_at(c->api, has_sv ? &sv : NULL, p.access_key_id,
 	    &c->account, &secret, &cap);
 	if (r != ERR_OK)
 		goto out;
@@ -319,6 +325,7 @@ authenticate(struct kms_call *c)
 	    c->account.account_id);
 	c->who.actor = c->who.account_id;
 	c->who.client_cert = c->req->peer_cert;
+	c->who.state_kms = has_sv ? sv.kms : 0;
 out:
 	if (secret != NULL) {
 		explicit_bzero(secret, cap);

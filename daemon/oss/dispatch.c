@@ -106,7 +106,7 @@ authenticate(struct call *c)
 	c->claimed_ak = arena_strdup(c->a, p.access_key_id);
 	c->presigned = p.kind == AUTH_V1_QUERY || p.kind == AUTH_V2_QUERY ||
 	    p.kind == AUTH_V4_QUERY;
-	r = api_secret_open(c->api->db, c->api->kms, p.access_key_id,
+	r = api_secret_open(c->api, p.access_key_id,
 	    &c->account, &secret, &cap);
 	if (r == ERR_INVALID_ACCESS_KEY_ID || r == ERR_ACCESS_KEY_DISABLED)
 		c->x.ak = arena_strdup(c->a, p.access_key_id);

@@ -246,7 +246,7 @@ check_signature(struct call *c, struct form_op *op, const char **ret_policy)
 	if (policy == NULL || *policy == '\0')
 		return ERR_POST_NO_POLICY;
 	c->claimed_ak = ak;
-	r = api_secret_open(c->api->db, c->api->kms, ak, &c->account, &secret,
+	r = api_secret_open(c->api, ak, &c->account, &secret,
 	    &cap);
 	if (r == ERR_INVALID_ACCESS_KEY_ID)
 		c->x.ak = ak;

@@ -118,7 +118,7 @@ check_signature(struct conn *c, const struct bucket *b, const char *channel,
 		return ERR_ACCESS_DENIED;
 	if ((int64_t)exp * 1000 < clock_wall_ms())
 		return ERR_REQUEST_EXPIRED;
-	r = api_secret_open(api->db, api->kms, ak, &account, &secret, &cap);
+	r = api_secret_open(api, ak, &account, &secret, &cap);
 	if (r != ERR_OK)
 		return r == ERR_INVALID_ACCESS_KEY_ID ||
 		    r == ERR_ACCESS_KEY_DISABLED ? ERR_ACCESS_DENIED : r;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -26,6 +27,7 @@
 #include "base/clock.h"
 #include "base/kv.h"
 #include "base/log.h"
+#include "base/rand.h"
 #include "base/str.h"
 #include "support/test_support.h"
 
@@ -1120,10 +1122,40 @@ test_clock(void **state)
 	}
 }
 
+/* rand_bytes hands out no byte twice: not in one thread, and not in a
+ * parent and its forked child, which inherit the per-thread buffer. */
+static void
+test_rand_unique(void **state)
+{
+	uint8_t a[16], b[16], c[16];
+	int fds[2], status;
+	pid_t pid;
+
+	(void)state;
+	rand_bytes(a, sizeof(a));
+	rand_bytes(b, sizeof(b));
+	assert_memory_not_equal(a, b, sizeof(a));
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		rand_bytes(c, sizeof(c));
+		_exit(write(fds[1], c, sizeof(c)) == (ssize_t)sizeof(c) ? 0 : 1);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], c, sizeof(c)), (ssize_t)sizeof(c));
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	rand_bytes(a, sizeof(a));
+	assert_memory_not_equal(a, c, sizeof(a));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rand_unique),
 		cmocka_unit_test(test_str_to_u64),
 		cmocka_unit_test(test_str_to_i64),
 		cmocka_unit_test(test_str_helpers),

@@ -498,6 +498,144 @@ test_list_ids_pages(void **state)
 	free(page);
 }
 
+/* The same across blocks of 1024 row ids (schema 0022, kms_key_blocks):
+ * another account's rows push account 1's keys into blocks 0, 1, 3, 4
+ * and 7, some pending deletion, one destroyed but not swept in block 1;
+ * every page of every size matches the full listing. */
+static void
+push_ids_to(struct fix *f, int64_t id)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "INSERT INTO kms_keys (id, key_id, account,"
+	    " state, key_spec, key_usage, origin, protection, created_ms,"
+	    " last_rotation_ms, primary_version) VALUES (%lld, 'filler-%lld',"
+	    " 2, 'Enabled', 'Aliyun_AES_256', 'ENCRYPT/DECRYPT', 'Aliyun_KMS',"
+	    " 'SOFTWARE', 0, 0, '')", (long long)id, (long long)id);
+	assert_int_equal(db_exec(f->db, sql), ERR_OK);
+}
+
+static void
+test_list_ids_blocks(void **state)
+{
+	static const int64_t jump[] = { 1024 + 1000, 3 * 1024 + 10,
+	    4 * 1024 + 1020, 7 * 1024 + 5 };
+	struct fix *f = *state;
+	char id[KMS_KEY_ID_MAX];
+	struct id_page *full = calloc(1, sizeof(*full));
+	struct id_page *page = calloc(1, sizeof(*page));
+	int n = 0;
+
+	for (size_t j = 0; j <= sizeof(jump) / sizeof(jump[0]); j++) {
+		for (int i = 0; i < 7; i++, n++) {
+			new_key(f, NULL, id);
+			if (n % 4 == 1)
+				assert_int_equal(kms_key_schedule_deletion(
+				    f->kms, &f->who, id, n == 9 ? 7 : 30),
+				    ERR_OK);
+		}
+		if (j < sizeof(jump) / sizeof(jump[0]))
+			push_ids_to(f, jump[j]);
+	}
+	f->now += 7 * CLOCK_DAY_MS;	/* key 9 (block 1) is destroyed */
+	for (uint64_t size = 1; size <= 40; size += 3)
+		for (uint64_t off = 0; off < 40; off++) {
+			uint64_t t1 = 0, t2 = 0;
+
+			full->n = 0;
+			assert_int_equal(kms_key_list(f->kms, &f->who, NULL, 0,
+			    off, size, page_full, full, &t1), ERR_OK);
+			memset(page->ids, 0, sizeof(page->ids));
+			page->n = 0;
+			memcpy(page->creator, full->creator,
+			    sizeof(page->creator));
+			assert_int_equal(kms_key_list_ids(f->kms, &f->who, off,
+			    size, page_ids, page, &t2), ERR_OK);
+			assert_int_equal(t1, 34);
+			assert_int_equal(t2, t1);
+			assert_int_equal(page->n, full->n);
+			for (size_t i = 0; i < page->n; i++)
+				assert_string_equal(page->ids[i],
+				    full->ids[i]);
+		}
+	free(full);
+	free(page);
+}
+
+/* A second connection to the same database: what another process (the
+ * `coffer` CLI, another node) writes. */
+static struct db *
+other_writer(struct fix *f)
+{
+	char path[4096];
+	struct db *db;
+
+	snprintf(path, sizeof(path), "%s/meta.db", f->dir);
+	assert_int_equal(db_open(path, &db), ERR_OK);
+	return db;
+}
+
+/* The version cache never serves a state that changed: each change,
+ * through the API or written by another connection, is seen by the very
+ * next Decrypt, again and again (kms_cache.c). */
+static void
+test_cache_never_stale(void **state)
+{
+	struct fix *f = *state;
+	char id[KMS_KEY_ID_MAX], blob[KMS_BLOB_B64_MAX], out[64], sql[256];
+	struct kms_crypto_result res;
+	struct db *other = other_writer(f);
+
+	new_key(f, NULL, id);
+	assert_int_equal(enc(f, id, NULL, 0, "hello", blob, &res), ERR_OK);
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(dec(f, blob, NULL, 0, out, &res), ERR_OK);
+		assert_string_equal(out, "hello");
+		assert_int_equal(kms_key_disable(f->kms, &f->who, id), ERR_OK);
+		assert_int_equal(dec(f, blob, NULL, 0, out, &res),
+		    ERR_KEY_DISABLED);
+		assert_int_equal(kms_key_enable(f->kms, &f->who, id), ERR_OK);
+		assert_int_equal(dec(f, blob, NULL, 0, out, &res), ERR_OK);
+		assert_int_equal(kms_key_schedule_deletion(f->kms, &f->who, id,
+		    7), ERR_OK);
+		assert_int_equal(dec(f, blob, NULL, 0, out, &res),
+		    ERR_KEY_PENDING_DELETION);
+		assert_int_equal(kms_key_cancel_deletion(f->kms, &f->who, id),
+		    ERR_OK);
+		assert_int_equal(dec(f, blob, NULL, 0, out, &res), ERR_OK);
+
+		/* Another writer disables it, then enables it again. */
+		snprintf(sql, sizeof(sql), "UPDATE kms_keys SET state ="
+		    " 'Disabled', generation = generation + 1"
+		    " WHERE key_id = '%s'", id);
+		assert_int_equal(db_exec(other, sql), ERR_OK);
+		assert_int_equal(dec(f, blob, NULL, 0, out, &res),
+		    ERR_KEY_DISABLED);
+		snprintf(sql, sizeof(sql), "UPDATE kms_keys SET state ="
+		    " 'Enabled', generation = generation + 1"
+		    " WHERE key_id = '%s'", id);
+		assert_int_equal(db_exec(other, sql), ERR_OK);
+		assert_int_equal(dec(f, blob, NULL, 0, out, &res), ERR_OK);
+	}
+	/* Pending deletion turns into destroyed by time alone, with no write
+	 * to move the counter: derived again at every hit. */
+	assert_int_equal(kms_key_schedule_deletion(f->kms, &f->who, id, 7),
+	    ERR_OK);
+	f->now += 7 * CLOCK_DAY_MS - 1;
+	assert_int_equal(dec(f, blob, NULL, 0, out, &res),
+	    ERR_KEY_PENDING_DELETION);
+	f->now += 1;
+	assert_int_equal(dec(f, blob, NULL, 0, out, &res), ERR_KEY_NOT_FOUND);
+	/* A version deleted by another writer is gone at once too. */
+	f->now -= 7 * CLOCK_DAY_MS;
+	assert_int_equal(kms_key_cancel_deletion(f->kms, &f->who, id), ERR_OK);
+	assert_int_equal(dec(f, blob, NULL, 0, out, &res), ERR_OK);
+	assert_int_equal(db_exec(other, "DELETE FROM kms_key_versions"),
+	    ERR_OK);
+	assert_int_equal(dec(f, blob, NULL, 0, out, &res), ERR_KEY_NOT_FOUND);
+	db_close(other);
+}
+
 static void
 test_aliases_tags(void **state)
 {
@@ -717,6 +855,51 @@ wrap(const char *pub_b64, const char *alg, const uint8_t *mat, size_t n)
 	out = malloc(1024);
 	assert_true(b64_encode(out, 1024, ct, ctlen) > 0);
 	return out;
+}
+
+/* The quota counters (schema 0022) follow creations, deletions by the
+ * sweep and another writer's deletes. */
+static void
+test_quota_counters(void **state)
+{
+	struct fix *f = *state;
+	char id[4][KMS_KEY_ID_MAX];
+	struct db *other;
+
+	reopen_limited(f, (struct kms_limits){ .keys = 3, .key_versions = 4 });
+	other = other_writer(f);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(try_key(f, &f->who, id[i]), ERR_OK);
+	assert_int_equal(try_key(f, &f->who, NULL), ERR_KMS_LIMIT_EXCEEDED);
+	/* Destroyed but not swept: no longer counted. */
+	assert_int_equal(kms_key_schedule_deletion(f->kms, &f->who, id[0], 7),
+	    ERR_OK);
+	f->now += 7 * CLOCK_DAY_MS;
+	assert_int_equal(try_key(f, &f->who, id[0]), ERR_OK);
+	assert_int_equal(try_key(f, &f->who, NULL), ERR_KMS_LIMIT_EXCEEDED);
+	/* Swept: still not counted, and not counted twice. */
+	assert_int_equal(kms_tick(f->kms), ERR_OK);
+	assert_int_equal(try_key(f, &f->who, NULL), ERR_KMS_LIMIT_EXCEEDED);
+	/* Versions: three keys' first versions plus one; the fifth is
+	 * refused, and freed again when another writer deletes a key. */
+	{
+		struct kms_version_info v;
+		char sql[256];
+
+		assert_int_equal(kms_key_version_create(f->kms, &f->who, id[1],
+		    &v), ERR_OK);
+		assert_int_equal(kms_key_version_create(f->kms, &f->who, id[1],
+		    &v), ERR_KMS_LIMIT_EXCEEDED);
+		snprintf(sql, sizeof(sql), "DELETE FROM kms_keys"
+		    " WHERE key_id = '%s'", id[1]);
+		assert_int_equal(db_exec(other, sql), ERR_OK);
+		assert_int_equal(try_key(f, &f->who, id[3]), ERR_OK);
+		assert_int_equal(kms_key_version_create(f->kms, &f->who, id[3],
+		    &v), ERR_OK);
+		assert_int_equal(kms_key_version_create(f->kms, &f->who, id[3],
+		    &v), ERR_KMS_LIMIT_EXCEEDED);
+	}
+	db_close(other);
 }
 
 static void
@@ -1673,6 +1856,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_legacy_ciphertexts, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_ids_blocks, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cache_never_stale, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_quota_counters, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_list_ids_pages, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_crash_consistency, setup,

@@ -267,6 +267,12 @@ check_rows(struct db *db, struct arena *a, int v)
 		    " JOIN kms_key_versions v ON v.version_id ="
 		    " k.primary_version JOIN kms_aliases a ON a.key = k.id"
 		    " WHERE k.state = 'Enabled'"), 1);
+		/* The key counters and rank blocks (0022) start from the
+		 * keys already there. */
+		assert_int_equal(count(db, "SELECT keys + user_keys +"
+		    " user_versions FROM kms_key_counts WHERE account = 1"), 3);
+		assert_int_equal(count(db, "SELECT n FROM kms_key_blocks"
+		    " WHERE account = 1 AND block = 0"), 1);
 		/* Blobs of keys older than 0006 stay readable unbound. */
 		assert_int_equal(count(db, "SELECT legacy_blobs FROM"
 		    " kms_key_versions"), v < 6 ? 1 : 0);
