@@ -40,7 +40,7 @@ static const char SQL_KEY_BY_VERSION[] =
 static const char SQL_KEY_LIST[] =
     "SELECT " KEY_COLS KEY_FROM " WHERE k.account = ? ORDER BY k.id";
 /* ListKeys: the account's keys not yet destroyed (kms_state_effective).
- * TotalCount is the stored count (kms_key_counts, schema 0022) less the
+ * TotalCount is the stored count (kms_key_counts, schema 0021) less the
  * destroyed keys the sweep has not removed yet, which kms_keys_deletion
  * finds among few; a page starts at the block of 1024 row ids holding
  * its first key (kms_key_blocks) and steps over fewer than 1024 entries
@@ -115,7 +115,7 @@ static const char SQL_ALIAS_LIST_KEY[] =
 
 /* The quotas' counts (kms_int.h): a key is destroyed once PendingDeletion
  * reaches its delete_ms, whether or not the sweep has removed it yet.
- * Keys and versions: the account's counters (schema 0022) less the
+ * Keys and versions: the account's counters (schema 0021) less the
  * destroyed keys not swept yet, so a creation costs the same at 100 or
  * 100,000 keys. */
 #define LIVE_KEY " NOT (k.state = 'PendingDeletion' AND k.delete_ms <= ?2)"

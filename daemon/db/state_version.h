@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * state_version.h: the change counters of schema/0022_state_version.sql.
+ * state_version.h: the change counters of schema/0021_state_version.sql.
  *
  * Triggers move them in the transaction of every change a cache could
  * hold, whichever process writes. A cache reads them before a lookup and
@@ -22,7 +22,7 @@ struct db_state_version {
 	int64_t	kms;	/* CMKs, their versions, the root key */
 };
 
-/* ERR_NOT_FOUND on a database older than schema 0022: cache nothing. */
+/* ERR_NOT_FOUND on a database older than schema 0021: cache nothing. */
 enum err db_state_version(struct db *db, struct db_state_version *ret);
 
 #endif

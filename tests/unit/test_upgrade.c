@@ -267,7 +267,7 @@ check_rows(struct db *db, struct arena *a, int v)
 		    " JOIN kms_key_versions v ON v.version_id ="
 		    " k.primary_version JOIN kms_aliases a ON a.key = k.id"
 		    " WHERE k.state = 'Enabled'"), 1);
-		/* The key counters and rank blocks (0022) start from the
+		/* The key counters and rank blocks (0021) start from the
 		 * keys already there. */
 		assert_int_equal(count(db, "SELECT keys + user_keys +"
 		    " user_versions FROM kms_key_counts WHERE account = 1"), 3);

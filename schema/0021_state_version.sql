@@ -1,4 +1,4 @@
--- 0022_state_version.sql: change counters for the caches of hot state,
+-- 0021_state_version.sql: change counters for the caches of hot state,
 -- and per-account key counts and rank blocks for quotas and ListKeys
 -- (issue 17; kms/kms_cache.c, api/ak_cache.c, kms/kms_db.c).
 -- Never edit after release; add a new numbered file instead.
