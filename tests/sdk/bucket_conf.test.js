@@ -1,6 +1,6 @@
 // Stored bucket configurations (spec oss-api-2.md §5.1-5.5) through
 // ali-oss: tags, referer (and its enforcement), request payment, website,
-// logging; each deleted with its bucket.
+// logging, the public access block; each deleted with its bucket.
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -109,4 +109,70 @@ test('website and logging: stored, returned, deleted (also with the bucket)', as
   assert.equal((await owner.getBucketLogging('conf-web')).enable, false);
   e = await errOf(() => owner.getBucketWebsite('conf-web'));
   assert.equal(e.status, 404);
+});
+
+test('logging: deleteBucketLogging turns it off', async () => {
+  await owner.putBucket('conf-log');
+  await owner.putBucketLogging('conf-log', 'log-');
+  assert.equal((await owner.getBucketLogging('conf-log')).enable, true);
+  await owner.deleteBucketLogging('conf-log');
+  assert.equal((await owner.getBucketLogging('conf-log')).enable, false);
+  // Deleting what is not there is a 204 too.
+  await owner.deleteBucketLogging('conf-log');
+  await owner.deleteBucket('conf-log');
+});
+
+test('public access block: public ACLs and public policies count for nothing', async () => {
+  const b = 'conf-pab';
+  const host = { host: `${b}.oss-cn-hangzhou.aliyuncs.com` };
+  const pab = (method, on) => signedRaw(d, { method, bucket: b, query: { publicAccessBlock: '' }, v4: true,
+    body: on === undefined ? undefined
+      : `<PublicAccessBlockConfiguration><BlockPublicAccess>${on}</BlockPublicAccess></PublicAccessBlockConfiguration>` });
+  const publicPolicy = JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Principal: ['*'],
+    Action: ['oss:GetObject'], Resource: [`acs:oss:*:*:${b}/*`] }] });
+  await owner.putBucket(b);
+  owner.useBucket(b);
+  await owner.put('p.txt', Buffer.from('pab'));
+  let r = await pab('GET');
+  assert.equal(r.status, 404);
+  assert.equal(xmlText(r.body, 'Code'), 'NoSuchPublicAccessBlockConfiguration');
+
+  // A public-read bucket serves anonymous readers until the block is on.
+  await owner.putBucketACL(b, 'public-read');
+  assert.equal((await raw(d, { path: '/p.txt', headers: host })).status, 200);
+  assert.equal((await pab('PUT', 'true')).status, 200);
+  r = await pab('GET');
+  assert.equal(r.status, 200);
+  assert.equal(xmlText(r.body, 'BlockPublicAccess'), 'true');
+  r = await raw(d, { path: '/p.txt', headers: host });
+  assert.equal(r.status, 403);
+  assert.equal(xmlText(r.body, 'Code'), 'AccessDenied');
+  // The owner is not affected.
+  assert.equal((await owner.get('p.txt')).content.toString(), 'pab');
+
+  // A policy granting "*" is refused while the block is on.
+  const e = await errOf(() => owner.putBucketPolicy(b, JSON.parse(publicPolicy)));
+  assert.equal(e.status, 403);
+  assert.equal(e.code, 'AccessDenied');
+  assert.equal(e.message, 'Public access is blocked for this bucket.');
+
+  // Off again: the public ACL and a public policy work.
+  assert.equal((await pab('DELETE')).status, 204);
+  assert.equal((await raw(d, { path: '/p.txt', headers: host })).status, 200);
+  await owner.putBucketACL(b, 'private');
+  assert.equal((await raw(d, { path: '/p.txt', headers: host })).status, 403);
+  await owner.putBucketPolicy(b, JSON.parse(publicPolicy));
+  assert.equal((await raw(d, { path: '/p.txt', headers: host })).status, 200);
+
+  // A bad document is MalformedXML, and the block goes with its bucket.
+  r = await signedRaw(d, { method: 'PUT', bucket: b, query: { publicAccessBlock: '' }, v4: true,
+    body: '<PublicAccessBlockConfiguration><BlockPublicAccess>yes</BlockPublicAccess></PublicAccessBlockConfiguration>' });
+  assert.equal(r.status, 400);
+  assert.equal(xmlText(r.body, 'Code'), 'MalformedXML');
+  assert.equal((await pab('PUT', 'true')).status, 200);
+  await owner.deleteBucketPolicy(b);
+  await owner.delete('p.txt');
+  await owner.deleteBucket(b);
+  await owner.putBucket(b);
+  assert.equal((await pab('GET')).status, 404);
 });
