@@ -51,17 +51,18 @@ claimable(const struct read_ahead *ra)
 	return ra->next <= ra->last && ra->next < ra->base + READ_AHEAD_SLOTS;
 }
 
-/* Opens the claimed chunk c into its slot; called without the lock, which
- * is held again on return with the result published. */
+/* Opens the claimed chunk c into out (its slot, or the reader's buffer);
+ * called without the lock, which is held again on return with the result
+ * published. */
 static void
-open_claimed(struct read_ahead *ra, struct store_reader *sr, uint64_t c)
+open_claimed(struct read_ahead *ra, struct store_reader *sr, uint64_t c,
+    uint8_t *out)
 {
 	size_t s = (size_t)(c % READ_AHEAD_SLOTS), want = chunk_len(ra, c);
 	size_t got = 0;
 	enum err e;
 
-	e = store_reader_read(sr, c * STORE_CHUNK_BYTES, ra->slot[s], want,
-	    &got);
+	e = store_reader_read(sr, c * STORE_CHUNK_BYTES, out, want, &got);
 	if (e == ERR_OK && got != want)
 		e = ERR_CORRUPT;
 	pthread_mutex_lock(&ra->mu);
@@ -94,7 +95,7 @@ helper_main(void *arg)
 			break;
 		c = claim(ra);
 		pthread_mutex_unlock(&ra->mu);
-		open_claimed(ra, ra->sr, c);
+		open_claimed(ra, ra->sr, c, ra->slot[c % READ_AHEAD_SLOTS]);
 	}
 	pthread_mutex_unlock(&ra->mu);
 	return NULL;
@@ -154,6 +155,8 @@ read_ahead_read(struct read_ahead *ra, struct store_reader *sr, void *buf,
 	uint64_t off = read_ahead_next(ra), c0 = ra->base, c1, c, base;
 	uint8_t *dst = buf;
 	size_t done = 0, skip = ra->skip, s, take;
+	/* Chunks this thread opened straight into buf, by c - c0. */
+	bool direct[READ_AHEAD_SLOTS] = { false };
 
 	if (off >= ra->end || n == 0) {
 		*ret_n = 0;
@@ -164,15 +167,20 @@ read_ahead_read(struct read_ahead *ra, struct store_reader *sr, void *buf,
 	c1 = (off + n - 1) / STORE_CHUNK_BYTES;
 	if (c1 >= c0 + READ_AHEAD_SLOTS)
 		c1 = c0 + READ_AHEAD_SLOTS - 1;
-	/* Open what the helper has not claimed yet, then wait for the
-	 * rest. */
+	/* Open what the helper has not claimed yet, a whole chunk straight
+	 * into buf, then wait for the rest. */
 	pthread_mutex_lock(&ra->mu);
 	for (c = c0; c <= c1;) {
 		if (ra->next <= c1) {
-			uint64_t mine = claim(ra);
+			uint64_t mine = claim(ra), at = mine * STORE_CHUNK_BYTES;
+			uint8_t *out = ra->slot[mine % READ_AHEAD_SLOTS];
 
 			pthread_mutex_unlock(&ra->mu);
-			open_claimed(ra, sr, mine);
+			if (at >= off && at + chunk_len(ra, mine) <= off + n) {
+				out = dst + (at - off);
+				direct[mine - c0] = true;
+			}
+			open_claimed(ra, sr, mine, out);
 			continue;
 		}
 		if (ra->have[c % READ_AHEAD_SLOTS] == c)
@@ -189,7 +197,8 @@ read_ahead_read(struct read_ahead *ra, struct store_reader *sr, void *buf,
 		take = chunk_len(ra, c) - skip;
 		if (take > n - done)
 			take = n - done;
-		memcpy(dst + done, ra->slot[s] + skip, take);
+		if (!direct[c - c0])
+			memcpy(dst + done, ra->slot[s] + skip, take);
 		done += take;
 		skip += take;
 		if (skip == chunk_len(ra, c)) {
