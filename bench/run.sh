@@ -33,6 +33,9 @@
 #                               dd, SQLite synchronous=FULL commit rate
 #   small.put4k / small.get4k   wrk -t2 -c16|-c64, 4 KiB bodies, unique
 #                               keys, full durability (disk data dir)
+#   http.nginx_get4k.c64        the same 4 KiB GETs from nginx (files)
+#   goal17.*                    issue 17: 64 MiB PUT / floor >= 1.3, GET /
+#                               floor >= 1.2, 4 KiB GET c64 / nginx >= 0.5
 # for S in 1MiB, 64MiB, 1GiB. Baselines and cofferd alternate transfer by
 # transfer (A B C, then C B A, ...) because HTTP figures drift +-10-25 %
 # from minute to minute on this VM.
@@ -441,6 +444,24 @@ wrk_run() {
 	echo "$((c1 - c0)) ${reqs:-0}" >>"$RAW/$id.cpu"
 }
 
+# nginx serving 4 KiB files g1..g256 (the same bytes), for the small GET
+# goal of issue 17.
+mkdir -p "$RUN/files/4k"
+for i in $(seq 256); do
+	cp "$RUN/files/4KiB.bin" "$RUN/files/4k/g$i"
+done
+chmod -R a+rX "$RUN/files/4k"
+nginx_get4k() {
+	local f=$RAW/http.nginx_get4k.c64.$r.txt
+	wrk -t2 -c64 -d"${WRK_DUR}s" --latency -s "$BENCH/get4k.lua" \
+	    "http://127.0.0.1:$NPORT" -- /f/4k/g 256 >"$f" 2>&1
+	if grep -qE 'Non-2xx|Socket errors' "$f"; then
+		blog "WARNING nginx get4k: $(grep -E 'Non-2xx|Socket errors' "$f" | xargs)"
+		FAILS=$((FAILS + 1))
+	fi
+	awk '/^Requests\/sec:/ { print $2 }' "$f" >>"$RAW/http.nginx_get4k.c64.samples"
+}
+
 blog "small objects: 4 KiB, wrk ${WRK_DUR}s x $WRK_ROUNDS rounds"
 for r in $(seq "$WRK_ROUNDS"); do
 	for c in 16 64; do
@@ -451,11 +472,16 @@ for r in $(seq "$WRK_ROUNDS"); do
 		wrk_run "small.get4k.c$c.disk" disk "$c" get4k.lua \
 		    "/$BENCH_BUCKET/g" 256
 	done
+	nginx_get4k
 	if [ "$SMALL_SHM" = 1 ]; then
 		wrk_run "small.put4k.c64.shm" shm 64 put4k.lua \
 		    "/$BENCH_BUCKET/" "r$r-c64"
 	fi
 done
+
+emit http.nginx_get4k.c64 req/s \
+    "wrk -t2 -c64 -d${WRK_DUR}s -s bench/get4k.lua NGINX -- /f/4k/g 256" \
+    "$RAW/http.nginx_get4k.c64.samples"
 
 to_us() { # wrk's "364.00us" / "2.46ms" / "1.2s" -> microseconds
 	awk '{ v = $1; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
@@ -507,6 +533,14 @@ for s in $SIZES; do
 		    "http.sendfile_get.$s" "$GET_GOAL"
 	done
 done
+# Issue 17: large bodies against the one-core floor alone, small GETs
+# against nginx serving the same 4 KiB.
+ratio goal17.put.64MiB.disk coffer.put.64MiB.disk floor.put.64MiB \
+    floor.put.64MiB 1.3
+ratio goal17.get.64MiB.disk coffer.get.64MiB.disk floor.get.64MiB \
+    floor.get.64MiB 1.2
+ratio goal17.get4k.c64.disk small.get4k.c64.disk http.nginx_get4k.c64 \
+    http.nginx_get4k.c64 0.5
 for id in small.put4k.c16.disk small.put4k.c64.disk; do
 	awk -v OFS='\t' -v id="$id" -v v="$(value "$id")" -v g="$SMALL_GOAL" \
 	    'BEGIN { print "goal." id, "req/s", v, "-", "-", "-", g,
@@ -553,6 +587,11 @@ summary() {
 		printf "\nfloor parts (1 MiB, MB/s): xchacha seal %s, MD5 %s, CRC-64 (ISA-L) %s; SQLite FULL commit on disk %s tx/s\n",
 		    f(v("part.xchacha_seal.1MiB")), f(v("part.md5.1MiB")),
 		    f(v("part.crc64_isal.1MiB")), f(v("ctx.sqlite_full_commit.disk"))
+		printf "\nissue 17 goals: PUT 64MiB/floor %s (>= 1.3) %s; GET 64MiB/floor %s (>= 1.2) %s; GET 4KiB c64/nginx %s (>= 0.5, nginx %s req/s) %s\n",
+		    v("goal17.put.64MiB.disk"), verd["goal17.put.64MiB.disk"],
+		    v("goal17.get.64MiB.disk"), verd["goal17.get.64MiB.disk"],
+		    v("goal17.get4k.c64.disk"), f(v("http.nginx_get4k.c64")),
+		    verd["goal17.get4k.c64.disk"]
 		printf "\n4 KiB objects (wrk -t2, median req/s; goal PUT >= 5000/s on disk)\n"
 		printf "%-22s %9s %9s %10s %10s %10s %s\n", "test", "req/s", "min-max",
 		    "p50 us", "p99 us", "cpu us/req", "verdict"
