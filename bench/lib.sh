@@ -118,12 +118,23 @@ mkfile() {
 	sync "$1"
 }
 
-# proc_cpu_ns PID: nanoseconds on CPU of the process's live threads
-# (schedstat is exact; /proc/PID/stat counts in 10 ms ticks, too coarse
-# for one 1 MiB transfer). cofferd's worker threads live as long as it.
+# proc_cpu_ns PID: nanoseconds on CPU of the process: its live threads
+# exactly (schedstat; /proc/PID/stat counts in 10 ms ticks, too coarse
+# for one 1 MiB transfer), plus what threads that have exited used, in
+# ticks (the process's stat minus its live threads'): an upload's MD5
+# thread and a large GET's read-ahead thread end with their request.
 proc_cpu_ns() {
-	cat /proc/"$1"/task/*/schedstat 2>/dev/null |
-	    awk '{ t += $1 } END { printf "%.0f\n", t }'
+	local d=/proc/$1
+	{
+		cat "$d"/task/*/schedstat 2>/dev/null | sed 's/^/live /'
+		sed 's/^/proc /' "$d/stat" 2>/dev/null
+		cat "$d"/task/*/stat 2>/dev/null | sed 's/^/thread /'
+	} | awk -v tick="$(getconf CLK_TCK)" '
+	    $1 == "live" { ns += $2; next }
+	    { kind = $1; sub(/^[^)]*\) /, ""); t = $12 + $13
+		if (kind == "proc") pt += t; else tt += t }
+	    END { d = pt - tt; if (d < 0) d = 0
+		printf "%.0f\n", ns + d * 1e9 / tick }'
 }
 
 # build_targets ROOT BUILD_DIR TARGETS...: configures a new build dir

@@ -50,6 +50,8 @@
 #define HTTP_DEFAULT_CONN_MEMORY	(128 * 1024)
 #define HTTP_DEFAULT_ARENA_CAP		(256 * 1024)
 #define HTTP_STREAM_BLOCK		(256 * 1024)
+/* Streams up to this size are read out before the reply is queued. */
+#define HTTP_SMALL_STREAM		(64 * 1024)
 #define HTTP_ADDRESS_BYTES		LISTEN_ADDRESS_BYTES
 /* How much of an unwanted body is still read after body() answered
  * HTTP_RESPOND, so the reply can be sent on a live connection. */
@@ -354,6 +356,62 @@ head_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	return MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
+/* A small stream read out in full; wiped when MHD lets go of it. */
+struct small_body {
+	size_t	len;
+	char	data[];
+};
+
+static void
+small_body_free(void *cls)
+{
+	struct small_body *b = cls;
+
+	explicit_bzero(b->data, b->len);
+	free(b);
+}
+
+/*
+ * MHD gives a callback response a zeroed block of its own and sends its
+ * headers and body in separate writes; for a small object (most GETs)
+ * that calloc and the second send cost more than the rest of the reply.
+ * Read the stream out now and hand MHD one buffer it sends with the
+ * headers. A failed read closes the connection, as it would mid-stream.
+ */
+static struct MHD_Response *
+small_stream(struct http_request *req)
+{
+	struct http_stream *s = &req->resp.stream;
+	size_t done = 0, len = (size_t)s->len;
+	struct small_body *b;
+	struct MHD_Response *m;
+	ssize_t n;
+
+	b = malloc(sizeof(*b) + len);
+	if (b == NULL)
+		return NULL;
+	b->len = len;
+	while (done < len) {
+		n = s->read(s->ctx, done, b->data + done, len - done);
+		if (n <= 0 || (size_t)n > len - done) {
+			small_body_free(b);
+			return NULL;
+		}
+		done += (size_t)n;
+	}
+	m = MHD_create_response_from_buffer_with_free_callback_cls(len,
+	    b->data, small_body_free, b);
+	if (m == NULL) {
+		small_body_free(b);
+		return NULL;
+	}
+	if (s->free != NULL)
+		s->free(s->ctx);
+	memset(s, 0, sizeof(*s));
+	req->resp.bytes_sent = len;
+	return m;
+}
+
 /* Moves the body or stream of resp into a new MHD response; NULL on
  * failure, with whatever was not moved still owned by the request. */
 static struct MHD_Response *
@@ -366,6 +424,9 @@ resp_create(struct http_request *req, bool head)
 	if (head && resp->head_length_set)
 		return MHD_create_response_from_callback(resp->head_length,
 		    HTTP_STREAM_BLOCK, head_reader, NULL, NULL);
+	if (resp->stream.read != NULL && !head &&
+	    resp->stream.len <= HTTP_SMALL_STREAM)
+		return small_stream(req);
 	if (resp->stream.read != NULL) {
 		st = malloc(sizeof(*st));
 		if (st == NULL)
@@ -373,7 +434,9 @@ resp_create(struct http_request *req, bool head)
 		st->s = resp->stream;
 		st->req = req;
 		m = MHD_create_response_from_callback(resp->stream.len,
-		    HTTP_STREAM_BLOCK, stream_reader, st, stream_free);
+		    resp->stream.len > 0 && resp->stream.len < HTTP_STREAM_BLOCK ?
+		    (size_t)resp->stream.len : HTTP_STREAM_BLOCK,
+		    stream_reader, st, stream_free);
 		if (m == NULL) {
 			free(st);
 			return NULL;

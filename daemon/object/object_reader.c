@@ -8,7 +8,13 @@
 #include "api/api_int.h"
 #include "base/log.h"
 #include "kms/kms.h"
+#include "object/read_ahead.h"
 #include "store/store.h"
+
+/* A stream opens chunks ahead of the sender when at least this much of
+ * the open extent is still to come; below it a thread is not worth its
+ * start. */
+#define READ_AHEAD_MIN	(4 * (uint64_t)STORE_CHUNK_BYTES)
 
 struct object_reader {
 	struct api		*api;
@@ -21,6 +27,8 @@ struct object_reader {
 	struct kms_dek		*dek;
 	struct store_cipher	 cipher;
 	struct store_reader	*sr;
+	struct read_ahead	*ra;		/* of sr's extent, or NULL */
+	bool			 ra_tried;	/* for the open extent */
 	/* The open extent's plaintext when it is inline (one chunk). */
 	uint8_t			*plain;
 	size_t			 plain_len;
@@ -74,6 +82,10 @@ object_reader_open(struct api *api, int64_t account,
 static void
 close_current(struct object_reader *r)
 {
+	/* Its helper uses the data key. */
+	read_ahead_free(r->ra);
+	r->ra = NULL;
+	r->ra_tried = false;
 	store_reader_close(r->sr);
 	r->sr = NULL;
 	if (r->plain != NULL) {
@@ -148,9 +160,48 @@ find_extent(const struct object_reader *r, uint64_t abs)
 	return lo;
 }
 
+/* A stream reading extent i at in_ext gets a helper for the chunks after
+ * the current one, up to where the range or the extent ends. Without one
+ * (out of memory, no thread) it simply reads on its own. */
+static void
+ahead_start(struct object_reader *r, size_t i, uint64_t in_ext)
+{
+	const struct extent *e = &r->ext[i];
+	uint64_t first = in_ext / STORE_CHUNK_BYTES + 1;
+	uint64_t end = r->start + r->len - r->off[i];
+
+	r->ra_tried = true;
+	if (end > e->plain_len)
+		end = e->plain_len;
+	if (end < first * STORE_CHUNK_BYTES + READ_AHEAD_MIN)
+		return;
+	if (read_ahead_start(r->api->store, e->uuid, e->plain_len,
+	    &r->cipher, first, end, &r->ra) != ERR_OK)
+		r->ra = NULL;
+}
+
+/* Bytes at in_ext of the open blob extent: from the helper's ring when
+ * the read continues its stream, else from the store reader, stopping
+ * where the ring's stream begins so the next read continues it. */
+static enum err
+blob_read(struct object_reader *r, uint64_t in_ext, char *buf, size_t max,
+    size_t *ret_n)
+{
+	uint64_t next;
+
+	if (r->ra != NULL) {
+		next = read_ahead_next(r->ra);
+		if (in_ext == next)
+			return read_ahead_read(r->ra, r->sr, buf, max, ret_n);
+		if (in_ext < next && max > next - in_ext)
+			max = (size_t)(next - in_ext);
+	}
+	return store_reader_read(r->sr, in_ext, buf, max, ret_n);
+}
+
 static enum err
 read_some(struct object_reader *r, uint64_t pos, char *buf, size_t max,
-    size_t *ret_n)
+    bool stream, size_t *ret_n)
 {
 	uint64_t abs = r->start + pos;
 	size_t i, got = 0;
@@ -175,7 +226,9 @@ read_some(struct object_reader *r, uint64_t pos, char *buf, size_t max,
 		memcpy(buf, r->plain + in_ext, max);
 		got = max;
 	} else {
-		err = store_reader_read(r->sr, in_ext, buf, max, &got);
+		if (stream && !r->ra_tried)
+			ahead_start(r, i, in_ext);
+		err = blob_read(r, in_ext, buf, max, &got);
 		if (err != ERR_OK)
 			return err;
 	}
@@ -202,7 +255,7 @@ object_reader_prepare(struct object_reader *r)
 	err = open_extent(r, find_extent(r, r->start));
 	if (err != ERR_OK || r->len == 0)
 		return err;
-	return read_some(r, 0, &byte, 1, &got);
+	return read_some(r, 0, &byte, 1, false, &got);
 }
 
 ssize_t
@@ -212,7 +265,7 @@ object_reader_read(void *ctx, uint64_t pos, char *buf, size_t max)
 	size_t n = 0;
 	enum err err;
 
-	err = read_some(r, pos, buf, max, &n);
+	err = read_some(r, pos, buf, max, true, &n);
 	if (err != ERR_OK) {
 		log_errx("object read failed at offset %llu: %s",
 		    (unsigned long long)(r->start + pos), err_name(err));
@@ -229,7 +282,7 @@ object_reader_read_all(struct object_reader *r, uint64_t pos, void *buf,
 
 	while (n > 0) {
 		size_t got = 0;
-		enum err err = read_some(r, pos, p, n, &got);
+		enum err err = read_some(r, pos, p, n, true, &got);
 
 		if (err != ERR_OK)
 			return err;

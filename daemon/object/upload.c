@@ -3,43 +3,31 @@
  * upload.c: see upload.h.
  *
  * MD5 is the slowest step per byte (about twice the cost of the AEAD, DESIGN
- * §4), so a body too large to stay inline gets a helper thread that hashes
- * each chunk MHD hands us while this thread computes the CRC and seals and
- * writes the same bytes; the call returns when both are done, so the
- * caller's buffer is never used after upload_write returns.
+ * §4), so a body too large to stay inline is gathered into the batches of
+ * an md5_pipe: its thread hashes one batch while this thread computes the
+ * CRC and seals and writes it, then gathers the next ones. Nothing waits
+ * for MD5 until the ring is full or the body ends, so receiving, hashing
+ * and sealing overlap. Every store error still surfaces here, on the
+ * caller's thread, and the blob is fsync'd only in upload_finish, after
+ * the last batch.
  *
  * MHD hands a body over in pieces no larger than its per-connection pool,
  * which is kept small because MHD zeroes the whole pool between any two
- * requests of a connection (daemon/main.c). So a large body is gathered
- * into batches of UPLOAD_BATCH bytes first: the helper is woken once per
- * batch, not once per piece.
+ * requests of a connection (daemon/main.c); the batches also spare the
+ * hashing thread one wake-up per piece.
  */
 #include "object/upload.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api_int.h"
 #include "kms/kms.h"
+#include "object/md5_pipe.h"
 #include "store/store.h"
-
-#define UPLOAD_BATCH	(256 * 1024)
-
-struct md5_worker {
-	pthread_t		 thread;
-	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;
-	struct hash_md5		*md5;
-	const void		*p;
-	size_t			 n;
-	bool			 busy;		/* a job is posted */
-	bool			 stop;
-};
 
 struct upload {
 	struct api		*api;
-	struct md5_worker	*mw;
 	struct kms_dek		*dek;
 	struct store_cipher	 cipher;
 	struct store_writer	*w;
@@ -59,10 +47,12 @@ struct upload {
 	uint8_t			*buf;
 	size_t			 buf_len;
 	uint8_t			*sealed;	/* inline extent, once finished */
-	/* A large body's next batch (UPLOAD_BATCH bytes, not zeroed;
-	 * stage_used is how much of it ever held plaintext, to wipe). */
+	/* A large body: the pipe hashing its batches, the one being
+	 * gathered (a slot of the pipe) and how much of it is filled. */
+	struct md5_pipe		*pipe;
+	bool			 pipe_failed;
 	uint8_t			*stage;
-	size_t			 stage_len, stage_used;
+	size_t			 stage_len;
 };
 
 enum err
@@ -117,85 +107,6 @@ upload_expect_sha256(struct upload *u,
 	u->want_sha = true;
 }
 
-static void *
-md5_worker_main(void *arg)
-{
-	struct md5_worker *w = arg;
-
-	pthread_mutex_lock(&w->mu);
-	for (;;) {
-		while (!w->busy && !w->stop)
-			pthread_cond_wait(&w->cv, &w->mu);
-		if (w->stop)
-			break;
-		pthread_mutex_unlock(&w->mu);
-		hash_md5_update(w->md5, w->p, w->n);
-		pthread_mutex_lock(&w->mu);
-		w->busy = false;
-		pthread_cond_broadcast(&w->cv);
-	}
-	pthread_mutex_unlock(&w->mu);
-	return NULL;
-}
-
-/* Starts the helper; on failure MD5 simply stays on this thread. */
-static void
-md5_worker_start(struct upload *u)
-{
-	struct md5_worker *w = calloc(1, sizeof(*w));
-
-	if (w == NULL)
-		return;
-	w->md5 = &u->md5;
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
-	if (pthread_create(&w->thread, NULL, md5_worker_main, w) != 0) {
-		pthread_mutex_destroy(&w->mu);
-		pthread_cond_destroy(&w->cv);
-		free(w);
-		return;
-	}
-	u->mw = w;
-}
-
-static void
-md5_worker_post(struct md5_worker *w, const void *p, size_t n)
-{
-	pthread_mutex_lock(&w->mu);
-	w->p = p;
-	w->n = n;
-	w->busy = true;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-}
-
-static void
-md5_worker_wait(struct md5_worker *w)
-{
-	pthread_mutex_lock(&w->mu);
-	while (w->busy)
-		pthread_cond_wait(&w->cv, &w->mu);
-	pthread_mutex_unlock(&w->mu);
-}
-
-static void
-md5_worker_stop(struct upload *u)
-{
-	struct md5_worker *w = u->mw;
-
-	if (w == NULL)
-		return;
-	pthread_mutex_lock(&w->mu);
-	w->stop = true;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->thread, NULL);
-	pthread_mutex_destroy(&w->mu);
-	pthread_cond_destroy(&w->cv);
-	free(w);
-	u->mw = NULL;
-}
-
 /* Seals and writes p (spilling an inline buffer to a blob first). */
 static enum err
 store_bytes(struct upload *u, const void *p, size_t n)
@@ -222,37 +133,30 @@ store_bytes(struct upload *u, const void *p, size_t n)
 	return store_writer_write(u->w, p, n);
 }
 
+/* Everything but MD5, which the caller has taken care of. */
 static enum err
-write_batch(struct upload *u, const void *p, size_t n)
+write_hashed(struct upload *u, const void *p, size_t n)
 {
-	enum err r;
-
-	/* A large body: hash in parallel from now on. */
-	if (u->mw == NULL && u->len + n > STORE_INLINE_MAX &&
-	    n >= 16 * 1024)
-		md5_worker_start(u);
-	if (u->mw != NULL)
-		md5_worker_post(u->mw, p, n);
-	else
-		hash_md5_update(&u->md5, p, n);
 	u->crc = hash_crc64(u->crc, p, n);
 	if (u->want_sha)
 		hash_sha256_update(&u->sha, p, n);
 	u->len += n;
-	r = store_bytes(u, p, n);
-	/* The caller may reuse p once we return. */
-	if (u->mw != NULL)
-		md5_worker_wait(u->mw);
-	return r;
+	return store_bytes(u, p, n);
 }
 
+/* Hands the gathered batch to the pipe, then seals and writes it while
+ * MD5 runs; the next batch is gathered in the next free slot. */
 static enum err
-stage_flush(struct upload *u)
+stage_flush(struct upload *u, bool last)
 {
-	enum err r = ERR_OK;
+	size_t n = u->stage_len;
+	enum err r;
 
-	if (u->stage_len > 0)
-		r = write_batch(u, u->stage, u->stage_len);
+	if (n == 0 && !last)
+		return ERR_OK;
+	md5_pipe_post(u->pipe, n, last);
+	r = write_hashed(u, u->stage, n);
+	u->stage = last ? NULL : md5_pipe_slot(u->pipe);
 	u->stage_len = 0;
 	return r;
 }
@@ -263,39 +167,45 @@ upload_write(struct upload *u, const void *p, size_t n)
 	const uint8_t *b = p;
 	enum err r;
 
-	/* A small body stays inline; a piece as large as a batch needs no
-	 * gathering. Either way nothing is staged yet. */
-	if (u->stage == NULL && (u->len + n <= STORE_INLINE_MAX ||
-	    n >= UPLOAD_BATCH || (u->stage = malloc(UPLOAD_BATCH)) == NULL))
-		return write_batch(u, p, n);
+	/* A small body stays inline and is hashed here. */
+	if (u->pipe == NULL && (u->len + n <= STORE_INLINE_MAX ||
+	    u->pipe_failed)) {
+		hash_md5_update(&u->md5, p, n);
+		return write_hashed(u, p, n);
+	}
+	if (u->pipe == NULL) {
+		if (md5_pipe_new(&u->md5, &u->pipe) != ERR_OK) {
+			u->pipe_failed = true;
+			hash_md5_update(&u->md5, p, n);
+			return write_hashed(u, p, n);
+		}
+		u->stage = md5_pipe_slot(u->pipe);
+		u->stage_len = 0;
+	}
 	while (n > 0) {
-		size_t k = UPLOAD_BATCH - u->stage_len;
+		size_t k = MD5_PIPE_BATCH - u->stage_len;
 
 		if (k > n)
 			k = n;
 		memcpy(u->stage + u->stage_len, b, k);
 		u->stage_len += k;
-		if (u->stage_len > u->stage_used)
-			u->stage_used = u->stage_len;
 		b += k;
 		n -= k;
-		if (u->stage_len == UPLOAD_BATCH &&
-		    (r = stage_flush(u)) != ERR_OK)
+		if (u->stage_len == MD5_PIPE_BATCH &&
+		    (r = stage_flush(u, false)) != ERR_OK)
 			return r;
 	}
 	return ERR_OK;
 }
 
-/* Only what held plaintext is wiped. */
+/* Waits for MD5 to finish; the pipe wipes its batches. */
 static void
-stage_free(struct upload *u)
+pipe_free(struct upload *u)
 {
-	if (u->stage != NULL) {
-		explicit_bzero(u->stage, u->stage_used);
-		free(u->stage);
-		u->stage = NULL;
-	}
-	u->stage_len = u->stage_used = 0;
+	md5_pipe_free(u->pipe);
+	u->pipe = NULL;
+	u->stage = NULL;
+	u->stage_len = 0;
 }
 
 static void
@@ -336,11 +246,10 @@ upload_finish(struct upload *u, struct upload_result *ret)
 	uint64_t plain_len = 0;
 	enum err r;
 
-	r = stage_flush(u);
-	stage_free(u);
+	r = u->pipe != NULL ? stage_flush(u, true) : ERR_OK;
+	pipe_free(u);
 	if (r != ERR_OK)
 		return r;
-	md5_worker_stop(u);
 	hash_md5_final(&u->md5, ret->md5);
 	hash_sha256_final(&u->sha, sha);
 	/* Verify before making the blob durable: a bad upload costs no
@@ -382,10 +291,9 @@ upload_commit(struct upload *u)
 {
 	if (u == NULL)
 		return;
-	md5_worker_stop(u);
+	pipe_free(u);
 	kms_dek_free(u->dek);
 	buf_wipe(u);
-	stage_free(u);
 	free(u->sealed);
 	free(u);
 }
@@ -395,14 +303,13 @@ upload_abort(struct upload *u)
 {
 	if (u == NULL)
 		return;
-	md5_worker_stop(u);
+	pipe_free(u);
 	if (u->w != NULL)
 		store_writer_abort(u->w);
 	else if (u->finished)
 		(void)store_unlink(u->api->store, u->extent.uuid);
 	kms_dek_free(u->dek);
 	buf_wipe(u);
-	stage_free(u);
 	free(u->sealed);
 	free(u);
 }

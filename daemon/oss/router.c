@@ -326,8 +326,6 @@ route_matches_but_method(const struct call *c, const struct route *rt)
 enum err
 router_match(struct call *c)
 {
-	bool path_ok = false;
-
 	/* /-/health and /-/metrics on the service host; HEAD as GET (a
 	 * probe that wants the status only). */
 	if (c->bucket_name == NULL && c->key != NULL) {
@@ -356,10 +354,16 @@ router_match(struct call *c)
 			c->route_index = i;
 			return ERR_OK;
 		}
-		/* 405 only when some route would take this request with
-		 * another method; anything else is not implemented. */
-		if (route_matches_but_method(c, rt))
-			path_ok = true;
 	}
-	return path_ok ? ERR_METHOD_NOT_ALLOWED : ERR_NOT_IMPLEMENTED;
+	/* 405 only when some route would take this request with another
+	 * method; anything else is not implemented. Asked only now: the
+	 * test copies the whole call, once per route. */
+	for (unsigned i = 0; i < api_nroutes; i++) {
+		const struct route *rt = &api_routes[i];
+
+		if (!(rt->flags & R_INTERNAL) &&
+		    route_matches_but_method(c, rt))
+			return ERR_METHOD_NOT_ALLOWED;
+	}
+	return ERR_NOT_IMPLEMENTED;
 }
