@@ -186,3 +186,20 @@ call_audit_finish(struct call *c, enum err r)
 	    err_name(a));
 	return r == ERR_OK ? ERR_AUDIT_UNAVAILABLE : r;
 }
+
+enum err
+call_load_bucket(struct call *c)
+{
+	enum err r;
+
+	if (!bucket_name_valid(c->bucket_name)) {
+		c->x.bucket = c->bucket_name;
+		return ERR_INVALID_BUCKET_NAME;
+	}
+	r = bucket_get(c->api->db, c->bucket_name, &c->bucket);
+	if (r == ERR_NO_SUCH_BUCKET)
+		c->x.bucket = c->bucket_name;
+	if (r == ERR_OK)
+		c->have_bucket = true;
+	return r;
+}

@@ -243,12 +243,7 @@ static enum err
 copy_symlink(struct call *c, const struct copy_source *s, struct object *o,
     bool forbid, bool meta_replace, bool tag_replace)
 {
-	struct extent_ref *dead = NULL;
-	size_t ndead = 0;
-	struct object_tx tx;
-	struct object cur;
 	const char *target;
-	bool exists = false;
 	enum err r;
 
 	r = symlink_target(c, &s->obj, &target);
@@ -265,25 +260,9 @@ copy_symlink(struct call *c, const struct copy_source *s, struct object *o,
 	if (r != ERR_OK)
 		return r;
 	o->mtime_ms = call_now(c);
-	r = call_tx_peek(c, c->bucket.id, c->key, &cur, &exists);
-	if (exists && forbid)
-		return ERR_FILE_EXISTS;
+	r = symlink_store(c, o, forbid);
 	if (r != ERR_OK)
 		return r;
-	r = call_tx_begin(c, c->bucket.id, c->key, &tx);
-	if (r != ERR_OK)
-		return r;
-	if (tx.exists && forbid)
-		r = ERR_FILE_EXISTS;
-	if (r == ERR_OK)
-		r = object_replace(c->api->db, c->a, o, c->bucket.versioning,
-		    NULL, 0, &dead, &ndead);
-	if (r == ERR_OK)
-		r = object_tx_commit(&tx);
-	object_tx_end(&tx);
-	if (r != ERR_OK)
-		return r;
-	object_unlink_dead(c, dead, ndead);
 	return copy_result(c, s, o);
 }
 

@@ -71,16 +71,9 @@ h_options(struct call *c)
 {
 	enum err r;
 
-	if (!bucket_name_valid(c->bucket_name)) {
-		c->x.bucket = c->bucket_name;
-		return ERR_INVALID_BUCKET_NAME;
-	}
-	r = bucket_get(c->api->db, c->bucket_name, &c->bucket);
-	if (r == ERR_NO_SUCH_BUCKET)
-		c->x.bucket = c->bucket_name;
+	r = call_load_bucket(c);
 	if (r != ERR_OK)
 		return r;
-	c->have_bucket = true;
 	r = cors_preflight(c);
 	if (r != ERR_OK)
 		return r;

@@ -201,16 +201,9 @@ bucket_access(struct call *c)
 	enum err r;
 
 	if (c->route->flags & R_BUCKET) {
-		if (!bucket_name_valid(c->bucket_name)) {
-			c->x.bucket = c->bucket_name;
-			return ERR_INVALID_BUCKET_NAME;
-		}
-		r = bucket_get(c->api->db, c->bucket_name, &c->bucket);
-		if (r == ERR_NO_SUCH_BUCKET)
-			c->x.bucket = c->bucket_name;
+		r = call_load_bucket(c);
 		if (r != ERR_OK)
 			return r;
-		c->have_bucket = true;
 		/* OSS: a bucket answers only on its own region's endpoint;
 		 * hosts that name no region (IP, localhost, --domain) are the
 		 * daemon's own and serve every region. */

@@ -122,6 +122,11 @@ enum err symlink_target(struct call *c, const struct object *link,
 /* Makes o a link to target: type, ETag, no data, the target line added
  * to o->headers. */
 enum err symlink_make(struct call *c, struct object *o, const char *target);
+/* Stores link o (made by symlink_make) at the request's key, as any
+ * object write: FileAlreadyExists (forbid) before the WORM and retention
+ * refusals of call_tx_begin, the version rules of object_replace
+ * (symlink.c). */
+enum err symlink_store(struct call *c, struct object *o, bool forbid);
 /* A link made from this request's headers keeps a Content-Type only when
  * the request sent one (else GET shows the target's). */
 enum err symlink_request_type(struct call *c, struct object *o);

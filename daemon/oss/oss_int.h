@@ -199,6 +199,9 @@ void call_test_pause(struct call *c);
 /* The form of a versionId value (query or copy source): ERR_OK for none
  * or a well-formed id, else ERR_VERSION_ID_EMPTY / _INVALID. */
 enum err call_check_version_id(struct call *c, const char *v);
+/* The bucket the request names into c->bucket (have_bucket set):
+ * InvalidBucketName or NoSuchBucket with the name in the error. */
+enum err call_load_bucket(struct call *c);
 /*
  * The audit trail (README "Audit trail"): every PUT, POST and DELETE,
  * whatever route it reaches or fails to, gets one row "oss.<operation>"

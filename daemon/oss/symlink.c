@@ -12,14 +12,43 @@
 #include "base/str.h"
 
 enum err
-h_put_symlink(struct call *c)
+symlink_store(struct call *c, struct object *o, bool forbid)
 {
-	const char *h = call_header(c, "x-oss-symlink-target");
 	struct extent_ref *dead = NULL;
 	size_t ndead = 0;
 	struct object_tx tx;
-	struct object o, cur;
-	bool forbid, exists = false;
+	struct object cur;
+	bool exists = false;
+	enum err r;
+
+	/* FileAlreadyExists is reported before a retention refusal. */
+	r = call_tx_peek(c, c->bucket.id, c->key, &cur, &exists);
+	if (exists && forbid)
+		return ERR_FILE_EXISTS;
+	if (r != ERR_OK)
+		return r;
+	r = call_tx_begin(c, c->bucket.id, c->key, &tx);
+	if (r != ERR_OK)
+		return r;
+	if (tx.exists && forbid)
+		r = ERR_FILE_EXISTS;
+	if (r == ERR_OK)
+		r = object_replace(c->api->db, c->a, o, c->bucket.versioning,
+		    NULL, 0, &dead, &ndead);
+	if (r == ERR_OK)
+		r = object_tx_commit(&tx);
+	object_tx_end(&tx);
+	if (r == ERR_OK)
+		object_unlink_dead(c, dead, ndead);
+	return r;
+}
+
+enum err
+h_put_symlink(struct call *c)
+{
+	const char *h = call_header(c, "x-oss-symlink-target");
+	struct object o;
+	bool forbid;
 	char *target = NULL;
 	int n = 0;
 	enum err r;
@@ -54,26 +83,9 @@ h_put_symlink(struct call *c)
 		return r;
 	o.mtime_ms = call_now(c);
 
-	/* FileAlreadyExists is reported before a retention refusal. */
-	r = call_tx_peek(c, c->bucket.id, c->key, &cur, &exists);
-	if (exists && forbid)
-		return ERR_FILE_EXISTS;
+	r = symlink_store(c, &o, forbid);
 	if (r != ERR_OK)
 		return r;
-	r = call_tx_begin(c, c->bucket.id, c->key, &tx);
-	if (r != ERR_OK)
-		return r;
-	if (tx.exists && forbid)
-		r = ERR_FILE_EXISTS;
-	if (r == ERR_OK)
-		r = object_replace(c->api->db, c->a, &o, c->bucket.versioning,
-		    NULL, 0, &dead, &ndead);
-	if (r == ERR_OK)
-		r = object_tx_commit(&tx);
-	object_tx_end(&tx);
-	if (r != ERR_OK)
-		return r;
-	object_unlink_dead(c, dead, ndead);
 	(void)call_resp_headerf(c, "ETag", "\"%s\"", o.etag);
 	if (c->bucket.versioning != BUCKET_UNVERSIONED)
 		(void)call_resp_header(c, "x-oss-version-id", o.version_id);
