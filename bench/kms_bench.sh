@@ -26,6 +26,8 @@
 # baseline's CPU per request while serving >= 0.5x its request rate.
 #
 # Environment: COFFERD=/path/cofferd (measure this binary),
+# COFFERD_ARGS="..." (extra daemon options, e.g. --max-kms-request-head
+# 32768 to see what the connection pool's size costs per request),
 # COFFER_LIMITS=DIR (the floor programs, default bench/limits),
 # KMS_DUR / KMS_ROUNDS (seconds per figure, rounds), BENCH_OUT=DIR,
 # BENCH_ROWS=FILE (append the goal rows of `make bench`, lib.sh).
@@ -74,7 +76,8 @@ MPID=$!
 BENCH_PIDS+=("$MPID")
 wait_http "http://127.0.0.1:$MPORT/409"
 
-cofferd_start "$COFFERD" "$RUN/data" "$RUN/cofferd.log"
+# shellcheck disable=SC2086
+cofferd_start "$COFFERD" "$RUN/data" "$RUN/cofferd.log" ${COFFERD_ARGS:-}
 KPORT=
 for _ in $(seq 100); do
 	KPORT=$(sed -n 's/.*listening oss=[0-9.]*:[0-9]* kms=[0-9.]*:\([0-9]*\) .*/\1/p' \
