@@ -33,6 +33,20 @@
 #define AUTH_V4_TERMINATOR	"aliyun_v4_request"
 #define AUTH_UNSIGNED_PAYLOAD	"UNSIGNED-PAYLOAD"
 
+/* ---- shared parsing steps (auth_parse.c), for OSS and AWS alike ---- */
+/* Copies s[0..n) into dst[cap] when it fits (with its NUL). */
+bool auth_copy_field(char *dst, size_t cap, const char *s, size_t n);
+bool auth_is_digits(const char *s, size_t n);
+/* ERR_TIME_SKEWED when request_ms is more than AUTH_SKEW_MS from now. */
+enum err auth_check_skew(const struct auth_input *in, int64_t request_ms);
+/* A V4 credential scope "<ak>/<yyyymmdd>/<region>/<product>/<terminator>"
+ * into ret's access key, date, region and product. Only the syntax is
+ * checked (ERR_AUTH_MALFORMED): region and product are the caller's to
+ * judge, so a well-formed credential for the wrong region gets its own
+ * error. */
+enum err auth_parse_scope(const char *s, size_t n, const char *terminator,
+    struct auth_parsed *ret);
+
 /* First value of a header (lower-case name) / query parameter, or NULL. */
 const char *auth_header(const struct auth_input *in, const char *name);
 const char *auth_query(const struct auth_input *in, const char *name);

@@ -21,9 +21,8 @@
 #define V4_PREFIX AUTH_V4_ALGORITHM
 #define V2_SCHEME "OSS2"
 
-/* Copies s[0..n) into dst[cap] when it fits (with its NUL). */
-static bool
-copy_field(char *dst, size_t cap, const char *s, size_t n)
+bool
+auth_copy_field(char *dst, size_t cap, const char *s, size_t n)
 {
 	if (n >= cap)
 		return false;
@@ -32,8 +31,8 @@ copy_field(char *dst, size_t cap, const char *s, size_t n)
 	return true;
 }
 
-static bool
-is_digits(const char *s, size_t n)
+bool
+auth_is_digits(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
@@ -50,13 +49,9 @@ query_nonempty(const struct auth_input *in, const char *name)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
-/*
- * "<ak>/<yyyymmdd>/<region>/<product>/aliyun_v4_request" into ret. Only the
- * syntax is checked here; region and product are judged by check_scope so
- * that a well-formed credential for the wrong region gets its own error.
- */
-static enum err
-parse_credential(const char *s, size_t n, struct auth_parsed *ret)
+enum err
+auth_parse_scope(const char *s, size_t n, const char *terminator,
+    struct auth_parsed *ret)
 {
 	const char *part[5];
 	size_t len[5], k = 0, start = 0;
@@ -72,19 +67,20 @@ parse_credential(const char *s, size_t n, struct auth_parsed *ret)
 		start = i + 1;
 	}
 	if (k != 5 || len[0] == 0 ||
-	    !copy_field(ret->access_key_id, sizeof(ret->access_key_id),
+	    !auth_copy_field(ret->access_key_id, sizeof(ret->access_key_id),
 	    part[0], len[0]))
 		return ERR_AUTH_MALFORMED;
-	if (len[1] != 8 || !is_digits(part[1], 8) ||
-	    !copy_field(ret->date, sizeof(ret->date), part[1], len[1]))
+	if (len[1] != 8 || !auth_is_digits(part[1], 8) ||
+	    !auth_copy_field(ret->date, sizeof(ret->date), part[1], len[1]))
 		return ERR_AUTH_MALFORMED;
 	if (len[2] == 0 ||
-	    !copy_field(ret->region, sizeof(ret->region), part[2], len[2]) ||
-	    len[3] == 0 ||
-	    !copy_field(ret->product, sizeof(ret->product), part[3], len[3]))
+	    !auth_copy_field(ret->region, sizeof(ret->region), part[2],
+	    len[2]) || len[3] == 0 ||
+	    !auth_copy_field(ret->product, sizeof(ret->product), part[3],
+	    len[3]))
 		return ERR_AUTH_MALFORMED;
-	if (len[4] != sizeof(AUTH_V4_TERMINATOR) - 1 ||
-	    strncmp(part[4], AUTH_V4_TERMINATOR, len[4]) != 0)
+	if (len[4] != strlen(terminator) ||
+	    strncmp(part[4], terminator, len[4]) != 0)
 		return ERR_AUTH_MALFORMED;
 	return ERR_OK;
 }
@@ -115,8 +111,8 @@ check_v4_date(const char *iso, struct auth_parsed *ret)
 	return ERR_OK;
 }
 
-static enum err
-check_skew(const struct auth_input *in, int64_t request_ms)
+enum err
+auth_check_skew(const struct auth_input *in, int64_t request_ms)
 {
 	int64_t d = in->now_ms - request_ms;
 
@@ -136,10 +132,10 @@ parse_v1_header(const struct auth_input *in, const char *auth,
 	colon = strchr(s, ':');
 	if (colon == NULL || colon == s || colon[1] == '\0')
 		return ERR_AUTH_MALFORMED;
-	if (!copy_field(ret->access_key_id, sizeof(ret->access_key_id), s,
+	if (!auth_copy_field(ret->access_key_id, sizeof(ret->access_key_id), s,
 	    (size_t)(colon - s)))
 		return ERR_AUTH_MALFORMED;
-	if (!copy_field(ret->signature, sizeof(ret->signature), colon + 1,
+	if (!auth_copy_field(ret->signature, sizeof(ret->signature), colon + 1,
 	    strlen(colon + 1)))
 		return ERR_AUTH_MALFORMED;
 	/* ali-oss sends no Date, only x-oss-date, and signs that in the
@@ -149,7 +145,7 @@ parse_v1_header(const struct auth_input *in, const char *auth,
 		date = auth_header(in, "x-oss-date");
 	if (date == NULL || !time_parse_rfc1123(date, &ret->request_ms))
 		return ERR_DATE_MISSING;
-	return check_skew(in, ret->request_ms);
+	return auth_check_skew(in, ret->request_ms);
 }
 
 /*
@@ -184,14 +180,15 @@ parse_v4_header(const struct auth_input *in, const char *auth,
 		v = str_trim(eq + 1, &vlen);
 		if (klen == 10 && strncmp(f, "Credential", 10) == 0) {
 			if (!have_cred) {
-				r = parse_credential(v, vlen, ret);
+				r = auth_parse_scope(v, vlen,
+				    AUTH_V4_TERMINATOR, ret);
 				if (r != ERR_OK)
 					return r;
 				have_cred = true;
 			}
 		} else if (klen == 9 && strncmp(f, "Signature", 9) == 0) {
 			if (!have_sig) {
-				if (vlen == 0 || !copy_field(ret->signature,
+				if (vlen == 0 || !auth_copy_field(ret->signature,
 				    sizeof(ret->signature), v, vlen))
 					return ERR_AUTH_MALFORMED;
 				have_sig = true;
@@ -199,7 +196,7 @@ parse_v4_header(const struct auth_input *in, const char *auth,
 		} else if (klen == 17 &&
 		    strncmp(f, "AdditionalHeaders", 17) == 0) {
 			if (!have_add) {
-				if (!copy_field(ret->additional,
+				if (!auth_copy_field(ret->additional,
 				    sizeof(ret->additional), v, vlen))
 					return ERR_AUTH_MALFORMED;
 				have_add = true;
@@ -218,7 +215,7 @@ parse_v4_header(const struct auth_input *in, const char *auth,
 	r = check_v4_date(auth_header(in, "x-oss-date"), ret);
 	if (r != ERR_OK)
 		return r;
-	return check_skew(in, ret->request_ms);
+	return auth_check_skew(in, ret->request_ms);
 }
 
 /* ?OSSAccessKeyId=&Expires=&Signature= */
@@ -231,12 +228,12 @@ parse_v1_query(const struct auth_input *in, struct auth_parsed *ret)
 	uint64_t e;
 
 	ret->kind = AUTH_V1_QUERY;
-	if (ak != NULL && !copy_field(ret->access_key_id,
+	if (ak != NULL && !auth_copy_field(ret->access_key_id,
 	    sizeof(ret->access_key_id), ak, strlen(ak)))
 		return ERR_AUTH_MALFORMED;
 	if (ak == NULL || expires == NULL || sig == NULL)
 		return ERR_QUERY_AUTH_INCOMPLETE;
-	if (!copy_field(ret->signature, sizeof(ret->signature), sig,
+	if (!auth_copy_field(ret->signature, sizeof(ret->signature), sig,
 	    strlen(sig)))
 		return ERR_AUTH_MALFORMED;
 	/* Seconds since the epoch; the bound keeps the ms value in range. */
@@ -267,13 +264,13 @@ parse_v4_query(const struct auth_input *in, struct auth_parsed *ret)
 	if (ver == NULL || strcmp(ver, AUTH_V4_ALGORITHM) != 0 ||
 	    cred == NULL || date == NULL || expires == NULL || sig == NULL)
 		return ERR_AUTH_MALFORMED;
-	r = parse_credential(cred, strlen(cred), ret);
+	r = auth_parse_scope(cred, strlen(cred), AUTH_V4_TERMINATOR, ret);
 	if (r != ERR_OK)
 		return r;
-	if (!copy_field(ret->signature, sizeof(ret->signature), sig,
+	if (!auth_copy_field(ret->signature, sizeof(ret->signature), sig,
 	    strlen(sig)))
 		return ERR_AUTH_MALFORMED;
-	if (add != NULL && !copy_field(ret->additional,
+	if (add != NULL && !auth_copy_field(ret->additional,
 	    sizeof(ret->additional), add, strlen(add)))
 		return ERR_AUTH_MALFORMED;
 	if (!str_to_u64(expires, AUTH_V4_EXPIRES_MAX, &e) || e == 0)
@@ -305,7 +302,7 @@ header_date(const struct auth_input *in, struct auth_parsed *ret)
 		date = auth_header(in, "x-oss-date");
 	if (date == NULL || !time_parse_rfc1123(date, &ret->request_ms))
 		return ERR_DATE_MISSING;
-	return check_skew(in, ret->request_ms);
+	return auth_check_skew(in, ret->request_ms);
 }
 
 /* Every header AdditionalHeaders lists must be in the request: the client
@@ -380,7 +377,7 @@ parse_v2_header(const struct auth_input *in, const char *auth,
 		}
 		if (have != NULL && !*have) {
 			if ((vlen == 0 && have != &have_add) ||
-			    !copy_field(dst, cap, v, vlen))
+			    !auth_copy_field(dst, cap, v, vlen))
 				return ERR_AUTH_MALFORMED;
 			*have = true;
 		}
@@ -411,12 +408,12 @@ parse_v2_query(const struct auth_input *in, struct auth_parsed *ret)
 
 	ret->kind = AUTH_V2_QUERY;
 	if (ak == NULL || expires == NULL || sig == NULL ||
-	    !copy_field(ret->access_key_id, sizeof(ret->access_key_id), ak,
+	    !auth_copy_field(ret->access_key_id, sizeof(ret->access_key_id), ak,
 	    strlen(ak)) ||
-	    !copy_field(ret->signature, sizeof(ret->signature), sig,
+	    !auth_copy_field(ret->signature, sizeof(ret->signature), sig,
 	    strlen(sig)))
 		return ERR_AUTH_MALFORMED;
-	if (add != NULL && !copy_field(ret->additional,
+	if (add != NULL && !auth_copy_field(ret->additional,
 	    sizeof(ret->additional), add, strlen(add)))
 		return ERR_AUTH_MALFORMED;
 	if (!str_to_u64(expires, (uint64_t)INT64_MAX / 1000, &e))

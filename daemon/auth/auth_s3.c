@@ -20,26 +20,6 @@
 #define V4_PREFIX S3V4_ALGORITHM " "
 
 bool
-s3_copy_field(char *dst, size_t cap, const char *s, size_t n)
-{
-	if (n >= cap)
-		return false;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-	return true;
-}
-
-enum err
-s3_check_skew(const struct auth_input *in, int64_t request_ms)
-{
-	int64_t d = in->now_ms - request_ms;
-
-	if (d > AUTH_SKEW_MS || d < -AUTH_SKEW_MS)
-		return ERR_TIME_SKEWED;
-	return ERR_OK;
-}
-
-bool
 s3_parse_http_date(const char *s, int64_t *ret_ms)
 {
 	char tmp[TIME_RFC1123_BYTES];

@@ -67,8 +67,8 @@ aws_chunked_new_raw(const uint8_t key[static 32], const char *iso,
 		return ERR_NOMEM;
 	d->key = sodium_malloc(HASH_SHA256_BYTES);
 	if (d->key == NULL || strlen(seed) != 64 ||
-	    !s3_copy_field(d->iso, sizeof(d->iso), iso, strlen(iso)) ||
-	    !s3_copy_field(d->scope, sizeof(d->scope), scope, strlen(scope))) {
+	    !auth_copy_field(d->iso, sizeof(d->iso), iso, strlen(iso)) ||
+	    !auth_copy_field(d->scope, sizeof(d->scope), scope, strlen(scope))) {
 		bool nomem = d->key == NULL;
 
 		aws_chunked_free(d);

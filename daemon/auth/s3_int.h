@@ -10,12 +10,8 @@
 #include "auth/auth_int.h"
 #include "auth/s3.h"
 
-/* Copies s[0..n) into dst[cap] when it fits (with its NUL). */
-bool s3_copy_field(char *dst, size_t cap, const char *s, size_t n);
 /* An HTTP date, RFC 1123 with "GMT" or "+0000". */
 bool s3_parse_http_date(const char *s, int64_t *ret_ms);
-/* ERR_TIME_SKEWED when request_ms is more than 15 minutes off. */
-enum err s3_check_skew(const struct auth_input *in, int64_t request_ms);
 /* The path forms a client may have signed, NUL-separated, each once: the
  * path re-encoded the S3 way, then as sent (raw_path), then (decoded)
  * the bytes themselves. prefix ("/bucket" for V2 virtual hosts, else "")

@@ -82,9 +82,9 @@ s3v2_parse_header(const struct auth_input *in, const char *auth,
 	ret->kind = AUTH_S3V2_HEADER;
 	colon = strchr(s, ':');
 	if (colon == NULL || colon == s || colon[1] == '\0' ||
-	    !s3_copy_field(ret->access_key_id, sizeof(ret->access_key_id), s,
+	    !auth_copy_field(ret->access_key_id, sizeof(ret->access_key_id), s,
 	    (size_t)(colon - s)) ||
-	    !s3_copy_field(ret->signature, sizeof(ret->signature), colon + 1,
+	    !auth_copy_field(ret->signature, sizeof(ret->signature), colon + 1,
 	    strlen(colon + 1)))
 		return ERR_AUTH_MALFORMED;
 	/* x-amz-date, when sent, is the request's date (s3cmd sends only
@@ -94,7 +94,7 @@ s3v2_parse_header(const struct auth_input *in, const char *auth,
 		date = auth_header(in, "date");
 	if (date == NULL || !s3_parse_http_date(date, &ret->request_ms))
 		return ERR_DATE_MISSING;
-	return s3_check_skew(in, ret->request_ms);
+	return auth_check_skew(in, ret->request_ms);
 }
 
 /* ?AWSAccessKeyId=&Expires=&Signature= */
@@ -110,9 +110,9 @@ s3v2_parse_query(const struct auth_input *in, struct auth_parsed *ret)
 	if (ak == NULL || ak[0] == '\0' || expires == NULL || sig == NULL ||
 	    sig[0] == '\0')
 		return ERR_QUERY_AUTH_INCOMPLETE;
-	if (!s3_copy_field(ret->access_key_id, sizeof(ret->access_key_id), ak,
+	if (!auth_copy_field(ret->access_key_id, sizeof(ret->access_key_id), ak,
 	    strlen(ak)) ||
-	    !s3_copy_field(ret->signature, sizeof(ret->signature), sig,
+	    !auth_copy_field(ret->signature, sizeof(ret->signature), sig,
 	    strlen(sig)))
 		return ERR_AUTH_MALFORMED;
 	if (!str_to_u64(expires, (uint64_t)INT64_MAX / 1000, &e))

@@ -20,47 +20,15 @@
 #include "base/str.h"
 #include "hash/hash.h"
 
-static bool
-is_digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-/* "<ak>/<yyyymmdd>/<region>/<service>/aws4_request" */
+/* "<ak>/<yyyymmdd>/<region>/s3/aws4_request" */
 static enum err
 parse_credential(const char *s, size_t n, struct auth_parsed *ret)
 {
-	const char *part[5];
-	size_t len[5], k = 0, start = 0;
+	enum err r = auth_parse_scope(s, n, S3V4_TERMINATOR, ret);
 
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n && s[i] != '/')
-			continue;
-		if (k == 5)
-			return ERR_AUTH_MALFORMED;
-		part[k] = s + start;
-		len[k] = i - start;
-		k++;
-		start = i + 1;
-	}
-	if (k != 5 || len[0] == 0 || len[1] != 8 || !is_digits(part[1], 8) ||
-	    len[2] == 0 || len[3] == 0 ||
-	    !s3_copy_field(ret->access_key_id, sizeof(ret->access_key_id),
-	    part[0], len[0]) ||
-	    !s3_copy_field(ret->date, sizeof(ret->date), part[1], len[1]) ||
-	    !s3_copy_field(ret->region, sizeof(ret->region), part[2], len[2]) ||
-	    !s3_copy_field(ret->product, sizeof(ret->product), part[3],
-	    len[3]))
-		return ERR_AUTH_MALFORMED;
-	if (len[4] != sizeof(S3V4_TERMINATOR) - 1 ||
-	    strncmp(part[4], S3V4_TERMINATOR, len[4]) != 0)
-		return ERR_AUTH_MALFORMED;
-	if (strcmp(ret->product, "s3") != 0)
-		return ERR_V4_BAD_PRODUCT;
-	return ERR_OK;
+	if (r == ERR_OK && strcmp(ret->product, "s3") != 0)
+		r = ERR_V4_BAD_PRODUCT;
+	return r;
 }
 
 bool
@@ -74,7 +42,7 @@ auth_s3v4_iso(const struct auth_input *in, const struct auth_parsed *p,
 	if (d != NULL) {
 		if (!time_parse_basic(d, &ms))
 			return false;
-		return s3_copy_field(out, 17, d, strlen(d));
+		return auth_copy_field(out, 17, d, strlen(d));
 	}
 	/* SigV4 allows the Date header in place of x-amz-date. */
 	d = auth_header(in, "date");
@@ -130,13 +98,13 @@ s3v4_parse_header(const struct auth_input *in, const char *auth,
 			have_cred = true;
 		} else if (klen == 9 && strncmp(f, "Signature", 9) == 0 &&
 		    !have_sig) {
-			if (vlen == 0 || !s3_copy_field(ret->signature,
+			if (vlen == 0 || !auth_copy_field(ret->signature,
 			    sizeof(ret->signature), v, vlen))
 				return ERR_AUTH_MALFORMED;
 			have_sig = true;
 		} else if (klen == 13 && strncmp(f, "SignedHeaders", 13) == 0 &&
 		    !have_sh) {
-			if (vlen == 0 || !s3_copy_field(ret->additional,
+			if (vlen == 0 || !auth_copy_field(ret->additional,
 			    sizeof(ret->additional), v, vlen))
 				return ERR_AUTH_MALFORMED;
 			have_sh = true;
@@ -150,7 +118,7 @@ s3v4_parse_header(const struct auth_input *in, const char *auth,
 	r = check_date(in, ret);
 	if (r != ERR_OK)
 		return r;
-	return s3_check_skew(in, ret->request_ms);
+	return auth_check_skew(in, ret->request_ms);
 }
 
 enum err
@@ -173,9 +141,9 @@ s3v4_parse_query(const struct auth_input *in, struct auth_parsed *ret)
 	r = parse_credential(cred, strlen(cred), ret);
 	if (r != ERR_OK)
 		return r;
-	if (!s3_copy_field(ret->signature, sizeof(ret->signature), sig,
+	if (!auth_copy_field(ret->signature, sizeof(ret->signature), sig,
 	    strlen(sig)) ||
-	    !s3_copy_field(ret->additional, sizeof(ret->additional), sh,
+	    !auth_copy_field(ret->additional, sizeof(ret->additional), sh,
 	    strlen(sh)))
 		return ERR_AUTH_MALFORMED;
 	if (!str_to_u64(expires, AUTH_V4_EXPIRES_MAX, &e) || e == 0)
