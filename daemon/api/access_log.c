@@ -34,17 +34,16 @@ struct alog_entry {
 };
 
 enum err
-api_access_log_target(struct api *api, struct arena *a, int64_t bucket_id,
+api_access_log_parse(struct arena *a, const char *doc,
     const char **ret_target, const char **ret_prefix)
 {
 	const struct xml_node *on;
 	struct xml_node *root;
-	const char *doc;
 	enum err r;
 
-	r = bucket_conf_get(api->db, a, bucket_id, "logging", &doc);
-	if (r == ERR_OK)
-		r = xml_parse(a, doc, strlen(doc), NULL, &root);
+	if (doc == NULL)
+		return ERR_NOT_FOUND;
+	r = xml_parse(a, doc, strlen(doc), NULL, &root);
 	if (r == ERR_MALFORMED_XML)
 		r = ERR_CORRUPT;	/* it was well-formed when stored */
 	if (r != ERR_OK)
@@ -55,6 +54,19 @@ api_access_log_target(struct api *api, struct arena *a, int64_t bucket_id,
 	if (*ret_prefix == NULL)
 		*ret_prefix = "";
 	return *ret_target != NULL ? ERR_OK : ERR_NOT_FOUND;
+}
+
+enum err
+api_access_log_target(struct api *api, struct arena *a, int64_t bucket_id,
+    const char **ret_target, const char **ret_prefix)
+{
+	const char *doc;
+	enum err r;
+
+	r = bucket_conf_get(api->db, a, bucket_id, "logging", &doc);
+	if (r != ERR_OK)
+		return r;
+	return api_access_log_parse(a, doc, ret_target, ret_prefix);
 }
 
 void

@@ -66,6 +66,9 @@ struct arena;
  * request. */
 enum err api_access_log_target(struct api *api, struct arena *a,
     int64_t bucket_id, const char **ret_target, const char **ret_prefix);
+/* The same, from the bucket's stored logging document (NULL: none). */
+enum err api_access_log_parse(struct arena *a, const char *doc,
+    const char **ret_target, const char **ret_prefix);
 /* Queues the line of a request made at time_ms (business time) to
  * source, for its logging target (target bucket name and prefix, as the
  * source's configuration reads); never waits for the database.

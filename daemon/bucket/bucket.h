@@ -502,6 +502,15 @@ struct bucket_conf_change {
 /* ERR_NOT_FOUND when the bucket has no document of that kind. */
 enum err bucket_conf_get(struct db *db, struct arena *a, int64_t bucket,
     const char *kind, const char **ret_doc);
+/* Every document of the bucket, in one statement (so one snapshot): at
+ * most cap (BUCKET_CONF_KINDS holds them all; more is ERR_CORRUPT). */
+#define BUCKET_CONF_KINDS	8
+struct bucket_conf_doc {
+	const char	*kind;
+	const char	*doc;
+};
+enum err bucket_conf_all(struct db *db, struct arena *a, int64_t bucket,
+    struct bucket_conf_doc *ret, size_t cap, size_t *ret_n);
 /* Inserts or replaces; audited in the same transaction. */
 enum err bucket_conf_put(struct db *db, const struct bucket_conf_change *ch,
     const char *doc);

@@ -22,6 +22,8 @@ static const char SQL_PUT[] =
     " ON CONFLICT (bucket, kind) DO UPDATE SET doc = ?3, updated_ms = ?4";
 static const char SQL_GET[] =
     "SELECT doc FROM bucket_configs WHERE bucket = ? AND kind = ?";
+static const char SQL_ALL[] =
+    "SELECT kind, doc FROM bucket_configs WHERE bucket = ?";
 static const char SQL_DELETE[] =
     "DELETE FROM bucket_configs WHERE bucket = ? AND kind = ?";
 
@@ -47,6 +49,37 @@ bucket_conf_get(struct db *db, struct arena *a, int64_t bucket,
 	else
 		r = db_err(rc);
 	db_stmt_done(st);
+	return r;
+}
+
+enum err
+bucket_conf_all(struct db *db, struct arena *a, int64_t bucket,
+    struct bucket_conf_doc *ret, size_t cap, size_t *ret_n)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_ALL);
+	enum err r = ERR_OK;
+	size_t n = 0;
+	int rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	sqlite3_bind_int64(st, 1, bucket);
+	while (r == ERR_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* The CHECK of the kinds bounds the rows of a bucket. */
+		if (n == cap) {
+			r = ERR_CORRUPT;
+			break;
+		}
+		ret[n].kind = arena_strdup(a, db_col_text(st, 0));
+		ret[n].doc = arena_strdup(a, db_col_text(st, 1));
+		if (ret[n].kind == NULL || ret[n].doc == NULL)
+			r = ERR_NOMEM;
+		n++;
+	}
+	if (r == ERR_OK && rc != SQLITE_DONE)
+		r = db_err(rc);
+	db_stmt_done(st);
+	*ret_n = n;
 	return r;
 }
 

@@ -67,7 +67,7 @@ bucket_conf_xml(struct call *c, const struct bucket *b, const char *kind,
 	const char *doc;
 	enum err r;
 
-	r = bucket_conf_get(c->api->db, c->a, b->id, kind, &doc);
+	r = conf_get_of(c, b, kind, &doc);
 	if (r != ERR_OK)
 		return r;
 	r = xml_parse(c->a, doc, strlen(doc), NULL, ret);
@@ -100,7 +100,7 @@ policy_load(struct call *c, const struct bucket *b, struct policy **ret)
 	enum err r;
 
 	*ret = NULL;
-	r = bucket_conf_get(c->api->db, c->a, b->id, CONF_POLICY, &doc);
+	r = conf_get_of(c, b, CONF_POLICY, &doc);
 	if (r == ERR_NOT_FOUND)
 		return ERR_OK;
 	if (r == ERR_OK)

@@ -156,7 +156,7 @@ format(struct call *c, int64_t now, int64_t us, struct line *l)
 void
 oss_access_line(struct call *c, int64_t us)
 {
-	const char *target, *prefix;
+	const char *doc, *target, *prefix;
 	struct line l = { .r = ERR_OK };
 	int64_t now;
 
@@ -168,8 +168,8 @@ oss_access_line(struct call *c, int64_t us)
 	if (!c->have_bucket && (!bucket_name_valid(c->bucket_name) ||
 	    bucket_get(c->api->db, c->bucket_name, &c->bucket) != ERR_OK))
 		return;
-	if (api_access_log_target(c->api, c->a, c->bucket.id, &target,
-	    &prefix) != ERR_OK)
+	if (conf_get(c, CONF_LOGGING, &doc) != ERR_OK ||
+	    api_access_log_parse(c->a, doc, &target, &prefix) != ERR_OK)
 		return;
 	/* Room for every field at its longest, escaped. */
 	buf_init(&l.b, 256 * 1024);

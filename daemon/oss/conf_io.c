@@ -56,6 +56,7 @@ conf_put(struct call *c, const char *kind, const char *doc)
 {
 	struct bucket_conf_change ch = change(c, kind);
 
+	c->conf.bucket = 0;
 	return bucket_conf_put(c->api->db, &ch, doc);
 }
 
@@ -77,13 +78,39 @@ conf_delete(struct call *c, const char *kind)
 {
 	struct bucket_conf_change ch = change(c, kind);
 
+	c->conf.bucket = 0;
 	return bucket_conf_delete(c->api->db, &ch);
+}
+
+enum err
+conf_get_of(struct call *c, const struct bucket *b, const char *kind,
+    const char **ret)
+{
+	enum err r;
+
+	if (b->id != c->bucket.id || !c->have_bucket)
+		return bucket_conf_get(c->api->db, c->a, b->id, kind, ret);
+	/* A request asks for several kinds (referer, payer, public access
+	 * block, policy, website, CORS, logging): one read serves them. */
+	if (c->conf.bucket != b->id) {
+		r = bucket_conf_all(c->api->db, c->a, b->id, c->conf.d,
+		    BUCKET_CONF_KINDS, &c->conf.n);
+		if (r != ERR_OK)
+			return r;
+		c->conf.bucket = b->id;
+	}
+	for (size_t i = 0; i < c->conf.n; i++)
+		if (strcmp(c->conf.d[i].kind, kind) == 0) {
+			*ret = c->conf.d[i].doc;
+			return ERR_OK;
+		}
+	return ERR_NOT_FOUND;
 }
 
 enum err
 conf_get(struct call *c, const char *kind, const char **ret)
 {
-	return bucket_conf_get(c->api->db, c->a, c->bucket.id, kind, ret);
+	return conf_get_of(c, &c->bucket, kind, ret);
 }
 
 enum err

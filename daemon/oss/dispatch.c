@@ -385,6 +385,10 @@ oss_end(void *ctx, struct http_request *req)
 		call_audit_enter(c);
 		r = c->route->handler(c);
 		call_audit_leave(c);
+		/* What is read after the answer (its CORS headers, the access
+		 * log's target) sees what the handler changed. */
+		if (strcmp(req->method, "GET") != 0 && !c->head)
+			c->conf.bucket = 0;
 	} else {
 		upload_abort(c->upload);
 		c->upload = NULL;

@@ -139,6 +139,15 @@ struct call {
 	/* the bucket, when the route needs it */
 	bool			 have_bucket;
 	struct bucket		 bucket;
+	/* The bucket's stored configurations (conf_io.c), read at their
+	 * first use in one statement and then served from here; dropped when
+	 * this request may have changed them (conf_put, conf_delete, and
+	 * after the handler of anything but a GET or HEAD). */
+	struct {
+		int64_t			 bucket;	/* 0: not read */
+		size_t			 n;
+		struct bucket_conf_doc	 d[BUCKET_CONF_KINDS];
+	}			 conf;
 	/* body */
 	struct buf		 body;		/* R_BODY_XML */
 	struct upload		*upload;	/* R_BODY_STREAM */
@@ -259,6 +268,9 @@ enum err conf_put_xml(struct call *c, const char *kind,
 enum err conf_delete(struct call *c, const char *kind);
 /* ERR_NOT_FOUND when the bucket has none. */
 enum err conf_get(struct call *c, const char *kind, const char **ret);
+/* The same for bucket b, the request's or another (CopyObject's source). */
+enum err conf_get_of(struct call *c, const struct bucket *b, const char *kind,
+    const char **ret);
 enum err conf_get_xml(struct call *c, const char *kind,
     struct xml_node **ret);
 /* 200 with doc as the body. */
