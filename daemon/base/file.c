@@ -10,10 +10,22 @@
 #include "base/file.h"
 
 int
+file_sync(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int
 file_sync_parent(const char *path)
 {
 	char dir[PATH_MAX], *slash;
-	int fd, rc;
 
 	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
 		return -1;
@@ -27,12 +39,7 @@ file_sync_parent(const char *path)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
+	return file_sync(dir);
 }
 
 static int

@@ -17,6 +17,9 @@
 enum err file_replace(const char *path, const void *data, size_t len,
     mode_t mode);
 
+/* fsync of the file or directory at path (opened read-only). */
+int file_sync(const char *path);
+
 /* fsync of the directory holding path (a trailing '/' is ignored), so a
  * name just created, renamed or removed there survives a crash. */
 int file_sync_parent(const char *path);

@@ -112,19 +112,6 @@ mkdir_one(const char *path)
 	return mkdir(path, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-static int
-fsync_path(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 /* Reads path (fsyncing it) into its SHA-256 and size; optionally writes
  * the same bytes to dst (created, fsync'd). */
 static int
@@ -297,7 +284,7 @@ mf_write(const char *dir, const struct manifest *m)
 	if (rc == 0 && rename(tmp, path) != 0)
 		rc = -1;
 	if (rc == 0)
-		rc = fsync_path(dir);
+		rc = file_sync(dir);
 	return rc;
 }
 
@@ -466,13 +453,13 @@ seal_backup(const char *dest, struct manifest *m, struct cli_progress *pg)
 		pathf(path, sizeof(path), "%s/%.8s", dest, f->rel);
 		if (strncmp(f->rel, "blobs/", 6) == 0 &&
 		    strcmp(path, last_dir) != 0) {
-			if (fsync_path(path) != 0)
+			if (file_sync(path) != 0)
 				return -1;
 			str_copy(last_dir, sizeof(last_dir), path);
 		}
 	}
 	pathf(path, sizeof(path), "%s/blobs", dest);
-	if (fsync_path(path) != 0 || fsync_path(dest) != 0 ||
+	if (file_sync(path) != 0 || file_sync(dest) != 0 ||
 	    file_sync_parent(dest) != 0)
 		return -1;
 	return mf_write(dest, m);
@@ -880,7 +867,7 @@ cli_restore(struct cli *cli, int argc, char **argv)
 		}
 		if (strncmp(f->rel, "blobs/", 6) == 0) {
 			pathf(to, sizeof(to), "%s/%.8s", stage, f->rel);
-			if (fsync_path(to) != 0)
+			if (file_sync(to) != 0)
 				break;
 		}
 		cli_progress_add(&pg, 1, 0);
@@ -899,7 +886,7 @@ cli_restore(struct cli *cli, int argc, char **argv)
 	if (stage_check(cli, stage, detail, have > m.seq) != 0)
 		goto out;
 	pathf(to, sizeof(to), "%s/blobs", stage);
-	if (fsync_path(to) != 0 || fsync_path(stage) != 0)
+	if (file_sync(to) != 0 || file_sync(stage) != 0)
 		goto out;
 
 	pathf(aside, sizeof(aside), "pre-restore-%" PRId64, clock_wall_ms());
@@ -922,7 +909,7 @@ cli_restore(struct cli *cli, int argc, char **argv)
 			}
 		}
 	}
-	if (rm_tree(stage) != 0 || fsync_path(dd) != 0 ||
+	if (rm_tree(stage) != 0 || file_sync(dd) != 0 ||
 	    file_sync_parent(dd) != 0)
 		goto out;
 	cli_progress_show(&pg, true);
