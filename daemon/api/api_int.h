@@ -54,6 +54,11 @@ void api_access_log_free(struct api *api);
  * are always all MACed again (seal_check.c). */
 enum err api_seal_tables(struct db *db, bool every);
 
+/* The /-/health document into b (initialised here; the caller frees it
+ * on failure as on success). */
+struct buf;
+enum err api_health_json(struct api *api, struct buf *b);
+
 /* The associated data a sealed access-key secret is bound to (account.c):
  * "ak" || access key id, so a sealed secret copied to another access key
  * does not open. ad holds 2 + akl bytes; returns that length. */

@@ -644,24 +644,12 @@ is_health(const struct http_request *req)
 static void
 health(struct kms_call *c)
 {
-	char now[TIME_ISO_BYTES];
-	struct json_writer w;
 	struct buf b;
 	size_t len;
 	char *p;
 
-	buf_init(&b, 4096);
-	time_fmt_iso_ms(now, clock_now_ms(c->api->clock));
-	json_writer_init(&w, &b);
-	json_obj_open(&w, NULL);
-	json_str(&w, "status", "ok");
-	json_str(&w, "version", c->api->version);
-	json_i64(&w, "uptime_s", (clock_wall_ms() - c->api->started_ms) / 1000);
-	json_bool(&w, "test_clock", c->api->test_clock);
-	json_str(&w, "business_time", now);
-	json_i64(&w, "schema", db_schema_latest());
-	json_obj_close(&w);
-	if (json_writer_finish(&w) != ERR_OK) {
+	if (api_health_json(c->api, &b) != ERR_OK) {
+		buf_free(&b);
 		c->err = ERR_NOMEM;
 		reply(c);
 		return;

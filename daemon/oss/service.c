@@ -14,25 +14,14 @@
 enum err
 h_health(struct call *c)
 {
-	struct json_writer w;
-	char now[TIME_ISO_BYTES];
 	struct buf b;
 	enum err r;
 
-	buf_init(&b, 4096);
-	time_fmt_iso_ms(now, call_now(c));
-	json_writer_init(&w, &b);
-	json_obj_open(&w, NULL);
-	json_str(&w, "status", "ok");
-	json_str(&w, "version", c->api->version);
-	json_i64(&w, "uptime_s", (clock_wall_ms() - c->api->started_ms) / 1000);
-	json_bool(&w, "test_clock", c->api->test_clock);
-	json_str(&w, "business_time", now);
-	json_i64(&w, "schema", db_schema_latest());
-	json_obj_close(&w);
-	r = json_writer_finish(&w);
-	if (r != ERR_OK)
+	r = api_health_json(c->api, &b);
+	if (r != ERR_OK) {
+		buf_free(&b);
 		return r;
+	}
 	call_resp_buf(c, 200, "application/json", &b);
 	return ERR_OK;
 }
