@@ -5,7 +5,6 @@
  * absent; the optional fields are stored as their wire names in request
  * order, so GetBucketInventory echoes what was put.
  */
-#include <sqlite3.h>
 #include <string.h>
 
 #include "base/buf.h"
@@ -52,36 +51,36 @@ static const char *const sse_names[] = {
 };
 
 static void
-bind_opt(sqlite3_stmt *st, int i, bool has, uint64_t v)
+bind_opt(struct db_st *st, int i, bool has, uint64_t v)
 {
 	/* Filter values were bounded by the parser to what an int64 holds. */
 	if (has)
-		sqlite3_bind_int64(st, i, (int64_t)v);
+		db_bind_i64(st, i, (int64_t)v);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 static bool
-col_opt(sqlite3_stmt *st, int i, uint64_t *ret)
+col_opt(struct db_st *st, int i, uint64_t *ret)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (db_col_null(st, i))
 		return false;
-	*ret = (uint64_t)sqlite3_column_int64(st, i);
+	*ret = (uint64_t)db_col_i64(st, i);
 	return true;
 }
 
 /* The row at st (COLS order) -> c. ERR_CORRUPT for values the schema's
  * checks or our writer would never have produced. */
 static enum err
-from_row(sqlite3_stmt *st, struct inventory_config *c)
+from_row(struct db_st *st, struct inventory_config *c)
 {
 	char tmp[32], fields[256];
 	const char *p;
 
 	memset(c, 0, sizeof(*c));
-	c->bucket_id = sqlite3_column_int64(st, 0);
+	c->bucket_id = db_col_i64(st, 0);
 	db_col_copy(st, 1, c->id, sizeof(c->id));
-	c->enabled = sqlite3_column_int(st, 2) != 0;
+	c->enabled = db_col_i64(st, 2) != 0;
 	db_col_copy(st, 3, c->account_id, sizeof(c->account_id));
 	db_col_copy(st, 4, c->role_arn, sizeof(c->role_arn));
 	db_col_copy(st, 5, c->dest_bucket, sizeof(c->dest_bucket));
@@ -125,9 +124,9 @@ from_row(sqlite3_stmt *st, struct inventory_config *c)
 	if (!inventory_storage_classes_parse(c->filter.storage_class,
 	    &c->filter.storage_classes))
 		return ERR_CORRUPT;
-	c->created_ms = sqlite3_column_int64(st, 18);
-	c->last_run_ms = sqlite3_column_int64(st, 19);
-	c->next_run_ms = sqlite3_column_int64(st, 20);
+	c->created_ms = db_col_i64(st, 18);
+	c->last_run_ms = db_col_i64(st, 19);
+	c->next_run_ms = db_col_i64(st, 20);
 	return ERR_OK;
 }
 
@@ -135,21 +134,21 @@ static enum err
 query_i64(struct db *db, const char *sql, int64_t bucket, const char *id,
     int64_t *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
+	struct db_st *st = db_stmt(db, sql);
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	if (id != NULL)
 		db_bind_text(st, 2, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret = sqlite3_column_int64(st, 0);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		*ret = db_col_i64(st, 0);
 		r = ERR_OK;
 	} else
-		r = rc == SQLITE_DONE ? ERR_INTERNAL : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_INTERNAL : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -157,11 +156,11 @@ query_i64(struct db *db, const char *sql, int64_t bucket, const char *id,
 enum err
 inventory_db_insert(struct db *db, const struct inventory_config *c)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	struct buf fields;
 	int64_t n = 0;
 	enum err r;
-	int rc;
+	enum err rc;
 
 	r = query_i64(db, SQL_EXISTS, c->bucket_id, c->id, &n);
 	if (r != ERR_OK)
@@ -186,9 +185,9 @@ inventory_db_insert(struct db *db, const struct inventory_config *c)
 		buf_free(&fields);
 		return ERR_IO;
 	}
-	sqlite3_bind_int64(st, 1, c->bucket_id);
+	db_bind_i64(st, 1, c->bucket_id);
 	db_bind_text(st, 2, c->id);
-	sqlite3_bind_int(st, 3, c->enabled ? 1 : 0);
+	db_bind_i64(st, 3, c->enabled ? 1 : 0);
 	db_bind_text(st, 4, c->account_id);
 	db_bind_text(st, 5, c->role_arn);
 	db_bind_text(st, 6, c->dest_bucket);
@@ -204,15 +203,15 @@ inventory_db_insert(struct db *db, const struct inventory_config *c)
 	bind_opt(st, 16, c->filter.has_lower, c->filter.lower);
 	bind_opt(st, 17, c->filter.has_upper, c->filter.upper);
 	db_bind_text(st, 18, c->filter.storage_class);
-	sqlite3_bind_int64(st, 19, c->created_ms);
-	sqlite3_bind_int64(st, 20, c->last_run_ms);
-	sqlite3_bind_int64(st, 21, c->next_run_ms);
-	rc = sqlite3_step(st);
+	db_bind_i64(st, 19, c->created_ms);
+	db_bind_i64(st, 20, c->last_run_ms);
+	db_bind_i64(st, 21, c->next_run_ms);
+	rc = db_row(st);
 	db_stmt_done(st);
 	buf_free(&fields);
-	if (rc == SQLITE_DONE)
+	if (rc == ERR_NOT_FOUND)
 		return ERR_OK;
-	r = db_err(rc);
+	r = db_end(rc);
 	return r == ERR_EXISTS ? ERR_INVENTORY_EXISTS : r;
 }
 
@@ -220,21 +219,21 @@ enum err
 inventory_db_get(struct db *db, int64_t bucket_id, const char *id,
     struct inventory_config *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_GET);
+	struct db_st *st = db_stmt(db, SQL_GET);
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket_id);
+	db_bind_i64(st, 1, bucket_id);
 	db_bind_text(st, 2, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_row(st);
+	if (rc == ERR_OK)
 		r = from_row(st, ret);
-	else if (rc == SQLITE_DONE)
+	else if (rc == ERR_NOT_FOUND)
 		r = ERR_NO_SUCH_INVENTORY;
 	else
-		r = db_err(rc);
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -242,33 +241,33 @@ inventory_db_get(struct db *db, int64_t bucket_id, const char *id,
 enum err
 inventory_db_delete(struct db *db, int64_t bucket_id, const char *id)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_DELETE);
-	int rc;
+	struct db_st *st = db_stmt(db, SQL_DELETE);
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket_id);
+	db_bind_i64(st, 1, bucket_id);
 	db_bind_text(st, 2, id);
-	rc = sqlite3_step(st);
+	rc = db_row(st);
 	db_stmt_done(st);
-	if (rc != SQLITE_DONE)
-		return db_err(rc);
-	return sqlite3_changes(db_conn(db)) == 1 ? ERR_OK :
+	if (rc != ERR_NOT_FOUND)
+		return db_end(rc);
+	return db_changes(db) == 1 ? ERR_OK :
 	    ERR_NO_SUCH_INVENTORY;
 }
 
 enum err
 inventory_db_delete_bucket(struct db *db, int64_t bucket_id)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_DELETE_BUCKET);
-	int rc;
+	struct db_st *st = db_stmt(db, SQL_DELETE_BUCKET);
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket_id);
-	rc = sqlite3_step(st);
+	db_bind_i64(st, 1, bucket_id);
+	rc = db_row(st);
 	db_stmt_done(st);
-	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+	return rc == ERR_NOT_FOUND ? ERR_OK : db_end(rc);
 }
 
 enum err
@@ -276,19 +275,19 @@ inventory_db_list(struct db *db, int64_t bucket_id, const char *after,
     unsigned max, void (*fn)(void *ctx, const struct inventory_config *c),
     void *ctx, bool *ret_truncated)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_LIST);
+	struct db_st *st = db_stmt(db, SQL_LIST);
 	struct inventory_config c;
 	unsigned n = 0;
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket_id);
+	db_bind_i64(st, 1, bucket_id);
 	db_bind_text(st, 2, after ? after : "");
 	/* One more than asked tells whether the page is the last. */
-	sqlite3_bind_int64(st, 3, (int64_t)max + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 3, (int64_t)max + 1);
+	while ((rc = db_row(st)) == ERR_OK) {
 		if (n == max)
 			break;
 		r = from_row(st, &c);
@@ -297,10 +296,10 @@ inventory_db_list(struct db *db, int64_t bucket_id, const char *after,
 		fn(ctx, &c);
 		n++;
 	}
-	if (r == ERR_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = db_err(rc);
+	if (r == ERR_OK && rc != ERR_OK && rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	if (r == ERR_OK)
-		*ret_truncated = rc == SQLITE_ROW;
+		*ret_truncated = rc == ERR_OK;
 	db_stmt_done(st);
 	return r;
 }
@@ -309,23 +308,23 @@ enum err
 inventory_db_due(struct db *db, int64_t now_ms, struct inventory_ref *out,
     size_t max, size_t *ret_n)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_DUE);
+	struct db_st *st = db_stmt(db, SQL_DUE);
 	size_t n = 0;
 	enum err r = ERR_OK;
-	int rc = SQLITE_DONE;
+	enum err rc = ERR_NOT_FOUND;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, now_ms);
-	sqlite3_bind_int64(st, 2, (int64_t)max);
-	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		out[n].bucket_id = sqlite3_column_int64(st, 0);
+	db_bind_i64(st, 1, now_ms);
+	db_bind_i64(st, 2, (int64_t)max);
+	while (n < max && (rc = db_row(st)) == ERR_OK) {
+		out[n].bucket_id = db_col_i64(st, 0);
 		db_col_copy(st, 1, out[n].bucket_name, sizeof(out[n].bucket_name));
 		db_col_copy(st, 2, out[n].id, sizeof(out[n].id));
 		n++;
 	}
-	if (n < max && rc != SQLITE_DONE)
-		r = db_err(rc);
+	if (n < max && rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	db_stmt_done(st);
 	if (r == ERR_OK)
 		*ret_n = n;
@@ -336,19 +335,19 @@ enum err
 inventory_db_set_run(struct db *db, int64_t bucket_id, const char *id,
     int64_t old_last, int64_t last, int64_t next)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_SET_RUN);
-	int rc;
+	struct db_st *st = db_stmt(db, SQL_SET_RUN);
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, last);
-	sqlite3_bind_int64(st, 2, next);
-	sqlite3_bind_int64(st, 3, bucket_id);
+	db_bind_i64(st, 1, last);
+	db_bind_i64(st, 2, next);
+	db_bind_i64(st, 3, bucket_id);
 	db_bind_text(st, 4, id);
-	sqlite3_bind_int64(st, 5, old_last);
-	rc = sqlite3_step(st);
+	db_bind_i64(st, 5, old_last);
+	rc = db_row(st);
 	db_stmt_done(st);
-	if (rc != SQLITE_DONE)
-		return db_err(rc);
-	return sqlite3_changes(db_conn(db)) == 1 ? ERR_OK : ERR_CONFLICT;
+	if (rc != ERR_NOT_FOUND)
+		return db_end(rc);
+	return db_changes(db) == 1 ? ERR_OK : ERR_CONFLICT;
 }

@@ -6,7 +6,6 @@
  * state and the generation, so a lost race surfaces as ERR_CONFLICT rather
  * than a silent overwrite. Sealed material passes through as opaque bytes.
  */
-#include <sqlite3.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -68,7 +67,8 @@ static const char SQL_KEY_INSERT[] =
     " deletion_protection, deletion_protection_desc, rotation,"
     " rotation_interval_s, last_rotation_ms, primary_version,"
     " material_expire_ms, material_fp)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " RETURNING id";
 static const char SQL_KEY_UPDATE[] =
     "UPDATE kms_keys SET state = ?1, generation = generation + 1,"
     " description = ?2, delete_ms = ?3, deletion_protection = ?4,"
@@ -173,39 +173,39 @@ static const char SQL_AUDIT_LIST[] =
 /* Reads the KEY_COLS of the current row; ERR_CORRUPT for a state the
  * CHECK constraint should have kept out. */
 static enum err
-row_read(sqlite3_stmt *st, int64_t now_ms, struct kms_key_row *row)
+row_read(struct db_st *st, int64_t now_ms, struct kms_key_row *row)
 {
 	struct kms_key_meta *m = &row->m;
 	const void *fp, *mat;
 	char state[32];
 
 	memset(row, 0, sizeof(*row));
-	row->id = sqlite3_column_int64(st, 0);
+	row->id = db_col_i64(st, 0);
 	db_col_copy(st, 1, m->key_id, sizeof(m->key_id));
-	row->account = sqlite3_column_int64(st, 2);
+	row->account = db_col_i64(st, 2);
 	db_col_copy(st, 3, m->creator, sizeof(m->creator));
 	db_col_copy(st, 4, state, sizeof(state));
 	if (!kms_state_parse(state, &row->stored))
 		return ERR_CORRUPT;
-	row->generation = sqlite3_column_int64(st, 5);
+	row->generation = db_col_i64(st, 5);
 	db_col_copy(st, 6, m->description, sizeof(m->description));
 	db_col_copy(st, 7, m->key_spec, sizeof(m->key_spec));
 	db_col_copy(st, 8, m->key_usage, sizeof(m->key_usage));
 	db_col_copy(st, 9, m->origin, sizeof(m->origin));
 	db_col_copy(st, 10, m->protection_level, sizeof(m->protection_level));
-	m->managed = sqlite3_column_int64(st, 11) != 0;
-	m->created_ms = sqlite3_column_int64(st, 12);
-	m->delete_ms = sqlite3_column_int64(st, 13);
-	m->deletion_protection = sqlite3_column_int64(st, 14) != 0;
+	m->managed = db_col_i64(st, 11) != 0;
+	m->created_ms = db_col_i64(st, 12);
+	m->delete_ms = db_col_i64(st, 13);
+	m->deletion_protection = db_col_i64(st, 14) != 0;
 	db_col_copy(st, 15, m->deletion_protection_desc,
 	    sizeof(m->deletion_protection_desc));
-	m->rotation = sqlite3_column_int64(st, 16) != 0;
-	m->rotation_interval_s = sqlite3_column_int64(st, 17);
-	m->last_rotation_ms = sqlite3_column_int64(st, 18);
+	m->rotation = db_col_i64(st, 16) != 0;
+	m->rotation_interval_s = db_col_i64(st, 17);
+	m->last_rotation_ms = db_col_i64(st, 18);
 	db_col_copy(st, 19, m->primary_version, sizeof(m->primary_version));
-	m->material_expire_ms = sqlite3_column_int64(st, 20);
-	fp = sqlite3_column_blob(st, 21);
-	if (fp != NULL && sqlite3_column_bytes(st, 21) == KMS_MAC_BYTES) {
+	m->material_expire_ms = db_col_i64(st, 20);
+	fp = db_col_blob(st, 21);
+	if (fp != NULL && db_col_len(st, 21) == KMS_MAC_BYTES) {
 		memcpy(row->fp, fp, KMS_MAC_BYTES);
 		row->has_fp = true;
 	}
@@ -213,9 +213,9 @@ row_read(sqlite3_stmt *st, int64_t now_ms, struct kms_key_row *row)
 	 * Encrypt needs one query, not two. Usable material: present and
 	 * not expired. */
 	row->primary_sealed_len = 0;
-	mat = sqlite3_column_blob(st, 22);
+	mat = db_col_blob(st, 22);
 	if (mat != NULL) {
-		if (sqlite3_column_bytes(st, 22) != KMS_MATERIAL_SEALED)
+		if (db_col_len(st, 22) != KMS_MATERIAL_SEALED)
 			return ERR_CORRUPT;
 		memcpy(row->primary_sealed, mat, KMS_MATERIAL_SEALED);
 		row->primary_sealed_len = KMS_MATERIAL_SEALED;
@@ -229,18 +229,18 @@ row_read(sqlite3_stmt *st, int64_t now_ms, struct kms_key_row *row)
 
 /* Runs a prepared single-row key query. */
 static enum err
-key_one(sqlite3_stmt *st, int64_t now_ms, struct kms_key_row *ret)
+key_one(struct db_st *st, int64_t now_ms, struct kms_key_row *ret)
 {
 	enum err r;
-	int rc;
+	enum err rc;
 
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_row(st);
+	if (rc == ERR_OK)
 		r = row_read(st, now_ms, ret);
-	else if (rc == SQLITE_DONE)
+	else if (rc == ERR_NOT_FOUND)
 		r = ERR_NOT_FOUND;
 	else
-		r = db_err(rc);
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -249,7 +249,7 @@ enum err
 kms_db_key_get(struct db *db, const char *key_id, int64_t now_ms,
     struct kms_key_row *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_KEY_BY_ID);
+	struct db_st *st = db_stmt(db, SQL_KEY_BY_ID);
 
 	if (st == NULL)
 		return ERR_IO;
@@ -261,11 +261,11 @@ enum err
 kms_db_key_get_by_id(struct db *db, int64_t id, int64_t now_ms,
     struct kms_key_row *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_KEY_BY_ROWID);
+	struct db_st *st = db_stmt(db, SQL_KEY_BY_ROWID);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_i64(st, 1, id);
 	return key_one(st, now_ms, ret);
 }
 
@@ -273,11 +273,11 @@ enum err
 kms_db_key_get_by_alias(struct db *db, int64_t account, const char *alias,
     int64_t now_ms, struct kms_key_row *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_KEY_BY_ALIAS);
+	struct db_st *st = db_stmt(db, SQL_KEY_BY_ALIAS);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, account);
+	db_bind_i64(st, 1, account);
 	db_bind_text(st, 2, alias);
 	return key_one(st, now_ms, ret);
 }
@@ -286,22 +286,22 @@ enum err
 kms_db_key_get_by_version(struct db *db, const char *version_id,
     int64_t now_ms, struct kms_key_row *ret, struct kms_version_row *ret_v)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_KEY_BY_VERSION);
+	struct db_st *st = db_stmt(db, SQL_KEY_BY_VERSION);
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_text(st, 1, version_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const void *p = sqlite3_column_blob(st, KEY_NCOLS + 1);
-		int n = sqlite3_column_bytes(st, KEY_NCOLS + 1);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		const void *p = db_col_blob(st, KEY_NCOLS + 1);
+		int n = db_col_len(st, KEY_NCOLS + 1);
 
 		r = row_read(st, now_ms, ret);
-		ret_v->created_ms = sqlite3_column_int64(st, KEY_NCOLS);
+		ret_v->created_ms = db_col_i64(st, KEY_NCOLS);
 		ret_v->legacy_blobs =
-		    sqlite3_column_int64(st, KEY_NCOLS + 2) != 0;
+		    db_col_i64(st, KEY_NCOLS + 2) != 0;
 		ret_v->sealed_len = 0;
 		if (r == ERR_OK && p != NULL) {
 			if (n != KMS_MATERIAL_SEALED)
@@ -311,10 +311,10 @@ kms_db_key_get_by_version(struct db *db, const char *version_id,
 				ret_v->sealed_len = (size_t)n;
 			}
 		}
-	} else if (rc == SQLITE_DONE)
+	} else if (rc == ERR_NOT_FOUND)
 		r = ERR_NOT_FOUND;
 	else
-		r = db_err(rc);
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -323,22 +323,22 @@ enum err
 kms_db_key_list(struct db *db, int64_t account, int64_t now_ms,
     void (*fn)(void *ctx, const struct kms_key_row *row), void *ctx)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_KEY_LIST);
+	struct db_st *st = db_stmt(db, SQL_KEY_LIST);
 	struct kms_key_row row;
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, account);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 1, account);
+	while ((rc = db_row(st)) == ERR_OK) {
 		r = row_read(st, now_ms, &row);
 		if (r != ERR_OK)
 			break;
 		fn(ctx, &row);
 	}
-	if (r == ERR_OK && rc != SQLITE_DONE)
-		r = db_err(rc);
+	if (r == ERR_OK && rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -349,19 +349,19 @@ static enum err
 destroyed_before(struct db *db, int64_t account, int64_t now_ms,
     int64_t id, int64_t *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_KEY_COUNT_DESTROYED);
+	struct db_st *st = db_stmt(db, SQL_KEY_COUNT_DESTROYED);
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, account);
-	sqlite3_bind_int64(st, 2, now_ms);
-	sqlite3_bind_int64(st, 3, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*ret = sqlite3_column_int64(st, 0);
-	r = rc == SQLITE_ROW ? ERR_OK : db_err(rc);
+	db_bind_i64(st, 1, account);
+	db_bind_i64(st, 2, now_ms);
+	db_bind_i64(st, 3, id);
+	rc = db_row(st);
+	if (rc == ERR_OK)
+		*ret = db_col_i64(st, 0);
+	r = rc == ERR_OK ? ERR_OK : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -372,26 +372,26 @@ static enum err
 page_block(struct db *db, int64_t account, uint64_t offset,
     int64_t *ret_id, uint64_t *ret_before)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_KEY_BLOCKS);
+	struct db_st *st = db_stmt(db, SQL_KEY_BLOCKS);
 	uint64_t before = 0;
 	int64_t block = 0;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, account);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t n = sqlite3_column_int64(st, 1);
+	db_bind_i64(st, 1, account);
+	while ((rc = db_row(st)) == ERR_OK) {
+		int64_t n = db_col_i64(st, 1);
 
-		block = sqlite3_column_int64(st, 0);
+		block = db_col_i64(st, 0);
 		if (n > 0 && before + (uint64_t)n > offset)
 			break;
 		before += n > 0 ? (uint64_t)n : 0;
 	}
 	db_stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(rc);
-	if (rc == SQLITE_DONE)
+	if (rc != ERR_OK && rc != ERR_NOT_FOUND)
+		return db_end(rc);
+	if (rc == ERR_NOT_FOUND)
 		block++;	/* past every block: nothing to find there */
 	*ret_id = block << KEY_BLOCK_SHIFT;
 	*ret_before = before;
@@ -407,9 +407,9 @@ kms_db_key_page(struct db *db, int64_t account, int64_t now_ms,
 	int64_t stored = 0, gone = 0, from = 0;
 	uint64_t before = 0, live_before;
 	bool opened;
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
-	int rc;
+	enum err rc;
 
 	/* The counts and the page from one snapshot. */
 	opened = db_read_begin(db);
@@ -438,19 +438,19 @@ kms_db_key_page(struct db *db, int64_t account, int64_t now_ms,
 		r = ERR_IO;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, account);
-	sqlite3_bind_int64(st, 2, now_ms);
-	sqlite3_bind_int64(st, 3, limit > INT64_MAX ? INT64_MAX :
+	db_bind_i64(st, 1, account);
+	db_bind_i64(st, 2, now_ms);
+	db_bind_i64(st, 3, limit > INT64_MAX ? INT64_MAX :
 	    (int64_t)limit);
-	sqlite3_bind_int64(st, 4, (int64_t)(offset - live_before));
-	sqlite3_bind_int64(st, 5, from);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		const char *creator = (const char *)sqlite3_column_text(st, 1);
+	db_bind_i64(st, 4, (int64_t)(offset - live_before));
+	db_bind_i64(st, 5, from);
+	while ((rc = db_row(st)) == ERR_OK) {
+		const char *id = db_col_text(st, 0);
+		const char *creator = db_col_text(st, 1);
 
-		fn(ctx, id != NULL ? id : "", creator != NULL ? creator : "");
+		fn(ctx, id, creator);
 	}
-	r = rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+	r = rc == ERR_NOT_FOUND ? ERR_OK : db_end(rc);
 	db_stmt_done(st);
 out:
 	db_read_end(db, opened);
@@ -458,46 +458,45 @@ out:
 }
 
 static void
-bind_fp(sqlite3_stmt *st, int i, const struct kms_key_row *row)
+bind_fp(struct db_st *st, int i, const struct kms_key_row *row)
 {
 	if (row->has_fp)
-		sqlite3_bind_blob(st, i, row->fp, KMS_MAC_BYTES, SQLITE_STATIC);
+		db_bind_blob(st, i, row->fp, KMS_MAC_BYTES);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 enum err
 kms_db_key_insert(struct db *db, struct kms_key_row *row)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_KEY_INSERT);
+	struct db_st *st = db_stmt(db, SQL_KEY_INSERT);
 	const struct kms_key_meta *m = &row->m;
 	enum err r;
 
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_text(st, 1, m->key_id);
-	sqlite3_bind_int64(st, 2, row->account);
+	db_bind_i64(st, 2, row->account);
 	db_bind_text(st, 3, kms_state_name(row->stored));
 	db_bind_text(st, 4, m->description);
 	db_bind_text(st, 5, m->key_spec);
 	db_bind_text(st, 6, m->key_usage);
 	db_bind_text(st, 7, m->origin);
 	db_bind_text(st, 8, m->protection_level);
-	sqlite3_bind_int(st, 9, m->managed);
-	sqlite3_bind_int64(st, 10, m->created_ms);
-	sqlite3_bind_int64(st, 11, m->delete_ms);
-	sqlite3_bind_int(st, 12, m->deletion_protection);
+	db_bind_i64(st, 9, m->managed);
+	db_bind_i64(st, 10, m->created_ms);
+	db_bind_i64(st, 11, m->delete_ms);
+	db_bind_i64(st, 12, m->deletion_protection);
 	db_bind_text(st, 13, m->deletion_protection_desc);
-	sqlite3_bind_int(st, 14, m->rotation);
-	sqlite3_bind_int64(st, 15, m->rotation_interval_s);
-	sqlite3_bind_int64(st, 16, m->last_rotation_ms);
+	db_bind_i64(st, 14, m->rotation);
+	db_bind_i64(st, 15, m->rotation_interval_s);
+	db_bind_i64(st, 16, m->last_rotation_ms);
 	db_bind_text(st, 17, m->primary_version);
-	sqlite3_bind_int64(st, 18, m->material_expire_ms);
+	db_bind_i64(st, 18, m->material_expire_ms);
 	bind_fp(st, 19, row);
-	r = db_step_done(st);
+	r = db_one_i64(st, &row->id);
 	if (r != ERR_OK)
 		return r;
-	row->id = sqlite3_last_insert_rowid(db_conn(db));
 	row->generation = 1;
 	return ERR_OK;
 }
@@ -506,36 +505,36 @@ enum err
 kms_db_key_update(struct db *db, const struct kms_key_row *old,
     const struct kms_key_row *nrow)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_KEY_UPDATE);
+	struct db_st *st = db_stmt(db, SQL_KEY_UPDATE);
 	const struct kms_key_meta *m = &nrow->m;
 
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_text(st, 1, kms_state_name(nrow->stored));
 	db_bind_text(st, 2, m->description);
-	sqlite3_bind_int64(st, 3, m->delete_ms);
-	sqlite3_bind_int(st, 4, m->deletion_protection);
+	db_bind_i64(st, 3, m->delete_ms);
+	db_bind_i64(st, 4, m->deletion_protection);
 	db_bind_text(st, 5, m->deletion_protection_desc);
-	sqlite3_bind_int(st, 6, m->rotation);
-	sqlite3_bind_int64(st, 7, m->rotation_interval_s);
-	sqlite3_bind_int64(st, 8, m->last_rotation_ms);
+	db_bind_i64(st, 6, m->rotation);
+	db_bind_i64(st, 7, m->rotation_interval_s);
+	db_bind_i64(st, 8, m->last_rotation_ms);
 	db_bind_text(st, 9, m->primary_version);
-	sqlite3_bind_int64(st, 10, m->material_expire_ms);
+	db_bind_i64(st, 10, m->material_expire_ms);
 	bind_fp(st, 11, nrow);
-	sqlite3_bind_int64(st, 12, old->id);
+	db_bind_i64(st, 12, old->id);
 	db_bind_text(st, 13, kms_state_name(old->stored));
-	sqlite3_bind_int64(st, 14, old->generation);
+	db_bind_i64(st, 14, old->generation);
 	return db_changed_one(db, db_step_done(st));
 }
 
 enum err
 kms_db_key_delete(struct db *db, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_KEY_DELETE);
+	struct db_st *st = db_stmt(db, SQL_KEY_DELETE);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_i64(st, 1, id);
 	return db_step_done(st);
 }
 
@@ -543,19 +542,19 @@ static enum err
 id_list(struct db *db, const char *sql, int64_t now_ms, int64_t *ids,
     size_t max, size_t *ret_n)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
+	struct db_st *st = db_stmt(db, sql);
 	size_t n = 0;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, now_ms);
-	sqlite3_bind_int64(st, 2, (int64_t)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max)
-		ids[n++] = sqlite3_column_int64(st, 0);
+	db_bind_i64(st, 1, now_ms);
+	db_bind_i64(st, 2, (int64_t)max);
+	while ((rc = db_row(st)) == ERR_OK && n < max)
+		ids[n++] = db_col_i64(st, 0);
 	db_stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(rc);
+	if (rc != ERR_OK && rc != ERR_NOT_FOUND)
+		return db_end(rc);
 	*ret_n = n;
 	return ERR_OK;
 }
@@ -580,17 +579,17 @@ enum err
 kms_db_version_insert(struct db *db, int64_t key, const char *version_id,
     int64_t created_ms, const uint8_t *sealed, size_t sealed_len)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_VERSION_INSERT);
+	struct db_st *st = db_stmt(db, SQL_VERSION_INSERT);
 
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_text(st, 1, version_id);
-	sqlite3_bind_int64(st, 2, key);
-	sqlite3_bind_int64(st, 3, created_ms);
+	db_bind_i64(st, 2, key);
+	db_bind_i64(st, 3, created_ms);
 	if (sealed != NULL)
-		sqlite3_bind_blob(st, 4, sealed, (int)sealed_len, SQLITE_STATIC);
+		db_bind_blob(st, 4, sealed, sealed_len);
 	else
-		sqlite3_bind_null(st, 4);
+		db_bind_null(st, 4);
 	return db_step_done(st);
 }
 
@@ -598,15 +597,15 @@ enum err
 kms_db_version_set_material(struct db *db, int64_t key,
     const char *version_id, const uint8_t *sealed, size_t sealed_len)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_VERSION_SET);
+	struct db_st *st = db_stmt(db, SQL_VERSION_SET);
 
 	if (st == NULL)
 		return ERR_IO;
 	if (sealed != NULL)
-		sqlite3_bind_blob(st, 1, sealed, (int)sealed_len, SQLITE_STATIC);
+		db_bind_blob(st, 1, sealed, sealed_len);
 	else
-		sqlite3_bind_null(st, 1);
-	sqlite3_bind_int64(st, 2, key);
+		db_bind_null(st, 1);
+	db_bind_i64(st, 2, key);
 	db_bind_text(st, 3, version_id);
 	return db_changed_one(db, db_step_done(st));
 }
@@ -616,36 +615,36 @@ kms_db_version_list(struct db *db, int64_t key,
     void (*fn)(void *ctx, const char *version_id, int64_t created_ms),
     void *ctx)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_VERSION_LIST);
-	int rc;
+	struct db_st *st = db_stmt(db, SQL_VERSION_LIST);
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, key);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *v = (const char *)sqlite3_column_text(st, 0);
+	db_bind_i64(st, 1, key);
+	while ((rc = db_row(st)) == ERR_OK) {
+		const char *v = db_col_text(st, 0);
 
-		fn(ctx, v != NULL ? v : "", sqlite3_column_int64(st, 1));
+		fn(ctx, v, db_col_i64(st, 1));
 	}
 	db_stmt_done(st);
-	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+	return rc == ERR_NOT_FOUND ? ERR_OK : db_end(rc);
 }
 
 static enum err
 count_one(struct db *db, const char *sql, int64_t key, int64_t *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
+	struct db_st *st = db_stmt(db, sql);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*ret = sqlite3_column_int64(st, 0);
+	db_bind_i64(st, 1, key);
+	rc = db_row(st);
+	if (rc == ERR_OK)
+		*ret = db_col_i64(st, 0);
 	else
-		r = rc == SQLITE_DONE ? ERR_INTERNAL : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_INTERNAL : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -659,15 +658,15 @@ kms_db_version_count(struct db *db, int64_t key, int64_t *ret)
 enum err
 kms_db_versions_refuse_legacy(struct db *db, int64_t key, unsigned *ret_n)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_VERSION_REFUSE_LEGACY);
+	struct db_st *st = db_stmt(db, SQL_VERSION_REFUSE_LEGACY);
 	enum err r;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, key);
+	db_bind_i64(st, 1, key);
 	r = db_step_done(st);
 	if (r == ERR_OK)
-		*ret_n = (unsigned)sqlite3_changes(db_conn(db));
+		*ret_n = (unsigned)db_changes(db);
 	return r;
 }
 
@@ -680,20 +679,20 @@ kms_db_quota_count(struct db *db, enum kms_quota what, int64_t account,
 		[KMS_QUOTA_ALIASES] = SQL_QUOTA_ALIASES,
 		[KMS_QUOTA_KEY_VERSIONS] = SQL_QUOTA_KEY_VERSIONS,
 	};
-	sqlite3_stmt *st = db_stmt(db, sql[what]);
+	struct db_st *st = db_stmt(db, sql[what]);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, account);
-	sqlite3_bind_int64(st, 2, now_ms);
-	sqlite3_bind_int64(st, 3, cap);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*ret = sqlite3_column_int64(st, 0);
+	db_bind_i64(st, 1, account);
+	db_bind_i64(st, 2, now_ms);
+	db_bind_i64(st, 3, cap);
+	rc = db_row(st);
+	if (rc == ERR_OK)
+		*ret = db_col_i64(st, 0);
 	else
-		r = rc == SQLITE_DONE ? ERR_INTERNAL : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_INTERNAL : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -704,14 +703,14 @@ enum err
 kms_db_alias_insert(struct db *db, int64_t account, const char *name,
     int64_t key, int64_t now_ms)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_ALIAS_INSERT);
+	struct db_st *st = db_stmt(db, SQL_ALIAS_INSERT);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, account);
+	db_bind_i64(st, 1, account);
 	db_bind_text(st, 2, name);
-	sqlite3_bind_int64(st, 3, key);
-	sqlite3_bind_int64(st, 4, now_ms);
+	db_bind_i64(st, 3, key);
+	db_bind_i64(st, 4, now_ms);
 	return db_step_done(st);
 }
 
@@ -719,19 +718,19 @@ enum err
 kms_db_alias_get(struct db *db, int64_t account, const char *name,
     int64_t *ret_key)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_ALIAS_GET);
+	struct db_st *st = db_stmt(db, SQL_ALIAS_GET);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, account);
+	db_bind_i64(st, 1, account);
 	db_bind_text(st, 2, name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*ret_key = sqlite3_column_int64(st, 0);
+	rc = db_row(st);
+	if (rc == ERR_OK)
+		*ret_key = db_col_i64(st, 0);
 	else
-		r = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_NOT_FOUND : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -740,12 +739,12 @@ enum err
 kms_db_alias_set(struct db *db, int64_t account, const char *name,
     int64_t key)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_ALIAS_SET);
+	struct db_st *st = db_stmt(db, SQL_ALIAS_SET);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, key);
-	sqlite3_bind_int64(st, 2, account);
+	db_bind_i64(st, 1, key);
+	db_bind_i64(st, 2, account);
 	db_bind_text(st, 3, name);
 	return db_changed_one(db, db_step_done(st));
 }
@@ -753,11 +752,11 @@ kms_db_alias_set(struct db *db, int64_t account, const char *name,
 enum err
 kms_db_alias_delete(struct db *db, int64_t account, const char *name)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_ALIAS_DELETE);
+	struct db_st *st = db_stmt(db, SQL_ALIAS_DELETE);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, account);
+	db_bind_i64(st, 1, account);
 	db_bind_text(st, 2, name);
 	return db_changed_one(db, db_step_done(st));
 }
@@ -766,22 +765,22 @@ enum err
 kms_db_alias_list(struct db *db, int64_t account, int64_t key,
     void (*fn)(void *ctx, const char *name, int64_t key), void *ctx)
 {
-	sqlite3_stmt *st = db_stmt(db, key != 0 ? SQL_ALIAS_LIST_KEY :
+	struct db_st *st = db_stmt(db, key != 0 ? SQL_ALIAS_LIST_KEY :
 	    SQL_ALIAS_LIST);
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, account);
+	db_bind_i64(st, 1, account);
 	if (key != 0)
-		sqlite3_bind_int64(st, 2, key);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *n = (const char *)sqlite3_column_text(st, 0);
+		db_bind_i64(st, 2, key);
+	while ((rc = db_row(st)) == ERR_OK) {
+		const char *n = db_col_text(st, 0);
 
-		fn(ctx, n != NULL ? n : "", sqlite3_column_int64(st, 1));
+		fn(ctx, n, db_col_i64(st, 1));
 	}
 	db_stmt_done(st);
-	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+	return rc == ERR_NOT_FOUND ? ERR_OK : db_end(rc);
 }
 
 /* ---- tags ---- */
@@ -790,11 +789,11 @@ enum err
 kms_db_tag_put(struct db *db, int64_t key, const char *tag_key,
     const char *tag_value)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_TAG_PUT);
+	struct db_st *st = db_stmt(db, SQL_TAG_PUT);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, key);
+	db_bind_i64(st, 1, key);
 	db_bind_text(st, 2, tag_key);
 	db_bind_text(st, 3, tag_value);
 	return db_step_done(st);
@@ -803,11 +802,11 @@ kms_db_tag_put(struct db *db, int64_t key, const char *tag_key,
 enum err
 kms_db_tag_delete(struct db *db, int64_t key, const char *tag_key)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_TAG_DELETE);
+	struct db_st *st = db_stmt(db, SQL_TAG_DELETE);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, key);
+	db_bind_i64(st, 1, key);
 	db_bind_text(st, 2, tag_key);
 	return db_step_done(st);
 }
@@ -821,19 +820,19 @@ kms_db_tag_count(struct db *db, int64_t key, int64_t *ret)
 enum err
 kms_db_tag_has(struct db *db, int64_t key, const char *tag_key, bool *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_TAG_HAS);
+	struct db_st *st = db_stmt(db, SQL_TAG_HAS);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, key);
+	db_bind_i64(st, 1, key);
 	db_bind_text(st, 2, tag_key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*ret = sqlite3_column_int(st, 0) != 0;
+	rc = db_row(st);
+	if (rc == ERR_OK)
+		*ret = db_col_i64(st, 0) != 0;
 	else
-		r = rc == SQLITE_DONE ? ERR_INTERNAL : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_INTERNAL : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -843,20 +842,20 @@ kms_db_tag_list(struct db *db, int64_t key,
     void (*fn)(void *ctx, const char *tag_key, const char *tag_value),
     void *ctx)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_TAG_LIST);
-	int rc;
+	struct db_st *st = db_stmt(db, SQL_TAG_LIST);
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, key);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *tk = (const char *)sqlite3_column_text(st, 0);
-		const char *tv = (const char *)sqlite3_column_text(st, 1);
+	db_bind_i64(st, 1, key);
+	while ((rc = db_row(st)) == ERR_OK) {
+		const char *tk = db_col_text(st, 0);
+		const char *tv = db_col_text(st, 1);
 
-		fn(ctx, tk != NULL ? tk : "", tv != NULL ? tv : "");
+		fn(ctx, tk, tv);
 	}
 	db_stmt_done(st);
-	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+	return rc == ERR_NOT_FOUND ? ERR_OK : db_end(rc);
 }
 
 /* ---- import tokens ---- */
@@ -866,15 +865,15 @@ kms_db_token_insert(struct db *db, const char *token, int64_t key,
     const char *algorithm, const uint8_t *sealed, size_t sealed_len,
     int64_t expire_ms)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_TOKEN_INSERT);
+	struct db_st *st = db_stmt(db, SQL_TOKEN_INSERT);
 
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_text(st, 1, token);
-	sqlite3_bind_int64(st, 2, key);
+	db_bind_i64(st, 2, key);
 	db_bind_text(st, 3, algorithm);
-	sqlite3_bind_blob(st, 4, sealed, (int)sealed_len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, expire_ms);
+	db_bind_blob(st, 4, sealed, sealed_len);
+	db_bind_i64(st, 5, expire_ms);
 	return db_step_done(st);
 }
 
@@ -883,31 +882,31 @@ kms_db_token_get(struct db *db, const char *token, int64_t *ret_key,
     char *algorithm, uint8_t *sealed, size_t cap, size_t *ret_len,
     int64_t *ret_expire_ms)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_TOKEN_GET);
+	struct db_st *st = db_stmt(db, SQL_TOKEN_GET);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_text(st, 1, token);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const void *p = sqlite3_column_blob(st, 2);
-		int n = sqlite3_column_bytes(st, 2);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		const void *p = db_col_blob(st, 2);
+		int n = db_col_len(st, 2);
 
 		/* An expired token's key is wiped (SQL_TOKEN_WIPE): length 0. */
 		if ((n > 0 && p == NULL) || n < 0 || (size_t)n > cap)
 			r = ERR_CORRUPT;
 		else {
-			*ret_key = sqlite3_column_int64(st, 0);
+			*ret_key = db_col_i64(st, 0);
 			db_col_copy(st, 1, algorithm, 32);
 			if (n > 0)
 				memcpy(sealed, p, (size_t)n);
 			*ret_len = (size_t)n;
-			*ret_expire_ms = sqlite3_column_int64(st, 3);
+			*ret_expire_ms = db_col_i64(st, 3);
 		}
 	} else
-		r = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_NOT_FOUND : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -915,37 +914,37 @@ kms_db_token_get(struct db *db, const char *token, int64_t *ret_key,
 enum err
 kms_db_token_purge(struct db *db, int64_t now_ms)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_TOKEN_WIPE);
+	struct db_st *st = db_stmt(db, SQL_TOKEN_WIPE);
 	enum err r;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, now_ms);
+	db_bind_i64(st, 1, now_ms);
 	r = db_step_done(st);
 	if (r != ERR_OK)
 		return r;
 	st = db_stmt(db, SQL_TOKEN_PURGE);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, now_ms);
+	db_bind_i64(st, 1, now_ms);
 	return db_step_done(st);
 }
 
 enum err
 kms_db_account_id(struct db *db, int64_t account, char *out, size_t cap)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_ACCOUNT_ID);
+	struct db_st *st = db_stmt(db, SQL_ACCOUNT_ID);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, account);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_i64(st, 1, account);
+	rc = db_row(st);
+	if (rc == ERR_OK)
 		db_col_copy(st, 0, out, cap);
 	else
-		r = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_NOT_FOUND : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -963,23 +962,20 @@ enum err
 kms_db_audit_list(struct db *db, unsigned limit,
     void (*fn)(void *ctx, const struct kms_audit_row *row), void *ctx)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_AUDIT_LIST);
-	int rc;
+	struct db_st *st = db_stmt(db, SQL_AUDIT_LIST);
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 1, limit);
+	while ((rc = db_row(st)) == ERR_OK) {
 		struct kms_audit_row row;
 		const char *s[5];
 
-		for (int i = 0; i < 5; i++) {
-			s[i] = (const char *)sqlite3_column_text(st, 2 + i);
-			if (s[i] == NULL)
-				s[i] = "";
-		}
-		row.id = sqlite3_column_int64(st, 0);
-		row.time_ms = sqlite3_column_int64(st, 1);
+		for (int i = 0; i < 5; i++)
+			s[i] = db_col_text(st, 2 + i);
+		row.id = db_col_i64(st, 0);
+		row.time_ms = db_col_i64(st, 1);
 		row.actor = s[0];
 		row.action = s[1];
 		row.target = s[2];
@@ -988,5 +984,5 @@ kms_db_audit_list(struct db *db, unsigned limit,
 		fn(ctx, &row);
 	}
 	db_stmt_done(st);
-	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+	return rc == ERR_NOT_FOUND ? ERR_OK : db_end(rc);
 }

@@ -4,7 +4,6 @@
  * and of the kms/ columns a root-key rotation re-seals. Values pass through
  * as opaque bytes; kms_rotate.c decides.
  */
-#include <sqlite3.h>
 #include <string.h>
 
 #include "base/str.h"
@@ -49,14 +48,14 @@ static const char SQL_TOKENS_SET[] =
     "UPDATE kms_import_tokens SET private_key = ?1 WHERE rowid = ?2";
 
 static bool
-col_copy(sqlite3_stmt *st, int i, uint8_t *dst, size_t cap, size_t *len)
+col_copy(struct db_st *st, int i, uint8_t *dst, size_t cap, size_t *len)
 {
-	size_t n = (size_t)sqlite3_column_bytes(st, i);
+	size_t n = db_col_len(st, i);
 
 	*len = 0;
-	if (sqlite3_column_type(st, i) != SQLITE_BLOB || n > cap)
+	if (db_col_null(st, i) || n > cap)
 		return false;
-	memcpy(dst, sqlite3_column_blob(st, i), n);
+	memcpy(dst, db_col_blob(st, i), n);
 	*len = n;
 	return true;
 }
@@ -64,18 +63,18 @@ col_copy(sqlite3_stmt *st, int i, uint8_t *dst, size_t cap, size_t *len)
 enum err
 kms_db_root_read(struct db *db, struct kms_root_row *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_READ);
+	struct db_st *st = db_stmt(db, SQL_READ);
 	size_t n;
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	memset(ret, 0, sizeof(*ret));
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_row(st);
+	if (rc == ERR_OK) {
 		ret->present = true;
-		ret->gen = sqlite3_column_int64(st, 0);
+		ret->gen = db_col_i64(st, 0);
 		if (!col_copy(st, 1, ret->check, sizeof(ret->check), &n) ||
 		    n != sizeof(ret->check) ||
 		    !col_copy(st, 2, ret->mac_sealed, sizeof(ret->mac_sealed),
@@ -90,8 +89,8 @@ kms_db_root_read(struct db *db, struct kms_root_row *ret)
 		    col_copy(st, 6, ret->req_sealed, sizeof(ret->req_sealed),
 		    &ret->req_sealed_len);
 		db_col_copy(st, 7, ret->req_error, sizeof(ret->req_error));
-	} else if (rc != SQLITE_DONE)
-		r = db_err(rc);
+	} else if (rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -100,12 +99,12 @@ enum err
 kms_db_root_insert(struct db *db, const uint8_t check[static KMS_CHECK_BYTES],
     const uint8_t *mac_sealed, size_t len)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_INSERT);
+	struct db_st *st = db_stmt(db, SQL_INSERT);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_blob(st, 1, check, KMS_CHECK_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, mac_sealed, (int)len, SQLITE_STATIC);
+	db_bind_blob(st, 1, check, KMS_CHECK_BYTES);
+	db_bind_blob(st, 2, mac_sealed, len);
 	return db_step_done(st);
 }
 
@@ -119,18 +118,16 @@ enum err
 kms_db_root_rotated(struct db *db, int64_t from_gen,
     const struct kms_root_row *to, int64_t now_ms)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_ROTATED);
+	struct db_st *st = db_stmt(db, SQL_ROTATED);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_blob(st, 1, to->check, KMS_CHECK_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, to->mac_sealed, (int)to->mac_sealed_len,
-	    SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, to->prev_check, KMS_CHECK_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, to->handover, (int)to->handover_len,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, now_ms);
-	sqlite3_bind_int64(st, 6, from_gen);
+	db_bind_blob(st, 1, to->check, KMS_CHECK_BYTES);
+	db_bind_blob(st, 2, to->mac_sealed, to->mac_sealed_len);
+	db_bind_blob(st, 3, to->prev_check, KMS_CHECK_BYTES);
+	db_bind_blob(st, 4, to->handover, to->handover_len);
+	db_bind_i64(st, 5, now_ms);
+	db_bind_i64(st, 6, from_gen);
 	return db_changed_one(db, db_step_done(st));
 }
 
@@ -145,21 +142,21 @@ kms_db_root_request(struct db *db, int64_t gen,
     const uint8_t check[static KMS_CHECK_BYTES], const uint8_t *sealed,
     size_t len, int64_t now_ms)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_REQUEST);
+	struct db_st *st = db_stmt(db, SQL_REQUEST);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_blob(st, 1, check, KMS_CHECK_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, sealed, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now_ms);
-	sqlite3_bind_int64(st, 4, gen);
+	db_bind_blob(st, 1, check, KMS_CHECK_BYTES);
+	db_bind_blob(st, 2, sealed, len);
+	db_bind_i64(st, 3, now_ms);
+	db_bind_i64(st, 4, gen);
 	return db_changed_one(db, db_step_done(st));
 }
 
 enum err
 kms_db_root_request_fail(struct db *db, const char *why)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_REQUEST_FAIL);
+	struct db_st *st = db_stmt(db, SQL_REQUEST_FAIL);
 
 	if (st == NULL)
 		return ERR_IO;
@@ -170,7 +167,7 @@ kms_db_root_request_fail(struct db *db, const char *why)
 enum err
 kms_db_root_request_clear(struct db *db)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_REQUEST_CLEAR);
+	struct db_st *st = db_stmt(db, SQL_REQUEST_CLEAR);
 
 	if (st == NULL)
 		return ERR_IO;

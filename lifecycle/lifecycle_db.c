@@ -9,7 +9,6 @@
  * at its next progress write instead of acting on rules nobody has any
  * more.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,7 +52,7 @@ enum err
 lifecycle_put(struct db *db, int64_t bucket_id, const char *doc,
     int64_t now_ms, const char *actor, const char *bucket_name)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	char t[128];
 	enum err r;
 
@@ -65,10 +64,10 @@ lifecycle_put(struct db *db, int64_t bucket_id, const char *doc,
 		db_tx_rollback(db);
 		return ERR_IO;
 	}
-	sqlite3_bind_int64(st, 1, bucket_id);
-	sqlite3_bind_text(st, 2, doc, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now_ms);
-	sqlite3_bind_int64(st, 4, now_ms / LIFECYCLE_DAY_MS);
+	db_bind_i64(st, 1, bucket_id);
+	db_bind_text(st, 2, doc);
+	db_bind_i64(st, 3, now_ms);
+	db_bind_i64(st, 4, now_ms / LIFECYCLE_DAY_MS);
 	r = db_step_done(st);
 	target(t, sizeof(t), bucket_name, NULL);
 	if (r == ERR_OK)
@@ -85,22 +84,22 @@ enum err
 lifecycle_get(struct db *db, struct arena *a, int64_t bucket_id,
     const char **ret_doc)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_GET);
+	struct db_st *st = db_stmt(db, SQL_GET);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_i64(st, 1, bucket_id);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
 		*ret_doc = arena_strdup(a, db_col_text(st, 0));
 		if (*ret_doc == NULL)
 			r = ERR_NOMEM;
-	} else if (rc == SQLITE_DONE)
+	} else if (rc == ERR_NOT_FOUND)
 		r = ERR_NO_SUCH_LIFECYCLE;
 	else
-		r = db_err(rc);
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -109,7 +108,7 @@ enum err
 lifecycle_delete(struct db *db, int64_t bucket_id, int64_t now_ms,
     const char *actor, const char *bucket_name)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	char t[128];
 	enum err r;
 
@@ -121,7 +120,7 @@ lifecycle_delete(struct db *db, int64_t bucket_id, int64_t now_ms,
 		db_tx_rollback(db);
 		return ERR_IO;
 	}
-	sqlite3_bind_int64(st, 1, bucket_id);
+	db_bind_i64(st, 1, bucket_id);
 	r = db_changed_one(db, db_step_done(st));
 	target(t, sizeof(t), bucket_name, NULL);
 	/* Nothing to delete is success with nothing to record. */
@@ -143,32 +142,32 @@ enum err
 lifecycle_progress_get(struct db *db, int64_t bucket_id,
     struct lifecycle_progress *p)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_PROGRESS);
+	struct db_st *st = db_stmt(db, SQL_PROGRESS);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	memset(p, 0, sizeof(*p));
 	p->bucket_id = bucket_id;
-	sqlite3_bind_int64(st, 1, bucket_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		p->config_gen = sqlite3_column_int64(st, 0);
-		p->last_day = sqlite3_column_int64(st, 1);
-		p->run_day = sqlite3_column_int64(st, 2);
-		p->phase = sqlite3_column_int(st, 3);
+	db_bind_i64(st, 1, bucket_id);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		p->config_gen = db_col_i64(st, 0);
+		p->last_day = db_col_i64(st, 1);
+		p->run_day = db_col_i64(st, 2);
+		p->phase = db_col_i64(st, 3);
 		db_col_copy(st, 4, p->cursor, sizeof(p->cursor));
-		p->scanned = sqlite3_column_int64(st, 5);
-		p->expired = sqlite3_column_int64(st, 6);
-		p->transitioned = sqlite3_column_int64(st, 7);
-		p->skipped = sqlite3_column_int64(st, 8);
-		p->aborted = sqlite3_column_int64(st, 9);
-		p->updated_ms = sqlite3_column_int64(st, 10);
-	} else if (rc == SQLITE_DONE)
+		p->scanned = db_col_i64(st, 5);
+		p->expired = db_col_i64(st, 6);
+		p->transitioned = db_col_i64(st, 7);
+		p->skipped = db_col_i64(st, 8);
+		p->aborted = db_col_i64(st, 9);
+		p->updated_ms = db_col_i64(st, 10);
+	} else if (rc == ERR_NOT_FOUND)
 		r = ERR_NO_SUCH_LIFECYCLE;
 	else
-		r = db_err(rc);
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -176,7 +175,7 @@ lifecycle_progress_get(struct db *db, int64_t bucket_id,
 enum err
 lifecycle_progress_put(struct db *db, const struct lifecycle_progress *p)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
 	bool own;
 
@@ -186,18 +185,18 @@ lifecycle_progress_put(struct db *db, const struct lifecycle_progress *p)
 	st = db_stmt(db, SQL_SET_PROGRESS);
 	if (st == NULL)
 		return db_tx_own_end(db, own, ERR_IO);
-	sqlite3_bind_int64(st, 1, p->last_day);
-	sqlite3_bind_int64(st, 2, p->run_day);
-	sqlite3_bind_int(st, 3, p->phase);
-	sqlite3_bind_text(st, 4, p->cursor, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, p->scanned);
-	sqlite3_bind_int64(st, 6, p->expired);
-	sqlite3_bind_int64(st, 7, p->transitioned);
-	sqlite3_bind_int64(st, 8, p->skipped);
-	sqlite3_bind_int64(st, 9, p->aborted);
-	sqlite3_bind_int64(st, 10, p->updated_ms);
-	sqlite3_bind_int64(st, 11, p->bucket_id);
-	sqlite3_bind_int64(st, 12, p->config_gen);
+	db_bind_i64(st, 1, p->last_day);
+	db_bind_i64(st, 2, p->run_day);
+	db_bind_i64(st, 3, p->phase);
+	db_bind_text(st, 4, p->cursor);
+	db_bind_i64(st, 5, p->scanned);
+	db_bind_i64(st, 6, p->expired);
+	db_bind_i64(st, 7, p->transitioned);
+	db_bind_i64(st, 8, p->skipped);
+	db_bind_i64(st, 9, p->aborted);
+	db_bind_i64(st, 10, p->updated_ms);
+	db_bind_i64(st, 11, p->bucket_id);
+	db_bind_i64(st, 12, p->config_gen);
 	r = db_changed_one(db, db_step_done(st));
 	r = db_tx_own_end(db, own, r);
 	if (r == ERR_OK)
@@ -209,21 +208,21 @@ enum err
 lifecycle_due(struct db *db, int64_t today, struct lifecycle_ref *out,
     size_t max, size_t *ret_n)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_DUE);
-	int rc = SQLITE_DONE;
+	struct db_st *st = db_stmt(db, SQL_DUE);
+	enum err rc = ERR_NOT_FOUND;
 
 	*ret_n = 0;
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, today);
-	sqlite3_bind_int64(st, 2, (int64_t)max);
-	while (*ret_n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		out[*ret_n].bucket_id = sqlite3_column_int64(st, 0);
+	db_bind_i64(st, 1, today);
+	db_bind_i64(st, 2, (int64_t)max);
+	while (*ret_n < max && (rc = db_row(st)) == ERR_OK) {
+		out[*ret_n].bucket_id = db_col_i64(st, 0);
 		db_col_copy(st, 1, out[*ret_n].name, sizeof(out->name));
 		(*ret_n)++;
 	}
 	db_stmt_done(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? ERR_OK : db_err(rc);
+	return rc == ERR_NOT_FOUND || rc == ERR_OK ? ERR_OK : db_end(rc);
 }
 
 enum err

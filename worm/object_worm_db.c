@@ -5,7 +5,6 @@
  * every write computes the MAC in the same statement, the triggers keep
  * the seal row's count and set hash.
  */
-#include <sqlite3.h>
 #include <string.h>
 
 #include "db/db.h"
@@ -43,29 +42,29 @@ enum err
 object_worm_db_get(struct db *db, int64_t bucket_id,
     struct object_worm_config *ret, bool *ret_found)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_GET);
+	struct db_st *st = db_stmt(db, SQL_GET);
 	struct object_worm_config c;
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	*ret_found = false;
-	sqlite3_bind_int64(st, 1, bucket_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *mode = (const char *)sqlite3_column_text(st, 1);
-		int64_t days = sqlite3_column_int64(st, 2);
-		int64_t years = sqlite3_column_int64(st, 3);
+	db_bind_i64(st, 1, bucket_id);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		const char *mode = db_col_text(st, 1);
+		int64_t days = db_col_i64(st, 2);
+		int64_t years = db_col_i64(st, 3);
 
 		memset(&c, 0, sizeof(c));
 		c.bucket_id = bucket_id;
 		/* The CHECK constraints allow nothing else; anything else was
 		 * written behind our back. */
-		c.enabled = sqlite3_column_int(st, 0) == 1;
+		c.enabled = db_col_i64(st, 0) == 1;
 		if (!c.enabled)
 			r = ERR_CORRUPT;
-		if (mode == NULL || mode[0] == '\0')
+		if (mode[0] == '\0')
 			c.mode = RETENTION_NONE;
 		else if (!retention_mode_parse(mode, &c.mode))
 			r = ERR_CORRUPT;
@@ -74,15 +73,15 @@ object_worm_db_get(struct db *db, int64_t bucket_id,
 			r = ERR_CORRUPT;
 		c.days = (uint32_t)days;
 		c.years = (uint32_t)years;
-		c.created_ms = sqlite3_column_int64(st, 4);
-		c.updated_ms = sqlite3_column_int64(st, 5);
-		c.sealed = sqlite3_column_int(st, 6) == 1;
+		c.created_ms = db_col_i64(st, 4);
+		c.updated_ms = db_col_i64(st, 5);
+		c.sealed = db_col_i64(st, 6) == 1;
 		if (r == ERR_OK) {
 			*ret = c;
 			*ret_found = true;
 		}
-	} else if (rc != SQLITE_DONE)
-		r = db_err(rc);
+	} else if (rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -90,16 +89,16 @@ object_worm_db_get(struct db *db, int64_t bucket_id,
 enum err
 object_worm_db_put(struct db *db, const struct object_worm_config *c)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_PUT);
+	struct db_st *st = db_stmt(db, SQL_PUT);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, c->bucket_id);
+	db_bind_i64(st, 1, c->bucket_id);
 	db_bind_text(st, 2, retention_mode_name(c->mode));
-	sqlite3_bind_int64(st, 3, c->days);
-	sqlite3_bind_int64(st, 4, c->years);
-	sqlite3_bind_int64(st, 5, c->created_ms);
-	sqlite3_bind_int64(st, 6, c->updated_ms);
+	db_bind_i64(st, 3, c->days);
+	db_bind_i64(st, 4, c->years);
+	db_bind_i64(st, 5, c->created_ms);
+	db_bind_i64(st, 6, c->updated_ms);
 	return db_step_done(st);
 }
 
@@ -118,7 +117,7 @@ object_worm_seal_totals(struct db *db, struct db_seal_totals *ret)
 enum err
 object_worm_seal_all(struct db *db)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_SEAL_ALL);
+	struct db_st *st = db_stmt(db, SQL_SEAL_ALL);
 
 	if (st == NULL)
 		return ERR_IO;

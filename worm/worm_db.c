@@ -5,7 +5,6 @@
  * carries a promise, so a lost race surfaces as ERR_CONFLICT instead of a
  * silent overwrite.
  */
-#include <sqlite3.h>
 #include <string.h>
 
 #include "base/str.h"
@@ -53,45 +52,45 @@ enum err
 worm_db_get(struct db *db, int64_t bucket_id, struct worm_policy *ret,
     bool *ret_found)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_GET);
+	struct db_st *st = db_stmt(db, SQL_GET);
 	struct worm_policy p;
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		const char *state = (const char *)sqlite3_column_text(st, 1);
-		int64_t days = sqlite3_column_int64(st, 2);
+	db_bind_i64(st, 1, bucket_id);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		const char *id = db_col_text(st, 0);
+		const char *state = db_col_text(st, 1);
+		int64_t days = db_col_i64(st, 2);
 
 		memset(&p, 0, sizeof(p));
 		p.bucket_id = bucket_id;
-		str_copy(p.worm_id, sizeof(p.worm_id), id ? id : "");
+		str_copy(p.worm_id, sizeof(p.worm_id), id);
 		/* The CHECK constraint allows only these two; anything else
 		 * was written behind our back. */
-		if (state != NULL && strcmp(state, "Locked") == 0)
+		if (strcmp(state, "Locked") == 0)
 			p.state = WORM_STATE_LOCKED;
-		else if (state != NULL && strcmp(state, "InProgress") == 0)
+		else if (strcmp(state, "InProgress") == 0)
 			p.state = WORM_STATE_IN_PROGRESS;
 		else
 			r = ERR_CORRUPT;
 		if (days < WORM_DAYS_MIN || days > WORM_DAYS_MAX)
 			r = ERR_CORRUPT;
 		p.days = (uint32_t)days;
-		p.created_ms = sqlite3_column_int64(st, 3);
-		p.updated_ms = sqlite3_column_int64(st, 4);
-		p.sealed = sqlite3_column_int(st, 5) == 1;
+		p.created_ms = db_col_i64(st, 3);
+		p.updated_ms = db_col_i64(st, 4);
+		p.sealed = db_col_i64(st, 5) == 1;
 		if (r == ERR_OK) {
 			*ret = p;
 			*ret_found = true;
 		}
-	} else if (rc == SQLITE_DONE)
+	} else if (rc == ERR_NOT_FOUND)
 		*ret_found = false;
 	else
-		r = db_err(rc);
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -99,16 +98,16 @@ worm_db_get(struct db *db, int64_t bucket_id, struct worm_policy *ret,
 enum err
 worm_db_insert(struct db *db, const struct worm_policy *p)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_INSERT);
+	struct db_st *st = db_stmt(db, SQL_INSERT);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, p->bucket_id);
+	db_bind_i64(st, 1, p->bucket_id);
 	db_bind_text(st, 2, p->worm_id);
 	db_bind_text(st, 3, state_text(p->state));
-	sqlite3_bind_int64(st, 4, p->days);
-	sqlite3_bind_int64(st, 5, p->created_ms);
-	sqlite3_bind_int64(st, 6, p->updated_ms);
+	db_bind_i64(st, 4, p->days);
+	db_bind_i64(st, 5, p->created_ms);
+	db_bind_i64(st, 6, p->updated_ms);
 	return db_step_done(st);
 }
 
@@ -116,33 +115,33 @@ enum err
 worm_db_update(struct db *db, const struct worm_policy *old,
     const struct worm_policy *p)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_UPDATE);
+	struct db_st *st = db_stmt(db, SQL_UPDATE);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, old->bucket_id);
+	db_bind_i64(st, 1, old->bucket_id);
 	db_bind_text(st, 2, state_text(p->state));
-	sqlite3_bind_int64(st, 3, p->days);
-	sqlite3_bind_int64(st, 4, p->updated_ms);
+	db_bind_i64(st, 3, p->days);
+	db_bind_i64(st, 4, p->updated_ms);
 	db_bind_text(st, 6, old->worm_id);
 	db_bind_text(st, 7, state_text(old->state));
-	sqlite3_bind_int64(st, 8, old->days);
-	sqlite3_bind_int64(st, 9, old->created_ms);
+	db_bind_i64(st, 8, old->days);
+	db_bind_i64(st, 9, old->created_ms);
 	return db_changed_one(db, db_step_done(st));
 }
 
 enum err
 worm_db_delete(struct db *db, const struct worm_policy *old)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_DELETE);
+	struct db_st *st = db_stmt(db, SQL_DELETE);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, old->bucket_id);
+	db_bind_i64(st, 1, old->bucket_id);
 	db_bind_text(st, 2, old->worm_id);
 	db_bind_text(st, 3, state_text(old->state));
-	sqlite3_bind_int64(st, 4, old->days);
-	sqlite3_bind_int64(st, 5, old->created_ms);
+	db_bind_i64(st, 4, old->days);
+	db_bind_i64(st, 5, old->created_ms);
 	return db_changed_one(db, db_step_done(st));
 }
 
@@ -156,20 +155,20 @@ enum err
 worm_db_newer_object(struct db *db, int64_t bucket_id, int64_t after_ms,
     bool *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_NEWER_OBJECT);
+	struct db_st *st = db_stmt(db, SQL_NEWER_OBJECT);
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket_id);
-	sqlite3_bind_int64(st, 2, after_ms);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret = sqlite3_column_int(st, 0) != 0;
+	db_bind_i64(st, 1, bucket_id);
+	db_bind_i64(st, 2, after_ms);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		*ret = db_col_i64(st, 0) != 0;
 		r = ERR_OK;
 	} else
-		r = rc == SQLITE_DONE ? ERR_INTERNAL : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_INTERNAL : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -184,7 +183,7 @@ worm_seal_totals(struct db *db, struct db_seal_totals *ret)
 enum err
 worm_seal_all(struct db *db)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_SEAL_ALL);
+	struct db_st *st = db_stmt(db, SQL_SEAL_ALL);
 
 	if (st == NULL)
 		return ERR_IO;

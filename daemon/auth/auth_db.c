@@ -9,7 +9,6 @@
  */
 #include "auth/auth.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +16,8 @@
 #include "db/db.h"
 
 static const char SQL_ACCOUNT_INSERT[] =
-    "INSERT INTO accounts (account_id, name, created_ms) VALUES (?, ?, ?)";
+    "INSERT INTO accounts (account_id, name, created_ms) VALUES (?, ?, ?)"
+    " RETURNING id";
 static const char SQL_KEY_INSERT[] =
     "INSERT INTO access_keys (access_key_id, account, secret_sealed, "
     "created_ms) VALUES (?, ?, ?, ?)";
@@ -61,13 +61,13 @@ static const char SQL_SECRET_SET[] =
 
 /* Columns 0..3 of the account queries above. */
 static void
-row_account(sqlite3_stmt *st, struct auth_account *a)
+row_account(struct db_st *st, struct auth_account *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->id = sqlite3_column_int64(st, 0);
+	a->id = db_col_i64(st, 0);
 	str_copy(a->account_id, sizeof(a->account_id), db_col_text(st, 1));
 	str_copy(a->name, sizeof(a->name), db_col_text(st, 2));
-	a->created_ms = sqlite3_column_int64(st, 3);
+	a->created_ms = db_col_i64(st, 3);
 }
 
 /* Runs a statement that returns no row; ERR_EXISTS on a unique clash. */
@@ -78,7 +78,7 @@ auth_account_create(struct db *db, const char *name,
     struct auth_account *ret)
 {
 	struct auth_account a;
-	sqlite3_stmt *st = NULL;
+	struct db_st *st = NULL;
 	bool in_tx = false;
 	enum err r = ERR_OK;
 
@@ -98,15 +98,14 @@ auth_account_create(struct db *db, const char *name,
 		r = ERR_IO;
 		goto out;
 	}
-	sqlite3_bind_text(st, 1, account_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now_ms);
-	r = db_step_done(st);
+	db_bind_text(st, 1, account_id);
+	db_bind_text(st, 2, name);
+	db_bind_i64(st, 3, now_ms);
+	memset(&a, 0, sizeof(a));
+	r = db_one_i64(st, &a.id);
 	st = NULL;
 	if (r != ERR_OK)
 		goto out;
-	memset(&a, 0, sizeof(a));
-	a.id = sqlite3_last_insert_rowid(db_conn(db));
 	str_copy(a.account_id, sizeof(a.account_id), account_id);
 	str_copy(a.name, sizeof(a.name), name);
 	a.created_ms = now_ms;
@@ -116,10 +115,10 @@ auth_account_create(struct db *db, const char *name,
 		r = ERR_IO;
 		goto out;
 	}
-	sqlite3_bind_text(st, 1, access_key_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, a.id);
-	sqlite3_bind_blob(st, 3, sealed, (int)sealed_len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now_ms);
+	db_bind_text(st, 1, access_key_id);
+	db_bind_i64(st, 2, a.id);
+	db_bind_blob(st, 3, sealed, sealed_len);
+	db_bind_i64(st, 4, now_ms);
 	r = db_step_done(st);
 	st = NULL;
 	if (r != ERR_OK)
@@ -141,21 +140,21 @@ out:
 enum err
 auth_account_get(struct db *db, const char *name, struct auth_account *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_ACCOUNT_GET);
+	struct db_st *st = db_stmt(db, SQL_ACCOUNT_GET);
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(st, 1, name);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
 		row_account(st, ret);
 		r = ERR_OK;
-	} else if (rc == SQLITE_DONE)
+	} else if (rc == ERR_NOT_FOUND)
 		r = ERR_NOT_FOUND;
 	else
-		r = db_err(rc);
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -165,22 +164,22 @@ auth_account_list(struct db *db,
     void (*fn)(void *ctx, const struct auth_account *a,
     const char *access_key_id), void *ctx)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_ACCOUNT_LIST);
+	struct db_st *st = db_stmt(db, SQL_ACCOUNT_LIST);
 	struct auth_account a;
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	for (;;) {
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_ROW)
+		rc = db_row(st);
+		if (rc != ERR_OK)
 			break;
 		row_account(st, &a);
 		fn(ctx, &a, db_col_text(st, 4));
 	}
-	if (rc != SQLITE_DONE)
-		r = db_err(rc);
+	if (rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -189,7 +188,7 @@ enum err
 auth_account_delete(struct db *db, const char *name)
 {
 	struct auth_account a;
-	sqlite3_stmt *st = NULL;
+	struct db_st *st = NULL;
 	bool in_tx = false;
 	enum err r;
 
@@ -206,14 +205,14 @@ auth_account_delete(struct db *db, const char *name)
 		r = ERR_IO;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, a.id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	db_bind_i64(st, 1, a.id);
+	if (db_row(st) != ERR_OK) {
 		r = ERR_IO;
 		goto out;
 	}
 	/* The buckets' owner column has no cascade on purpose: an account
 	 * with data is not deleted behind the operator's back. */
-	if (sqlite3_column_int(st, 0) != 0) {
+	if (db_col_i64(st, 0) != 0) {
 		r = ERR_CONFLICT;
 		goto out;
 	}
@@ -225,7 +224,7 @@ auth_account_delete(struct db *db, const char *name)
 		r = ERR_IO;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, a.id);
+	db_bind_i64(st, 1, a.id);
 	r = db_step_done(st);
 	st = NULL;
 	/* A foreign-key violation here means a bucket raced in. */
@@ -248,33 +247,33 @@ auth_key_lookup(struct db *db, const char *access_key_id,
     struct auth_account *ret_account, uint8_t **ret_sealed,
     size_t *ret_sealed_len)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_KEY_LOOKUP);
+	struct db_st *st = db_stmt(db, SQL_KEY_LOOKUP);
 	struct auth_account a;
 	uint8_t *sealed = NULL;
 	const void *blob;
 	enum err r = ERR_OK;
 	size_t n;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_text(st, 1, access_key_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+	db_bind_text(st, 1, access_key_id);
+	rc = db_row(st);
+	if (rc == ERR_NOT_FOUND) {
 		r = ERR_NOT_FOUND;
 		goto out;
 	}
-	if (rc != SQLITE_ROW) {
-		r = db_err(rc);
+	if (rc != ERR_OK) {
+		r = db_end(rc);
 		goto out;
 	}
 	row_account(st, &a);
-	if (sqlite3_column_int(st, 5) == 0) {
+	if (db_col_i64(st, 5) == 0) {
 		r = ERR_ACCESS_KEY_DISABLED;
 		goto out;
 	}
-	blob = sqlite3_column_blob(st, 4);
-	n = (size_t)sqlite3_column_bytes(st, 4);
+	blob = db_col_blob(st, 4);
+	n = db_col_len(st, 4);
 	/* n == 0 cannot be stored (create refuses it); malloc(1) keeps the
 	 * "non-NULL on success" contract simple anyway. */
 	sealed = malloc(n > 0 ? n : 1);
@@ -296,17 +295,17 @@ out:
 enum err
 auth_account_count(struct db *db, int64_t *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_ACCOUNT_COUNT);
+	struct db_st *st = db_stmt(db, SQL_ACCOUNT_COUNT);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*ret = sqlite3_column_int64(st, 0);
+	rc = db_row(st);
+	if (rc == ERR_OK)
+		*ret = db_col_i64(st, 0);
 	else
-		r = db_err(rc) == ERR_OK ? ERR_INTERNAL : db_err(rc);
+		r = db_end(rc) == ERR_OK ? ERR_INTERNAL : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -322,7 +321,7 @@ enum err
 auth_key_add(struct db *db, int64_t account, const char *access_key_id,
     const uint8_t *sealed, size_t sealed_len, int64_t now_ms)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int64_t n = 0;
 	enum err r;
 
@@ -341,12 +340,10 @@ auth_key_add(struct db *db, int64_t account, const char *access_key_id,
 		if (st == NULL)
 			r = ERR_IO;
 		else {
-			sqlite3_bind_text(st, 1, access_key_id, -1,
-			    SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, account);
-			sqlite3_bind_blob(st, 3, sealed, (int)sealed_len,
-			    SQLITE_STATIC);
-			sqlite3_bind_int64(st, 4, now_ms);
+			db_bind_text(st, 1, access_key_id);
+			db_bind_i64(st, 2, account);
+			db_bind_blob(st, 3, sealed, sealed_len);
+			db_bind_i64(st, 4, now_ms);
 			r = db_step_done(st);
 		}
 	}
@@ -360,42 +357,42 @@ enum err
 auth_key_list(struct db *db, int64_t account,
     void (*fn)(void *ctx, const struct auth_key_info *k), void *ctx)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_KEY_LIST);
+	struct db_st *st = db_stmt(db, SQL_KEY_LIST);
 	struct auth_key_info k;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, account);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 1, account);
+	while ((rc = db_row(st)) == ERR_OK) {
 		memset(&k, 0, sizeof(k));
 		db_col_copy(st, 0, k.access_key_id, sizeof(k.access_key_id));
-		k.active = sqlite3_column_int(st, 1) != 0;
-		k.created_ms = sqlite3_column_int64(st, 2);
+		k.active = db_col_i64(st, 1) != 0;
+		k.created_ms = db_col_i64(st, 2);
 		fn(ctx, &k);
 	}
 	db_stmt_done(st);
-	return db_err(rc);
+	return db_end(rc);
 }
 
 /* The key's state in the caller's transaction; ERR_NOT_FOUND. */
 static enum err
 key_active(struct db *db, int64_t account, const char *ak, bool *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_KEY_STATUS);
+	struct db_st *st = db_stmt(db, SQL_KEY_STATUS);
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, account);
-	sqlite3_bind_text(st, 2, ak, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret = sqlite3_column_int(st, 0) != 0;
+	db_bind_i64(st, 1, account);
+	db_bind_text(st, 2, ak);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		*ret = db_col_i64(st, 0) != 0;
 		r = ERR_OK;
 	} else
-		r = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_NOT_FOUND : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -404,7 +401,7 @@ enum err
 auth_key_set_active(struct db *db, int64_t account, const char *access_key_id,
     bool active)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	bool now = false;
 	int64_t n = 0;
 	enum err r;
@@ -427,13 +424,10 @@ auth_key_set_active(struct db *db, int64_t account, const char *access_key_id,
 		if (st == NULL)
 			r = ERR_IO;
 		else {
-			sqlite3_bind_int64(st, 1, account);
-			sqlite3_bind_text(st, 2, access_key_id, -1,
-			    SQLITE_STATIC);
-			sqlite3_bind_text(st, 3, active ? "Active" : "Inactive",
-			    -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 4, active ? "Inactive" : "Active",
-			    -1, SQLITE_STATIC);
+			db_bind_i64(st, 1, account);
+			db_bind_text(st, 2, access_key_id);
+			db_bind_text(st, 3, active ? "Active" : "Inactive");
+			db_bind_text(st, 4, active ? "Inactive" : "Active");
 			r = db_changed_one(db, db_step_done(st));
 		}
 	}
@@ -446,7 +440,7 @@ auth_key_set_active(struct db *db, int64_t account, const char *access_key_id,
 enum err
 auth_key_delete(struct db *db, int64_t account, const char *access_key_id)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
 
 	r = db_tx_begin(db);
@@ -456,10 +450,10 @@ auth_key_delete(struct db *db, int64_t account, const char *access_key_id)
 	if (st == NULL)
 		r = ERR_IO;
 	else {
-		sqlite3_bind_int64(st, 1, account);
-		sqlite3_bind_text(st, 2, access_key_id, -1, SQLITE_STATIC);
+		db_bind_i64(st, 1, account);
+		db_bind_text(st, 2, access_key_id);
 		r = db_step_done(st);
-		if (r == ERR_OK && sqlite3_changes(db_conn(db)) == 0)
+		if (r == ERR_OK && db_changes(db) == 0)
 			r = ERR_NOT_FOUND;
 	}
 	if (r == ERR_OK)

@@ -3,7 +3,6 @@
  * access_log_db.c: all SQL of the access-log lines waiting for their
  * object (schema/0019_access_log.sql); see access_log.h.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,16 +65,16 @@ access_log_append(struct db *db, const struct access_log_line *l, size_t n)
 
 	r = db_tx_begin(db);
 	for (size_t i = 0; i < n && r == ERR_OK; i++) {
-		sqlite3_stmt *st = db_stmt(db, SQL_APPEND);
+		struct db_st *st = db_stmt(db, SQL_APPEND);
 
 		if (st == NULL) {
 			r = ERR_IO;
 			break;
 		}
-		sqlite3_bind_int64(st, 1, l[i].target);
+		db_bind_i64(st, 1, l[i].target);
 		db_bind_text(st, 2, l[i].prefix);
 		db_bind_text(st, 3, l[i].source);
-		sqlite3_bind_int64(st, 4, l[i].slot_ms);
+		db_bind_i64(st, 4, l[i].slot_ms);
 		db_bind_text(st, 5, l[i].line);
 		r = db_step_done(st);
 	}
@@ -88,33 +87,33 @@ access_log_append(struct db *db, const struct access_log_line *l, size_t n)
 static enum err
 groups(struct db *db, int64_t before_ms, struct group *g, size_t *ret_n)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_GROUPS);
+	struct db_st *st = db_stmt(db, SQL_GROUPS);
 	size_t n = 0;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, before_ms);
-	sqlite3_bind_int64(st, 2, GROUPS_MAX);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		g[n].target = sqlite3_column_int64(st, 0);
+	db_bind_i64(st, 1, before_ms);
+	db_bind_i64(st, 2, GROUPS_MAX);
+	while ((rc = db_row(st)) == ERR_OK) {
+		g[n].target = db_col_i64(st, 0);
 		db_col_copy(st, 1, g[n].prefix, sizeof(g[n].prefix));
 		db_col_copy(st, 2, g[n].source, sizeof(g[n].source));
-		g[n].slot_ms = sqlite3_column_int64(st, 3);
+		g[n].slot_ms = db_col_i64(st, 3);
 		n++;
 	}
 	db_stmt_done(st);
 	*ret_n = n;
-	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+	return rc == ERR_NOT_FOUND ? ERR_OK : db_end(rc);
 }
 
 static void
-bind_group(sqlite3_stmt *st, const struct group *g)
+bind_group(struct db_st *st, const struct group *g)
 {
-	sqlite3_bind_int64(st, 1, g->target);
+	db_bind_i64(st, 1, g->target);
 	db_bind_text(st, 2, g->prefix);
 	db_bind_text(st, 3, g->source);
-	sqlite3_bind_int64(st, 4, g->slot_ms);
+	db_bind_i64(st, 4, g->slot_ms);
 }
 
 /* The id of the last pending line of g that fits in the next file
@@ -122,26 +121,26 @@ bind_group(sqlite3_stmt *st, const struct group *g)
 static enum err
 file_end(struct db *db, const struct group *g, int64_t *ret_last)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_GROUP_LINES);
+	struct db_st *st = db_stmt(db, SQL_GROUP_LINES);
 	uint64_t bytes = 0;
 	bool any = false;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	bind_group(st, g);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t len = sqlite3_column_int64(st, 1) + 1;
+	while ((rc = db_row(st)) == ERR_OK) {
+		int64_t len = db_col_i64(st, 1) + 1;
 
 		if (any && bytes + (uint64_t)len > ACCESS_LOG_FILE_BYTES)
 			break;
 		bytes += (uint64_t)len;
-		*ret_last = sqlite3_column_int64(st, 0);
+		*ret_last = db_col_i64(st, 0);
 		any = true;
 	}
 	db_stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(rc);
+	if (rc != ERR_OK && rc != ERR_NOT_FOUND)
+		return db_end(rc);
 	return any ? ERR_OK : ERR_NOT_FOUND;
 }
 
@@ -150,31 +149,31 @@ static enum err
 next_key(struct db *db, const struct group *g, char *key, size_t cap)
 {
 	char name[ACCESS_LOG_PREFIX_MAX + BUCKET_NAME_MAX + 24], t[20];
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int64_t seq = 1;
 	enum err r;
-	int rc;
+	enum err rc;
 
 	time_fmt_dashed(t, g->slot_ms);
 	snprintf(name, sizeof(name), "%s%s%s", g->prefix, g->source, t);
 	st = db_stmt(db, SQL_SEQ_GET);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, g->target);
+	db_bind_i64(st, 1, g->target);
 	db_bind_text(st, 2, name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		seq = sqlite3_column_int64(st, 0) + 1;
+	rc = db_row(st);
+	if (rc == ERR_OK)
+		seq = db_col_i64(st, 0) + 1;
 	db_stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(rc);
+	if (rc != ERR_OK && rc != ERR_NOT_FOUND)
+		return db_end(rc);
 	st = db_stmt(db, SQL_SEQ_SET);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, g->target);
+	db_bind_i64(st, 1, g->target);
 	db_bind_text(st, 2, name);
-	sqlite3_bind_int64(st, 3, seq);
-	sqlite3_bind_int64(st, 4, g->slot_ms);
+	db_bind_i64(st, 3, seq);
+	db_bind_i64(st, 4, g->slot_ms);
 	r = db_step_done(st);
 	/* OSS numbers them from 0001; past 9999 the number grows wider. */
 	if (r == ERR_OK)
@@ -190,7 +189,7 @@ claim_group(struct db *db, const struct group *g, unsigned *files)
 	enum err r;
 
 	while ((r = file_end(db, g, &last)) == ERR_OK) {
-		sqlite3_stmt *st;
+		struct db_st *st;
 
 		r = next_key(db, g, key, sizeof(key));
 		if (r != ERR_OK)
@@ -200,7 +199,7 @@ claim_group(struct db *db, const struct group *g, unsigned *files)
 			return ERR_IO;
 		bind_group(st, g);
 		db_bind_text(st, 5, key);
-		sqlite3_bind_int64(st, 6, last);
+		db_bind_i64(st, 6, last);
 		r = db_step_done(st);
 		if (r != ERR_OK)
 			return r;
@@ -246,15 +245,15 @@ enum err
 access_log_claimed(struct db *db, struct access_log_file *ret, size_t cap,
     size_t *ret_n)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_CLAIMED);
+	struct db_st *st = db_stmt(db, SQL_CLAIMED);
 	size_t n = 0;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, (int64_t)cap);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < cap) {
-		ret[n].target = sqlite3_column_int64(st, 0);
+	db_bind_i64(st, 1, (int64_t)cap);
+	while ((rc = db_row(st)) == ERR_OK && n < cap) {
+		ret[n].target = db_col_i64(st, 0);
 		db_col_copy(st, 1, ret[n].key, sizeof(ret[n].key));
 		db_col_copy(st, 2, ret[n].target_name,
 		    sizeof(ret[n].target_name));
@@ -262,41 +261,41 @@ access_log_claimed(struct db *db, struct access_log_file *ret, size_t cap,
 	}
 	db_stmt_done(st);
 	*ret_n = n;
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? ERR_OK : db_err(rc);
+	return rc == ERR_NOT_FOUND || rc == ERR_OK ? ERR_OK : db_end(rc);
 }
 
 enum err
 access_log_read(struct db *db, const struct access_log_file *f,
     struct buf *out)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_READ);
+	struct db_st *st = db_stmt(db, SQL_READ);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_text(st, 1, f->key);
-	sqlite3_bind_int64(st, 2, f->target);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && r == ERR_OK) {
+	db_bind_i64(st, 2, f->target);
+	while ((rc = db_row(st)) == ERR_OK && r == ERR_OK) {
 		r = buf_puts(out, db_col_text(st, 0));
 		if (r == ERR_OK)
 			r = buf_putc(out, '\n');
 	}
 	db_stmt_done(st);
-	if (r == ERR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		r = db_err(rc);
+	if (r == ERR_OK && rc != ERR_NOT_FOUND && rc != ERR_OK)
+		r = db_end(rc);
 	return r;
 }
 
 enum err
 access_log_done(struct db *db, const struct access_log_file *f)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_DONE);
+	struct db_st *st = db_stmt(db, SQL_DONE);
 
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_text(st, 1, f->key);
-	sqlite3_bind_int64(st, 2, f->target);
+	db_bind_i64(st, 2, f->target);
 	return db_step_done(st);
 }
 

@@ -8,7 +8,6 @@
  * the audit chain in the same transaction. Rows go with their bucket
  * (ON DELETE CASCADE), so a recreated bucket starts unconfigured.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,23 +30,23 @@ enum err
 bucket_conf_get(struct db *db, struct arena *a, int64_t bucket,
     const char *kind, const char **ret_doc)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_GET);
+	struct db_st *st = db_stmt(db, SQL_GET);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_i64(st, 1, bucket);
+	db_bind_text(st, 2, kind);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
 		*ret_doc = arena_strdup(a, db_col_text(st, 0));
 		if (*ret_doc == NULL)
 			r = ERR_NOMEM;
-	} else if (rc == SQLITE_DONE)
+	} else if (rc == ERR_NOT_FOUND)
 		r = ERR_NOT_FOUND;
 	else
-		r = db_err(rc);
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -56,15 +55,15 @@ enum err
 bucket_conf_all(struct db *db, struct arena *a, int64_t bucket,
     struct bucket_conf_doc *ret, size_t cap, size_t *ret_n)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_ALL);
+	struct db_st *st = db_stmt(db, SQL_ALL);
 	enum err r = ERR_OK;
 	size_t n = 0;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
-	while (r == ERR_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 1, bucket);
+	while (r == ERR_OK && (rc = db_row(st)) == ERR_OK) {
 		/* The CHECK of the kinds bounds the rows of a bucket. */
 		if (n == cap) {
 			r = ERR_CORRUPT;
@@ -76,8 +75,8 @@ bucket_conf_all(struct db *db, struct arena *a, int64_t bucket,
 			r = ERR_NOMEM;
 		n++;
 	}
-	if (r == ERR_OK && rc != SQLITE_DONE)
-		r = db_err(rc);
+	if (r == ERR_OK && rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	db_stmt_done(st);
 	*ret_n = n;
 	return r;
@@ -87,7 +86,7 @@ static enum err
 change(struct db *db, const struct bucket_conf_change *ch, const char *sql,
     const char *doc)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	char what[64], t[BUCKET_NAME_MAX + 2];
 	enum err r;
 
@@ -99,11 +98,11 @@ change(struct db *db, const struct bucket_conf_change *ch, const char *sql,
 		db_tx_rollback(db);
 		return ERR_IO;
 	}
-	sqlite3_bind_int64(st, 1, ch->bucket);
-	sqlite3_bind_text(st, 2, ch->kind, -1, SQLITE_STATIC);
+	db_bind_i64(st, 1, ch->bucket);
+	db_bind_text(st, 2, ch->kind);
 	if (doc != NULL) {
-		sqlite3_bind_text(st, 3, doc, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, ch->now_ms);
+		db_bind_text(st, 3, doc);
+		db_bind_i64(st, 4, ch->now_ms);
 		r = db_step_done(st);
 	} else {
 		r = db_changed_one(db, db_step_done(st));

@@ -6,7 +6,6 @@
  * which is the byte order OSS lists in. CRC-64 values are stored as the
  * int64 with the same bits.
  */
-#include <sqlite3.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -16,15 +15,12 @@
 #include "db/db.h"
 #include "db/seal.h"
 
-#define COL_TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
-
 const char *
-bucket_col_arena(sqlite3_stmt *st, int i, struct arena *a)
+bucket_col_arena(struct db_st *st, int i, struct arena *a)
 {
-	const char *s = COL_TEXT(st, i);
-	int n = sqlite3_column_bytes(st, i);
+	const char *s = db_col_text(st, i);
 
-	return arena_strndup(a, s ? s : "", s ? (size_t)n : 0);
+	return arena_strndup(a, s, db_col_len(st, i));
 }
 
 /* ---- buckets ---- */
@@ -68,12 +64,12 @@ static const char SQL_BUCKET_STAT_OTHER[] =
     " FROM bucket_stats WHERE bucket = ?";
 
 static void
-bucket_from_row(sqlite3_stmt *st, struct bucket *b)
+bucket_from_row(struct db_st *st, struct bucket *b)
 {
 	memset(b, 0, sizeof(*b));
-	b->id = sqlite3_column_int64(st, 0);
+	b->id = db_col_i64(st, 0);
 	db_col_copy(st, 1, b->name, sizeof(b->name));
-	b->owner = sqlite3_column_int64(st, 2);
+	b->owner = db_col_i64(st, 2);
 	db_col_copy(st, 3, b->owner_account_id, sizeof(b->owner_account_id));
 	db_col_copy(st, 4, b->owner_name, sizeof(b->owner_name));
 	db_col_copy(st, 5, b->region, sizeof(b->region));
@@ -81,12 +77,12 @@ bucket_from_row(sqlite3_stmt *st, struct bucket *b)
 	db_col_copy(st, 7, b->redundancy, sizeof(b->redundancy));
 	db_col_copy(st, 8, b->acl, sizeof(b->acl));
 	db_col_copy(st, 9, b->resource_group, sizeof(b->resource_group));
-	b->created_ms = sqlite3_column_int64(st, 10);
+	b->created_ms = db_col_i64(st, 10);
 	db_col_copy(st, 11, b->sse_algorithm, sizeof(b->sse_algorithm));
 	db_col_copy(st, 12, b->sse_kms_key_id, sizeof(b->sse_kms_key_id));
 	db_col_copy(st, 13, b->sse_data_enc, sizeof(b->sse_data_enc));
-	b->versioning = strcmp(COL_TEXT(st, 14), "Enabled") == 0 ?
-	    BUCKET_VERSIONING_ENABLED : strcmp(COL_TEXT(st, 14),
+	b->versioning = strcmp(db_col_text(st, 14), "Enabled") == 0 ?
+	    BUCKET_VERSIONING_ENABLED : strcmp(db_col_text(st, 14),
 	    "Suspended") == 0 ? BUCKET_VERSIONING_SUSPENDED :
 	    BUCKET_UNVERSIONED;
 }
@@ -101,21 +97,21 @@ bucket_versioning_name(enum bucket_versioning v)
 enum err
 bucket_get(struct db *db, const char *name, struct bucket *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_BUCKET_GET);
+	struct db_st *st = db_stmt(db, SQL_BUCKET_GET);
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_text(st, 1, name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_row(st);
+	if (rc == ERR_OK) {
 		bucket_from_row(st, ret);
 		r = ERR_OK;
-	} else if (rc == SQLITE_DONE)
+	} else if (rc == ERR_NOT_FOUND)
 		r = ERR_NO_SUCH_BUCKET;
 	else
-		r = db_err(rc);
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -125,7 +121,7 @@ bucket_put(struct db *db, const struct bucket *want, int64_t now_ms,
     unsigned max_buckets, bool *ret_created)
 {
 	struct bucket have;
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int64_t count;
 	enum err r;
 
@@ -168,13 +164,13 @@ bucket_put(struct db *db, const struct bucket *want, int64_t now_ms,
 		goto out;
 	}
 	db_bind_text(st, 1, want->name);
-	sqlite3_bind_int64(st, 2, want->owner);
+	db_bind_i64(st, 2, want->owner);
 	db_bind_text(st, 3, want->region);
 	db_bind_text(st, 4, want->storage_class[0] ? want->storage_class : "Standard");
 	db_bind_text(st, 5, want->redundancy[0] ? want->redundancy : "LRS");
 	db_bind_text(st, 6, want->acl[0] ? want->acl : "private");
 	db_bind_text(st, 7, want->resource_group);
-	sqlite3_bind_int64(st, 8, now_ms);
+	db_bind_i64(st, 8, now_ms);
 	r = db_step_done(st);
 	if (r == ERR_OK)
 		*ret_created = true;
@@ -191,7 +187,7 @@ out:
 enum err
 bucket_set_acl(struct db *db, int64_t bucket_id, const char *acl)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	bool own;
 	enum err r;
 
@@ -202,7 +198,7 @@ bucket_set_acl(struct db *db, int64_t bucket_id, const char *acl)
 	if (st == NULL)
 		return db_tx_own_end(db, own, ERR_IO);
 	db_bind_text(st, 1, acl);
-	sqlite3_bind_int64(st, 2, bucket_id);
+	db_bind_i64(st, 2, bucket_id);
 	return db_tx_own_end(db, own, db_step_done(st));
 }
 
@@ -210,7 +206,7 @@ enum err
 bucket_set_encryption(struct db *db, int64_t bucket_id, const char *algorithm,
     const char *kms_key_id, const char *data_enc)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	bool own;
 	enum err r;
 
@@ -223,7 +219,7 @@ bucket_set_encryption(struct db *db, int64_t bucket_id, const char *algorithm,
 	db_bind_text(st, 1, algorithm);
 	db_bind_text(st, 2, kms_key_id);
 	db_bind_text(st, 3, data_enc);
-	sqlite3_bind_int64(st, 4, bucket_id);
+	db_bind_i64(st, 4, bucket_id);
 	return db_tx_own_end(db, own, db_step_done(st));
 }
 
@@ -231,7 +227,7 @@ enum err
 bucket_set_versioning(struct db *db, int64_t bucket_id,
     enum bucket_versioning v)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	bool own;
 	enum err r;
 
@@ -242,15 +238,15 @@ bucket_set_versioning(struct db *db, int64_t bucket_id,
 	if (st == NULL)
 		return db_tx_own_end(db, own, ERR_IO);
 	db_bind_text(st, 1, bucket_versioning_name(v));
-	sqlite3_bind_int64(st, 2, bucket_id);
+	db_bind_i64(st, 2, bucket_id);
 	return db_tx_own_end(db, own, db_step_done(st));
 }
 
 enum err
 bucket_delete(struct db *db, int64_t bucket_id)
 {
-	bool own_tx = sqlite3_get_autocommit(db_conn(db)) != 0;
-	sqlite3_stmt *st;
+	bool own_tx = !db_in_tx(db);
+	struct db_st *st;
 	int64_t any;
 	enum err r;
 
@@ -273,7 +269,7 @@ bucket_delete(struct db *db, int64_t bucket_id)
 		r = ERR_IO;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, bucket_id);
+	db_bind_i64(st, 1, bucket_id);
 	r = db_step_done(st);
 out:
 	if (!own_tx)
@@ -290,23 +286,23 @@ bucket_list(struct db *db, int64_t owner, const struct bucket_list_opts *o,
     void (*fn)(void *ctx, const struct bucket *b), void *ctx,
     bool *ret_truncated, char *ret_next_marker)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_BUCKET_LIST);
+	struct db_st *st = db_stmt(db, SQL_BUCKET_LIST);
 	const char *prefix = o->prefix ? o->prefix : "";
 	struct bucket b;
 	unsigned n = 0;
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	*ret_truncated = false;
 	ret_next_marker[0] = '\0';
-	sqlite3_bind_int64(st, 1, owner);
+	db_bind_i64(st, 1, owner);
 	db_bind_text(st, 2, o->marker ? o->marker : "");
 	db_bind_text(st, 3, prefix);
 	db_bind_text(st, 4, prefix);
-	sqlite3_bind_int64(st, 5, (int64_t)o->max_keys + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 5, (int64_t)o->max_keys + 1);
+	while ((rc = db_row(st)) == ERR_OK) {
 		bucket_from_row(st, &b);
 		if (n == o->max_keys) {
 			*ret_truncated = true;
@@ -316,8 +312,8 @@ bucket_list(struct db *db, int64_t owner, const struct bucket_list_opts *o,
 		str_copy(ret_next_marker, BUCKET_NAME_MAX + 1, b.name);
 		n++;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = db_err(rc);
+	if (rc != ERR_OK && rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -337,43 +333,43 @@ class_index(const char *sc)
 enum err
 bucket_stat(struct db *db, int64_t bucket_id, struct bucket_stat *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_BUCKET_STAT);
+	struct db_st *st = db_stmt(db, SQL_BUCKET_STAT);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	memset(ret, 0, sizeof(*ret));
-	sqlite3_bind_int64(st, 1, bucket_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *sc = COL_TEXT(st, 0);
+	db_bind_i64(st, 1, bucket_id);
+	while ((rc = db_row(st)) == ERR_OK) {
+		const char *sc = db_col_text(st, 0);
 		int i = class_index(sc ? sc : "");
-		uint64_t cnt = (uint64_t)sqlite3_column_int64(st, 1);
-		uint64_t bytes = (uint64_t)sqlite3_column_int64(st, 2);
+		uint64_t cnt = (uint64_t)db_col_i64(st, 1);
+		uint64_t bytes = (uint64_t)db_col_i64(st, 2);
 
 		ret->objects += cnt;
 		ret->storage += bytes;
 		ret->per_class_objects[i] += cnt;
 		ret->per_class_storage[i] += bytes;
 	}
-	if (rc != SQLITE_DONE)
-		r = db_err(rc);
+	if (rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	db_stmt_done(st);
 	if (r != ERR_OK)
 		return r;
 	st = db_stmt(db, SQL_BUCKET_STAT_OTHER);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		ret->delete_markers = (uint64_t)sqlite3_column_int64(st, 0);
-		ret->uploads = (uint64_t)sqlite3_column_int64(st, 1);
-		ret->parts = (uint64_t)sqlite3_column_int64(st, 2);
-		ret->parts_storage = (uint64_t)sqlite3_column_int64(st, 3);
-		ret->last_modified_ms = sqlite3_column_int64(st, 4);
-	} else if (rc != SQLITE_DONE)
-		r = db_err(rc);
+	db_bind_i64(st, 1, bucket_id);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		ret->delete_markers = (uint64_t)db_col_i64(st, 0);
+		ret->uploads = (uint64_t)db_col_i64(st, 1);
+		ret->parts = (uint64_t)db_col_i64(st, 2);
+		ret->parts_storage = (uint64_t)db_col_i64(st, 3);
+		ret->last_modified_ms = db_col_i64(st, 4);
+	} else if (rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -421,7 +417,7 @@ static const char SQL_OBJECT_INSERT[] =
     " '') = '' THEN 0 ELSE ?8 + (w.days + w.years * 365) * 86400000 END"
     " AS ru FROM (SELECT 1) LEFT JOIN object_worm w ON w.bucket = ?1"
     " AND ?3 <> 'Appendable') d WHERE 1"
-    " RETURNING retain_mode, retain_until_ms";
+    " RETURNING retain_mode, retain_until_ms, id";
 static const char SQL_OBJECT_UPDATE[] =
     "UPDATE objects SET type = ?3, size = ?4, etag = ?5, crc64 = ?6,"
     " storage_class = ?7, mtime_ms = ?8, generation = generation + 1,"
@@ -472,53 +468,53 @@ static const char SQL_EXTENT_EXISTS[] =
     "SELECT EXISTS (SELECT 1 FROM extents WHERE uuid = ?)";
 
 void
-object_from_row(sqlite3_stmt *st, struct arena *a, struct object *o)
+object_from_row(struct db_st *st, struct arena *a, struct object *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->id = sqlite3_column_int64(st, 0);
-	o->bucket = sqlite3_column_int64(st, 1);
+	o->id = db_col_i64(st, 0);
+	o->bucket = db_col_i64(st, 1);
 	o->key = bucket_col_arena(st, 2, a);
 	db_col_copy(st, 3, o->type, sizeof(o->type));
-	o->size = (uint64_t)sqlite3_column_int64(st, 4);
+	o->size = (uint64_t)db_col_i64(st, 4);
 	db_col_copy(st, 5, o->etag, sizeof(o->etag));
-	o->crc64 = (uint64_t)sqlite3_column_int64(st, 6);
+	o->crc64 = (uint64_t)db_col_i64(st, 6);
 	db_col_copy(st, 7, o->storage_class, sizeof(o->storage_class));
-	o->mtime_ms = sqlite3_column_int64(st, 8);
-	o->generation = sqlite3_column_int64(st, 9);
+	o->mtime_ms = db_col_i64(st, 8);
+	o->generation = db_col_i64(st, 9);
 	db_col_copy(st, 10, o->acl, sizeof(o->acl));
 	o->headers = bucket_col_arena(st, 11, a);
 	o->tags = bucket_col_arena(st, 12, a);
 	db_col_copy(st, 13, o->sse_algorithm, sizeof(o->sse_algorithm));
 	db_col_copy(st, 14, o->sse_key_id, sizeof(o->sse_key_id));
 	db_col_copy(st, 15, o->sse_data_enc, sizeof(o->sse_data_enc));
-	o->restore_state = sqlite3_column_int(st, 16);
-	o->restore_done_ms = sqlite3_column_int64(st, 17);
-	o->restore_expiry_ms = sqlite3_column_int64(st, 18);
+	o->restore_state = db_col_i64(st, 16);
+	o->restore_done_ms = db_col_i64(st, 17);
+	o->restore_expiry_ms = db_col_i64(st, 18);
 	db_col_copy(st, 19, o->restore_tier, sizeof(o->restore_tier));
 	db_col_copy(st, 20, o->version_id, sizeof(o->version_id));
-	o->latest = sqlite3_column_int(st, 21) != 0;
-	o->vseq = sqlite3_column_int64(st, 22);
-	o->noncurrent_ms = sqlite3_column_int64(st, 23);
+	o->latest = db_col_i64(st, 21) != 0;
+	o->vseq = db_col_i64(st, 22);
+	o->noncurrent_ms = db_col_i64(st, 23);
 	db_col_copy(st, 24, o->retain_mode, sizeof(o->retain_mode));
-	o->retain_until_ms = sqlite3_column_int64(st, 25);
-	o->legal_hold = sqlite3_column_int(st, 26) != 0;
+	o->retain_until_ms = db_col_i64(st, 25);
+	o->legal_hold = db_col_i64(st, 26) != 0;
 	o->delete_marker = strcmp(o->type, "DeleteMarker") == 0;
 }
 
 enum err
-object_get_one(sqlite3_stmt *st, struct arena *a, struct object *ret,
+object_get_one(struct db_st *st, struct arena *a, struct object *ret,
     enum err none)
 {
 	enum err r;
-	int rc;
+	enum err rc;
 
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_row(st);
+	if (rc == ERR_OK) {
 		object_from_row(st, a, ret);
-		ret->sealed = sqlite3_column_int(st, OBJECT_NCOLS) == 1;
+		ret->sealed = db_col_i64(st, OBJECT_NCOLS) == 1;
 		r = ret->key && ret->headers && ret->tags ? ERR_OK : ERR_NOMEM;
 	} else
-		r = rc == SQLITE_DONE ? none : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? none : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -527,13 +523,13 @@ enum err
 object_get(struct db *db, struct arena *a, int64_t bucket, const char *key,
     struct object *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_GET);
+	struct db_st *st = db_stmt(db, SQL_OBJECT_GET);
 	enum err r;
 
 	ret->delete_marker = false;
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, key);
 	r = object_get_one(st, a, ret, ERR_NO_SUCH_KEY);
 	return r == ERR_OK && ret->delete_marker ? ERR_NO_SUCH_KEY : r;
@@ -543,16 +539,16 @@ enum err
 object_extents(struct db *db, struct arena *a, int64_t object_id,
     struct extent **ret, size_t *ret_n)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_EXTENTS);
+	struct db_st *st = db_stmt(db, SQL_OBJECT_EXTENTS);
 	struct extent *v = NULL;
 	size_t n = 0, cap = 0;
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, object_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 1, object_id);
+	while ((rc = db_row(st)) == ERR_OK) {
 		struct extent *e;
 		const void *blob;
 		int len;
@@ -562,16 +558,16 @@ object_extents(struct db *db, struct arena *a, int64_t object_id,
 			break;
 		e = &v[n];
 		memset(e, 0, sizeof(*e));
-		blob = sqlite3_column_blob(st, 0);
-		len = sqlite3_column_bytes(st, 0);
+		blob = db_col_blob(st, 0);
+		len = db_col_len(st, 0);
 		if (len != BUCKET_UUID_BYTES) {
 			r = ERR_CORRUPT;
 			break;
 		}
 		memcpy(e->uuid, blob, BUCKET_UUID_BYTES);
-		e->plain_len = (uint64_t)sqlite3_column_int64(st, 1);
-		blob = sqlite3_column_blob(st, 2);
-		len = sqlite3_column_bytes(st, 2);
+		e->plain_len = (uint64_t)db_col_i64(st, 1);
+		blob = db_col_blob(st, 2);
+		len = db_col_len(st, 2);
 		if (len <= 0 || len > BUCKET_WRAPPED_MAX) {
 			r = ERR_CORRUPT;
 			break;
@@ -579,29 +575,29 @@ object_extents(struct db *db, struct arena *a, int64_t object_id,
 		memcpy(e->wrapped, blob, (size_t)len);
 		e->wrapped_len = (size_t)len;
 		db_col_copy(st, 3, e->wrap_key, sizeof(e->wrap_key));
-		if (sqlite3_column_int(st, 5) != 1) {
+		if (db_col_i64(st, 5) != 1) {
 			log_errx("ALERT: an extent of object #%lld fails its "
 			    "MAC (moved or edited outside cofferd?)",
 			    (long long)object_id);
 			r = ERR_CORRUPT;
 			break;
 		}
-		if (sqlite3_column_type(st, 4) == SQLITE_BLOB) {
-			size_t il = (size_t)sqlite3_column_bytes(st, 4);
+		if (!db_col_null(st, 4)) {
+			size_t il = db_col_len(st, 4);
 			uint8_t *d = arena_alloc(a, il ? il : 1);
 
 			if (d == NULL) {
 				r = ERR_NOMEM;
 				break;
 			}
-			memcpy(d, sqlite3_column_blob(st, 4), il);
+			memcpy(d, db_col_blob(st, 4), il);
 			e->inline_data = d;
 			e->inline_len = il;
 		}
 		n++;
 	}
-	if (r == ERR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		r = db_err(rc);
+	if (r == ERR_OK && rc != ERR_NOT_FOUND && rc != ERR_OK)
+		r = db_end(rc);
 	db_stmt_done(st);
 	if (r == ERR_OK) {
 		*ret = v;
@@ -615,35 +611,35 @@ enum err
 extents_release(struct db *db, struct arena *a, int64_t object_id,
     struct extent_ref **ret_dead, size_t *ret_ndead)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_EXTENT_UUIDS);
+	struct db_st *st = db_stmt(db, SQL_EXTENT_UUIDS);
 	struct extent_ref *v = NULL;
 	size_t n = 0, cap = 0;
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, object_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) != BUCKET_UUID_BYTES) {
+	db_bind_i64(st, 1, object_id);
+	while ((rc = db_row(st)) == ERR_OK) {
+		if (db_col_len(st, 0) != BUCKET_UUID_BYTES) {
 			r = ERR_CORRUPT;
 			break;
 		}
 		r = arena_grow(a, (void **)&v, n, &cap, sizeof(*v));
 		if (r != ERR_OK)
 			break;
-		memcpy(v[n++].uuid, sqlite3_column_blob(st, 0),
+		memcpy(v[n++].uuid, db_col_blob(st, 0),
 		    BUCKET_UUID_BYTES);
 	}
-	if (r == ERR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		r = db_err(rc);
+	if (r == ERR_OK && rc != ERR_NOT_FOUND && rc != ERR_OK)
+		r = db_end(rc);
 	db_stmt_done(st);
 	if (r != ERR_OK)
 		return r;
 	st = db_stmt(db, SQL_EXTENT_DELETE_OBJECT);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, object_id);
+	db_bind_i64(st, 1, object_id);
 	r = db_step_done(st);
 	if (r == ERR_OK) {
 		*ret_dead = v;
@@ -653,29 +649,28 @@ extents_release(struct db *db, struct arena *a, int64_t object_id,
 }
 
 void
-bucket_bind_inline(sqlite3_stmt *st, int i, const struct extent *e)
+bucket_bind_inline(struct db_st *st, int i, const struct extent *e)
 {
 	if (e->inline_data != NULL)
-		sqlite3_bind_blob(st, i, e->inline_data, (int)e->inline_len,
-		    SQLITE_STATIC);
+		db_bind_blob(st, i, e->inline_data, e->inline_len);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 static void
-bind_object_fields(sqlite3_stmt *st, const struct object *o, int first)
+bind_object_fields(struct db_st *st, const struct object *o, int first)
 {
 	/* type, size, etag, crc64, storage_class, mtime_ms */
 	db_bind_text(st, first, o->type);
-	sqlite3_bind_int64(st, first + 1, (int64_t)o->size);
+	db_bind_i64(st, first + 1, (int64_t)o->size);
 	db_bind_text(st, first + 2, o->etag);
-	sqlite3_bind_int64(st, first + 3, (int64_t)o->crc64);
+	db_bind_i64(st, first + 3, (int64_t)o->crc64);
 	db_bind_text(st, first + 4, o->storage_class);
-	sqlite3_bind_int64(st, first + 5, o->mtime_ms);
+	db_bind_i64(st, first + 5, o->mtime_ms);
 }
 
 static void
-bind_object_meta(sqlite3_stmt *st, const struct object *o, int first)
+bind_object_meta(struct db_st *st, const struct object *o, int first)
 {
 	/* acl, headers, tags, sse_algorithm, sse_key_id, sse_data_enc */
 	db_bind_text(st, first, o->acl[0] ? o->acl : "default");
@@ -693,16 +688,14 @@ extents_insert(struct db *db, int64_t object_id, const struct extent *ext,
 	enum err r = ERR_OK;
 
 	for (size_t i = 0; i < n && r == ERR_OK; i++) {
-		sqlite3_stmt *st = db_stmt(db, SQL_EXTENT_INSERT);
+		struct db_st *st = db_stmt(db, SQL_EXTENT_INSERT);
 		if (st == NULL)
 			return ERR_IO;
-		sqlite3_bind_blob(st, 1, ext[i].uuid, BUCKET_UUID_BYTES,
-		    SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, object_id);
-		sqlite3_bind_int64(st, 3, (int64_t)i);
-		sqlite3_bind_int64(st, 4, (int64_t)ext[i].plain_len);
-		sqlite3_bind_blob(st, 5, ext[i].wrapped, (int)ext[i].wrapped_len,
-		    SQLITE_STATIC);
+		db_bind_blob(st, 1, ext[i].uuid, BUCKET_UUID_BYTES);
+		db_bind_i64(st, 2, object_id);
+		db_bind_i64(st, 3, (int64_t)i);
+		db_bind_i64(st, 4, (int64_t)ext[i].plain_len);
+		db_bind_blob(st, 5, ext[i].wrapped, ext[i].wrapped_len);
 		db_bind_text(st, 6, ext[i].wrap_key);
 		bucket_bind_inline(st, 7, &ext[i]);
 		r = db_step_done(st);
@@ -713,29 +706,29 @@ extents_insert(struct db *db, int64_t object_id, const struct extent *ext,
 static enum err
 object_insert(struct db *db, struct object *o, int64_t vseq)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_INSERT);
-	int rc;
+	struct db_st *st = db_stmt(db, SQL_OBJECT_INSERT);
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, o->bucket);
+	db_bind_i64(st, 1, o->bucket);
 	db_bind_text(st, 2, o->key);
 	bind_object_fields(st, o, 3);
 	bind_object_meta(st, o, 9);
 	db_bind_text(st, 15, o->version_id);
-	sqlite3_bind_int64(st, 16, vseq);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *rm = (const char *)sqlite3_column_text(st, 0);
+	db_bind_i64(st, 16, vseq);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		const char *rm = db_col_text(st, 0);
 
-		str_copy(o->retain_mode, sizeof(o->retain_mode), rm ? rm : "");
-		o->retain_until_ms = sqlite3_column_int64(st, 1);
+		str_copy(o->retain_mode, sizeof(o->retain_mode), rm);
+		o->retain_until_ms = db_col_i64(st, 1);
 		o->legal_hold = false;
+		o->id = db_col_i64(st, 2);
 	}
 	db_stmt_done(st);
-	if (rc != SQLITE_ROW)
-		return db_err(rc) != ERR_OK ? db_err(rc) : ERR_INTERNAL;
-	o->id = sqlite3_last_insert_rowid(db_conn(db));
+	if (rc != ERR_OK)
+		return db_end(rc) != ERR_OK ? db_end(rc) : ERR_INTERNAL;
 	o->generation = 1;
 	o->vseq = vseq;
 	o->latest = true;
@@ -750,10 +743,10 @@ object_replace(struct db *db, struct arena *a, struct object *o,
 	struct object old;
 	struct extent_ref *dead = NULL;
 	size_t ndead = 0;
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int64_t vseq;
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (v != BUCKET_UNVERSIONED) {
 		r = version_make_room(db, a, o->bucket, o->key, v, o->mtime_ms,
@@ -771,16 +764,16 @@ object_replace(struct db *db, struct arena *a, struct object *o,
 		st = db_stmt(db, SQL_OBJECT_UPDATE);
 		if (st == NULL)
 			return ERR_IO;
-		sqlite3_bind_int64(st, 1, old.id);
-		sqlite3_bind_int64(st, 2, o->bucket);
+		db_bind_i64(st, 1, old.id);
+		db_bind_i64(st, 2, o->bucket);
 		bind_object_fields(st, o, 3);
 		bind_object_meta(st, o, 9);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			o->generation = sqlite3_column_int64(st, 0);
+		rc = db_row(st);
+		if (rc == ERR_OK)
+			o->generation = db_col_i64(st, 0);
 		db_stmt_done(st);
-		if (rc != SQLITE_ROW)
-			return db_err(rc) != ERR_OK ? db_err(rc) : ERR_INTERNAL;
+		if (rc != ERR_OK)
+			return db_end(rc) != ERR_OK ? db_end(rc) : ERR_INTERNAL;
 		o->id = old.id;
 	} else if (r == ERR_NO_SUCH_KEY)
 		r = object_insert(db, o, 1);
@@ -800,7 +793,7 @@ object_delete(struct db *db, struct arena *a, int64_t bucket, const char *key,
     struct extent_ref **ret_dead, size_t *ret_ndead)
 {
 	struct object old;
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
 
 	r = object_get(db, a, bucket, key, &old);
@@ -812,7 +805,7 @@ object_delete(struct db *db, struct arena *a, int64_t bucket, const char *key,
 	st = db_stmt(db, SQL_OBJECT_DELETE);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, old.id);
+	db_bind_i64(st, 1, old.id);
 	return db_step_done(st);
 }
 
@@ -820,10 +813,10 @@ enum err
 object_update_meta(struct db *db, const struct object *o, const char *headers,
     const char *acl, const char *tags, int64_t *ret_gen)
 {
-	bool own_tx = sqlite3_get_autocommit(db_conn(db)) != 0;
-	sqlite3_stmt *st;
+	bool own_tx = !db_in_tx(db);
+	struct db_st *st;
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (own_tx) {
 		r = db_tx_begin(db);
@@ -841,17 +834,17 @@ object_update_meta(struct db *db, const struct object *o, const char *headers,
 		db_bind_text(st, 2, acl);
 	if (tags)
 		db_bind_text(st, 3, tags);
-	sqlite3_bind_int64(st, 4, o->id);
-	sqlite3_bind_int64(st, 5, o->generation);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_i64(st, 4, o->id);
+	db_bind_i64(st, 5, o->generation);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
 		if (ret_gen != NULL)
-			*ret_gen = sqlite3_column_int64(st, 0);
-	} else if (rc == SQLITE_DONE)
+			*ret_gen = db_col_i64(st, 0);
+	} else if (rc == ERR_NOT_FOUND)
 		/* OSS: someone changed the object since we read it. */
 		r = ERR_STALE_FILE;
 	else
-		r = db_err(rc);
+		r = db_end(rc);
 	db_stmt_done(st);
 out:
 	if (own_tx) {
@@ -864,14 +857,14 @@ out:
 }
 
 enum err
-object_rows_each(sqlite3_stmt *st, struct arena *a,
+object_rows_each(struct db_st *st, struct arena *a,
     bool (*fn)(void *ctx, const struct object *o), void *ctx)
 {
 	struct object o;
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_row(st)) == ERR_OK) {
 		object_from_row(st, a, &o);
 		if (o.key == NULL || o.headers == NULL || o.tags == NULL) {
 			r = ERR_NOMEM;
@@ -880,8 +873,8 @@ object_rows_each(sqlite3_stmt *st, struct arena *a,
 		if (!fn(ctx, &o))
 			break;
 	}
-	if (r == ERR_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = db_err(rc);
+	if (r == ERR_OK && rc != ERR_OK && rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -891,14 +884,14 @@ object_scan(struct db *db, struct arena *a, int64_t bucket, const char *from,
     size_t from_len, bool inclusive, unsigned limit,
     bool (*fn)(void *ctx, const struct object *o), void *ctx)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_SCAN);
+	struct db_st *st = db_stmt(db, SQL_OBJECT_SCAN);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
-	sqlite3_bind_text(st, 2, from, (int)from_len, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, inclusive ? 1 : 0);
-	sqlite3_bind_int64(st, 4, limit);
+	db_bind_i64(st, 1, bucket);
+	db_bind_textn(st, 2, from, from_len);
+	db_bind_i64(st, 3, inclusive ? 1 : 0);
+	db_bind_i64(st, 4, limit);
 	return object_rows_each(st, a, fn, ctx);
 }
 
@@ -906,19 +899,19 @@ enum err
 extent_exists(struct db *db, const uint8_t uuid[static BUCKET_UUID_BYTES],
     bool *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_EXTENT_EXISTS);
+	struct db_st *st = db_stmt(db, SQL_EXTENT_EXISTS);
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_blob(st, 1, uuid, BUCKET_UUID_BYTES, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret = sqlite3_column_int(st, 0) != 0;
+	db_bind_blob(st, 1, uuid, BUCKET_UUID_BYTES);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		*ret = db_col_i64(st, 0) != 0;
 		r = ERR_OK;
 	} else
-		r = db_err(rc);
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -941,22 +934,22 @@ enum err
 object_seal_bad(struct db *db, unsigned max,
     void (*cb)(void *ctx, const char *bucket, const char *key), void *ctx)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_OBJECT_BAD);
-	int rc;
+	struct db_st *st = db_stmt(db, SQL_OBJECT_BAD);
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	db_bind_i64(st, 1, max);
+	while ((rc = db_row(st)) == ERR_OK)
 		cb(ctx, db_col_text(st, 0), db_col_text(st, 1));
 	db_stmt_done(st);
-	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+	return rc == ERR_NOT_FOUND ? ERR_OK : db_end(rc);
 }
 
 enum err
 object_seal_all(struct db *db, bool every)
 {
-	sqlite3_stmt *st = db_stmt(db, every ? SQL_OBJECT_RESEAL :
+	struct db_st *st = db_stmt(db, every ? SQL_OBJECT_RESEAL :
 	    SQL_OBJECT_SEAL_ALL);
 	enum err r;
 

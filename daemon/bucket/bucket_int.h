@@ -5,7 +5,7 @@
 
 #include "bucket/bucket.h"
 
-struct sqlite3_stmt;
+struct db_st;
 
 /* An extent row's seal (schema/0009_seal.sql): where it belongs (object or
  * part, and its place) and what it is. Writers compute it with coffer_mac
@@ -57,15 +57,15 @@ struct sqlite3_stmt;
 	" restore_tier, version_id, latest, vseq, noncurrent_ms, retain_mode," \
 	" retain_until_ms, legal_hold"
 #define OBJECT_NCOLS	27
-void object_from_row(struct sqlite3_stmt *st, struct arena *a,
+void object_from_row(struct db_st *st, struct arena *a,
     struct object *o);
 /* Steps st (OBJECT_COLS) row by row into fn until it returns false, then
  * releases it. */
-enum err object_rows_each(struct sqlite3_stmt *st, struct arena *a,
+enum err object_rows_each(struct db_st *st, struct arena *a,
     bool (*fn)(void *ctx, const struct object *o), void *ctx);
 /* Steps st (OBJECT_COLS then the MAC check) once into *ret and releases
  * it; none when there is no row. */
-enum err object_get_one(struct sqlite3_stmt *st, struct arena *a,
+enum err object_get_one(struct db_st *st, struct arena *a,
     struct object *ret, enum err none);
 
 /* In a transaction: collects the uuids of an object's extents (arena) and
@@ -100,10 +100,10 @@ bool bucket_key_successor(struct arena *a, const char *s, size_t n,
 
 /* Statement helpers of this module (the generic ones are in db/db.h). */
 /* Text column i copied into the arena (NULL when the arena is full). */
-const char *bucket_col_arena(struct sqlite3_stmt *st, int i, struct arena *a);
+const char *bucket_col_arena(struct db_st *st, int i, struct arena *a);
 
 /* Binds an extent's inline chunk (or NULL) to parameter i. */
-void bucket_bind_inline(struct sqlite3_stmt *st, int i, const struct extent *e);
+void bucket_bind_inline(struct db_st *st, int i, const struct extent *e);
 
 /* Object rows of bucket in key order from `from` (inclusive or not), at
  * most limit; fn returns false to stop early. */

@@ -5,7 +5,6 @@
  * on, so two buckets racing for one domain cannot both win, and a token
  * proves ownership exactly once.
  */
-#include <sqlite3.h>
 #include <string.h>
 
 #include "base/str.h"
@@ -37,32 +36,32 @@ static const char SQL_CNAME_LIST[] =
     " WHERE (?1 = 0 OR c.bucket = ?1) ORDER BY c.domain";
 
 static void
-cname_from_row(sqlite3_stmt *st, struct cname *ret)
+cname_from_row(struct db_st *st, struct cname *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	db_col_copy(st, 0, ret->domain, sizeof(ret->domain));
-	ret->bucket = sqlite3_column_int64(st, 1);
+	ret->bucket = db_col_i64(st, 1);
 	db_col_copy(st, 2, ret->bucket_name, sizeof(ret->bucket_name));
 	ret->img = strcmp(db_col_text(st, 3), "img") == 0;
-	ret->modified_ms = sqlite3_column_int64(st, 4);
+	ret->modified_ms = db_col_i64(st, 4);
 }
 
 enum err
 cname_lookup(struct db *db, const char *domain, struct cname *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_CNAME_GET);
+	struct db_st *st = db_stmt(db, SQL_CNAME_GET);
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_text(st, 1, domain);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_row(st);
+	if (rc == ERR_OK) {
 		cname_from_row(st, ret);
 		r = ERR_OK;
 	} else
-		r = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_NOT_FOUND : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -71,25 +70,25 @@ enum err
 cname_token_get(struct db *db, int64_t bucket, const char *domain,
     struct cname_token *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_TOKEN_GET);
+	struct db_st *st = db_stmt(db, SQL_TOKEN_GET);
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, domain);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_row(st);
+	if (rc == ERR_OK) {
 		memset(ret, 0, sizeof(*ret));
 		str_copy(ret->domain, sizeof(ret->domain), domain);
 		db_col_copy(st, 0, ret->token, sizeof(ret->token));
-		ret->created_ms = sqlite3_column_int64(st, 1);
-		ret->expires_ms = sqlite3_column_int64(st, 2);
-		ret->used = sqlite3_column_int(st, 3) != 0;
+		ret->created_ms = db_col_i64(st, 1);
+		ret->expires_ms = db_col_i64(st, 2);
+		ret->used = db_col_i64(st, 3) != 0;
 		r = ERR_OK;
 	} else
-		r = rc == SQLITE_DONE ? ERR_NO_SUCH_CNAME_TOKEN : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_NO_SUCH_CNAME_TOKEN : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -99,7 +98,7 @@ cname_token_issue(struct db *db, int64_t bucket, const char *domain,
     const char *fresh, int64_t now_ms, int64_t ttl_ms,
     struct cname_token *ret)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
 
 	r = db_tx_begin(db);
@@ -116,11 +115,11 @@ cname_token_issue(struct db *db, int64_t bucket, const char *domain,
 		r = ERR_IO;
 		goto done;
 	}
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, domain);
 	db_bind_text(st, 3, fresh);
-	sqlite3_bind_int64(st, 4, now_ms);
-	sqlite3_bind_int64(st, 5, now_ms + ttl_ms);
+	db_bind_i64(st, 4, now_ms);
+	db_bind_i64(st, 5, now_ms + ttl_ms);
 	r = db_step_done(st);
 	if (r == ERR_OK)
 		r = cname_token_get(db, bucket, domain, ret);
@@ -155,7 +154,7 @@ cname_attach(struct db *db, int64_t bucket, const char *domain,
     const char *proven, int64_t now_ms, bool *ret_img)
 {
 	struct cname_token t;
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
 
 	r = db_tx_begin(db);
@@ -187,7 +186,7 @@ cname_attach(struct db *db, int64_t bucket, const char *domain,
 		r = ERR_IO;
 		goto done;
 	}
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, domain);
 	db_bind_text(st, 3, proven);
 	r = db_changed_one(db, db_step_done(st));
@@ -207,15 +206,15 @@ enum err
 cname_insert(struct db *db, int64_t bucket, const char *domain, bool img,
     int64_t now_ms)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_CNAME_INSERT);
+	struct db_st *st = db_stmt(db, SQL_CNAME_INSERT);
 	enum err r;
 
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_text(st, 1, domain);
-	sqlite3_bind_int64(st, 2, bucket);
+	db_bind_i64(st, 2, bucket);
 	db_bind_text(st, 3, img ? "img" : "oss");
-	sqlite3_bind_int64(st, 4, now_ms);
+	db_bind_i64(st, 4, now_ms);
 	r = db_step_done(st);
 	return r == ERR_EXISTS ? ERR_CNAME_EXISTS : r;
 }
@@ -223,7 +222,7 @@ cname_insert(struct db *db, int64_t bucket, const char *domain, bool img,
 enum err
 cname_detach(struct db *db, int64_t bucket, const char *domain)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	bool own;
 	enum err r;
 
@@ -235,7 +234,7 @@ cname_detach(struct db *db, int64_t bucket, const char *domain)
 	if (st == NULL)
 		return db_tx_own_end(db, own, ERR_IO);
 	db_bind_text(st, 1, domain);
-	sqlite3_bind_int64(st, 2, bucket);
+	db_bind_i64(st, 2, bucket);
 	r = db_changed_one(db, db_step_done(st));
 	r = db_tx_own_end(db, own, r);
 	return r == ERR_CONFLICT ? ERR_NO_SUCH_CNAME : r;
@@ -245,17 +244,17 @@ enum err
 cname_list(struct db *db, int64_t bucket,
     void (*fn)(void *ctx, const struct cname *c), void *ctx)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_CNAME_LIST);
+	struct db_st *st = db_stmt(db, SQL_CNAME_LIST);
 	struct cname c;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 1, bucket);
+	while ((rc = db_row(st)) == ERR_OK) {
 		cname_from_row(st, &c);
 		fn(ctx, &c);
 	}
 	db_stmt_done(st);
-	return rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+	return rc == ERR_NOT_FOUND ? ERR_OK : db_end(rc);
 }

@@ -6,7 +6,6 @@
  * listed extents to the object in part order (UPDATE, no data copy) and
  * returns the rest for unlinking after the commit.
  */
-#include <sqlite3.h>
 #include <string.h>
 
 #include "base/str.h"
@@ -17,7 +16,7 @@
 static const char SQL_MPU_INSERT[] =
     "INSERT INTO uploads (upload_id, bucket, key, initiated_ms,"
     " storage_class, acl, headers, tags, sse_algorithm, sse_key_id,"
-    " sse_data_enc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " sse_data_enc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 #define MPU_COLS "id, bucket, upload_id, key, initiated_ms, storage_class," \
 	" acl, headers, tags, sse_algorithm, sse_key_id, sse_data_enc"
 static const char SQL_MPU_GET[] =
@@ -29,7 +28,7 @@ static const char SQL_PART_FIND[] =
     "SELECT id FROM parts WHERE upload = ? AND part_number = ?";
 static const char SQL_PART_INSERT[] =
     "INSERT INTO parts (upload, part_number, size, etag, crc64, mtime_ms)"
-    " VALUES (?, ?, ?, ?, ?, ?)";
+    " VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
 static const char SQL_PART_DELETE[] = "DELETE FROM parts WHERE id = ?";
 static const char SQL_PART_EXTENT_UUIDS[] =
     "SELECT uuid FROM extents WHERE part = ?";
@@ -60,7 +59,7 @@ static const char SQL_MPU_LIST[] =
 enum err
 mpu_create(struct db *db, struct mpu *u)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	bool own;
 	enum err r;
 
@@ -72,9 +71,9 @@ mpu_create(struct db *db, struct mpu *u)
 	if (st == NULL)
 		return db_tx_own_end(db, own, ERR_IO);
 	db_bind_text(st, 1, u->upload_id);
-	sqlite3_bind_int64(st, 2, u->bucket);
+	db_bind_i64(st, 2, u->bucket);
 	db_bind_text(st, 3, u->key);
-	sqlite3_bind_int64(st, 4, u->initiated_ms);
+	db_bind_i64(st, 4, u->initiated_ms);
 	db_bind_text(st, 5, u->storage_class);
 	db_bind_text(st, 6, u->acl[0] ? u->acl : "default");
 	db_bind_text(st, 7, u->headers);
@@ -82,21 +81,19 @@ mpu_create(struct db *db, struct mpu *u)
 	db_bind_text(st, 9, u->sse_algorithm);
 	db_bind_text(st, 10, u->sse_key_id);
 	db_bind_text(st, 11, u->sse_data_enc);
-	r = db_step_done(st);
-	if (r == ERR_OK)
-		u->id = sqlite3_last_insert_rowid(db_conn(db));
+	r = db_one_i64(st, &u->id);
 	return db_tx_own_end(db, own, r);
 }
 
 static void
-mpu_from_row(sqlite3_stmt *st, struct arena *a, struct mpu *u)
+mpu_from_row(struct db_st *st, struct arena *a, struct mpu *u)
 {
 	memset(u, 0, sizeof(*u));
-	u->id = sqlite3_column_int64(st, 0);
-	u->bucket = sqlite3_column_int64(st, 1);
+	u->id = db_col_i64(st, 0);
+	u->bucket = db_col_i64(st, 1);
 	db_col_copy(st, 2, u->upload_id, sizeof(u->upload_id));
 	u->key = bucket_col_arena(st, 3, a);
-	u->initiated_ms = sqlite3_column_int64(st, 4);
+	u->initiated_ms = db_col_i64(st, 4);
 	db_col_copy(st, 5, u->storage_class, sizeof(u->storage_class));
 	db_col_copy(st, 6, u->acl, sizeof(u->acl));
 	u->headers = bucket_col_arena(st, 7, a);
@@ -110,21 +107,21 @@ enum err
 mpu_get(struct db *db, struct arena *a, int64_t bucket, const char *key,
     const char *upload_id, struct mpu *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_MPU_GET);
+	struct db_st *st = db_stmt(db, SQL_MPU_GET);
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_text(st, 1, upload_id);
-	sqlite3_bind_int64(st, 2, bucket);
+	db_bind_i64(st, 2, bucket);
 	db_bind_text(st, 3, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_row(st);
+	if (rc == ERR_OK) {
 		mpu_from_row(st, a, ret);
 		r = ret->key && ret->headers && ret->tags ? ERR_OK : ERR_NOMEM;
 	} else
-		r = rc == SQLITE_DONE ? ERR_NO_SUCH_UPLOAD : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_NO_SUCH_UPLOAD : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -134,33 +131,33 @@ static enum err
 part_release(struct db *db, struct arena *a, int64_t part,
     struct extent_ref **dead, size_t *ndead, size_t *cap)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_PART_EXTENT_UUIDS);
+	struct db_st *st = db_stmt(db, SQL_PART_EXTENT_UUIDS);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, part);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) != BUCKET_UUID_BYTES) {
+	db_bind_i64(st, 1, part);
+	while ((rc = db_row(st)) == ERR_OK) {
+		if (db_col_len(st, 0) != BUCKET_UUID_BYTES) {
 			r = ERR_CORRUPT;
 			break;
 		}
 		r = arena_grow(a, (void **)dead, *ndead, cap, sizeof(**dead));
 		if (r != ERR_OK)
 			break;
-		memcpy((*dead)[(*ndead)++].uuid, sqlite3_column_blob(st, 0),
+		memcpy((*dead)[(*ndead)++].uuid, db_col_blob(st, 0),
 		    BUCKET_UUID_BYTES);
 	}
-	if (r == ERR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		r = db_err(rc);
+	if (r == ERR_OK && rc != ERR_NOT_FOUND && rc != ERR_OK)
+		r = db_end(rc);
 	db_stmt_done(st);
 	if (r != ERR_OK)
 		return r;
 	st = db_stmt(db, SQL_PART_EXTENT_DELETE);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, part);
+	db_bind_i64(st, 1, part);
 	return db_step_done(st);
 }
 
@@ -177,10 +174,10 @@ mpu_part_put(struct db *db, struct arena *a, int64_t u,
 {
 	struct extent_ref *dead = NULL;
 	size_t ndead = 0, cap = 0;
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int64_t exists = 0, part;
 	enum err r;
-	int rc;
+	enum err rc;
 
 	r = db_query_i64(db, SQL_MPU_EXISTS, u, &exists);
 	if (r != ERR_OK)
@@ -190,13 +187,13 @@ mpu_part_put(struct db *db, struct arena *a, int64_t u,
 	st = db_stmt(db, SQL_PART_FIND);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, u);
-	sqlite3_bind_int64(st, 2, p->number);
-	rc = sqlite3_step(st);
-	part = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	db_bind_i64(st, 1, u);
+	db_bind_i64(st, 2, p->number);
+	rc = db_row(st);
+	part = rc == ERR_OK ? db_col_i64(st, 0) : 0;
 	db_stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(rc);
+	if (rc != ERR_OK && rc != ERR_NOT_FOUND)
+		return db_end(rc);
 	if (part != 0) {
 		r = part_release(db, a, part, &dead, &ndead, &cap);
 		if (r == ERR_OK)
@@ -207,24 +204,22 @@ mpu_part_put(struct db *db, struct arena *a, int64_t u,
 	st = db_stmt(db, SQL_PART_INSERT);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, u);
-	sqlite3_bind_int64(st, 2, p->number);
-	sqlite3_bind_int64(st, 3, (int64_t)p->size);
+	db_bind_i64(st, 1, u);
+	db_bind_i64(st, 2, p->number);
+	db_bind_i64(st, 3, (int64_t)p->size);
 	db_bind_text(st, 4, p->etag);
-	sqlite3_bind_int64(st, 5, (int64_t)p->crc64);
-	sqlite3_bind_int64(st, 6, p->mtime_ms);
-	r = db_step_done(st);
+	db_bind_i64(st, 5, (int64_t)p->crc64);
+	db_bind_i64(st, 6, p->mtime_ms);
+	r = db_one_i64(st, &part);
 	if (r != ERR_OK)
 		return r;
-	part = sqlite3_last_insert_rowid(db_conn(db));
 	st = db_stmt(db, SQL_PART_EXTENT_INSERT);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_blob(st, 1, ext->uuid, BUCKET_UUID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, part);
-	sqlite3_bind_int64(st, 3, (int64_t)ext->plain_len);
-	sqlite3_bind_blob(st, 4, ext->wrapped, (int)ext->wrapped_len,
-	    SQLITE_STATIC);
+	db_bind_blob(st, 1, ext->uuid, BUCKET_UUID_BYTES);
+	db_bind_i64(st, 2, part);
+	db_bind_i64(st, 3, (int64_t)ext->plain_len);
+	db_bind_blob(st, 4, ext->wrapped, ext->wrapped_len);
 	db_bind_text(st, 5, ext->wrap_key);
 	bucket_bind_inline(st, 6, ext);
 	r = db_step_done(st);
@@ -239,19 +234,19 @@ enum err
 mpu_parts(struct db *db, struct arena *a, int64_t u, unsigned marker,
     unsigned max, struct mpu_part **ret, size_t *ret_n, bool *ret_truncated)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_PARTS_LIST);
+	struct db_st *st = db_stmt(db, SQL_PARTS_LIST);
 	struct mpu_part *v = NULL;
 	size_t n = 0, cap = 0;
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	*ret_truncated = false;
-	sqlite3_bind_int64(st, 1, u);
-	sqlite3_bind_int64(st, 2, marker);
-	sqlite3_bind_int64(st, 3, (int64_t)max + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 1, u);
+	db_bind_i64(st, 2, marker);
+	db_bind_i64(st, 3, (int64_t)max + 1);
+	while ((rc = db_row(st)) == ERR_OK) {
 		if (n == max) {
 			*ret_truncated = true;
 			break;
@@ -259,15 +254,15 @@ mpu_parts(struct db *db, struct arena *a, int64_t u, unsigned marker,
 		r = arena_grow(a, (void **)&v, n, &cap, sizeof(*v));
 		if (r != ERR_OK)
 			break;
-		v[n].number = (unsigned)sqlite3_column_int(st, 0);
-		v[n].size = (uint64_t)sqlite3_column_int64(st, 1);
+		v[n].number = (unsigned)db_col_i64(st, 0);
+		v[n].size = (uint64_t)db_col_i64(st, 1);
 		db_col_copy(st, 2, v[n].etag, sizeof(v[n].etag));
-		v[n].crc64 = (uint64_t)sqlite3_column_int64(st, 3);
-		v[n].mtime_ms = sqlite3_column_int64(st, 4);
+		v[n].crc64 = (uint64_t)db_col_i64(st, 3);
+		v[n].mtime_ms = db_col_i64(st, 4);
 		n++;
 	}
-	if (r == ERR_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = db_err(rc);
+	if (r == ERR_OK && rc != ERR_OK && rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	db_stmt_done(st);
 	if (r == ERR_OK) {
 		*ret = v;
@@ -285,25 +280,25 @@ static enum err
 part_ids(struct db *db, struct arena *a, int64_t u, struct part_id **ret,
     size_t *ret_n)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_PARTS_IDS);
+	struct db_st *st = db_stmt(db, SQL_PARTS_IDS);
 	struct part_id *v = NULL;
 	size_t n = 0, cap = 0;
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, u);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 1, u);
+	while ((rc = db_row(st)) == ERR_OK) {
 		r = arena_grow(a, (void **)&v, n, &cap, sizeof(*v));
 		if (r != ERR_OK)
 			break;
-		v[n].id = sqlite3_column_int64(st, 0);
-		v[n].number = (unsigned)sqlite3_column_int(st, 1);
+		v[n].id = db_col_i64(st, 0);
+		v[n].number = (unsigned)db_col_i64(st, 1);
 		n++;
 	}
-	if (r == ERR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		r = db_err(rc);
+	if (r == ERR_OK && rc != ERR_NOT_FOUND && rc != ERR_OK)
+		r = db_end(rc);
 	db_stmt_done(st);
 	if (r == ERR_OK) {
 		*ret = v;
@@ -336,7 +331,7 @@ mpu_complete(struct db *db, struct arena *a, const struct mpu *u,
 	struct extent_ref *dead = NULL, *odead = NULL;
 	size_t ndead = 0, cap = 0, nodead = 0, nids = 0;
 	struct part_id *ids = NULL;
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
 
 	r = part_ids(db, a, u->id, &ids, &nids);
@@ -357,9 +352,9 @@ mpu_complete(struct db *db, struct arena *a, const struct mpu *u,
 		st = db_stmt(db, SQL_EXTENT_MOVE);
 		if (st == NULL)
 			return ERR_IO;
-		sqlite3_bind_int64(st, 1, o->id);
-		sqlite3_bind_int64(st, 2, (int64_t)i);
-		sqlite3_bind_int64(st, 3, part);
+		db_bind_i64(st, 1, o->id);
+		db_bind_i64(st, 2, (int64_t)i);
+		db_bind_i64(st, 3, part);
 		r = db_step_done(st);
 		if (r != ERR_OK)
 			return r;
@@ -372,7 +367,7 @@ mpu_complete(struct db *db, struct arena *a, const struct mpu *u,
 	st = db_stmt(db, SQL_MPU_DELETE);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, u->id);
+	db_bind_i64(st, 1, u->id);
 	r = db_step_done(st);
 	if (r != ERR_OK)
 		return r;
@@ -394,7 +389,7 @@ mpu_abort(struct db *db, struct arena *a, const struct mpu *u,
 	struct extent_ref *dead = NULL;
 	size_t ndead = 0, cap = 0, nids = 0;
 	struct part_id *ids = NULL;
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
 
 	r = part_ids(db, a, u->id, &ids, &nids);
@@ -405,7 +400,7 @@ mpu_abort(struct db *db, struct arena *a, const struct mpu *u,
 	st = db_stmt(db, SQL_MPU_DELETE);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, u->id);
+	db_bind_i64(st, 1, u->id);
 	r = db_step_done(st);
 	if (r == ERR_OK) {
 		*ret_dead = dead;
@@ -419,24 +414,24 @@ mpu_list(struct db *db, struct arena *a, int64_t bucket,
     const struct mpu_list_opts *o, void (*fn)(void *ctx, const struct mpu *u),
     void *ctx, bool *ret_truncated)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_MPU_LIST);
+	struct db_st *st = db_stmt(db, SQL_MPU_LIST);
 	struct mpu u;
 	unsigned n = 0;
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	*ret_truncated = false;
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, o->prefix);
 	db_bind_text(st, 3, o->key_marker);
 	/* Without an upload-id marker, uploads of the marker key itself are
 	 * skipped (S3/OSS semantics): "~" sorts after every hex id. */
 	db_bind_text(st, 4, o->upload_id_marker && o->upload_id_marker[0] ?
 	    o->upload_id_marker : (o->key_marker && o->key_marker[0] ? "~" : ""));
-	sqlite3_bind_int64(st, 5, (int64_t)o->max + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 5, (int64_t)o->max + 1);
+	while ((rc = db_row(st)) == ERR_OK) {
 		if (n == o->max) {
 			*ret_truncated = true;
 			break;
@@ -449,8 +444,8 @@ mpu_list(struct db *db, struct arena *a, int64_t bucket,
 		fn(ctx, &u);
 		n++;
 	}
-	if (r == ERR_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = db_err(rc);
+	if (r == ERR_OK && rc != ERR_OK && rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }

@@ -6,7 +6,6 @@
  * concurrent changes exactly one commits (OSS: PositionNotEqualToLength
  * or StaleFile for the other).
  */
-#include <sqlite3.h>
 
 #include "bucket/bucket.h"
 #include "bucket/bucket_int.h"
@@ -44,18 +43,18 @@ static const char SQL_LEGAL_HOLD[] =
 
 /* Steps a compare-and-set UPDATE ... RETURNING generation. */
 static enum err
-cas_step(sqlite3_stmt *st, int64_t *ret_gen)
+cas_step(struct db_st *st, int64_t *ret_gen)
 {
 	enum err r = ERR_OK;
-	int rc = sqlite3_step(st);
+	enum err rc = db_row(st);
 
-	if (rc == SQLITE_ROW) {
+	if (rc == ERR_OK) {
 		if (ret_gen != NULL)
-			*ret_gen = sqlite3_column_int64(st, 0);
-	} else if (rc == SQLITE_DONE)
+			*ret_gen = db_col_i64(st, 0);
+	} else if (rc == ERR_NOT_FOUND)
 		r = ERR_STALE_FILE;
 	else
-		r = db_err(rc);
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -64,14 +63,14 @@ enum err
 object_set_retention(struct db *db, const struct object *o, const char *mode,
     int64_t until_ms, int64_t *ret_gen)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_RETENTION);
+	struct db_st *st = db_stmt(db, SQL_RETENTION);
 
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_text(st, 1, mode);
-	sqlite3_bind_int64(st, 2, until_ms);
-	sqlite3_bind_int64(st, 3, o->id);
-	sqlite3_bind_int64(st, 4, o->generation);
+	db_bind_i64(st, 2, until_ms);
+	db_bind_i64(st, 3, o->id);
+	db_bind_i64(st, 4, o->generation);
 	return cas_step(st, ret_gen);
 }
 
@@ -79,13 +78,13 @@ enum err
 object_set_legal_hold(struct db *db, const struct object *o, bool on,
     int64_t *ret_gen)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_LEGAL_HOLD);
+	struct db_st *st = db_stmt(db, SQL_LEGAL_HOLD);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int(st, 1, on ? 1 : 0);
-	sqlite3_bind_int64(st, 3, o->id);
-	sqlite3_bind_int64(st, 4, o->generation);
+	db_bind_i64(st, 1, on ? 1 : 0);
+	db_bind_i64(st, 3, o->id);
+	db_bind_i64(st, 4, o->generation);
 	return cas_step(st, ret_gen);
 }
 static const char SQL_STORAGE_CLASS[] =
@@ -97,51 +96,50 @@ static const char SQL_STORAGE_CLASS[] =
 enum err
 object_append_extent(struct db *db, struct object *o, const struct extent *ext)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_APPEND_OBJECT);
+	struct db_st *st = db_stmt(db, SQL_APPEND_OBJECT);
 	int64_t seq = 0;
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, (int64_t)o->size);
-	sqlite3_bind_int64(st, 2, (int64_t)o->crc64);
-	sqlite3_bind_text(st, 3, o->etag, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, o->mtime_ms);
-	sqlite3_bind_int64(st, 5, o->id);
-	sqlite3_bind_int64(st, 6, o->generation);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		o->generation = sqlite3_column_int64(st, 0);
+	db_bind_i64(st, 1, (int64_t)o->size);
+	db_bind_i64(st, 2, (int64_t)o->crc64);
+	db_bind_text(st, 3, o->etag);
+	db_bind_i64(st, 4, o->mtime_ms);
+	db_bind_i64(st, 5, o->id);
+	db_bind_i64(st, 6, o->generation);
+	rc = db_row(st);
+	if (rc == ERR_OK)
+		o->generation = db_col_i64(st, 0);
 	db_stmt_done(st);
-	if (rc == SQLITE_DONE)
+	if (rc == ERR_NOT_FOUND)
 		return ERR_STALE_FILE;
-	if (rc != SQLITE_ROW)
-		return db_err(rc);
+	if (rc != ERR_OK)
+		return db_end(rc);
 	st = db_stmt(db, SQL_APPEND_SEQ);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, o->id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		seq = sqlite3_column_int64(st, 0);
+	db_bind_i64(st, 1, o->id);
+	rc = db_row(st);
+	if (rc == ERR_OK)
+		seq = db_col_i64(st, 0);
 	db_stmt_done(st);
-	if (rc != SQLITE_ROW)
-		return db_err(rc);
+	if (rc != ERR_OK)
+		return db_end(rc);
 	st = db_stmt(db, SQL_APPEND_EXTENT);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_blob(st, 1, ext->uuid, BUCKET_UUID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, o->id);
-	sqlite3_bind_int64(st, 3, seq);
-	sqlite3_bind_int64(st, 4, (int64_t)ext->plain_len);
-	sqlite3_bind_blob(st, 5, ext->wrapped, (int)ext->wrapped_len,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, ext->wrap_key, -1, SQLITE_STATIC);
+	db_bind_blob(st, 1, ext->uuid, BUCKET_UUID_BYTES);
+	db_bind_i64(st, 2, o->id);
+	db_bind_i64(st, 3, seq);
+	db_bind_i64(st, 4, (int64_t)ext->plain_len);
+	db_bind_blob(st, 5, ext->wrapped, ext->wrapped_len);
+	db_bind_text(st, 6, ext->wrap_key);
 	bucket_bind_inline(st, 7, ext);
-	rc = sqlite3_step(st);
+	rc = db_row(st);
 	db_stmt_done(st);
-	r = rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+	r = rc == ERR_NOT_FOUND ? ERR_OK : db_end(rc);
 	return r;
 }
 
@@ -149,10 +147,10 @@ enum err
 object_set_restore(struct db *db, const struct object *o, int state,
     int64_t done_ms, int64_t expiry_ms, const char *tier, int64_t *ret_gen)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
 	bool own;
-	int rc;
+	enum err rc;
 
 	/* Its own transaction: where an audited request's row is added. */
 	r = db_tx_own_begin(db, &own);
@@ -161,20 +159,20 @@ object_set_restore(struct db *db, const struct object *o, int state,
 	st = db_stmt(db, SQL_RESTORE);
 	if (st == NULL)
 		return db_tx_own_end(db, own, ERR_IO);
-	sqlite3_bind_int(st, 1, state);
-	sqlite3_bind_int64(st, 2, done_ms);
-	sqlite3_bind_int64(st, 3, expiry_ms);
-	sqlite3_bind_text(st, 4, tier ? tier : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, o->id);
-	sqlite3_bind_int64(st, 6, o->generation);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_i64(st, 1, state);
+	db_bind_i64(st, 2, done_ms);
+	db_bind_i64(st, 3, expiry_ms);
+	db_bind_text(st, 4, tier ? tier : "");
+	db_bind_i64(st, 5, o->id);
+	db_bind_i64(st, 6, o->generation);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
 		if (ret_gen != NULL)
-			*ret_gen = sqlite3_column_int64(st, 0);
-	} else if (rc == SQLITE_DONE)
+			*ret_gen = db_col_i64(st, 0);
+	} else if (rc == ERR_NOT_FOUND)
 		r = ERR_STALE_FILE;
 	else
-		r = db_err(rc);
+		r = db_end(rc);
 	db_stmt_done(st);
 	return db_tx_own_end(db, own, r);
 }
@@ -183,23 +181,23 @@ enum err
 object_set_storage_class(struct db *db, const struct object *o,
     const char *storage_class, int64_t *ret_gen)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_STORAGE_CLASS);
+	struct db_st *st = db_stmt(db, SQL_STORAGE_CLASS);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_text(st, 1, storage_class, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, o->id);
-	sqlite3_bind_int64(st, 3, o->generation);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(st, 1, storage_class);
+	db_bind_i64(st, 2, o->id);
+	db_bind_i64(st, 3, o->generation);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
 		if (ret_gen != NULL)
-			*ret_gen = sqlite3_column_int64(st, 0);
-	} else if (rc == SQLITE_DONE)
+			*ret_gen = db_col_i64(st, 0);
+	} else if (rc == ERR_NOT_FOUND)
 		r = ERR_STALE_FILE;
 	else
-		r = db_err(rc);
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }

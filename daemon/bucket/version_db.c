@@ -7,7 +7,6 @@
  * the key has any. Everything here runs inside the caller's transaction,
  * which also ran the retention guard on the version a change removes.
  */
-#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,7 +40,7 @@ static const char SQL_MARKER_INSERT[] =
     " storage_class, mtime_ms, version_id, latest, vseq, mac)"
     " VALUES (?1, ?2, 'DeleteMarker', 0, '', 0, 'Standard', ?3, ?4, 1, ?5, "
     OBJECT_MAC_OF("?1", "?2", "'DeleteMarker'", "0", "''", "0", "?3", "?4",
-    "''", "0", "0") ")";
+    "''", "0", "0") ") RETURNING id";
 static const char SQL_VERSION_SCAN[] =
     "SELECT " OBJECT_COLS " FROM objects WHERE bucket = ?1"
     " AND (key > ?2 OR (key = ?2 AND vseq < ?3))"
@@ -93,12 +92,12 @@ enum err
 object_get_version(struct db *db, struct arena *a, int64_t bucket,
     const char *key, const char *vid, struct object *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_VERSION_GET);
+	struct db_st *st = db_stmt(db, SQL_VERSION_GET);
 
 	ret->delete_marker = false;
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, key);
 	db_bind_text(st, 3, vid);
 	return object_get_one(st, a, ret, ERR_NO_SUCH_VERSION);
@@ -108,14 +107,14 @@ static enum err
 key_step(struct db *db, const char *sql, int64_t bucket, const char *key,
     int64_t arg)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
+	struct db_st *st = db_stmt(db, sql);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, key);
 	if (arg >= 0)
-		sqlite3_bind_int64(st, 3, arg);
+		db_bind_i64(st, 3, arg);
 	return db_step_done(st);
 }
 
@@ -125,21 +124,21 @@ static enum err
 key_query(struct db *db, const char *sql, int64_t bucket, const char *key,
     const char *vid, int64_t *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
+	struct db_st *st = db_stmt(db, sql);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, key);
 	if (vid != NULL)
 		db_bind_text(st, 3, vid);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*ret = sqlite3_column_int64(st, 0);
+	rc = db_row(st);
+	if (rc == ERR_OK)
+		*ret = db_col_i64(st, 0);
 	else
-		r = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_NOT_FOUND : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -149,7 +148,7 @@ static enum err
 version_remove(struct db *db, struct arena *a, int64_t id,
     struct extent_ref **ret_dead, size_t *ret_ndead)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
 
 	r = extents_release(db, a, id, ret_dead, ret_ndead);
@@ -158,7 +157,7 @@ version_remove(struct db *db, struct arena *a, int64_t id,
 	st = db_stmt(db, SQL_VERSION_DELETE);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_i64(st, 1, id);
 	return db_step_done(st);
 }
 
@@ -198,7 +197,7 @@ object_delete_marker(struct db *db, struct arena *a, int64_t bucket,
     size_t *ret_ndead)
 {
 	struct object *m = ret_marker;
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int64_t vseq;
 	enum err r;
 
@@ -210,15 +209,14 @@ object_delete_marker(struct db *db, struct arena *a, int64_t bucket,
 	st = db_stmt(db, SQL_MARKER_INSERT);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, key);
-	sqlite3_bind_int64(st, 3, now_ms);
+	db_bind_i64(st, 3, now_ms);
 	db_bind_text(st, 4, m->version_id);
-	sqlite3_bind_int64(st, 5, vseq);
-	r = db_step_done(st);
+	db_bind_i64(st, 5, vseq);
+	r = db_one_i64(st, &m->id);
 	if (r != ERR_OK)
 		return r;
-	m->id = sqlite3_last_insert_rowid(db_conn(db));
 	m->bucket = bucket;
 	m->key = key;
 	m->latest = true;
@@ -269,13 +267,13 @@ object_version_scan(struct db *db, struct arena *a, int64_t bucket,
     const char *from, size_t from_len, int64_t below_vseq, unsigned limit,
     bool (*fn)(void *ctx, const struct object *o), void *ctx)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_VERSION_SCAN);
+	struct db_st *st = db_stmt(db, SQL_VERSION_SCAN);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
-	sqlite3_bind_text(st, 2, from, (int)from_len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, below_vseq);
-	sqlite3_bind_int64(st, 4, limit);
+	db_bind_i64(st, 1, bucket);
+	db_bind_textn(st, 2, from, from_len);
+	db_bind_i64(st, 3, below_vseq);
+	db_bind_i64(st, 4, limit);
 	return object_rows_each(st, a, fn, ctx);
 }

@@ -168,10 +168,10 @@ bk_extents(struct db *db, struct bk_extent **ret, size_t *ret_n)
 {
 	struct bk_extent *v = NULL, *e;
 	size_t n = 0, cap = 0;
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r = ERR_OK;
 	bool snap;
-	int rc;
+	enum err rc;
 
 	*ret = NULL;
 	*ret_n = 0;
@@ -181,7 +181,7 @@ bk_extents(struct db *db, struct bk_extent **ret, size_t *ret_n)
 		db_read_end(db, snap);
 		return ERR_IO;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_row(st)) == ERR_OK) {
 		if (n == cap) {
 			struct bk_extent *nv;
 
@@ -195,34 +195,34 @@ bk_extents(struct db *db, struct bk_extent **ret, size_t *ret_n)
 		}
 		e = &v[n];
 		memset(e, 0, sizeof(*e));
-		if (sqlite3_column_bytes(st, 0) != 16 ||
-		    (size_t)sqlite3_column_bytes(st, 2) > sizeof(e->wrapped)) {
+		if (db_col_len(st, 0) != 16 ||
+		    db_col_len(st, 2) > sizeof(e->wrapped)) {
 			e->malformed = true;
 		} else {
-			memcpy(e->uuid, sqlite3_column_blob(st, 0), 16);
-			e->wrapped_len = (size_t)sqlite3_column_bytes(st, 2);
-			memcpy(e->wrapped, sqlite3_column_blob(st, 2),
+			memcpy(e->uuid, db_col_blob(st, 0), 16);
+			e->wrapped_len = db_col_len(st, 2);
+			memcpy(e->wrapped, db_col_blob(st, 2),
 			    e->wrapped_len);
 		}
-		e->plain_len = (uint64_t)sqlite3_column_int64(st, 1);
+		e->plain_len = (uint64_t)db_col_i64(st, 1);
 		db_col_copy(st, 3, e->wrap_key, sizeof(e->wrap_key));
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
-			size_t l = (size_t)sqlite3_column_bytes(st, 4);
+		if (!db_col_null(st, 4)) {
+			size_t l = db_col_len(st, 4);
 
 			e->inline_data = malloc(l ? l : 1);
 			if (e->inline_data == NULL) {
 				r = ERR_NOMEM;
 				break;
 			}
-			memcpy(e->inline_data, sqlite3_column_blob(st, 4), l);
+			memcpy(e->inline_data, db_col_blob(st, 4), l);
 			e->inline_len = l;
 			e->is_inline = true;
 		}
-		e->account = sqlite3_column_int64(st, 5);
+		e->account = db_col_i64(st, 5);
 		n++;
 	}
-	if (r == ERR_OK && rc != SQLITE_DONE)
-		r = db_err(rc);
+	if (r == ERR_OK && rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	db_stmt_done(st);
 	db_read_end(db, snap);
 	if (r != ERR_OK) {

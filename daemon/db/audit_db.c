@@ -22,7 +22,6 @@
  * root-key subkey, computed inside kms/, so the key never enters this
  * layer and only a holder of the root key can extend the chain.
  */
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,24 +125,24 @@ hash_equal(const uint8_t *a, const uint8_t *b)
 static enum err
 head_read(struct db *db, int64_t *ret_id, uint8_t hash[DB_AUDIT_HASH_BYTES])
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_HEAD);
+	struct db_st *st = db_stmt(db, SQL_HEAD);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	*ret_id = 0;
 	memset(hash, 0, DB_AUDIT_HASH_BYTES);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret_id = sqlite3_column_int64(st, 0);
-		if (sqlite3_column_bytes(st, 1) != DB_AUDIT_HASH_BYTES)
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		*ret_id = db_col_i64(st, 0);
+		if (db_col_len(st, 1) != DB_AUDIT_HASH_BYTES)
 			r = ERR_CORRUPT;
 		else
-			memcpy(hash, sqlite3_column_blob(st, 1),
+			memcpy(hash, db_col_blob(st, 1),
 			    DB_AUDIT_HASH_BYTES);
-	} else if (rc != SQLITE_DONE)
-		r = db_err(rc);
+	} else if (rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -158,7 +157,7 @@ db_audit_insert(struct db *db, int64_t time_ms, const char *actor,
 	uint8_t prev[DB_AUDIT_HASH_BYTES], hash[DB_AUDIT_HASH_BYTES];
 	struct audit_fields f;
 	int64_t last;
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
 
 	r = head_read(db, &last, prev);
@@ -179,12 +178,12 @@ db_audit_insert(struct db *db, int64_t time_ms, const char *actor,
 	st = db_stmt(db, SQL_INSERT);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, f.id);
-	sqlite3_bind_int64(st, 2, time_ms);
+	db_bind_i64(st, 1, f.id);
+	db_bind_i64(st, 2, time_ms);
 	for (int i = 0; i < 5; i++)
 		db_bind_text(st, 3 + i, f.s[i]);
-	sqlite3_bind_blob(st, 8, prev, sizeof(prev), SQLITE_STATIC);
-	sqlite3_bind_blob(st, 9, hash, sizeof(hash), SQLITE_STATIC);
+	db_bind_blob(st, 8, prev, sizeof(prev));
+	db_bind_blob(st, 9, hash, sizeof(hash));
 	r = db_step_done(st);
 	if (r == ERR_OK)
 		db_tx_count_audit_row(db);
@@ -210,13 +209,13 @@ db_audit_append(struct db *db, int64_t time_ms, const char *actor,
 
 /* Row fields of a walk statement's current row. */
 static void
-fields_of(sqlite3_stmt *st, struct audit_fields *f)
+fields_of(struct db_st *st, struct audit_fields *f)
 {
-	f->id = sqlite3_column_int64(st, 0);
-	f->time_ms = sqlite3_column_int64(st, 1);
+	f->id = db_col_i64(st, 0);
+	f->time_ms = db_col_i64(st, 1);
 	for (int i = 0; i < 5; i++) {
 		f->s[i] = db_col_text(st, 2 + i);
-		f->n[i] = (size_t)sqlite3_column_bytes(st, 2 + i);
+		f->n[i] = db_col_len(st, 2 + i);
 	}
 }
 
@@ -247,17 +246,17 @@ chain_rows(struct db *db, int64_t upto, const char *set_sql)
 	if (rows == NULL)
 		return ERR_NOMEM;
 	while (r == ERR_OK && after < upto) {
-		sqlite3_stmt *st = db_stmt(db, SQL_WALK);
+		struct db_st *st = db_stmt(db, SQL_WALK);
 		size_t n = 0;
-		int rc = SQLITE_DONE;
+		enum err rc = ERR_NOT_FOUND;
 
 		if (st == NULL) {
 			r = ERR_IO;
 			break;
 		}
-		sqlite3_bind_int64(st, 1, after);
-		sqlite3_bind_int64(st, 2, CHAIN_BATCH);
-		while (r == ERR_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_bind_i64(st, 1, after);
+		db_bind_i64(st, 2, CHAIN_BATCH);
+		while (r == ERR_OK && (rc = db_row(st)) == ERR_OK) {
 			struct audit_fields f;
 
 			fields_of(st, &f);
@@ -270,19 +269,17 @@ chain_rows(struct db *db, int64_t upto, const char *set_sql)
 			n++;
 		}
 		db_stmt_done(st);
-		if (r == ERR_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-			r = db_err(rc);
+		if (r == ERR_OK && rc != ERR_OK && rc != ERR_NOT_FOUND)
+			r = db_end(rc);
 		for (size_t i = 0; r == ERR_OK && i < n; i++) {
 			st = db_stmt(db, set_sql);
 			if (st == NULL) {
 				r = ERR_IO;
 				break;
 			}
-			sqlite3_bind_blob(st, 1, rows[i].prev, DB_AUDIT_HASH_BYTES,
-			    SQLITE_STATIC);
-			sqlite3_bind_blob(st, 2, rows[i].hash, DB_AUDIT_HASH_BYTES,
-			    SQLITE_STATIC);
-			sqlite3_bind_int64(st, 3, rows[i].id);
+			db_bind_blob(st, 1, rows[i].prev, DB_AUDIT_HASH_BYTES);
+			db_bind_blob(st, 2, rows[i].hash, DB_AUDIT_HASH_BYTES);
+			db_bind_i64(st, 3, rows[i].id);
 			r = db_changed_one(db, db_step_done(st));
 		}
 		if (n < CHAIN_BATCH || (n > 0 && rows[n - 1].id >= upto))
@@ -309,7 +306,7 @@ db_audit_rechain(struct db *db, uint64_t *ret_rows)
 	 * last line of the export file); the exported rows before it were
 	 * hashed under the key going away. */
 	if (r == ERR_OK) {
-		sqlite3_stmt *st = db_stmt(db, SQL_REKEYED);
+		struct db_st *st = db_stmt(db, SQL_REKEYED);
 
 		r = st != NULL ? db_step_done(st) : ERR_IO;
 	}
@@ -321,11 +318,11 @@ db_audit_rechain(struct db *db, uint64_t *ret_rows)
 enum err
 db_audit_set_mac(struct db *db, db_audit_mac_fn *mac, void *ctx)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int64_t legacy_max = 0, chained = 0;
 	bool done = true;
 	enum err r;
-	int rc;
+	enum err rc;
 
 	db_audit_mac_put(db, mac, ctx);
 	if (mac == NULL)
@@ -343,12 +340,12 @@ db_audit_set_mac(struct db *db, db_audit_mac_fn *mac, void *ctx)
 		r = ERR_IO;
 		goto out;
 	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		legacy_max = sqlite3_column_int64(st, 0);
-		done = sqlite3_column_int(st, 1) != 0;
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		legacy_max = db_col_i64(st, 0);
+		done = db_col_i64(st, 1) != 0;
 	} else
-		r = rc == SQLITE_DONE ? ERR_CORRUPT : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_CORRUPT : db_end(rc);
 	db_stmt_done(st);
 	if (r != ERR_OK || done)
 		goto out;
@@ -376,11 +373,11 @@ db_audit_verify(struct db *db, struct db_audit_check *ret)
 	const struct db_audit_mac *mac = db_audit_mac_get(db);
 	uint8_t prev[DB_AUDIT_HASH_BYTES], want[DB_AUDIT_HASH_BYTES];
 	int64_t after;
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r = ERR_OK;
 	int64_t at_id = ret->at_id, after_prev = 0;
 	bool more = true, snap;
-	int rc = SQLITE_DONE;
+	enum err rc = ERR_NOT_FOUND;
 
 	memset(ret, 0, sizeof(*ret));
 	ret->at_id = at_id;
@@ -402,23 +399,23 @@ db_audit_verify(struct db *db, struct db_audit_check *ret)
 			r = ERR_IO;
 			break;
 		}
-		sqlite3_bind_int64(st, 1, after);
-		sqlite3_bind_int64(st, 2, 4096);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_bind_i64(st, 1, after);
+		db_bind_i64(st, 2, 4096);
+		while ((rc = db_row(st)) == ERR_OK) {
 			struct audit_fields f;
 
 			n++;
 			fields_of(st, &f);
 			after_prev = after;
 			after = f.id;
-			if (sqlite3_column_bytes(st, 7) != DB_AUDIT_HASH_BYTES ||
-			    sqlite3_column_bytes(st, 8) != DB_AUDIT_HASH_BYTES) {
+			if (db_col_len(st, 7) != DB_AUDIT_HASH_BYTES ||
+			    db_col_len(st, 8) != DB_AUDIT_HASH_BYTES) {
 				ret->bad_id = f.id;
 				ret->why = "the row has no hash (not written by "
 				    "cofferd)";
 				break;
 			}
-			if (!hash_equal(sqlite3_column_blob(st, 7), prev)) {
+			if (!hash_equal(db_col_blob(st, 7), prev)) {
 				ret->bad_id = f.id;
 				if (f.id != after_prev + 1)
 					ret->why = "the rows before it are "
@@ -437,7 +434,7 @@ db_audit_verify(struct db *db, struct db_audit_check *ret)
 			r = row_hash(mac, prev, &f, want);
 			if (r != ERR_OK)
 				break;
-			if (!hash_equal(sqlite3_column_blob(st, 8), want)) {
+			if (!hash_equal(db_col_blob(st, 8), want)) {
 				ret->bad_id = f.id;
 				ret->why = "its fields do not match its hash (the "
 				    "row was changed)";
@@ -451,8 +448,8 @@ db_audit_verify(struct db *db, struct db_audit_check *ret)
 			ret->rows++;
 			ret->head_id = f.id;
 		}
-		if (r == ERR_OK && ret->bad_id == 0 && rc != SQLITE_DONE)
-			r = db_err(rc);
+		if (r == ERR_OK && ret->bad_id == 0 && rc != ERR_NOT_FOUND)
+			r = db_end(rc);
 		db_stmt_done(st);
 		more = n == 4096;
 	}

@@ -9,7 +9,6 @@
  * is exactly what is deleted, and the delete commits only after the
  * export is on disk. The triggers of 0020 allow no other deletion.
  */
-#include <sqlite3.h>
 #include <string.h>
 
 #include "db/db.h"
@@ -32,25 +31,25 @@ static const char SQL_DELETE[] = "DELETE FROM audit WHERE id <= ?";
 enum err
 db_audit_checkpoint_get(struct db *db, struct db_audit_checkpoint *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_CHECKPOINT);
+	struct db_st *st = db_stmt(db, SQL_CHECKPOINT);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	memset(ret, 0, sizeof(*ret));
 	if (st == NULL)
 		return ERR_IO;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		ret->last_id = sqlite3_column_int64(st, 0);
-		if (sqlite3_column_bytes(st, 1) != DB_AUDIT_HASH_BYTES)
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		ret->last_id = db_col_i64(st, 0);
+		if (db_col_len(st, 1) != DB_AUDIT_HASH_BYTES)
 			r = ERR_CORRUPT;
 		else
-			memcpy(ret->last_hash, sqlite3_column_blob(st, 1),
+			memcpy(ret->last_hash, db_col_blob(st, 1),
 			    DB_AUDIT_HASH_BYTES);
-		ret->rekeyed_upto = sqlite3_column_int64(st, 2);
-		ret->time_ms = sqlite3_column_int64(st, 3);
+		ret->rekeyed_upto = db_col_i64(st, 2);
+		ret->time_ms = db_col_i64(st, 3);
 	} else
-		r = rc == SQLITE_DONE ? ERR_CORRUPT : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_CORRUPT : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -71,11 +70,11 @@ db_audit_start(struct db *db, int64_t *ret_id,
 }
 
 static bool
-blob32(sqlite3_stmt *st, int col, uint8_t out[DB_AUDIT_HASH_BYTES])
+blob32(struct db_st *st, int col, uint8_t out[DB_AUDIT_HASH_BYTES])
 {
-	if (sqlite3_column_bytes(st, col) != DB_AUDIT_HASH_BYTES)
+	if (db_col_len(st, col) != DB_AUDIT_HASH_BYTES)
 		return false;
-	memcpy(out, sqlite3_column_blob(st, col), DB_AUDIT_HASH_BYTES);
+	memcpy(out, db_col_blob(st, col), DB_AUDIT_HASH_BYTES);
 	return true;
 }
 
@@ -83,20 +82,20 @@ enum err
 db_audit_old_rows(struct db *db, int64_t after_id, int64_t before_ms,
     unsigned limit, db_audit_row_fn *fn, void *ctx, unsigned *ret_n)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_OLD_ROWS);
+	struct db_st *st = db_stmt(db, SQL_OLD_ROWS);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	*ret_n = 0;
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, after_id);
-	sqlite3_bind_int64(st, 2, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 1, after_id);
+	db_bind_i64(st, 2, limit);
+	while ((rc = db_row(st)) == ERR_OK) {
 		struct db_audit_row row;
 
-		row.id = sqlite3_column_int64(st, 0);
-		row.time_ms = sqlite3_column_int64(st, 1);
+		row.id = db_col_i64(st, 0);
+		row.time_ms = db_col_i64(st, 1);
 		/* A prefix only: the first row young enough ends it, even
 		 * when a clock step put older times after it. */
 		if (row.time_ms >= before_ms)
@@ -115,8 +114,8 @@ db_audit_old_rows(struct db *db, int64_t after_id, int64_t before_ms,
 			break;
 		(*ret_n)++;
 	}
-	if (r == ERR_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = db_err(rc);
+	if (r == ERR_OK && rc != ERR_OK && rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -125,19 +124,19 @@ enum err
 db_audit_row_hash(struct db *db, int64_t id, bool *ret_found,
     uint8_t ret_hash[DB_AUDIT_HASH_BYTES])
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_ROW_HASH);
+	struct db_st *st = db_stmt(db, SQL_ROW_HASH);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	*ret_found = false;
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_i64(st, 1, id);
+	rc = db_row(st);
+	if (rc == ERR_OK)
 		*ret_found = blob32(st, 0, ret_hash);
-	else if (rc != SQLITE_DONE)
-		r = db_err(rc);
+	else if (rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -146,7 +145,7 @@ enum err
 db_audit_prune(struct db *db, int64_t from_id, int64_t upto_id,
     int64_t now_ms, uint64_t *ret_deleted)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
 
 	*ret_deleted = 0;
@@ -155,18 +154,18 @@ db_audit_prune(struct db *db, int64_t from_id, int64_t upto_id,
 	st = db_stmt(db, SQL_MOVE);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, upto_id);
-	sqlite3_bind_int64(st, 2, now_ms);
-	sqlite3_bind_int64(st, 3, from_id);
+	db_bind_i64(st, 1, upto_id);
+	db_bind_i64(st, 2, now_ms);
+	db_bind_i64(st, 3, from_id);
 	r = db_changed_one(db, db_step_done(st));
 	if (r != ERR_OK)
 		return r;
 	st = db_stmt(db, SQL_DELETE);
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, upto_id);
+	db_bind_i64(st, 1, upto_id);
 	r = db_step_done(st);
 	if (r == ERR_OK)
-		*ret_deleted = (uint64_t)sqlite3_changes(db_conn(db));
+		*ret_deleted = (uint64_t)db_changes(db);
 	return r;
 }

@@ -2,7 +2,6 @@
 /* clock_db.c: see clock_db.h. */
 #include "db/clock_db.h"
 
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -43,23 +42,23 @@ static const char SQL_SEAL[] =
 enum err
 db_clock_read(struct db *db, struct db_clock_state *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_READ);
+	struct db_st *st = db_stmt(db, SQL_READ);
 	enum err r = ERR_IO;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		ret->test_mode = sqlite3_column_int(st, 0) != 0;
-		ret->offset_ms = sqlite3_column_int64(st, 1);
-		ret->high_water_ms = sqlite3_column_int64(st, 2);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		ret->test_mode = db_col_i64(st, 0) != 0;
+		ret->offset_ms = db_col_i64(st, 1);
+		ret->high_water_ms = db_col_i64(st, 2);
 		int64_t now = clock_wall_ms() +
 		    (ret->test_mode ? ret->offset_ms : 0);
 		ret->now_ms = now > ret->high_water_ms ? now : ret->high_water_ms;
 		r = ERR_OK;
 	} else
-		r = db_err(rc);
+		r = db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -67,13 +66,13 @@ db_clock_read(struct db *db, struct db_clock_state *ret)
 static enum err
 exec_i64(struct db *db, const char *sql, int64_t v)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
+	struct db_st *st = db_stmt(db, sql);
 	enum err r;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, v);
-	r = db_err(sqlite3_step(st));
+	db_bind_i64(st, 1, v);
+	r = db_end(db_row(st));
 	db_stmt_done(st);
 	return r;
 }
@@ -119,11 +118,9 @@ db_clock_open(struct db *db, bool test_mode, struct db_clock **ret)
 enum err
 db_clock_raise(struct db *db, int64_t now_ms)
 {
-	sqlite3 *h = db_conn(db);
-
 	/* Only the transaction that commits the change has triggers to
 	 * satisfy; an early answer before the body writes nothing. */
-	if (h == NULL || sqlite3_get_autocommit(h))
+	if (!db_in_tx(db))
 		return ERR_OK;
 	return exec_i64(db, SQL_HWM, now_ms);
 }
@@ -131,7 +128,7 @@ db_clock_raise(struct db *db, int64_t now_ms)
 enum err
 db_clock_seal(struct db *db)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_SEAL);
+	struct db_st *st = db_stmt(db, SQL_SEAL);
 
 	if (st == NULL)
 		return ERR_IO;
@@ -188,10 +185,10 @@ db_clock_now(void *ctx)
 	int64_t t = clock_wall_ms(), last;
 
 	if (c->test_mode) {
-		sqlite3_stmt *st = db_stmt(c->db, SQL_OFFSET);
+		struct db_st *st = db_stmt(c->db, SQL_OFFSET);
 		if (st != NULL) {
-			if (sqlite3_step(st) == SQLITE_ROW)
-				t += sqlite3_column_int64(st, 0);
+			if (db_row(st) == ERR_OK)
+				t += db_col_i64(st, 0);
 			db_stmt_done(st);
 		}
 	}

@@ -251,7 +251,7 @@ stmt_slot(const char *sql)
 	return (size_t)(x >> 40) & (STMT_SLOTS - 1);
 }
 
-struct sqlite3_stmt *
+struct db_st *
 db_stmt(struct db *db, const char *sql)
 {
 	struct db_conn *c = conn_get(db);
@@ -262,7 +262,7 @@ db_stmt(struct db *db, const char *sql)
 		return NULL;
 	for (i = stmt_slot(sql);; i = (i + 1) & (STMT_SLOTS - 1)) {
 		if (c->stmts[i].sql == sql)
-			return c->stmts[i].st;
+			return (struct db_st *)c->stmts[i].st;
 		if (c->stmts[i].sql == NULL)
 			break;
 	}
@@ -274,16 +274,16 @@ db_stmt(struct db *db, const char *sql)
 		return NULL;
 	}
 	c->stmts[i].sql = sql;
-	return c->stmts[i].st;
+	return (struct db_st *)c->stmts[i].st;
 }
 
 void
-db_stmt_done(struct sqlite3_stmt *st)
+db_stmt_done(struct db_st *st)
 {
 	if (st == NULL)
 		return;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	sqlite3_reset((sqlite3_stmt *)st);
+	sqlite3_clear_bindings((sqlite3_stmt *)st);
 }
 
 enum err
@@ -346,22 +346,18 @@ db_tx_count_audit_row(struct db *db)
 
 /* The served request's row, when this transaction changed anything
  * besides the audit table (a transaction that only records a refusal
- * carries no "ok"). The caller's last insert rowid is kept: the row goes
- * in after the caller's last statement. */
+ * carries no "ok"). */
 static enum err
 scope_row(struct db *db, struct db_conn *c)
 {
 	struct db_audit_req *q = c->scope;
-	sqlite3_int64 rowid;
 	enum err r;
 
 	if (q == NULL || q->closed ||
 	    sqlite3_total_changes64(c->h) - c->tx_changes0 <= c->tx_audit_rows)
 		return ERR_OK;
-	rowid = sqlite3_last_insert_rowid(c->h);
 	r = db_audit_insert(db, q->time_ms, q->actor, q->action, q->target,
 	    "ok", q->detail);
-	sqlite3_set_last_insert_rowid(c->h, rowid);
 	if (r != ERR_OK) {
 		log_errx("audit: cannot record %s (%s): %s; the change is "
 		    "refused", q->action, q->detail, err_name(r));
@@ -562,17 +558,12 @@ bool
 db_read_begin(struct db *db)
 {
 	struct db_conn *c = conn_get(db);
-	sqlite3_stmt *st;
-	int rc;
+	struct db_st *st;
 
 	if (c == NULL || !sqlite3_get_autocommit(c->h))
 		return false;
 	st = db_stmt(db, sql_read_begin);
-	if (st == NULL)
-		return false;
-	rc = sqlite3_step(st);
-	db_stmt_done(st);
-	return rc == SQLITE_DONE;
+	return st != NULL && db_step_done(st) == ERR_OK;
 }
 
 void

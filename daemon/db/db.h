@@ -4,9 +4,10 @@
  *
  * One struct db per database file; each thread gets its own connection on
  * first use (WAL, busy_timeout, foreign_keys, synchronous=FULL), closed when
- * the thread exits or at db_close(). Only db/ and the modules' *_db.c files
- * include <sqlite3.h>; they take prepared statements from db_stmt() and map
- * result codes with db_err(). Everything else sees enum err only.
+ * the thread exits or at db_close(). Only db/ (and the backup command)
+ * include <sqlite3.h>: the modules' *_db.c files take prepared statements
+ * from db_stmt() and use the engine-neutral calls below. Everything else
+ * sees enum err only.
  *
  * Transactions are BEGIN IMMEDIATE (the write lock is taken up front, so a
  * read-then-write never deadlocks), one per thread at a time.
@@ -21,8 +22,8 @@
 #include "base/err.h"
 
 struct db;
+struct db_st;		/* a prepared statement of this thread's connection */
 struct sqlite3;
-struct sqlite3_stmt;
 
 /* Opens (creating if needed) and migrates the database at path.
  * ERR_CORRUPT when the file is newer than this binary's schema. */
@@ -32,13 +33,14 @@ enum err db_open(const char *path, struct db **ret);
 enum err db_open_schema(const char *path, int upto, struct db **ret);
 void db_close(struct db *db);
 
-/* This thread's connection; NULL only on out-of-memory/open failure. */
+/* This thread's SQLite connection, for the engine's own files (db/,
+ * backup); NULL only on out-of-memory/open failure. */
 struct sqlite3 *db_conn(struct db *db);
 /* A cached prepared statement for sql (pointer identity is the cache key:
  * pass static strings). Must be released with db_stmt_done before the same
  * sql is requested again on this thread. NULL on failure (logged). */
-struct sqlite3_stmt *db_stmt(struct db *db, const char *sql);
-void db_stmt_done(struct sqlite3_stmt *st);
+struct db_st *db_stmt(struct db *db, const char *sql);
+void db_stmt_done(struct db_st *st);
 
 /* Runs inside every write transaction, right after it begins; an error
  * ends the transaction before it writes anything and is db_tx_begin's
@@ -64,18 +66,50 @@ enum err db_exec(struct db *db, const char *sql);
 /* SQLite result code -> enum err (SQLITE_OK/ROW/DONE -> ERR_OK). */
 enum err db_err(int rc);
 
-/* ---- statement helpers for the *_db.c files (db_stmt.c) ---- */
+/*
+ * ---- statements, for the *_db.c files (db_stmt.c) ----
+ *
+ * The modules speak to the database only through these, never through
+ * an engine's own API, so one set of *_db.c files can serve more than
+ * one engine. Parameters are numbered from 1 (?1 in the SQL), columns
+ * from 0. Bound strings and bytes must outlive the statement's steps.
+ */
+void db_bind_i64(struct db_st *st, int i, int64_t v);
+/* NULL binds "". */
+void db_bind_text(struct db_st *st, int i, const char *s);
+void db_bind_textn(struct db_st *st, int i, const char *s, size_t n);
+/* p NULL binds SQL NULL. */
+void db_bind_blob(struct db_st *st, int i, const void *p, size_t n);
+void db_bind_null(struct db_st *st, int i);
 
-/* Binds s as text (NULL binds ""); the string must outlive the step. */
-int db_bind_text(struct sqlite3_stmt *st, int i, const char *s);
-/* Column i as text; "" for NULL. Valid until the next step or reset. */
-const char *db_col_text(struct sqlite3_stmt *st, int i);
+/* One step: ERR_OK with a row to read, ERR_NOT_FOUND past the last row,
+ * else the failure (db_err). */
+enum err db_row(struct db_st *st);
+/* A walk's outcome from its last step: ERR_NOT_FOUND (past the last row)
+ * and ERR_OK (stopped at a row) are ERR_OK, a failure stays one. */
+enum err db_end(enum err step);
+/* Columns of the current row. NULL reads as 0, "" or (NULL, 0). Texts
+ * and bytes are valid until the next step or db_stmt_done. */
+int64_t db_col_i64(struct db_st *st, int i);
+const char *db_col_text(struct db_st *st, int i);
+const void *db_col_blob(struct db_st *st, int i);
+/* Bytes of a text or blob column. */
+size_t db_col_len(struct db_st *st, int i);
+bool db_col_null(struct db_st *st, int i);
 /* Column i copied into dst[cap] (truncated, always terminated). */
-void db_col_copy(struct sqlite3_stmt *st, int i, char *dst, size_t cap);
+void db_col_copy(struct db_st *st, int i, char *dst, size_t cap);
+/* Rows changed by this thread's last INSERT, UPDATE or DELETE. */
+int64_t db_changes(struct db *db);
+/* Whether this thread has a transaction open. */
+bool db_in_tx(struct db *db);
+
 /* Steps a statement that returns no row and releases it: ERR_OK, a
  * db_err() code (ERR_EXISTS on a unique or foreign-key clash), or
  * ERR_INTERNAL when it returned a row. */
-enum err db_step_done(struct sqlite3_stmt *st);
+enum err db_step_done(struct db_st *st);
+/* Steps a statement expected to return one row and reads column 0 as an
+ * integer into *ret (ERR_NOT_FOUND: no row), then releases it. */
+enum err db_one_i64(struct db_st *st, int64_t *ret);
 /* r unless ERR_OK; then ERR_OK iff the last statement changed exactly one
  * row, else ERR_CONFLICT (a compare-and-set lost). */
 enum err db_changed_one(struct db *db, enum err r);

@@ -9,36 +9,136 @@
 #include "base/str.h"
 #include "db/db.h"
 
-int
-db_bind_text(sqlite3_stmt *st, int i, const char *s)
+/* The engine's statement: struct db_st is never defined, only cast. */
+static sqlite3_stmt *
+lite(struct db_st *st)
 {
-	return sqlite3_bind_text(st, i, s != NULL ? s : "", -1, SQLITE_STATIC);
+	return (sqlite3_stmt *)st;
+}
+
+void
+db_bind_i64(struct db_st *st, int i, int64_t v)
+{
+	sqlite3_bind_int64(lite(st), i, v);
+}
+
+void
+db_bind_text(struct db_st *st, int i, const char *s)
+{
+	sqlite3_bind_text(lite(st), i, s != NULL ? s : "", -1, SQLITE_STATIC);
+}
+
+void
+db_bind_textn(struct db_st *st, int i, const char *s, size_t n)
+{
+	sqlite3_bind_text(lite(st), i, s != NULL ? s : "", (int)n,
+	    SQLITE_STATIC);
+}
+
+void
+db_bind_blob(struct db_st *st, int i, const void *p, size_t n)
+{
+	if (p == NULL)
+		sqlite3_bind_null(lite(st), i);
+	else
+		sqlite3_bind_blob(lite(st), i, p, (int)n, SQLITE_STATIC);
+}
+
+void
+db_bind_null(struct db_st *st, int i)
+{
+	sqlite3_bind_null(lite(st), i);
+}
+
+enum err
+db_row(struct db_st *st)
+{
+	int rc = sqlite3_step(lite(st));
+
+	if (rc == SQLITE_ROW)
+		return ERR_OK;
+	return rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(rc);
+}
+
+enum err
+db_end(enum err step)
+{
+	return step == ERR_NOT_FOUND ? ERR_OK : step;
+}
+
+int64_t
+db_col_i64(struct db_st *st, int i)
+{
+	return sqlite3_column_int64(lite(st), i);
 }
 
 const char *
-db_col_text(sqlite3_stmt *st, int i)
+db_col_text(struct db_st *st, int i)
 {
-	const unsigned char *s = sqlite3_column_text(st, i);
+	const unsigned char *s = sqlite3_column_text(lite(st), i);
 
 	return s != NULL ? (const char *)s : "";
 }
 
+const void *
+db_col_blob(struct db_st *st, int i)
+{
+	return sqlite3_column_blob(lite(st), i);
+}
+
+size_t
+db_col_len(struct db_st *st, int i)
+{
+	return (size_t)sqlite3_column_bytes(lite(st), i);
+}
+
+bool
+db_col_null(struct db_st *st, int i)
+{
+	return sqlite3_column_type(lite(st), i) == SQLITE_NULL;
+}
+
 void
-db_col_copy(sqlite3_stmt *st, int i, char *dst, size_t cap)
+db_col_copy(struct db_st *st, int i, char *dst, size_t cap)
 {
 	str_copy(dst, cap, db_col_text(st, i));
 }
 
-enum err
-db_step_done(sqlite3_stmt *st)
+int64_t
+db_changes(struct db *db)
 {
-	int rc = sqlite3_step(st);
+	return sqlite3_changes(db_conn(db));
+}
+
+bool
+db_in_tx(struct db *db)
+{
+	sqlite3 *h = db_conn(db);
+
+	return h != NULL && sqlite3_get_autocommit(h) == 0;
+}
+
+enum err
+db_step_done(struct db_st *st)
+{
+	enum err r = db_row(st);
 
 	db_stmt_done(st);
 	/* A row here is a statement that was not meant for this call. */
-	if (rc == SQLITE_ROW)
+	if (r == ERR_OK)
 		return ERR_INTERNAL;
-	return db_err(rc);
+	return r == ERR_NOT_FOUND ? ERR_OK : r;
+}
+
+enum err
+db_one_i64(struct db_st *st, int64_t *ret)
+{
+	enum err r = db_row(st);
+
+	if (r == ERR_OK)
+		*ret = db_col_i64(st, 0);
+	db_stmt_done(st);
+	return r;
 }
 
 enum err
@@ -46,37 +146,28 @@ db_changed_one(struct db *db, enum err r)
 {
 	if (r != ERR_OK)
 		return r;
-	return sqlite3_changes(db_conn(db)) == 1 ? ERR_OK : ERR_CONFLICT;
+	return db_changes(db) == 1 ? ERR_OK : ERR_CONFLICT;
 }
 
 enum err
 db_query_i64(struct db *db, const char *sql, int64_t arg, int64_t *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
-	enum err r;
-	int rc;
+	struct db_st *st = db_stmt(db, sql);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, arg);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret = sqlite3_column_int64(st, 0);
-		r = ERR_OK;
-	} else
-		r = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(rc);
-	db_stmt_done(st);
-	return r;
+	db_bind_i64(st, 1, arg);
+	return db_one_i64(st, ret);
 }
 
 enum err
 db_step_i64(struct db *db, const char *sql, int64_t arg)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
+	struct db_st *st = db_stmt(db, sql);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, arg);
+	db_bind_i64(st, 1, arg);
 	return db_step_done(st);
 }
 
@@ -103,34 +194,33 @@ db_reseal(struct db *db, const char *select_sql, const char *update_sql,
 	if (out == NULL)
 		return ERR_NOMEM;
 	do {
-		sqlite3_stmt *st = db_stmt(db, select_sql);
-		int rc = SQLITE_DONE;
+		struct db_st *st = db_stmt(db, select_sql);
+		enum err rr = ERR_NOT_FOUND;
 
 		n = 0;
 		if (st == NULL) {
 			r = ERR_IO;
 			break;
 		}
-		sqlite3_bind_int64(st, 1, after);
-		sqlite3_bind_int64(st, 2, RESEAL_BATCH);
-		while (r == ERR_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_bind_i64(st, 1, after);
+		db_bind_i64(st, 2, RESEAL_BATCH);
+		while (r == ERR_OK && (rr = db_row(st)) == ERR_OK) {
 			struct db_sealed_row row = {
-				.id = sqlite3_column_int64(st, 0),
-				.sealed = sqlite3_column_blob(st, 1),
-				.len = (size_t)sqlite3_column_bytes(st, 1),
-				.a = sqlite3_column_blob(st, 2),
-				.alen = (size_t)sqlite3_column_bytes(st, 2),
-				.b = sqlite3_column_blob(st, 3),
-				.blen = (size_t)sqlite3_column_bytes(st, 3),
+				.id = db_col_i64(st, 0),
+				.sealed = db_col_blob(st, 1),
+				.len = db_col_len(st, 1),
+				.a = db_col_blob(st, 2),
+				.alen = db_col_len(st, 2),
+				.b = db_col_blob(st, 3),
+				.blen = db_col_len(st, 3),
 			};
-
 			out[n].id = after = row.id;
 			out[n].len = sizeof(out[n].bytes);
 			r = fn(ctx, &row, out[n].bytes, &out[n].len);
 			n++;
 		}
-		if (r == ERR_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-			r = db_err(rc);
+		if (r == ERR_OK && rr != ERR_OK && rr != ERR_NOT_FOUND)
+			r = rr;
 		db_stmt_done(st);
 		for (size_t i = 0; r == ERR_OK && i < n; i++) {
 			st = db_stmt(db, update_sql);
@@ -138,9 +228,8 @@ db_reseal(struct db *db, const char *select_sql, const char *update_sql,
 				r = ERR_IO;
 				break;
 			}
-			sqlite3_bind_blob(st, 1, out[i].bytes, (int)out[i].len,
-			    SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, out[i].id);
+			db_bind_blob(st, 1, out[i].bytes, out[i].len);
+			db_bind_i64(st, 2, out[i].id);
 			r = db_changed_one(db, db_step_done(st));
 		}
 		if (r == ERR_OK)

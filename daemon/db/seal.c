@@ -9,7 +9,6 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sodium.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -95,44 +94,44 @@ db_seal_has_key(struct db *db)
 /* ---- the seal row ---- */
 
 static bool
-col_acc(sqlite3_stmt *st, int i, uint8_t out[static DB_SEAL_ACC_BYTES])
+col_acc(struct db_st *st, int i, uint8_t out[static DB_SEAL_ACC_BYTES])
 {
 	memset(out, 0, DB_SEAL_ACC_BYTES);
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (db_col_null(st, i))
 		return true;
-	if (sqlite3_column_bytes(st, i) != DB_SEAL_ACC_BYTES)
+	if (db_col_len(st, i) != DB_SEAL_ACC_BYTES)
 		return false;
-	memcpy(out, sqlite3_column_blob(st, i), DB_SEAL_ACC_BYTES);
+	memcpy(out, db_col_blob(st, i), DB_SEAL_ACC_BYTES);
 	return true;
 }
 
 enum err
 db_seal_read(struct db *db, struct db_seal *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_SEAL_READ);
+	struct db_st *st = db_stmt(db, SQL_SEAL_READ);
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_row(st);
+	if (rc == ERR_OK) {
 		memset(ret, 0, sizeof(*ret));
-		ret->sealed = sqlite3_column_int(st, 0) != 0;
-		ret->seq = sqlite3_column_int64(st, 1);
-		ret->objects_n = sqlite3_column_int64(st, 2);
-		ret->policies_seq = sqlite3_column_int64(st, 4);
-		ret->policies_n = sqlite3_column_int64(st, 5);
-		ret->objworm_n = sqlite3_column_int64(st, 8);
+		ret->sealed = db_col_i64(st, 0) != 0;
+		ret->seq = db_col_i64(st, 1);
+		ret->objects_n = db_col_i64(st, 2);
+		ret->policies_seq = db_col_i64(st, 4);
+		ret->policies_n = db_col_i64(st, 5);
+		ret->objworm_n = db_col_i64(st, 8);
 		if (!col_acc(st, 3, ret->objects_acc) ||
 		    !col_acc(st, 6, ret->policies_acc) ||
 		    !col_acc(st, 9, ret->objworm_acc))
 			r = ERR_CORRUPT;
-		if (ret->sealed && sqlite3_column_int(st, 7) != 1)
+		if (ret->sealed && db_col_i64(st, 7) != 1)
 			r = ERR_CORRUPT;
 	} else
 		/* The row is created by the migration and never deleted. */
-		r = rc == SQLITE_DONE ? ERR_CORRUPT : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_CORRUPT : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -141,21 +140,21 @@ enum err
 db_seal_totals_query(struct db *db, const char *sql,
     struct db_seal_totals *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
+	struct db_st *st = db_stmt(db, sql);
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) ==
+	rc = db_row(st);
+	if (rc == ERR_OK && db_col_len(st, 1) ==
 	    DB_SEAL_ACC_BYTES) {
-		ret->n = sqlite3_column_int64(st, 0);
-		memcpy(ret->acc, sqlite3_column_blob(st, 1), DB_SEAL_ACC_BYTES);
-		ret->bad = sqlite3_column_int64(st, 2);
+		ret->n = db_col_i64(st, 0);
+		memcpy(ret->acc, db_col_blob(st, 1), DB_SEAL_ACC_BYTES);
+		ret->bad = db_col_i64(st, 2);
 		r = ERR_OK;
 	} else
-		r = rc == SQLITE_ROW ? ERR_INTERNAL : db_err(rc);
+		r = rc == ERR_OK ? ERR_INTERNAL : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -163,7 +162,7 @@ db_seal_totals_query(struct db *db, const char *sql,
 enum err
 db_seal_mark_sealed(struct db *db)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_SEAL_MARK);
+	struct db_st *st = db_stmt(db, SQL_SEAL_MARK);
 
 	if (st == NULL)
 		return ERR_IO;
@@ -232,23 +231,22 @@ db_seal_recount(struct db *db, const struct db_seal_totals *objects,
     int64_t *ret_seq)
 {
 	const struct db_seal_totals *t[3] = { objects, policies, objworm };
-	sqlite3_stmt *st = db_stmt(db, SQL_SEAL_RECOUNT);
+	struct db_st *st = db_stmt(db, SQL_SEAL_RECOUNT);
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	for (int i = 0; i < 3; i++) {
-		sqlite3_bind_int64(st, 1 + 2 * i, t[i]->n);
-		sqlite3_bind_blob(st, 2 + 2 * i, t[i]->acc, DB_SEAL_ACC_BYTES,
-		    SQLITE_STATIC);
+		db_bind_i64(st, 1 + 2 * i, t[i]->n);
+		db_bind_blob(st, 2 + 2 * i, t[i]->acc, DB_SEAL_ACC_BYTES);
 	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret_seq = sqlite3_column_int64(st, 0);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		*ret_seq = db_col_i64(st, 0);
 		r = ERR_OK;
 	} else
-		r = rc == SQLITE_DONE ? ERR_CONFLICT : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_CONFLICT : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }

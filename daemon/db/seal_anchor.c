@@ -8,7 +8,6 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sodium.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -255,18 +254,16 @@ db_seal_anchor_reread(struct db *db, int64_t *ret_seq)
 void
 db_seal_anchor_on_commit(struct db *db)
 {
-	sqlite3 *h = db_conn(db);
-
 	/* Outside a transaction (an early answer before the body) there is
 	 * nothing to anchor yet. */
-	if (h != NULL && !sqlite3_get_autocommit(h))
+	if (db_in_tx(db))
 		tx_anchor = true;
 }
 
 void
 seal_tx_precommit(struct db *db)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 
 	if (!tx_anchor)
 		return;
@@ -274,8 +271,8 @@ seal_tx_precommit(struct db *db)
 	st = db_stmt(db, SQL_SEAL_SEQ);
 	if (st == NULL)
 		return;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		tx_anchor_seq = sqlite3_column_int64(st, 0);
+	if (db_row(st) == ERR_OK)
+		tx_anchor_seq = db_col_i64(st, 0);
 	db_stmt_done(st);
 }
 

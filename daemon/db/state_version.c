@@ -2,7 +2,6 @@
 /* state_version.c: see state_version.h. */
 #include "db/state_version.h"
 
-#include <sqlite3.h>
 
 #include "db/db.h"
 
@@ -12,20 +11,20 @@ static const char SQL_STATE_VERSION[] =
 enum err
 db_state_version(struct db *db, struct db_state_version *ret)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
-	int rc;
+	enum err rc;
 
 	st = db_stmt(db, SQL_STATE_VERSION);
 	if (st == NULL)
 		return ERR_NOT_FOUND;	/* no table yet: logged, not fatal */
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		ret->auth = sqlite3_column_int64(st, 0);
-		ret->kms = sqlite3_column_int64(st, 1);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		ret->auth = db_col_i64(st, 0);
+		ret->kms = db_col_i64(st, 1);
 		r = ERR_OK;
 	} else
-		r = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_NOT_FOUND : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }

@@ -2,7 +2,6 @@
 /* stats_db.c: see stats_db.h. */
 #include "db/stats_db.h"
 
-#include <sqlite3.h>
 #include <string.h>
 
 #include "db/db.h"
@@ -28,21 +27,21 @@ static enum err
 by_state(struct db *db, const char *sql, const char *const *states,
     size_t n, int64_t *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
-	int rc;
+	struct db_st *st = db_stmt(db, sql);
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
 	memset(ret, 0, n * sizeof(*ret));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_row(st)) == ERR_OK) {
 		const char *s = db_col_text(st, 0);
 
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(s, states[i]) == 0)
-				ret[i] = sqlite3_column_int64(st, 1);
+				ret[i] = db_col_i64(st, 1);
 	}
 	db_stmt_done(st);
-	return db_err(rc);
+	return db_end(rc);
 }
 
 enum err
@@ -63,17 +62,17 @@ db_stats_read(struct db *db, struct db_stats *ret)
 enum err
 db_stats_objects(struct db *db, int64_t *ret_objects, int64_t *ret_bytes)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_OBJECTS);
+	struct db_st *st = db_stmt(db, SQL_OBJECTS);
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	rc = sqlite3_step(st);
-	r = db_err(rc);
-	if (rc == SQLITE_ROW) {
-		*ret_objects = sqlite3_column_int64(st, 0);
-		*ret_bytes = sqlite3_column_int64(st, 1);
+	rc = db_row(st);
+	r = db_end(rc);
+	if (rc == ERR_OK) {
+		*ret_objects = db_col_i64(st, 0);
+		*ret_bytes = db_col_i64(st, 1);
 	} else if (r == ERR_OK)
 		r = ERR_INTERNAL;
 	db_stmt_done(st);

@@ -5,7 +5,6 @@
  * IMMEDIATE transaction with an audit row, so "a publisher is connected"
  * is decided by the database, never by a cache.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +49,7 @@ static const char SQL_DROP_SEGMENTS[] =
     "DELETE FROM live_segments WHERE bucket = ?";
 static const char SQL_HISTORY_ADD[] =
     "INSERT INTO live_history (bucket, channel, start_ms, end_ms,"
-    " remote_addr, result) VALUES (?, ?, ?, ?, ?, ?)";
+    " remote_addr, result) VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
 static const char SQL_CLAIM[] =
     "UPDATE live_channels SET session = ?, connected_ms = ?, remote_addr = ?,"
     " width = 0, height = 0, frame_rate = 0, video_bw = 0, video_codec = '',"
@@ -79,30 +78,30 @@ static const char SQL_SEGMENTS[] =
     " AND channel = ? AND start_ms BETWEEN ? AND ? ORDER BY start_ms LIMIT ?";
 
 static void
-from_row(sqlite3_stmt *st, struct live_channel *c)
+from_row(struct db_st *st, struct live_channel *c)
 {
 	char status[16];
 
 	memset(c, 0, sizeof(*c));
-	c->bucket_id = sqlite3_column_int64(st, 0);
+	c->bucket_id = db_col_i64(st, 0);
 	db_col_copy(st, 1, c->name, sizeof(c->name));
 	db_col_copy(st, 2, c->description, sizeof(c->description));
 	db_col_copy(st, 3, status, sizeof(status));
 	c->disabled = strcmp(status, "disabled") == 0;
-	c->frag_duration = (unsigned)sqlite3_column_int(st, 4);
-	c->frag_count = (unsigned)sqlite3_column_int(st, 5);
+	c->frag_duration = (unsigned)db_col_i64(st, 4);
+	c->frag_count = (unsigned)db_col_i64(st, 5);
 	db_col_copy(st, 6, c->playlist, sizeof(c->playlist));
-	c->modified_ms = sqlite3_column_int64(st, 7);
-	c->session = sqlite3_column_int64(st, 8);
-	c->connected_ms = sqlite3_column_int64(st, 9);
+	c->modified_ms = db_col_i64(st, 7);
+	c->session = db_col_i64(st, 8);
+	c->connected_ms = db_col_i64(st, 9);
 	db_col_copy(st, 10, c->remote_addr, sizeof(c->remote_addr));
-	c->media.width = (unsigned)sqlite3_column_int(st, 11);
-	c->media.height = (unsigned)sqlite3_column_int(st, 12);
-	c->media.frame_rate = (unsigned)sqlite3_column_int(st, 13);
-	c->media.video_bw = (unsigned)sqlite3_column_int(st, 14);
+	c->media.width = (unsigned)db_col_i64(st, 11);
+	c->media.height = (unsigned)db_col_i64(st, 12);
+	c->media.frame_rate = (unsigned)db_col_i64(st, 13);
+	c->media.video_bw = (unsigned)db_col_i64(st, 14);
 	db_col_copy(st, 15, c->media.video_codec, sizeof(c->media.video_codec));
-	c->media.sample_rate = (unsigned)sqlite3_column_int(st, 16);
-	c->media.audio_bw = (unsigned)sqlite3_column_int(st, 17);
+	c->media.sample_rate = (unsigned)db_col_i64(st, 16);
+	c->media.audio_bw = (unsigned)db_col_i64(st, 17);
 	db_col_copy(st, 18, c->media.audio_codec, sizeof(c->media.audio_codec));
 }
 
@@ -110,20 +109,20 @@ enum err
 live_channel_get(struct db *db, int64_t bucket, const char *name,
     struct live_channel *ret)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_GET);
+	struct db_st *st = db_stmt(db, SQL_GET);
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_row(st);
+	if (rc == ERR_OK) {
 		from_row(st, ret);
 		r = ERR_OK;
 	} else
-		r = rc == SQLITE_DONE ? ERR_NO_SUCH_LIVE_CHANNEL : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_NO_SUCH_LIVE_CHANNEL : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -142,7 +141,7 @@ audit(struct db *db, int64_t now_ms, const char *actor, const char *action,
 /* Runs the statement prepared by the caller and commits with an audit row;
  * a lost compare-and-set is told apart by reading the row again. */
 static enum err
-finish_cas(struct db *db, sqlite3_stmt *st, int64_t bucket, const char *name,
+finish_cas(struct db *db, struct db_st *st, int64_t bucket, const char *name,
     int64_t now_ms, const char *actor, const char *action)
 {
 	struct live_channel cur;
@@ -175,7 +174,7 @@ enum err
 live_channel_put(struct db *db, const struct live_channel *ch, int64_t now_ms,
     const char *actor)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
 
 	r = db_tx_begin(db);
@@ -186,14 +185,14 @@ live_channel_put(struct db *db, const struct live_channel *ch, int64_t now_ms,
 		db_tx_rollback(db);
 		return ERR_IO;
 	}
-	sqlite3_bind_int64(st, 1, ch->bucket_id);
+	db_bind_i64(st, 1, ch->bucket_id);
 	db_bind_text(st, 2, ch->name);
 	db_bind_text(st, 3, ch->description);
 	db_bind_text(st, 4, ch->disabled ? "disabled" : "enabled");
-	sqlite3_bind_int(st, 5, (int)ch->frag_duration);
-	sqlite3_bind_int(st, 6, (int)ch->frag_count);
+	db_bind_i64(st, 5, (int)ch->frag_duration);
+	db_bind_i64(st, 6, (int)ch->frag_count);
 	db_bind_text(st, 7, ch->playlist);
-	sqlite3_bind_int64(st, 8, now_ms);
+	db_bind_i64(st, 8, now_ms);
 	return finish_cas(db, st, ch->bucket_id, ch->name, now_ms, actor,
 	    "live.put");
 }
@@ -202,7 +201,7 @@ enum err
 live_channel_delete(struct db *db, int64_t bucket, const char *name,
     int64_t now_ms, const char *actor)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
 
 	r = db_tx_begin(db);
@@ -213,7 +212,7 @@ live_channel_delete(struct db *db, int64_t bucket, const char *name,
 		db_tx_rollback(db);
 		return ERR_IO;
 	}
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, name);
 	return finish_cas(db, st, bucket, name, now_ms, actor, "live.delete");
 }
@@ -222,7 +221,7 @@ enum err
 live_channel_set_status(struct db *db, int64_t bucket, const char *name,
     bool disabled, int64_t now_ms, const char *actor)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
 
 	r = db_tx_begin(db);
@@ -234,8 +233,8 @@ live_channel_set_status(struct db *db, int64_t bucket, const char *name,
 		return ERR_IO;
 	}
 	db_bind_text(st, 1, disabled ? "disabled" : "enabled");
-	sqlite3_bind_int64(st, 2, now_ms);
-	sqlite3_bind_int64(st, 3, bucket);
+	db_bind_i64(st, 2, now_ms);
+	db_bind_i64(st, 3, bucket);
 	db_bind_text(st, 4, name);
 	r = db_changed_one(db, db_step_done(st));
 	if (r == ERR_CONFLICT)
@@ -251,10 +250,10 @@ live_channel_list(struct db *db, int64_t bucket, const char *prefix,
     const char *marker, unsigned max, live_list_fn fn, void *ctx,
     bool *ret_truncated)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_LIST);
+	struct db_st *st = db_stmt(db, SQL_LIST);
 	struct live_channel *c;
 	unsigned n = 0;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
@@ -263,13 +262,13 @@ live_channel_list(struct db *db, int64_t bucket, const char *prefix,
 		db_stmt_done(st);
 		return ERR_NOMEM;
 	}
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, marker ? marker : "");
 	db_bind_text(st, 3, prefix ? prefix : "");
 	/* One more than asked tells whether the page is the last. */
-	sqlite3_bind_int64(st, 4, (int64_t)max + 1);
+	db_bind_i64(st, 4, (int64_t)max + 1);
 	*ret_truncated = false;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_row(st)) == ERR_OK) {
 		if (n == max) {
 			*ret_truncated = true;
 			break;
@@ -280,33 +279,33 @@ live_channel_list(struct db *db, int64_t bucket, const char *prefix,
 	}
 	db_stmt_done(st);
 	free(c);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : db_err(rc);
+	return rc == ERR_OK || rc == ERR_NOT_FOUND ? ERR_OK : db_end(rc);
 }
 
 enum err
 live_history(struct db *db, int64_t bucket, const char *name,
     struct live_record *ret, unsigned *ret_n)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_HISTORY);
+	struct db_st *st = db_stmt(db, SQL_HISTORY);
 	unsigned n = 0;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, name);
-	sqlite3_bind_int(st, 3, LIVE_HISTORY_MAX);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < LIVE_HISTORY_MAX) {
-		ret[n].start_ms = sqlite3_column_int64(st, 0);
-		ret[n].end_ms = sqlite3_column_int64(st, 1);
+	db_bind_i64(st, 3, LIVE_HISTORY_MAX);
+	while ((rc = db_row(st)) == ERR_OK && n < LIVE_HISTORY_MAX) {
+		ret[n].start_ms = db_col_i64(st, 0);
+		ret[n].end_ms = db_col_i64(st, 1);
 		db_col_copy(st, 2, ret[n].remote_addr,
 		    sizeof(ret[n].remote_addr));
 		db_col_copy(st, 3, ret[n].result, sizeof(ret[n].result));
 		n++;
 	}
 	db_stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(rc);
+	if (rc != ERR_OK && rc != ERR_NOT_FOUND)
+		return db_end(rc);
 	*ret_n = n;
 	return ERR_OK;
 }
@@ -314,11 +313,11 @@ live_history(struct db *db, int64_t bucket, const char *name,
 static enum err
 exec_bucket(struct db *db, const char *sql, int64_t bucket)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
+	struct db_st *st = db_stmt(db, sql);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	return db_step_done(st);
 }
 
@@ -344,20 +343,21 @@ static enum err
 history_add(struct db *db, int64_t bucket, const char *name, int64_t now_ms,
     bool closed, const char *remote, const char *result, int64_t *ret_id)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_HISTORY_ADD);
+	struct db_st *st = db_stmt(db, SQL_HISTORY_ADD);
+	int64_t id;
 	enum err r;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, name);
-	sqlite3_bind_int64(st, 3, now_ms);
-	sqlite3_bind_int64(st, 4, closed ? now_ms : 0);
+	db_bind_i64(st, 3, now_ms);
+	db_bind_i64(st, 4, closed ? now_ms : 0);
 	db_bind_text(st, 5, remote);
 	db_bind_text(st, 6, result);
-	r = db_step_done(st);
+	r = db_one_i64(st, &id);
 	if (r == ERR_OK && ret_id != NULL)
-		*ret_id = sqlite3_last_insert_rowid(db_conn(db));
+		*ret_id = id;
 	return r;
 }
 
@@ -367,7 +367,7 @@ live_session_claim(struct db *db, int64_t bucket, const char *name,
     struct live_channel *ret)
 {
 	struct live_channel *ch = ret;
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int64_t id = 0;
 	enum err r;
 
@@ -402,10 +402,10 @@ live_session_claim(struct db *db, int64_t bucket, const char *name,
 		r = ERR_IO;
 		goto fail;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now_ms);
+	db_bind_i64(st, 1, id);
+	db_bind_i64(st, 2, now_ms);
 	db_bind_text(st, 3, remote);
-	sqlite3_bind_int64(st, 4, bucket);
+	db_bind_i64(st, 4, bucket);
 	db_bind_text(st, 5, name);
 	r = db_changed_one(db, db_step_done(st));
 	if (r == ERR_CONFLICT)
@@ -431,26 +431,26 @@ enum err
 live_session_check(struct db *db, int64_t bucket, const char *name,
     int64_t session)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_CHECK);
+	struct db_st *st = db_stmt(db, SQL_CHECK);
 	enum err r;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_row(st);
+	if (rc == ERR_OK) {
 		const char *status = db_col_text(st, 0);
 
-		if (sqlite3_column_int64(st, 1) != session)
+		if (db_col_i64(st, 1) != session)
 			r = ERR_NO_SUCH_LIVE_CHANNEL;
 		else if (strcmp(status, "enabled") != 0)
 			r = ERR_LIVE_CHANNEL_DISABLED;
 		else
 			r = ERR_OK;
 	} else
-		r = rc == SQLITE_DONE ? ERR_NO_SUCH_LIVE_CHANNEL : db_err(rc);
+		r = rc == ERR_NOT_FOUND ? ERR_NO_SUCH_LIVE_CHANNEL : db_end(rc);
 	db_stmt_done(st);
 	return r;
 }
@@ -459,21 +459,21 @@ enum err
 live_session_media(struct db *db, int64_t bucket, const char *name,
     int64_t session, const struct live_media *m)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_MEDIA);
+	struct db_st *st = db_stmt(db, SQL_MEDIA);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int(st, 1, (int)m->width);
-	sqlite3_bind_int(st, 2, (int)m->height);
-	sqlite3_bind_int(st, 3, (int)m->frame_rate);
-	sqlite3_bind_int(st, 4, (int)m->video_bw);
+	db_bind_i64(st, 1, (int)m->width);
+	db_bind_i64(st, 2, (int)m->height);
+	db_bind_i64(st, 3, (int)m->frame_rate);
+	db_bind_i64(st, 4, (int)m->video_bw);
 	db_bind_text(st, 5, m->video_codec);
-	sqlite3_bind_int(st, 6, (int)m->sample_rate);
-	sqlite3_bind_int(st, 7, (int)m->audio_bw);
+	db_bind_i64(st, 6, (int)m->sample_rate);
+	db_bind_i64(st, 7, (int)m->audio_bw);
 	db_bind_text(st, 8, m->audio_codec);
-	sqlite3_bind_int64(st, 9, bucket);
+	db_bind_i64(st, 9, bucket);
 	db_bind_text(st, 10, name);
-	sqlite3_bind_int64(st, 11, session);
+	db_bind_i64(st, 11, session);
 	return db_step_done(st);
 }
 
@@ -481,7 +481,7 @@ enum err
 live_session_end(struct db *db, int64_t bucket, const char *name,
     int64_t session, int64_t now_ms)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
 
 	r = db_tx_begin(db);
@@ -492,9 +492,9 @@ live_session_end(struct db *db, int64_t bucket, const char *name,
 		r = ERR_IO;
 		goto fail;
 	}
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, name);
-	sqlite3_bind_int64(st, 3, session);
+	db_bind_i64(st, 3, session);
 	r = db_step_done(st);
 	if (r != ERR_OK)
 		goto fail;
@@ -503,8 +503,8 @@ live_session_end(struct db *db, int64_t bucket, const char *name,
 		r = ERR_IO;
 		goto fail;
 	}
-	sqlite3_bind_int64(st, 1, now_ms);
-	sqlite3_bind_int64(st, 2, session);
+	db_bind_i64(st, 1, now_ms);
+	db_bind_i64(st, 2, session);
 	r = db_step_done(st);
 	if (r != ERR_OK)
 		goto fail;
@@ -517,7 +517,7 @@ fail:
 enum err
 live_sessions_reset(struct db *db, int64_t now_ms)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	enum err r;
 
 	r = db_tx_begin(db);
@@ -528,7 +528,7 @@ live_sessions_reset(struct db *db, int64_t now_ms)
 		r = ERR_IO;
 		goto fail;
 	}
-	sqlite3_bind_int64(st, 1, now_ms);
+	db_bind_i64(st, 1, now_ms);
 	r = db_step_done(st);
 	if (r != ERR_OK)
 		goto fail;
@@ -550,15 +550,15 @@ enum err
 live_segment_add(struct db *db, int64_t bucket, const char *channel,
     const struct live_segment *s)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_SEGMENT_ADD);
+	struct db_st *st = db_stmt(db, SQL_SEGMENT_ADD);
 
 	if (st == NULL)
 		return ERR_IO;
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, channel);
 	db_bind_text(st, 3, s->name);
-	sqlite3_bind_int64(st, 4, s->start_ms);
-	sqlite3_bind_int64(st, 5, s->duration_ms);
+	db_bind_i64(st, 4, s->start_ms);
+	db_bind_i64(st, 5, s->duration_ms);
 	return db_step_done(st);
 }
 
@@ -566,11 +566,11 @@ enum err
 live_vod_playlist(struct db *db, int64_t bucket, const char *channel,
     int64_t from_ms, int64_t to_ms, struct buf *out)
 {
-	sqlite3_stmt *st = db_stmt(db, SQL_SEGMENTS);
+	struct db_st *st = db_stmt(db, SQL_SEGMENTS);
 	struct live_segment *segs = NULL;
 	size_t n = 0;
 	enum err r = ERR_OK;
-	int rc;
+	enum err rc;
 
 	if (st == NULL)
 		return ERR_IO;
@@ -579,21 +579,21 @@ live_vod_playlist(struct db *db, int64_t bucket, const char *channel,
 		db_stmt_done(st);
 		return ERR_NOMEM;
 	}
-	sqlite3_bind_int64(st, 1, bucket);
+	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, channel);
-	sqlite3_bind_int64(st, 3, from_ms);
-	sqlite3_bind_int64(st, 4, to_ms);
-	sqlite3_bind_int(st, 5, LIVE_VOD_SEGMENTS_MAX);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	db_bind_i64(st, 3, from_ms);
+	db_bind_i64(st, 4, to_ms);
+	db_bind_i64(st, 5, LIVE_VOD_SEGMENTS_MAX);
+	while ((rc = db_row(st)) == ERR_OK &&
 	    n < LIVE_VOD_SEGMENTS_MAX) {
 		db_col_copy(st, 0, segs[n].name, sizeof(segs[n].name));
-		segs[n].start_ms = sqlite3_column_int64(st, 1);
-		segs[n].duration_ms = (unsigned)sqlite3_column_int(st, 2);
+		segs[n].start_ms = db_col_i64(st, 1);
+		segs[n].duration_ms = (unsigned)db_col_i64(st, 2);
 		n++;
 	}
 	db_stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = db_err(rc);
+	if (rc != ERR_OK && rc != ERR_NOT_FOUND)
+		r = db_end(rc);
 	else if (n == 0)
 		r = ERR_INVALID_ARGUMENT;	/* SDK tests: no ts in range */
 	else

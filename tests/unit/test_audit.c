@@ -460,26 +460,6 @@ test_scope_fail_closed(void **state)
 	assert_int_equal(broken_at(f), 0);
 }
 
-/* The row goes in after the caller's statements: their insert rowid is
- * what the caller reads after the commit, as before. */
-static void
-test_scope_keeps_rowid(void **state)
-{
-	struct fix *f = *state;
-	struct db_audit_req q;
-	int64_t want;
-
-	append_rows(f);
-	req_init(&q);
-	db_audit_scope(f->db, &q);
-	assert_int_equal(db_tx_begin(f->db), ERR_OK);
-	assert_int_equal(db_exec(f->db, SQL_ACCOUNT), ERR_OK);
-	want = q_i64(f->db, "SELECT max(id) FROM accounts WHERE ?1 = 0");
-	assert_int_equal(db_tx_commit(f->db), ERR_OK);
-	assert_int_equal(q_i64(f->db, "SELECT last_insert_rowid() + ?1"), want);
-	db_audit_scope(f->db, NULL);
-}
-
 int
 main(void)
 {
@@ -511,8 +491,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_scope_autocommit_refused,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scope_fail_closed, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_scope_keeps_rowid, setup,
 		    teardown),
 	};
 

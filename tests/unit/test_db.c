@@ -238,17 +238,18 @@ static void
 test_stmt_cache(void **state)
 {
 	struct fixture *f = *state;
-	sqlite3_stmt *a, *b;
+	struct db_st *a, *b;
 
 	a = db_stmt(f->db, SQL_COUNT_AUDIT);
 	assert_non_null(a);
-	assert_int_equal(sqlite3_step(a), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(a, 0), 0);
+	assert_int_equal(db_row(a), ERR_OK);
+	assert_int_equal(db_col_i64(a, 0), 0);
+	assert_int_equal(db_row(a), ERR_NOT_FOUND);
 	db_stmt_done(a);
 	b = db_stmt(f->db, SQL_COUNT_AUDIT);
 	assert_ptr_equal(a, b);		/* cached by pointer */
 	/* done() reset it: stepping again gives a fresh row. */
-	assert_int_equal(sqlite3_step(b), SQLITE_ROW);
+	assert_int_equal(db_row(b), ERR_OK);
 	db_stmt_done(b);
 	db_stmt_done(NULL);
 	assert_null(db_stmt(f->db, "SELECT no_such_column FROM audit"));
