@@ -8,6 +8,7 @@
 #define COFFER_DB_DB_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct db;
@@ -29,6 +30,10 @@ struct seal_state {
 
 struct seal_state *seal_state_new(void);
 void seal_state_free(struct seal_state *s);
+/* One value of a MAC into h, a crypto_generichash_state: type (SEAL_*,
+ * or SQLite's FLOAT code 2), big-endian length, bytes (seal_mac.c). */
+void seal_absorb(void *h, int type, const void *p, size_t len);
+void seal_absorb_i64(void *h, int64_t v);
 /* Registers the coffer_* SQL functions on a new connection. */
 int seal_register(struct seal_state *s, struct sqlite3 *h);
 struct seal_state *db_seal_state(struct db *db);

@@ -25,7 +25,9 @@
 #define COFFER_DB_SEAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/err.h"
 
@@ -33,6 +35,39 @@ struct db;
 
 #define DB_SEAL_KEY_BYTES	32
 #define DB_SEAL_ACC_BYTES	32
+#define DB_SEAL_MAC_BYTES	32
+
+/*
+ * A row's MAC computed in C (seal_mac.c), over the values it covers in
+ * order. A value's type is part of what is hashed, coded as SQLite codes
+ * its storage classes, so coffer_mac over the stored row gives the same
+ * bytes: bind an integer column as SEAL_I, text as SEAL_T, bytes as
+ * SEAL_B, and NULL as SEAL_NUL.
+ */
+enum seal_vt { SEAL_INT = 1, SEAL_TEXT = 3, SEAL_BLOB = 4, SEAL_NULL = 5 };
+struct seal_v {
+	enum seal_vt	 t;
+	int64_t		 i;
+	const void	*p;
+	size_t		 n;
+};
+#define SEAL_I(x)	((struct seal_v){ .t = SEAL_INT, .i = (x) })
+#define SEAL_T(s)	((struct seal_v){ .t = SEAL_TEXT, .p = (s), \
+			    .n = strlen(s) })
+#define SEAL_TN(s, len)	((struct seal_v){ .t = SEAL_TEXT, .p = (s), \
+			    .n = (len) })
+#define SEAL_B(b, len)	((struct seal_v){ .t = SEAL_BLOB, .p = (b), \
+			    .n = (len) })
+#define SEAL_NUL	((struct seal_v){ .t = SEAL_NULL })
+#define SEAL_N(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* out = the MAC of domain over v[0..n). ERR_INTERNAL without the key. */
+enum err db_seal_mac(struct db *db, const char *domain,
+    const struct seal_v *v, size_t n, uint8_t out[static DB_SEAL_MAC_BYTES]);
+/* Whether mac (len bytes) is that MAC, compared in constant time; false
+ * without the key. */
+bool db_seal_mac_ok(struct db *db, const void *mac, size_t len,
+    const char *domain, const struct seal_v *v, size_t n);
 
 /* Copies key into locked memory; every connection, present and future,
  * seals with it from then on. */

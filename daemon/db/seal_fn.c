@@ -18,54 +18,38 @@
 /* ---- the SQL functions ---- */
 
 /* One value in a form no other sequence of values shares: type, length,
- * bytes (integers big-endian). */
+ * bytes (integers big-endian), as seal_mac.c computes it in C. */
 static void
 absorb(crypto_generichash_state *h, sqlite3_value *v)
 {
-	uint8_t hdr[5], n8[8];
-	const void *p = NULL;
-	uint32_t len = 0;
 	int t = sqlite3_value_type(v);
 
 	switch (t) {
-	case SQLITE_INTEGER: {
-		uint64_t x = (uint64_t)sqlite3_value_int64(v);
-
-		for (int i = 0; i < 8; i++)
-			n8[i] = (uint8_t)(x >> (56 - 8 * i));
-		p = n8;
-		len = 8;
+	case SQLITE_INTEGER:
+		seal_absorb_i64(h, sqlite3_value_int64(v));
 		break;
-	}
 	case SQLITE_TEXT:
-		p = sqlite3_value_text(v);
-		len = (uint32_t)sqlite3_value_bytes(v);
+		seal_absorb(h, t, sqlite3_value_text(v),
+		    (size_t)sqlite3_value_bytes(v));
 		break;
 	case SQLITE_BLOB:
-		p = sqlite3_value_blob(v);
-		len = (uint32_t)sqlite3_value_bytes(v);
+		seal_absorb(h, t, sqlite3_value_blob(v),
+		    (size_t)sqlite3_value_bytes(v));
 		break;
 	case SQLITE_FLOAT: {
 		/* Never stored in sealed columns (STRICT tables); hashed
 		 * by its bits so it still differs from everything else. */
 		double d = sqlite3_value_double(v);
+		uint8_t n8[8];
 
 		memcpy(n8, &d, 8);
-		p = n8;
-		len = 8;
+		seal_absorb(h, t, n8, sizeof(n8));
 		break;
 	}
 	default:	/* NULL */
+		seal_absorb(h, t, NULL, 0);
 		break;
 	}
-	hdr[0] = (uint8_t)t;
-	hdr[1] = (uint8_t)(len >> 24);
-	hdr[2] = (uint8_t)(len >> 16);
-	hdr[3] = (uint8_t)(len >> 8);
-	hdr[4] = (uint8_t)len;
-	crypto_generichash_update(h, hdr, sizeof(hdr));
-	if (len > 0 && p != NULL)
-		crypto_generichash_update(h, p, len);
 }
 
 static void

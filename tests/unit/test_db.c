@@ -28,6 +28,7 @@
 #include "base/log.h"
 #include "db/clock_db.h"
 #include "db/db.h"
+#include "db/seal.h"
 #include "support/test_seal.h"
 #include "support/test_support.h"
 
@@ -636,6 +637,47 @@ test_seal_mac_encoding(void **state)
 	assert_int_equal(int_of(f->db, "SELECT coffer_mac_ok(x'00', 'a', 1)"), 0);
 }
 
+/* The MAC computed in C is the one the SQL function computes over the
+ * same values, for every type a sealed column holds: rows sealed either
+ * way check either way. */
+static void
+test_seal_mac_in_c(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t uuid[4] = { 0, 0x6b, 0xff, 0x10 };
+	const struct seal_v v[] = {
+		SEAL_I(1), SEAL_I(-7), SEAL_I(INT64_MAX), SEAL_T("k\xc3\xa9y"),
+		SEAL_T(""), SEAL_B(uuid, sizeof(uuid)), SEAL_NUL,
+		SEAL_TN("abc", 2),
+	};
+	uint8_t in_c[32], in_sql[32];
+
+	assert_int_equal(db_seal_mac(f->db, "extent", v, SEAL_N(v), in_c),
+	    ERR_OK);
+	assert_true(blob_of(f->db, "SELECT coffer_mac('extent', 1, -7,"
+	    " 9223372036854775807, 'k\xc3\xa9y', '', x'006bff10', NULL, 'ab')",
+	    in_sql));
+	assert_memory_equal(in_c, in_sql, 32);
+	assert_true(db_seal_mac_ok(f->db, in_sql, 32, "extent", v,
+	    SEAL_N(v)));
+	/* Another domain, one value less, a changed byte: all fail. */
+	assert_false(db_seal_mac_ok(f->db, in_sql, 32, "object", v,
+	    SEAL_N(v)));
+	assert_false(db_seal_mac_ok(f->db, in_sql, 32, "extent", v,
+	    SEAL_N(v) - 1));
+	in_sql[5] ^= 1;
+	assert_false(db_seal_mac_ok(f->db, in_sql, 32, "extent", v,
+	    SEAL_N(v)));
+	assert_false(db_seal_mac_ok(f->db, in_sql, 31, "extent", v,
+	    SEAL_N(v)));
+	assert_false(db_seal_mac_ok(f->db, NULL, 0, "extent", v, SEAL_N(v)));
+	/* An integer and its decimal text are different values. */
+	assert_int_equal(db_seal_mac(f->db, "a", (struct seal_v[]){
+	    SEAL_T("1") }, 1, in_c), ERR_OK);
+	assert_true(blob_of(f->db, "SELECT coffer_mac('a', 1)", in_sql));
+	assert_memory_not_equal(in_c, in_sql, 32);
+}
+
 /* The set hash: order does not matter, removing undoes adding, the
  * aggregate over a table equals the running sum. */
 static void
@@ -690,6 +732,11 @@ test_seal_needs_key(void **state)
 		assert_int_equal(int_of(f->db, sql), 1);
 		assert_int_equal(int_of(bare, sql), 0);
 	}
+	/* Nor in C. */
+	assert_true(db_seal_mac_ok(f->db, mac, 32, "a", &SEAL_I(1), 1));
+	assert_false(db_seal_mac_ok(bare, mac, 32, "a", &SEAL_I(1), 1));
+	assert_int_equal(db_seal_mac(bare, "a", &SEAL_I(1), 1, mac),
+	    ERR_INTERNAL);
 	assert_int_not_equal(db_exec(bare, "UPDATE clock SET"
 	    " mac = coffer_mac('clock', 1, 2)"), ERR_OK);
 	assert_int_equal(db_exec(f->db, "UPDATE clock SET"
@@ -738,6 +785,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_clock_monotonic_and_persist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_test_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_offset_other_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seal_mac_in_c, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_seal_mac_encoding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seal_set_hash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seal_needs_key, setup, teardown),
