@@ -49,18 +49,24 @@ static const char SQL_KEY_LIST[] =
     " NOT (k.state = 'PendingDeletion' AND k.delete_ms <= ?2)"
 static const char SQL_KEY_COUNT_STORED[] =
     "SELECT keys FROM kms_key_counts WHERE account = ?1";
+/* SQLite's planner needs the index named; PostgreSQL's picks it. */
+#define KEY_COUNT_DESTROYED(hint) \
+    "SELECT count(*) FROM kms_keys k" hint \
+    " WHERE k.state = 'PendingDeletion' AND k.delete_ms <= ?2" \
+    " AND k.account = ?1 AND k.id < ?3"
 static const char SQL_KEY_COUNT_DESTROYED[] =
-    "SELECT count(*) FROM kms_keys k INDEXED BY kms_keys_deletion"
-    " WHERE k.state = 'PendingDeletion' AND k.delete_ms <= ?2"
-    " AND k.account = ?1 AND k.id < ?3";
+    KEY_COUNT_DESTROYED(" INDEXED BY kms_keys_deletion");
+static const char PG_KEY_COUNT_DESTROYED[] = KEY_COUNT_DESTROYED("");
 static const char SQL_KEY_BLOCKS[] =
     "SELECT block, n FROM kms_key_blocks WHERE account = ?1 ORDER BY block";
 #define KEY_BLOCK_SHIFT 10	/* kms_key_blocks.block = id >> 10 */
-static const char SQL_KEY_PAGE[] =
-    "SELECT k.key_id, a.account_id FROM kms_keys k INDEXED BY kms_keys_list"
-    " JOIN accounts a ON a.id = k.account"
-    " WHERE k.account = ?1 AND k.id >= ?5 AND" NOT_DESTROYED
-    " ORDER BY k.id LIMIT ?3 OFFSET ?4";
+#define KEY_PAGE(hint) \
+    "SELECT k.key_id, a.account_id FROM kms_keys k" hint \
+    " JOIN accounts a ON a.id = k.account" \
+    " WHERE k.account = ?1 AND k.id >= ?5 AND" NOT_DESTROYED \
+    " ORDER BY k.id LIMIT ?3 OFFSET ?4"
+static const char SQL_KEY_PAGE[] = KEY_PAGE(" INDEXED BY kms_keys_list");
+static const char PG_KEY_PAGE[] = KEY_PAGE("");
 static const char SQL_KEY_INSERT[] =
     "INSERT INTO kms_keys (key_id, account, state, description, key_spec,"
     " key_usage, origin, protection, managed, created_ms, delete_ms,"
@@ -89,9 +95,12 @@ static const char SQL_VERSION_INSERT[] =
     " VALUES (?, ?, ?, ?)";
 static const char SQL_VERSION_SET[] =
     "UPDATE kms_key_versions SET material = ? WHERE key = ? AND version_id = ?";
-static const char SQL_VERSION_LIST[] =
-    "SELECT version_id, created_ms FROM kms_key_versions WHERE key = ?"
-    " ORDER BY created_ms, rowid";
+/* Versions created in one millisecond keep their insertion order. */
+#define VERSION_LIST(seq) \
+    "SELECT version_id, created_ms FROM kms_key_versions WHERE key = ?" \
+    " ORDER BY created_ms, " seq
+static const char SQL_VERSION_LIST[] = VERSION_LIST("rowid");
+static const char PG_VERSION_LIST[] = VERSION_LIST("id");
 static const char SQL_VERSION_COUNT[] =
     "SELECT count(*) FROM kms_key_versions WHERE key = ?";
 static const char SQL_VERSION_REFUSE_LEGACY[] =
@@ -119,22 +128,29 @@ static const char SQL_ALIAS_LIST_KEY[] =
  * destroyed keys not swept yet, so a creation costs the same at 100 or
  * 100,000 keys. */
 #define LIVE_KEY " NOT (k.state = 'PendingDeletion' AND k.delete_ms <= ?2)"
-#define DESTROYED_USER_KEYS \
-    " FROM kms_keys k INDEXED BY kms_keys_deletion" \
+#define DESTROYED_USER_KEYS(hint) \
+    " FROM kms_keys k" hint \
     " WHERE k.state = 'PendingDeletion' AND k.delete_ms <= ?2" \
     " AND k.account = ?1 AND k.managed = 0"
-static const char SQL_QUOTA_KEYS[] =
-    "SELECT min(?3, coalesce((SELECT user_keys FROM kms_key_counts"
-    " WHERE account = ?1), 0) - (SELECT count(*)" DESTROYED_USER_KEYS "))";
-static const char SQL_QUOTA_KEY_VERSIONS[] =
-    "SELECT min(?3, coalesce((SELECT user_versions FROM kms_key_counts"
-    " WHERE account = ?1), 0) - (SELECT count(*)"
-    " FROM kms_key_versions v WHERE v.key IN (SELECT k.id"
-    DESTROYED_USER_KEYS ")))";
+#define QUOTA_KEYS(hint) \
+    "SELECT coalesce((SELECT user_keys FROM kms_key_counts" \
+    " WHERE account = ?1), 0) - (SELECT count(*)" \
+    DESTROYED_USER_KEYS(hint) ")"
+#define QUOTA_KEY_VERSIONS(hint) \
+    "SELECT coalesce((SELECT user_versions FROM kms_key_counts" \
+    " WHERE account = ?1), 0) - (SELECT count(*)" \
+    " FROM kms_key_versions v WHERE v.key IN (SELECT k.id" \
+    DESTROYED_USER_KEYS(hint) "))"
+#define HINT_DELETION " INDEXED BY kms_keys_deletion"
+static const char SQL_QUOTA_KEYS[] = QUOTA_KEYS(HINT_DELETION);
+static const char PG_QUOTA_KEYS[] = QUOTA_KEYS("");
+static const char SQL_QUOTA_KEY_VERSIONS[] = QUOTA_KEY_VERSIONS(HINT_DELETION);
+static const char PG_QUOTA_KEY_VERSIONS[] = QUOTA_KEY_VERSIONS("");
 static const char SQL_QUOTA_ALIASES[] =
     "SELECT count(*) FROM (SELECT 1 FROM kms_aliases al"
     " JOIN kms_keys k ON k.id = al.key WHERE al.account = ?1"
-    " AND al.name NOT GLOB 'alias/acs/*' AND" LIVE_KEY " LIMIT ?3)";
+    " AND substr(al.name, 1, 10) <> 'alias/acs/' AND" LIVE_KEY
+    " LIMIT ?3) x";
 
 static const char SQL_TAG_PUT[] =
     "INSERT INTO kms_tags (key, tag_key, tag_value) VALUES (?, ?, ?)"
@@ -158,7 +174,7 @@ static const char SQL_TOKEN_GET[] =
  * month, so ImportKeyMaterial answers ExpiredImportToken, not
  * InvalidImportToken, whenever the periodic purge happened to run. */
 static const char SQL_TOKEN_WIPE[] =
-    "UPDATE kms_import_tokens SET private_key = X'' WHERE expire_ms <= ?"
+    "UPDATE kms_import_tokens SET private_key = ?2 WHERE expire_ms <= ?1"
     " AND length(private_key) > 0";
 static const char SQL_TOKEN_PURGE[] =
     "DELETE FROM kms_import_tokens WHERE expire_ms <= ? - 30 * 86400000";
@@ -349,7 +365,8 @@ static enum err
 destroyed_before(struct db *db, int64_t account, int64_t now_ms,
     int64_t id, int64_t *ret)
 {
-	struct db_st *st = db_stmt(db, SQL_KEY_COUNT_DESTROYED);
+	struct db_st *st = db_stmt(db, db_sql(db, SQL_KEY_COUNT_DESTROYED,
+	    PG_KEY_COUNT_DESTROYED));
 	enum err r;
 	enum err rc;
 
@@ -433,7 +450,7 @@ kms_db_key_page(struct db *db, int64_t account, int64_t now_ms,
 	/* Live keys below from: at most offset, so the page starts at or
 	 * after from. */
 	live_before = before - (uint64_t)gone;
-	st = db_stmt(db, SQL_KEY_PAGE);
+	st = db_stmt(db, db_sql(db, SQL_KEY_PAGE, PG_KEY_PAGE));
 	if (st == NULL) {
 		r = ERR_IO;
 		goto out;
@@ -615,7 +632,8 @@ kms_db_version_list(struct db *db, int64_t key,
     void (*fn)(void *ctx, const char *version_id, int64_t created_ms),
     void *ctx)
 {
-	struct db_st *st = db_stmt(db, SQL_VERSION_LIST);
+	struct db_st *st = db_stmt(db, db_sql(db, SQL_VERSION_LIST,
+	    PG_VERSION_LIST));
 	enum err rc;
 
 	if (st == NULL)
@@ -674,12 +692,13 @@ enum err
 kms_db_quota_count(struct db *db, enum kms_quota what, int64_t account,
     int64_t now_ms, int64_t cap, int64_t *ret)
 {
-	static const char *const sql[] = {
-		[KMS_QUOTA_KEYS] = SQL_QUOTA_KEYS,
-		[KMS_QUOTA_ALIASES] = SQL_QUOTA_ALIASES,
-		[KMS_QUOTA_KEY_VERSIONS] = SQL_QUOTA_KEY_VERSIONS,
+	static const char *const sql[][2] = {
+		[KMS_QUOTA_KEYS] = { SQL_QUOTA_KEYS, PG_QUOTA_KEYS },
+		[KMS_QUOTA_ALIASES] = { SQL_QUOTA_ALIASES, SQL_QUOTA_ALIASES },
+		[KMS_QUOTA_KEY_VERSIONS] = { SQL_QUOTA_KEY_VERSIONS,
+		    PG_QUOTA_KEY_VERSIONS },
 	};
-	struct db_st *st = db_stmt(db, sql[what]);
+	struct db_st *st = db_stmt(db, db_sql(db, sql[what][0], sql[what][1]));
 	enum err r = ERR_OK;
 	enum err rc;
 
@@ -689,9 +708,12 @@ kms_db_quota_count(struct db *db, enum kms_quota what, int64_t account,
 	db_bind_i64(st, 2, now_ms);
 	db_bind_i64(st, 3, cap);
 	rc = db_row(st);
-	if (rc == ERR_OK)
+	if (rc == ERR_OK) {
+		/* A quota decision needs to count no further than the cap. */
 		*ret = db_col_i64(st, 0);
-	else
+		if (*ret > cap)
+			*ret = cap;
+	} else
 		r = rc == ERR_NOT_FOUND ? ERR_INTERNAL : db_end(rc);
 	db_stmt_done(st);
 	return r;
@@ -920,6 +942,7 @@ kms_db_token_purge(struct db *db, int64_t now_ms)
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_i64(st, 1, now_ms);
+	db_bind_blob(st, 2, "", 0);
 	r = db_step_done(st);
 	if (r != ERR_OK)
 		return r;

@@ -34,18 +34,30 @@ static const char SQL_REQUEST_CLEAR[] =
     "UPDATE root_key SET req_check = NULL, req_sealed = NULL, req_ms = NULL,"
     " req_error = NULL WHERE id = 1";
 
-static const char SQL_MATERIAL[] =
-    "SELECT v.rowid, v.material, k.key_id, v.version_id"
-    " FROM kms_key_versions v JOIN kms_keys k ON k.id = v.key"
-    " WHERE v.rowid > ?1 AND v.material IS NOT NULL ORDER BY v.rowid LIMIT ?2";
-static const char SQL_MATERIAL_SET[] =
-    "UPDATE kms_key_versions SET material = ?1 WHERE rowid = ?2";
-/* An expired token's key is already wiped to X'' (kms_db.c). */
-static const char SQL_TOKENS[] =
-    "SELECT rowid, private_key, token, NULL FROM kms_import_tokens"
-    " WHERE rowid > ?1 AND length(private_key) > 0 ORDER BY rowid LIMIT ?2";
-static const char SQL_TOKENS_SET[] =
-    "UPDATE kms_import_tokens SET private_key = ?1 WHERE rowid = ?2";
+/* The walks go by SQLite's rowid; PostgreSQL's tables have an id column
+ * for it (schema/pg/). */
+#define MATERIAL(row) \
+    "SELECT v." row ", v.material, k.key_id, v.version_id" \
+    " FROM kms_key_versions v JOIN kms_keys k ON k.id = v.key" \
+    " WHERE v." row " > ?1 AND v.material IS NOT NULL" \
+    " ORDER BY v." row " LIMIT ?2"
+#define MATERIAL_SET(row) \
+    "UPDATE kms_key_versions SET material = ?1 WHERE " row " = ?2"
+/* An expired token's key is already wiped to length 0 (kms_db.c). */
+#define TOKENS(row) \
+    "SELECT " row ", private_key, token, NULL FROM kms_import_tokens" \
+    " WHERE " row " > ?1 AND length(private_key) > 0" \
+    " ORDER BY " row " LIMIT ?2"
+#define TOKENS_SET(row) \
+    "UPDATE kms_import_tokens SET private_key = ?1 WHERE " row " = ?2"
+static const char SQL_MATERIAL[] = MATERIAL("rowid");
+static const char PG_MATERIAL[] = MATERIAL("id");
+static const char SQL_MATERIAL_SET[] = MATERIAL_SET("rowid");
+static const char PG_MATERIAL_SET[] = MATERIAL_SET("id");
+static const char SQL_TOKENS[] = TOKENS("rowid");
+static const char PG_TOKENS[] = TOKENS("id");
+static const char SQL_TOKENS_SET[] = TOKENS_SET("rowid");
+static const char PG_TOKENS_SET[] = TOKENS_SET("id");
 
 static bool
 col_copy(struct db_st *st, int i, uint8_t *dst, size_t cap, size_t *len)
@@ -178,12 +190,14 @@ enum err
 kms_db_reseal_material(struct db *db, db_reseal_fn *fn, void *ctx,
     uint64_t *count)
 {
-	return db_reseal(db, SQL_MATERIAL, SQL_MATERIAL_SET, fn, ctx, count);
+	return db_reseal(db, db_sql(db, SQL_MATERIAL, PG_MATERIAL),
+	    db_sql(db, SQL_MATERIAL_SET, PG_MATERIAL_SET), fn, ctx, count);
 }
 
 enum err
 kms_db_reseal_tokens(struct db *db, db_reseal_fn *fn, void *ctx,
     uint64_t *count)
 {
-	return db_reseal(db, SQL_TOKENS, SQL_TOKENS_SET, fn, ctx, count);
+	return db_reseal(db, db_sql(db, SQL_TOKENS, PG_TOKENS),
+	    db_sql(db, SQL_TOKENS_SET, PG_TOKENS_SET), fn, ctx, count);
 }

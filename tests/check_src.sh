@@ -10,7 +10,7 @@
 #   - external headers outside the one directory that owns them:
 #     <microhttpd.h> daemon/http/; <sqlite3.h> daemon/db/ and the backup
 #     command (daemon/cli/backup_db.c): the modules' *_db.c files use
-#     db.h's engine-neutral statement calls;
+#     db.h's engine-neutral statement calls; <libpq-fe.h> daemon/db/db_pg.c;
 #     <sodium.h> kms/ daemon/auth/ daemon/hash/ daemon/main.c,
 #     daemon/db/seal*.c (they hold the database's row-sealing subkey) and
 #     daemon/http/http_tls.c (it reads the TLS private key);
@@ -142,6 +142,9 @@ while IFS= read -r f; do
 			ok=yes
 			case $name in
 			microhttpd.h) [ "$mod" = http ] || ok="only daemon/http/" ;;
+			libpq-fe.h)
+				[ "$f" = daemon/db/db_pg.c ] ||
+				    ok="only daemon/db/db_pg.c" ;;
 			sqlite3.h)
 				[ "$mod" = db ] ||
 				    [ "$f" = daemon/cli/backup_db.c ] ||

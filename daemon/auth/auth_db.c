@@ -53,11 +53,17 @@ static const char SQL_KEY_SET_STATUS[] =
 static const char SQL_KEY_DELETE[] =
     "DELETE FROM access_keys WHERE account = ? AND access_key_id = ?";
 static const char SQL_ACCOUNT_COUNT[] = "SELECT count(*) FROM accounts";
-static const char SQL_SECRETS[] =
-    "SELECT rowid, secret_sealed, access_key_id, NULL FROM access_keys"
-    " WHERE rowid > ?1 ORDER BY rowid LIMIT ?2";
-static const char SQL_SECRET_SET[] =
-    "UPDATE access_keys SET secret_sealed = ?1 WHERE rowid = ?2";
+/* The walk goes by SQLite's rowid; PostgreSQL's table has an id column
+ * for it (schema/pg/). */
+#define SECRETS(row) \
+    "SELECT " row ", secret_sealed, access_key_id, NULL FROM access_keys" \
+    " WHERE " row " > ?1 ORDER BY " row " LIMIT ?2"
+#define SECRET_SET(row) \
+    "UPDATE access_keys SET secret_sealed = ?1 WHERE " row " = ?2"
+static const char SQL_SECRETS[] = SECRETS("rowid");
+static const char PG_SECRETS[] = SECRETS("id");
+static const char SQL_SECRET_SET[] = SECRET_SET("rowid");
+static const char PG_SECRET_SET[] = SECRET_SET("id");
 
 /* Columns 0..3 of the account queries above. */
 static void
@@ -466,5 +472,6 @@ enum err
 auth_reseal_secrets(struct db *db, db_reseal_fn *fn, void *ctx,
     uint64_t *count)
 {
-	return db_reseal(db, SQL_SECRETS, SQL_SECRET_SET, fn, ctx, count);
+	return db_reseal(db, db_sql(db, SQL_SECRETS, PG_SECRETS),
+	    db_sql(db, SQL_SECRET_SET, PG_SECRET_SET), fn, ctx, count);
 }

@@ -38,6 +38,11 @@
 	    503, "ServiceUnavailableTemporary", "The service is unavailable temporarily, please try again later.")
 	EK(ERR_DB_BUSY, 503, "ServiceUnavailable", "Please reduce your request rate.", "0000-00000005",
 	    503, "ServiceUnavailableTemporary", "The service is unavailable temporarily, please try again later.")
+	/* ERR_DB_UNAVAILABLE: the database server cannot be reached (a
+	 * restart, a failover); nothing was decided, the request can be sent
+	 * again once it is back */
+	EK(ERR_DB_UNAVAILABLE, 503, "ServiceUnavailable", "Please reduce your request rate.", "0000-00000032",
+	    503, "ServiceUnavailableTemporary", "The service is unavailable temporarily, please try again later.")
 	EK(ERR_CORRUPT, 500, "InternalError", MSG_INTERNAL, "0000-00000006",
 	    500, "InternalFailure", "The request processing has failed due to some unknown error.")
 	/* ERR_NOT_FOUND: generic lookup miss; callers translate */

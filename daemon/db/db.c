@@ -38,12 +38,14 @@
 
 #include "base/log.h"
 #include "db/db_int.h"
+#include "db/db_pg.h"
 
 #define STMT_SLOTS 256	/* power of two; > number of distinct statements */
 
 struct db_conn {
 	struct db		*db;
-	sqlite3			*h;
+	sqlite3			*h;		/* SQLite, or */
+	struct pg_conn		*pg;		/* PostgreSQL */
 	struct db_conn		*next;
 	bool			 in_tx;
 	bool			 committing;	/* inside db_tx_commit's COMMIT */
@@ -56,12 +58,13 @@ struct db_conn {
 	sqlite3_stmt		*rollback;
 	struct {
 		const char	*sql;
-		sqlite3_stmt	*st;
+		struct db_st	 st;
 	} stmts[STMT_SLOTS];
 };
 
 struct db {
-	char			*path;
+	char			*path;		/* a file, or a postgresql:// URL */
+	bool			 pg;
 	pthread_key_t		 key;
 	pthread_mutex_t		 lock;	/* guards conns */
 	/* Held from BEGIN IMMEDIATE to COMMIT/ROLLBACK: writers of this
@@ -85,6 +88,18 @@ struct db {
 	 * and synced that, no commit counts as durable. */
 	bool			 wal_failed;
 };
+
+bool
+db_is_pg(const struct db *db)
+{
+	return db->pg;
+}
+
+const char *
+db_sql(struct db *db, const char *sqlite, const char *pg)
+{
+	return db->pg ? pg : sqlite;
+}
 
 struct seal_state *
 db_seal_state(struct db *db)
@@ -127,9 +142,14 @@ db_err(int rc)
 static void
 conn_close(struct db_conn *c)
 {
+	if (c->pg != NULL) {
+		pg_conn_close(c->pg);
+		free(c);
+		return;
+	}
 	for (int i = 0; i < STMT_SLOTS; i++)
-		if (c->stmts[i].st != NULL)
-			sqlite3_finalize(c->stmts[i].st);
+		if (c->stmts[i].st.lite != NULL)
+			sqlite3_finalize(c->stmts[i].st.lite);
 	sqlite3_finalize(c->rollback);
 	if (sqlite3_close(c->h) != SQLITE_OK)
 		log_warnx("db: close: %s", sqlite3_errmsg(c->h));
@@ -175,6 +195,43 @@ commit_guard(void *arg)
 	return 1;
 }
 
+static void
+conn_link(struct db *db, struct db_conn *c)
+{
+	pthread_setspecific(db->key, c);
+	pthread_mutex_lock(&db->lock);
+	c->next = db->conns;
+	db->conns = c;
+	pthread_mutex_unlock(&db->lock);
+}
+
+/* A thread's PostgreSQL connection, opened again after the server went
+ * away (restart, failover) once its transaction, if any, is over: the
+ * request that saw it fail got a 503, the next one gets a working
+ * connection. */
+static struct db_conn *
+conn_get_pg(struct db *db, struct db_conn *c)
+{
+	if (c != NULL && (!pg_conn_broken(c->pg) || c->in_tx))
+		return c;
+	if (c != NULL) {
+		pthread_setspecific(db->key, NULL);
+		conn_unlink(db, c);
+		conn_close(c);
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->db = db;
+	c->pg = pg_conn_open(db->path);
+	if (c->pg == NULL) {
+		free(c);
+		return NULL;
+	}
+	conn_link(db, c);
+	return c;
+}
+
 static struct db_conn *
 conn_get(struct db *db)
 {
@@ -182,6 +239,8 @@ conn_get(struct db *db)
 	char *errmsg = NULL;
 	int rc;
 
+	if (db->pg)
+		return conn_get_pg(db, c);
 	if (c != NULL)
 		return c;
 	c = calloc(1, sizeof(*c));
@@ -225,11 +284,7 @@ conn_get(struct db *db)
 		return NULL;
 	}
 	sqlite3_commit_hook(c->h, commit_guard, c);
-	pthread_setspecific(db->key, c);
-	pthread_mutex_lock(&db->lock);
-	c->next = db->conns;
-	db->conns = c;
-	pthread_mutex_unlock(&db->lock);
+	conn_link(db, c);
 	return c;
 }
 
@@ -260,21 +315,23 @@ db_stmt(struct db *db, const char *sql)
 
 	if (c == NULL)
 		return NULL;
+	if (c->pg != NULL)
+		return pg_stmt(c->pg, sql);
 	for (i = stmt_slot(sql);; i = (i + 1) & (STMT_SLOTS - 1)) {
 		if (c->stmts[i].sql == sql)
-			return (struct db_st *)c->stmts[i].st;
+			return &c->stmts[i].st;
 		if (c->stmts[i].sql == NULL)
 			break;
 	}
 	rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &c->stmts[i].st, NULL);
+	    &c->stmts[i].st.lite, NULL);
 	if (rc != SQLITE_OK) {
 		log_errx("db: prepare: %s: %.80s", sqlite3_errmsg(c->h), sql);
-		c->stmts[i].st = NULL;
+		c->stmts[i].st.lite = NULL;
 		return NULL;
 	}
 	c->stmts[i].sql = sql;
-	return (struct db_st *)c->stmts[i].st;
+	return &c->stmts[i].st;
 }
 
 void
@@ -282,8 +339,12 @@ db_stmt_done(struct db_st *st)
 {
 	if (st == NULL)
 		return;
-	sqlite3_reset((sqlite3_stmt *)st);
-	sqlite3_clear_bindings((sqlite3_stmt *)st);
+	if (st->pg != NULL) {
+		pg_stmt_done(st);
+		return;
+	}
+	sqlite3_reset(st->lite);
+	sqlite3_clear_bindings(st->lite);
 }
 
 enum err
@@ -294,13 +355,42 @@ db_exec(struct db *db, const char *sql)
 	int rc;
 
 	if (c == NULL)
-		return ERR_IO;
+		return db->pg ? ERR_DB_UNAVAILABLE : ERR_IO;
+	if (c->pg != NULL)
+		return pg_exec(c->pg, sql);
 	rc = sqlite3_exec(c->h, sql, NULL, NULL, &errmsg);
 	if (rc != SQLITE_OK) {
 		log_warnx("db: exec: %s", errmsg ? errmsg : sqlite3_errstr(rc));
 		sqlite3_free(errmsg);
 	}
 	return db_err(rc);
+}
+
+static int64_t
+total_changes(struct db_conn *c)
+{
+	return c->pg != NULL ? pg_total_changes(c->pg) :
+	    sqlite3_total_changes64(c->h);
+}
+
+int64_t
+db_changes(struct db *db)
+{
+	struct db_conn *c = conn_get(db);
+
+	if (c == NULL)
+		return 0;
+	return c->pg != NULL ? pg_changes(c->pg) : sqlite3_changes(c->h);
+}
+
+bool
+db_in_tx(struct db *db)
+{
+	struct db_conn *c = conn_get(db);
+
+	if (c == NULL)
+		return false;
+	return c->pg != NULL ? pg_in_tx(c->pg) : !sqlite3_get_autocommit(c->h);
 }
 
 enum err
@@ -310,10 +400,13 @@ db_tx_begin(struct db *db)
 	enum err r;
 
 	if (c == NULL)
-		return ERR_IO;
+		return db->pg ? ERR_DB_UNAVAILABLE : ERR_IO;
 	assert(!c->in_tx);
+	/* PostgreSQL: the process's writers queue here first, so only one
+	 * of them at a time waits on (and holds) the cluster's lock. */
 	pthread_mutex_lock(&db->write_lock);
-	r = db_exec(db, "BEGIN IMMEDIATE");
+	r = c->pg != NULL ? pg_begin_write(c->pg) :
+	    db_exec(db, "BEGIN IMMEDIATE");
 	if (r == ERR_OK && db->tx_check != NULL) {
 		r = db->tx_check(db->tx_check_ctx, db);
 		if (r != ERR_OK)
@@ -321,10 +414,13 @@ db_tx_begin(struct db *db)
 	}
 	if (r == ERR_OK) {
 		c->in_tx = true;
-		c->tx_changes0 = sqlite3_total_changes64(c->h);
+		c->tx_changes0 = total_changes(c);
 		c->tx_audit_rows = 0;
-	} else
+	} else {
+		if (c->pg != NULL && pg_in_tx(c->pg))
+			pg_rollback(c->pg);
 		pthread_mutex_unlock(&db->write_lock);
+	}
 	return r;
 }
 
@@ -354,7 +450,7 @@ scope_row(struct db *db, struct db_conn *c)
 	enum err r;
 
 	if (q == NULL || q->closed ||
-	    sqlite3_total_changes64(c->h) - c->tx_changes0 <= c->tx_audit_rows)
+	    total_changes(c) - c->tx_changes0 <= c->tx_audit_rows)
 		return ERR_OK;
 	r = db_audit_insert(db, q->time_ms, q->actor, q->action, q->target,
 	    "ok", q->detail);
@@ -515,7 +611,7 @@ db_tx_commit(struct db *db)
 	}
 	seal_tx_precommit(db);
 	c->committing = true;
-	r = db_exec(db, "COMMIT");
+	r = c->pg != NULL ? pg_commit(c->pg) : db_exec(db, "COMMIT");
 	c->committing = false;
 	if (r != ERR_OK) {
 		if (c->scope != NULL)
@@ -527,7 +623,9 @@ db_tx_commit(struct db *db)
 	seq = ++db->committed;
 	atomic_store(&db->committed_pub, seq);
 	pthread_mutex_unlock(&db->write_lock);
-	r = wal_sync(db, c, seq);
+	/* PostgreSQL answered COMMIT after its own WAL flush
+	 * (synchronous_commit = on). */
+	r = c->pg != NULL ? ERR_OK : wal_sync(db, c, seq);
 	seal_tx_end(db, r == ERR_OK);
 	return r;
 }
@@ -539,12 +637,17 @@ db_tx_rollback(struct db *db)
 
 	if (c == NULL || !c->in_tx)
 		return;
-	/* ROLLBACK fails when no transaction is active (SQLite may have
-	 * rolled back itself), which is what we want anyway. */
-	(void)sqlite3_step(c->rollback);
-	(void)sqlite3_reset(c->rollback);
-	if (!sqlite3_get_autocommit(c->h))
-		log_errx("db: ROLLBACK failed: %s", sqlite3_errmsg(c->h));
+	if (c->pg != NULL)
+		pg_rollback(c->pg);
+	else {
+		/* ROLLBACK fails when no transaction is active (SQLite may
+		 * have rolled back itself), which is what we want anyway. */
+		(void)sqlite3_step(c->rollback);
+		(void)sqlite3_reset(c->rollback);
+		if (!sqlite3_get_autocommit(c->h))
+			log_errx("db: ROLLBACK failed: %s",
+			    sqlite3_errmsg(c->h));
+	}
 	c->in_tx = false;
 	seal_tx_end(db, false);
 	pthread_mutex_unlock(&db->write_lock);
@@ -560,8 +663,10 @@ db_read_begin(struct db *db)
 	struct db_conn *c = conn_get(db);
 	struct db_st *st;
 
-	if (c == NULL || !sqlite3_get_autocommit(c->h))
+	if (c == NULL || db_in_tx(db))
 		return false;
+	if (c->pg != NULL)
+		return pg_begin_read(c->pg) == ERR_OK;
 	st = db_stmt(db, sql_read_begin);
 	return st != NULL && db_step_done(st) == ERR_OK;
 }
@@ -573,6 +678,10 @@ db_read_end(struct db *db, bool opened)
 
 	if (!opened || c == NULL)
 		return;
+	if (c->pg != NULL) {
+		pg_rollback(c->pg);
+		return;
+	}
 	(void)sqlite3_step(c->rollback);
 	(void)sqlite3_reset(c->rollback);
 }
@@ -619,6 +728,7 @@ db_open_schema(const char *path, int upto, struct db **ret)
 		free(db);
 		return ERR_NOMEM;
 	}
+	db->pg = pg_is_url(path);
 	pthread_mutex_init(&db->lock, NULL);
 	pthread_mutex_init(&db->write_lock, NULL);
 	pthread_mutex_init(&db->sync_lock, NULL);
@@ -629,9 +739,9 @@ db_open_schema(const char *path, int upto, struct db **ret)
 		free(db);
 		return ERR_NOMEM;
 	}
-	if (db_conn(db) == NULL) {
+	if (conn_get(db) == NULL) {
 		db_close(db);
-		return ERR_IO;
+		return db->pg ? ERR_DB_UNAVAILABLE : ERR_IO;
 	}
 	r = db_migrate(db, upto);
 	if (r != ERR_OK) {

@@ -60,6 +60,10 @@ void db_tx_rollback(struct db *db);
  * that value closes it. */
 bool db_read_begin(struct db *db);
 void db_read_end(struct db *db, bool opened);
+/* The statement text for this database's engine, where one text cannot
+ * serve both (an index hint, SQLite's rowid): both static strings, as
+ * db_stmt's cache is keyed by the pointer. */
+const char *db_sql(struct db *db, const char *sqlite, const char *pg);
 /* Runs sql (no parameters, no rows) on this thread's connection. */
 enum err db_exec(struct db *db, const char *sql);
 

@@ -13,7 +13,16 @@
 
 struct db;
 struct sqlite3;
+struct sqlite3_stmt;
 struct seal_state;
+struct pg_st;
+
+/* A statement of either engine (db.c, db_pg.c); db_stmt.c dispatches on
+ * which one is set. */
+struct db_st {
+	struct sqlite3_stmt	*lite;
+	struct pg_st		*pg;
+};
 
 #include <pthread.h>
 
@@ -50,11 +59,16 @@ struct db_audit_mac {
 };
 
 /* db.c */
+bool db_is_pg(const struct db *db);
 const struct db_audit_mac *db_audit_mac_get(struct db *db);
 void db_audit_mac_put(struct db *db, db_audit_mac_fn *fn, void *ctx);
 /* Counts a row appended to the audit table in this thread's open
  * transaction: such rows are records, not the changes they record. */
 void db_tx_count_audit_row(struct db *db);
+
+/* migrate_pg.c: the schema of a PostgreSQL database. */
+enum err db_migrate_pg(struct db *db, int upto);
+int db_schema_version_pg(struct db *db);
 
 /* audit_db.c: the chained insert; the caller holds a transaction. */
 enum err db_audit_insert(struct db *db, int64_t time_ms, const char *actor,

@@ -5,41 +5,57 @@
  */
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/str.h"
 #include "db/db.h"
+#include "db/db_int.h"
+#include "db/db_pg.h"
 
-/* The engine's statement: struct db_st is never defined, only cast. */
 static sqlite3_stmt *
 lite(struct db_st *st)
 {
-	return (sqlite3_stmt *)st;
+	return st->lite;
 }
 
 void
 db_bind_i64(struct db_st *st, int i, int64_t v)
 {
-	sqlite3_bind_int64(lite(st), i, v);
+	if (st->pg != NULL)
+		pg_bind_i64(st, i, v);
+	else
+		sqlite3_bind_int64(lite(st), i, v);
 }
 
 void
 db_bind_text(struct db_st *st, int i, const char *s)
 {
-	sqlite3_bind_text(lite(st), i, s != NULL ? s : "", -1, SQLITE_STATIC);
+	if (s == NULL)
+		s = "";
+	if (st->pg != NULL)
+		pg_bind_text(st, i, s, strlen(s));
+	else
+		sqlite3_bind_text(lite(st), i, s, -1, SQLITE_STATIC);
 }
 
 void
 db_bind_textn(struct db_st *st, int i, const char *s, size_t n)
 {
-	sqlite3_bind_text(lite(st), i, s != NULL ? s : "", (int)n,
-	    SQLITE_STATIC);
+	if (s == NULL)
+		s = "";
+	if (st->pg != NULL)
+		pg_bind_text(st, i, s, n);
+	else
+		sqlite3_bind_text(lite(st), i, s, (int)n, SQLITE_STATIC);
 }
 
 void
 db_bind_blob(struct db_st *st, int i, const void *p, size_t n)
 {
 	if (p == NULL)
-		sqlite3_bind_null(lite(st), i);
+		db_bind_null(st, i);
+	else if (st->pg != NULL)
+		pg_bind_blob(st, i, p, n);
 	else
 		sqlite3_bind_blob(lite(st), i, p, (int)n, SQLITE_STATIC);
 }
@@ -47,13 +63,20 @@ db_bind_blob(struct db_st *st, int i, const void *p, size_t n)
 void
 db_bind_null(struct db_st *st, int i)
 {
-	sqlite3_bind_null(lite(st), i);
+	if (st->pg != NULL)
+		pg_bind_null(st, i);
+	else
+		sqlite3_bind_null(lite(st), i);
 }
 
 enum err
 db_row(struct db_st *st)
 {
-	int rc = sqlite3_step(lite(st));
+	int rc;
+
+	if (st->pg != NULL)
+		return pg_row(st);
+	rc = sqlite3_step(lite(st));
 
 	if (rc == SQLITE_ROW)
 		return ERR_OK;
@@ -69,13 +92,19 @@ db_end(enum err step)
 int64_t
 db_col_i64(struct db_st *st, int i)
 {
+	if (st->pg != NULL)
+		return pg_col_i64(st, i);
 	return sqlite3_column_int64(lite(st), i);
 }
 
 const char *
 db_col_text(struct db_st *st, int i)
 {
-	const unsigned char *s = sqlite3_column_text(lite(st), i);
+	const unsigned char *s;
+
+	if (st->pg != NULL)
+		return pg_col_text(st, i);
+	s = sqlite3_column_text(lite(st), i);
 
 	return s != NULL ? (const char *)s : "";
 }
@@ -83,18 +112,24 @@ db_col_text(struct db_st *st, int i)
 const void *
 db_col_blob(struct db_st *st, int i)
 {
+	if (st->pg != NULL)
+		return pg_col_blob(st, i);
 	return sqlite3_column_blob(lite(st), i);
 }
 
 size_t
 db_col_len(struct db_st *st, int i)
 {
+	if (st->pg != NULL)
+		return pg_col_len(st, i);
 	return (size_t)sqlite3_column_bytes(lite(st), i);
 }
 
 bool
 db_col_null(struct db_st *st, int i)
 {
+	if (st->pg != NULL)
+		return pg_col_null(st, i);
 	return sqlite3_column_type(lite(st), i) == SQLITE_NULL;
 }
 
@@ -102,20 +137,6 @@ void
 db_col_copy(struct db_st *st, int i, char *dst, size_t cap)
 {
 	str_copy(dst, cap, db_col_text(st, i));
-}
-
-int64_t
-db_changes(struct db *db)
-{
-	return sqlite3_changes(db_conn(db));
-}
-
-bool
-db_in_tx(struct db *db)
-{
-	sqlite3 *h = db_conn(db);
-
-	return h != NULL && sqlite3_get_autocommit(h) == 0;
 }
 
 enum err

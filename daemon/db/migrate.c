@@ -19,6 +19,7 @@
 
 #include "base/log.h"
 #include "db/db.h"
+#include "db/db_int.h"
 
 struct schema_migration {
 	int version;
@@ -62,10 +63,13 @@ db_schema_latest(void)
 int
 db_schema_version(struct db *db)
 {
-	sqlite3 *h = db_conn(db);
+	sqlite3 *h;
 	sqlite3_stmt *st = NULL;
 	int v = -1;
 
+	if (db_is_pg(db))
+		return db_schema_version_pg(db);
+	h = db_conn(db);
 	if (h == NULL)
 		return -1;
 	if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL) ==
@@ -78,9 +82,14 @@ db_schema_version(struct db *db)
 enum err
 db_migrate(struct db *db, int upto)
 {
-	sqlite3 *h = db_conn(db);
-	int have = db_schema_version(db);
+	sqlite3 *h;
+	int have;
 	enum err r;
+
+	if (db_is_pg(db))
+		return db_migrate_pg(db, upto);
+	h = db_conn(db);
+	have = db_schema_version(db);
 
 	if (h == NULL || have < 0)
 		return ERR_IO;
