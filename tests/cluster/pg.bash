@@ -210,6 +210,10 @@ pg_start() {
 	mkdir -p "$dir" && chmod 0700 "$dir" || return 1
 	if (( EUID == 0 )); then
 		chown "$PG_TEST_USER:" "$dir" || return 1
+		if ! runuser -u "$PG_TEST_USER" -- test -x "$dir"; then
+			_pg_err "$PG_TEST_USER cannot reach $dir (its parents need o+x)"
+			return 1
+		fi
 	fi
 	if [[ -f "$dir/data/PG_VERSION" && -f "$dir/url" ]]; then
 		_pg_ctl_start "$dir" "$bin" ||
