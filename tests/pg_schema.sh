@@ -69,6 +69,7 @@ fail() {
 
 pg_start "$work/pg" || fail "PostgreSQL did not start"
 set -a
+# shellcheck source=/dev/null
 . "$work/pg/env"
 set +a
 export PGSSLMODE=verify-full PGSSLROOTCERT=$work/pg/ca.crt PGCONNECT_TIMEOUT=10

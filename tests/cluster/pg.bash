@@ -122,6 +122,7 @@ _pg_certs() {
 	    'keyUsage=critical,digitalSignature,keyEncipherment' \
 	    'extendedKeyUsage=serverAuth' \
 	    'subjectAltName=DNS:localhost,IP:127.0.0.1')
+	# shellcheck disable=SC2015 # any step failing is the one error
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 	    -nodes -keyout "$dir/ca.key" -out "$dir/ca.crt" -days 30 \
 	    -subj "/CN=coffer test CA" \
@@ -133,8 +134,10 @@ _pg_certs() {
 	openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" \
 	    -CAkey "$dir/ca.key" -set_serial "0x$(_pg_secret | cut -c1-16)" \
 	    -days 30 -out "$dir/server.crt" -extfile <(printf '%s\n' "$ext") \
-	    2>/dev/null ||
-	    _pg_err "openssl could not make the test certificates"
+	    2>/dev/null || {
+		_pg_err "openssl could not make the test certificates"
+		return 1
+	}
 	rm -f "$dir/server.csr"
 	chmod 0600 "$dir/ca.key" "$dir/server.key"
 	chmod 0644 "$dir/ca.crt" "$dir/server.crt"
