@@ -349,6 +349,41 @@ test_reconnect(void **state)
 	db_close(admin);
 }
 
+static void *
+open_latest(void *arg)
+{
+	struct db *db = NULL;
+
+	*(enum err *)arg = db_open(url(), &db);
+	db_close(db);
+	return NULL;
+}
+
+/* Two nodes starting together on an empty database: both open it, the
+ * schema is applied once (a second CREATE TABLE would fail one of them),
+ * and the version is this binary's. */
+static void
+test_migrate(void **state)
+{
+	struct db *db = NULL;
+	enum err a = ERR_INTERNAL, b = ERR_INTERNAL;
+	pthread_t t1, t2;
+
+	(void)state;
+	assert_int_equal(db_open_schema(url(), 0, &db), ERR_OK);
+	assert_int_equal(db_exec(db, "DROP SCHEMA public CASCADE;"
+	    " CREATE SCHEMA public"), ERR_OK);
+	assert_int_equal(db_schema_version(db), 0);
+	assert_int_equal(pthread_create(&t1, NULL, open_latest, &a), 0);
+	assert_int_equal(pthread_create(&t2, NULL, open_latest, &b), 0);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	assert_int_equal(a, ERR_OK);
+	assert_int_equal(b, ERR_OK);
+	assert_int_equal(db_schema_version(db), db_schema_latest());
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -364,6 +399,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect, setup,
 		    teardown),
+		cmocka_unit_test(test_migrate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
