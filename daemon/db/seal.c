@@ -17,18 +17,9 @@
 #include "db/db.h"
 #include "db/db_int.h"
 
-/* The seal row's MAC covers the ObjectWorm columns of 0013 once they have
- * left their initial values (schema/0013_object_worm.sql, trigger
- * seal_mac: the same expression). */
 static const char SQL_SEAL_READ[] =
     "SELECT sealed, seq, objects_n, objects_acc, policies_seq, policies_n,"
-    " policies_acc, CASE WHEN objworm_n = 0 AND objworm_acc IS NULL"
-    " THEN coffer_mac_ok(mac, 'seal', sealed, seq, objects_n,"
-    " objects_acc, policies_seq, policies_n, policies_acc)"
-    " ELSE coffer_mac_ok(mac, 'seal', sealed, seq, objects_n,"
-    " objects_acc, policies_seq, policies_n, policies_acc, objworm_n,"
-    " objworm_acc) END, objworm_n, objworm_acc"
-    " FROM seal WHERE id = 1";
+    " policies_acc, mac, objworm_n, objworm_acc FROM seal WHERE id = 1";
 /* An empty set is stored as NULL, as before any row existed, so the seal
  * row keeps the MAC form of its initial values (0013). */
 static const char SQL_SEAL_RECOUNT[] =
@@ -105,6 +96,37 @@ col_acc(struct db_st *st, int i, uint8_t out[static DB_SEAL_ACC_BYTES])
 	return true;
 }
 
+/* A set hash column as the MAC covers it: NULL or its bytes. */
+static struct seal_v
+acc_v(struct db_st *st, int i)
+{
+	if (db_col_null(st, i))
+		return SEAL_NUL;
+	return SEAL_B(db_col_blob(st, i), db_col_len(st, i));
+}
+
+/*
+ * The values the seal row's MAC covers, from a SQL_SEAL_READ row, in the
+ * form the trigger seal_mac wrote it (schema/0013_object_worm.sql): the
+ * ObjectWorm columns only once they have left their initial values.
+ * Returns how many.
+ */
+#define SEAL_V_N	9
+static size_t
+seal_v(struct db_st *st, struct seal_v v[static SEAL_V_N])
+{
+	v[0] = SEAL_I(db_col_i64(st, 0));	/* sealed */
+	v[1] = SEAL_I(db_col_i64(st, 1));	/* seq */
+	v[2] = SEAL_I(db_col_i64(st, 2));	/* objects_n */
+	v[3] = acc_v(st, 3);			/* objects_acc */
+	v[4] = SEAL_I(db_col_i64(st, 4));	/* policies_seq */
+	v[5] = SEAL_I(db_col_i64(st, 5));	/* policies_n */
+	v[6] = acc_v(st, 6);			/* policies_acc */
+	v[7] = SEAL_I(db_col_i64(st, 8));	/* objworm_n */
+	v[8] = acc_v(st, 9);			/* objworm_acc */
+	return db_col_i64(st, 8) == 0 && db_col_null(st, 9) ? 7 : SEAL_V_N;
+}
+
 enum err
 db_seal_read(struct db *db, struct db_seal *ret)
 {
@@ -127,8 +149,14 @@ db_seal_read(struct db *db, struct db_seal *ret)
 		    !col_acc(st, 6, ret->policies_acc) ||
 		    !col_acc(st, 9, ret->objworm_acc))
 			r = ERR_CORRUPT;
-		if (ret->sealed && db_col_i64(st, 7) != 1)
-			r = ERR_CORRUPT;
+		if (ret->sealed) {
+			struct seal_v v[SEAL_V_N];
+			size_t n = seal_v(st, v);
+
+			if (!db_seal_mac_ok(db, db_col_blob(st, 7),
+			    db_col_len(st, 7), "seal", v, n))
+				r = ERR_CORRUPT;
+		}
 	} else
 		/* The row is created by the migration and never deleted. */
 		r = rc == ERR_NOT_FOUND ? ERR_CORRUPT : db_end(rc);

@@ -744,6 +744,103 @@ test_seal_needs_key(void **state)
 	db_close(bare);
 }
 
+/* The clock row's MAC is computed and checked in C (clock_db.c) with the
+ * encoding of coffer_mac: either side accepts what the other wrote, and
+ * the mark is raised, never lowered, by every write. */
+static const char CLOCK_OK_SQL[] =
+    "SELECT coffer_mac_ok(mac, 'clock', high_water_ms, offset_ms)"
+    " FROM clock WHERE id = 1";
+
+static void
+test_clock_mac_c_and_sql(void **state)
+{
+	struct fixture *f = *state;
+	struct db_clock *c = NULL;
+	int64_t target = clock_wall_ms() + CLOCK_DAY_MS, hwm;
+	bool ok = false;
+
+	assert_int_equal(db_clock_open(f->db, true, &c), ERR_OK);
+	assert_int_equal(db_clock_set(f->db, target, NULL), ERR_OK);
+	assert_int_equal(q_i64(f->db, CLOCK_OK_SQL), 1);
+	assert_int_equal(q_i64(f->db, "SELECT high_water_ms FROM clock"),
+	    target);
+	assert_true(db_clock_now(c) >= target);
+	assert_int_equal(db_clock_persist(c), ERR_OK);
+	assert_int_equal(q_i64(f->db, CLOCK_OK_SQL), 1);
+	hwm = q_i64(f->db, "SELECT high_water_ms FROM clock");
+	assert_true(hwm >= target);
+	/* In a transaction: a lower mark leaves it, a higher one raises it;
+	 * both MAC the row again. */
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(db_clock_raise(f->db, hwm - 5), ERR_OK);
+	assert_int_equal(q_i64(f->db, "SELECT high_water_ms FROM clock"), hwm);
+	assert_int_equal(db_clock_raise(f->db, hwm + 5), ERR_OK);
+	assert_int_equal(db_clock_seal(f->db), ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_equal(q_i64(f->db, "SELECT high_water_ms FROM clock"),
+	    hwm + 5);
+	assert_int_equal(q_i64(f->db, CLOCK_OK_SQL), 1);
+	assert_int_equal(db_clock_sealed_ok(f->db, &ok), ERR_OK);
+	assert_true(ok);
+
+	/* A MAC written by coffer_mac is one the C check accepts... */
+	assert_int_equal(db_exec(f->db, "UPDATE clock SET offset_ms ="
+	    " offset_ms + 7, mac = coffer_mac('clock', high_water_ms,"
+	    " offset_ms + 7)"), ERR_OK);
+	assert_int_equal(db_clock_sealed_ok(f->db, &ok), ERR_OK);
+	assert_true(ok);
+	assert_int_equal(db_clock_verify(c, &ok), ERR_OK);
+	assert_true(ok);
+	/* ...and a covered column changed under it is not: the reset writes
+	 * a row both sides accept. */
+	assert_int_equal(db_exec(f->db, "UPDATE clock SET offset_ms ="
+	    " offset_ms + 1"), ERR_OK);
+	assert_int_equal(q_i64(f->db, CLOCK_OK_SQL), 0);
+	assert_int_equal(db_clock_sealed_ok(f->db, &ok), ERR_OK);
+	assert_false(ok);
+	assert_int_equal(db_clock_verify(c, &ok), ERR_OK);
+	assert_false(ok);
+	assert_int_equal(q_i64(f->db, "SELECT offset_ms FROM clock"), 0);
+	assert_int_equal(q_i64(f->db, CLOCK_OK_SQL), 1);
+	assert_int_equal(db_clock_sealed_ok(f->db, &ok), ERR_OK);
+	assert_true(ok);
+	db_clock_close(c);
+}
+
+/* The seal row's MAC is written by its trigger (coffer_mac) and checked in
+ * C, in both of its forms (schema/0013_object_worm.sql). */
+static void
+test_seal_row_mac(void **state)
+{
+	struct fixture *f = *state;
+	struct db_seal s;
+
+	assert_int_equal(db_seal_read(f->db, &s), ERR_OK);
+	assert_true(s.sealed);
+	assert_int_equal(s.objworm_n, 0);
+	/* The trigger MACs on every change of seq. */
+	assert_int_equal(db_exec(f->db, "UPDATE seal SET objworm_n = 2,"
+	    " seq = seq + 1"), ERR_OK);
+	assert_int_equal(db_seal_read(f->db, &s), ERR_OK);
+	assert_int_equal(s.objworm_n, 2);
+	assert_int_equal(db_exec(f->db, "UPDATE seal SET objworm_n = 0,"
+	    " seq = seq + 1"), ERR_OK);
+	assert_int_equal(db_seal_read(f->db, &s), ERR_OK);
+	/* A covered column changed without it, in either form. */
+	assert_int_equal(db_exec(f->db, "UPDATE seal SET objects_n ="
+	    " objects_n + 1"), ERR_OK);
+	assert_int_equal(db_seal_read(f->db, &s), ERR_CORRUPT);
+	assert_int_equal(db_exec(f->db, "UPDATE seal SET objects_n ="
+	    " objects_n - 1, objworm_n = 1, seq = seq + 1"), ERR_OK);
+	assert_int_equal(db_seal_read(f->db, &s), ERR_OK);
+	assert_int_equal(db_exec(f->db, "UPDATE seal SET objworm_n = 3"),
+	    ERR_OK);
+	assert_int_equal(db_seal_read(f->db, &s), ERR_CORRUPT);
+	assert_int_equal(db_exec(f->db, "UPDATE seal SET objworm_n = 1,"
+	    " mac = NULL"), ERR_OK);
+	assert_int_equal(db_seal_read(f->db, &s), ERR_CORRUPT);
+}
+
 /* The anchor: a MACed sequence number that only the key can write. */
 static void
 test_seal_anchor(void **state)
@@ -791,6 +888,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_seal_set_hash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seal_needs_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seal_anchor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_mac_c_and_sql, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_seal_row_mac, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,6 +36,7 @@
 #include "inventory/inventory.h"
 #include "worm/retention.h"
 #include "worm/worm.h"
+#include "worm/worm_int.h"
 
 #define T0	((int64_t)1790000000000)
 #define DAY	WORM_DAY_MS
@@ -634,6 +635,88 @@ test_object_worm_replay(void **state)
 	    ERR_CORRUPT);
 }
 
+/* The MACs are computed in C (worm_db.c, object_worm_db.c) with the
+ * encoding of the SQL functions: what one side writes, the other accepts,
+ * so rows sealed before the move stay valid. */
+static const char POLICY_OK_SQL[] =
+    "SELECT coffer_mac_ok(mac, 'worm', bucket, worm_id, state, days,"
+    " created_ms, updated_ms) FROM worm_policies WHERE bucket = 1";
+static const char OBJWORM_OK_SQL[] =
+    "SELECT coffer_mac_ok(mac, 'objworm', bucket, enabled, mode, days,"
+    " years, created_ms, updated_ms) FROM object_worm WHERE bucket = 1";
+
+static void
+test_policy_mac_c_and_sql(void **state)
+{
+	struct fixture *f = *state;
+	struct worm_op op = op_at(f, 1, T0);
+	struct worm_policy p, g;
+
+	assert_int_equal(worm_initiate(&op, 5, &p), ERR_OK);
+	assert_int_equal(count(f, POLICY_OK_SQL), 1);
+	assert_int_equal(worm_complete(&op, p.worm_id), ERR_OK);
+	assert_int_equal(count(f, POLICY_OK_SQL), 1);
+	op.now_ms = T0 + 1000;
+	assert_int_equal(worm_extend(&op, p.worm_id, 9), ERR_OK);
+	assert_int_equal(count(f, POLICY_OK_SQL), 1);
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(worm_seal_all(f->db), ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_equal(count(f, POLICY_OK_SQL), 1);
+
+	/* A MAC written by coffer_mac is one the C check accepts. */
+	assert_int_equal(db_exec(f->db, "UPDATE worm_policies SET"
+	    " updated_ms = updated_ms + 1, mac = coffer_mac('worm', bucket,"
+	    " worm_id, state, days, created_ms, updated_ms + 1)"), ERR_OK);
+	assert_int_equal(worm_get(&op, &g), ERR_OK);
+	assert_true(g.sealed);
+	assert_int_equal(g.days, 9);
+	assert_int_equal(g.updated_ms, T0 + 1001);
+	/* And a covered column changed under it is not. */
+	assert_int_equal(db_exec(f->db, DROP_SEAL_TRIGGERS), ERR_OK);
+	assert_int_equal(db_exec(f->db, "UPDATE worm_policies SET"
+	    " updated_ms = updated_ms + 1"), ERR_OK);
+	assert_int_equal(count(f, POLICY_OK_SQL), 0);
+	assert_int_equal(worm_db_get(f->db, 1, &g, &(bool){ false }), ERR_OK);
+	assert_false(g.sealed);
+}
+
+static void
+test_objworm_mac_c_and_sql(void **state)
+{
+	struct fixture *f = *state;
+	struct worm_op op = op_at(f, 1, T0);
+	struct object_worm_config want = { .enabled = true,
+	    .mode = RETENTION_GOVERNANCE, .days = 1 }, got;
+
+	assert_int_equal(object_worm_put(&op, &want), ERR_OK);
+	assert_int_equal(count(f, OBJWORM_OK_SQL), 1);
+	/* The update keeps the stored creation time, and the MAC covers it
+	 * whatever the caller passed. */
+	want = (struct object_worm_config){ .bucket_id = 1, .enabled = true,
+	    .mode = RETENTION_COMPLIANCE, .years = 2, .created_ms = 42,
+	    .updated_ms = T0 + 1000 };
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(object_worm_db_put(f->db, &want), ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_equal(count(f, "SELECT created_ms FROM object_worm"), T0);
+	assert_int_equal(count(f, OBJWORM_OK_SQL), 1);
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(object_worm_seal_all(f->db), ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_equal(count(f, OBJWORM_OK_SQL), 1);
+
+	/* A MAC written by coffer_mac is one the C check accepts. */
+	assert_int_equal(db_exec(f->db, "UPDATE object_worm SET"
+	    " updated_ms = updated_ms + 1, mac = coffer_mac('objworm', bucket,"
+	    " enabled, mode, days, years, created_ms, updated_ms + 1)"), ERR_OK);
+	assert_int_equal(object_worm_get(f->db, 1, "locked", &got), ERR_OK);
+	assert_true(got.sealed);
+	assert_int_equal(got.mode, RETENTION_COMPLIANCE);
+	assert_int_equal(got.years, 2);
+	assert_int_equal(got.updated_ms, T0 + 1001);
+}
+
 int
 main(void)
 {
@@ -658,6 +741,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test(test_object_worm_tamper),
 		cmocka_unit_test_setup_teardown(test_object_worm_replay, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_policy_mac_c_and_sql, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_objworm_mac_c_and_sql, setup,
 		    teardown),
 	};
 
