@@ -18,7 +18,9 @@
 # The differences the baseline's header documents are added to the
 # SQLite side first: the id column standing for rowid in ROWID_TABLES,
 # the seal triggers (they call coffer_* functions) left out, and
-# schema_version, which exists in PostgreSQL only and is checked alone.
+# schema_version, which exists in PostgreSQL only and is checked alone,
+# and the seal's journal (seal_journal, its seal_journal_* triggers), which
+# stands in PostgreSQL for the seal triggers.
 #
 # Then tests/pg_schema_triggers.sql runs on both: the same statements
 # must be refused by the triggers with the same messages and leave the
@@ -149,7 +151,7 @@ done >>"$work/lite.raw"
 
 # --- PostgreSQL's catalog -----------------------------------------------
 PGW="c.relnamespace = 'public'::regnamespace
-    AND c.relkind = 'r' AND c.relname <> 'schema_version'"
+    AND c.relkind = 'r' AND c.relname NOT IN ('schema_version', 'seal_journal')"
 COLS="(SELECT string_agg(a.attname, ',' ORDER BY k.ord)
 	FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
 	JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum)"
@@ -209,7 +211,8 @@ pgq >"$work/pg.raw" <<-EOF
 EOF
 pgq -c "SELECT replace(pg_get_triggerdef(t.oid), chr(10), ' ')
     FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-    WHERE NOT t.tgisinternal AND c.relnamespace = 'public'::regnamespace" |
+    WHERE NOT t.tgisinternal AND c.relnamespace = 'public'::regnamespace
+    AND t.tgname NOT LIKE 'seal\\_journal\\_%'" |
 sed -E '/ FOR EACH ROW /!s/^/not-for-each-row: /' | trigger_head >>"$work/pg.raw"
 
 # --- the rows the migrations seed ---------------------------------------

@@ -32,6 +32,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,6 +66,7 @@ struct db_conn {
 struct db {
 	char			*path;		/* a file, or a postgresql:// URL */
 	bool			 pg;
+	bool			 pg_journal;	/* its schema has seal_journal */
 	pthread_key_t		 key;
 	pthread_mutex_t		 lock;	/* guards conns */
 	/* Held from BEGIN IMMEDIATE to COMMIT/ROLLBACK: writers of this
@@ -93,6 +95,45 @@ bool
 db_is_pg(const struct db *db)
 {
 	return db->pg;
+}
+
+bool
+db_is_url(const char *path)
+{
+	return pg_is_url(path);
+}
+
+void
+db_display(const char *path, char *out, size_t cap)
+{
+	const char *at, *colon, *user;
+
+	if (!pg_is_url(path) || (at = strchr(path, '@')) == NULL) {
+		snprintf(out, cap, "%s", path);
+		return;
+	}
+	user = strstr(path, "://") + 3;
+	colon = memchr(user, ':', (size_t)(at - user));
+	if (colon == NULL) {
+		snprintf(out, cap, "%s", path);
+		return;
+	}
+	snprintf(out, cap, "%.*s:***%s", (int)(colon - path), path, at);
+}
+
+bool
+db_has_state(const char *path)
+{
+	struct db *db = NULL;
+	bool has;
+
+	if (!pg_is_url(path))
+		return access(path, F_OK) == 0;
+	if (db_open_schema(path, 0, &db) != ERR_OK)
+		return false;
+	has = db_schema_version(db) > 0;
+	db_close(db);
+	return has;
 }
 
 const char *
@@ -609,6 +650,12 @@ db_tx_commit(struct db *db)
 		db_tx_rollback(db);
 		return r;
 	}
+	if (db->pg_journal && (r = seal_pg_precommit(db)) != ERR_OK) {
+		if (c->scope != NULL)
+			c->scope->rows = rows;
+		db_tx_rollback(db);
+		return r;
+	}
 	seal_tx_precommit(db);
 	c->committing = true;
 	r = c->pg != NULL ? pg_commit(c->pg) : db_exec(db, "COMMIT");
@@ -637,9 +684,10 @@ db_tx_rollback(struct db *db)
 
 	if (c == NULL || !c->in_tx)
 		return;
-	if (c->pg != NULL)
+	if (c->pg != NULL) {
 		pg_rollback(c->pg);
-	else {
+		seal_pg_rollback();
+	} else {
 		/* ROLLBACK fails when no transaction is active (SQLite may
 		 * have rolled back itself), which is what we want anyway. */
 		(void)sqlite3_step(c->rollback);
@@ -748,6 +796,8 @@ db_open_schema(const char *path, int upto, struct db **ret)
 		db_close(db);
 		return r;
 	}
+	/* Every PostgreSQL schema starts at the baseline, which has it. */
+	db->pg_journal = db->pg && db_schema_version(db) > 0;
 	*ret = db;
 	return ERR_OK;
 }

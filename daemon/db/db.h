@@ -32,6 +32,13 @@ enum err db_open(const char *path, struct db **ret);
  * an older release left it (upgrade tests). */
 enum err db_open_schema(const char *path, int upto, struct db **ret);
 void db_close(struct db *db);
+/* path as messages may show it: a URL without its password. */
+void db_display(const char *path, char *out, size_t cap);
+/* Whether path names a database server rather than a file. */
+bool db_is_url(const char *path);
+/* Whether the database at path holds a schema already (a first start
+ * finds none); false when it cannot be reached either. */
+bool db_has_state(const char *path);
 
 /* This thread's SQLite connection, for the engine's own files (db/,
  * backup); NULL only on out-of-memory/open failure. */

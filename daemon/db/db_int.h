@@ -43,6 +43,10 @@ void seal_state_free(struct seal_state *s);
  * or SQLite's FLOAT code 2), big-endian length, bytes (seal_mac.c). */
 void seal_absorb(void *h, int type, const void *p, size_t len);
 void seal_absorb_i64(void *h, int64_t v);
+/* What a row with MAC mac adds to its table's set hash: a keyed hash, so
+ * one who reads every MAC still cannot compute a set's sum (seal_fn.c). */
+void seal_item(const struct seal_state *s, const void *mac, size_t n,
+    uint8_t out[static DB_SEAL_ACC_BYTES]);
 /* Registers the coffer_* SQL functions on a new connection. */
 int seal_register(struct seal_state *s, struct sqlite3 *h);
 struct seal_state *db_seal_state(struct db *db);
@@ -50,6 +54,12 @@ struct seal_state *db_seal_state(struct db *db);
  * sequence if the anchor must move), and after it (true: durable). */
 void seal_tx_precommit(struct db *db);
 void seal_tx_end(struct db *db, bool durable);
+/* PostgreSQL (seal_pg.c): before COMMIT, the journal's notes folded into
+ * the seal row (an error refuses the commit); the transaction rewrote the
+ * seal row itself; it ended without a commit. */
+enum err seal_pg_precommit(struct db *db);
+void seal_pg_rewrote(void);
+void seal_pg_rollback(void);
 
 #include "db/db.h"
 

@@ -194,6 +194,8 @@ db_seal_mark_sealed(struct db *db)
 
 	if (st == NULL)
 		return ERR_IO;
+	if (db_is_pg(db))
+		seal_pg_rewrote();	/* no trigger MACs it there */
 	return db_step_done(st);
 }
 
@@ -265,6 +267,8 @@ db_seal_recount(struct db *db, const struct db_seal_totals *objects,
 
 	if (st == NULL)
 		return ERR_IO;
+	if (db_is_pg(db))
+		seal_pg_rewrote();
 	for (int i = 0; i < 3; i++) {
 		db_bind_i64(st, 1 + 2 * i, t[i]->n);
 		db_bind_blob(st, 2 + 2 * i, t[i]->acc, DB_SEAL_ACC_BYTES);

@@ -67,22 +67,6 @@ mac_of(const struct seal_state *s, int argc, sqlite3_value **argv,
 	sodium_memzero(&h, sizeof(h));
 }
 
-/* What a row with MAC mac adds to its table's set hash. */
-static void
-item_of(const struct seal_state *s, const void *mac, size_t n,
-    uint8_t out[static DB_SEAL_ACC_BYTES])
-{
-	crypto_generichash_state h;
-	static const uint8_t tag = 'S';
-
-	crypto_generichash_init(&h, s->key, DB_SEAL_KEY_BYTES,
-	    DB_SEAL_ACC_BYTES);
-	crypto_generichash_update(&h, &tag, 1);
-	crypto_generichash_update(&h, mac, n);
-	crypto_generichash_final(&h, out, DB_SEAL_ACC_BYTES);
-	sodium_memzero(&h, sizeof(h));
-}
-
 static const char NO_KEY[] =
     "coffer: sealed rows can only be written by cofferd or the coffer CLI"
     " with the root key";
@@ -148,7 +132,7 @@ fn_acc(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	}
 	/* A row without a MAC (sealed at the first start) adds nothing. */
 	if (sqlite3_value_type(argv[1]) == SQLITE_BLOB) {
-		item_of(s, sqlite3_value_blob(argv[1]),
+		seal_item(s, sqlite3_value_blob(argv[1]),
 		    (size_t)sqlite3_value_bytes(argv[1]), item);
 		if (sqlite3_value_int(argv[2]) >= 0)
 			sodium_add(acc, item, sizeof(acc));
@@ -172,7 +156,7 @@ fn_sum_step(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	}
 	if (s->key == NULL || sqlite3_value_type(argv[0]) != SQLITE_BLOB)
 		return;
-	item_of(s, sqlite3_value_blob(argv[0]),
+	seal_item(s, sqlite3_value_blob(argv[0]),
 	    (size_t)sqlite3_value_bytes(argv[0]), item);
 	sodium_add(acc, item, DB_SEAL_ACC_BYTES);
 }

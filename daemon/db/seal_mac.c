@@ -75,6 +75,21 @@ mac_of(const struct seal_state *s, const char *domain,
 	sodium_memzero(&h, sizeof(h));
 }
 
+void
+seal_item(const struct seal_state *s, const void *mac, size_t n,
+    uint8_t out[static DB_SEAL_ACC_BYTES])
+{
+	crypto_generichash_state h;
+	static const uint8_t tag = 'S';
+
+	crypto_generichash_init(&h, s->key, DB_SEAL_KEY_BYTES,
+	    DB_SEAL_ACC_BYTES);
+	crypto_generichash_update(&h, &tag, 1);
+	crypto_generichash_update(&h, mac, n);
+	crypto_generichash_final(&h, out, DB_SEAL_ACC_BYTES);
+	sodium_memzero(&h, sizeof(h));
+}
+
 enum err
 db_seal_mac(struct db *db, const char *domain, const struct seal_v *v,
     size_t n, uint8_t out[static DB_SEAL_MAC_BYTES])

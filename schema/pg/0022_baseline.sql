@@ -394,6 +394,21 @@ CREATE TABLE seal (
 );
 INSERT INTO seal (id, objects_n, policies_n) VALUES (1, 0, 0);
 
+-- PostgreSQL only: the seal's journal. The database never holds the root
+-- key, so it cannot keep the keyed sums SQLite's seal triggers keep. The
+-- seal_journal triggers (at the end) note each change of a sealed row
+-- instead, and cofferd folds the notes into the seal row in the same
+-- transaction just before COMMIT (daemon/db/seal_pg.c). Writers queue on
+-- one lock, so the journal only holds the committing transaction's notes.
+CREATE TABLE seal_journal (
+	id		bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	tbl		text COLLATE "C" NOT NULL
+			    CHECK (tbl IN ('objects', 'policies', 'objworm')),
+	op		text COLLATE "C" NOT NULL CHECK (op IN ('I', 'D', 'U')),
+	old_mac		bytea,
+	new_mac		bytea
+);
+
 -- 0010_audit_chain.sql --------------------------------------------------
 
 CREATE TABLE audit_chain (
@@ -1005,3 +1020,29 @@ BEGIN
 END $$;
 CREATE TRIGGER kms_key_versions_fixed BEFORE UPDATE OF key
     ON kms_key_versions FOR EACH ROW EXECUTE FUNCTION kms_key_versions_fixed();
+
+-- The seal's journal (PostgreSQL only, see seal_journal above): what
+-- SQLite's seal_objects_*, seal_policies_* and seal_objworm_* triggers add
+-- to the seal row, noted for cofferd to add. An objects row counts only
+-- when its MAC changes; a policy or ObjectWorm row on every update.
+CREATE FUNCTION seal_journal_note() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		INSERT INTO seal_journal (tbl, op, new_mac)
+		    VALUES (TG_ARGV[0], 'I', NEW.mac);
+	ELSIF TG_OP = 'DELETE' THEN
+		INSERT INTO seal_journal (tbl, op, old_mac)
+		    VALUES (TG_ARGV[0], 'D', OLD.mac);
+	ELSIF TG_ARGV[0] <> 'objects' OR OLD.mac IS DISTINCT FROM NEW.mac THEN
+		INSERT INTO seal_journal (tbl, op, old_mac, new_mac)
+		    VALUES (TG_ARGV[0], 'U', OLD.mac, NEW.mac);
+	END IF;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER seal_journal_objects AFTER INSERT OR DELETE OR UPDATE OF mac
+    ON objects FOR EACH ROW EXECUTE FUNCTION seal_journal_note('objects');
+CREATE TRIGGER seal_journal_policies AFTER INSERT OR DELETE OR UPDATE
+    ON worm_policies FOR EACH ROW EXECUTE FUNCTION seal_journal_note('policies');
+CREATE TRIGGER seal_journal_objworm AFTER INSERT OR DELETE OR UPDATE
+    ON object_worm FOR EACH ROW EXECUTE FUNCTION seal_journal_note('objworm');
