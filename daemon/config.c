@@ -34,6 +34,11 @@ static const struct config_item items[] = {
 	S("data_dir", data_dir, "",
 	    "State directory (database, blobs, root key, credentials). "
 	    "Default: $STATE_DIRECTORY under systemd, else ./var."),
+	S("database", database, "",
+	    "Where the metadata lives: a PostgreSQL server (a postgresql:// "
+	    "connection URI; put the password in a libpq password file, "
+	    "passfile=..., not in the URI) or, by default, DATA_DIR/meta.db "
+	    "(SQLite)."),
 	S("oss_listen", oss_listen, "127.0.0.1:8420",
 	    "Address of the OSS listener (HOST:PORT, HOST an IPv4 address, "
 	    "[IPv6 address] or name; port 0 picks one)."),
@@ -454,6 +459,11 @@ config_finish(struct config *cfg)
 			cfg->data_dir[strcspn(cfg->data_dir, ":")] = '\0';
 		} else
 			str_copy(cfg->data_dir, sizeof(cfg->data_dir), "./var");
+	}
+	if (cfg->database[0] == '\0' &&
+	    strlen(cfg->data_dir) + 9 <= sizeof(cfg->database)) {
+		memcpy(cfg->database, cfg->data_dir, strlen(cfg->data_dir));
+		memcpy(cfg->database + strlen(cfg->data_dir), "/meta.db", 9);
 	}
 	if (cfg->root_key[0] == '\0') {
 		if (cd != NULL && cd[0] != '\0')

@@ -23,6 +23,7 @@
 struct config {
 	char		config_file[PATH_MAX];
 	char		data_dir[PATH_MAX];
+	char		database[PATH_MAX];	/* a file, or a postgresql:// URL */
 	char		oss_listen[128];
 	char		kms_listen[128];
 	char		rtmp_listen[128];
@@ -66,6 +67,7 @@ struct config {
 enum err config_load(int argc, char **argv, struct config *cfg,
     bool *ret_exit, char *err, size_t errlen);
 /* Resolves derived defaults: data_dir from $STATE_DIRECTORY or "./var",
+ * database DATA_DIR/meta.db,
  * root_key from $CREDENTIALS_DIRECTORY/root.key or DATA_DIR/root.key, and
  * TLS files named "credential:NAME" to $CREDENTIALS_DIRECTORY/NAME. */
 void config_finish(struct config *cfg);

@@ -347,9 +347,9 @@ main(int argc, char **argv)
 	if (mkdir(cfg.data_dir, 0700) != 0 && errno != EEXIST)
 		fatal("cannot create data dir '%s'", cfg.data_dir);
 	lockfd = lock_data_dir(cfg.data_dir);
-	snprintf(path, sizeof(path), "%s/meta.db", cfg.data_dir);
-	had_state = access(path, F_OK) == 0;
-	r = db_open(path, &db);
+	db_display(cfg.database, path, sizeof(path));
+	had_state = db_has_state(cfg.database);
+	r = db_open(cfg.database, &db);
 	if (r != ERR_OK)
 		fatalx("cannot open database '%s': %s", path, err_name(r));
 	r = db_clock_open(db, cfg.test_clock, &dbclock);

@@ -77,10 +77,10 @@ cli_init(struct cli *cli, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	snprintf(path, sizeof(path), "%s/meta.db", dd);
-	if (access(path, F_OK) == 0) {
-		fprintf(stderr, "coffer: init: '%s' is a coffer data dir "
-		    "already\n", dd);
+	if (db_has_state(cli->cfg.database)) {
+		db_display(cli->cfg.database, path, sizeof(path));
+		fprintf(stderr, "coffer: init: '%s' holds a coffer database "
+		    "already\n", db_is_url(cli->cfg.database) ? path : dd);
 		return 1;
 	}
 	if ((ak == NULL) != (sk == NULL)) {

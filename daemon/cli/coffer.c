@@ -46,8 +46,8 @@ cli_open_db(struct cli *cli)
 
 	if (cli->db != NULL)
 		return ERR_OK;
-	snprintf(path, sizeof(path), "%s/meta.db", cli->cfg.data_dir);
-	r = db_open(path, &cli->db);
+	db_display(cli->cfg.database, path, sizeof(path));
+	r = db_open(cli->cfg.database, &cli->db);
 	if (r != ERR_OK)
 		fprintf(stderr, "coffer: cannot open '%s': %s\n", path,
 		    err_name(r));
@@ -509,14 +509,15 @@ find_command(int *argc, char **argv, const char **ret_group)
  * then trusts.
  */
 static bool
-data_dir_ready(const struct cli_command *cmd, const char *dir)
+data_dir_ready(const struct cli_command *cmd, const char *dir,
+    const char *database)
 {
 	char path[4200];
 
 	if (cmd->fn == cli_init || cmd->fn == cli_restore)
 		return true;
 	snprintf(path, sizeof(path), "%s/meta.db", dir);
-	if (access(path, F_OK) == 0)
+	if (access(path, F_OK) == 0 || db_is_url(database))
 		return true;
 	fprintf(stderr, "coffer: '%s' is not a coffer data dir (no meta.db): "
 	    "create one with 'coffer init' (or by starting cofferd), or "
@@ -591,7 +592,7 @@ main(int argc, char **argv)
 	}
 	cli.root_key_default = cli.cfg.root_key[0] == '\0';
 	config_finish(&cli.cfg);
-	if (!data_dir_ready(cmd, cli.cfg.data_dir))
+	if (!data_dir_ready(cmd, cli.cfg.data_dir, cli.cfg.database))
 		return 1;
 	cli.clock.now_ms = clock_of_cli;
 	cli.clock.ctx = &cli;
