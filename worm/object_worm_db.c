@@ -28,10 +28,9 @@ static const char SQL_PUT[] =
 static const char SQL_DELETE_BUCKET[] =
     "DELETE FROM object_worm WHERE bucket = ?1"
     " AND NOT EXISTS (SELECT 1 FROM objects WHERE bucket = ?1)";
-static const char SQL_TOTALS[] =
-    "SELECT count(*), coffer_sum(mac), coalesce(sum(coffer_mac_ok(mac,"
-    " 'objworm', bucket, enabled, mode, days, years, created_ms,"
-    " updated_ms) = 0), 0) FROM object_worm";
+static const char SQL_PAGE[] =
+    "SELECT " OBJWORM_COLS " FROM object_worm WHERE bucket > ?1"
+    " ORDER BY bucket LIMIT ?2";
 /* One row at a time, so a row is rewritten only after the statement that
  * read it is done (the walk never meets its own writes). */
 static const char SQL_NEXT[] =
@@ -205,10 +204,18 @@ object_worm_db_delete_bucket(struct db *db, int64_t bucket_id)
 	return db_step_i64(db, SQL_DELETE_BUCKET, bucket_id);
 }
 
+static bool
+row_ok(struct db *db, struct db_st *st)
+{
+	struct objworm_row w = objworm_row_at(st);
+
+	return objworm_mac_ok(db, &w, db_col_blob(st, 7), db_col_len(st, 7));
+}
+
 enum err
 object_worm_seal_totals(struct db *db, struct db_seal_totals *ret)
 {
-	return db_seal_totals_query(db, SQL_TOTALS, ret);
+	return db_seal_totals_walk(db, SQL_PAGE, 0, 7, row_ok, ret);
 }
 
 enum err

@@ -26,10 +26,9 @@ static const char SQL_UPDATE[] =
     "UPDATE worm_policies SET state = ?2, days = ?3, updated_ms = ?4,"
     " mac = ?5 WHERE bucket = ?1 AND worm_id = ?6 AND state = ?7"
     " AND days = ?8 AND created_ms = ?9";
-static const char SQL_TOTALS[] =
-    "SELECT count(*), coffer_sum(mac), coalesce(sum(coffer_mac_ok(mac,"
-    " 'worm', bucket, worm_id, state, days, created_ms, updated_ms) = 0),"
-    " 0) FROM worm_policies";
+static const char SQL_PAGE[] =
+    "SELECT " POLICY_COLS " FROM worm_policies WHERE bucket > ?1"
+    " ORDER BY bucket LIMIT ?2";
 /* One row at a time, so a row is rewritten only after the statement that
  * read it is done (the walk never meets its own writes). */
 static const char SQL_NEXT[] =
@@ -275,10 +274,18 @@ worm_db_newer_object(struct db *db, int64_t bucket_id, int64_t after_ms,
 }
 
 
+static bool
+row_ok(struct db *db, struct db_st *st)
+{
+	struct policy_row w = policy_row_at(st);
+
+	return policy_mac_ok(db, &w, db_col_blob(st, 6), db_col_len(st, 6));
+}
+
 enum err
 worm_seal_totals(struct db *db, struct db_seal_totals *ret)
 {
-	return db_seal_totals_query(db, SQL_TOTALS, ret);
+	return db_seal_totals_walk(db, SQL_PAGE, 0, 6, row_ok, ret);
 }
 
 enum err

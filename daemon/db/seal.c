@@ -187,6 +187,48 @@ db_seal_totals_query(struct db *db, const char *sql,
 	return r;
 }
 
+#define TOTALS_PAGE	512
+
+enum err
+db_seal_totals_walk(struct db *db, const char *page_sql, int key_col,
+    int mac_col, db_seal_row_ok_fn *ok, struct db_seal_totals *ret)
+{
+	const struct seal_state *s = db_seal_state(db);
+	uint8_t item[DB_SEAL_ACC_BYTES];
+	int64_t after = -1, seen;
+	enum err r = ERR_OK;
+
+	memset(ret, 0, sizeof(*ret));
+	if (s->key == NULL)
+		return ERR_INTERNAL;
+	do {
+		struct db_st *st = db_stmt(db, page_sql);
+
+		if (st == NULL)
+			return ERR_IO;
+		db_bind_i64(st, 1, after);
+		db_bind_i64(st, 2, TOTALS_PAGE);
+		seen = 0;
+		/* As count(*), coffer_sum(mac) and coffer_mac_ok did: every
+		 * row counts, a row without a MAC adds nothing and fails. */
+		while ((r = db_row(st)) == ERR_OK) {
+			ret->n++;
+			seen++;
+			after = db_col_i64(st, key_col);
+			if (!db_col_null(st, mac_col)) {
+				seal_item(s, db_col_blob(st, mac_col),
+				    db_col_len(st, mac_col), item);
+				sodium_add(ret->acc, item, sizeof(item));
+			}
+			if (!ok(db, st))
+				ret->bad++;
+		}
+		db_stmt_done(st);
+		r = db_end(r);
+	} while (r == ERR_OK && seen == TOTALS_PAGE);
+	return r;
+}
+
 enum err
 db_seal_mark_sealed(struct db *db)
 {

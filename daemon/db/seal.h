@@ -96,6 +96,18 @@ struct db_seal_totals {
  * sealed table (each module's *_db.c owns its own). */
 enum err db_seal_totals_query(struct db *db, const char *sql,
     struct db_seal_totals *ret);
+/*
+ * The same, summed in C a page at a time, on any engine (the database
+ * holds no key to sum with). page_sql takes ?1 = the last key seen (-1 at
+ * first) and ?2 = a page size and returns rows in the order of an integer
+ * key, column key_col, with each row's MAC in column mac_col; ok says
+ * whether the current row's MAC holds.
+ */
+struct db_st;
+typedef bool db_seal_row_ok_fn(struct db *db, struct db_st *st);
+enum err db_seal_totals_walk(struct db *db, const char *page_sql,
+    int key_col, int mac_col, db_seal_row_ok_fn *ok,
+    struct db_seal_totals *ret);
 
 /* Reads the seal row. ERR_CORRUPT when it is sealed and its MAC fails. */
 enum err db_seal_read(struct db *db, struct db_seal *ret);
