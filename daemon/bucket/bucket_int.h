@@ -7,6 +7,49 @@
 
 struct db_st;
 
+/*
+ * Row seals (schema/0009_seal.sql, 0011_versions.sql; row_mac.c). Every
+ * object and extent row carries a MAC over what a retention decision
+ * reads. Writers compute it here and bind it; readers select the mac
+ * column and check it here, so the database never needs the seal key.
+ *
+ * An object row's MAC covers where the version is, what it is, when it
+ * was written and what retention it carries: bucket, key, type, size,
+ * etag, crc64, mtime_ms, version_id, retain_mode, retain_until_ms,
+ * legal_hold. While a row has the defaults of the promises 0011 added
+ * (the null version, no retention, no hold) it covers the first seven
+ * only, so rows sealed before 0011 still verify.
+ */
+/* The MAC of o as a row (its key, type, ... as stored). */
+enum err bucket_object_mac(struct db *db, const struct object *o,
+    uint8_t out[static DB_SEAL_MAC_BYTES]);
+/* The MAC of the current row of st (OBJECT_COLS) as it stands. */
+enum err bucket_object_row_mac(struct db *db, struct db_st *st,
+    uint8_t out[static DB_SEAL_MAC_BYTES]);
+/* Whether the current row of st (OBJECT_COLS, then its mac at column
+ * mac_col) carries its MAC; false without the key. */
+bool bucket_object_row_mac_ok(struct db *db, struct db_st *st, int mac_col);
+
+/*
+ * An extent row's MAC covers where it belongs (object or part, exactly one
+ * of them not NULL, and its seq) and what it is: uuid, plain_len,
+ * wrapped_dek, wrap_key. A query that checks or recomputes one selects
+ * EXTENT_MAC_COLS from some column `first` on.
+ */
+#define EXTENT_MAC_COLS \
+	"object, part, seq, uuid, plain_len, wrapped_dek, wrap_key, mac"
+/* The MAC of e at its place: object or part is 0 for the one that is
+ * NULL. */
+enum err bucket_extent_mac(struct db *db, int64_t object, int64_t part,
+    int64_t seq, const struct extent *e, uint8_t out[static DB_SEAL_MAC_BYTES]);
+/* The MAC of the current row of st (EXTENT_MAC_COLS at first) as it
+ * stands when object is 0, else as if moved to (object, seq) out of its
+ * part. */
+enum err bucket_extent_row_mac(struct db *db, struct db_st *st, int first,
+    int64_t object, int64_t seq, uint8_t out[static DB_SEAL_MAC_BYTES]);
+/* Whether that row carries its MAC; false without the key. */
+bool bucket_extent_row_mac_ok(struct db *db, struct db_st *st, int first);
+
 /* An extent row's seal (schema/0009_seal.sql): where it belongs (object or
  * part, and its place) and what it is. Writers compute it with coffer_mac
  * over the same columns in this order. */
