@@ -347,10 +347,11 @@ enum err object_set_restore(struct db *db, const struct object *o, int state,
     int64_t done_ms, int64_t expiry_ms, const char *tier, int64_t *ret_gen);
 /* In a transaction, compare-and-set on the version as read: its
  * retention (mode "", COMPLIANCE or GOVERNANCE; until 0 with "") or its
- * legal hold (ObjectWorm). The row's MAC is recomputed over the new
- * values, so it stays sealed. ERR_STALE_FILE when the version changed
- * since it was read, or is a delete marker or Appendable. The rules are
- * the caller's (worm/retention.h); the backstop triggers of
+ * legal hold (ObjectWorm). The row's MAC is recomputed from o with the new
+ * values, so o must be the row as read, not a copy changed since (its
+ * generation only proves the row did not change). ERR_STALE_FILE when the
+ * version changed since it was read, or is a delete marker or Appendable.
+ * The rules are the caller's (worm/retention.h); the backstop triggers of
  * schema/0011_versions.sql refuse a COMPLIANCE date moved earlier. */
 enum err object_set_retention(struct db *db, const struct object *o,
     const char *mode, int64_t until_ms, int64_t *ret_gen);

@@ -6,6 +6,7 @@
  * which is the byte order OSS lists in. CRC-64 values are stored as the
  * int64 with the same bits.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -377,7 +378,7 @@ bucket_stat(struct db *db, int64_t bucket_id, struct bucket_stat *ret)
 /* ---- objects ---- */
 
 static const char SQL_OBJECT_GET[] =
-    "SELECT " OBJECT_COLS ", " OBJECT_MAC_OK("") " FROM objects"
+    "SELECT " OBJECT_COLS ", mac FROM objects"
     " WHERE bucket = ? AND key = ? AND latest = 1";
 static const char SQL_OBJECT_TOTALS[] =
     "SELECT count(*), coffer_sum(mac), coalesce(sum(" OBJECT_MAC_OK("")
@@ -391,59 +392,57 @@ static const char SQL_EXTENTS_BAD[] =
 static const char SQL_OBJECT_BAD[] =
     "SELECT b.name, o.key FROM objects o JOIN buckets b ON b.id = o.bucket"
     " WHERE " OBJECT_MAC_OK("o.") " = 0 LIMIT ?";
-static const char SQL_OBJECT_SEAL_ALL[] =
-    "UPDATE objects SET mac = " OBJECT_MAC_ROW("type", "size", "etag",
-    "crc64", "mtime_ms") " WHERE mac IS NULL";
 static const char SQL_OBJECT_EXTENTS[] =
-    "SELECT uuid, plain_len, wrapped_dek, wrap_key, inline, " EXTENT_MAC_OK
-    " FROM extents WHERE object = ? ORDER BY seq";
-/* Object rows are sealed (bucket_int.h) over what a retention decision
- * reads. A new version carries no retention yet. */
+    "SELECT uuid, plain_len, wrapped_dek, wrap_key, inline, "
+    EXTENT_MAC_COLS " FROM extents WHERE object = ? ORDER BY seq";
 /* A new version gets the bucket's default retention (ObjectWorm,
  * schema/0013_object_worm.sql): Last-Modified plus the rule's days, or
- * years of 365 days. The insert reads the rule itself, so no writer (Put,
- * Copy, Complete, the daemon's own writes) can leave it out; an
- * Appendable object cannot carry a retention. The row's MAC covers what
- * was written. */
+ * years of 365 days. object_insert reads the rule in the writer's
+ * transaction, so no writer (Put, Copy, Complete, the daemon's own
+ * writes) can leave it out; an Appendable object cannot carry a
+ * retention. */
+static const char SQL_OBJECT_WORM_RULE[] =
+    "SELECT mode, days, years FROM object_worm WHERE bucket = ?";
 static const char SQL_OBJECT_INSERT[] =
     "INSERT INTO objects (bucket, key, type, size, etag, crc64,"
     " storage_class, mtime_ms, generation, acl, headers, tags,"
     " sse_algorithm, sse_key_id, sse_data_enc, version_id, latest, vseq,"
     " retain_mode, retain_until_ms, mac)"
-    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10, ?11, ?12,"
-    " ?13, ?14, ?15, 1, ?16, d.rm, d.ru, " OBJECT_MAC_OF("?1", "?2", "?3",
-    "?4", "?5", "?6", "?8", "?15", "d.rm", "d.ru", "0")
-    " FROM (SELECT coalesce(w.mode, '') AS rm, CASE WHEN coalesce(w.mode,"
-    " '') = '' THEN 0 ELSE ?8 + (w.days + w.years * 365) * 86400000 END"
-    " AS ru FROM (SELECT 1) LEFT JOIN object_worm w ON w.bucket = ?1"
-    " AND ?3 <> 'Appendable') d WHERE 1"
-    " RETURNING retain_mode, retain_until_ms, id";
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10, ?11, ?12,"
+    " ?13, ?14, ?15, 1, ?16, ?17, ?18, ?19) RETURNING id";
 static const char SQL_OBJECT_UPDATE[] =
     "UPDATE objects SET type = ?3, size = ?4, etag = ?5, crc64 = ?6,"
     " storage_class = ?7, mtime_ms = ?8, generation = generation + 1,"
     " acl = ?9, headers = ?10, tags = ?11, sse_algorithm = ?12,"
     " sse_key_id = ?13, sse_data_enc = ?14, restore_state = 0,"
     " restore_done_ms = 0, restore_expiry_ms = 0, restore_tier = '',"
-    " mac = " OBJECT_MAC_ROW("?3", "?4", "?5", "?6", "?8")
-    " WHERE id = ?1 AND bucket = ?2 RETURNING generation";
+    " mac = ?15 WHERE id = ?1 AND bucket = ?2 RETURNING generation";
 static const char SQL_EXTENT_UUIDS[] =
     "SELECT uuid FROM extents WHERE object = ?";
 static const char SQL_EXTENT_DELETE_OBJECT[] =
     "DELETE FROM extents WHERE object = ?";
 static const char SQL_EXTENT_INSERT[] =
     "INSERT INTO extents (uuid, object, seq, plain_len, wrapped_dek,"
-    " wrap_key, inline, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-    " coffer_mac('extent', ?2, NULL, ?3, ?1, ?4, ?5, ?6))";
-static const char SQL_EXTENT_SEAL_ALL[] =
-    "UPDATE extents SET mac = coffer_mac('extent', object, part, seq, uuid,"
-    " plain_len, wrapped_dek, wrap_key) WHERE mac IS NULL";
-/* Root-key rotation: every row again, under the new key. */
-static const char SQL_OBJECT_RESEAL[] =
-    "UPDATE objects SET mac = " OBJECT_MAC_ROW("type", "size", "etag",
-    "crc64", "mtime_ms");
-static const char SQL_EXTENT_RESEAL[] =
-    "UPDATE extents SET mac = coffer_mac('extent', object, part, seq, uuid,"
-    " plain_len, wrapped_dek, wrap_key)";
+    " wrap_key, inline, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+/* Sealing every row as it stands, a page at a time in rowid order: the
+ * rows not sealed yet (first start with a key), or all of them again under
+ * a new key (root-key rotation). ?1 = the last id seen, ?2 = the page. */
+static const char SQL_OBJECT_UNSEALED[] =
+    "SELECT " OBJECT_COLS " FROM objects WHERE id > ?1 AND mac IS NULL"
+    " ORDER BY id LIMIT ?2";
+static const char SQL_OBJECT_EVERY[] =
+    "SELECT " OBJECT_COLS " FROM objects WHERE id > ?1 ORDER BY id"
+    " LIMIT ?2";
+static const char SQL_OBJECT_SEAL[] =
+    "UPDATE objects SET mac = ?1 WHERE id = ?2";
+static const char SQL_EXTENT_UNSEALED[] =
+    "SELECT id, " EXTENT_MAC_COLS " FROM extents WHERE id > ?1"
+    " AND mac IS NULL ORDER BY id LIMIT ?2";
+static const char SQL_EXTENT_EVERY[] =
+    "SELECT id, " EXTENT_MAC_COLS " FROM extents WHERE id > ?1"
+    " ORDER BY id LIMIT ?2";
+static const char SQL_EXTENT_SEAL[] =
+    "UPDATE extents SET mac = ?1 WHERE id = ?2";
 static const char SQL_EXTENTS_OSS[] =
     "SELECT id, wrapped_dek, uuid, NULL FROM extents WHERE id > ?1"
     " AND wrap_key = 'oss' ORDER BY id LIMIT ?2";
@@ -502,8 +501,8 @@ object_from_row(struct db_st *st, struct arena *a, struct object *o)
 }
 
 enum err
-object_get_one(struct db_st *st, struct arena *a, struct object *ret,
-    enum err none)
+object_get_one(struct db *db, struct db_st *st, struct arena *a,
+    struct object *ret, enum err none)
 {
 	enum err r;
 	enum err rc;
@@ -511,7 +510,7 @@ object_get_one(struct db_st *st, struct arena *a, struct object *ret,
 	rc = db_row(st);
 	if (rc == ERR_OK) {
 		object_from_row(st, a, ret);
-		ret->sealed = db_col_i64(st, OBJECT_NCOLS) == 1;
+		ret->sealed = bucket_object_row_mac_ok(db, st, OBJECT_NCOLS);
 		r = ret->key && ret->headers && ret->tags ? ERR_OK : ERR_NOMEM;
 	} else
 		r = rc == ERR_NOT_FOUND ? none : db_end(rc);
@@ -531,7 +530,7 @@ object_get(struct db *db, struct arena *a, int64_t bucket, const char *key,
 		return ERR_IO;
 	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, key);
-	r = object_get_one(st, a, ret, ERR_NO_SUCH_KEY);
+	r = object_get_one(db, st, a, ret, ERR_NO_SUCH_KEY);
 	return r == ERR_OK && ret->delete_marker ? ERR_NO_SUCH_KEY : r;
 }
 
@@ -575,7 +574,7 @@ object_extents(struct db *db, struct arena *a, int64_t object_id,
 		memcpy(e->wrapped, blob, (size_t)len);
 		e->wrapped_len = (size_t)len;
 		db_col_copy(st, 3, e->wrap_key, sizeof(e->wrap_key));
-		if (db_col_i64(st, 5) != 1) {
+		if (!bucket_extent_row_mac_ok(db, st, 5)) {
 			log_errx("ALERT: an extent of object #%lld fails its "
 			    "MAC (moved or edited outside cofferd?)",
 			    (long long)object_id);
@@ -688,7 +687,14 @@ extents_insert(struct db *db, int64_t object_id, const struct extent *ext,
 	enum err r = ERR_OK;
 
 	for (size_t i = 0; i < n && r == ERR_OK; i++) {
-		struct db_st *st = db_stmt(db, SQL_EXTENT_INSERT);
+		uint8_t mac[DB_SEAL_MAC_BYTES];
+		struct db_st *st;
+
+		r = bucket_extent_mac(db, object_id, 0, (int64_t)i, &ext[i],
+		    mac);
+		if (r != ERR_OK)
+			return r;
+		st = db_stmt(db, SQL_EXTENT_INSERT);
 		if (st == NULL)
 			return ERR_IO;
 		db_bind_blob(st, 1, ext[i].uuid, BUCKET_UUID_BYTES);
@@ -698,17 +704,53 @@ extents_insert(struct db *db, int64_t object_id, const struct extent *ext,
 		db_bind_blob(st, 5, ext[i].wrapped, ext[i].wrapped_len);
 		db_bind_text(st, 6, ext[i].wrap_key);
 		bucket_bind_inline(st, 7, &ext[i]);
+		db_bind_blob(st, 8, mac, sizeof(mac));
 		r = db_step_done(st);
 	}
 	return r;
 }
 
+/* A new version's retention: the bucket's ObjectWorm rule, if any. */
+static enum err
+default_retention(struct db *db, struct object *o)
+{
+	struct db_st *st;
+	enum err rc;
+
+	o->retain_mode[0] = '\0';
+	o->retain_until_ms = 0;
+	o->legal_hold = false;
+	if (strcmp(o->type, "Appendable") == 0)
+		return ERR_OK;
+	st = db_stmt(db, SQL_OBJECT_WORM_RULE);
+	if (st == NULL)
+		return ERR_IO;
+	db_bind_i64(st, 1, o->bucket);
+	rc = db_row(st);
+	if (rc == ERR_OK) {
+		db_col_copy(st, 0, o->retain_mode, sizeof(o->retain_mode));
+		if (o->retain_mode[0] != '\0')
+			o->retain_until_ms = o->mtime_ms + (db_col_i64(st, 1) +
+			    db_col_i64(st, 2) * 365) * 86400000;
+	}
+	db_stmt_done(st);
+	return rc == ERR_NOT_FOUND ? ERR_OK : db_end(rc);
+}
+
 static enum err
 object_insert(struct db *db, struct object *o, int64_t vseq)
 {
-	struct db_st *st = db_stmt(db, SQL_OBJECT_INSERT);
+	uint8_t mac[DB_SEAL_MAC_BYTES];
+	struct db_st *st;
+	enum err r;
 	enum err rc;
 
+	r = default_retention(db, o);
+	if (r == ERR_OK)
+		r = bucket_object_mac(db, o, mac);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_OBJECT_INSERT);
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_i64(st, 1, o->bucket);
@@ -717,15 +759,12 @@ object_insert(struct db *db, struct object *o, int64_t vseq)
 	bind_object_meta(st, o, 9);
 	db_bind_text(st, 15, o->version_id);
 	db_bind_i64(st, 16, vseq);
+	db_bind_text(st, 17, o->retain_mode);
+	db_bind_i64(st, 18, o->retain_until_ms);
+	db_bind_blob(st, 19, mac, sizeof(mac));
 	rc = db_row(st);
-	if (rc == ERR_OK) {
-		const char *rm = db_col_text(st, 0);
-
-		str_copy(o->retain_mode, sizeof(o->retain_mode), rm);
-		o->retain_until_ms = db_col_i64(st, 1);
-		o->legal_hold = false;
-		o->id = db_col_i64(st, 2);
-	}
+	if (rc == ERR_OK)
+		o->id = db_col_i64(st, 0);
 	db_stmt_done(st);
 	if (rc != ERR_OK)
 		return db_end(rc) != ERR_OK ? db_end(rc) : ERR_INTERNAL;
@@ -758,7 +797,20 @@ object_replace(struct db *db, struct arena *a, struct object *o,
 	str_copy(o->version_id, sizeof(o->version_id), "null");
 	r = object_get(db, a, o->bucket, o->key, &old);
 	if (r == ERR_OK) {
-		r = extents_release(db, a, old.id, &dead, &ndead);
+		uint8_t mac[DB_SEAL_MAC_BYTES];
+		struct object row = *o;
+
+		/* The row keeps its key, version and retention. */
+		row.key = old.key;
+		str_copy(row.version_id, sizeof(row.version_id),
+		    old.version_id);
+		str_copy(row.retain_mode, sizeof(row.retain_mode),
+		    old.retain_mode);
+		row.retain_until_ms = old.retain_until_ms;
+		row.legal_hold = old.legal_hold;
+		r = bucket_object_mac(db, &row, mac);
+		if (r == ERR_OK)
+			r = extents_release(db, a, old.id, &dead, &ndead);
 		if (r != ERR_OK)
 			return r;
 		st = db_stmt(db, SQL_OBJECT_UPDATE);
@@ -768,6 +820,7 @@ object_replace(struct db *db, struct arena *a, struct object *o,
 		db_bind_i64(st, 2, o->bucket);
 		bind_object_fields(st, o, 3);
 		bind_object_meta(st, o, 9);
+		db_bind_blob(st, 15, mac, sizeof(mac));
 		rc = db_row(st);
 		if (rc == ERR_OK)
 			o->generation = db_col_i64(st, 0);
@@ -946,22 +999,94 @@ object_seal_bad(struct db *db, unsigned max,
 	return rc == ERR_NOT_FOUND ? ERR_OK : db_end(rc);
 }
 
-enum err
-object_seal_all(struct db *db, bool every)
+#define SEAL_PAGE	256
+
+struct sealed_row {
+	int64_t	id;
+	uint8_t	mac[DB_SEAL_MAC_BYTES];
+};
+typedef enum err row_mac_fn(struct db *db, struct db_st *st, uint8_t *out);
+
+/* One page of select_sql's rows after *after, each MACed as it stands by
+ * mac_fn, then written back; *ret_n: rows in the page. The page is read
+ * whole before the first write, so no statement writes the rows another
+ * is still stepping over. */
+static enum err
+seal_page(struct db *db, const char *select_sql, const char *update_sql,
+    row_mac_fn *mac_fn, struct sealed_row *page, int64_t *after,
+    size_t *ret_n)
 {
-	struct db_st *st = db_stmt(db, every ? SQL_OBJECT_RESEAL :
-	    SQL_OBJECT_SEAL_ALL);
-	enum err r;
+	struct db_st *st = db_stmt(db, select_sql);
+	size_t n = 0;
+	enum err r = ERR_OK;
+	enum err rc = ERR_NOT_FOUND;
 
 	if (st == NULL)
 		return ERR_IO;
-	r = db_step_done(st);
-	if (r != ERR_OK)
-		return r;
-	st = db_stmt(db, every ? SQL_EXTENT_RESEAL : SQL_EXTENT_SEAL_ALL);
-	if (st == NULL)
-		return ERR_IO;
-	return db_step_done(st);
+	db_bind_i64(st, 1, *after);
+	db_bind_i64(st, 2, SEAL_PAGE);
+	while (r == ERR_OK && (rc = db_row(st)) == ERR_OK) {
+		page[n].id = *after = db_col_i64(st, 0);
+		r = mac_fn(db, st, page[n].mac);
+		n++;
+	}
+	if (r == ERR_OK && rc != ERR_NOT_FOUND)
+		r = db_end(rc);
+	db_stmt_done(st);
+	for (size_t i = 0; r == ERR_OK && i < n; i++) {
+		st = db_stmt(db, update_sql);
+		if (st == NULL)
+			return ERR_IO;
+		db_bind_blob(st, 1, page[i].mac, DB_SEAL_MAC_BYTES);
+		db_bind_i64(st, 2, page[i].id);
+		r = db_step_done(st);
+	}
+	*ret_n = n;
+	return r;
+}
+
+static enum err
+object_row_mac(struct db *db, struct db_st *st, uint8_t *out)
+{
+	return bucket_object_row_mac(db, st, out);
+}
+
+static enum err
+extent_row_mac(struct db *db, struct db_st *st, uint8_t *out)
+{
+	return bucket_extent_row_mac(db, st, 1, 0, 0, out);
+}
+
+static enum err
+seal_rows(struct db *db, const char *select_sql, const char *update_sql,
+    row_mac_fn *mac_fn)
+{
+	struct sealed_row *page = calloc(SEAL_PAGE, sizeof(*page));
+	int64_t after = INT64_MIN;
+	size_t n;
+	enum err r;
+
+	if (page == NULL)
+		return ERR_NOMEM;
+	do
+		r = seal_page(db, select_sql, update_sql, mac_fn, page, &after,
+		    &n);
+	while (r == ERR_OK && n == SEAL_PAGE);
+	free(page);
+	return r;
+}
+
+enum err
+object_seal_all(struct db *db, bool every)
+{
+	enum err r;
+
+	r = seal_rows(db, every ? SQL_OBJECT_EVERY : SQL_OBJECT_UNSEALED,
+	    SQL_OBJECT_SEAL, object_row_mac);
+	if (r == ERR_OK)
+		r = seal_rows(db, every ? SQL_EXTENT_EVERY :
+		    SQL_EXTENT_UNSEALED, SQL_EXTENT_SEAL, extent_row_mac);
+	return r;
 }
 
 enum err

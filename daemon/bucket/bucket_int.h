@@ -7,46 +7,66 @@
 
 struct db_st;
 
-/* An extent row's seal (schema/0009_seal.sql): where it belongs (object or
- * part, and its place) and what it is. Writers compute it with coffer_mac
- * over the same columns in this order. */
+/*
+ * Row seals (schema/0009_seal.sql, 0011_versions.sql; row_mac.c). Every
+ * object and extent row carries a MAC over what a retention decision
+ * reads. Writers compute it here and bind it; readers select the mac
+ * column and check it here, so the database never needs the seal key.
+ *
+ * An object row's MAC covers where the version is, what it is, when it
+ * was written and what retention it carries: bucket, key, type, size,
+ * etag, crc64, mtime_ms, version_id, retain_mode, retain_until_ms,
+ * legal_hold. While a row has the defaults of the promises 0011 added
+ * (the null version, no retention, no hold) it covers the first seven
+ * only, so rows sealed before 0011 still verify.
+ */
+/* The MAC of o as a row (its key, type, ... as stored). */
+enum err bucket_object_mac(struct db *db, const struct object *o,
+    uint8_t out[static DB_SEAL_MAC_BYTES]);
+/* The MAC of the current row of st (OBJECT_COLS) as it stands. */
+enum err bucket_object_row_mac(struct db *db, struct db_st *st,
+    uint8_t out[static DB_SEAL_MAC_BYTES]);
+/* Whether the current row of st (OBJECT_COLS, then its mac at column
+ * mac_col) carries its MAC; false without the key. */
+bool bucket_object_row_mac_ok(struct db *db, struct db_st *st, int mac_col);
+
+/*
+ * An extent row's MAC covers where it belongs (object or part, exactly one
+ * of them not NULL, and its seq) and what it is: uuid, plain_len,
+ * wrapped_dek, wrap_key. A query that checks or recomputes one selects
+ * EXTENT_MAC_COLS from some column `first` on.
+ */
+#define EXTENT_MAC_COLS \
+	"object, part, seq, uuid, plain_len, wrapped_dek, wrap_key, mac"
+/* The MAC of e at its place: object or part is 0 for the one that is
+ * NULL. */
+enum err bucket_extent_mac(struct db *db, int64_t object, int64_t part,
+    int64_t seq, const struct extent *e, uint8_t out[static DB_SEAL_MAC_BYTES]);
+/* The MAC of the current row of st (EXTENT_MAC_COLS at first) as it
+ * stands when object is 0, else as if moved to (object, seq) out of its
+ * part. */
+enum err bucket_extent_row_mac(struct db *db, struct db_st *st, int first,
+    int64_t object, int64_t seq, uint8_t out[static DB_SEAL_MAC_BYTES]);
+/* Whether that row carries its MAC; false without the key. */
+bool bucket_extent_row_mac_ok(struct db *db, struct db_st *st, int first);
+
+/* The same checks in SQL, kept only for the whole-table scans of start-up
+ * and root-key rotation (object_seal_totals, object_seal_extents_bad,
+ * object_seal_bad), which sum coffer_sum(mac) inside SQLite. They list the
+ * columns in row_mac.c's order. */
 #define EXTENT_MAC_OK \
 	"coffer_mac_ok(mac, 'extent', object, part, seq, uuid, plain_len," \
 	" wrapped_dek, wrap_key)"
-
-/*
- * An object row's seal (schema/0009_seal.sql, 0011_versions.sql): where
- * the version is, what it is, when it was written and what retention it
- * carries. While a row has the defaults of the promises 0011 added (the
- * null version, no retention, no hold) its MAC covers the first seven
- * fields only, so rows sealed before 0011 still verify; otherwise all
- * eleven. OBJECT_MAC_OF computes it over eleven SQL expressions,
- * OBJECT_MAC_OK(p) checks a row's mac column (p: "" or a table alias and
- * a dot). Every writer and checker goes through these two.
- */
 #define OBJECT_MAC_FN_(fn, b, k, t, sz, e, crc, mt, v, rm, ru, lh) \
 	"(CASE WHEN " v " = 'null' AND " rm " = '' AND " ru " = 0 AND " \
 	lh " = 0 THEN " fn "'object', " b ", " k ", " t ", " sz ", " e \
 	", " crc ", " mt ") ELSE " fn "'object', " b ", " k ", " t ", " \
 	sz ", " e ", " crc ", " mt ", " v ", " rm ", " ru ", " lh ") END)"
-#define OBJECT_MAC_OF(b, k, t, sz, e, crc, mt, v, rm, ru, lh) \
-	OBJECT_MAC_FN_("coffer_mac(", b, k, t, sz, e, crc, mt, v, rm, ru, lh)
 #define OBJECT_MAC_OK(p) \
 	OBJECT_MAC_FN_("coffer_mac_ok(" p "mac, ", p "bucket", p "key", \
 	    p "type", p "size", p "etag", p "crc64", p "mtime_ms", \
 	    p "version_id", p "retain_mode", p "retain_until_ms", \
 	    p "legal_hold")
-/* The MAC of the row as it stands, with some fields replaced by SQL
- * parameters (writers name the ones they change). */
-#define OBJECT_MAC_ROW(t, sz, e, crc, mt) \
-	OBJECT_MAC_OF("bucket", "key", t, sz, e, crc, mt, "version_id", \
-	    "retain_mode", "retain_until_ms", "legal_hold")
-
-/* The MAC of the row as it stands with new retention columns (SQL
- * expressions), for the writers of a version's retention and legal hold. */
-#define OBJECT_MAC_RETENTION(rm, ru, lh) \
-	OBJECT_MAC_OF("bucket", "key", "type", "size", "etag", "crc64", \
-	    "mtime_ms", "version_id", rm, ru, lh)
 
 /* The object columns every object query selects, in object_from_row's
  * order; a query may add columns after them from OBJECT_NCOLS on. */
@@ -63,9 +83,9 @@ void object_from_row(struct db_st *st, struct arena *a,
  * releases it. */
 enum err object_rows_each(struct db_st *st, struct arena *a,
     bool (*fn)(void *ctx, const struct object *o), void *ctx);
-/* Steps st (OBJECT_COLS then the MAC check) once into *ret and releases
- * it; none when there is no row. */
-enum err object_get_one(struct db_st *st, struct arena *a,
+/* Steps st (OBJECT_COLS then mac) once into *ret, with ret->sealed, and
+ * releases it; none when there is no row. */
+enum err object_get_one(struct db *db, struct db_st *st, struct arena *a,
     struct object *ret, enum err none);
 
 /* In a transaction: collects the uuids of an object's extents (arena) and

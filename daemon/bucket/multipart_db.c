@@ -36,19 +36,17 @@ static const char SQL_PART_EXTENT_DELETE[] =
     "DELETE FROM extents WHERE part = ?";
 static const char SQL_PART_EXTENT_INSERT[] =
     "INSERT INTO extents (uuid, part, seq, plain_len, wrapped_dek, wrap_key,"
-    " inline, mac) VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6,"
-    " coffer_mac('extent', NULL, ?2, 0, ?1, ?3, ?4, ?5))";
+    " inline, mac) VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7)";
 static const char SQL_PARTS_LIST[] =
     "SELECT part_number, size, etag, crc64, mtime_ms FROM parts"
     " WHERE upload = ? AND part_number > ? ORDER BY part_number LIMIT ?";
 static const char SQL_PARTS_IDS[] =
     "SELECT id, part_number FROM parts WHERE upload = ?";
-/* A part's extent that fails its MAC keeps no MAC at its new place, so the
- * object is refused when read instead of laundering the edit. */
+static const char SQL_PART_EXTENTS[] =
+    "SELECT id, " EXTENT_MAC_COLS " FROM extents WHERE part = ?";
 static const char SQL_EXTENT_MOVE[] =
-    "UPDATE extents SET object = ?1, part = NULL, seq = ?2,"
-    " mac = CASE WHEN " EXTENT_MAC_OK " THEN coffer_mac('extent', ?1, NULL,"
-    " ?2, uuid, plain_len, wrapped_dek, wrap_key) END WHERE part = ?3";
+    "UPDATE extents SET object = ?1, part = NULL, seq = ?2, mac = ?3"
+    " WHERE id = ?4";
 static const char SQL_MPU_DELETE[] = "DELETE FROM uploads WHERE id = ?";
 static const char SQL_MPU_LIST[] =
     "SELECT " MPU_COLS " FROM uploads WHERE bucket = ?1"
@@ -172,6 +170,7 @@ mpu_part_put(struct db *db, struct arena *a, int64_t u,
     const struct mpu_part *p, const struct extent *ext,
     struct extent_ref **ret_dead, size_t *ret_ndead)
 {
+	uint8_t mac[DB_SEAL_MAC_BYTES];
 	struct extent_ref *dead = NULL;
 	size_t ndead = 0, cap = 0;
 	struct db_st *st;
@@ -213,6 +212,9 @@ mpu_part_put(struct db *db, struct arena *a, int64_t u,
 	r = db_one_i64(st, &part);
 	if (r != ERR_OK)
 		return r;
+	r = bucket_extent_mac(db, 0, part, 0, ext, mac);
+	if (r != ERR_OK)
+		return r;
 	st = db_stmt(db, SQL_PART_EXTENT_INSERT);
 	if (st == NULL)
 		return ERR_IO;
@@ -222,6 +224,7 @@ mpu_part_put(struct db *db, struct arena *a, int64_t u,
 	db_bind_blob(st, 4, ext->wrapped, ext->wrapped_len);
 	db_bind_text(st, 5, ext->wrap_key);
 	bucket_bind_inline(st, 6, ext);
+	db_bind_blob(st, 7, mac, sizeof(mac));
 	r = db_step_done(st);
 	if (r == ERR_OK) {
 		*ret_dead = dead;
@@ -307,6 +310,58 @@ part_ids(struct db *db, struct arena *a, int64_t u, struct part_id **ret,
 	return r;
 }
 
+struct moved {
+	int64_t	id;
+	bool	sealed;
+	uint8_t	mac[DB_SEAL_MAC_BYTES];
+};
+
+/* Moves part's extents to (object, seq), each MACed at its new place. One
+ * that fails its MAC gets none there, so the object is refused when read
+ * instead of laundering the edit. */
+static enum err
+part_extents_move(struct db *db, struct arena *a, int64_t part,
+    int64_t object, int64_t seq)
+{
+	struct db_st *st = db_stmt(db, SQL_PART_EXTENTS);
+	struct moved *v = NULL;
+	size_t n = 0, cap = 0;
+	enum err r = ERR_OK;
+	enum err rc;
+
+	if (st == NULL)
+		return ERR_IO;
+	db_bind_i64(st, 1, part);
+	while ((rc = db_row(st)) == ERR_OK) {
+		r = arena_grow(a, (void **)&v, n, &cap, sizeof(*v));
+		if (r != ERR_OK)
+			break;
+		v[n].id = db_col_i64(st, 0);
+		v[n].sealed = bucket_extent_row_mac_ok(db, st, 1);
+		if (v[n].sealed)
+			r = bucket_extent_row_mac(db, st, 1, object, seq,
+			    v[n].mac);
+		if (r != ERR_OK)
+			break;
+		n++;
+	}
+	if (r == ERR_OK && rc != ERR_NOT_FOUND && rc != ERR_OK)
+		r = db_end(rc);
+	db_stmt_done(st);
+	for (size_t i = 0; r == ERR_OK && i < n; i++) {
+		st = db_stmt(db, SQL_EXTENT_MOVE);
+		if (st == NULL)
+			return ERR_IO;
+		db_bind_i64(st, 1, object);
+		db_bind_i64(st, 2, seq);
+		db_bind_blob(st, 3, v[i].sealed ? v[i].mac : NULL,
+		    DB_SEAL_MAC_BYTES);
+		db_bind_i64(st, 4, v[i].id);
+		r = db_step_done(st);
+	}
+	return r;
+}
+
 /* Removes the upload's parts not listed in keep (their extents become
  * dead), then the listed parts' rows once their extents were moved. */
 static enum err
@@ -349,13 +404,7 @@ mpu_complete(struct db *db, struct arena *a, const struct mpu *u,
 				part = ids[k].id;
 		if (part == 0)
 			return ERR_INVALID_PART;
-		st = db_stmt(db, SQL_EXTENT_MOVE);
-		if (st == NULL)
-			return ERR_IO;
-		db_bind_i64(st, 1, o->id);
-		db_bind_i64(st, 2, (int64_t)i);
-		db_bind_i64(st, 3, part);
-		r = db_step_done(st);
+		r = part_extents_move(db, a, part, o->id, (int64_t)i);
 		if (r != ERR_OK)
 			return r;
 	}

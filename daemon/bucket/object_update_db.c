@@ -7,38 +7,35 @@
  * or StaleFile for the other).
  */
 
+#include "base/str.h"
 #include "bucket/bucket.h"
 #include "bucket/bucket_int.h"
 #include "db/db.h"
 
+/* Retention, legal hold and what an append changes are under the row's MAC
+ * (bucket_int.h). Its other fields are the caller's copy of the row: the
+ * generation compare-and-set only matches while the row is that copy. */
 static const char SQL_APPEND_OBJECT[] =
     "UPDATE objects SET size = ?1, crc64 = ?2, etag = ?3, mtime_ms = ?4,"
-    " generation = generation + 1, mac = "
-    OBJECT_MAC_ROW("type", "?1", "?3", "?2", "?4")
-    " WHERE id = ?5 AND generation = ?6 AND type = 'Appendable'"
-    " RETURNING generation";
+    " generation = generation + 1, mac = ?7 WHERE id = ?5 AND generation = ?6"
+    " AND type = 'Appendable' RETURNING generation";
 static const char SQL_APPEND_SEQ[] =
     "SELECT coalesce(max(seq) + 1, 0) FROM extents WHERE object = ?";
 static const char SQL_APPEND_EXTENT[] =
     "INSERT INTO extents (uuid, object, seq, plain_len, wrapped_dek, wrap_key,"
-    " inline, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-    " coffer_mac('extent', ?2, NULL, ?3, ?1, ?4, ?5, ?6))";
+    " inline, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char SQL_RESTORE[] =
     "UPDATE objects SET restore_state = ?1, restore_done_ms = ?2,"
     " restore_expiry_ms = ?3, restore_tier = ?4, generation = generation + 1"
     " WHERE id = ?5 AND generation = ?6 RETURNING generation";
 
-/* Retention and legal hold are under the row's MAC (bucket_int.h). */
 static const char SQL_RETENTION[] =
     "UPDATE objects SET retain_mode = ?1, retain_until_ms = ?2,"
-    " generation = generation + 1, mac = "
-    OBJECT_MAC_RETENTION("?1", "?2", "legal_hold")
-    " WHERE id = ?3 AND generation = ?4"
+    " generation = generation + 1, mac = ?5 WHERE id = ?3 AND generation = ?4"
     " AND type NOT IN ('Appendable', 'DeleteMarker') RETURNING generation";
 static const char SQL_LEGAL_HOLD[] =
     "UPDATE objects SET legal_hold = ?1, generation = generation + 1,"
-    " mac = " OBJECT_MAC_RETENTION("retain_mode", "retain_until_ms", "?1")
-    " WHERE id = ?3 AND generation = ?4"
+    " mac = ?5 WHERE id = ?3 AND generation = ?4"
     " AND type NOT IN ('Appendable', 'DeleteMarker') RETURNING generation";
 
 /* Steps a compare-and-set UPDATE ... RETURNING generation. */
@@ -63,14 +60,24 @@ enum err
 object_set_retention(struct db *db, const struct object *o, const char *mode,
     int64_t until_ms, int64_t *ret_gen)
 {
-	struct db_st *st = db_stmt(db, SQL_RETENTION);
+	uint8_t mac[DB_SEAL_MAC_BYTES];
+	struct object row = *o;
+	struct db_st *st;
+	enum err r;
 
+	str_copy(row.retain_mode, sizeof(row.retain_mode), mode);
+	row.retain_until_ms = until_ms;
+	r = bucket_object_mac(db, &row, mac);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_RETENTION);
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_text(st, 1, mode);
 	db_bind_i64(st, 2, until_ms);
 	db_bind_i64(st, 3, o->id);
 	db_bind_i64(st, 4, o->generation);
+	db_bind_blob(st, 5, mac, sizeof(mac));
 	return cas_step(st, ret_gen);
 }
 
@@ -78,13 +85,22 @@ enum err
 object_set_legal_hold(struct db *db, const struct object *o, bool on,
     int64_t *ret_gen)
 {
-	struct db_st *st = db_stmt(db, SQL_LEGAL_HOLD);
+	uint8_t mac[DB_SEAL_MAC_BYTES];
+	struct object row = *o;
+	struct db_st *st;
+	enum err r;
 
+	row.legal_hold = on;
+	r = bucket_object_mac(db, &row, mac);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_LEGAL_HOLD);
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_i64(st, 1, on ? 1 : 0);
 	db_bind_i64(st, 3, o->id);
 	db_bind_i64(st, 4, o->generation);
+	db_bind_blob(st, 5, mac, sizeof(mac));
 	return cas_step(st, ret_gen);
 }
 static const char SQL_STORAGE_CLASS[] =
@@ -96,11 +112,16 @@ static const char SQL_STORAGE_CLASS[] =
 enum err
 object_append_extent(struct db *db, struct object *o, const struct extent *ext)
 {
-	struct db_st *st = db_stmt(db, SQL_APPEND_OBJECT);
+	uint8_t mac[DB_SEAL_MAC_BYTES];
+	struct db_st *st;
 	int64_t seq = 0;
 	enum err r;
 	enum err rc;
 
+	r = bucket_object_mac(db, o, mac);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_APPEND_OBJECT);
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_i64(st, 1, (int64_t)o->size);
@@ -109,6 +130,7 @@ object_append_extent(struct db *db, struct object *o, const struct extent *ext)
 	db_bind_i64(st, 4, o->mtime_ms);
 	db_bind_i64(st, 5, o->id);
 	db_bind_i64(st, 6, o->generation);
+	db_bind_blob(st, 7, mac, sizeof(mac));
 	rc = db_row(st);
 	if (rc == ERR_OK)
 		o->generation = db_col_i64(st, 0);
@@ -127,6 +149,9 @@ object_append_extent(struct db *db, struct object *o, const struct extent *ext)
 	db_stmt_done(st);
 	if (rc != ERR_OK)
 		return db_end(rc);
+	r = bucket_extent_mac(db, o->id, 0, seq, ext, mac);
+	if (r != ERR_OK)
+		return r;
 	st = db_stmt(db, SQL_APPEND_EXTENT);
 	if (st == NULL)
 		return ERR_IO;
@@ -137,6 +162,7 @@ object_append_extent(struct db *db, struct object *o, const struct extent *ext)
 	db_bind_blob(st, 5, ext->wrapped, ext->wrapped_len);
 	db_bind_text(st, 6, ext->wrap_key);
 	bucket_bind_inline(st, 7, ext);
+	db_bind_blob(st, 8, mac, sizeof(mac));
 	rc = db_row(st);
 	db_stmt_done(st);
 	r = rc == ERR_NOT_FOUND ? ERR_OK : db_end(rc);

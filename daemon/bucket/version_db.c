@@ -18,7 +18,7 @@
 #include "db/db.h"
 
 static const char SQL_VERSION_GET[] =
-    "SELECT " OBJECT_COLS ", " OBJECT_MAC_OK("") " FROM objects"
+    "SELECT " OBJECT_COLS ", mac FROM objects"
     " WHERE bucket = ? AND key = ? AND version_id = ?";
 static const char SQL_VERSION_NULL[] =
     "SELECT id FROM objects WHERE bucket = ? AND key = ?"
@@ -38,9 +38,8 @@ static const char SQL_VERSION_PROMOTE[] =
 static const char SQL_MARKER_INSERT[] =
     "INSERT INTO objects (bucket, key, type, size, etag, crc64,"
     " storage_class, mtime_ms, version_id, latest, vseq, mac)"
-    " VALUES (?1, ?2, 'DeleteMarker', 0, '', 0, 'Standard', ?3, ?4, 1, ?5, "
-    OBJECT_MAC_OF("?1", "?2", "'DeleteMarker'", "0", "''", "0", "?3", "?4",
-    "''", "0", "0") ") RETURNING id";
+    " VALUES (?1, ?2, 'DeleteMarker', 0, '', 0, 'Standard', ?3, ?4, 1, ?5,"
+    " ?6) RETURNING id";
 static const char SQL_VERSION_SCAN[] =
     "SELECT " OBJECT_COLS " FROM objects WHERE bucket = ?1"
     " AND (key > ?2 OR (key = ?2 AND vseq < ?3))"
@@ -100,7 +99,7 @@ object_get_version(struct db *db, struct arena *a, int64_t bucket,
 	db_bind_i64(st, 1, bucket);
 	db_bind_text(st, 2, key);
 	db_bind_text(st, 3, vid);
-	return object_get_one(st, a, ret, ERR_NO_SUCH_VERSION);
+	return object_get_one(db, st, a, ret, ERR_NO_SUCH_VERSION);
 }
 
 static enum err
@@ -196,6 +195,7 @@ object_delete_marker(struct db *db, struct arena *a, int64_t bucket,
     struct object *ret_marker, struct extent_ref **ret_dead,
     size_t *ret_ndead)
 {
+	uint8_t mac[DB_SEAL_MAC_BYTES];
 	struct object *m = ret_marker;
 	struct db_st *st;
 	int64_t vseq;
@@ -204,17 +204,6 @@ object_delete_marker(struct db *db, struct arena *a, int64_t bucket,
 	memset(m, 0, sizeof(*m));
 	r = version_make_room(db, a, bucket, key, v, now_ms, &vseq,
 	    m->version_id, ret_dead, ret_ndead);
-	if (r != ERR_OK)
-		return r;
-	st = db_stmt(db, SQL_MARKER_INSERT);
-	if (st == NULL)
-		return ERR_IO;
-	db_bind_i64(st, 1, bucket);
-	db_bind_text(st, 2, key);
-	db_bind_i64(st, 3, now_ms);
-	db_bind_text(st, 4, m->version_id);
-	db_bind_i64(st, 5, vseq);
-	r = db_one_i64(st, &m->id);
 	if (r != ERR_OK)
 		return r;
 	m->bucket = bucket;
@@ -226,7 +215,19 @@ object_delete_marker(struct db *db, struct arena *a, int64_t bucket,
 	m->headers = m->tags = "";
 	str_copy(m->type, sizeof(m->type), "DeleteMarker");
 	str_copy(m->storage_class, sizeof(m->storage_class), "Standard");
-	return ERR_OK;
+	r = bucket_object_mac(db, m, mac);
+	if (r != ERR_OK)
+		return r;
+	st = db_stmt(db, SQL_MARKER_INSERT);
+	if (st == NULL)
+		return ERR_IO;
+	db_bind_i64(st, 1, bucket);
+	db_bind_text(st, 2, key);
+	db_bind_i64(st, 3, now_ms);
+	db_bind_text(st, 4, m->version_id);
+	db_bind_i64(st, 5, vseq);
+	db_bind_blob(st, 6, mac, sizeof(mac));
+	return db_one_i64(st, &m->id);
 }
 
 enum err

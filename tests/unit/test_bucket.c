@@ -1654,6 +1654,283 @@ test_upgrade_to_versions(void **state)
 	db_close(db);
 }
 
+/* ---- row MACs computed in C, checked by the SQL functions ---- */
+
+/* The seals as the SQL of earlier releases wrote and checked them (the
+ * seven-field object form of 0009, the eleven-field one of 0011). */
+#define SQL_OBJ7 "coffer_mac_ok(mac, 'object', bucket, key, type, size," \
+	" etag, crc64, mtime_ms)"
+#define SQL_OBJ11 "coffer_mac_ok(mac, 'object', bucket, key, type, size," \
+	" etag, crc64, mtime_ms, version_id, retain_mode, retain_until_ms," \
+	" legal_hold)"
+#define SQL_EXT "coffer_mac_ok(mac, 'extent', object, part, seq, uuid," \
+	" plain_len, wrapped_dek, wrap_key)"
+
+/* Which form the stored MAC of object row id verifies under: 7, 11, or 0
+ * for neither. */
+static int
+obj_form(struct fixture *f, int64_t id)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "SELECT " SQL_OBJ7 " FROM objects"
+	    " WHERE id = %lld", (long long)id);
+	if (q_i64(f->db, sql) == 1)
+		return 7;
+	snprintf(sql, sizeof(sql), "SELECT " SQL_OBJ11 " FROM objects"
+	    " WHERE id = %lld", (long long)id);
+	return q_i64(f->db, sql) == 1 ? 11 : 0;
+}
+
+/* Extent rows whose stored MAC fails the SQL check. */
+static int64_t
+ext_bad(struct fixture *f)
+{
+	return q_i64(f->db, "SELECT count(*) FROM extents WHERE NOT " SQL_EXT);
+}
+
+static bool
+get_sealed(struct fixture *f, int64_t bucket, const char *key)
+{
+	struct object r;
+
+	assert_int_equal(object_get(f->db, &f->a, bucket, key, &r), ERR_OK);
+	return r.sealed;
+}
+
+static void
+test_row_macs(void **state)
+{
+	struct fixture *f = *state;
+	int64_t bid = make_bucket(f, "macs", 1);
+	int64_t wid = make_bucket(f, "macs-worm", 1);
+	struct extent_ref *dead;
+	struct extent e[2], *got;
+	struct object o, r, m;
+	size_t ndead, n;
+
+	/* Unversioned, no retention: the legacy seven-field form. */
+	e[0] = make_extent(f, 1);
+	e[1] = make_extent(f, 2);
+	o = make_object(bid, "legacy", 3, "Standard");
+	assert_int_equal(replace(f, &o, e, 2, &dead, &ndead), ERR_OK);
+	assert_int_equal(obj_form(f, o.id), 7);
+	assert_true(get_sealed(f, bid, "legacy"));
+	/* Overwritten in place, it keeps the form. */
+	e[0] = make_extent(f, 5);
+	o = make_object(bid, "legacy", 5, "IA");
+	assert_int_equal(replace(f, &o, e, 1, &dead, &ndead), ERR_OK);
+	assert_int_equal(obj_form(f, o.id), 7);
+	assert_int_equal(ext_bad(f), 0);
+
+	/* A retention or a hold moves it to eleven fields, and clearing
+	 * both back to seven. */
+	assert_int_equal(object_get(f->db, &f->a, bid, "legacy", &r), ERR_OK);
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(object_set_retention(f->db, &r, "GOVERNANCE", 99999,
+	    NULL), ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_equal(obj_form(f, o.id), 11);
+	assert_true(get_sealed(f, bid, "legacy"));
+	assert_int_equal(object_get(f->db, &f->a, bid, "legacy", &r), ERR_OK);
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(object_set_legal_hold(f->db, &r, true, NULL),
+	    ERR_OK);
+	assert_int_equal(object_get(f->db, &f->a, bid, "legacy", &r), ERR_OK);
+	assert_int_equal(object_set_retention(f->db, &r, "", 0, NULL),
+	    ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_equal(obj_form(f, o.id), 11);
+	assert_int_equal(object_get(f->db, &f->a, bid, "legacy", &r), ERR_OK);
+	assert_true(r.sealed && r.legal_hold && r.retain_mode[0] == '\0');
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(object_set_legal_hold(f->db, &r, false, NULL),
+	    ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_equal(obj_form(f, o.id), 7);
+	assert_true(get_sealed(f, bid, "legacy"));
+
+	/* A version with an id, and delete markers with and without one. */
+	o = make_object(bid, "v", 1, "Standard");
+	e[0] = make_extent(f, 1);
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(object_replace(f->db, &f->a, &o,
+	    BUCKET_VERSIONING_ENABLED, e, 1, &dead, &ndead), ERR_OK);
+	assert_int_equal(object_delete_marker(f->db, &f->a, bid, "v",
+	    BUCKET_VERSIONING_ENABLED, 6000, &m, &dead, &ndead), ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_equal(obj_form(f, o.id), 11);
+	assert_int_equal(obj_form(f, m.id), 11);
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(object_delete_marker(f->db, &f->a, bid, "v",
+	    BUCKET_VERSIONING_SUSPENDED, 7000, &m, &dead, &ndead), ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_equal(obj_form(f, m.id), 7);
+	assert_int_equal(object_get_version(f->db, &f->a, bid, "v",
+	    o.version_id, &r), ERR_OK);
+	assert_true(r.sealed);
+
+	/* ObjectWorm's default retention, written and sealed; none for an
+	 * Appendable object, whose appends keep the seal. */
+	assert_int_equal(db_exec(f->db, "INSERT INTO object_worm (bucket,"
+	    " mode, days, years, created_ms, updated_ms, mac) SELECT id,"
+	    " 'COMPLIANCE', 2, 1, 0, 0, coffer_mac('objworm') FROM buckets"
+	    " WHERE name = 'macs-worm'"), ERR_OK);
+	o = make_object(wid, "w", 1, "Standard");
+	e[0] = make_extent(f, 1);
+	assert_int_equal(replace(f, &o, e, 1, &dead, &ndead), ERR_OK);
+	assert_string_equal(o.retain_mode, "COMPLIANCE");
+	assert_int_equal(o.retain_until_ms, 5000 + 367LL * 86400000);
+	assert_int_equal(obj_form(f, o.id), 11);
+	assert_int_equal(object_get(f->db, &f->a, wid, "w", &r), ERR_OK);
+	assert_true(r.sealed);
+	assert_string_equal(r.retain_mode, "COMPLIANCE");
+	assert_int_equal(r.retain_until_ms, o.retain_until_ms);
+	o = make_object(wid, "app", 1, "Standard");
+	e[0] = make_extent(f, 1);
+	snprintf(o.type, sizeof(o.type), "Appendable");
+	assert_int_equal(replace(f, &o, e, 1, &dead, &ndead), ERR_OK);
+	assert_string_equal(o.retain_mode, "");
+	assert_int_equal(obj_form(f, o.id), 7);
+	assert_int_equal(object_get(f->db, &f->a, wid, "app", &r), ERR_OK);
+	r.size += 2;
+	r.mtime_ms = 8000;
+	e[1] = make_extent(f, 2);
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(object_append_extent(f->db, &r, &e[1]), ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_equal(obj_form(f, o.id), 7);
+	assert_int_equal(object_extents(f->db, &f->a, o.id, &got, &n), ERR_OK);
+	assert_int_equal(n, 2);
+
+	/* Multipart: parts' extents sealed at the part, then at the object;
+	 * one edited while a part moves without a MAC. */
+	for (int bad = 0; bad < 2; bad++) {
+		static const unsigned numbers[] = { 1, 2 };
+		struct mpu u;
+		char sql[256];
+
+		memset(&u, 0, sizeof(u));
+		u.bucket = bid;
+		snprintf(u.upload_id, sizeof(u.upload_id), "%032X", 10 + bad);
+		u.key = bad ? "mp-bad" : "mp";
+		u.headers = u.tags = "";
+		snprintf(u.storage_class, sizeof(u.storage_class), "Standard");
+		assert_int_equal(mpu_create(f->db, &u), ERR_OK);
+		for (unsigned pn = 1; pn <= 2; pn++) {
+			struct mpu_part p;
+			struct extent pe = make_extent(f, pn);
+
+			memset(&p, 0, sizeof(p));
+			p.number = pn;
+			p.size = pn;
+			snprintf(p.etag, sizeof(p.etag), "ETAG");
+			assert_int_equal(db_tx_begin(f->db), ERR_OK);
+			assert_int_equal(mpu_part_put(f->db, &f->a, u.id, &p,
+			    &pe, &dead, &ndead), ERR_OK);
+			assert_int_equal(db_tx_commit(f->db), ERR_OK);
+		}
+		assert_int_equal(ext_bad(f), 0);
+		if (bad)
+			assert_int_equal(db_exec(f->db, "UPDATE extents SET"
+			    " plain_len = 1 WHERE plain_len = 2 AND part IS NOT"
+			    " NULL"), ERR_OK);
+		o = make_object(bid, u.key, 3, "Standard");
+		snprintf(o.type, sizeof(o.type), "Multipart");
+		assert_int_equal(db_tx_begin(f->db), ERR_OK);
+		assert_int_equal(mpu_complete(f->db, &f->a, &u, numbers, 2, &o,
+		    BUCKET_UNVERSIONED, &dead, &ndead), ERR_OK);
+		assert_int_equal(db_tx_commit(f->db), ERR_OK);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM extents WHERE"
+		    " object = %lld AND mac IS NULL", (long long)o.id);
+		assert_int_equal(q_i64(f->db, sql), bad ? 1 : 0);
+		assert_int_equal(ext_bad(f), bad ? 1 : 0);
+		assert_int_equal(object_extents(f->db, &f->a, o.id, &got, &n),
+		    bad ? ERR_CORRUPT : ERR_OK);
+		if (bad)
+			assert_int_equal(db_exec(f->db, "DELETE FROM extents"
+			    " WHERE mac IS NULL"), ERR_OK);
+	}
+
+	/* Editing a covered column is still seen. */
+	assert_int_equal(db_exec(f->db, "UPDATE objects SET etag = 'X'"
+	    " WHERE key = 'legacy'"), ERR_OK);
+	assert_false(get_sealed(f, bid, "legacy"));
+	assert_int_equal(db_exec(f->db, "UPDATE objects SET legal_hold = 1"
+	    " WHERE key = 'mp'"), ERR_OK);
+	assert_false(get_sealed(f, bid, "mp"));
+	assert_int_equal(db_exec(f->db, "UPDATE objects SET retain_until_ms ="
+	    " retain_until_ms + 1 WHERE key = 'w'"), ERR_OK);
+	assert_false(get_sealed(f, wid, "w"));
+	assert_int_equal(db_exec(f->db, "UPDATE extents SET wrap_key = 'x'"
+	    " WHERE object = (SELECT id FROM objects WHERE key = 'app')"
+	    " AND seq = 1"), ERR_OK);
+	assert_int_equal(ext_bad(f), 1);
+	assert_int_equal(object_get(f->db, &f->a, wid, "app", &r), ERR_OK);
+	assert_int_equal(object_extents(f->db, &f->a, r.id, &got, &n),
+	    ERR_CORRUPT);
+}
+
+/* Sealing what has no MAC yet, and everything again under a new key, from
+ * the rows as they stand. */
+static void
+test_row_macs_reseal(void **state)
+{
+	struct fixture *f = *state;
+	int64_t bid = make_bucket(f, "reseal", 1);
+	struct db_seal_totals t;
+	struct extent_ref *dead;
+	uint8_t key[DB_SEAL_KEY_BYTES];
+	struct extent e;
+	struct object o;
+	size_t ndead;
+	int64_t ids[3];
+
+	for (int i = 0; i < 3; i++) {
+		char k[8];
+
+		snprintf(k, sizeof(k), "k%d", i);
+		e = make_extent(f, 1);
+		o = make_object(bid, k, 1, "Standard");
+		assert_int_equal(db_tx_begin(f->db), ERR_OK);
+		assert_int_equal(object_replace(f->db, &f->a, &o, i == 0 ?
+		    BUCKET_UNVERSIONED : BUCKET_VERSIONING_ENABLED, &e, 1,
+		    &dead, &ndead), ERR_OK);
+		if (i == 2)
+			assert_int_equal(object_set_legal_hold(f->db, &o, true,
+			    NULL), ERR_OK);
+		assert_int_equal(db_tx_commit(f->db), ERR_OK);
+		ids[i] = o.id;
+	}
+	assert_int_equal(db_exec(f->db, "UPDATE objects SET mac = NULL"
+	    " WHERE key <> 'k1'"), ERR_OK);
+	assert_int_equal(db_exec(f->db, "UPDATE extents SET mac = NULL"),
+	    ERR_OK);
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(object_seal_all(f->db, false), ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_equal(obj_form(f, ids[0]), 7);
+	assert_int_equal(obj_form(f, ids[1]), 11);
+	assert_int_equal(obj_form(f, ids[2]), 11);
+	assert_int_equal(ext_bad(f), 0);
+
+	memset(key, 0x33, sizeof(key));
+	assert_int_equal(db_seal_key_set(f->db, key), ERR_OK);
+	assert_int_equal(object_seal_totals(f->db, &t), ERR_OK);
+	assert_int_equal(t.bad, 3);
+	assert_int_equal(ext_bad(f), 3);
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(object_seal_all(f->db, true), ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+	assert_int_equal(object_seal_totals(f->db, &t), ERR_OK);
+	assert_int_equal(t.n, 3);
+	assert_int_equal(t.bad, 0);
+	assert_int_equal(obj_form(f, ids[0]), 7);
+	assert_int_equal(obj_form(f, ids[2]), 11);
+	assert_int_equal(ext_bad(f), 0);
+	assert_true(get_sealed(f, bid, "k2"));
+}
+
 int
 main(void)
 {
@@ -1675,6 +1952,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_object_list_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_object_list_versions_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_to_versions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_row_macs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_row_macs_reseal, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
