@@ -380,18 +380,20 @@ bucket_stat(struct db *db, int64_t bucket_id, struct bucket_stat *ret)
 static const char SQL_OBJECT_GET[] =
     "SELECT " OBJECT_COLS ", mac FROM objects"
     " WHERE bucket = ? AND key = ? AND latest = 1";
-static const char SQL_OBJECT_TOTALS[] =
-    "SELECT count(*), coffer_sum(mac), coalesce(sum(" OBJECT_MAC_OK("")
-    " = 0), 0) FROM objects";
-/* Extent rows that fail their MAC, and objects whose extents do not add up
- * to their size (a row deleted). */
-static const char SQL_EXTENTS_BAD[] =
-    "SELECT (SELECT count(*) FROM extents WHERE " EXTENT_MAC_OK " = 0) +"
-    " (SELECT count(*) FROM objects o WHERE o.size <> (SELECT"
-    " coalesce(sum(e.plain_len), 0) FROM extents e WHERE e.object = o.id))";
-static const char SQL_OBJECT_BAD[] =
-    "SELECT b.name, o.key FROM objects o JOIN buckets b ON b.id = o.bucket"
-    " WHERE " OBJECT_MAC_OK("o.") " = 0 LIMIT ?";
+/* The start-up checks walk whole tables a page at a time and check each
+ * row's MAC in C (the database holds no key to check with). */
+static const char SQL_OBJECT_PAGE[] =
+    "SELECT " OBJECT_COLS ", mac FROM objects WHERE id > ?1"
+    " ORDER BY id LIMIT ?2";
+static const char SQL_EXTENT_PAGE[] =
+    "SELECT " EXTENT_MAC_COLS ", id FROM extents WHERE id > ?1"
+    " ORDER BY id LIMIT ?2";
+/* Objects whose extents do not add up to their size (a row deleted). */
+static const char SQL_SIZES_BAD[] =
+    "SELECT count(*) FROM objects o WHERE o.size <> (SELECT"
+    " coalesce(sum(e.plain_len), 0) FROM extents e WHERE e.object = o.id)"
+    " AND ?1 = ?1";
+static const char SQL_BUCKET_NAME[] = "SELECT name FROM buckets WHERE id = ?";
 static const char SQL_OBJECT_EXTENTS[] =
     "SELECT uuid, plain_len, wrapped_dek, wrap_key, inline, "
     EXTENT_MAC_COLS " FROM extents WHERE object = ? ORDER BY seq";
@@ -971,35 +973,88 @@ extent_exists(struct db *db, const uint8_t uuid[static BUCKET_UUID_BYTES],
 
 /* ---- the seal over objects (schema/0009_seal.sql) ---- */
 
+#define SEAL_PAGE	256
+
+static bool
+object_ok(struct db *db, struct db_st *st)
+{
+	return bucket_object_row_mac_ok(db, st, OBJECT_NCOLS);
+}
+
+static bool
+extent_ok(struct db *db, struct db_st *st)
+{
+	return bucket_extent_row_mac_ok(db, st, 0);
+}
+
 enum err
 object_seal_totals(struct db *db, struct db_seal_totals *ret)
 {
-	return db_seal_totals_query(db, SQL_OBJECT_TOTALS, ret);
+	return db_seal_totals_walk(db, SQL_OBJECT_PAGE, 0, OBJECT_NCOLS,
+	    object_ok, ret);
 }
 
 enum err
 object_seal_extents_bad(struct db *db, int64_t *ret)
 {
-	return db_query_i64(db, SQL_EXTENTS_BAD, 0, ret);
+	struct db_seal_totals t;
+	int64_t sizes = 0;
+	enum err r;
+
+	r = db_seal_totals_walk(db, SQL_EXTENT_PAGE, 8, 7, extent_ok, &t);
+	if (r == ERR_OK)
+		r = db_query_i64(db, SQL_SIZES_BAD, 0, &sizes);
+	if (r == ERR_OK)
+		*ret = t.bad + sizes;
+	return r;
 }
 
 enum err
 object_seal_bad(struct db *db, unsigned max,
     void (*cb)(void *ctx, const char *bucket, const char *key), void *ctx)
 {
-	struct db_st *st = db_stmt(db, SQL_OBJECT_BAD);
-	enum err rc;
+	int64_t after = -1, seen;
+	unsigned found = 0;
+	enum err r = ERR_OK;
 
-	if (st == NULL)
-		return ERR_IO;
-	db_bind_i64(st, 1, max);
-	while ((rc = db_row(st)) == ERR_OK)
-		cb(ctx, db_col_text(st, 0), db_col_text(st, 1));
-	db_stmt_done(st);
-	return rc == ERR_NOT_FOUND ? ERR_OK : db_end(rc);
+	do {
+		struct db_st *st = db_stmt(db, SQL_OBJECT_PAGE);
+
+		if (st == NULL)
+			return ERR_IO;
+		db_bind_i64(st, 1, after);
+		db_bind_i64(st, 2, SEAL_PAGE);
+		seen = 0;
+		while (found < max && (r = db_row(st)) == ERR_OK) {
+			struct db_st *b;
+
+			seen++;
+			after = db_col_i64(st, 0);
+			if (object_ok(db, st))
+				continue;
+			found++;
+			b = db_stmt(db, SQL_BUCKET_NAME);
+			if (b == NULL) {
+				r = ERR_IO;
+				break;
+			}
+			db_bind_i64(b, 1, db_col_i64(st, 1));
+			r = db_row(b);
+			if (r == ERR_OK || r == ERR_NOT_FOUND)
+				cb(ctx, r == ERR_OK ? db_col_text(b, 0) : "?",
+				    db_col_text(st, 2));
+			db_stmt_done(b);
+			r = db_end(r);
+			if (r != ERR_OK)
+				break;
+		}
+		db_stmt_done(st);
+		if (found == max)
+			return ERR_OK;
+		r = db_end(r);
+	} while (r == ERR_OK && seen == SEAL_PAGE);
+	return r;
 }
-
-#define SEAL_PAGE	256
 
 struct sealed_row {
 	int64_t	id;

@@ -50,24 +50,6 @@ enum err bucket_extent_row_mac(struct db *db, struct db_st *st, int first,
 /* Whether that row carries its MAC; false without the key. */
 bool bucket_extent_row_mac_ok(struct db *db, struct db_st *st, int first);
 
-/* The same checks in SQL, kept only for the whole-table scans of start-up
- * and root-key rotation (object_seal_totals, object_seal_extents_bad,
- * object_seal_bad), which sum coffer_sum(mac) inside SQLite. They list the
- * columns in row_mac.c's order. */
-#define EXTENT_MAC_OK \
-	"coffer_mac_ok(mac, 'extent', object, part, seq, uuid, plain_len," \
-	" wrapped_dek, wrap_key)"
-#define OBJECT_MAC_FN_(fn, b, k, t, sz, e, crc, mt, v, rm, ru, lh) \
-	"(CASE WHEN " v " = 'null' AND " rm " = '' AND " ru " = 0 AND " \
-	lh " = 0 THEN " fn "'object', " b ", " k ", " t ", " sz ", " e \
-	", " crc ", " mt ") ELSE " fn "'object', " b ", " k ", " t ", " \
-	sz ", " e ", " crc ", " mt ", " v ", " rm ", " ru ", " lh ") END)"
-#define OBJECT_MAC_OK(p) \
-	OBJECT_MAC_FN_("coffer_mac_ok(" p "mac, ", p "bucket", p "key", \
-	    p "type", p "size", p "etag", p "crc64", p "mtime_ms", \
-	    p "version_id", p "retain_mode", p "retain_until_ms", \
-	    p "legal_hold")
-
 /* The object columns every object query selects, in object_from_row's
  * order; a query may add columns after them from OBJECT_NCOLS on. */
 #define OBJECT_COLS \

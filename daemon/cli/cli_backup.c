@@ -683,6 +683,15 @@ dir_seq(const char *dir)
  * seal row and the anchor pass their MACs only under the key that wrote
  * them. Then the anchor moves to the snapshot's sequence and the restore
  * is audited. */
+/* A backup holds a SQLite database: the commands here work on the data
+ * dir's own meta.db. */
+static void
+use_data_dir(struct cli *cli, const char *dir)
+{
+	str_copy(cli->cfg.data_dir, sizeof(cli->cfg.data_dir), dir);
+	pathf(cli->cfg.database, sizeof(cli->cfg.database), "%s/meta.db", dir);
+}
+
 static int
 stage_check(struct cli *cli, const char *stage, const char *detail,
     bool forced)
@@ -693,7 +702,7 @@ stage_check(struct cli *cli, const char *stage, const char *detail,
 	int rc = -1;
 
 	str_copy(saved, sizeof(saved), cli->cfg.data_dir);
-	str_copy(cli->cfg.data_dir, sizeof(cli->cfg.data_dir), stage);
+	use_data_dir(cli, stage);
 	if (cli_open_kms(cli) != ERR_OK)
 		goto out;
 	r = api_seal_check(cli->db, stage, false, &rep);
@@ -739,7 +748,7 @@ out:
 	db_close(cli->db);
 	cli->kms = NULL;
 	cli->db = NULL;
-	str_copy(cli->cfg.data_dir, sizeof(cli->cfg.data_dir), saved);
+	use_data_dir(cli, saved);
 	return rc;
 }
 
@@ -798,7 +807,7 @@ cli_restore(struct cli *cli, int argc, char **argv)
 		    strcmp(old_key, cli->cfg.root_key) == 0)
 			pathf(cli->cfg.root_key, sizeof(cli->cfg.root_key),
 			    "%s/root.key", dd_opt);
-		str_copy(cli->cfg.data_dir, sizeof(cli->cfg.data_dir), dd_opt);
+		use_data_dir(cli, dd_opt);
 	}
 	if (rk_opt != NULL)
 		str_copy(cli->cfg.root_key, sizeof(cli->cfg.root_key), rk_opt);

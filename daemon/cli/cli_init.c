@@ -79,8 +79,12 @@ cli_init(struct cli *cli, int argc, char **argv)
 	(void)argv;
 	if (db_has_state(cli->cfg.database)) {
 		db_display(cli->cfg.database, path, sizeof(path));
-		fprintf(stderr, "coffer: init: '%s' holds a coffer database "
-		    "already\n", db_is_url(cli->cfg.database) ? path : dd);
+		if (db_is_url(cli->cfg.database))
+			fprintf(stderr, "coffer: init: '%s' holds a coffer "
+			    "database already\n", path);
+		else
+			fprintf(stderr, "coffer: init: '%s' is a coffer data "
+			    "dir already\n", dd);
 		return 1;
 	}
 	if ((ak == NULL) != (sk == NULL)) {

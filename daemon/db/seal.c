@@ -164,29 +164,6 @@ db_seal_read(struct db *db, struct db_seal *ret)
 	return r;
 }
 
-enum err
-db_seal_totals_query(struct db *db, const char *sql,
-    struct db_seal_totals *ret)
-{
-	struct db_st *st = db_stmt(db, sql);
-	enum err r;
-	enum err rc;
-
-	if (st == NULL)
-		return ERR_IO;
-	rc = db_row(st);
-	if (rc == ERR_OK && db_col_len(st, 1) ==
-	    DB_SEAL_ACC_BYTES) {
-		ret->n = db_col_i64(st, 0);
-		memcpy(ret->acc, db_col_blob(st, 1), DB_SEAL_ACC_BYTES);
-		ret->bad = db_col_i64(st, 2);
-		r = ERR_OK;
-	} else
-		r = rc == ERR_OK ? ERR_INTERNAL : db_end(rc);
-	db_stmt_done(st);
-	return r;
-}
-
 #define TOTALS_PAGE	512
 
 enum err

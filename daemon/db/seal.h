@@ -92,13 +92,10 @@ struct db_seal_totals {
 	int64_t	bad;				/* rows whose MAC fails */
 };
 
-/* Runs sql, a "SELECT count(*), coffer_sum(mac), <failing MACs>" over a
- * sealed table (each module's *_db.c owns its own). */
-enum err db_seal_totals_query(struct db *db, const char *sql,
-    struct db_seal_totals *ret);
 /*
- * The same, summed in C a page at a time, on any engine (the database
- * holds no key to sum with). page_sql takes ?1 = the last key seen (-1 at
+ * A sealed table recomputed: its rows counted, their set hash summed and
+ * their MACs checked in C, a page at a time (the database holds no key to
+ * do it with). page_sql takes ?1 = the last key seen (-1 at
  * first) and ?2 = a page size and returns rows in the order of an integer
  * key, column key_col, with each row's MAC in column mac_col; ok says
  * whether the current row's MAC holds.
