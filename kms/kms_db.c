@@ -176,8 +176,10 @@ static const char SQL_TOKEN_GET[] =
 static const char SQL_TOKEN_WIPE[] =
     "UPDATE kms_import_tokens SET private_key = ?2 WHERE expire_ms <= ?1"
     " AND length(private_key) > 0";
+/* 30 days in ms, written out: PostgreSQL multiplies integer literals in
+ * 32 bits. */
 static const char SQL_TOKEN_PURGE[] =
-    "DELETE FROM kms_import_tokens WHERE expire_ms <= ? - 30 * 86400000";
+    "DELETE FROM kms_import_tokens WHERE expire_ms <= ? - 2592000000";
 
 static const char SQL_ACCOUNT_ID[] =
     "SELECT account_id FROM accounts WHERE id = ?";

@@ -39,7 +39,7 @@ static const char SQL_SEQ_FORGET[] =
 static const char SQL_CLAIMED[] =
     "SELECT l.target, l.file, b.name FROM access_log_lines l"
     " JOIN buckets b ON b.id = l.target WHERE l.file IS NOT NULL"
-    " GROUP BY l.target, l.file ORDER BY min(l.id) LIMIT ?1";
+    " GROUP BY l.target, l.file, b.name ORDER BY min(l.id) LIMIT ?1";
 static const char SQL_READ[] =
     "SELECT line FROM access_log_lines WHERE file = ?1 AND target = ?2"
     " ORDER BY id";

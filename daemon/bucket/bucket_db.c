@@ -460,11 +460,15 @@ static const char SQL_OBJECT_META[] =
  * range to seek to: a page after a marker starts at the marker, not at the
  * bucket's first key. objects_latest holds current versions only, so the
  * scan does not step over every older version of each key either. */
+#define OBJECT_SCAN(hint) \
+    "SELECT " OBJECT_COLS " FROM objects" hint \
+    " WHERE bucket = ?1 AND latest = 1 AND key >= ?2" \
+    " AND (key > ?2 OR (?3 <> 0 AND key = ?2)) AND type <> 'DeleteMarker'" \
+    " ORDER BY key LIMIT ?4"
+/* SQLite's planner needs the index named; PostgreSQL's picks it. */
 static const char SQL_OBJECT_SCAN[] =
-    "SELECT " OBJECT_COLS " FROM objects INDEXED BY objects_latest"
-    " WHERE bucket = ?1 AND latest = 1 AND key >= ?2"
-    " AND (key > ?2 OR (?3 AND key = ?2)) AND type <> 'DeleteMarker'"
-    " ORDER BY key LIMIT ?4";
+    OBJECT_SCAN(" INDEXED BY objects_latest");
+static const char PG_OBJECT_SCAN[] = OBJECT_SCAN("");
 static const char SQL_EXTENT_EXISTS[] =
     "SELECT EXISTS (SELECT 1 FROM extents WHERE uuid = ?)";
 
@@ -939,7 +943,8 @@ object_scan(struct db *db, struct arena *a, int64_t bucket, const char *from,
     size_t from_len, bool inclusive, unsigned limit,
     bool (*fn)(void *ctx, const struct object *o), void *ctx)
 {
-	struct db_st *st = db_stmt(db, SQL_OBJECT_SCAN);
+	struct db_st *st = db_stmt(db, db_sql(db, SQL_OBJECT_SCAN,
+	    PG_OBJECT_SCAN));
 
 	if (st == NULL)
 		return ERR_IO;

@@ -19,9 +19,27 @@ function tmpdir(tag) {
   return fs.mkdtempSync(path.join(process.env.TMPDIR || os.tmpdir(), `coffer-${tag}-`));
 }
 
+// COFFER_TEST_PG (tests/pg_sdk.sh): the URL of a throw-away PostgreSQL
+// server; each daemon then keeps its metadata in a database of its own
+// there, made here with psql, and the suite runs on that engine.
+let pgDatabases = 0;
+function testDatabase(dataDir) {
+  const base = process.env.COFFER_TEST_PG;
+  if (!base) return null;
+  const name = `sdk_${process.pid}_${++pgDatabases}`;
+  execFileSync('psql', [base, '-qc', `CREATE DATABASE ${name}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  fs.writeFileSync(path.join(dataDir, '.test-database'), url.toString());
+  return url.toString();
+}
+
 async function startDaemon(opts = {}) {
   const dataDir = opts.dataDir || tmpdir('sdk');
-  const args = ['--data-dir', dataDir, '--oss-listen', '127.0.0.1:0',
+  const dbFile = path.join(dataDir, '.test-database');
+  const database = fs.existsSync(dbFile) ? fs.readFileSync(dbFile, 'utf8') : testDatabase(dataDir);
+  const dbArgs = database ? ['--database', database] : [];
+  const args = ['--data-dir', dataDir, ...dbArgs, '--oss-listen', '127.0.0.1:0',
     '--kms-listen', '127.0.0.1:0', '--rtmp-listen', '127.0.0.1:0', '--log-level', opts.logLevel || 'notice'];
   if (opts.testClock !== false) args.push('--test-clock');
   for (const d of opts.domains || []) args.push('--domain', d);
@@ -41,11 +59,17 @@ async function startDaemon(opts = {}) {
     proc.on('exit', (code) => { clearTimeout(t); reject(new Error(`cofferd exited ${code}:\n${log}`)); });
   });
   proc.stderr.on('data', (d) => { log += d.toString(); if (log.length > 4e6) log = log.slice(-2e6); });
+  // COFFER_TEST_LOG: every daemon's log also goes there, for a run whose
+  // failures are read afterwards (tests/pg_sdk.sh).
+  if (process.env.COFFER_TEST_LOG) {
+    fs.appendFileSync(process.env.COFFER_TEST_LOG, log);
+    proc.stderr.on('data', (d) => fs.appendFileSync(process.env.COFFER_TEST_LOG, d));
+  }
   const d = {
     proc, dataDir, port: ready.port, kmsPort: ready.kmsPort, rtmp: ready.rtmp, ak: ROOT_AK, sk: ROOT_SK,
     endpoint: `http://127.0.0.1:${ready.port}`,
     log: () => log,
-    coffer: (...a) => execFileSync(process.env.COFFER, ['--data-dir', dataDir, ...a],
+    coffer: (...a) => execFileSync(process.env.COFFER, ['--data-dir', dataDir, ...dbArgs, ...a],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
     clockAdvance: (dur) => d.coffer('clock', 'advance', dur),
     async stop(signal = 'SIGTERM') {
