@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,7 +39,8 @@ static const struct config_item items[] = {
 	    "Where the metadata lives: a PostgreSQL server (a postgresql:// "
 	    "connection URI; put the password in a libpq password file, "
 	    "passfile=..., not in the URI) or, by default, DATA_DIR/meta.db "
-	    "(SQLite)."),
+	    "(SQLite). cofferd records a URI in DATA_DIR/database, where "
+	    "later starts and the coffer CLI find it."),
 	S("oss_listen", oss_listen, "127.0.0.1:8420",
 	    "Address of the OSS listener (HOST:PORT, HOST an IPv4 address, "
 	    "[IPv6 address] or name; port 0 picks one)."),
@@ -446,6 +448,23 @@ resolve_credential(char *path, size_t cap, const char *cd)
 	}
 }
 
+/* The database URI cofferd recorded in the data dir (main.c), if any. */
+static void
+config_recorded_database(struct config *cfg)
+{
+	char path[PATH_MAX + 16];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/database", cfg->data_dir);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return;
+	if (fgets(cfg->database, sizeof(cfg->database), f) == NULL)
+		cfg->database[0] = '\0';
+	cfg->database[strcspn(cfg->database, "\r\n")] = '\0';
+	fclose(f);
+}
+
 void
 config_finish(struct config *cfg)
 {
@@ -460,6 +479,8 @@ config_finish(struct config *cfg)
 		} else
 			str_copy(cfg->data_dir, sizeof(cfg->data_dir), "./var");
 	}
+	if (cfg->database[0] == '\0')
+		config_recorded_database(cfg);
 	if (cfg->database[0] == '\0' &&
 	    strlen(cfg->data_dir) + 9 <= sizeof(cfg->database)) {
 		memcpy(cfg->database, cfg->data_dir, strlen(cfg->data_dir));

@@ -67,7 +67,8 @@ struct config {
 enum err config_load(int argc, char **argv, struct config *cfg,
     bool *ret_exit, char *err, size_t errlen);
 /* Resolves derived defaults: data_dir from $STATE_DIRECTORY or "./var",
- * database DATA_DIR/meta.db,
+ * database from DATA_DIR/database (the URI cofferd recorded) or else
+ * DATA_DIR/meta.db,
  * root_key from $CREDENTIALS_DIRECTORY/root.key or DATA_DIR/root.key, and
  * TLS files named "credential:NAME" to $CREDENTIALS_DIRECTORY/NAME. */
 void config_finish(struct config *cfg);

@@ -34,6 +34,7 @@
 #include "auth/auth.h"
 #include "base/clock.h"
 #include "base/listen.h"
+#include "base/file.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "base/version.h"
@@ -266,6 +267,40 @@ default_threads(void)
 	return n * 4 < 4 ? 4 : (unsigned)(n * 4);
 }
 
+/* A data dir's blobs belong to one database: the first start with a URI
+ * records it, so later starts and the coffer CLI use it without being
+ * told, and a start told another one says so. */
+static void
+record_database(const struct config *c, const char *shown)
+{
+	char path[PATH_MAX + 16], had[PATH_MAX];
+	FILE *f;
+
+	if (!db_is_url(c->database))
+		return;
+	snprintf(path, sizeof(path), "%s/database", c->data_dir);
+	f = fopen(path, "re");
+	if (f != NULL) {
+		if (fgets(had, sizeof(had), f) == NULL)
+			had[0] = '\0';
+		fclose(f);
+		had[strcspn(had, "\r\n")] = '\0';
+		if (strcmp(had, c->database) != 0)
+			log_warnx("the data dir '%s' recorded another database "
+			    "than '%s'; its blobs belong to that one", c->data_dir,
+			    shown);
+		return;
+	}
+	{
+		char line[PATH_MAX + 1];
+		int n = snprintf(line, sizeof(line), "%s\n", c->database);
+
+		if (n > 0 && (size_t)n < sizeof(line) &&
+		    file_replace(path, line, (size_t)n, 0600) != ERR_OK)
+			fatalx("cannot record the database in '%s'", path);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -352,6 +387,7 @@ main(int argc, char **argv)
 	r = db_open(cfg.database, &db);
 	if (r != ERR_OK)
 		fatalx("cannot open database '%s': %s", path, err_name(r));
+	record_database(&cfg, path);
 	r = db_clock_open(db, cfg.test_clock, &dbclock);
 	if (r != ERR_OK)
 		fatalx("cannot open the business clock: %s", err_name(r));

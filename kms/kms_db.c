@@ -186,7 +186,7 @@ static const char SQL_ACCOUNT_ID[] =
 
 static const char SQL_AUDIT_LIST[] =
     "SELECT id, time_ms, actor, action, target, result, detail FROM"
-    " (SELECT * FROM audit ORDER BY id DESC LIMIT ?) ORDER BY id";
+    " (SELECT * FROM audit ORDER BY id DESC LIMIT ?) a ORDER BY id";
 
 /* Reads the KEY_COLS of the current row; ERR_CORRUPT for a state the
  * CHECK constraint should have kept out. */

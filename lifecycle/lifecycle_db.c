@@ -21,9 +21,9 @@ static const char SQL_PUT[] =
     "INSERT INTO lifecycles (bucket, doc, updated_ms, last_day)"
     " VALUES (?1, ?2, ?3, ?4)"
     " ON CONFLICT (bucket) DO UPDATE SET doc = ?2, updated_ms = ?3,"
-    " last_day = ?4, config_gen = config_gen + 1, run_day = 0, phase = 0,"
-    " cursor = '', scanned = 0, expired = 0, transitioned = 0, skipped = 0,"
-    " aborted = 0";
+    " last_day = ?4, config_gen = lifecycles.config_gen + 1, run_day = 0,"
+    " phase = 0, cursor = '', scanned = 0, expired = 0, transitioned = 0,"
+    " skipped = 0, aborted = 0";
 static const char SQL_GET[] =
     "SELECT doc FROM lifecycles WHERE bucket = ?";
 static const char SQL_DELETE[] =

@@ -20,10 +20,14 @@ static const char SQL_ANY_ENDED[] =
 static const char SQL_GROUPS[] =
     "SELECT DISTINCT target, prefix, source, slot_ms FROM access_log_lines"
     " WHERE file IS NULL AND slot_ms < ?1 ORDER BY slot_ms LIMIT ?2";
+/* A line's length in bytes, as each engine says it. */
+#define GROUP_LINES(bytes) \
+    "SELECT id, " bytes " FROM access_log_lines" \
+    " WHERE file IS NULL AND target = ?1 AND prefix = ?2 AND source = ?3" \
+    " AND slot_ms = ?4 ORDER BY id"
 static const char SQL_GROUP_LINES[] =
-    "SELECT id, length(CAST(line AS BLOB)) FROM access_log_lines"
-    " WHERE file IS NULL AND target = ?1 AND prefix = ?2 AND source = ?3"
-    " AND slot_ms = ?4 ORDER BY id";
+    GROUP_LINES("length(CAST(line AS BLOB))");
+static const char PG_GROUP_LINES[] = GROUP_LINES("octet_length(line)");
 static const char SQL_GROUP_CLAIM[] =
     "UPDATE access_log_lines SET file = ?5"
     " WHERE file IS NULL AND target = ?1 AND prefix = ?2 AND source = ?3"
@@ -121,7 +125,8 @@ bind_group(struct db_st *st, const struct group *g)
 static enum err
 file_end(struct db *db, const struct group *g, int64_t *ret_last)
 {
-	struct db_st *st = db_stmt(db, SQL_GROUP_LINES);
+	struct db_st *st = db_stmt(db, db_sql(db, SQL_GROUP_LINES,
+	    PG_GROUP_LINES));
 	uint64_t bytes = 0;
 	bool any = false;
 	enum err rc;

@@ -486,6 +486,13 @@ cli_backup(struct cli *cli, int argc, char **argv)
 	(void)argc;
 	catch_signals();
 	memset(&m, 0, sizeof(m));
+	if (db_is_url(cli->cfg.database)) {
+		fprintf(stderr, "coffer: backup: the metadata is on a "
+		    "PostgreSQL server: back it up there (pg_dump, a "
+		    "replica); coffer backup copies a data dir whose "
+		    "database is its meta.db\n");
+		return 1;
+	}
 	pathf(src_db, sizeof(src_db), "%s/meta.db", dd);
 	if (access(src_db, R_OK) != 0) {
 		fprintf(stderr, "coffer: backup: no database '%s'\n", src_db);

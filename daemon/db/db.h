@@ -34,8 +34,10 @@ enum err db_open_schema(const char *path, int upto, struct db **ret);
 void db_close(struct db *db);
 /* path as messages may show it: a URL without its password. */
 void db_display(const char *path, char *out, size_t cap);
-/* Whether path names a database server rather than a file. */
+/* Whether path names a database server rather than a file; whether db
+ * is on one. */
 bool db_is_url(const char *path);
+bool db_is_pg(const struct db *db);
 /* Whether the database at path holds a schema already (a first start
  * finds none); false when it cannot be reached either. */
 bool db_has_state(const char *path);

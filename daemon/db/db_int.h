@@ -69,7 +69,6 @@ struct db_audit_mac {
 };
 
 /* db.c */
-bool db_is_pg(const struct db *db);
 const struct db_audit_mac *db_audit_mac_get(struct db *db);
 void db_audit_mac_put(struct db *db, db_audit_mac_fn *fn, void *ctx);
 /* Counts a row appended to the audit table in this thread's open

@@ -18,7 +18,7 @@
 #include "db/db_pg.h"
 
 #define PG_SLOTS	256	/* power of two; > distinct statements */
-#define PG_MAXP		40	/* parameters of one statement */
+#define PG_MAXP		40	/* parameters of one statement (<= 64) */
 #define PG_VARIANTS	4
 
 /* Type OIDs of the server's catalog (pg_type.h, stable since 7.x). */
@@ -45,6 +45,7 @@ struct pg_st {
 	const char	*sql;		/* the cache key */
 	char		*text;		/* with $N placeholders */
 	int		 nparams;
+	uint64_t	 used;		/* bit p-1: $p occurs in text */
 	struct {
 		char	 sig[PG_MAXP + 1];
 		char	 name[24];
@@ -183,7 +184,7 @@ pg_conn_broken(const struct pg_conn *c)
 }
 
 char *
-pg_placeholders(const char *sql, int *nparams)
+pg_placeholders(const char *sql, int *nparams, uint64_t *used)
 {
 	size_t len = strlen(sql);
 	char *out = malloc(len * 3 + 1), *o = out;
@@ -215,6 +216,8 @@ pg_placeholders(const char *sql, int *nparams)
 				n = max + 1;	/* SQLite's rule */
 			if (n > max)
 				max = n;
+			if (n >= 1 && n <= 64)
+				*used |= UINT64_C(1) << (n - 1);
 			/* len * 3 + 1 covers it: "?" becomes "$N" with N
 			 * at most as long as the digits it came from, or
 			 * "$NN" from a bare "?" (fewer than 100). */
@@ -253,7 +256,7 @@ pg_stmt(struct pg_conn *c, const char *sql)
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
-	s->text = pg_placeholders(sql, &s->nparams);
+	s->text = pg_placeholders(sql, &s->nparams, &s->used);
 	if (s->text == NULL || s->nparams > PG_MAXP) {
 		log_errx("db: postgresql: %s: %.80s", s->text == NULL ?
 		    "out of memory" : "too many parameters", sql);
@@ -337,6 +340,12 @@ pg_bind_null(struct db_st *st, int i)
 		p->t = P_NULL;
 }
 
+static bool
+unused(const struct pg_st *s, int p)
+{
+	return !(s->used & (UINT64_C(1) << p));
+}
+
 /* The prepared name for the statement under its current parameter
  * types, preparing it on first use. */
 static const char *
@@ -349,9 +358,12 @@ variant(struct pg_st *s)
 	int v;
 
 	for (int p = 0; p < s->nparams; p++) {
-		sig[p] = s->prm[p].t;
+		/* A number the text skips (?1, ?3) still needs a type; it
+		 * is sent as NULL (run). */
+		sig[p] = unused(s, p) ? P_NULL : s->prm[p].t;
 		types[p] = sig[p] == P_INT ? OID_INT8 : sig[p] == P_TEXT ?
-		    OID_TEXT : sig[p] == P_BLOB ? OID_BYTEA : 0;
+		    OID_TEXT : sig[p] == P_BLOB ? OID_BYTEA :
+		    unused(s, p) ? OID_TEXT : 0;
 	}
 	sig[s->nparams] = '\0';
 	for (v = 0; v < s->nvar; v++)
@@ -389,7 +401,7 @@ run(struct pg_st *s)
 	if (name == NULL)
 		return s->c->broken ? ERR_DB_UNAVAILABLE : ERR_INTERNAL;
 	for (int p = 0; p < s->nparams; p++) {
-		values[p] = s->prm[p].t == P_NULL ? NULL :
+		values[p] = s->prm[p].t == P_NULL || unused(s, p) ? NULL :
 		    s->prm[p].n == 0 ? "" : s->prm[p].p;
 		lengths[p] = (int)s->prm[p].n;
 		formats[p] = 1;

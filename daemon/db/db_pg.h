@@ -66,8 +66,9 @@ size_t pg_col_len(struct db_st *st, int i);
 bool pg_col_null(struct db_st *st, int i);
 
 /* SQLite's ?N / ? placeholders as $N, outside quotes and comments; the
- * number of parameters in *nparams. NULL when out of memory. */
-char *pg_placeholders(const char *sql, int *nparams);
+ * number of parameters in *nparams, those that occur as bits of *used
+ * (bit N-1, N <= 64; the caller zeroes it). NULL when out of memory. */
+char *pg_placeholders(const char *sql, int *nparams, uint64_t *used);
 /* SQLSTATE (and connection state) -> enum err. */
 enum err pg_err(const char *sqlstate, bool conn_bad);
 

@@ -29,7 +29,7 @@ static const char SQL_UPSERT[] =
     " ON CONFLICT (bucket, name) DO UPDATE SET description = excluded.description,"
     " status = excluded.status, frag_duration = excluded.frag_duration,"
     " frag_count = excluded.frag_count, playlist = excluded.playlist,"
-    " modified_ms = excluded.modified_ms WHERE session = 0";
+    " modified_ms = excluded.modified_ms WHERE live_channels.session = 0";
 static const char SQL_DELETE[] =
     "DELETE FROM live_channels WHERE bucket = ? AND name = ? AND session = 0";
 static const char SQL_STATUS[] =

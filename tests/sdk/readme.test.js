@@ -44,7 +44,9 @@ let d;
 let work;
 before(async () => {
   work = tmpdir('readme');
-  d = await startDaemon({ dataDir: path.join(work, 'var') });
+  // The README's blocks show the default set-up, the data dir's meta.db
+  // (coffer backup among them).
+  d = await startDaemon({ dataDir: path.join(work, 'var'), sqlite: true });
 });
 after(async () => {
   assert.equal(await d.stop(), 0);

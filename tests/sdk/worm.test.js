@@ -6,8 +6,6 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { execFileSync } = require('node:child_process');
-const path = require('node:path');
 const { startDaemon, ossClient, expectOssError } = require('./lib/coffer');
 
 let d;
@@ -181,8 +179,7 @@ test('only the owner: another account gets AccessDenied', async () => {
 });
 
 test('every change and refusal is in the audit table', async () => {
-  const db = path.join(d.dataDir, 'meta.db');
-  const q = (sql) => execFileSync('sqlite3', [db, sql], { encoding: 'utf8' }).trim();
+  const q = d.sql;
   // The policy's own rows (worm.*); each request also has its oss.* row.
   const locked = q("SELECT action || ' ' || result FROM audit WHERE target = 'worm-locked'"
     + " AND action LIKE 'worm.%' ORDER BY id");
@@ -222,12 +219,16 @@ test('an offline edit of the policy row is detected and refused (T21)', async ()
   await c.put('record.txt', Buffer.from('keep me'));
   assert.equal(await d.stop(), 0);
   // The attacker drops the triggers that keep Locked rows from shrinking
-  // and keep the seal (the shell has no coffer_* functions) and shortens
-  // the period; only the MAC can tell.
-  execFileSync('sqlite3', [path.join(d.dataDir, 'meta.db'),
-    'DROP TRIGGER worm_policies_locked_update; ' +
-    'DROP TRIGGER seal_policies_update; ' +
-    `UPDATE worm_policies SET days = 1 WHERE worm_id = '${wormId}'`]);
+  // and keep the seal (the shell has no coffer_* functions; PostgreSQL's
+  // note the change for cofferd) and shortens the period; only the MAC
+  // can tell.
+  d.sql(d.database
+    ? 'DROP TRIGGER worm_policies_locked_update ON worm_policies; '
+      + 'DROP TRIGGER seal_journal_policies ON worm_policies; '
+      + `UPDATE worm_policies SET days = 1 WHERE worm_id = '${wormId}'`
+    : 'DROP TRIGGER worm_policies_locked_update; '
+      + 'DROP TRIGGER seal_policies_update; '
+      + `UPDATE worm_policies SET days = 1 WHERE worm_id = '${wormId}'`);
   d = await startDaemon({ dataDir: d.dataDir });
   const c2 = ossClient(d, { bucket: b });
   await expectOssError(() => c2.getBucketWorm(b), { code: 'InternalError', status: 500 });

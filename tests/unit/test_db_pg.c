@@ -38,21 +38,26 @@ url(void)
 static void
 test_placeholders(void **state)
 {
+	uint64_t used = 0;
 	int n;
 	char *s;
 
 	(void)state;
-	s = pg_placeholders("SELECT ?1, ?2 WHERE a = ?1", &n);
+	s = pg_placeholders("SELECT ?1, ?2 WHERE a = ?1", &n, &used);
 	assert_string_equal(s, "SELECT $1, $2 WHERE a = $1");
 	assert_int_equal(n, 2);
+	assert_int_equal(used, 3);
 	free(s);
 	/* A bare ? is one more than the largest so far (SQLite's rule). */
-	s = pg_placeholders("VALUES (?, ?, ?5, ?)", &n);
+	used = 0;
+	s = pg_placeholders("VALUES (?, ?, ?5, ?)", &n, &used);
 	assert_string_equal(s, "VALUES ($1, $2, $5, $6)");
 	assert_int_equal(n, 6);
+	assert_int_equal(used, 0x33);	/* $3 and $4 skipped */
 	free(s);
 	/* Not inside quotes or comments. */
-	s = pg_placeholders("SELECT '?', \"a?\" -- why?\n, ?", &n);
+	used = 0;
+	s = pg_placeholders("SELECT '?', \"a?\" -- why?\n, ?", &n, &used);
 	assert_string_equal(s, "SELECT '?', \"a?\" -- why?\n, $1");
 	assert_int_equal(n, 1);
 	free(s);
@@ -192,6 +197,23 @@ test_values(void **state)
 	assert_true(db_col_null(st, 1));
 	assert_int_equal(db_col_i64(st, 2), 0);
 	db_stmt_done(st);
+}
+
+/* A statement may skip a parameter number (?1 and ?3): the server still
+ * needs a type for ?2. */
+static void
+test_skipped_parameter(void **state)
+{
+	struct db *db = *state;
+	struct db_st *st = db_stmt(db, "SELECT ?1 + ?3");
+	int64_t v = 0;
+
+	assert_non_null(st);
+	db_bind_i64(st, 1, 40);
+	db_bind_i64(st, 2, 1000);
+	db_bind_i64(st, 3, 2);
+	assert_int_equal(db_one_i64(st, &v), ERR_OK);
+	assert_int_equal(v, 42);
 }
 
 /* A unique clash is ERR_EXISTS; changes counts the rows a write changed;
@@ -391,6 +413,8 @@ main(void)
 		cmocka_unit_test(test_placeholders),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_skipped_parameter, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_changes_and_clash, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_transactions, setup,

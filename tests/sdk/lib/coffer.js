@@ -36,8 +36,11 @@ function testDatabase(dataDir) {
 
 async function startDaemon(opts = {}) {
   const dataDir = opts.dataDir || tmpdir('sdk');
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dbFile = path.join(dataDir, '.test-database');
-  const database = fs.existsSync(dbFile) ? fs.readFileSync(dbFile, 'utf8') : testDatabase(dataDir);
+  // opts.sqlite: a test about the SQLite file itself keeps it.
+  const database = opts.sqlite ? null
+    : fs.existsSync(dbFile) ? fs.readFileSync(dbFile, 'utf8') : testDatabase(dataDir);
   const dbArgs = database ? ['--database', database] : [];
   const args = ['--data-dir', dataDir, ...dbArgs, '--oss-listen', '127.0.0.1:0',
     '--kms-listen', '127.0.0.1:0', '--rtmp-listen', '127.0.0.1:0', '--log-level', opts.logLevel || 'notice'];
@@ -72,6 +75,12 @@ async function startDaemon(opts = {}) {
     coffer: (...a) => execFileSync(process.env.COFFER, ['--data-dir', dataDir, ...dbArgs, ...a],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
     clockAdvance: (dur) => d.coffer('clock', 'advance', dur),
+    // The database behind the daemon: its URL (null: meta.db), and a
+    // shell on it, as an operator (or an attacker) would use.
+    database,
+    sql: (statement) => (database
+      ? execFileSync('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', database, '-c', statement], { encoding: 'utf8' })
+      : execFileSync('sqlite3', [path.join(dataDir, 'meta.db'), statement], { encoding: 'utf8' })).trim(),
     async stop(signal = 'SIGTERM') {
       if (proc.exitCode !== null) return proc.exitCode;
       const done = new Promise((r) => proc.on('exit', (code) => r(code)));

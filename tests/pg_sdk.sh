@@ -1,0 +1,49 @@
+#!/bin/bash
+# tests/pg_sdk.sh: the SDK suite once more, every daemon keeping its
+# metadata on PostgreSQL: a throw-away server (tests/cluster/pg.bash), a
+# database of its own per daemon (tests/sdk/lib/coffer.js,
+# COFFER_TEST_PG). The files run two at a time. On failure the server's
+# errors the daemons logged are printed after the runner's report.
+#
+# Skips (77) without the server binaries or the npm packages, except under
+# `make test`, whose deps install them.
+set -euo pipefail
+
+SRC=${SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+. "$SRC/tests/cluster/pg.bash"
+
+skip() {
+	if [[ -n "${COFFER_MAKE_TEST:-}" ]]; then
+		echo "pg_sdk: FAIL: $1 (make deps installs it)" >&2
+		exit 1
+	fi
+	echo "pg_sdk: SKIP: $1" >&2
+	exit 77
+}
+[[ -n "${COFFERD:-}" && -n "${COFFER:-}" ]] || skip "COFFERD and COFFER unset (run through ctest)"
+[[ -d "$SRC/tests/sdk/node_modules/ali-oss" ]] || skip "no npm packages"
+[[ -x "$(_pg_bin 2>/dev/null)/initdb" ]] || skip "no PostgreSQL server"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pg_sdk.XXXXXX")
+chmod 711 "$work"	# the server runs as another user when this is root
+trap 'pg_stop "$work/pg"; rm -rf "$work"' EXIT
+pg_start "$work/pg"
+# Each daemon's database is made by the suite's role.
+PGPASSWORD=$(<"$work/pg/pw") psql -X -q -v ON_ERROR_STOP=1 -h "$work/pg" \
+    -p "$(<"$work/pg/port")" -U coffer_admin -d postgres \
+    -c 'ALTER ROLE coffer CREATEDB' -c 'GRANT pg_checkpoint TO coffer' \
+    >/dev/null
+
+# COFFER_TEST_PG_DATA: the server's files, which service.test.js searches
+# for plaintext as it does the data dir.
+export COFFER_TEST_PG COFFER_TEST_LOG=$work/daemons.log
+export COFFER_TEST_PG_DATA=$work/pg/data
+COFFER_TEST_PG=$(<"$work/pg/url")
+cd "$SRC/tests/sdk"
+if node --test --test-concurrency=2 ./*.test.js; then
+	exit 0
+fi
+echo "pg_sdk: the daemons' database errors:" >&2
+grep -a 'db: postgresql' "$COFFER_TEST_LOG" | sort | uniq -c | sort -rn |
+    head -40 >&2 || true
+exit 1
