@@ -39,6 +39,8 @@ async function startDaemon(opts = {}) {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dbFile = path.join(dataDir, '.test-database');
   // opts.sqlite: a test about the SQLite file itself keeps it.
+  // opts.database: another node's database (tests of several nodes).
+  if (opts.database) fs.writeFileSync(dbFile, opts.database);
   const database = opts.sqlite ? null
     : fs.existsSync(dbFile) ? fs.readFileSync(dbFile, 'utf8') : testDatabase(dataDir);
   const dbArgs = database ? ['--database', database] : [];
