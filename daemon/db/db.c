@@ -37,6 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "db/db_int.h"
 #include "db/db_pg.h"
@@ -67,6 +68,10 @@ struct db {
 	char			*path;		/* a file, or a postgresql:// URL */
 	bool			 pg;
 	bool			 pg_journal;	/* its schema has seal_journal */
+	/* The server was unreachable: no thread tries again before this
+	 * (monotonic us), so an outage costs a 503, not a connect storm. */
+	_Atomic int64_t		 pg_retry_us;
+	_Atomic bool		 pg_lost;
 	pthread_key_t		 key;
 	pthread_mutex_t		 lock;	/* guards conns */
 	/* Held from BEGIN IMMEDIATE to COMMIT/ROLLBACK: writers of this
@@ -260,6 +265,8 @@ conn_get_pg(struct db *db, struct db_conn *c)
 		conn_unlink(db, c);
 		conn_close(c);
 	}
+	if (clock_mono_us() < atomic_load(&db->pg_retry_us))
+		return NULL;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
@@ -267,8 +274,12 @@ conn_get_pg(struct db *db, struct db_conn *c)
 	c->pg = pg_conn_open(db->path);
 	if (c->pg == NULL) {
 		free(c);
+		atomic_store(&db->pg_retry_us, clock_mono_us() + 100000);
+		atomic_store(&db->pg_lost, true);
 		return NULL;
 	}
+	if (atomic_exchange(&db->pg_lost, false))
+		log_notice("db: postgresql: connected again");
 	conn_link(db, c);
 	return c;
 }
