@@ -799,8 +799,9 @@ db_open_schema(const char *path, int upto, struct db **ret)
 		return ERR_NOMEM;
 	}
 	if (conn_get(db) == NULL) {
+		r = db->pg ? ERR_DB_UNAVAILABLE : ERR_IO;
 		db_close(db);
-		return db->pg ? ERR_DB_UNAVAILABLE : ERR_IO;
+		return r;
 	}
 	r = db_migrate(db, upto);
 	if (r != ERR_OK) {
