@@ -12,6 +12,8 @@
 #ifndef COFFER_BASE_ERR_H
 #define COFFER_BASE_ERR_H
 
+#include <stdbool.h>
+
 enum err {
 #define E(name, ...) name,
 #define EK(name, ...) name,
@@ -36,5 +38,13 @@ const struct err_info *err_info(enum err e);
 
 /* Short symbolic name for logs, e.g. "ERR_NO_SUCH_KEY". */
 const char *err_name(enum err e);
+
+/* A failed commit that may still have landed (db.h db_tx_commit): what
+ * its rows would name must be kept. */
+static inline bool
+err_maybe_committed(enum err e)
+{
+	return e == ERR_UNSYNCED || e == ERR_COMMIT_UNKNOWN;
+}
 
 #endif

@@ -70,6 +70,11 @@
 	 * (a new blob) may be removed; the start-up sweep decides. */
 	EK(ERR_UNSYNCED, 500, "InternalError", MSG_INTERNAL, "0000-00000011",
 	    500, "InternalFailure", "The request processing has failed due to some unknown error.")
+	/* ERR_COMMIT_UNKNOWN: the database server went away during COMMIT,
+	 * which may have landed: as ERR_UNSYNCED, nothing the rows may name
+	 * is removed; the client is told to try again */
+	EK(ERR_COMMIT_UNKNOWN, 503, "ServiceUnavailable", "Please reduce your request rate.", "0000-00000033",
+	    503, "ServiceUnavailableTemporary", "The service is unavailable temporarily, please try again later.")
 
 	EK(ERR_INVALID_ARGUMENT, 400, "InvalidArgument", "Invalid Argument. Parameter is invalid.", "0016-00000002",
 	    400, "InvalidParameter", "The specified parameter is not valid.")

@@ -58,8 +58,10 @@ typedef enum err db_tx_check_fn(void *ctx, struct db *db);
 void db_tx_check_set(struct db *db, db_tx_check_fn *fn, void *ctx);
 enum err db_tx_begin(struct db *db);
 /* ERR_OK once the commit is durable. ERR_UNSYNCED: committed (visible,
- * and it may survive a crash) but not made durable: report a failure, yet
- * keep what the rows name. Any other error: rolled back. */
+ * and it may survive a crash) but not made durable; ERR_COMMIT_UNKNOWN:
+ * the server's connection went during COMMIT, which may have landed.
+ * Either way report a failure, yet keep what the rows name
+ * (err_maybe_committed). Any other error: rolled back. */
 enum err db_tx_commit(struct db *db);
 /* Safe to call when no transaction is open. */
 void db_tx_rollback(struct db *db);

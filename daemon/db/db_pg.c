@@ -595,6 +595,11 @@ pg_commit(struct pg_conn *c)
 	/* A transaction that failed earlier answers COMMIT with ROLLBACK. */
 	if (r == ERR_OK && strcmp(PQcmdStatus(res), "COMMIT") != 0)
 		r = ERR_CONFLICT;
+	/* The connection went during COMMIT: the server may have committed.
+	 * The caller must keep what the rows would name (db.h); a blob no row
+	 * names is collected later, a named one deleted would be lost. */
+	if (r == ERR_DB_UNAVAILABLE)
+		r = ERR_COMMIT_UNKNOWN;
 	PQclear(res);
 	return r;
 }

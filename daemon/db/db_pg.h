@@ -45,7 +45,9 @@ enum err pg_exec(struct pg_conn *c, const char *sql);
 /* BEGIN with the cluster-wide write lock; BEGIN a read-only snapshot. */
 enum err pg_begin_write(struct pg_conn *c);
 enum err pg_begin_read(struct pg_conn *c);
-/* ERR_OK only when the server says the transaction committed. */
+/* ERR_OK only when the server says the transaction committed;
+ * ERR_COMMIT_UNKNOWN when the connection went during COMMIT (the
+ * outcome is unknown: the caller keeps what the rows would name). */
 enum err pg_commit(struct pg_conn *c);
 void pg_rollback(struct pg_conn *c);
 bool pg_in_tx(struct pg_conn *c);

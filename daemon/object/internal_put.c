@@ -85,7 +85,7 @@ object_internal_put(void *ctx, const struct bucket *dest, const char *key,
 	if (r == ERR_OK)
 		r = object_tx_commit(&tx);
 	object_tx_end(&tx);
-	if (r == ERR_UNSYNCED) {
+	if (err_maybe_committed(r)) {
 		upload_commit(u);	/* a row may name its blob */
 		u = NULL;
 	}

@@ -352,7 +352,7 @@ h_copy_object(struct call *c)
 	if (r == ERR_OK)
 		r = object_tx_commit(&tx);
 	object_tx_end(&tx);
-	if (r == ERR_OK || r == ERR_UNSYNCED) {
+	if (r == ERR_OK || err_maybe_committed(r)) {
 		upload_commit(u);	/* a row may name its blob */
 		u = NULL;
 	}
@@ -423,7 +423,7 @@ h_upload_part_copy(struct call *c)
 		r = upload_finish(up, &res);
 	if (r == ERR_OK)
 		r = multipart_commit_part(c, &u, (unsigned)num, &res, &p);
-	if (r != ERR_OK && r != ERR_UNSYNCED) {
+	if (r != ERR_OK && !err_maybe_committed(r)) {
 		upload_abort(up);
 		return r;
 	}

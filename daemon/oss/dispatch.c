@@ -465,7 +465,7 @@ oss_done(void *ctx, struct http_request *req, bool completed)
 	(void)ctx;
 	if (c == NULL)
 		return;
-	if (c->err == ERR_UNSYNCED)
+	if (err_maybe_committed(c->err))
 		upload_commit(c->upload);	/* a row may name its blob */
 	else
 		upload_abort(c->upload);
