@@ -54,6 +54,28 @@ struct seal_state *db_seal_state(struct db *db);
  * sequence if the anchor must move), and after it (true: durable). */
 void seal_tx_precommit(struct db *db);
 void seal_tx_end(struct db *db, bool durable);
+/* The seal row as stored (seal.c): each set's count and sum, which is
+ * NULL until it is first summed; the seal MAC covers that NULL. */
+enum { SEAL_OBJECTS, SEAL_POLICIES, SEAL_OBJWORM, SEAL_SETS };
+struct seal_set {
+	int64_t	n;
+	uint8_t	acc[DB_SEAL_ACC_BYTES];
+	bool	null;
+};
+struct seal_row {
+	int64_t		sealed, seq, policies_seq;
+	struct seal_set	t[SEAL_SETS];
+};
+/* Reads the row; with check, a sealed row whose MAC fails (or a malformed
+ * sum) is ERR_CORRUPT. */
+enum err seal_row_read(struct db *db, struct seal_row *w, bool check);
+/* The values the row's MAC covers, in the form the trigger seal_mac of
+ * schema/0013_object_worm.sql writes: the ObjectWorm pair only once it
+ * left its first values. Returns how many. */
+#define SEAL_ROW_V_N	9
+size_t seal_row_v(const struct seal_row *w,
+    struct seal_v v[static SEAL_ROW_V_N]);
+
 /* PostgreSQL (seal_pg.c): before COMMIT, the journal's notes folded into
  * the seal row (an error refuses the commit); the transaction rewrote the
  * seal row itself; it ended without a commit. */

@@ -85,82 +85,95 @@ db_seal_has_key(struct db *db)
 /* ---- the seal row ---- */
 
 static bool
-col_acc(struct db_st *st, int i, uint8_t out[static DB_SEAL_ACC_BYTES])
+col_set(struct db_st *st, int ni, int ai, struct seal_set *s)
 {
-	memset(out, 0, DB_SEAL_ACC_BYTES);
-	if (db_col_null(st, i))
+	s->n = db_col_i64(st, ni);
+	s->null = db_col_null(st, ai);
+	memset(s->acc, 0, sizeof(s->acc));
+	if (s->null)
 		return true;
-	if (db_col_len(st, i) != DB_SEAL_ACC_BYTES)
+	if (db_col_len(st, ai) != DB_SEAL_ACC_BYTES)
 		return false;
-	memcpy(out, db_col_blob(st, i), DB_SEAL_ACC_BYTES);
+	memcpy(s->acc, db_col_blob(st, ai), DB_SEAL_ACC_BYTES);
 	return true;
 }
 
-/* A set hash column as the MAC covers it: NULL or its bytes. */
 static struct seal_v
-acc_v(struct db_st *st, int i)
+acc_v(const struct seal_set *s)
 {
-	if (db_col_null(st, i))
-		return SEAL_NUL;
-	return SEAL_B(db_col_blob(st, i), db_col_len(st, i));
+	return s->null ? SEAL_NUL : SEAL_B(s->acc, DB_SEAL_ACC_BYTES);
 }
 
-/*
- * The values the seal row's MAC covers, from a SQL_SEAL_READ row, in the
- * form the trigger seal_mac wrote it (schema/0013_object_worm.sql): the
- * ObjectWorm columns only once they have left their initial values.
- * Returns how many.
- */
-#define SEAL_V_N	9
-static size_t
-seal_v(struct db_st *st, struct seal_v v[static SEAL_V_N])
+size_t
+seal_row_v(const struct seal_row *w, struct seal_v v[static SEAL_ROW_V_N])
 {
-	v[0] = SEAL_I(db_col_i64(st, 0));	/* sealed */
-	v[1] = SEAL_I(db_col_i64(st, 1));	/* seq */
-	v[2] = SEAL_I(db_col_i64(st, 2));	/* objects_n */
-	v[3] = acc_v(st, 3);			/* objects_acc */
-	v[4] = SEAL_I(db_col_i64(st, 4));	/* policies_seq */
-	v[5] = SEAL_I(db_col_i64(st, 5));	/* policies_n */
-	v[6] = acc_v(st, 6);			/* policies_acc */
-	v[7] = SEAL_I(db_col_i64(st, 8));	/* objworm_n */
-	v[8] = acc_v(st, 9);			/* objworm_acc */
-	return db_col_i64(st, 8) == 0 && db_col_null(st, 9) ? 7 : SEAL_V_N;
+	v[0] = SEAL_I(w->sealed);
+	v[1] = SEAL_I(w->seq);
+	v[2] = SEAL_I(w->t[SEAL_OBJECTS].n);
+	v[3] = acc_v(&w->t[SEAL_OBJECTS]);
+	v[4] = SEAL_I(w->policies_seq);
+	v[5] = SEAL_I(w->t[SEAL_POLICIES].n);
+	v[6] = acc_v(&w->t[SEAL_POLICIES]);
+	v[7] = SEAL_I(w->t[SEAL_OBJWORM].n);
+	v[8] = acc_v(&w->t[SEAL_OBJWORM]);
+	return w->t[SEAL_OBJWORM].n == 0 && w->t[SEAL_OBJWORM].null ? 7 :
+	    SEAL_ROW_V_N;
+}
+
+enum err
+seal_row_read(struct db *db, struct seal_row *w, bool check)
+{
+	struct db_st *st = db_stmt(db, SQL_SEAL_READ);
+	struct seal_v v[SEAL_ROW_V_N];
+	enum err r;
+
+	memset(w, 0, sizeof(*w));
+	if (st == NULL)
+		return ERR_IO;
+	r = db_row(st);
+	if (r == ERR_OK) {
+		bool sums_ok;
+
+		w->sealed = db_col_i64(st, 0);
+		w->seq = db_col_i64(st, 1);
+		w->policies_seq = db_col_i64(st, 4);
+		/* Every set read, even after a malformed one (reports show
+		 * them all). */
+		sums_ok = col_set(st, 2, 3, &w->t[SEAL_OBJECTS]);
+		sums_ok &= col_set(st, 5, 6, &w->t[SEAL_POLICIES]);
+		sums_ok &= col_set(st, 8, 9, &w->t[SEAL_OBJWORM]);
+		if (!sums_ok)
+			r = ERR_CORRUPT;
+		else if (check && w->sealed && !db_seal_mac_ok(db,
+		    db_col_blob(st, 7), db_col_len(st, 7), "seal", v,
+		    seal_row_v(w, v)))
+			r = ERR_CORRUPT;
+	} else if (r == ERR_NOT_FOUND)
+		r = ERR_CORRUPT;	/* the migration creates it, for good */
+	db_stmt_done(st);
+	return r;
 }
 
 enum err
 db_seal_read(struct db *db, struct db_seal *ret)
 {
-	struct db_st *st = db_stmt(db, SQL_SEAL_READ);
-	enum err r = ERR_OK;
-	enum err rc;
+	struct seal_row w;
+	enum err r;
 
-	if (st == NULL)
-		return ERR_IO;
-	rc = db_row(st);
-	if (rc == ERR_OK) {
-		memset(ret, 0, sizeof(*ret));
-		ret->sealed = db_col_i64(st, 0) != 0;
-		ret->seq = db_col_i64(st, 1);
-		ret->objects_n = db_col_i64(st, 2);
-		ret->policies_seq = db_col_i64(st, 4);
-		ret->policies_n = db_col_i64(st, 5);
-		ret->objworm_n = db_col_i64(st, 8);
-		if (!col_acc(st, 3, ret->objects_acc) ||
-		    !col_acc(st, 6, ret->policies_acc) ||
-		    !col_acc(st, 9, ret->objworm_acc))
-			r = ERR_CORRUPT;
-		if (ret->sealed) {
-			struct seal_v v[SEAL_V_N];
-			size_t n = seal_v(st, v);
-
-			if (!db_seal_mac_ok(db, db_col_blob(st, 7),
-			    db_col_len(st, 7), "seal", v, n))
-				r = ERR_CORRUPT;
-		}
-	} else
-		/* The row is created by the migration and never deleted. */
-		r = rc == ERR_NOT_FOUND ? ERR_CORRUPT : db_end(rc);
-	db_stmt_done(st);
+	/* A row whose MAC fails (ERR_CORRUPT) is still reported as read. */
+	r = seal_row_read(db, &w, true);
+	if (r != ERR_OK && r != ERR_CORRUPT)
+		return r;
+	memset(ret, 0, sizeof(*ret));
+	ret->sealed = w.sealed != 0;
+	ret->seq = w.seq;
+	ret->objects_n = w.t[SEAL_OBJECTS].n;
+	ret->policies_seq = w.policies_seq;
+	ret->policies_n = w.t[SEAL_POLICIES].n;
+	ret->objworm_n = w.t[SEAL_OBJWORM].n;
+	memcpy(ret->objects_acc, w.t[SEAL_OBJECTS].acc, DB_SEAL_ACC_BYTES);
+	memcpy(ret->policies_acc, w.t[SEAL_POLICIES].acc, DB_SEAL_ACC_BYTES);
+	memcpy(ret->objworm_acc, w.t[SEAL_OBJWORM].acc, DB_SEAL_ACC_BYTES);
 	return r;
 }
 
