@@ -448,21 +448,22 @@ resolve_credential(char *path, size_t cap, const char *cd)
 	}
 }
 
-/* The database URI cofferd recorded in the data dir (main.c), if any. */
-static void
-config_recorded_database(struct config *cfg)
+bool
+config_recorded_database(const char *data_dir, char *out, size_t cap)
 {
 	char path[PATH_MAX + 16];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/database", cfg->data_dir);
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "%s/database", data_dir);
 	f = fopen(path, "re");
 	if (f == NULL)
-		return;
-	if (fgets(cfg->database, sizeof(cfg->database), f) == NULL)
-		cfg->database[0] = '\0';
-	cfg->database[strcspn(cfg->database, "\r\n")] = '\0';
+		return false;
+	if (fgets(out, (int)cap, f) == NULL)
+		out[0] = '\0';
+	out[strcspn(out, "\r\n")] = '\0';
 	fclose(f);
+	return true;
 }
 
 void
@@ -480,7 +481,8 @@ config_finish(struct config *cfg)
 			str_copy(cfg->data_dir, sizeof(cfg->data_dir), "./var");
 	}
 	if (cfg->database[0] == '\0')
-		config_recorded_database(cfg);
+		(void)config_recorded_database(cfg->data_dir, cfg->database,
+		    sizeof(cfg->database));
 	if (cfg->database[0] == '\0' &&
 	    strlen(cfg->data_dir) + 9 <= sizeof(cfg->database)) {
 		memcpy(cfg->database, cfg->data_dir, strlen(cfg->data_dir));

@@ -72,6 +72,9 @@ enum err config_load(int argc, char **argv, struct config *cfg,
  * root_key from $CREDENTIALS_DIRECTORY/root.key or DATA_DIR/root.key, and
  * TLS files named "credential:NAME" to $CREDENTIALS_DIRECTORY/NAME. */
 void config_finish(struct config *cfg);
+/* The database URI cofferd recorded in data_dir (DATA_DIR/database) into
+ * out[cap]; false when there is none. */
+bool config_recorded_database(const char *data_dir, char *out, size_t cap);
 void config_usage(FILE *f, const char *prog);
 /* Markdown table of every setting (for README.md). */
 void config_reference(FILE *f);

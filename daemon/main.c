@@ -274,17 +274,11 @@ static void
 record_database(const struct config *c, const char *shown)
 {
 	char path[PATH_MAX + 16], had[PATH_MAX];
-	FILE *f;
 
 	if (!db_is_url(c->database))
 		return;
 	snprintf(path, sizeof(path), "%s/database", c->data_dir);
-	f = fopen(path, "re");
-	if (f != NULL) {
-		if (fgets(had, sizeof(had), f) == NULL)
-			had[0] = '\0';
-		fclose(f);
-		had[strcspn(had, "\r\n")] = '\0';
+	if (config_recorded_database(c->data_dir, had, sizeof(had))) {
 		if (strcmp(had, c->database) != 0)
 			log_warnx("the data dir '%s' recorded another database "
 			    "than '%s'; its blobs belong to that one", c->data_dir,
