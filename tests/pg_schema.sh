@@ -38,19 +38,10 @@ BASELINE=$SRC/schema/pg/0022_baseline.sql
 ROWID_TABLES="access_keys kms_key_versions kms_import_tokens"
 
 . "$SRC/tests/cluster/pg.bash"
-# Skipped without its tools, except under `make test`, whose deps install them.
-missing() {
-	if [[ -n "${COFFER_MAKE_TEST:-}" ]]; then
-		echo "pg_schema: FAIL: no $1 (make deps installs it)" >&2
-		exit 1
-	fi
-	echo "pg_schema: SKIP: no $1" >&2
-	exit 77
-}
 for tool in sqlite3 psql; do
-	command -v "$tool" >/dev/null || missing "$tool"
+	command -v "$tool" >/dev/null || pg_missing pg_schema "$tool"
 done
-_pg_bin >/dev/null 2>&1 || missing "PostgreSQL server binaries"
+pg_need_server pg_schema
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pg_schema.XXXXXX")
 chmod 0711 "$work"		# the server's user passes through to pg/

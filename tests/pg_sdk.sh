@@ -12,17 +12,10 @@ set -euo pipefail
 SRC=${SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 . "$SRC/tests/cluster/pg.bash"
 
-skip() {
-	if [[ -n "${COFFER_MAKE_TEST:-}" ]]; then
-		echo "pg_sdk: FAIL: $1 (make deps installs it)" >&2
-		exit 1
-	fi
-	echo "pg_sdk: SKIP: $1" >&2
-	exit 77
-}
-[[ -n "${COFFERD:-}" && -n "${COFFER:-}" ]] || skip "COFFERD and COFFER unset (run through ctest)"
-[[ -d "$SRC/tests/sdk/node_modules/ali-oss" ]] || skip "no npm packages"
-[[ -x "$(_pg_bin 2>/dev/null)/initdb" ]] || skip "no PostgreSQL server"
+[[ -n "${COFFERD:-}" && -n "${COFFER:-}" ]] ||
+    pg_missing pg_sdk "COFFERD and COFFER (run through ctest)"
+[[ -d "$SRC/tests/sdk/node_modules/ali-oss" ]] || pg_missing pg_sdk "npm packages"
+pg_need_server pg_sdk
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pg_sdk.XXXXXX")
 chmod 711 "$work"	# the server runs as another user when this is root

@@ -8,14 +8,7 @@ set -euo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$SRC/tests/cluster/pg.bash"
 
-if ! _pg_bin >/dev/null 2>&1 || [[ ! -x "$(_pg_bin)/initdb" ]]; then
-	if [[ -n "${COFFER_MAKE_TEST:-}" ]]; then
-		echo "pg_unit: FAIL: no PostgreSQL server (make deps installs it)" >&2
-		exit 1
-	fi
-	echo "pg_unit: SKIP: no PostgreSQL server" >&2
-	exit 77
-fi
+pg_need_server pg_unit
 work=$(mktemp -d "${TMPDIR:-/tmp}/pg_unit.XXXXXX")
 # The server runs as another user when this runs as root.
 chmod 711 "$work"

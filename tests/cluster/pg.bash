@@ -253,6 +253,24 @@ pg_start() {
 	     "$upw" "$port" >"$dir/url") || return 1
 }
 
+# pg_missing NAME WHAT: a test script that cannot run without WHAT
+# skips (exit 77), except under `make test` (COFFER_MAKE_TEST), whose deps
+# install it: there it fails.
+pg_missing() {
+	if [[ -n "${COFFER_MAKE_TEST:-}" ]]; then
+		echo "$1: FAIL: no $2 (make deps installs it)" >&2
+		exit 1
+	fi
+	echo "$1: SKIP: no $2" >&2
+	exit 77
+}
+
+# pg_need_server NAME: the server binaries, else pg_missing.
+pg_need_server() {
+	[[ -x "$(_pg_bin 2>/dev/null)/initdb" ]] ||
+	    pg_missing "$1" "PostgreSQL server binaries"
+}
+
 pg_stop() {
 	local dir=${1:?pg_stop DIR} bin pid i
 	[[ "$dir" == /* ]] || dir="$PWD/$dir"
