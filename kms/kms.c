@@ -1312,7 +1312,10 @@ kms_tick(struct kms *k)
 	size_t n = 0;
 	enum err r;
 
+	/* This node's queued audit rows, wherever the rest runs. */
 	(void)kms_audit_flush(k);
+	if (!db_lead(k->db, DB_LEASE_KMS))
+		return ERR_OK;
 	row = malloc(sizeof(*row));
 	if (row == NULL)
 		return ERR_NOMEM;

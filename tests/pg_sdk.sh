@@ -6,7 +6,9 @@
 # errors the daemons logged are printed after the runner's report.
 #
 # Skips (77) without the server binaries or the npm packages, except under
-# `make test`, whose deps install them.
+# `make test`, whose deps install them. Arguments: test files of
+# tests/sdk to run instead of all (COFFERD and COFFER must then be set).
+#   COFFERD=build/cofferd COFFER=build/coffer tests/pg_sdk.sh pg_nodes.test.js
 set -euo pipefail
 
 SRC=${SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
@@ -33,7 +35,9 @@ export COFFER_TEST_PG COFFER_TEST_LOG=$work/daemons.log
 export COFFER_TEST_PG_DATA=$work/pg/data
 COFFER_TEST_PG=$(<"$work/pg/url")
 cd "$SRC/tests/sdk"
-if node --test --test-concurrency=2 ./*.test.js; then
+files=("$@")
+(( ${#files[@]} )) || files=(./*.test.js)
+if node --test --test-concurrency=2 "${files[@]}"; then
 	exit 0
 fi
 echo "pg_sdk: the daemons' database errors:" >&2

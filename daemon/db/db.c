@@ -72,6 +72,7 @@ struct db {
 	 * (monotonic us), so an outage costs a 503, not a connect storm. */
 	_Atomic int64_t		 pg_retry_us;
 	_Atomic bool		 pg_lost;
+	_Atomic unsigned	 leading;	/* bit l: db_lead(l) was true */
 	pthread_key_t		 key;
 	pthread_mutex_t		 lock;	/* guards conns */
 	/* Held from BEGIN IMMEDIATE to COMMIT/ROLLBACK: writers of this
@@ -366,7 +367,7 @@ db_stmt(struct db *db, const char *sql)
 	int rc;
 
 	if (c == NULL)
-		return NULL;
+		return db->pg ? pg_stmt_down() : NULL;
 	if (c->pg != NULL)
 		return pg_stmt(c->pg, sql);
 	for (i = stmt_slot(sql);; i = (i + 1) & (STMT_SLOTS - 1)) {
@@ -433,6 +434,32 @@ db_changes(struct db *db)
 	if (c == NULL)
 		return 0;
 	return c->pg != NULL ? pg_changes(c->pg) : sqlite3_changes(c->h);
+}
+
+static const char *const lease_names[] = {
+	[DB_LEASE_JOBS] = "the background jobs (inventory, lifecycle, "
+	    "access logs, audit retention)",
+	[DB_LEASE_KMS] = "the KMS housekeeping (key deletion, rotation)",
+};
+
+bool
+db_lead(struct db *db, enum db_lease lease)
+{
+	struct db_conn *c;
+	unsigned bit = 1u << lease, was;
+	bool now;
+
+	if (!db->pg)
+		return true;
+	c = conn_get(db);
+	now = c != NULL && pg_lead(c->pg, lease);
+	was = now ? atomic_fetch_or(&db->leading, bit) :
+	    atomic_fetch_and(&db->leading, ~bit);
+	if (now && !(was & bit))
+		log_notice("db: this node now runs %s", lease_names[lease]);
+	else if (!now && (was & bit))
+		log_notice("db: this node no longer runs %s", lease_names[lease]);
+	return now;
 }
 
 bool

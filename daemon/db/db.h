@@ -47,7 +47,9 @@ bool db_has_state(const char *path);
 struct sqlite3 *db_conn(struct db *db);
 /* A cached prepared statement for sql (pointer identity is the cache key:
  * pass static strings). Must be released with db_stmt_done before the same
- * sql is requested again on this thread. NULL on failure (logged). */
+ * sql is requested again on this thread. NULL on failure (logged). On
+ * PostgreSQL, while no connection can be made, a statement whose every
+ * step answers ERR_DB_UNAVAILABLE. */
 struct db_st *db_stmt(struct db *db, const char *sql);
 void db_stmt_done(struct db_st *st);
 
@@ -75,6 +77,15 @@ void db_read_end(struct db *db, bool opened);
  * serve both (an index hint, SQLite's rowid): both static strings, as
  * db_stmt's cache is keyed by the pointer. */
 const char *db_sql(struct db *db, const char *sqlite, const char *pg);
+/* Background work that must run on one node at a time: whether this
+ * thread's connection holds the cluster's lease on it, taking it when no
+ * node holds it. Always true on SQLite, where one process owns the data
+ * dir. On PostgreSQL the lease belongs to the connection and ends with it
+ * (a node's death, a lost connection); another node's next call then
+ * takes it. Call it before each round of the work, on the thread that
+ * does the work. */
+enum db_lease { DB_LEASE_JOBS, DB_LEASE_KMS };
+bool db_lead(struct db *db, enum db_lease lease);
 /* Runs sql (no parameters, no rows) on this thread's connection. */
 enum err db_exec(struct db *db, const char *sql);
 

@@ -29,6 +29,9 @@ enum {
 
 /* The one cluster-wide write lock: "cofr" in ASCII. */
 #define PG_WRITE_LOCK	"1668247154"
+/* The leases of db_lead: the two-key space, which the one-key write lock
+ * does not share (PostgreSQL's advisory lock functions). */
+#define PG_LEASE_SPACE	"1668247154"
 
 enum ptype { P_NULL = 'n', P_INT = 'i', P_TEXT = 't', P_BLOB = 'b' };
 
@@ -63,6 +66,7 @@ struct pg_conn {
 	unsigned	 prepared;	/* names handed out */
 	int64_t		 total_changes;
 	int64_t		 changes;
+	unsigned	 leases;	/* bit r: this session holds lease r */
 	bool		 broken;
 };
 
@@ -177,6 +181,37 @@ pg_conn_close(struct pg_conn *c)
 	free(c);
 }
 
+/* A session advisory lock, so the lease lives exactly as long as this
+ * connection: when the node dies or the connection drops, the server
+ * frees it, and whatever this connection still had in flight fails with
+ * it, so a node that lost its lease cannot commit work under it. */
+bool
+pg_lead(struct pg_conn *c, unsigned lease)
+{
+	char sql[96];
+	PGresult *res;
+	bool got;
+
+	if (pg_conn_broken(c))
+		return false;
+	/* Held: the session being alive is the proof, so one round trip
+	 * (the server may have ended it since the last call). */
+	if (c->leases & (1u << lease))
+		snprintf(sql, sizeof(sql), "SELECT true");
+	else
+		snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock("
+		    PG_LEASE_SPACE ", %u)", lease);
+	res = PQexec(c->conn, sql);
+	got = res_err(c, res, "lease") == ERR_OK && PQntuples(res) == 1 &&
+	    PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	if (got)
+		c->leases |= 1u << lease;
+	else
+		c->leases &= ~(1u << lease);
+	return got;
+}
+
 bool
 pg_conn_broken(const struct pg_conn *c)
 {
@@ -271,6 +306,24 @@ pg_stmt(struct pg_conn *c, const char *sql)
 		s->prm[p].t = P_NULL;
 	c->slots[i] = s;
 	return &s->pub;
+}
+
+/* What db_stmt gives while no connection can be made: it takes bindings
+ * and answers every step with ERR_DB_UNAVAILABLE, so each caller reports
+ * the outage as it reports a failed step (503) rather than as a statement
+ * that could not be prepared (500). One per thread, as binds write into
+ * it. */
+static struct pg_conn down_conn = { .broken = true };
+static _Thread_local struct pg_st down_st;
+
+struct db_st *
+pg_stmt_down(void)
+{
+	down_st.pub.pg = &down_st;
+	down_st.c = &down_conn;
+	down_st.sql = "";
+	down_st.row = -1;
+	return &down_st.pub;
 }
 
 void
@@ -397,6 +450,8 @@ run(struct pg_st *s)
 	const char *n;
 	enum err r;
 
+	if (s->c->broken)
+		return ERR_DB_UNAVAILABLE;
 	name = variant(s);
 	if (name == NULL)
 		return s->c->broken ? ERR_DB_UNAVAILABLE : ERR_INTERNAL;

@@ -39,6 +39,8 @@ void pg_conn_close(struct pg_conn *c);
 bool pg_conn_broken(const struct pg_conn *c);
 
 struct db_st *pg_stmt(struct pg_conn *c, const char *sql);
+struct db_st *pg_stmt_down(void);
+bool pg_lead(struct pg_conn *c, unsigned lease);
 void pg_stmt_done(struct db_st *st);
 /* Runs sql (no parameters, any number of statements, rows discarded). */
 enum err pg_exec(struct pg_conn *c, const char *sql);

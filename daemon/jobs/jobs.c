@@ -179,10 +179,15 @@ worker(void *arg)
 			gate_enter(j->s.gate);
 			worker_gated = true;
 		}
-		(void)jobs_access_log_due(j, now, false);
-		(void)jobs_lifecycle_due(j, now);
-		(void)jobs_run_due(j, now);
-		(void)jobs_audit_prune(j, now);
+		/* One node of a cluster runs them (db_lead); each run is
+		 * claimed with compare-and-set as well, so a lease that
+		 * moves in the middle of one never doubles it. */
+		if (db_lead(j->s.db, DB_LEASE_JOBS)) {
+			(void)jobs_access_log_due(j, now, false);
+			(void)jobs_lifecycle_due(j, now);
+			(void)jobs_run_due(j, now);
+			(void)jobs_audit_prune(j, now);
+		}
 		if (worker_gated) {
 			worker_gated = false;
 			gate_leave(j->s.gate);

@@ -14,11 +14,7 @@ const path = require('node:path');
 const { startDaemon, ossClient } = require('./lib/coffer');
 const { acs3 } = require('./lib/kms');
 
-// Out of make test for now: once, in a fresh machine, a round failed and
-// (before the finally below) hung the run; the cause is not found yet.
-// COFFER_TEST_PG_FAULTS=1 ctest --test-dir build -R pg.sdk runs it.
-const skip = process.env.COFFER_TEST_PG && process.env.COFFER_TEST_PG_FAULTS
-  ? false : 'needs COFFER_TEST_PG and COFFER_TEST_PG_FAULTS (tests/pg_sdk.sh)';
+const skip = process.env.COFFER_TEST_PG ? false : 'needs COFFER_TEST_PG (tests/pg_sdk.sh)';
 const pgBash = path.join(__dirname, '..', 'cluster', 'pg.bash');
 const pg = (...a) => execFileSync('bash', [pgBash, ...a], { encoding: 'utf8' }).trim();
 let dir;
@@ -48,11 +44,19 @@ function load(bucket, keyId) {
       const key = `k${i}`;
       try {
         await c.put(key, Buffer.from(`value ${i}`));
-        st.acked.push(key);
+      } catch (e) {
+        st.failures.push(`OSS ${e.status} ${e.code}`);
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
+      st.acked.push(key);
+      // The server may go away between the two: the KMS says so in its
+      // own words (openapi-client puts the status in data.statusCode).
+      try {
         await kms('Encrypt', { KeyId: keyId, Plaintext: 'aGVsbG8=' });
         st.ok++;
       } catch (e) {
-        st.failures.push(`${e.status} ${e.code}`);
+        st.failures.push(`KMS ${e.data && e.data.statusCode} ${e.code}`);
         await new Promise((r) => setTimeout(r, 20));
       }
     }
@@ -75,11 +79,13 @@ async function untilServing(bucket) {
   assert.fail('the node did not serve again within a minute');
 }
 
+const UNAVAILABLE = ['OSS 503 ServiceUnavailable', 'KMS 503 ServiceUnavailableTemporary'];
+
 // Until the load has done n more rounds; a failure that is not a 503 ends
 // the wait (and the test, below).
 async function rounds(st, n) {
   const want = st.ok + n;
-  while (st.ok < want && st.failures.every((f) => f === '503 ServiceUnavailable')) {
+  while (st.ok < want && st.failures.every((f) => UNAVAILABLE.includes(f))) {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -99,7 +105,8 @@ async function fault(bucket, act) {
     await st.done;
   }
   // Only "the service is unavailable", whatever was in flight.
-  for (const f of st.failures) assert.equal(f, '503 ServiceUnavailable');
+  const wrong = st.failures.filter((f) => !UNAVAILABLE.includes(f));
+  assert.deepEqual(wrong, [], `failures other than 503: ${wrong.join(', ')}`);
   // Every acknowledged write is there, byte for byte.
   const c = ossClient(d, { bucket });
   for (const key of st.acked) {
@@ -117,4 +124,59 @@ test('PostgreSQL is killed (kill -9) and started: the same', { skip }, async () 
     pg('kill', path.join(dir, 'pg'));
     pg('start', path.join(dir, 'pg'));
   });
+});
+
+// Every kind of request, with the server stopped: reads, writes, the KMS
+// (whose answers come from a cache when nothing changed) all say 503, none
+// a 500 or a 404. Twice each: the first one sees the connection go, the
+// second finds no connection to be had.
+test('with the server down, every kind of request answers 503', { skip }, async () => {
+  const o = ossClient(d);
+  await o.putBucket('pg-down');
+  const c = ossClient(d, { bucket: 'pg-down' });
+  await c.put('x', Buffer.from('hi'));
+  const kms = acs3(d);
+  const keyId = (await kms('CreateKey', {})).KeyMetadata.KeyId;
+  const blob = (await kms('Encrypt', { KeyId: keyId, Plaintext: 'aGVsbG8=' })).CiphertextBlob;
+  const ops = {
+    Encrypt: () => kms('Encrypt', { KeyId: keyId, Plaintext: 'aGVsbG8=' }),
+    Decrypt: () => kms('Decrypt', { CiphertextBlob: blob }),
+    GenerateDataKey: () => kms('GenerateDataKey', { KeyId: keyId }),
+    DescribeKey: () => kms('DescribeKey', { KeyId: keyId }),
+    ListKeys: () => kms('ListKeys', {}),
+    DisableKey: () => kms('DisableKey', { KeyId: keyId }),
+    GetObject: () => c.get('x'),
+    HeadObject: () => c.head('x'),
+    ListObjects: () => c.list(),
+    ListBuckets: () => o.listBuckets(),
+    PutObject: () => c.put('y', Buffer.from('z')),
+    CopyObject: () => c.copy('z', 'x'),
+    AppendObject: () => c.append('ap', Buffer.from('a')),
+    InitiateMultipartUpload: () => c.initMultipartUpload('mp'),
+    DeleteObject: () => c.delete('x'),
+    PutBucket: () => o.putBucket('pg-down-2'),
+    GetBucketAcl: () => c.getBucketACL('pg-down'),
+    GetBucketWorm: () => c.getBucketWorm('pg-down'),
+  };
+  const got = [];
+  pg('stop', path.join(dir, 'pg'));
+  try {
+    for (const [name, op] of Object.entries(ops)) {
+      for (let i = 0; i < 2; i++) {
+        try {
+          await op();
+          got.push(`${name} 200`);
+        } catch (e) {
+          const kmsErr = e.data && e.data.statusCode !== undefined;
+          const line = `${name} ${kmsErr ? `${e.data.statusCode} ${e.code}` : `${e.status} ${e.code}`}`;
+          if (!/ 503 ServiceUnavailable(Temporary)?$/.test(line)) got.push(line);
+        }
+      }
+    }
+  } finally {
+    pg('start', path.join(dir, 'pg'));
+  }
+  assert.deepEqual(got, []);
+  await untilServing('pg-down');
+  assert.equal((await c.get('x')).content.toString(), 'hi');
 });

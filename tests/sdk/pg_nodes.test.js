@@ -76,3 +76,34 @@ test('forbid-overwrite PUT raced on two nodes: one stores, the other gets FileAl
     assert.deepEqual(got, [200, '409 FileAlreadyExists'], `round ${i}`);
   }
 });
+
+// Background work (inventory, lifecycle, access logs, audit retention; the
+// KMS's deletions and rotations) runs on one node at a time, and moves to
+// the other when that one dies.
+test('background work runs on one node, and moves when that node dies', { skip }, async () => {
+  const x = await startDaemon();
+  const y = await startDaemon({ database: x.database, args: ['--root-key', path.join(x.dataDir, 'root.key')] });
+  const JOBS = 'now runs the background jobs';
+  const KMSWORK = 'now runs the KMS housekeeping';
+  const holders = (what) => [x, y].filter((n) => n.log().includes(what));
+  const until = async (ok) => {
+    for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 50));
+  };
+  try {
+    await until(() => holders(JOBS).length > 0 && holders(KMSWORK).length > 0);
+    // A few more ticks: the other node keeps asking and must not get it.
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(holders(JOBS).length, 1);
+    assert.equal(holders(KMSWORK).length, 1);
+    const [dead] = holders(JOBS);
+    const other = dead === x ? y : x;
+    await dead.stop('SIGKILL');
+    await until(() => other.log().includes(JOBS));
+    assert.ok(other.log().includes(JOBS), 'the other node took the jobs over');
+    await until(() => other.log().includes(KMSWORK));
+    assert.ok(other.log().includes(KMSWORK), 'the other node took the KMS housekeeping over');
+  } finally {
+    await x.stop('SIGKILL');
+    await y.stop('SIGKILL');
+  }
+});

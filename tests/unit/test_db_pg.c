@@ -371,6 +371,58 @@ test_reconnect(void **state)
 	db_close(admin);
 }
 
+static bool
+backend_gone(struct db *admin, int64_t pid)
+{
+	int64_t n = 1;
+
+	for (int i = 0; i < 100; i++) {
+		if (db_query_i64(admin, "SELECT count(*) FROM pg_stat_activity"
+		    " WHERE pid = ?1", pid, &n) == ERR_OK && n == 0)
+			return true;
+		usleep(10 * 1000);
+	}
+	return false;
+}
+
+/* Background work runs on one node: a lease is held by one connection,
+ * each lease on its own, and moves to another node when the holder's
+ * session ends; the old holder learns it on its next call. */
+static void
+test_lease(void **state)
+{
+	struct db *db = *state;
+	struct db *node2 = NULL;
+	int64_t pid = 0, n = 0;
+	bool moved = false;
+
+	assert_int_equal(db_open_schema(url(), 0, &node2), ERR_OK);
+	assert_true(db_lead(db, DB_LEASE_JOBS));
+	assert_true(db_lead(db, DB_LEASE_JOBS));
+	assert_false(db_lead(node2, DB_LEASE_JOBS));
+	assert_true(db_lead(node2, DB_LEASE_KMS));
+	assert_false(db_lead(db, DB_LEASE_KMS));
+
+	assert_int_equal(db_query_i64(db, "SELECT pg_backend_pid() + ?1", 0,
+	    &pid), ERR_OK);
+	assert_int_equal(db_query_i64(node2, "SELECT count(*) FROM"
+	    " (SELECT pg_terminate_backend(?1::integer)) x", pid, &n),
+	    ERR_OK);
+	assert_true(backend_gone(node2, pid));
+	assert_false(db_lead(db, DB_LEASE_JOBS));
+	for (int i = 0; i < 100 && !moved; i++) {
+		moved = db_lead(node2, DB_LEASE_JOBS);
+		if (!moved)
+			usleep(10 * 1000);
+	}
+	assert_true(moved);
+	/* Reconnected (after the retry pause), still not the holder. */
+	usleep(150 * 1000);
+	assert_false(db_lead(db, DB_LEASE_JOBS));
+	assert_int_equal(db_query_i64(db, "SELECT 1 + ?1", 0, &n), ERR_OK);
+	db_close(node2);
+}
+
 static void *
 open_latest(void *arg)
 {
@@ -419,6 +471,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_transactions, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_lease, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_lock_across_handles,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect, setup,

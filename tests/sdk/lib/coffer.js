@@ -84,7 +84,8 @@ async function startDaemon(opts = {}) {
       ? execFileSync('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', database, '-c', statement], { encoding: 'utf8' })
       : execFileSync('sqlite3', [path.join(dataDir, 'meta.db'), statement], { encoding: 'utf8' })).trim(),
     async stop(signal = 'SIGTERM') {
-      if (proc.exitCode !== null) return proc.exitCode;
+      // Ended already (killed by a signal: exitCode stays null).
+      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
       const done = new Promise((r) => proc.on('exit', (code) => r(code)));
       proc.kill(signal);
       const code = await done;
