@@ -41,6 +41,12 @@ static const struct config_item items[] = {
 	    "passfile=..., not in the URI) or, by default, DATA_DIR/meta.db "
 	    "(SQLite). cofferd records a URI in DATA_DIR/database, where "
 	    "later starts and the coffer CLI find it."),
+	S("state_dir", state_dir, "",
+	    "This node's own files: the lock that keeps a second cofferd "
+	    "off, the seal anchor, the KMS replay log and the node's id. "
+	    "Default: DATA_DIR. Nodes sharing one data dir on a PostgreSQL "
+	    "database each need their own (README: Running several nodes); "
+	    "with one, temp files go to DATA_DIR/tmp/ID."),
 	S("oss_listen", oss_listen, "127.0.0.1:8420",
 	    "Address of the OSS listener (HOST:PORT, HOST an IPv4 address, "
 	    "[IPv6 address] or name; port 0 picks one)."),
@@ -466,6 +472,12 @@ config_recorded_database(const char *data_dir, char *out, size_t cap)
 	return true;
 }
 
+bool
+config_shares_data_dir(const struct config *cfg)
+{
+	return strcmp(cfg->state_dir, cfg->data_dir) != 0;
+}
+
 void
 config_finish(struct config *cfg)
 {
@@ -488,6 +500,8 @@ config_finish(struct config *cfg)
 		memcpy(cfg->database, cfg->data_dir, strlen(cfg->data_dir));
 		memcpy(cfg->database + strlen(cfg->data_dir), "/meta.db", 9);
 	}
+	if (cfg->state_dir[0] == '\0')
+		str_copy(cfg->state_dir, sizeof(cfg->state_dir), cfg->data_dir);
 	if (cfg->root_key[0] == '\0') {
 		if (cd != NULL && cd[0] != '\0')
 			snprintf(cfg->root_key, sizeof(cfg->root_key),

@@ -24,6 +24,7 @@ struct config {
 	char		config_file[PATH_MAX];
 	char		data_dir[PATH_MAX];
 	char		database[PATH_MAX];	/* a file, or a postgresql:// URL */
+	char		state_dir[PATH_MAX];	/* this node's own files */
 	char		oss_listen[128];
 	char		kms_listen[128];
 	char		rtmp_listen[128];
@@ -75,6 +76,9 @@ void config_finish(struct config *cfg);
 /* The database URI cofferd recorded in data_dir (DATA_DIR/database) into
  * out[cap]; false when there is none. */
 bool config_recorded_database(const char *data_dir, char *out, size_t cap);
+/* Whether this node shares its data dir with others: it has a state dir
+ * of its own. */
+bool config_shares_data_dir(const struct config *cfg);
 void config_usage(FILE *f, const char *prog);
 /* Markdown table of every setting (for README.md). */
 void config_reference(FILE *f);

@@ -36,6 +36,7 @@
 #include "base/listen.h"
 #include "base/file.h"
 #include "base/log.h"
+#include "base/rand.h"
 #include "base/str.h"
 #include "base/version.h"
 #include "config.h"
@@ -157,8 +158,11 @@ path_inside(const char *file, const char *dir)
 	return strncmp(f, d, n) == 0 && (f[n] == '/' || d[n - 1] == '/');
 }
 
+/* DIR/cofferd.lock, held until exit: LOCK_EX keeps every other cofferd
+ * (and the CLI's offline commands) off, LOCK_SH only those that would
+ * hold it alone. */
 static int
-lock_data_dir(const char *dir)
+lock_dir(const char *dir, int how)
 {
 	char path[PATH_MAX + 16];
 	int fd;
@@ -167,9 +171,25 @@ lock_data_dir(const char *dir)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		fatal("cannot open '%s'", path);
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
-		fatalx("data dir '%s' is in use by another cofferd", dir);
+	if (flock(fd, how | LOCK_NB) != 0)
+		fatalx("'%s' is in use by another cofferd (nodes sharing a "
+		    "data dir need a state_dir each)", dir);
 	return fd;
+}
+
+/* A node alone holds its data dir; nodes sharing one each hold their
+ * state dir and share the data dir's lock, so a node without a state dir
+ * of its own cannot join them, nor they it. */
+static void
+lock_dirs(const struct config *cfg, int fds[static 2])
+{
+	fds[1] = -1;
+	if (!config_shares_data_dir(cfg)) {
+		fds[0] = lock_dir(cfg->data_dir, LOCK_EX);
+		return;
+	}
+	fds[0] = lock_dir(cfg->state_dir, LOCK_EX);
+	fds[1] = lock_dir(cfg->data_dir, LOCK_SH);
 }
 
 /* The listeners, bound before the data dir is touched: an address that
@@ -267,6 +287,37 @@ default_threads(void)
 	return n * 4 < 4 ? 4 : (unsigned)(n * 4);
 }
 
+/* The id of a node sharing its data dir, whose temp files go to
+ * DATA_DIR/tmp/ID: made at its first start, kept in its state dir. */
+static void
+node_id(const char *state_dir, char out[static 17])
+{
+	char path[PATH_MAX + 16], line[32];
+	uint8_t raw[8];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/node-id", state_dir);
+	f = fopen(path, "re");
+	if (f != NULL) {
+		bool ok = fgets(line, sizeof(line), f) != NULL &&
+		    strspn(line, "0123456789abcdef") == 16;
+
+		fclose(f);
+		if (!ok)
+			fatalx("'%s' is not a node id (16 hex digits)", path);
+		memcpy(out, line, 16);
+		out[16] = '\0';
+		return;
+	}
+	if (errno != ENOENT)
+		fatal("cannot read '%s'", path);
+	rand_bytes(raw, sizeof(raw));
+	hex_encode(out, raw, sizeof(raw));
+	snprintf(line, sizeof(line), "%s\n", out);
+	if (file_replace(path, line, 17, 0600) != ERR_OK)
+		fatalx("cannot record the node id in '%s'", path);
+}
+
 /* A data dir's blobs belong to one database: the first start with a URI
  * records it, so later starts and the coffer CLI use it without being
  * told, and a start told another one says so. */
@@ -321,7 +372,7 @@ main(int argc, char **argv)
 	bool exit_now, had_state;
 	unsigned removed = 0, ticks = 0;
 	int64_t audit_head = -1, log_interval_ms;
-	int lockfd;
+	int lockfds[2];
 	enum err r;
 
 	for (int i = 1; i < argc; i++) {
@@ -339,6 +390,13 @@ main(int argc, char **argv)
 	if (exit_now)
 		return 0;
 	config_finish(&cfg);
+	/* Shared blobs need one metadata store every node reaches. */
+	if (config_shares_data_dir(&cfg) && !db_is_url(cfg.database)) {
+		fprintf(stderr, "cofferd: state_dir '%s' is for nodes sharing "
+		    "the data dir '%s', which needs a PostgreSQL database\n",
+		    cfg.state_dir, cfg.data_dir);
+		return 2;
+	}
 	log_interval_ms = (int64_t)cfg.bucket_log_interval * CLOCK_SECOND_MS;
 	if (cfg.check_only) {
 		config_dump(stdout, &cfg);
@@ -375,7 +433,9 @@ main(int argc, char **argv)
 
 	if (mkdir(cfg.data_dir, 0700) != 0 && errno != EEXIST)
 		fatal("cannot create data dir '%s'", cfg.data_dir);
-	lockfd = lock_data_dir(cfg.data_dir);
+	if (mkdir(cfg.state_dir, 0700) != 0 && errno != EEXIST)
+		fatal("cannot create state dir '%s'", cfg.state_dir);
+	lock_dirs(&cfg, lockfds);
 	db_display(cfg.database, path, sizeof(path));
 	had_state = db_has_state(cfg.database);
 	r = db_open(cfg.database, &db);
@@ -421,7 +481,7 @@ main(int argc, char **argv)
 		struct api_seal_report rep;
 		bool clock_ok;
 
-		r = api_seal_check(db, cfg.data_dir, true, &rep);
+		r = api_seal_check(db, cfg.state_dir, true, &rep);
 		if (r != ERR_OK)
 			fatalx("cannot check the seal of '%s': %s", path,
 			    err_name(r));
@@ -430,7 +490,15 @@ main(int argc, char **argv)
 			fatalx("cannot check the business clock: %s",
 			    err_name(r));
 	}
-	r = store_open(cfg.data_dir, &store);
+	if (config_shares_data_dir(&cfg)) {
+		char id[17];
+
+		node_id(cfg.state_dir, id);
+		log_notice("node %s: state in '%s', temp files in '%s/tmp/%s'",
+		    id, cfg.state_dir, cfg.data_dir, id);
+		r = store_open_node(cfg.data_dir, id, &store);
+	} else
+		r = store_open(cfg.data_dir, &store);
 	if (r != ERR_OK)
 		fatalx("cannot open the blob store in '%s': %s", cfg.data_dir,
 		    err_name(r));
@@ -549,7 +617,7 @@ main(int argc, char **argv)
 			fatalx("cannot listen on '%s': %s", cfg.oss_listen,
 			    err_name(r));
 	}
-	snprintf(path, sizeof(path), "%s/kms-nonces", cfg.data_dir);
+	snprintf(path, sizeof(path), "%s/kms-nonces", cfg.state_dir);
 	{
 		struct kmsd_settings ks = { .nonce_dir = path,
 		    .had_state = had_state,
@@ -660,7 +728,7 @@ main(int argc, char **argv)
 		{
 			struct wd_ping wp = { wd_usec, &wd_next };
 
-			api_root_key_poll(api, cfg.data_dir,
+			api_root_key_poll(api, cfg.state_dir,
 			    cfg.drain_timeout * 1000, wd_ping_cb, &wp);
 		}
 		if (++ticks % 600 == 0)
@@ -705,7 +773,9 @@ main(int argc, char **argv)
 	kms_close(kms);
 	db_clock_close(dbclock);
 	db_close(db);
-	close(lockfd);
+	for (int i = 0; i < 2; i++)
+		if (lockfds[i] >= 0)
+			close(lockfds[i]);
 	log_notice("stopped");
 	return 0;
 }

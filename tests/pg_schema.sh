@@ -1,6 +1,6 @@
 #!/bin/bash
-# tests/pg_schema.sh: schema/pg/0022_baseline.sql makes in PostgreSQL the
-# schema the SQLite migrations schema/0001_*.sql ... 0022_*.sql leave.
+# tests/pg_schema.sh: schema/pg/0022_baseline.sql and the twins after it
+# make in PostgreSQL the schema the SQLite migrations schema/0*.sql leave.
 #
 # A throw-away server (tests/cluster/pg.bash) gets the baseline; the
 # sqlite3 shell runs every migration on a new file. Both catalogs are
@@ -71,6 +71,12 @@ pgq() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
 # --- the two databases --------------------------------------------------
 pgq -1 -f "$BASELINE" >"$work/apply.log" 2>&1 ||
     { cat "$work/apply.log" >&2; fail "psql could not apply $BASELINE"; }
+# Then every later twin, as cofferd applies them.
+for f in "$SRC"/schema/pg/[0-9][0-9][0-9][0-9]_*.sql; do
+	[[ "$f" == "$BASELINE" ]] && continue
+	pgq -1 -f "$f" >>"$work/apply.log" 2>&1 ||
+	    { cat "$work/apply.log" >&2; fail "psql could not apply $f"; }
+done
 
 lite=$work/lite.db
 {

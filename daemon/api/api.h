@@ -103,12 +103,12 @@ struct api_seal_report {
 	bool	objworm_acc_ok;
 };
 /* Checks every sealed row against the seal and the seal against the anchor
- * file (DATA_DIR/seal.anchor), logs what is wrong as ALERTs and records the
+ * file (STATE_DIR/seal.anchor), logs what is wrong as ALERTs and records the
  * verdict with db_seal_fault_set(). The database must have its seal key.
  * daemon true (cofferd at start): a database never sealed is sealed as it
  * stands, and the anchor is brought up to the database when it is behind.
  * ERR_OK whatever the verdict; other errors when the check could not run. */
-enum err api_seal_check(struct db *db, const char *data_dir, bool daemon,
+enum err api_seal_check(struct db *db, const char *state_dir, bool daemon,
     struct api_seal_report *ret);
 /* The tables against the seal without the anchor, in the caller's
  * transaction if it has one: *whole when every row authenticates and the
@@ -119,7 +119,7 @@ enum err api_seal_tables_whole(struct db *db, struct api_seal_report *ret,
 /* Operator's acknowledgement of a rollback: when the tables match their
  * seal, moves the anchor to the database's sequence (an audit row and an
  * ALERT record it). ERR_CORRUPT when the tables do not match their seal. */
-enum err api_seal_accept_rollback(struct db *db, const char *data_dir,
+enum err api_seal_accept_rollback(struct db *db, const char *state_dir,
     int64_t now_ms, struct api_seal_report *ret);
 
 /* ---- root-key rotation (root_key.c; README "Root-key rotation") ---- */
@@ -144,12 +144,12 @@ struct api_rotation {
  * keys meanwhile: cofferd runs it between closed gates (api_root_key_poll),
  * coffer only when no cofferd holds the data dir. */
 enum err api_root_key_rotate(struct db *db, struct kms *kms,
-    const char *data_dir, const uint8_t *new_root, int64_t now_ms,
+    const char *state_dir, const uint8_t *new_root, int64_t now_ms,
     struct api_rotation *rep);
 /* cofferd, once a second: runs a rotation the CLI asked for
  * (kms_root_request), closing the gate first; ping is called while it
  * waits for requests to finish and while it runs. */
-void api_root_key_poll(struct api *api, const char *data_dir,
+void api_root_key_poll(struct api *api, const char *state_dir,
     unsigned drain_ms, void (*ping)(void *ctx), void *ctx);
 /* Requests and background runs pass the gate while they use the keys
  * (base/gate.h). */

@@ -136,7 +136,7 @@ remac(struct db *db, struct api_rotation *rep, int64_t *seq)
 }
 
 enum err
-api_root_key_rotate(struct db *db, struct kms *kms, const char *data_dir,
+api_root_key_rotate(struct db *db, struct kms *kms, const char *state_dir,
     const uint8_t *new_root, int64_t now_ms, struct api_rotation *rep)
 {
 	struct kms_root_info info;
@@ -146,7 +146,7 @@ api_root_key_rotate(struct db *db, struct kms *kms, const char *data_dir,
 	enum err r;
 
 	memset(rep, 0, sizeof(*rep));
-	snprintf(anchor, sizeof(anchor), "%s/seal.anchor", data_dir);
+	snprintf(anchor, sizeof(anchor), "%s/seal.anchor", state_dir);
 	r = kms_root_info(kms, &info);
 	if (r != ERR_OK)
 		return r;
@@ -212,7 +212,7 @@ api_root_key_rotate(struct db *db, struct kms *kms, const char *data_dir,
 }
 
 void
-api_root_key_poll(struct api *api, const char *data_dir, unsigned drain_ms,
+api_root_key_poll(struct api *api, const char *state_dir, unsigned drain_ms,
     void (*ping)(void *ctx), void *ctx)
 {
 	struct api_rotation rep;
@@ -248,7 +248,7 @@ api_root_key_poll(struct api *api, const char *data_dir, unsigned drain_ms,
 		}
 	}
 	ping(ctx);
-	r = api_root_key_rotate(api->db, api->kms, data_dir, new_root,
+	r = api_root_key_rotate(api->db, api->kms, state_dir, new_root,
 	    clock_now_ms(api->clock), &rep);
 	gate_open(&api->gate);
 	if (r != ERR_OK && r != ERR_UNSYNCED) {

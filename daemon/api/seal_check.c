@@ -172,7 +172,7 @@ alert_tables(const struct api_seal_report *rep)
 }
 
 enum err
-api_seal_check(struct db *db, const char *data_dir, bool daemon,
+api_seal_check(struct db *db, const char *state_dir, bool daemon,
     struct api_seal_report *rep)
 {
 	char path[4200];
@@ -181,7 +181,7 @@ api_seal_check(struct db *db, const char *data_dir, bool daemon,
 
 	memset(rep, 0, sizeof(*rep));
 	rep->anchor = -1;
-	snprintf(path, sizeof(path), "%s/seal.anchor", data_dir);
+	snprintf(path, sizeof(path), "%s/seal.anchor", state_dir);
 	r = db_seal_anchor_open(db, path, &rep->anchor);
 	rep->anchor_ok = r == ERR_OK;
 	if (r != ERR_OK && r != ERR_CORRUPT)
@@ -240,13 +240,13 @@ api_seal_check(struct db *db, const char *data_dir, bool daemon,
 }
 
 enum err
-api_seal_accept_rollback(struct db *db, const char *data_dir, int64_t now_ms,
+api_seal_accept_rollback(struct db *db, const char *state_dir, int64_t now_ms,
     struct api_seal_report *rep)
 {
 	char detail[128];
 	enum err r;
 
-	r = api_seal_check(db, data_dir, false, rep);
+	r = api_seal_check(db, state_dir, false, rep);
 	if (r != ERR_OK)
 		return r;
 	if (rep->fault == DB_SEAL_TAMPERED)

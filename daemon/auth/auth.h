@@ -348,6 +348,9 @@ struct auth_nonce_settings {
 	const uint8_t	*key;
 	/* Where the logs and the state file live; NULL: memory only. */
 	const char	*dir;
+	/* A PostgreSQL database whose table kms_nonces every node shares;
+	 * then dir is not used. NULL: this node's own. */
+	struct db	*db;
 	/* The boot's identity; NULL: the kernel's boot id, or the boot
 	 * time where /proc/sys is hidden. Tests only. */
 	const char	*boot_id;
@@ -375,5 +378,11 @@ int64_t auth_nonce_barrier_ms(const struct auth_nonce_cache *c);
  * at a restart). Thread-safe. */
 enum err auth_nonce_check(struct auth_nonce_cache *c, const char *ak,
     const char *nonce, int64_t request_ms, int64_t now_ms);
+/* The shared table (auth_db.c): records a fingerprint until expires_ms;
+ * ERR_KMS_NONCE_USED when a node recorded it already. Its own
+ * transaction, without the write lock. */
+enum err auth_nonce_put(struct db *db, int64_t fp, int64_t expires_ms);
+/* Deletes the rows expired before before_ms; *ret_n how many. */
+enum err auth_nonce_prune(struct db *db, int64_t before_ms, int64_t *ret_n);
 
 #endif

@@ -33,6 +33,11 @@ static const char SQL_ACCOUNT_BUCKETS[] =
     "SELECT EXISTS (SELECT 1 FROM buckets WHERE owner = ?)";
 /* access_keys rows go with it (ON DELETE CASCADE). */
 static const char SQL_ACCOUNT_DELETE[] = "DELETE FROM accounts WHERE id = ?";
+static const char SQL_NONCE_PUT[] =
+    "INSERT INTO kms_nonces (fp, expires_ms) VALUES (?1, ?2)"
+    " ON CONFLICT DO NOTHING RETURNING fp";
+static const char SQL_NONCE_PRUNE[] =
+    "DELETE FROM kms_nonces WHERE expires_ms < ?1";
 static const char SQL_KEY_LOOKUP[] =
     "SELECT a.id, a.account_id, a.name, a.created_ms, k.secret_sealed, "
     "k.status = 'Active' "
@@ -474,4 +479,36 @@ auth_reseal_secrets(struct db *db, db_reseal_fn *fn, void *ctx,
 {
 	return db_reseal(db, db_sql(db, SQL_SECRETS, PG_SECRETS),
 	    db_sql(db, SQL_SECRET_SET, PG_SECRET_SET), fn, ctx, count);
+}
+
+enum err
+auth_nonce_put(struct db *db, int64_t fp, int64_t expires_ms)
+{
+	struct db_st *st = db_stmt(db, SQL_NONCE_PUT);
+	enum err r;
+
+	if (st == NULL)
+		return ERR_IO;
+	db_bind_i64(st, 1, fp);
+	db_bind_i64(st, 2, expires_ms);
+	/* No row back: the insert met the pair already there. */
+	r = db_row(st);
+	db_stmt_done(st);
+	return r == ERR_NOT_FOUND ? ERR_KMS_NONCE_USED : r;
+}
+
+enum err
+auth_nonce_prune(struct db *db, int64_t before_ms, int64_t *ret_n)
+{
+	struct db_st *st = db_stmt(db, SQL_NONCE_PRUNE);
+	enum err r;
+
+	if (st == NULL)
+		return ERR_IO;
+	db_bind_i64(st, 1, before_ms);
+	r = db_end(db_row(st));
+	db_stmt_done(st);
+	if (r == ERR_OK && ret_n != NULL)
+		*ret_n = db_changes(db);
+	return r;
 }

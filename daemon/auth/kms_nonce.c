@@ -28,10 +28,12 @@
  * last second before it whose timestamp is later than this start (a client
  * clock ahead of ours by more than the reboot took) could be replayed once.
  *
- * The seam for several nodes is this file's interface (auth.h): a shared
- * store (a PostgreSQL table keyed by fingerprint and expiry, INSERT ... ON
- * CONFLICT DO NOTHING) would implement auth_nonce_check itself; the
- * per-node logs only make one node's memory durable.
+ * Several nodes on one PostgreSQL database (settings.db) share the table
+ * kms_nonces instead: a request's fingerprint is inserted in a
+ * transaction of its own before it is served, and the primary key lets
+ * one insert of a pair succeed across the cluster, so a replay to any
+ * node is refused. The server's commit makes it durable; no barrier is
+ * needed. Expired rows go with auth_nonce_prune, on one node.
  */
 #include "auth/auth_int.h"
 
@@ -67,6 +69,7 @@ struct auth_nonce_cache {
 	uint8_t			*key;		/* sodium_malloc */
 	size_t			 max;
 	int64_t			 barrier_ms;	/* fixed at open */
+	struct db		*db;		/* the shared table; NULL: none */
 	int			 dirfd;		/* -1: memory only */
 	bool			 dir_dirty;	/* files made or removed */
 	int64_t			 warned_ms;
@@ -309,7 +312,8 @@ auth_nonce_cache_open(const struct auth_nonce_settings *s,
 		memcpy(c->key, s->key, AUTH_NONCE_KEY_BYTES);
 	else
 		crypto_shorthash_keygen(c->key);
-	if (s->dir != NULL) {
+	c->db = s->db;
+	if (s->dir != NULL && s->db == NULL) {
 		r = store_open(c, s);
 		if (r != ERR_OK) {
 			/* Not a clean stop: nothing was served. */
@@ -383,6 +387,9 @@ auth_nonce_check(struct auth_nonce_cache *c, const char *ak,
 	in[al] = '\0';
 	memcpy(in + al + 1, nonce, nl);
 	fp = fingerprint(c, in, al + 1 + nl);
+	if (c->db != NULL)
+		return auth_nonce_put(c->db, (int64_t)fp,
+		    request_ms + AUTH_SKEW_MS);
 	pthread_mutex_lock(&c->lock);
 	for (int i = 0; i < NONCE_GENS; i++) {
 		/* A generation whose every expiry has passed is dead. */

@@ -1157,7 +1157,7 @@ cli_verify(struct cli *cli, int argc, char **argv)
 	cli_progress_init(&pg, "verify");
 	v.integrity_ok = bk_integrity(cli->db, v.integrity,
 	    sizeof(v.integrity)) == ERR_OK;
-	r = api_seal_check(cli->db, cli->cfg.data_dir, false, &v.seal);
+	r = api_seal_check(cli->db, cli->cfg.state_dir, false, &v.seal);
 	if (r != ERR_OK) {
 		fprintf(stderr, "coffer: verify: cannot check the seal: %s\n",
 		    err_name(r));

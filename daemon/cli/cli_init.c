@@ -43,7 +43,7 @@ init_nonces(struct cli *cli)
 
 	_Static_assert(KMS_NONCE_KEY_BYTES == AUTH_NONCE_KEY_BYTES,
 	    "kms/ derives the replay cache's key");
-	snprintf(dir, sizeof(dir), "%s/kms-nonces", cli->cfg.data_dir);
+	snprintf(dir, sizeof(dir), "%s/kms-nonces", cli->cfg.state_dir);
 	kms_nonce_key(cli->kms, key);
 	r = auth_nonce_cache_open(&ns, &c);
 	explicit_bzero(key, sizeof(key));
@@ -101,11 +101,16 @@ cli_init(struct cli *cli, int argc, char **argv)
 	}
 	/* The daemon's lock: a cofferd starting meanwhile waits its turn
 	 * (it refuses to start) rather than initialising alongside. */
-	snprintf(path, sizeof(path), "%s/cofferd.lock", dd);
+	if (mkdir(cli->cfg.state_dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "coffer: init: cannot create '%s': %s\n",
+		    cli->cfg.state_dir, strerror(errno));
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/cofferd.lock", cli->cfg.state_dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		fprintf(stderr, "coffer: init: '%s' is in use by a cofferd\n",
-		    dd);
+		    cli->cfg.state_dir);
 		if (fd >= 0)
 			close(fd);
 		return 1;
@@ -126,7 +131,7 @@ cli_init(struct cli *cli, int argc, char **argv)
 		close(fd);
 		return init_fail(cli->cfg.root_key, r);
 	}
-	r = api_seal_check(cli->db, dd, true, &rep);
+	r = api_seal_check(cli->db, cli->cfg.state_dir, true, &rep);
 	if (r == ERR_OK)
 		r = init_nonces(cli);
 	if (r == ERR_OK && (r = store_open(dd, &st)) == ERR_OK)

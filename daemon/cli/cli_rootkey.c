@@ -150,7 +150,7 @@ rotate_here(struct cli *cli, const uint8_t *new_root, bool json)
 
 	say(json, "rotate", "re-sealing everything under the new key (one "
 	    "transaction; Ctrl-C or a crash leaves the old key in force)");
-	r = api_root_key_rotate(cli->db, cli->kms, cli->cfg.data_dir, new_root,
+	r = api_root_key_rotate(cli->db, cli->kms, cli->cfg.state_dir, new_root,
 	    cli_now(cli), &rep);
 	if (r != ERR_OK && r != ERR_UNSYNCED) {
 		fprintf(stderr, "coffer: rotation refused: %s\n",
@@ -242,7 +242,7 @@ cli_rootkey_rotate(struct cli *cli, int argc, char **argv)
 			say(json, "retire", "retired the key before the current "
 			    "one (a previous rotation's last step)");
 		}
-		if (daemon_running(cli->cfg.data_dir, &lock_fd)) {
+		if (daemon_running(cli->cfg.state_dir, &lock_fd)) {
 			say(json, "rotate", "asking the running cofferd to "
 			    "rotate (it pauses requests while it works)");
 			r = kms_root_request(cli->kms, new_root, cli_now(cli));

@@ -83,7 +83,7 @@ cli_worm_verify(struct cli *cli, int argc, char **argv)
 
 	if (cli_open_kms(cli) != ERR_OK)
 		return 1;
-	r = api_seal_check(cli->db, cli->cfg.data_dir, false, &rep);
+	r = api_seal_check(cli->db, cli->cfg.state_dir, false, &rep);
 	if (r != ERR_OK) {
 		fprintf(stderr, "coffer: cannot check the seal: %s\n",
 		    err_name(r));
@@ -107,7 +107,7 @@ cli_worm_ack_rollback(struct cli *cli, int argc, char **argv)
 	(void)argv;
 	if (cli_open_kms(cli) != ERR_OK)
 		return 1;
-	r = api_seal_accept_rollback(cli->db, cli->cfg.data_dir, cli_now(cli),
+	r = api_seal_accept_rollback(cli->db, cli->cfg.state_dir, cli_now(cli),
 	    &rep);
 	if (r == ERR_CORRUPT) {
 		report_text(&rep);

@@ -99,6 +99,8 @@ kmsd_open(struct api *api, const struct kmsd_settings *s,
 		.max_per_generation = KMS_NONCES_MAX,
 		.key = key,
 		.dir = s->nonce_dir,
+		/* Every node of a cluster sees every used nonce. */
+		.db = db_is_pg(api->db) ? api->db : NULL,
 		.boot_id = s->test_boot_id,
 		.had_state = s->had_state,
 		.now_ms = clock_wall_ms(),
@@ -135,8 +137,15 @@ kmsd_open(struct api *api, const struct kmsd_settings *s,
 void
 kmsd_tick(struct kmsd *k)
 {
+	struct db *db = k->api->db;
+
 	if (auth_nonce_cache_sync(k->nonces) != ERR_OK)
 		log_warnx("kms nonces: cannot sync the logs; retrying in 1 s");
+	/* A minute past expiry: the nodes' clocks may differ a little. */
+	if (db_is_pg(db) && db_lead(db, DB_LEASE_KMS) &&
+	    auth_nonce_prune(db, clock_wall_ms() - 60000, NULL) != ERR_OK)
+		log_warnx("kms nonces: cannot delete expired ones; retrying "
+		    "in 1 s");
 }
 
 void

@@ -55,6 +55,12 @@ struct store_reader;
 
 /* Creates DATA_DIR/blobs/00..ff and DATA_DIR/tmp as needed. */
 enum err store_open(const char *data_dir, struct store **ret);
+/* For one of several nodes sharing DATA_DIR: temp files in
+ * DATA_DIR/tmp/NODE, and store_sweep keeps blobs modified in the last
+ * STORE_SHARED_MIN_AGE_S seconds, which another node may be committing. */
+#define STORE_SHARED_MIN_AGE_S	3600
+enum err store_open_node(const char *data_dir, const char *node,
+    struct store **ret);
 void store_close(struct store *st);
 
 /* Fills uuid with 16 random bytes. */
@@ -102,9 +108,10 @@ enum err store_inline_open(const uint8_t uuid[static STORE_UUID_BYTES],
 /* Removes a committed extent; ERR_OK when already gone. */
 enum err store_unlink(struct store *st,
     const uint8_t uuid[static STORE_UUID_BYTES]);
-/* Start-up recovery: deletes every temp file and every blob for which
- * is_live returns false (crash between unlink queueing and commit, or
- * between rename and commit). */
+/* Start-up recovery: deletes every temp file (of this node) and every
+ * blob for which is_live returns false (crash between unlink queueing and
+ * commit, or between rename and commit), but a shared store's young
+ * ones. */
 enum err store_sweep(struct store *st,
     bool (*is_live)(void *ctx, const uint8_t uuid[static STORE_UUID_BYTES]),
     void *ctx, unsigned *ret_removed);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/crash.h"
@@ -49,7 +50,8 @@
 struct store {
 	char			*dir;		/* DATA_DIR, for paths in logs */
 	int			 blobs_fd;	/* DATA_DIR/blobs */
-	int			 tmp_fd;	/* DATA_DIR/tmp */
+	int			 tmp_fd;	/* DATA_DIR/tmp[/NODE] */
+	int64_t			 min_age_s;	/* of a blob the sweep removes */
 };
 
 struct store_writer {
@@ -186,6 +188,16 @@ fsync_dir(int fd, const char *path)
 enum err
 store_open(const char *data_dir, struct store **ret)
 {
+	return store_open_node(data_dir, NULL, ret);
+}
+
+/* A node of several sharing the data dir writes its temp files in a
+ * directory of its own, so its start-up sweep removes only its own, and
+ * keeps a blob younger than an hour: another node may have renamed it in
+ * and not committed the row naming it yet. */
+enum err
+store_open_node(const char *data_dir, const char *node, struct store **ret)
+{
 	struct store *st = NULL;
 	char blobs[PATH_MAX], sub[3];
 	int dfd = -1;
@@ -228,6 +240,23 @@ store_open(const char *data_dir, struct store **ret)
 	    O_CLOEXEC | O_NOFOLLOW);
 	st->tmp_fd = openat(dfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 	    O_NOFOLLOW);
+	if (node != NULL && st->tmp_fd >= 0) {
+		char tmp[PATH_MAX];
+		bool made = false;
+		int fd;
+
+		(void)snprintf(tmp, sizeof(tmp), "%s/tmp", data_dir);
+		r = ensure_dir(st->tmp_fd, tmp, node, &made);
+		if (r == ERR_OK && made)
+			r = fsync_dir(st->tmp_fd, tmp);
+		if (r != ERR_OK)
+			goto out;
+		fd = openat(st->tmp_fd, node, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC | O_NOFOLLOW);
+		close(st->tmp_fd);
+		st->tmp_fd = fd;
+		st->min_age_s = STORE_SHARED_MIN_AGE_S;
+	}
 	if (st->blobs_fd < 0 || st->tmp_fd < 0) {
 		log_warn("store: open '%s/blobs' or '%s/tmp'", data_dir,
 		    data_dir);
@@ -772,6 +801,19 @@ sweep_tmp(struct store *st, unsigned *removed)
 	return r;
 }
 
+static bool
+old_enough(struct store *st, const char *blob)
+{
+	struct timespec now;
+	struct stat sb;
+
+	if (fstatat(st->blobs_fd, blob, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+		return false;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (int64_t)now.tv_sec - (int64_t)sb.st_mtim.tv_sec >=
+	    st->min_age_s;
+}
+
 static enum err
 sweep_blobs(struct store *st, const char *sub,
     bool (*is_live)(void *, const uint8_t[static STORE_UUID_BYTES]),
@@ -800,9 +842,11 @@ sweep_blobs(struct store *st, const char *sub,
 			    "blob name", st->dir, sub, de->d_name);
 			continue;
 		}
+		blob_name(blob, uuid);
+		if (st->min_age_s > 0 && !old_enough(st, blob))
+			continue;
 		if (is_live(ctx, uuid))
 			continue;
-		blob_name(blob, uuid);
 		if (unlinkat(st->blobs_fd, blob, 0) != 0) {
 			if (errno == EISDIR) {
 				log_warnx("store: ignoring '%s/blobs/%s': a "

@@ -102,6 +102,8 @@ expect_fail "unknown flag" "unknown option '--bogus'" --bogus 1
 expect_fail "bad log level" "log_level" --log-level loud -n
 expect_fail "missing config file" "$E2E_TMP/nope.conf" \
     --config "$E2E_TMP/nope.conf" -n
+expect_fail "state_dir without PostgreSQL" "needs a PostgreSQL database" \
+    --state-dir "$E2E_TMP/node1" -n
 check "no data dir created by failed starts" [ ! -e "$D3" ]
 
 # ---- listen addresses: names, and failing before the data dir ----

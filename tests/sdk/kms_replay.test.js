@@ -82,6 +82,11 @@ test('replay after kill -9 (SIGKILL): refused, key unchanged', async () => {
   assert.equal(await state(key), 'Enabled');
 });
 
+// On PostgreSQL the used nonces are rows of the database, durable with
+// its commits: nothing is lost with the machine, so no barrier.
+const inDatabase = Boolean(process.env.COFFER_TEST_PG);
+const assertBarrier = (r) => (inDatabase ? assert.equal(r.status, 200, r.text) : assertNonceUsed(r));
+
 test('machine crash (another boot after an unclean stop): requests signed before the start are refused', async () => {
   const cap = await captureDisable(key);
   await d.stop('SIGKILL');
@@ -91,14 +96,14 @@ test('machine crash (another boot after an unclean stop): requests signed before
   // a never-used nonce with a timestamp before this start: refused too
   // (its record could have been lost with the machine)
   const lagging = await rawV1(d, 'ListKeys', {}, { timestamp: isoNow(Date.now() - 2 * 60e3) });
-  assertNonceUsed(lagging);
+  assertBarrier(lagging);
   // positive control: signed now
   const fresh = await rawV1(d, 'ListKeys', {});
   assert.equal(fresh.status, 200, fresh.text);
   // the barrier survives a clean restart inside the window
   assert.equal(await d.stop(), 0);
   await start('boot-B');
-  assertNonceUsed(await rawV1(d, 'ListKeys', {}, { timestamp: isoNow(Date.now() - 2 * 60e3) }));
+  assertBarrier(await rawV1(d, 'ListKeys', {}, { timestamp: isoNow(Date.now() - 2 * 60e3) }));
   assert.equal((await rawV1(d, 'ListKeys', {})).status, 200);
   assert.equal(await d.stop(), 0);
   d = null;

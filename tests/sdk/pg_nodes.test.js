@@ -7,9 +7,11 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
 const path = require('node:path');
-const { startDaemon, ossClient } = require('./lib/coffer');
-const { KMS, v1Client, acs3, expectKmsError } = require('./lib/kms');
+const { startDaemon, ossClient, tmpdir } = require('./lib/coffer');
+const { KMS, v1Client, acs3, expectKmsError, rawV1, rawHttp } = require('./lib/kms');
 
 const skip = process.env.COFFER_TEST_PG ? false : 'needs COFFER_TEST_PG (tests/pg_sdk.sh)';
 const ROUNDS = 20;
@@ -105,5 +107,65 @@ test('background work runs on one node, and moves when that node dies', { skip }
   } finally {
     await x.stop('SIGKILL');
     await y.stop('SIGKILL');
+  }
+});
+
+// A KMS request captured on its way to one node and sent to the other is
+// a replay there too: the used nonces are the database's.
+test('a KMS request replayed to the other node is refused', { skip }, async () => {
+  const keyId = (await acs3(a)('CreateKey', {})).KeyMetadata.KeyId;
+  for (let i = 0; i < ROUNDS; i++) {
+    const cap = await rawV1(a, 'DisableKey', { KeyId: keyId });
+    assert.equal(cap.status, 200, cap.text);
+    assert.equal((await rawV1(a, 'EnableKey', { KeyId: keyId })).status, 200);
+    const again = await rawHttp(b, 'POST', cap.url);
+    assert.equal(again.status, 400, again.text);
+    assert.equal(again.body.Code, 'SignatureNonceUsed');
+    assert.equal((await acs3(b)('DescribeKey', { KeyId: keyId })).KeyMetadata.KeyState, 'Enabled');
+  }
+});
+
+// Two nodes sharing one data dir, each with a state dir of its own: an
+// object written through one is read, appended to and completed through
+// the other, byte for byte. A third node without a state dir of its own
+// cannot join them.
+test('two nodes share one data dir: what one writes the other serves', { skip }, async () => {
+  const shared = tmpdir('shared');
+  const x = await startDaemon({ dataDir: shared, args: ['--state-dir', tmpdir('node-x')] });
+  const rootKey = ['--root-key', path.join(shared, 'root.key')];
+  const y = await startDaemon({ dataDir: shared, database: x.database,
+    args: ['--state-dir', tmpdir('node-y'), ...rootKey] });
+  try {
+    await ossClient(x).putBucket('shared-dir');
+    const onX = ossClient(x, { bucket: 'shared-dir' });
+    const onY = ossClient(y, { bucket: 'shared-dir' });
+    const body = crypto.randomBytes(300 * 1024 + 7);
+    await onX.put('big', body);
+    assert.ok((await onY.get('big')).content.equals(body));
+    // append: one position on each node, in turn
+    let pos = 0;
+    for (let i = 0; i < 6; i++) {
+      const c = i % 2 ? onY : onX;
+      const r = await c.append('log', Buffer.from(`line ${i}\n`), { position: pos });
+      pos = Number(r.nextAppendPosition);
+    }
+    assert.equal((await onX.get('log')).content.toString(), [0, 1, 2, 3, 4, 5].map((i) => `line ${i}\n`).join(''));
+    // multipart: initiated on one, parts on both, completed on the other
+    const { uploadId } = await onX.initMultipartUpload('mp');
+    const p1 = crypto.randomBytes(100 * 1024);
+    const p2 = crypto.randomBytes(1000);
+    const e1 = await onY.uploadPart('mp', uploadId, 1, p1, 0, p1.length);
+    const e2 = await onX.uploadPart('mp', uploadId, 2, p2, 0, p2.length);
+    await onY.completeMultipartUpload('mp', uploadId, [{ number: 1, etag: e1.etag }, { number: 2, etag: e2.etag }]);
+    assert.ok((await onX.get('mp')).content.equals(Buffer.concat([p1, p2])));
+    // each node's temp files have a directory of their own
+    const tmps = fs.readdirSync(path.join(shared, 'tmp'));
+    assert.equal(tmps.length, 2, `tmp/ holds ${tmps}`);
+    // a node sharing the data dir without its own state dir is refused
+    await assert.rejects(startDaemon({ dataDir: shared, database: x.database, args: rootKey }),
+      /is in use by another cofferd/);
+  } finally {
+    assert.equal(await y.stop(), 0);
+    assert.equal(await x.stop(), 0);
   }
 });

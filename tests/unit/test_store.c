@@ -1258,6 +1258,56 @@ test_throughput(void **state)
 	free(buf);
 }
 
+/* A node of several sharing the data dir: its temp files are its own
+ * (DATA_DIR/tmp/NODE), the other node's are left alone, and a blob no
+ * row names is kept while young (another node may be about to commit the
+ * row naming it) and removed once old. */
+static void
+test_sweep_shared(void **state)
+{
+	struct fixture *f = *state;
+	struct store *node;
+	struct store_writer *w;
+	struct live_set ls = { 0 };
+	struct extent young, old;
+	uint8_t data[1000];
+	char p[PATH_MAX], mine[PATH_MAX], theirs[PATH_MAX];
+	struct timespec times[2] = { { 0 }, { 0 } };
+	unsigned removed = 0;
+	uint64_t len;
+
+	fill(data, sizeof(data), 13);
+	assert_int_equal(store_open_node(f->dir, "n1", &node), ERR_OK);
+	extent_new(f, &young);
+	extent_new(f, &old);
+	assert_int_equal(store_writer_new(node, young.uuid, &young.c, &w),
+	    ERR_OK);
+	assert_int_equal(store_writer_write(w, data, sizeof(data)), ERR_OK);
+	assert_int_equal(store_writer_commit(w, &len), ERR_OK);
+	write_extent(f, &old.c, old.uuid, data, sizeof(data));
+	blob_path(f, old.uuid, p);
+	times[0].tv_sec = times[1].tv_sec = time(NULL) -
+	    STORE_SHARED_MIN_AGE_S - 60;
+	assert_int_equal(utimensat(AT_FDCWD, p, times, 0), 0);
+	snprintf(mine, sizeof(mine), "%s/tmp/n1/left", f->dir);
+	touch(mine);
+	snprintf(p, sizeof(p), "%s/tmp/n2", f->dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(theirs, sizeof(theirs), "%s/tmp/n2/writing", f->dir);
+	touch(theirs);
+
+	assert_int_equal(store_sweep(node, is_live, &ls, &removed), ERR_OK);
+	assert_int_equal(removed, 2);		/* mine, the old blob */
+	assert_int_equal(file_size(mine), -1);
+	assert_int_equal(file_size(theirs), 1);
+	blob_path(f, old.uuid, p);
+	assert_int_equal(file_size(p), -1);
+	check_extent(f, &young.c, young.uuid, data, sizeof(data), 4096);
+	store_close(node);
+	extent_done(&young);
+	extent_done(&old);
+}
+
 int
 main(void)
 {
@@ -1282,6 +1332,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_shared, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_crash_points, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_write_errors, setup,

@@ -49,6 +49,7 @@
 #define V_CHAIN		10
 #define V_LIFECYCLE	12
 #define V_CORS		17
+#define V_CORS_CONF	22	/* the cors table folded into bucket_configs */
 
 struct era_row {
 	int		 from, to;	/* versions whose SQL this is */
@@ -113,8 +114,10 @@ static const struct era_row rows[] = {
 	    " result) VALUES (1000, 'cli', 'account.create', 'alice', 'ok')" },
 	{ V_LIFECYCLE, 99, "INSERT INTO lifecycles (bucket, doc, updated_ms,"
 	    " last_day) VALUES (1, '<LifecycleConfiguration/>', 0, 0)" },
-	{ V_CORS, 99, "INSERT INTO cors (bucket, doc, updated_ms)"
-	    " VALUES (1, '<CORSConfiguration/>', 0)" },
+	{ V_CORS, V_CORS_CONF - 1, "INSERT INTO cors (bucket, doc,"
+	    " updated_ms) VALUES (1, '<CORSConfiguration/>', 0)" },
+	{ V_CORS_CONF, 99, "INSERT INTO bucket_configs (bucket, kind, doc,"
+	    " updated_ms) VALUES (1, 'cors', '<CORSConfiguration/>', 0)" },
 };
 
 /* The migrations this binary has (schema/embed.cmake). */
