@@ -549,6 +549,12 @@ main(int argc, char **argv)
 			.audit_retention_ms =
 			    (int64_t)cfg.audit_retention_days * 86400000,
 		};
+
+		if (config_shares_data_dir(&cfg)) {
+			js.sweep = api_collect_blobs;
+			js.sweep_ctx = api;
+			js.sweep_every_ms = 3600 * 1000;
+		}
 		r = jobs_open(&js, &jobs);
 		if (r != ERR_OK)
 			fatalx("cannot start the jobs: %s", err_name(r));

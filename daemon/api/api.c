@@ -84,3 +84,10 @@ api_recover(struct api *api, unsigned *ret_removed)
 {
 	return store_sweep(api->store, blob_is_live, api, ret_removed);
 }
+
+enum err
+api_collect_blobs(void *api, unsigned *ret_removed)
+{
+	return store_sweep_blobs(((struct api *)api)->store, blob_is_live, api,
+	    ret_removed);
+}

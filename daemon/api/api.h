@@ -49,6 +49,10 @@ void api_set_listeners(struct api *api, struct http_server *oss,
 /* Start-up recovery: unlinks blobs no extent row references and temp
  * files (DESIGN §2). Must run before the listeners start. */
 enum err api_recover(struct api *api, unsigned *ret_removed);
+/* While serving, on a data dir nodes share: the blobs no row names that
+ * are old enough (store_sweep_blobs); api is a struct api (a jobs_settings
+ * sweep). */
+enum err api_collect_blobs(void *api, unsigned *ret_removed);
 
 /* ---- bucket access logs (access_log.c; oss-api-2.md §5.3) ---- */
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/gate.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -155,6 +156,29 @@ jobs_stopping(struct jobs *j)
 	return atomic_load(&j->cancel);
 }
 
+/* The blobs a node that died between rename and commit left, or a
+ * commit whose outcome was lost: on a shared data dir nobody else
+ * collects them while the nodes run. The first round holding the lease
+ * sweeps, then one every sweep_every_ms. */
+static void
+sweep_due(struct jobs *j)
+{
+	int64_t now = clock_mono_us();
+	unsigned removed = 0;
+	enum err r;
+
+	if (j->s.sweep == NULL || (j->swept_us != 0 &&
+	    now - j->swept_us < j->s.sweep_every_ms * 1000))
+		return;
+	j->swept_us = now;
+	r = j->s.sweep(j->s.sweep_ctx, &removed);
+	if (r != ERR_OK)
+		log_warnx("store: the sweep of unnamed blobs failed: %s",
+		    err_name(r));
+	else if (removed > 0)
+		log_notice("store: removed %u blob(s) no row names", removed);
+}
+
 static void *
 worker(void *arg)
 {
@@ -187,6 +211,7 @@ worker(void *arg)
 			(void)jobs_lifecycle_due(j, now);
 			(void)jobs_run_due(j, now);
 			(void)jobs_audit_prune(j, now);
+			sweep_due(j);
 		}
 		if (worker_gated) {
 			worker_gated = false;

@@ -81,6 +81,12 @@ struct jobs_settings {
 	 * kept forever. */
 	const char		*audit_dir;
 	int64_t			 audit_retention_ms;
+	/* Nodes sharing a data dir: every sweep_every_ms of wall time, the
+	 * node holding the jobs lease collects the blobs no row names
+	 * (sweep; store_sweep_blobs keeps the young ones). NULL: never. */
+	enum err		(*sweep)(void *ctx, unsigned *removed);
+	void			*sweep_ctx;
+	int64_t			 sweep_every_ms;
 };
 
 /* ERR_NOMEM only. The settings are copied; db and put_ctx must outlive the

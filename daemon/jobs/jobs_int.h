@@ -22,6 +22,7 @@ struct jobs {
 	int64_t			 pending_ms;	/* 0: nothing posted */
 	atomic_bool		 cancel;	/* checked between listing pages */
 	int64_t			 alog_warned_ms;	/* access_log_job.c */
+	int64_t			 swept_us;	/* monotonic; 0: not yet */
 };
 
 /* Between pages: whether to stop (jobs_close), after letting a root-key

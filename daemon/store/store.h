@@ -115,6 +115,11 @@ enum err store_unlink(struct store *st,
 enum err store_sweep(struct store *st,
     bool (*is_live)(void *ctx, const uint8_t uuid[static STORE_UUID_BYTES]),
     void *ctx, unsigned *ret_removed);
+/* The blobs part alone, safe while the store is in use only when young
+ * blobs are kept (store_open_node): a node's periodic collection. */
+enum err store_sweep_blobs(struct store *st,
+    bool (*is_live)(void *ctx, const uint8_t uuid[static STORE_UUID_BYTES]),
+    void *ctx, unsigned *ret_removed);
 /* Path of an extent's blob (for tests); buf must hold PATH_MAX bytes. */
 void store_blob_path(const struct store *st,
     const uint8_t uuid[static STORE_UUID_BYTES], char *buf, size_t cap);

@@ -877,11 +877,27 @@ store_sweep(struct store *st,
     bool (*is_live)(void *ctx, const uint8_t uuid[static STORE_UUID_BYTES]),
     void *ctx, unsigned *ret_removed)
 {
-	unsigned removed = 0;
-	char sub[3];
+	unsigned tmp = 0, blobs = 0;
 	enum err r, e;
 
-	r = sweep_tmp(st, &removed);
+	r = sweep_tmp(st, &tmp);
+	e = store_sweep_blobs(st, is_live, ctx, &blobs);
+	if (r == ERR_OK)
+		r = e;
+	if (r == ERR_OK && ret_removed != NULL)
+		*ret_removed = tmp + blobs;
+	return r;
+}
+
+enum err
+store_sweep_blobs(struct store *st,
+    bool (*is_live)(void *ctx, const uint8_t uuid[static STORE_UUID_BYTES]),
+    void *ctx, unsigned *ret_removed)
+{
+	unsigned removed = 0;
+	char sub[3];
+	enum err r = ERR_OK, e;
+
 	for (unsigned i = 0; i < 256; i++) {
 		(void)snprintf(sub, sizeof(sub), "%02x", i);
 		e = sweep_blobs(st, sub, is_live, ctx, &removed);
