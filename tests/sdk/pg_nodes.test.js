@@ -7,6 +7,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -335,4 +336,29 @@ test('kill -9 loop of one node under load: the other serves on, nothing acknowle
   }
   assert.equal(await y.stop(), 0);
   assert.equal(await nodes.x.stop(), 0);
+});
+
+// Node-to-database TLS as an operator sets it up: sslmode=verify-full
+// with the server's CA serves; with another CA the node does not start.
+test('sslmode=verify-full: the server\'s CA serves, another CA is refused', { skip }, async () => {
+  const url = (ca) => {
+    const u = new URL(a.database);
+    u.searchParams.set('sslmode', 'verify-full');
+    u.searchParams.set('sslrootcert', ca);
+    return u.toString();
+  };
+  const n = await startDaemon({ database: url(process.env.COFFER_TEST_PG_CA),
+    args: ['--root-key', path.join(a.dataDir, 'root.key')] });
+  try {
+    const keyId = (await acs3(a)('CreateKey', {})).KeyMetadata.KeyId;
+    assert.equal((await acs3(n)('DescribeKey', { KeyId: keyId })).KeyMetadata.KeyState, 'Enabled');
+  } finally {
+    assert.equal(await n.stop(), 0);
+  }
+  const other = tmpdir('ca');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-subj', '/CN=another CA', '-days', '1', '-keyout', path.join(other, 'ca.key'), '-out', path.join(other, 'ca.crt')],
+  { stdio: 'ignore' });
+  await assert.rejects(startDaemon({ database: url(path.join(other, 'ca.crt')),
+    args: ['--root-key', path.join(a.dataDir, 'root.key')] }), /certificate verify failed/);
 });
