@@ -74,6 +74,17 @@ if [ -n "${SRC:-}" ] && [ -f "$SRC/README.md" ]; then
 		fail "README.md's configuration table differs from" \
 		    "'cofferd --config-reference' (regenerate it)"
 	fi
+	# "Running several nodes": a node's configuration reads as written
+	# (listening elsewhere: -n binds, and 8420 may be taken here).
+	awk '/^A node.s configuration/ { on = 1; next }
+	    on && /^```/ { if (++fence == 2) exit; next }
+	    fence == 1 { print }' "$SRC/README.md" >"$E2E_TMP/node.conf"
+	out=$("$COFFERD" --config "$E2E_TMP/node.conf" --oss-listen 127.0.0.1:0 \
+	    --kms-listen 127.0.0.1:0 --rtmp-listen off -n 2>&1)
+	check "README's node configuration passes -n: $out" \
+	    grep -qx 'configuration OK' <<<"$out"
+	check "README's node configuration has its own state dir" \
+	    grep -qx 'state_dir = /var/lib/cofferd' <<<"$out"
 else
 	fail "SRC is not set: cannot find README.md"
 fi
