@@ -21,7 +21,9 @@
  *       N signed requests one after another on one connection; prints
  *       "p50_ms=<x> p99_ms=<x> max_ms=<x> n=<n> errors=<n>"
  *
- * Output of a run: "rps=<n> requests=<n> errors=<n> seconds=<s>".
+ * Output of a run: "rps=<n> requests=<n> errors=<n> seconds=<s>
+ * err_first_s=<s> err_last_s=<s>", the last two the times of the first
+ * and last failed request since the start (0: none): a failover's gap.
  * Not part of the daemon: a benchmark tool, linked with libcrypto only.
  */
 #define _GNU_SOURCE
@@ -64,6 +66,7 @@ struct job {
 	int		 tid;
 	uint64_t	 max;		/* 0: until seconds have passed */
 	uint64_t	 requests, errors;
+	double		 err_first, err_last;	/* now_s(); 0: none */
 };
 
 static double
@@ -73,6 +76,17 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+failed(struct job *j)
+{
+	double t = now_s();
+
+	j->errors++;
+	if (j->err_first == 0)
+		j->err_first = t;
+	j->err_last = t;
 }
 
 /* RFC 3986: A-Z a-z 0-9 - _ . ~ unreserved. */
@@ -299,12 +313,12 @@ worker(void *arg)
 			if (st < 0) {
 				close(cs[i].fd);
 				cs[i].fd = conn_open(j->port);
-				j->errors++;
+				failed(j);
 				continue;
 			}
 			j->requests++;
 			if (st != want)
-				j->errors++;
+				failed(j);
 		}
 	}
 	for (int i = 0; i < j->conns; i++)
@@ -430,7 +444,7 @@ main(int argc, char **argv)
 		pthread_t *th;
 		struct job *jobs;
 		uint64_t req = 0, errs = 0;
-		double t0, t1;
+		double t0, t1, ef = 0, el = 0;
 
 		if (strcmp(argv[2], "count") == 0) {
 			if (argc < 7)
@@ -476,9 +490,18 @@ main(int argc, char **argv)
 			errs += jobs[i].errors;
 		}
 		t1 = now_s();
-		printf("rps=%.0f requests=%llu errors=%llu seconds=%.2f\n",
+		for (int i = 0; i < threads; i++) {
+			if (jobs[i].err_first != 0 && (ef == 0 ||
+			    jobs[i].err_first < ef))
+				ef = jobs[i].err_first;
+			if (jobs[i].err_last > el)
+				el = jobs[i].err_last;
+		}
+		printf("rps=%.0f requests=%llu errors=%llu seconds=%.2f "
+		    "err_first_s=%.3f err_last_s=%.3f\n",
 		    (double)req / (t1 - t0), (unsigned long long)req,
-		    (unsigned long long)errs, t1 - t0);
+		    (unsigned long long)errs, t1 - t0, ef ? ef - t0 : 0,
+		    el ? el - t0 : 0);
 		return 0;
 	}
 }
