@@ -170,6 +170,16 @@ enum err kms_root_request_take(struct kms *k,
     uint8_t new_root[static KMS_ROOT_KEY_BYTES]);
 enum err kms_root_request_fail(struct kms *k, const char *why);
 enum err kms_root_request_clear(struct kms *k);
+/* Whether gen, the data's root-key generation (db_state_version; 0:
+ * none), is this process's. When another process rotated past it, the
+ * process is stale from then on: it can open nothing the new key sealed,
+ * so its requests answer ERR_ROOT_KEY_STALE (503) and its health check
+ * says so, until it is restarted with the new key. */
+bool kms_root_current(struct kms *k, int64_t gen);
+/* The data's root-key generation as the database says now; 0 when it
+ * cannot be read. */
+int64_t kms_data_root_gen(struct kms *k);
+bool kms_root_stale(struct kms *k);
 
 /* out (n + KMS_SEAL_OVERHEAD) = seal(plain) under "seal", bound to ad. */
 enum err kms_seal(struct kms *k, uint8_t *out, const void *plain, size_t n,

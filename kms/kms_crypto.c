@@ -104,6 +104,10 @@ kms_unseal(struct kms *k, void *out, const uint8_t *sealed, size_t n,
 
 	r = kms_aead_open(out, keys->seal, sealed, n, ad, adlen);
 	kms_keys_release(k);
+	/* Not a forgery if another process rotated the root key: this one
+	 * cannot open what the new key sealed (a request's 503, not 500). */
+	if (r == ERR_CORRUPT && !kms_root_current(k, kms_data_root_gen(k)))
+		r = ERR_ROOT_KEY_STALE;
 	return r;
 }
 

@@ -89,6 +89,7 @@ struct kms {
 	struct kms_keys		*rekey_other;
 	bool			 rekey_switched;
 	_Atomic int64_t		 root_gen;	/* read by the tx check */
+	_Atomic bool		 root_stale;	/* another process rotated */
 	bool			 root_adopted;	/* given the previous key */
 	pthread_mutex_t		 keys_lock;	/* guards users and protection */
 	unsigned		 keys_users;

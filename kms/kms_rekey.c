@@ -515,10 +515,38 @@ kms_root_gen_check(void *ctx, struct db *db)
 		return ERR_OK;
 	if (r != ERR_OK)
 		return r;
-	if (gen == atomic_load(&k->root_gen))
+	if (kms_root_current(k, gen))
 		return ERR_OK;
-	log_errx("kms: the root key was rotated by another process (now "
-	    "generation %lld, this process has %lld); run the command again",
-	    (long long)gen, (long long)atomic_load(&k->root_gen));
-	return ERR_ROOT_KEY_MISMATCH;
+	return ERR_ROOT_KEY_STALE;
+}
+
+int64_t
+kms_data_root_gen(struct kms *k)
+{
+	int64_t gen = 0;
+
+	if (kms_db_root_gen(k->db, &gen) != ERR_OK)
+		return 0;
+	return gen;
+}
+
+bool
+kms_root_current(struct kms *k, int64_t gen)
+{
+	int64_t mine = atomic_load(&k->root_gen);
+
+	if (gen == 0 || gen == mine)
+		return true;
+	if (!atomic_exchange(&k->root_stale, true))
+		log_errx("kms: the root key was rotated by another process (now "
+		    "generation %lld, this process has %lld): this process "
+		    "answers 503 until it is restarted with the new key",
+		    (long long)gen, (long long)mine);
+	return false;
+}
+
+bool
+kms_root_stale(struct kms *k)
+{
+	return atomic_load(&k->root_stale);
 }

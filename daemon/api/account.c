@@ -77,6 +77,8 @@ api_secret_open_at(struct api *api, const struct db_state_version *sv,
 
 	if (strlen(ak) >= AUTH_AK_MAX)
 		return ERR_INVALID_ACCESS_KEY_ID;
+	if (sv != NULL && !kms_root_current(api->kms, sv->root_gen))
+		return ERR_ROOT_KEY_STALE;
 	if (cached) {
 		secret = calloc(1, AUTH_SECRET_CACHE_MAX);
 		if (secret == NULL)

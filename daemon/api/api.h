@@ -159,6 +159,12 @@ void api_root_key_poll(struct api *api, const char *state_dir,
  * (base/gate.h). */
 struct gate *api_gate(struct api *api);
 bool api_gate_try_enter(struct api *api);
+/* Whether another node rotated the root key past this process
+ * (kms_root_stale): its requests answer ERR_ROOT_KEY_STALE up front
+ * rather than fail to open, or take for tampering, what the new key
+ * sealed. The main loop checks once a second (api_root_key_poll), signed
+ * requests at once. */
+bool api_root_stale(struct api *api);
 void api_gate_enter(struct api *api);
 void api_gate_leave(struct api *api);
 

@@ -58,6 +58,11 @@ enum err api_seal_tables(struct db *db, bool every);
  * on failure as on success). */
 struct buf;
 enum err api_health_json(struct api *api, struct buf *b);
+/* The HTTP status of /-/health: 503 while this process cannot serve
+ * (another node rotated the root key past it), so a balancer takes it
+ * out; 200 otherwise, also while the database is away (every node
+ * answers 503 in OSS or KMS form then, better than the balancer's page). */
+int api_health_status(struct api *api);
 
 /* The associated data a sealed access-key secret is bound to (account.c):
  * "ak" || access key id, so a sealed secret copied to another access key

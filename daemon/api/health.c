@@ -8,6 +8,7 @@
 #include "base/str.h"
 #include "codec/json.h"
 #include "db/db.h"
+#include "kms/kms.h"
 
 enum err
 api_health_json(struct api *api, struct buf *b)
@@ -19,7 +20,8 @@ api_health_json(struct api *api, struct buf *b)
 	time_fmt_iso_ms(now, clock_now_ms(api->clock));
 	json_writer_init(&w, b);
 	json_obj_open(&w, NULL);
-	json_str(&w, "status", "ok");
+	json_str(&w, "status", kms_root_stale(api->kms) ? "stale-root-key" :
+	    "ok");
 	json_str(&w, "version", api->version);
 	json_i64(&w, "uptime_s", (clock_wall_ms() - api->started_ms) / 1000);
 	json_bool(&w, "test_clock", api->test_clock);
@@ -27,4 +29,10 @@ api_health_json(struct api *api, struct buf *b)
 	json_i64(&w, "schema", db_schema_latest());
 	json_obj_close(&w);
 	return json_writer_finish(&w);
+}
+
+int
+api_health_status(struct api *api)
+{
+	return kms_root_stale(api->kms) ? 503 : 200;
 }

@@ -44,6 +44,12 @@ api_gate_try_enter(struct api *api)
 	return gate_try_enter(&api->gate);
 }
 
+bool
+api_root_stale(struct api *api)
+{
+	return kms_root_stale(api->kms);
+}
+
 void
 api_gate_enter(struct api *api)
 {
@@ -220,6 +226,8 @@ api_root_key_poll(struct api *api, const char *state_dir, unsigned drain_ms,
 	unsigned waited = 0;
 	enum err r;
 
+	/* A node of several: has another one rotated the key meanwhile? */
+	(void)kms_root_current(api->kms, kms_data_root_gen(api->kms));
 	new_root = kms_root_buf_new();
 	if (new_root == NULL)
 		return;

@@ -57,6 +57,11 @@
 	 * rotation"); nothing was done, the request can be sent again */
 	EK(ERR_ROOT_KEY_ROTATING, 503, "ServiceUnavailable", "Please reduce your request rate.", "0000-00000030",
 	    503, "ServiceUnavailableTemporary", "The service is unavailable temporarily, please try again later.")
+	/* ERR_ROOT_KEY_STALE: another node rotated the root key; this one
+	 * holds the old key until it is given the new one (README "Running
+	 * several nodes"): another node can serve the request */
+	EK(ERR_ROOT_KEY_STALE, 503, "ServiceUnavailable", "Please reduce your request rate.", "0000-00000034",
+	    503, "ServiceUnavailableTemporary", "The service is unavailable temporarily, please try again later.")
 	/* ERR_ROOT_KEY_MISMATCH: the root key is not the one that sealed the
 	 * data dir, or another process rotated it since this one started */
 	EK(ERR_ROOT_KEY_MISMATCH, 500, "InternalError", MSG_INTERNAL, "0000-00000031",

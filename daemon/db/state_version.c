@@ -6,7 +6,8 @@
 #include "db/db.h"
 
 static const char SQL_STATE_VERSION[] =
-    "SELECT auth, kms FROM state_version WHERE id = 1";
+    "SELECT auth, kms, coalesce((SELECT gen FROM root_key WHERE id = 1), 0)"
+    " FROM state_version WHERE id = 1";
 
 enum err
 db_state_version(struct db *db, struct db_state_version *ret)
@@ -22,6 +23,7 @@ db_state_version(struct db *db, struct db_state_version *ret)
 	if (rc == ERR_OK) {
 		ret->auth = db_col_i64(st, 0);
 		ret->kms = db_col_i64(st, 1);
+		ret->root_gen = db_col_i64(st, 2);
 		r = ERR_OK;
 	} else
 		r = rc == ERR_NOT_FOUND ? ERR_NOT_FOUND : db_end(rc);

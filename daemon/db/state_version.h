@@ -20,6 +20,10 @@ struct db;
 struct db_state_version {
 	int64_t	auth;	/* accounts, access keys */
 	int64_t	kms;	/* CMKs, their versions, the root key */
+	/* The root key's generation (0: none yet), in the same read: a node
+	 * another one rotated past answers 503 rather than fail to open
+	 * what the new key sealed (kms_root_current). */
+	int64_t	root_gen;
 };
 
 /* ERR_NOT_FOUND on a database older than schema 0021: cache nothing. */

@@ -663,7 +663,7 @@ health(struct kms_call *c)
 		reply(c);
 		return;
 	}
-	c->req->resp.status = 200;
+	c->req->resp.status = api_health_status(c->api);
 	(void)http_resp_header(c->req, "Content-Type", "application/json");
 	p = buf_steal(&b, &len);
 	http_resp_body_take(c->req, p, len);
@@ -689,6 +689,8 @@ kms_begin(void *ctx, struct http_request *req)
 	c->gated = api_gate_try_enter(c->api);
 	if (!c->gated)
 		c->err = ERR_ROOT_KEY_ROTATING;
+	else if (api_root_stale(c->api))
+		c->err = ERR_ROOT_KEY_STALE;
 	/* KMS: RPC requests are GET or POST. */
 	else if (strcmp(req->method, "GET") != 0 &&
 	    strcmp(req->method, "POST") != 0)

@@ -327,6 +327,9 @@ oss_begin(void *ctx, struct http_request *req)
 	c->gated = api_gate_try_enter(c->api);
 	if (!c->gated)
 		return fail_early(c, ERR_ROOT_KEY_ROTATING);
+	/* /-/health still says why (and answers 503 for the balancer). */
+	if (api_root_stale(c->api) && strncmp(req->uri, "/-/", 3) != 0)
+		return fail_early(c, ERR_ROOT_KEY_STALE);
 	call_audit_start(c);
 	r = pipeline(c);
 	if (r != ERR_OK)

@@ -22,7 +22,7 @@ h_health(struct call *c)
 		buf_free(&b);
 		return r;
 	}
-	call_resp_buf(c, 200, "application/json", &b);
+	call_resp_buf(c, api_health_status(c->api), "application/json", &b);
 	return ERR_OK;
 }
 

@@ -362,3 +362,55 @@ test('sslmode=verify-full: the server\'s CA serves, another CA is refused', { sk
   await assert.rejects(startDaemon({ database: url(path.join(other, 'ca.crt')),
     args: ['--root-key', path.join(a.dataDir, 'root.key')] }), /certificate verify failed/);
 });
+
+// A root-key rotation run by one of two nodes: the other, still holding
+// the old key, answers 503 to everything and its health check fails (a
+// balancer takes it out) rather than fail to open, or take for
+// tampering, what the new key sealed; started again with the new key it
+// serves what both wrote.
+test('root-key rotation by one node: the other answers 503 until it has the new key', { skip }, async () => {
+  const shared = tmpdir('rotate');
+  const stateX = tmpdir('rotate-x');
+  const stateY = tmpdir('rotate-y');
+  const rootKey = path.join(shared, 'root.key');
+  let x = await startDaemon({ dataDir: shared, args: ['--state-dir', stateX] });
+  const yArgs = ['--state-dir', stateY, '--root-key', rootKey];
+  let y = await startDaemon({ dataDir: shared, database: x.database, args: yArgs });
+  const health = async (n) => (await fetch(`${n.endpoint}/-/health`)).status;
+  try {
+    await ossClient(x).putBucket('rotate');
+    await ossClient(x, { bucket: 'rotate' }).put('before', Buffer.from('sealed under the old key'));
+    const keyId = (await acs3(y)('CreateKey', {})).KeyMetadata.KeyId;
+    const blob = (await acs3(y)('Encrypt', { KeyId: keyId, Plaintext: 'aGVsbG8=' })).CiphertextBlob;
+    const next = path.join(tmpdir('rotate-key'), 'next.key');
+    fs.writeFileSync(next, crypto.randomBytes(32), { mode: 0o600 });
+    execFileSync(process.env.COFFER, ['--data-dir', shared, '--state-dir', stateX, '--database', x.database,
+      '--root-key', rootKey, 'root-key', 'rotate', '--new-key', next], { stdio: 'ignore' });
+    // Whichever node ran it is current; the other sees it within a second.
+    let stale;
+    for (let i = 0; i < 100 && !stale; i++) {
+      const hs = [await health(x), await health(y)];
+      if (hs.includes(503)) stale = hs[0] === 503 ? x : y;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(stale, 'no node reported a stale root key');
+    const current = stale === x ? y : x;
+    assert.equal(await health(current), 200);
+    assert.equal(await status(ossClient(stale, { bucket: 'rotate' }).get('before')), '503 ServiceUnavailable');
+    assert.equal(await status(ossClient(stale, { bucket: 'rotate' }).put('during', Buffer.from('x'))), '503 ServiceUnavailable');
+    await expectKmsError(() => acs3(stale)('Decrypt', { CiphertextBlob: blob }), 'ServiceUnavailableTemporary', 503);
+    assert.equal((await ossClient(current, { bucket: 'rotate' }).get('before')).content.toString(), 'sealed under the old key');
+    assert.equal((await acs3(current)('Decrypt', { CiphertextBlob: blob })).Plaintext, 'aGVsbG8=');
+    // The stale node, given the new key (both read rootKey here), serves.
+    assert.equal(await stale.stop(), 0);
+    if (stale === x) x = await startDaemon({ dataDir: shared, database: y.database, args: ['--state-dir', stateX, '--root-key', rootKey] });
+    else y = await startDaemon({ dataDir: shared, database: x.database, args: yArgs });
+    const again = stale === x ? x : y;
+    assert.equal(await health(again), 200);
+    assert.equal((await ossClient(again, { bucket: 'rotate' }).get('before')).content.toString(), 'sealed under the old key');
+    assert.equal((await acs3(again)('Decrypt', { CiphertextBlob: blob })).Plaintext, 'aGVsbG8=');
+  } finally {
+    assert.equal(await x.stop(), 0);
+    assert.equal(await y.stop(), 0);
+  }
+});
