@@ -65,16 +65,10 @@ SETUPS="lite1 pg1 pg2"
 for tool in haproxy wrk curl; do
 	command -v "$tool" >/dev/null || { blog "$tool missing"; exit 1; }
 done
-if [ -z "${COFFERD:-}" ]; then
-	build_targets "$ROOT" "$BUILD" cofferd
-	COFFERD=$BUILD/cofferd
-fi
-mkdir -p "$BUILD/bench"
-bench_cc "$BUILD/bench/kms_load" "$BENCH/kms_load.c" -lcrypto
+bench_kms_tools "$ROOT" "$BUILD"
 # shellcheck disable=SC2046
 bench_cc "$BUILD/bench/mhd_server" "$LIMITS/mhd_server.c" \
     $(pkg-config --cflags --libs libmicrohttpd)
-LOAD=$BUILD/bench/kms_load
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=${BENCH_OUT:-$BENCH/results/cluster-$STAMP$([ "$QUICK" = 1 ] && echo -quick || true)}
@@ -90,7 +84,7 @@ PGADMIN="postgresql://coffer_admin:$(<"$RUN/pg/pw")@127.0.0.1:$(<"$RUN/pg/port")
 psql -X -q "$PGADMIN" -c 'ALTER ROLE coffer CREATEDB' >/dev/null
 new_database() {	# name -> its URL
 	psql -X -q "$PGURL" -c "CREATE DATABASE $1" >/dev/null
-	sed "s|/coffer\$|/$1|" <<<"$PGURL"
+	echo "${PGURL%/coffer}/$1"
 }
 
 MPORT=$(free_port 39400)
@@ -212,25 +206,16 @@ FAIL_GAP=$(awk -v a="$(val err_first_s)" -v b="$(val err_last_s)" \
     'BEGIN { printf "%.3f", (a > 0) ? b - a : 0 }')
 FAIL_RPS=$(sed -n 's/^rps=\([0-9]*\) .*/\1/p' <<<"$f")
 
-stats() {	# "a b c" -> "median min max n"
-	tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '
-	{ v[NR] = $1 }
-	END {
-		if (NR % 2) m = v[(NR + 1) / 2]
-		else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.6g %.6g %.6g %d\n", m, v[1], v[NR], NR
-	}'
-}
-med() { stats "${SAMPLES[$1]}" | cut -d' ' -f1; }
+med() { bench_stats "${SAMPLES[$1]}" | cut -d' ' -f1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'; }
 BASE=$(med http.base.rps)
 {
 	printf 'id\tunit\tmedian\tmin\tmax\tn\tvs_base\tvs_previous\n'
-	printf 'http.base.rps\treq/s\t%s\t-\t1.000\t-\n' "$(stats "${SAMPLES[http.base.rps]}" | tr ' ' '\t')"
+	printf 'http.base.rps\treq/s\t%s\t-\t1.000\t-\n' "$(bench_stats "${SAMPLES[http.base.rps]}" | tr ' ' '\t')"
 	for f in kms.decrypt.rps put4k.rps get4k.rps put64m.MBps get64m.MBps; do
 		prev=
 		for s in $SETUPS; do
-			read -r m lo hi n <<<"$(stats "${SAMPLES[$s.$f]}")"
+			read -r m lo hi n <<<"$(bench_stats "${SAMPLES[$s.$f]}")"
 			vb=-
 			case $f in *.rps) vb=$(ratio "$m" "$BASE") ;; esac
 			vp=-

@@ -51,13 +51,7 @@ SAMPLES=${GROWTH_SAMPLES:-300}
 for c in wrk curl openssl gcc; do
 	command -v "$c" >/dev/null || { echo "needs $c" >&2; exit 1; }
 done
-if [ -z "${COFFERD:-}" ]; then
-	build_targets "$ROOT" "$BUILD" cofferd
-	COFFERD=$BUILD/cofferd
-fi
-mkdir -p "$BUILD/bench"
-bench_cc "$BUILD/bench/kms_load" "$BENCH/kms_load.c" -lcrypto
-LOAD=$BUILD/bench/kms_load
+bench_kms_tools "$ROOT" "$BUILD"
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=${BENCH_OUT:-$BENCH/results/growth-$STAMP}

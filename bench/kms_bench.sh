@@ -52,16 +52,10 @@ DUR=${KMS_DUR:-$DUR} ROUNDS=${KMS_ROUNDS:-$ROUNDS}
 CONNS=64 THREADS=2
 RATIO_GOAL=0.5 DECRYPT_GOAL=20000
 
-if [ -z "${COFFERD:-}" ]; then
-	build_targets "$ROOT" "$BUILD" cofferd
-	COFFERD=$BUILD/cofferd
-fi
-mkdir -p "$BUILD/bench"
-bench_cc "$BUILD/bench/kms_load" "$BENCH/kms_load.c" -lcrypto
+bench_kms_tools "$ROOT" "$BUILD"
 # shellcheck disable=SC2046
 bench_cc "$BUILD/bench/mhd_server" "$LIMITS/mhd_server.c" \
     $(pkg-config --cflags --libs libmicrohttpd)
-LOAD=$BUILD/bench/kms_load
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=${BENCH_OUT:-$BENCH/results/kms-$STAMP$([ "$QUICK" = 1 ] && echo -quick || true)}
@@ -129,26 +123,17 @@ for r in $(seq "$ROUNDS"); do
 	fi
 done
 
-stats() {	# "a b c" -> "median min max n"
-	tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '
-	{ v[NR] = $1 }
-	END {
-		if (NR % 2) m = v[(NR + 1) / 2]
-		else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.6g %.6g %.6g %d\n", m, v[1], v[NR], NR
-	}'
-}
-read -r BASE _ <<<"$(stats "${SAMPLES[http.base.rps]}")"
+read -r BASE _ <<<"$(bench_stats "${SAMPLES[http.base.rps]}")"
 BASE_CPU=-
 [ -z "${SAMPLES[http.base.rps.cpu]:-}" ] ||
-    read -r BASE_CPU _ <<<"$(stats "${SAMPLES[http.base.rps.cpu]}")"
+    read -r BASE_CPU _ <<<"$(bench_stats "${SAMPLES[http.base.rps.cpu]}")"
 {
 	printf 'id\tunit\tmedian\tmin\tmax\tn\tratio\tgoal\tverdict\n'
 	for id in http.base.rps http.base.wrk.rps kms.generatedatakey.rps \
 	    kms.encrypt.rps kms.decrypt.rps http.base.rps.cpu \
 	    kms.decrypt.rps.cpu; do
 		[ -n "${SAMPLES[$id]:-}" ] || continue
-		read -r med min max n <<<"$(stats "${SAMPLES[$id]}")"
+		read -r med min max n <<<"$(bench_stats "${SAMPLES[$id]}")"
 		ratio=$(awk -v a="$med" -v b="$BASE" 'BEGIN { printf "%.3f", a / b }')
 		goal=- verdict=-
 		case $id in

@@ -200,3 +200,26 @@ bench_cc() {
 	gcc -O2 -march=native -w -pthread -I"$(dirname "$src")" -o "$out" \
 	    "$src" "$@"
 }
+
+# bench_kms_tools ROOT BUILD_DIR: cofferd (unless $COFFERD names one) and
+# the KMS load client bench/kms_load.c; sets COFFERD and LOAD.
+bench_kms_tools() {
+	if [ -z "${COFFERD:-}" ]; then
+		build_targets "$1" "$2" cofferd
+		COFFERD=$2/cofferd
+	fi
+	mkdir -p "$2/bench"
+	bench_cc "$2/bench/kms_load" "$1/bench/kms_load.c" -lcrypto
+	LOAD=$2/bench/kms_load
+}
+
+# bench_stats "A B C": "median min max n" of the numbers.
+bench_stats() {
+	tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '
+	{ v[NR] = $1 }
+	END {
+		if (NR % 2) m = v[(NR + 1) / 2]
+		else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.6g %.6g %.6g %d\n", m, v[1], v[NR], NR
+	}'
+}

@@ -85,6 +85,12 @@ if [ -n "${SRC:-}" ] && [ -f "$SRC/README.md" ]; then
 	    grep -qx 'configuration OK' <<<"$out"
 	check "README's node configuration has its own state dir" \
 	    grep -qx 'state_dir = /var/lib/cofferd' <<<"$out"
+	# ... and its balancer is the one the cluster benchmark runs.
+	awk '/^has it \(fill in the/ { on = 1; next }
+	    on && /^```/ { if (++fence == 2) exit; next }
+	    fence == 1 { print }' "$SRC/README.md" >"$E2E_TMP/haproxy.cfg"
+	check "README's HAProxy configuration is bench/haproxy.cfg.in" \
+	    cmp -s "$E2E_TMP/haproxy.cfg" "$SRC/bench/haproxy.cfg.in"
 else
 	fail "SRC is not set: cannot find README.md"
 fi
