@@ -38,6 +38,8 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+# Twice the nodes of pg_sdk.sh, and a file may keep a dozen daemons up.
+PG_MAX_CONNECTIONS=400
 pg_start "$work/pg"
 PGPASSWORD=$(<"$work/pg/pw") psql -X -q -v ON_ERROR_STOP=1 -h "$work/pg" \
     -p "$(<"$work/pg/port")" -U coffer_admin -d postgres \

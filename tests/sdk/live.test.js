@@ -12,7 +12,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
-const { startDaemon, ossClient, expectOssError } = require('./lib/coffer');
+const { startDaemon, inCluster, ossClient, expectOssError } = require('./lib/coffer');
 
 const B = 'live-bucket';
 const STILL_LIVE = { status: 409, code: 'ChannelStillLive', ec: '0044-00000201' };
@@ -67,7 +67,9 @@ async function until(what, fn, ms = 20000) {
   }
 }
 
-test('putChannel, getChannel, listChannels, status, history, deleteChannel', async () => {
+test('putChannel, getChannel, listChannels, status, history, deleteChannel', {
+  skip: inCluster && 'cofferd: PublishUrls name the answering node\'s own --rtmp-listen address, not one clients reach through a proxy (no setting for it), so the two nodes answer different URLs',
+}, async () => {
   const r = await c.putChannel('ch-api', conf());
   assert.equal(r.res.status, 200);
   assert.deepEqual(r.publishUrls, [`rtmp://${d.rtmp}/${B}/live/ch-api`]);

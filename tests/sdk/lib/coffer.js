@@ -151,10 +151,9 @@ async function startCluster(opts) {
   return d;
 }
 
+const inCluster = Boolean(process.env.COFFER_TEST_CLUSTER && process.env.COFFER_TEST_PG);
 async function startDaemon(opts = {}) {
-  const cluster = process.env.COFFER_TEST_CLUSTER && process.env.COFFER_TEST_PG
-    && !opts.sqlite && !opts.database;
-  return cluster ? startCluster(opts) : startNode(opts);
+  return inCluster && !opts.sqlite && !opts.database ? startCluster(opts) : startNode(opts);
 }
 
 // A keep-alive agent that resolves every name to 127.0.0.1.
@@ -379,6 +378,6 @@ function xmlAll(xml, tag) {
   return [...String(xml).matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => m[1]);
 }
 
-module.exports = { startDaemon, ossClient, raw, expectOssError, tmpdir, ROOT_AK, ROOT_SK,
+module.exports = { startDaemon, inCluster, ossClient, raw, expectOssError, tmpdir, ROOT_AK, ROOT_SK,
   crc64ecma, md5hex, md5b64, v1StringToSign, hmacSha1B64, encodeKey, signedRaw, walkFiles,
   xmlText, xmlAll, COMBOS, v4Sign, isoBasic };
