@@ -29,6 +29,7 @@ mkdir "$work/tmp"
 
 # Every HAProxy a test started (coffer.js stops them; not if its process
 # was killed), then the server.
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	local h
 	for h in "$work"/tmp/coffer-hap-*; do
