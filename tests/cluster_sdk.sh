@@ -49,6 +49,8 @@ PGPASSWORD=$(<"$work/pg/pw") psql -X -q -v ON_ERROR_STOP=1 -h "$work/pg" \
 
 export COFFER_TEST_PG COFFER_TEST_CLUSTER=1 COFFER_TEST_LOG=$work/daemons.log
 export COFFER_TEST_PG_DATA=$work/pg/data TMPDIR=$work/tmp
+# The server's CA (tests/cluster/pg.bash), for sslmode=verify-full.
+export COFFER_TEST_PG_CA=$work/pg/ca.crt
 COFFER_TEST_PG=$(<"$work/pg/url")
 cd "$SRC/tests/sdk"
 files=("$@")
