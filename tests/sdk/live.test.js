@@ -68,7 +68,7 @@ async function until(what, fn, ms = 20000) {
 }
 
 test('putChannel, getChannel, listChannels, status, history, deleteChannel', {
-  skip: inCluster && 'cofferd: PublishUrls name the answering node\'s own --rtmp-listen address, not one clients reach through a proxy (no setting for it), so the two nodes answer different URLs',
+  skip: inCluster && 'cofferd: PublishUrls and PlayUrls name the answering node\'s own listeners (--rtmp-listen, --oss-listen), not an address clients reach through a balancer (no setting for one), so two nodes answer different URLs',
 }, async () => {
   const r = await c.putChannel('ch-api', conf());
   assert.equal(r.res.status, 200);
