@@ -38,6 +38,8 @@
 # DIR/log) and change no shell option of their caller.
 
 PG_TEST_USER=${PG_TEST_USER:-coffer-test}
+# Connections the server takes, at its first start (cofferd holds several).
+PG_MAX_CONNECTIONS=${PG_MAX_CONNECTIONS:-100}
 
 # The directory holding initdb, pg_ctl and postgres: PG_BIN, else the
 # newest /usr/lib/postgresql/N/bin (Debian), else the PATH.
@@ -156,7 +158,7 @@ _pg_conf() {
 	port = $port
 	unix_socket_directories = '$dir'
 	unix_socket_permissions = 0700
-	max_connections = 100
+	max_connections = $PG_MAX_CONNECTIONS
 	shared_buffers = 32MB
 	password_encryption = 'scram-sha-256'
 	fsync = on

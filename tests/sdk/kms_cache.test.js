@@ -11,7 +11,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startDaemon } = require('./lib/coffer');
+const { startDaemon, inCluster } = require('./lib/coffer');
 const { KMS, v1Client, acs3, expectKmsError } = require('./lib/kms');
 
 let d;
@@ -73,7 +73,9 @@ test('access keys disabled, enabled and deleted by `coffer account key`: the nex
     .listKeys(new KMS.ListKeysRequest({}));
 });
 
-test('root-key rotation: the very next requests open everything, state changes still seen', async () => {
+test('root-key rotation: the very next requests open everything, state changes still seen', {
+  skip: inCluster && 'one node: the node that did not rotate answers 503 until restarted with the new key (README: Running several nodes)',
+}, async () => {
   const kms = v1Client(d);
   const { keyId, blob } = await keyWithBlob();
   for (let i = 0; i < 2; i++) {

@@ -12,7 +12,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
-const { startDaemon, ossClient, expectOssError } = require('./lib/coffer');
+const { startDaemon, inCluster, ossClient, expectOssError } = require('./lib/coffer');
 
 const B = 'live-bucket';
 const STILL_LIVE = { status: 409, code: 'ChannelStillLive', ec: '0044-00000201' };
@@ -67,7 +67,9 @@ async function until(what, fn, ms = 20000) {
   }
 }
 
-test('putChannel, getChannel, listChannels, status, history, deleteChannel', async () => {
+test('putChannel, getChannel, listChannels, status, history, deleteChannel', {
+  skip: inCluster && 'not yet on several nodes (README: Running several nodes): PublishUrls and PlayUrls name the answering node\'s own listeners (--rtmp-listen, --oss-listen), not an address clients reach through a balancer (no setting for one), so two nodes answer different URLs',
+}, async () => {
   const r = await c.putChannel('ch-api', conf());
   assert.equal(r.res.status, 200);
   assert.deepEqual(r.publishUrls, [`rtmp://${d.rtmp}/${B}/live/ch-api`]);

@@ -7,7 +7,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startDaemon, ossClient, raw, expectOssError, walkFiles, COMBOS } = require('./lib/coffer');
+const { startDaemon, inCluster, ossClient, raw, expectOssError, walkFiles, COMBOS } = require('./lib/coffer');
 
 let d;
 before(async () => { d = await startDaemon(); });
@@ -103,7 +103,9 @@ test('/-/health is JSON with status ok, without authentication', async () => {
   }
 });
 
-test('/-/metrics counts requests by operation and status, and bytes in', async () => {
+test('/-/metrics counts requests by operation and status, and bytes in', {
+  skip: inCluster && 'one process: exact counts of one process\'s metrics, while the cluster pass spreads the requests over two',
+}, async () => {
   const before0 = (await metrics()).m;
   const c = ossClient(d, { bucket: 'metrics-bkt', v4: true });
   await c.putBucket('metrics-bkt');

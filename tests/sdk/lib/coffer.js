@@ -34,7 +34,7 @@ function testDatabase(dataDir) {
   return url.toString();
 }
 
-async function startDaemon(opts = {}) {
+async function startNode(opts = {}) {
   const dataDir = opts.dataDir || tmpdir('sdk');
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dbFile = path.join(dataDir, '.test-database');
@@ -56,11 +56,17 @@ async function startDaemon(opts = {}) {
   let log = '';
   const ready = await new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`cofferd did not start:\n${log}`)), 20000);
-    proc.stderr.on('data', (d) => {
+    // Until the listening line; the listener below keeps the log after.
+    const wait = (d) => {
       log += d.toString();
       const m = /listening oss=([0-9.]+):(\d+)(?: kms=([0-9.]+):(\d+))?(?: rtmp=([0-9.]+:\d+|off))?/.exec(log);
-      if (m) { clearTimeout(t); resolve({ port: +m[2], kmsPort: m[4] ? +m[4] : 0, rtmp: m[5] || null }); }
-    });
+      if (m) {
+        clearTimeout(t);
+        proc.stderr.off('data', wait);
+        resolve({ port: +m[2], kmsPort: m[4] ? +m[4] : 0, rtmp: m[5] || null });
+      }
+    };
+    proc.stderr.on('data', wait);
     proc.on('exit', (code) => { clearTimeout(t); reject(new Error(`cofferd exited ${code}:\n${log}`)); });
   });
   proc.stderr.on('data', (d) => { log += d.toString(); if (log.length > 4e6) log = log.slice(-2e6); });
@@ -94,6 +100,66 @@ async function startDaemon(opts = {}) {
     },
   };
   return d;
+}
+
+// COFFER_TEST_CLUSTER (tests/cluster_sdk.sh, with COFFER_TEST_PG): every
+// daemon is two nodes on one database and one data dir behind HAProxy
+// (tests/cluster/haproxy.bash), which sends each request to the other
+// node, so whatever one node did the next request sees done on the
+// other. d.port, d.kmsPort and d.rtmp are HAProxy's; d.nodes the nodes.
+// A test of several daemons on one database (opts.database) or of SQLite
+// gets single nodes.
+const hapScript = path.join(__dirname, '..', '..', 'cluster', 'haproxy.bash');
+const liveProxies = new Set();
+function hapStop(dir) {
+  execFileSync('bash', [hapScript, 'stop', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  liveProxies.delete(dir);
+}
+process.on('exit', () => { for (const dir of liveProxies) { try { hapStop(dir); } catch (e) { /* reported */ } } });
+
+async function startCluster(opts) {
+  const dataDir = opts.dataDir || tmpdir('sdk');
+  // Each node's state dir sits next to the data dir, so a daemon started
+  // again on that data dir is the same two nodes (node ids, replay logs).
+  const stateDir = (i) => `${dataDir}.node${i}`;
+  const with_ = (i, more) => ({ ...opts, dataDir, args: [...(opts.args || []), '--state-dir', stateDir(i), ...more] });
+  // The second node joins after the first has made the root key.
+  const n1 = await startNode(with_(1, []));
+  let n2;
+  try {
+    n2 = await startNode(with_(2, ['--root-key', path.join(dataDir, 'root.key')]));
+  } catch (e) { await n1.stop('SIGKILL'); throw e; }
+  const hapDir = tmpdir('hap');
+  const list = (f) => [n1, n2].map((n) => `127.0.0.1:${f(n)}`).join(',');
+  const rtmpList = n1.rtmp && n1.rtmp !== 'off' ? [n1, n2].map((n) => n.rtmp).join(',') : '';
+  let out;
+  try {
+    out = execFileSync('bash', [hapScript, 'start', hapDir, list((n) => n.port), list((n) => n.kmsPort), rtmpList],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  } catch (e) { await Promise.all([n1.stop('SIGKILL'), n2.stop('SIGKILL')]); throw e; }
+  liveProxies.add(hapDir);
+  const ports = Object.fromEntries(out.trim().split(' ').map((kv) => kv.split('=')));
+  const d = {
+    ...n1,
+    nodes: [n1, n2],
+    port: +ports.oss,
+    kmsPort: +ports.kms,
+    rtmp: ports.rtmp === 'off' ? n1.rtmp : `127.0.0.1:${ports.rtmp}`,
+    endpoint: `http://127.0.0.1:${ports.oss}`,
+    log: () => n1.log() + n2.log(),
+    async stop(signal = 'SIGTERM') {
+      if (liveProxies.has(hapDir)) hapStop(hapDir);
+      const codes = await Promise.all([n1.stop(signal), n2.stop(signal)]);
+      return codes.every((c) => c === 0) ? 0 : codes.find((c) => c !== 0);
+    },
+  };
+  d.clockAdvance = (dur) => d.coffer('clock', 'advance', dur);
+  return d;
+}
+
+const inCluster = Boolean(process.env.COFFER_TEST_CLUSTER && process.env.COFFER_TEST_PG);
+async function startDaemon(opts = {}) {
+  return inCluster && !opts.sqlite && !opts.database ? startCluster(opts) : startNode(opts);
 }
 
 // A keep-alive agent that resolves every name to 127.0.0.1.
@@ -318,6 +384,6 @@ function xmlAll(xml, tag) {
   return [...String(xml).matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => m[1]);
 }
 
-module.exports = { startDaemon, ossClient, raw, expectOssError, tmpdir, ROOT_AK, ROOT_SK,
+module.exports = { startDaemon, inCluster, ossClient, raw, expectOssError, tmpdir, ROOT_AK, ROOT_SK,
   crc64ecma, md5hex, md5b64, v1StringToSign, hmacSha1B64, encodeKey, signedRaw, walkFiles,
   xmlText, xmlAll, COMBOS, v4Sign, isoBasic };
