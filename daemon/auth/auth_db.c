@@ -506,8 +506,7 @@ auth_nonce_prune(struct db *db, int64_t before_ms, int64_t *ret_n)
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_i64(st, 1, before_ms);
-	r = db_end(db_row(st));
-	db_stmt_done(st);
+	r = db_step_done(st);
 	if (r == ERR_OK && ret_n != NULL)
 		*ret_n = db_changes(db);
 	return r;
