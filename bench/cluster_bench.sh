@@ -94,27 +94,30 @@ BENCH_PIDS+=("$MPID")
 wait_http "http://127.0.0.1:$MPORT/409"
 
 # node NAME DATA_DIR ARGS...: a cofferd; sets OSS_PORT[NAME],
-# KMS_PORT[NAME] and PID[NAME].
-declare -A OSS_PORT KMS_PORT PID
+# KMS_PORT[NAME], RTMP_PORT[NAME] and PID[NAME].
+declare -A OSS_PORT KMS_PORT RTMP_PORT PID
 node() {
-	local name=$1 dir=$2 log=$RUN/$1.log k=
+	local name=$1 dir=$2 log=$RUN/$1.log k= r=
 	shift 2
 	cofferd_start "$COFFERD" "$dir" "$log" "$@"
 	for _ in $(seq 100); do
-		k=$(sed -n 's/.*listening oss=[0-9.]*:[0-9]* kms=[0-9.]*:\([0-9]*\) .*/\1/p' \
+		read -r k r < <(sed -n 's/.*listening oss=[0-9.]*:[0-9]* kms=[0-9.]*:\([0-9]*\) rtmp=[0-9.]*:\([0-9]*\).*/\1 \2/p' \
 		    "$log" "$log.stderr" 2>/dev/null | tail -n 1) || true
 		[ -n "$k" ] && break
 		sleep 0.1
 	done
-	OSS_PORT[$name]=$CPORT KMS_PORT[$name]=$k PID[$name]=$CPID
+	OSS_PORT[$name]=$CPORT KMS_PORT[$name]=$k RTMP_PORT[$name]=$r
+	PID[$name]=$CPID
 }
 
 # balancer NAME N1 N2: HAProxy over two nodes; sets the NAME ports.
 balancer() {
-	local name=$1 a=$2 b=$3 op kp
+	local name=$1 a=$2 b=$3 op kp rp
 	op=$(free_port 39500)
 	kp=$(free_port $((op + 1)))
-	sed -e "s/@OSS_PORT@/$op/; s/@KMS_PORT@/$kp/" \
+	rp=$(free_port $((kp + 1)))
+	sed -e "s/@OSS_PORT@/$op/; s/@KMS_PORT@/$kp/; s/@RTMP_PORT@/$rp/" \
+	    -e "s/@RTMP_1@/127.0.0.1:${RTMP_PORT[$a]}/; s/@RTMP_2@/127.0.0.1:${RTMP_PORT[$b]}/" \
 	    -e "s/@OSS_1@/127.0.0.1:${OSS_PORT[$a]}/; s/@OSS_2@/127.0.0.1:${OSS_PORT[$b]}/" \
 	    -e "s/@KMS_1@/127.0.0.1:${KMS_PORT[$a]}/; s/@KMS_2@/127.0.0.1:${KMS_PORT[$b]}/" \
 	    "$BENCH/haproxy.cfg.in" >"$RUN/haproxy.cfg"

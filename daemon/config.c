@@ -56,6 +56,15 @@ static const struct config_item items[] = {
 	S("rtmp_listen", rtmp_listen, "127.0.0.1:1935",
 	    "Address of the RTMP ingest listener of LiveChannels (HOST:PORT "
 	    "as oss_listen; off disables it)."),
+	S("public_oss_url", public_oss_url, "",
+	    "The OSS endpoint as clients reach it (http://HOST:PORT or "
+	    "https://HOST:PORT), named in LiveChannel PlayUrls. Default: the "
+	    "OSS listener's address. Nodes behind a balancer name the "
+	    "balancer (README: Running several nodes)."),
+	S("public_rtmp_url", public_rtmp_url, "",
+	    "The RTMP ingest as publishers reach it (rtmp://HOST:PORT), named "
+	    "in LiveChannel PublishUrls. Default: the RTMP listener's "
+	    "address."),
 	S("region", region, "cn-hangzhou",
 	    "Region of path-style and custom-domain requests."),
 	{ "domain", CT_LIST, offsetof(struct config, domains), 256, 0, 0, "",
@@ -153,6 +162,38 @@ find_item(const char *name)
 		if (strcmp(items[i].name, name) == 0)
 			return &items[i];
 	return NULL;
+}
+
+/* scheme HOST[:PORT] with scheme one of two (the second may be NULL), HOST
+ * a name, an IPv4 or an [IPv6] address. */
+static bool
+base_url_valid(const char *v, const char *scheme, const char *scheme2)
+{
+	const char *host = NULL, *p;
+
+	if (strncmp(v, scheme, strlen(scheme)) == 0)
+		host = v + strlen(scheme);
+	else if (scheme2 != NULL && strncmp(v, scheme2, strlen(scheme2)) == 0)
+		host = v + strlen(scheme2);
+	if (host == NULL || host[0] == '\0')
+		return false;
+	p = host;
+	if (*p == '[') {
+		p += strcspn(p, "]");
+		if (*p++ != ']' || p == host + 2)
+			return false;
+	} else {
+		p += strspn(p, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+		if (p == host)
+			return false;
+	}
+	if (*p == ':') {
+		uint64_t port;
+
+		return str_to_u64(p + 1, 65535, &port) && port != 0;
+	}
+	return *p == '\0';
 }
 
 static enum err
@@ -406,6 +447,19 @@ config_load(int argc, char **argv, struct config *cfg, bool *ret_exit,
 			    "listener (tls_cert or kms_tls_cert)");
 			return ERR_INVALID_ARGUMENT;
 		}
+	}
+	/* Base URLs the answers append "/BUCKET/..." to. */
+	if (cfg->public_oss_url[0] != '\0' &&
+	    !base_url_valid(cfg->public_oss_url, "http://", "https://")) {
+		snprintf(err, errlen, "public_oss_url: '%s' is not "
+		    "http[s]://HOST[:PORT]", cfg->public_oss_url);
+		return ERR_INVALID_ARGUMENT;
+	}
+	if (cfg->public_rtmp_url[0] != '\0' &&
+	    !base_url_valid(cfg->public_rtmp_url, "rtmp://", NULL)) {
+		snprintf(err, errlen, "public_rtmp_url: '%s' is not "
+		    "rtmp://HOST[:PORT]", cfg->public_rtmp_url);
+		return ERR_INVALID_ARGUMENT;
 	}
 	if (log_level_parse(cfg->log_level) < 0) {
 		snprintf(err, errlen, "log_level: unknown level '%s'",

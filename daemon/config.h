@@ -28,6 +28,8 @@ struct config {
 	char		oss_listen[128];
 	char		kms_listen[128];
 	char		rtmp_listen[128];
+	char		public_oss_url[96];	/* "" = the listener's */
+	char		public_rtmp_url[96];
 	char		region[64];
 	char		domains[CONFIG_MAX_DOMAINS][256];
 	unsigned	ndomains;

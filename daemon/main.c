@@ -352,6 +352,7 @@ main(int argc, char **argv)
 	struct config cfg;
 	char err[512], path[PATH_MAX + 16];
 	char audit_dir[PATH_MAX + 16];
+	char node[17] = "";	/* node id when sharing the data dir */
 	struct db *db = NULL;
 	struct db_clock *dbclock = NULL;
 	struct kms *kms = NULL;
@@ -491,12 +492,10 @@ main(int argc, char **argv)
 			    err_name(r));
 	}
 	if (config_shares_data_dir(&cfg)) {
-		char id[17];
-
-		node_id(cfg.state_dir, id);
+		node_id(cfg.state_dir, node);
 		log_notice("node %s: state in '%s', temp files in '%s/tmp/%s'",
-		    id, cfg.state_dir, cfg.data_dir, id);
-		r = store_open_node(cfg.data_dir, id, &store);
+		    node, cfg.state_dir, cfg.data_dir, node);
+		r = store_open_node(cfg.data_dir, node, &store);
 	} else
 		r = store_open(cfg.data_dir, &store);
 	if (r != ERR_OK)
@@ -564,7 +563,7 @@ main(int argc, char **argv)
 		/* Before the OSS listener: its PublishUrls name this address. */
 		struct rtmpd_settings rs = {
 			.listen = cfg.rtmp_listen, .sock = &socks.rtmp,
-			.api = api,
+			.api = api, .node = node,
 			.max_conns = 64, .idle_s = 60,
 		};
 		r = rtmpd_start(&rs, &rtmp);
@@ -669,8 +668,17 @@ main(int argc, char **argv)
 			    err_name(r));
 	}
 	api_set_listeners(api, ossl, kmsl);
-	oss_set_urls(oss, http_server_address(ossl), oss_tls != NULL,
-	    rtmp ? rtmpd_address(rtmp) : NULL);
+	{
+		char play[112], publish[112];
+
+		snprintf(play, sizeof(play), "%s://%s", oss_tls ? "https" :
+		    "http", http_server_address(ossl));
+		snprintf(publish, sizeof(publish), "rtmp://%s",
+		    rtmp ? rtmpd_address(rtmp) : "");
+		oss_set_urls(oss, cfg.public_oss_url[0] ? cfg.public_oss_url :
+		    play, cfg.public_rtmp_url[0] ? cfg.public_rtmp_url :
+		    rtmp ? publish : NULL, oss_tls != NULL);
+	}
 	wd_usec = watchdog_usec();
 	if (wd_usec != 0)
 		log_info("systemd watchdog: %llu ms",

@@ -33,6 +33,12 @@ struct kv;
 #define LIVE_LIST_MAX		1000	/* ListLiveChannel max-keys */
 #define LIVE_VOD_SPAN_MS	(24LL * 3600 * 1000)
 #define LIVE_VOD_SEGMENTS_MAX	20000
+#define LIVE_HOLDER_MAX		17	/* a node id (16 hex digits) or "" */
+/* A publisher's node says every LIVE_BEAT_MS (wall clock) that it still
+ * holds the claim; one silent for LIVE_HOLDER_LOST_MS is taken to have
+ * died, and any node releases its claims. */
+#define LIVE_BEAT_MS		5000
+#define LIVE_HOLDER_LOST_MS	20000
 
 struct live_media {
 	unsigned	width, height, frame_rate, video_bw;
@@ -53,6 +59,8 @@ struct live_channel {
 	int64_t			session;
 	int64_t			connected_ms;
 	char			remote_addr[LIVE_ADDR_MAX];
+	char			holder[LIVE_HOLDER_MAX];	/* its node */
+	int64_t			beat_ms;	/* wall clock */
 	struct live_media	media;
 };
 
@@ -104,24 +112,39 @@ enum err live_history(struct db *db, int64_t bucket, const char *name,
 enum err live_bucket_dropped(struct db *db, int64_t bucket);
 
 /* ---- publishers (live_db.c) ---- */
+/* The node a claim is made on: its id (state_dir's node-id; "" for a node
+ * alone on its data dir) and the wall clock of its heartbeats. */
+struct live_node {
+	const char	*id;
+	int64_t		 wall_ms;
+};
 /* Claims the channel for a publisher from remote: ERR_OK with *ret_session
  * and the channel; ERR_LIVE_CHANNEL_DISABLED (the attempt is recorded in
  * the history), ERR_CHANNEL_STILL_LIVE (another publisher holds it),
- * ERR_NO_SUCH_LIVE_CHANNEL. */
+ * ERR_NO_SUCH_LIVE_CHANNEL. A claim whose node is lost (no heartbeat for
+ * LIVE_HOLDER_LOST_MS) is released first. */
 enum err live_session_claim(struct db *db, int64_t bucket, const char *name,
-    const char *remote, int64_t now_ms, int64_t *ret_session,
-    struct live_channel *ret);
+    const struct live_node *node, const char *remote, int64_t now_ms,
+    int64_t *ret_session, struct live_channel *ret);
 /* Whether session still holds an enabled channel: ERR_OK, or
- * ERR_LIVE_CHANNEL_DISABLED / ERR_NO_SUCH_LIVE_CHANNEL (kick it). */
+ * ERR_LIVE_CHANNEL_DISABLED / ERR_NO_SUCH_LIVE_CHANNEL (kick it). With
+ * beat_ms != 0 it also records the holder's heartbeat. */
 enum err live_session_check(struct db *db, int64_t bucket, const char *name,
-    int64_t session);
+    int64_t session, int64_t beat_ms);
 enum err live_session_media(struct db *db, int64_t bucket, const char *name,
     int64_t session, const struct live_media *m);
 /* Releases the claim (if still held) and closes the history record. */
 enum err live_session_end(struct db *db, int64_t bucket, const char *name,
     int64_t session, int64_t now_ms);
-/* Start-up: no publisher survives a restart. */
-enum err live_sessions_reset(struct db *db, int64_t now_ms);
+/* Start-up: no publisher of this node survives its restart. Releases the
+ * claims of node->id. */
+enum err live_sessions_reset(struct db *db, const struct live_node *node,
+    int64_t now_ms);
+/* Releases every claim whose node's last heartbeat is older than
+ * node->wall_ms - LIVE_HOLDER_LOST_MS; *ret_n how many. Any node may run
+ * it: it is a compare-and-set on each claim. */
+enum err live_sessions_release_lost(struct db *db,
+    const struct live_node *node, int64_t now_ms, unsigned *ret_n);
 
 /* ---- segments and playlists ---- */
 enum err live_segment_add(struct db *db, int64_t bucket, const char *channel,

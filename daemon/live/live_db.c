@@ -4,6 +4,11 @@
  * channel are compare-and-set on its session column inside one BEGIN
  * IMMEDIATE transaction with an audit row, so "a publisher is connected"
  * is decided by the database, never by a cache.
+ *
+ * Nodes sharing one database: a claim names its node (holder) and carries
+ * that node's heartbeat (beat_ms, wall clock). A node clears only its own
+ * claims at start-up; one whose node fell silent is released by whichever
+ * node notices first (live_sessions_release_lost, and a claim attempt).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +23,7 @@
 	"bucket, name, description, status, frag_duration, frag_count," \
 	" playlist, modified_ms, session, connected_ms, remote_addr, width," \
 	" height, frame_rate, video_bw, video_codec, sample_rate, audio_bw," \
-	" audio_codec"
+	" audio_codec, holder, beat_ms"
 
 static const char SQL_GET[] =
     "SELECT " COLS " FROM live_channels WHERE bucket = ? AND name = ?";
@@ -52,7 +57,7 @@ static const char SQL_HISTORY_ADD[] =
     " remote_addr, result) VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
 static const char SQL_CLAIM[] =
     "UPDATE live_channels SET session = ?, connected_ms = ?, remote_addr = ?,"
-    " width = 0, height = 0, frame_rate = 0, video_bw = 0, video_codec = '',"
+    " holder = ?, beat_ms = ?, width = 0, height = 0, frame_rate = 0, video_bw = 0, video_codec = '',"
     " sample_rate = 0, audio_bw = 0, audio_codec = ''"
     " WHERE bucket = ? AND name = ? AND session = 0 AND status = 'enabled'";
 static const char SQL_CHECK[] =
@@ -66,10 +71,19 @@ static const char SQL_RELEASE[] =
     " AND session = ?";
 static const char SQL_HISTORY_END[] =
     "UPDATE live_history SET end_ms = ? WHERE id = ? AND end_ms = 0";
-static const char SQL_RESET_HISTORY[] =
-    "UPDATE live_history SET end_ms = ? WHERE end_ms = 0";
-static const char SQL_RESET[] =
-    "UPDATE live_channels SET session = 0 WHERE session <> 0";
+static const char SQL_BEAT[] =
+    "UPDATE live_channels SET beat_ms = ? WHERE bucket = ? AND name = ?"
+    " AND session = ?";
+/* The claims of a node (?2 text), or those silent since ?3 (?2 NULL). */
+#define HELD_BY \
+    " session <> 0 AND (holder = ?2 OR (?2 IS NULL AND beat_ms < ?3))"
+static const char SQL_HELD_COUNT[] =
+    "SELECT count(*) FROM live_channels WHERE" HELD_BY;
+static const char SQL_HELD_END[] =
+    "UPDATE live_history SET end_ms = ?1 WHERE end_ms = 0 AND id IN"
+    " (SELECT session FROM live_channels WHERE" HELD_BY ")";
+static const char SQL_HELD_RELEASE[] =
+    "UPDATE live_channels SET session = 0 WHERE" HELD_BY;
 static const char SQL_SEGMENT_ADD[] =
     "INSERT INTO live_segments (bucket, channel, name, start_ms, duration_ms)"
     " VALUES (?, ?, ?, ?, ?)";
@@ -103,6 +117,8 @@ from_row(struct db_st *st, struct live_channel *c)
 	c->media.sample_rate = (unsigned)db_col_i64(st, 16);
 	c->media.audio_bw = (unsigned)db_col_i64(st, 17);
 	db_col_copy(st, 18, c->media.audio_codec, sizeof(c->media.audio_codec));
+	db_col_copy(st, 19, c->holder, sizeof(c->holder));
+	c->beat_ms = db_col_i64(st, 20);
 }
 
 enum err
@@ -361,20 +377,58 @@ history_add(struct db *db, int64_t bucket, const char *name, int64_t now_ms,
 	return r;
 }
 
+/* In the caller's transaction: ends the history records of the claims
+ * HELD_BY selects (holder, or silent since lost_ms when holder is NULL)
+ * and releases them; *ret_n how many. */
+static enum err
+release_held(struct db *db, const char *holder, int64_t lost_ms,
+    int64_t now_ms, int64_t *ret_n)
+{
+	static const char *const sql[] = { SQL_HELD_END, SQL_HELD_RELEASE };
+	struct db_st *st;
+	enum err r;
+
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		st = db_stmt(db, sql[i]);
+		if (st == NULL)
+			return ERR_IO;
+		if (sql[i] == SQL_HELD_END)
+			db_bind_i64(st, 1, now_ms);
+		if (holder != NULL)
+			db_bind_text(st, 2, holder);
+		else
+			db_bind_null(st, 2);
+		db_bind_i64(st, 3, lost_ms);
+		r = db_step_done(st);
+		if (r != ERR_OK)
+			return r;
+	}
+	*ret_n = db_changes(db);
+	return ERR_OK;
+}
+
 enum err
 live_session_claim(struct db *db, int64_t bucket, const char *name,
-    const char *remote, int64_t now_ms, int64_t *ret_session,
-    struct live_channel *ret)
+    const struct live_node *node, const char *remote, int64_t now_ms,
+    int64_t *ret_session, struct live_channel *ret)
 {
 	struct live_channel *ch = ret;
 	struct db_st *st;
-	int64_t id = 0;
+	int64_t id = 0, n;
 	enum err r;
 
 	r = db_tx_begin(db);
 	if (r != ERR_OK)
 		return r;
 	r = live_channel_get(db, bucket, name, ch);
+	if (r == ERR_OK && ch->session != 0 &&
+	    ch->beat_ms < node->wall_ms - LIVE_HOLDER_LOST_MS) {
+		/* Its node died: the claim goes, with every other of it. */
+		r = release_held(db, NULL, node->wall_ms - LIVE_HOLDER_LOST_MS,
+		    now_ms, &n);
+		if (r == ERR_OK)
+			r = live_channel_get(db, bucket, name, ch);
+	}
 	if (r != ERR_OK)
 		goto fail;
 	if (ch->disabled) {
@@ -405,8 +459,10 @@ live_session_claim(struct db *db, int64_t bucket, const char *name,
 	db_bind_i64(st, 1, id);
 	db_bind_i64(st, 2, now_ms);
 	db_bind_text(st, 3, remote);
-	db_bind_i64(st, 4, bucket);
-	db_bind_text(st, 5, name);
+	db_bind_text(st, 4, node->id);
+	db_bind_i64(st, 5, node->wall_ms);
+	db_bind_i64(st, 6, bucket);
+	db_bind_text(st, 7, name);
 	r = db_changed_one(db, db_step_done(st));
 	if (r == ERR_CONFLICT)
 		r = ERR_CHANNEL_STILL_LIVE;
@@ -420,6 +476,8 @@ live_session_claim(struct db *db, int64_t bucket, const char *name,
 	ch->session = id;
 	ch->connected_ms = now_ms;
 	str_copy(ch->remote_addr, sizeof(ch->remote_addr), remote);
+	str_copy(ch->holder, sizeof(ch->holder), node->id);
+	ch->beat_ms = node->wall_ms;
 	*ret_session = id;
 	return ERR_OK;
 fail:
@@ -429,12 +487,25 @@ fail:
 
 enum err
 live_session_check(struct db *db, int64_t bucket, const char *name,
-    int64_t session)
+    int64_t session, int64_t beat_ms)
 {
-	struct db_st *st = db_stmt(db, SQL_CHECK);
+	struct db_st *st;
 	enum err r;
 	enum err rc;
 
+	if (beat_ms != 0) {
+		st = db_stmt(db, SQL_BEAT);
+		if (st == NULL)
+			return ERR_IO;
+		db_bind_i64(st, 1, beat_ms);
+		db_bind_i64(st, 2, bucket);
+		db_bind_text(st, 3, name);
+		db_bind_i64(st, 4, session);
+		r = db_step_done(st);
+		if (r != ERR_OK)
+			return r;
+	}
+	st = db_stmt(db, SQL_CHECK);
 	if (st == NULL)
 		return ERR_IO;
 	db_bind_i64(st, 1, bucket);
@@ -515,34 +586,42 @@ fail:
 }
 
 enum err
-live_sessions_reset(struct db *db, int64_t now_ms)
+live_sessions_reset(struct db *db, const struct live_node *node,
+    int64_t now_ms)
 {
-	struct db_st *st;
+	int64_t n;
 	enum err r;
 
 	r = db_tx_begin(db);
 	if (r != ERR_OK)
 		return r;
-	st = db_stmt(db, SQL_RESET_HISTORY);
-	if (st == NULL) {
-		r = ERR_IO;
-		goto fail;
-	}
-	db_bind_i64(st, 1, now_ms);
-	r = db_step_done(st);
+	return db_tx_end(db, release_held(db, node->id, 0, now_ms, &n));
+}
+
+enum err
+live_sessions_release_lost(struct db *db, const struct live_node *node,
+    int64_t now_ms, unsigned *ret_n)
+{
+	int64_t lost_ms = node->wall_ms - LIVE_HOLDER_LOST_MS, n = 0;
+	struct db_st *st;
+	enum err r;
+
+	*ret_n = 0;
+	/* Mostly there is none: a read, no write lock. */
+	st = db_stmt(db, SQL_HELD_COUNT);
+	if (st == NULL)
+		return ERR_IO;
+	db_bind_null(st, 2);
+	db_bind_i64(st, 3, lost_ms);
+	r = db_one_i64(st, &n);
+	if (r != ERR_OK || n == 0)
+		return r;
+	r = db_tx_begin(db);
 	if (r != ERR_OK)
-		goto fail;
-	st = db_stmt(db, SQL_RESET);
-	if (st == NULL) {
-		r = ERR_IO;
-		goto fail;
-	}
-	r = db_step_done(st);
-	if (r != ERR_OK)
-		goto fail;
-	return db_tx_commit(db);
-fail:
-	db_tx_rollback(db);
+		return r;
+	r = db_tx_end(db, release_held(db, NULL, lost_ms, now_ms, &n));
+	if (r == ERR_OK)
+		*ret_n = (unsigned)n;
 	return r;
 }
 

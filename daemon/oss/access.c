@@ -134,7 +134,7 @@ policy_judge(struct call *c, const struct policy *p, const struct bucket *b,
 	    arena_printf(c->a, "acs:oss:%s:%s:%s", b->region,
 	    b->owner_account_id, b->name);
 	rq.source_ip = c->req->peer;
-	rq.secure = strncmp(c->oss->oss_addr, "https:", 6) == 0;
+	rq.secure = c->oss->tls;
 	rq.user_agent = call_header(c, "user-agent");
 	rq.referer = call_header(c, "referer");
 	rq.access_id = c->anonymous ? NULL : c->claimed_ak;

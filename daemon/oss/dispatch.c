@@ -522,13 +522,13 @@ oss_open(struct api *api, struct oss **ret)
 }
 
 void
-oss_set_urls(struct oss *oss, const char *oss_addr, bool oss_tls,
-    const char *rtmp_addr)
+oss_set_urls(struct oss *oss, const char *play_base,
+    const char *publish_base, bool tls)
 {
-	snprintf(oss->oss_addr, sizeof(oss->oss_addr), "%s://%s",
-	    oss_tls ? "https" : "http", oss_addr);
-	str_copy(oss->rtmp_addr, sizeof(oss->rtmp_addr),
-	    rtmp_addr ? rtmp_addr : "");
+	str_copy(oss->play_base, sizeof(oss->play_base), play_base);
+	str_copy(oss->publish_base, sizeof(oss->publish_base),
+	    publish_base != NULL ? publish_base : "");
+	oss->tls = tls;
 }
 
 void

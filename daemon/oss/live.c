@@ -95,12 +95,12 @@ write_urls(struct call *c, struct xml_writer *w, const struct live_channel *ch)
 	const struct oss *o = c->oss;
 
 	xml_open(w, "PublishUrls");
-	if (o->rtmp_addr[0] != '\0')
-		xml_elemf(w, "Url", "rtmp://%s/%s/live/%s", o->rtmp_addr,
+	if (o->publish_base[0] != '\0')
+		xml_elemf(w, "Url", "%s/%s/live/%s", o->publish_base,
 		    c->bucket.name, ch->name);
 	xml_close(w, "PublishUrls");
 	xml_open(w, "PlayUrls");
-	xml_elemf(w, "Url", "%s/%s/%s/%s", o->oss_addr, c->bucket.name,
+	xml_elemf(w, "Url", "%s/%s/%s/%s", o->play_base, c->bucket.name,
 	    ch->name, ch->playlist);
 	xml_close(w, "PlayUrls");
 }

@@ -20,11 +20,11 @@ struct http_handler;
 enum err oss_open(struct api *api, struct oss **ret);
 /* NULL-safe; call after the listener is stopped. */
 void oss_close(struct oss *oss);
-/* The addresses PublishUrls and PlayUrls name (rtmp NULL: no RTMP
- * listener; oss_tls: PlayUrls are https://). Call before the first
- * request is served. */
-void oss_set_urls(struct oss *oss, const char *oss_addr, bool oss_tls,
-    const char *rtmp_addr);
+/* What PlayUrls and PublishUrls start with: "http[s]://HOST:PORT" and
+ * "rtmp://HOST:PORT" (NULL: none), and whether the listener is TLS. Call
+ * before the first request is served. */
+void oss_set_urls(struct oss *oss, const char *play_base,
+    const char *publish_base, bool tls);
 /* The http handler; its ctx is the struct oss. */
 const struct http_handler *oss_http_handler(void);
 

@@ -98,8 +98,9 @@ struct err_extra {
 /* The OSS listener: the shared context and what only this listener keeps. */
 struct oss {
 	struct api		*api;
-	char			 oss_addr[96];	/* PlayUrls: "http://ADDR:PORT" */
-	char			 rtmp_addr[80];	/* PublishUrls; "" = none */
+	char			 play_base[112];	/* "http://HOST:PORT" */
+	char			 publish_base[112];	/* "rtmp://..."; "" = none */
+	bool			 tls;		/* the listener's */
 };
 
 /* Per-request state, in the request arena, owned by dispatch. */

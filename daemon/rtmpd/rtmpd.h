@@ -22,12 +22,16 @@ struct rtmpd_settings {
 	 * taken over, also on failure. */
 	struct listen_sock *sock;
 	struct api	*api;
+	/* The node id its claims name (live.h, struct live_node); "" for a
+	 * node alone on its data dir. */
+	const char	*node;
 	unsigned	 max_conns;	/* beyond it, new sockets are closed */
 	unsigned	 idle_s;	/* no byte for this long: closed */
 };
 
-/* Binds, clears publisher claims left by a previous run and starts the
- * thread. ERR_INVALID_ARGUMENT / ERR_NOT_FOUND / ERR_IO as listen_open. */
+/* Binds, clears publisher claims left by a previous run of this node
+ * and starts the thread, which also releases the claims of nodes that
+ * died (live_sessions_release_lost). ERR_INVALID_ARGUMENT / ERR_NOT_FOUND / ERR_IO as listen_open. */
 enum err rtmpd_start(const struct rtmpd_settings *s, struct rtmpd **ret);
 /* "127.0.0.1:1935": the bound address. */
 const char *rtmpd_address(const struct rtmpd *d);

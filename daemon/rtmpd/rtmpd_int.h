@@ -63,6 +63,7 @@ struct conn {
 	char			 peer[LIVE_ADDR_MAX];
 	enum conn_state		 state;
 	int64_t			 opened_ms, last_in_ms, checked_ms;	/* mono */
+	int64_t			 beat_ms;	/* wall, last heartbeat */
 	struct rtmp_hs		 hs;
 	struct rtmp_chunker	 ch;
 	uint8_t			*in;
@@ -82,6 +83,8 @@ struct rtmpd {
 	int			 wake[2];
 	char			 address[80];
 	unsigned		 max_conns, idle_ms;
+	char			 node[LIVE_HOLDER_MAX];
+	int64_t			 swept_ms;	/* mono: lost claims */
 	struct conn		**conns;
 	unsigned		 nconns;
 	_Atomic bool		 stop;

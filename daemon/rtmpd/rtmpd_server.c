@@ -184,6 +184,23 @@ conn_drop(struct rtmpd *d, unsigned i)
 	d->conns[i] = d->conns[--d->nconns];
 }
 
+/* Claims of nodes that died (their heartbeats stopped): without this they
+ * would stay Live, refusing Put/DeleteLiveChannel, until that node comes
+ * back. Every node runs it; each release is a compare-and-set. */
+static void
+release_lost(struct rtmpd *d)
+{
+	struct api *api = d->api;
+	unsigned n;
+
+	if (live_sessions_release_lost(api->db, &(struct live_node){ d->node,
+	    clock_wall_ms() }, clock_now_ms(api->clock), &n) != ERR_OK)
+		return;	/* the next round tries again */
+	if (n > 0)
+		log_notice("rtmp: released %u LiveChannel claim(s) of a node "
+		    "silent for %d s", n, LIVE_HOLDER_LOST_MS / 1000);
+}
+
 static void *
 rtmpd_main(void *arg)
 {
@@ -245,6 +262,10 @@ rtmpd_main(void *arg)
 			if (!ok)
 				conn_drop(d, i);
 		}
+		if (now - d->swept_ms >= LIVE_BEAT_MS) {
+			d->swept_ms = now;
+			release_lost(d);
+		}
 		if (pfd[0].revents & POLLIN)
 			conn_accept(d);
 	}
@@ -282,6 +303,7 @@ rtmpd_start(const struct rtmpd_settings *s, struct rtmpd **ret)
 	sock->fd = -1;
 	snprintf(d->address, sizeof(d->address), "%s", sock->address);
 	d->api = s->api;
+	str_copy(d->node, sizeof(d->node), s->node != NULL ? s->node : "");
 	d->max_conns = s->max_conns ? s->max_conns : 64;
 	d->idle_ms = (s->idle_s ? s->idle_s : 60) * 1000;
 	d->wake[0] = d->wake[1] = -1;
@@ -290,8 +312,9 @@ rtmpd_start(const struct rtmpd_settings *s, struct rtmpd **ret)
 		r = ERR_NOMEM;
 		goto fail;
 	}
-	/* Whoever held a channel before a restart is gone. */
-	r = live_sessions_reset(d->api->db, clock_now_ms(d->api->clock));
+	/* Whoever held a channel here before a restart is gone. */
+	r = live_sessions_reset(d->api->db, &(struct live_node){ d->node,
+	    clock_wall_ms() }, clock_now_ms(d->api->clock));
 	if (r != ERR_OK)
 		goto fail;
 	r = ERR_IO;

@@ -160,7 +160,9 @@ on_publish(struct conn *c, uint32_t msid, struct amf0_cursor *cur)
 		refuse(c, msid, what, ERR_NOMEM);
 		return;
 	}
-	r = live_session_claim(api->db, b.id, channel, c->peer,
+	c->beat_ms = clock_wall_ms();
+	r = live_session_claim(api->db, b.id, channel,
+	    &(struct live_node){ c->d->node, c->beat_ms }, c->peer,
 	    clock_now_ms(api->clock), &session, ch);
 	if (r == ERR_OK)
 		r = hls_open(api, &b, ch, playlist, session, &c->hls);
@@ -306,13 +308,20 @@ bool
 session_check(struct conn *c)
 {
 	struct hls *h = c->hls;
+	int64_t wall = clock_wall_ms(), beat = 0;
 	enum err r;
 
 	if (h == NULL)
 		return true;
+	if (wall - c->beat_ms >= LIVE_BEAT_MS)
+		beat = wall;
 	r = live_session_check(c->d->api->db, h->bucket.id, h->channel,
-	    h->session);
-	if (r == ERR_OK || r == ERR_IO || r == ERR_DB_BUSY)
+	    h->session, beat);
+	if (r == ERR_OK && beat != 0)
+		c->beat_ms = beat;
+	/* A database that does not answer decides nothing: keep going, and
+	 * learn on a later round whether another node took the claim. */
+	if (r != ERR_LIVE_CHANNEL_DISABLED && r != ERR_NO_SUCH_LIVE_CHANNEL)
 		return true;
 	log_notice("rtmp: %s: '%s/%s' %s; disconnecting the publisher",
 	    c->peer, h->bucket.name, h->channel,

@@ -18,6 +18,8 @@
 # OSS, KMS and RTMP are comma-separated HOST:PORT lists of the nodes. The
 # proxy listens on 127.0.0.1 on ports that were free, written to DIR/ports
 # (and printed) as "oss=P kms=P rtmp=P" (rtmp=off without RTMP nodes).
+# HAP_PORTS="P P P" chooses them instead (nodes told the balancer's
+# addresses before it starts): one try, no other ports.
 # OSS and KMS are proxied per request: a new connection to the next node
 # for every request, however long the client keeps its own connection, so
 # a test's consecutive requests alternate nodes. Each response carries
@@ -141,8 +143,13 @@ hap_start() {
 	_pg_user || return 1
 	mkdir -p "$dir" || return 1
 	for (( try = 0; try < 5; try++ )); do
-		po=$(_pg_free_port) && pk=$(_pg_free_port) &&
-		    pr=$(_pg_free_port) || return 1
+		if [[ -n "${HAP_PORTS:-}" ]]; then
+			(( try == 0 )) || break
+			read -r po pk pr <<<"$HAP_PORTS"
+		else
+			po=$(_pg_free_port) && pk=$(_pg_free_port) &&
+			    pr=$(_pg_free_port) || return 1
+		fi
 		[[ "$po" != "$pk" && "$pk" != "$pr" && "$po" != "$pr" ]] ||
 		    continue
 		_hap_conf "$dir" "$oss" "$kms" "$rtmp" "$po" "$pk" "$pr" ||

@@ -11,8 +11,9 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn, spawnSync } = require('node:child_process');
-const { startDaemon, inCluster, ossClient, expectOssError } = require('./lib/coffer');
+const { spawnSync } = require('node:child_process');
+const { startDaemon, ossClient, expectOssError } = require('./lib/coffer');
+const { haveFfmpeg, rtmpUrl: signedRtmpUrl, publish, until } = require('./lib/rtmp');
 
 const B = 'live-bucket';
 const STILL_LIVE = { status: 409, code: 'ChannelStillLive', ec: '0044-00000201' };
@@ -20,9 +21,6 @@ const STILL_LIVE_MSG = "Live channel couldn't be updated or deleted when channel
 let d;
 let c;
 let pc;	// path-style client: its RTMP URLs carry the bucket in the path
-
-const haveFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 &&
-  spawnSync('ffprobe', ['-version']).status === 0;
 
 before(async () => {
   d = await startDaemon();
@@ -41,35 +39,11 @@ function conf(over = {}) {
 }
 
 // The SDK's signed URL, pointed at the daemon's RTMP listener.
-function rtmpUrl(channel, params) {
-  const u = pc.getRtmpUrl(channel, { expires: 3600, params });
-  return u.replace(/^rtmp:\/\/[^/]+/, `rtmp://${d.rtmp}`);
-}
+const rtmpUrl = (channel, params) => signedRtmpUrl(pc, d.rtmp, channel, params);
 
-function publish(url, seconds) {
-  const p = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re',
-    '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine',
-    '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25',
-    '-c:a', 'aac', '-f', 'flv', url], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  p.stderr.on('data', (b) => { err += b.toString(); });
-  p.done = new Promise((resolve) => p.on('exit', (code) => resolve({ code, err })));
-  return p;
-}
-
-async function until(what, fn, ms = 20000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-test('putChannel, getChannel, listChannels, status, history, deleteChannel', {
-  skip: inCluster && 'not yet on several nodes (README: Running several nodes): PublishUrls and PlayUrls name the answering node\'s own listeners (--rtmp-listen, --oss-listen), not an address clients reach through a balancer (no setting for one), so two nodes answer different URLs',
-}, async () => {
+// In the cluster pass d.rtmp and d.port are the balancer's, which the
+// nodes name (public_rtmp_url, public_oss_url).
+test('putChannel, getChannel, listChannels, status, history, deleteChannel', async () => {
   const r = await c.putChannel('ch-api', conf());
   assert.equal(r.res.status, 200);
   assert.deepEqual(r.publishUrls, [`rtmp://${d.rtmp}/${B}/live/ch-api`]);
@@ -118,6 +92,22 @@ test('putChannel, getChannel, listChannels, status, history, deleteChannel', {
   await expectOssError(() => c.getChannel('ch-api2'), { status: 404, code: 'NoSuchLiveChannel', ec: '0026-00000021' });
   await expectOssError(() => c.deleteChannel('ch-api2'), { status: 404, code: 'NoSuchLiveChannel' });
   await c.deleteChannel('other');
+});
+
+test('public_oss_url and public_rtmp_url: the URLs clients reach the listeners by', async () => {
+  const p = await startDaemon({ args: ['--public-oss-url', 'https://oss.example.com',
+    '--public-rtmp-url', 'rtmp://live.example.com:1935'] });
+  try {
+    const pcl = ossClient(p, { bucket: 'pub-urls' });
+    await pcl.putBucket('pub-urls');
+    const r = await pcl.putChannel('cam', conf());
+    assert.deepEqual(r.publishUrls, ['rtmp://live.example.com:1935/pub-urls/live/cam']);
+    assert.deepEqual(r.playUrls, ['https://oss.example.com/pub-urls/cam/playlist.m3u8']);
+    const l = await pcl.listChannels({});
+    assert.deepEqual(l.channels[0].PlayUrls, ['https://oss.example.com/pub-urls/cam/playlist.m3u8']);
+  } finally {
+    assert.equal(await p.stop(), 0);
+  }
 });
 
 test('DeleteBucket with a LiveChannel: 409 BucketNotEmpty EC 0015-00000303', async () => {

@@ -2,7 +2,8 @@
 // with a state dir of its own (issue 19): every conflict of the seed is
 // decided once across them, a key state changed through one is what the
 // other answers by its very next request, background work runs on one of
-// them, and one of them dying loses nothing. Runs in the PostgreSQL pass
+// them, one of them dying loses nothing, and a LiveChannel has one
+// publisher across them. Runs in the PostgreSQL pass
 // of the suite (tests/pg_sdk.sh).
 'use strict';
 const { test, before, after } = require('node:test');
@@ -13,6 +14,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { startDaemon, inCluster, ossClient, tmpdir } = require('./lib/coffer');
 const { KMS, v1Client, acs3, expectKmsError, rawV1, rawHttp } = require('./lib/kms');
+const { haveFfmpeg, rtmpUrl, publish, until } = require('./lib/rtmp');
 
 const skip = !process.env.COFFER_TEST_PG ? 'needs COFFER_TEST_PG (tests/pg_sdk.sh)'
   : inCluster && 'one set-up: starts its own nodes and servers, which the cluster pass would double';
@@ -338,6 +340,73 @@ test('kill -9 loop of one node under load: the other serves on, nothing acknowle
   assert.equal(await y.stop(), 0);
   assert.equal(await nodes.x.stop(), 0);
 });
+
+// LiveChannels on two nodes (README: Running several nodes): one publisher
+// cluster-wide, a kick through the other node, a node's start releasing
+// only its own claims, and the claim of a node killed while its publisher
+// streams released by the survivor once the dead node's heartbeats stop.
+test('LiveChannels on two nodes: one publisher, kicked through the other, a dead holder released',
+  { skip: skip || (!haveFfmpeg && 'ffmpeg/ffprobe not installed') }, async () => {
+    const shared = tmpdir('live');
+    const rootKey = ['--root-key', path.join(shared, 'root.key')];
+    const x = await startDaemon({ dataDir: shared, args: ['--state-dir', tmpdir('live-x')] });
+    const y = await startDaemon({ dataDir: shared, database: x.database,
+      args: ['--state-dir', tmpdir('live-y'), ...rootKey] });
+    const bucket = 'live-nodes';
+    const conf = { Status: 'enabled',
+      Target: { Type: 'HLS', FragDuration: '2', FragCount: '3', PlaylistName: 'playlist.m3u8' } };
+    const cx = ossClient(x, { bucket });
+    const cy = ossClient(y, { bucket });
+    const signer = ossClient(x, { bucket, mode: 'path' });
+    const on = (node, seconds) => publish(rtmpUrl(signer, node.rtmp, 'cam'), seconds);
+    const stat = async (client) => (await client.getChannelStatus('cam')).data.Status;
+    try {
+      await cx.putBucket(bucket);
+      await cx.putChannel('cam', conf);
+      let pub = on(x, 120);
+      await until('Live through y', async () => (await stat(cy)) === 'Live');
+      const second = await on(y, 2).done;
+      assert.notEqual(second.code, 0);
+      assert.match(second.err, /ChannelStillLive/);
+      assert.equal(await status(cy.putChannel('cam', conf)), '409 ChannelStillLive');
+
+      // Disabled through y: x's publisher is kicked.
+      await cy.putChannelStatus('cam', 'disabled');
+      assert.notEqual((await pub.done).code, 0);
+      await cy.putChannelStatus('cam', 'enabled');
+      await until('Idle after the kick', async () => (await stat(cx)) === 'Idle');
+
+      // A third node's start leaves x's claim alone.
+      pub = on(x, 120);
+      await until('Live again', async () => (await stat(cy)) === 'Live');
+      const z = await startDaemon({ dataDir: shared, database: x.database,
+        args: ['--state-dir', tmpdir('live-z'), ...rootKey] });
+      assert.equal(await stat(ossClient(z, { bucket })), 'Live');
+      assert.equal(await z.stop(), 0);
+      assert.equal(await stat(cy), 'Live');
+
+      // x dies with its publisher on: y releases the claim once x has
+      // been silent for 20 s (its last heartbeat is up to 5 s old), and
+      // the channel takes a publisher on y.
+      const t0 = Date.now();
+      await x.stop('SIGKILL');
+      await pub.done;
+      assert.equal(await stat(cy), 'Live');
+      await until('Idle after the holder died', async () => (await stat(cy)) === 'Idle', 60000);
+      const gap = Date.now() - t0;
+      console.log(`claim of a dead node released after ${gap} ms`);
+      assert.ok(gap >= 10000, `released ${gap} ms after the kill, before the holder could count as lost`);
+      assert.match(y.log(), /released 1 LiveChannel claim\(s\) of a node silent for 20 s/);
+      const h = await cy.getChannelHistory('cam');
+      assert.ok(h.records[0].EndTime, 'the dead session\'s record is closed');
+      pub = on(y, 3);
+      await until('Live on y', async () => (await stat(cy)) === 'Live');
+      assert.equal((await pub.done).code, 0);
+    } finally {
+      await x.stop('SIGKILL');
+      assert.equal(await y.stop(), 0);
+    }
+  });
 
 // Node-to-database TLS as an operator sets it up: sslmode=verify-full
 // with the server's CA serves; with another CA the node does not start.

@@ -589,6 +589,40 @@ test_tls(void **state)
 	assert_string_equal(cfg.tls_cert, "credential:tls.pem");
 }
 
+/* The base URLs of LiveChannel answers: a scheme and HOST[:PORT] only. */
+static void
+test_public_urls(void **state)
+{
+	static const char *const good_oss[] = { "http://oss.example.com",
+	    "https://10.0.0.1:8443", "http://[::1]:80" };
+	static const char *const bad_oss[] = { "oss.example.com:80",
+	    "rtmp://h:1", "http://", "http://h:0", "http://h:65536",
+	    "http://h/path", "http://h:80/", "http://[]:80", "http://h:8x",
+	    "http://a b" };
+	static const char *const bad_rtmp[] = { "http://h:1935",
+	    "rtmp://h/live", "rtmp://:1935" };
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good_oss) / sizeof(good_oss[0]); i++)
+		assert_int_equal(load(&cfg, err, sizeof(err), "--public-oss-url",
+		    good_oss[i], NULL), ERR_OK);
+	for (size_t i = 0; i < sizeof(bad_oss) / sizeof(bad_oss[0]); i++) {
+		assert_int_equal(load(&cfg, err, sizeof(err), "--public-oss-url",
+		    bad_oss[i], NULL), ERR_INVALID_ARGUMENT);
+		assert_non_null(strstr(err, "is not http[s]://HOST[:PORT]"));
+	}
+	assert_int_equal(load(&cfg, err, sizeof(err), "--public-rtmp-url",
+	    "rtmp://live.example.com:1935", NULL), ERR_OK);
+	assert_string_equal(cfg.public_rtmp_url, "rtmp://live.example.com:1935");
+	for (size_t i = 0; i < sizeof(bad_rtmp) / sizeof(bad_rtmp[0]); i++) {
+		assert_int_equal(load(&cfg, err, sizeof(err), "--public-rtmp-url",
+		    bad_rtmp[i], NULL), ERR_INVALID_ARGUMENT);
+		assert_non_null(strstr(err, "is not rtmp://HOST[:PORT]"));
+	}
+}
+
 int
 main(void)
 {
@@ -605,6 +639,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dump_quotes, setup, teardown),
 		cmocka_unit_test(test_finish),
 		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_public_urls),
 	};
 
 	log_set_level(LOG_LEVEL_ERR);

@@ -9,6 +9,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
+const net = require('node:net');
 
 const ROOT_AK = 'LTAI5tCofferTestRoot01';
 const ROOT_SK = 'CofferTestRootSecret0123456789';
@@ -117,12 +118,31 @@ function hapStop(dir) {
 }
 process.on('exit', () => { for (const dir of liveProxies) { try { hapStop(dir); } catch (e) { /* reported */ } } });
 
-async function startCluster(opts) {
+// Three ports free now, for the balancer: the nodes are told them before
+// it starts (public_oss_url, public_rtmp_url), as in production.
+async function freePorts(n) {
+  const servers = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const srv = net.createServer();
+      await new Promise((res, rej) => { srv.once('error', rej); srv.listen(0, '127.0.0.1', res); });
+      servers.push(srv);
+    }
+    return servers.map((srv) => srv.address().port);
+  } finally {
+    await Promise.all(servers.map((srv) => new Promise((res) => srv.close(res))));
+  }
+}
+
+async function startClusterOnce(opts) {
   const dataDir = opts.dataDir || tmpdir('sdk');
+  const [po, pk, pr] = await freePorts(3);
   // Each node's state dir sits next to the data dir, so a daemon started
   // again on that data dir is the same two nodes (node ids, replay logs).
   const stateDir = (i) => `${dataDir}.node${i}`;
-  const with_ = (i, more) => ({ ...opts, dataDir, args: [...(opts.args || []), '--state-dir', stateDir(i), ...more] });
+  // The test's own args come after the balancer's addresses: they win.
+  const with_ = (i, more) => ({ ...opts, dataDir, args: ['--public-oss-url', `http://127.0.0.1:${po}`,
+    '--public-rtmp-url', `rtmp://127.0.0.1:${pr}`, ...(opts.args || []), '--state-dir', stateDir(i), ...more] });
   // The second node joins after the first has made the root key.
   const n1 = await startNode(with_(1, []));
   let n2;
@@ -132,20 +152,22 @@ async function startCluster(opts) {
   const hapDir = tmpdir('hap');
   const list = (f) => [n1, n2].map((n) => `127.0.0.1:${f(n)}`).join(',');
   const rtmpList = n1.rtmp && n1.rtmp !== 'off' ? [n1, n2].map((n) => n.rtmp).join(',') : '';
-  let out;
   try {
-    out = execFileSync('bash', [hapScript, 'start', hapDir, list((n) => n.port), list((n) => n.kmsPort), rtmpList],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  } catch (e) { await Promise.all([n1.stop('SIGKILL'), n2.stop('SIGKILL')]); throw e; }
+    execFileSync('bash', [hapScript, 'start', hapDir, list((n) => n.port), list((n) => n.kmsPort), rtmpList],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HAP_PORTS: `${po} ${pk} ${pr}` } });
+  } catch (e) {
+    await Promise.all([n1.stop('SIGKILL'), n2.stop('SIGKILL')]);
+    e.dataDir = dataDir;
+    throw e;
+  }
   liveProxies.add(hapDir);
-  const ports = Object.fromEntries(out.trim().split(' ').map((kv) => kv.split('=')));
   const d = {
     ...n1,
     nodes: [n1, n2],
-    port: +ports.oss,
-    kmsPort: +ports.kms,
-    rtmp: ports.rtmp === 'off' ? n1.rtmp : `127.0.0.1:${ports.rtmp}`,
-    endpoint: `http://127.0.0.1:${ports.oss}`,
+    port: po,
+    kmsPort: pk,
+    rtmp: rtmpList ? `127.0.0.1:${pr}` : n1.rtmp,
+    endpoint: `http://127.0.0.1:${po}`,
     log: () => n1.log() + n2.log(),
     async stop(signal = 'SIGTERM') {
       if (liveProxies.has(hapDir)) hapStop(hapDir);
@@ -155,6 +177,20 @@ async function startCluster(opts) {
   };
   d.clockAdvance = (dur) => d.coffer('clock', 'advance', dur);
   return d;
+}
+
+// A port taken between freePorts and the balancer's bind: the nodes
+// name it, so all three start again (on the same data dir).
+async function startCluster(opts) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(opts);
+    } catch (e) {
+      const bind = /cannot bind|Address already in use|did not start/.test(`${e.stderr || ''}${e.message}`);
+      if (!e.dataDir || !bind || attempt === 3) throw e;
+      opts = { ...opts, dataDir: e.dataDir };
+    }
+  }
 }
 
 const inCluster = Boolean(process.env.COFFER_TEST_CLUSTER && process.env.COFFER_TEST_PG);
