@@ -11,7 +11,8 @@
 # or run as a command, for wrappers in other languages:
 #
 #	tests/cluster/pg.bash start DIR		# prints the URL
-#	tests/cluster/pg.bash stop|restart|kill DIR
+#	tests/cluster/pg.bash stop|restart|kill|promote DIR
+#	tests/cluster/pg.bash standby PRIMARY DIR	# prints DIR's URL
 #
 # pg_start DIR makes DIR (0700) and, the first time, a cluster in
 # DIR/data: superuser coffer_admin (password in DIR/pw), role and
@@ -22,6 +23,14 @@
 # was free (DIR/port) and on a unix socket in DIR, with fsync on:
 # durability is tested against it. Only initdb skips its fsyncs.
 # A later pg_start on the same DIR starts that cluster again, same port.
+#
+# pg_standby PRIMARY DIR makes DIR a streaming standby of PRIMARY's
+# running server (a base backup, its own port and certificates, started)
+# and makes it synchronous: the primary's commits return once the
+# standby has flushed them, so a failover loses nothing acknowledged.
+# DIR/url names both servers with target_session_attrs=read-write, as a
+# node of a cluster that fails over is configured: libpq connects to
+# whichever of them takes writes. pg_promote DIR makes it the primary.
 #
 # pg_stop (fast shutdown, waits), pg_restart and pg_kill (SIGKILL of the
 # postmaster, then of its backends, as a crashed node) act on the server
@@ -152,6 +161,7 @@ _pg_conf() {
 	# TYPE	DATABASE	USER	ADDRESS		METHOD
 	local	all		all			scram-sha-256
 	host	all		all	127.0.0.1/32	scram-sha-256
+	host	replication	coffer_admin	127.0.0.1/32	scram-sha-256
 	EOF
 	cat >"$dir/data/coffer-test.conf" <<-EOF
 	listen_addresses = '127.0.0.1'
@@ -320,12 +330,75 @@ pg_kill() {
 	return 0
 }
 
+# _pg_psql DIR SQL...: as the superuser, on DIR's server.
+_pg_psql() {
+	local dir=$1; shift
+	PGPASSWORD=$(<"$dir/pw") psql -X -q -At -v ON_ERROR_STOP=1 -h "$dir" \
+	    -p "$(<"$dir/port")" -U coffer_admin -d postgres "${@/#/-c}"
+}
+
+pg_standby() {
+	local primary=${1:?pg_standby PRIMARY DIR} dir=${2:?} bin port pport
+	local f i upw
+	[[ "$primary" == /* ]] || primary="$PWD/$primary"
+	[[ "$dir" == /* ]] || dir="$PWD/$dir"
+	bin=$(_pg_bin) || return 1
+	_pg_live_pid "$primary" >/dev/null ||
+	    _pg_err "no server running in $primary" || return 1
+	mkdir -p "$dir" && chmod 0700 "$dir" || return 1
+	for f in pw env ca.key ca.crt server.key server.crt; do
+		cp -p "$primary/$f" "$dir/$f" || return 1
+	done
+	(( EUID != 0 )) || chown "$PG_TEST_USER:" "$dir" "$dir"/* || return 1
+	pport=$(<"$primary/port")
+	rm -rf "$dir/data"
+	_pg_as "$dir" env PGPASSWORD="$(<"$primary/pw")" "$bin/pg_basebackup" \
+	    -h 127.0.0.1 -p "$pport" -U coffer_admin -D "$dir/data" \
+	    -X stream -c fast >"$dir/basebackup.log" 2>&1 ||
+	    _pg_err "pg_basebackup failed (see $dir/basebackup.log)" || return 1
+	port=$(_pg_free_port) || return 1
+	_pg_conf "$dir" "$port"
+	printf '%s\n' "$port" >"$dir/port"
+	# Streams from the primary; after a restart of it, back within 0.2 s
+	# (its commits wait for this standby meanwhile).
+	cat >>"$dir/data/coffer-test.conf" <<-EOF
+	primary_conninfo = 'host=127.0.0.1 port=$pport user=coffer_admin password=$(<"$primary/pw") application_name=standby'
+	wal_retrieve_retry_interval = 200ms
+	EOF
+	_pg_as "$dir" touch "$dir/data/standby.signal" || return 1
+	_pg_ctl_start "$dir" "$bin" ||
+	    _pg_err "the standby did not start (see $dir/log)" || return 1
+	_pg_psql "$primary" "ALTER SYSTEM SET synchronous_standby_names = 'standby'" \
+	    'SELECT pg_reload_conf()' >/dev/null || return 1
+	for (( i = 0; i < 300; i++ )); do
+		[[ "$(_pg_psql "$primary" "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby'")" == sync ]] &&
+		    break
+		sleep 0.1
+	done
+	(( i < 300 )) || _pg_err "the standby did not become synchronous" ||
+	    return 1
+	upw=$(sed -n 's/^PGPASSWORD=//p' "$primary/env")
+	printf 'postgresql://coffer:%s@127.0.0.1:%s,127.0.0.1:%s/coffer?target_session_attrs=read-write\n' \
+	    "$upw" "$pport" "$port" >"$dir/url"
+}
+
+pg_promote() {
+	local dir=${1:?pg_promote DIR} bin
+	[[ "$dir" == /* ]] || dir="$PWD/$dir"
+	bin=$(_pg_bin) || return 1
+	_pg_as "$dir" "$bin/pg_ctl" promote -D "$dir/data" -w -t 60 -s ||
+	    _pg_err "the standby of $dir was not promoted (see $dir/log)"
+}
+
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
 	case "${1:-}:${2:-}" in
 	start:?*)	pg_start "$2" && cat "$2/url" ;;
 	stop:?*)	pg_stop "$2" ;;
 	restart:?*)	pg_restart "$2" ;;
 	kill:?*)	pg_kill "$2" ;;
-	*)	echo "usage: $0 start|stop|restart|kill DIR" >&2; exit 2 ;;
+	promote:?*)	pg_promote "$2" ;;
+	standby:?*)	pg_standby "$2" "${3:-}" && cat "$3/url" ;;
+	*)	echo "usage: $0 start|stop|restart|kill|promote DIR | standby PRIMARY DIR" >&2
+		exit 2 ;;
 	esac
 fi

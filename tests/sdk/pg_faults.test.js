@@ -1,13 +1,16 @@
-// A node whose PostgreSQL restarts or crashes (issue 19): while the server
-// is away every request fails with 503 ServiceUnavailable and never with
-// another answer, the node reconnects by itself once the server is back,
-// and every write it acknowledged is still there. The server is this
-// file's own (tests/cluster/pg.bash), so stopping it disturbs no other
-// test. Runs in the PostgreSQL pass of the suite (tests/pg_sdk.sh).
+// A node whose PostgreSQL restarts, crashes or fails over to its standby
+// (issue 19): while no server takes writes every request fails with 503
+// ServiceUnavailable and never with another answer, the node reconnects
+// by itself once one does, and every write it acknowledged is still
+// there. The servers are this file's own (tests/cluster/pg.bash): a
+// primary and a synchronous streaming standby, the node's URL naming both
+// (target_session_attrs=read-write), as a cluster that fails over is
+// configured; stopping them disturbs no other test. Runs in the
+// PostgreSQL pass of the suite (tests/pg_sdk.sh).
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { execFileSync } = require('node:child_process');
+const { execFile, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -18,6 +21,11 @@ const skip = !process.env.COFFER_TEST_PG ? 'needs COFFER_TEST_PG (tests/pg_sdk.s
   : inCluster && 'one set-up: starts its own nodes and servers, which the cluster pass would double';
 const pgBash = path.join(__dirname, '..', 'cluster', 'pg.bash');
 const pg = (...a) => execFileSync('bash', [pgBash, ...a], { encoding: 'utf8' }).trim();
+// The same without blocking: the load goes on while the servers change.
+const pgAsync = (...a) => new Promise((resolve, reject) => {
+  execFile('bash', [pgBash, ...a], { encoding: 'utf8' }, (e, out) => (e ? reject(e) : resolve(out.trim())));
+});
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let dir;
 let d;
 
@@ -25,13 +33,15 @@ before(async () => {
   if (skip) return;
   dir = fs.mkdtempSync(path.join(process.env.TMPDIR || os.tmpdir(), 'pg-faults-'));
   fs.chmodSync(dir, 0o711);	// the server runs as another user under root
-  const url = pg('start', path.join(dir, 'pg'));
+  pg('start', path.join(dir, 'pg'));
+  const url = pg('standby', path.join(dir, 'pg'), path.join(dir, 'standby'));
   d = await startDaemon({ database: url });
 });
 after(async () => {
   if (skip) return;
   assert.equal(await d.stop(), 0);
   pg('stop', path.join(dir, 'pg'));
+  pg('stop', path.join(dir, 'standby'));
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -91,13 +101,15 @@ async function rounds(st, n) {
   }
 }
 
-async function fault(bucket, act) {
+// act: a promise; the load runs meanwhile. down: the servers were away
+// long enough (a second) that requests must have been answered 503.
+async function fault(bucket, act, down) {
   await ossClient(d).putBucket(bucket);
   const keyId = (await acs3(d)('CreateKey', {})).KeyMetadata.KeyId;
   const st = load(bucket, keyId);
   try {
     await rounds(st, 5);
-    act();
+    await act();
     await untilServing(bucket);
     await rounds(st, 5);
   } finally {
@@ -105,9 +117,11 @@ async function fault(bucket, act) {
     st.stop = true;
     await st.done;
   }
+  console.log(`${bucket}: ${st.acked.length} writes acknowledged, ${st.failures.length} requests answered 503`);
   // Only "the service is unavailable", whatever was in flight.
   const wrong = st.failures.filter((f) => !UNAVAILABLE.includes(f));
   assert.deepEqual(wrong, [], `failures other than 503: ${wrong.join(', ')}`);
+  if (down) assert.ok(st.failures.length > 0, 'no request met the outage');
   // Every acknowledged write is there, byte for byte.
   const c = ossClient(d, { bucket });
   for (const key of st.acked) {
@@ -117,14 +131,15 @@ async function fault(bucket, act) {
 }
 
 test('PostgreSQL restarts under load: 503 meanwhile, then the node serves again and lost nothing', { skip }, async () => {
-  await fault('pg-restart', () => pg('restart', path.join(dir, 'pg')));
+  await fault('pg-restart', () => pgAsync('restart', path.join(dir, 'pg')));
 });
 
 test('PostgreSQL is killed (kill -9) and started: the same', { skip }, async () => {
-  await fault('pg-kill', () => {
-    pg('kill', path.join(dir, 'pg'));
-    pg('start', path.join(dir, 'pg'));
-  });
+  await fault('pg-kill', async () => {
+    await pgAsync('kill', path.join(dir, 'pg'));
+    await sleep(1000);
+    await pgAsync('start', path.join(dir, 'pg'));
+  }, true);
 });
 
 // Every kind of request, with the server stopped: reads, writes, the KMS
@@ -180,4 +195,32 @@ test('with the server down, every kind of request answers 503', { skip }, async 
   assert.deepEqual(got, []);
   await untilServing('pg-down');
   assert.equal((await c.get('x')).content.toString(), 'hi');
+});
+
+// Last: after it the standby is the only server. The primary crashes;
+// the standby is promoted (by hand here, by the operator's failover tool
+// in production). Nothing acknowledged is lost, since every commit waited
+// for the standby, and what the node decided before, a key's state and
+// the data keys it sealed, holds on the new primary.
+test('the primary crashes and the standby is promoted: 503 meanwhile, then the node serves on it and lost nothing', { skip }, async () => {
+  const kms = acs3(d);
+  const off = (await kms('CreateKey', {})).KeyMetadata.KeyId;
+  const on = (await kms('CreateKey', {})).KeyMetadata.KeyId;
+  const blob = (await kms('Encrypt', { KeyId: on, Plaintext: 'aGVsbG8=' })).CiphertextBlob;
+  await kms('DisableKey', { KeyId: off });
+  const logBefore = d.log().length;
+  await fault('pg-failover', async () => {
+    await pgAsync('kill', path.join(dir, 'pg'));
+    await sleep(1000);
+    await pgAsync('promote', path.join(dir, 'standby'));
+  }, true);
+  assert.equal((await kms('DescribeKey', { KeyId: off })).KeyMetadata.KeyState, 'Disabled');
+  assert.equal((await kms('Decrypt', { CiphertextBlob: blob })).Plaintext, 'aGVsbG8=');
+  assert.match(d.log(), /db: postgresql: connected again/);
+  // The leases went with the old server's sessions: taken on the new one.
+  for (let i = 0; i < 100 && !/now runs the background jobs[^]*now runs the KMS|now runs the KMS[^]*now runs the background jobs/
+    .test(d.log().slice(logBefore)); i++) await sleep(100);
+  assert.match(d.log().slice(logBefore), /no longer runs the background jobs/);
+  assert.match(d.log().slice(logBefore), /now runs the background jobs/);
+  assert.match(d.log().slice(logBefore), /now runs the KMS housekeeping/);
 });
