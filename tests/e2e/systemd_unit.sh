@@ -38,6 +38,23 @@ out=$(grep -v -e 'is not a directory' -e 'Failed to connect' \
     -e 'Falling back' <<<"$out" | grep -v '^$')
 check "systemd-analyze verify (rc $rc): $out" [ "$rc" -eq 0 -a -z "$out" ]
 
+# ---- README's drop-in for nodes of a cluster ----
+# Loaded from the directory next to the unit, as systemd loads
+# /etc/systemd/system/cofferd.service.d/.
+mkdir -p "$U/cofferd.service.d"
+awk '/cofferd\.service\.d\/cluster\.conf`\):$/ { on = 1; next }
+    on && /^```/ { if (++fence == 2) exit; next }
+    fence == 1 { print }' "$SRC/README.md" >"$U/cofferd.service.d/cluster.conf"
+check "README has the cluster drop-in" grep -qx 'DynamicUser=no' \
+    "$U/cofferd.service.d/cluster.conf"
+out=$(systemd-analyze verify "$U/cofferd.service" 2>&1)
+rc=$?
+out=$(grep -v -e 'is not a directory' -e 'Failed to connect' \
+    -e 'Falling back' <<<"$out" | grep -v '^$')
+check "systemd-analyze verify with the cluster drop-in (rc $rc): $out" \
+    [ "$rc" -eq 0 -a -z "$out" ]
+rm -r "$U/cofferd.service.d"
+
 # ---- exposure score ----
 sec=$(systemd-analyze security --offline=yes "$U/cofferd.service" 2>&1)
 score=$(sed -n 's/.*Overall exposure level for cofferd.service: \([0-9.]*\).*/\1/p' <<<"$sec")
