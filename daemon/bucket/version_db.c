@@ -171,7 +171,7 @@ version_make_room(struct db *db, struct arena *a, int64_t bucket,
 	*ret_dead = NULL;
 	*ret_ndead = 0;
 	if (v == BUCKET_VERSIONING_SUSPENDED) {
-		int64_t id;
+		int64_t id = 0;
 
 		/* At most one null version per key: a new one replaces it
 		 * wherever it stands among the versions. */

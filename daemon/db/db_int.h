@@ -37,6 +37,11 @@ struct seal_state {
 	enum db_seal_fault fault;
 };
 
+/* db_tx_begin for a migration that rewrites tables (SQLite): foreign-key
+ * enforcement off on the connection the transaction runs on, back on when
+ * it ends (db.c). */
+enum err db_tx_begin_fk_off(struct db *db);
+
 struct seal_state *seal_state_new(void);
 void seal_state_free(struct seal_state *s);
 /* One value of a MAC into h, a crypto_generichash_state: type (SEAL_*,

@@ -88,10 +88,8 @@ db_migrate(struct db *db, int upto)
 
 	if (db_is_pg(db))
 		return db_migrate_pg(db, upto);
-	h = db_conn(db);
 	have = db_schema_version(db);
-
-	if (h == NULL || have < 0)
+	if (have < 0)
 		return ERR_IO;
 	if (have > db_schema_latest()) {
 		log_errx("db: schema version %d is newer than this binary's "
@@ -109,19 +107,17 @@ db_migrate(struct db *db, int upto)
 
 		if (m->version <= have || m->version > upto)
 			continue;
-		if (fk_off && (r = db_exec(db, "PRAGMA foreign_keys=OFF")) !=
-		    ERR_OK)
-			return r;
-		r = db_tx_begin(db);
+		r = fk_off ? db_tx_begin_fk_off(db) : db_tx_begin(db);
 		if (r != ERR_OK)
-			goto fail;
+			return r;
+		/* The connection of the transaction (db.c: the writer). */
+		h = db_conn(db);
 		if (sqlite3_exec(h, m->sql, NULL, NULL, &errmsg) != SQLITE_OK) {
 			log_errx("db: migration %s: %s", m->name,
 			    errmsg ? errmsg : "?");
 			sqlite3_free(errmsg);
 			db_tx_rollback(db);
-			r = ERR_CORRUPT;
-			goto fail;
+			return ERR_CORRUPT;
 		}
 		snprintf(bump, sizeof(bump), "PRAGMA user_version=%d",
 		    m->version);
@@ -132,15 +128,9 @@ db_migrate(struct db *db, int upto)
 			r = db_tx_commit(db);
 		if (r != ERR_OK) {
 			db_tx_rollback(db);
-			goto fail;
-		}
-		if (fk_off && (r = db_exec(db, "PRAGMA foreign_keys=ON")) !=
-		    ERR_OK)
 			return r;
+		}
 		log_info("db: applied migration %s", m->name);
 	}
 	return ERR_OK;
-fail:
-	(void)db_exec(db, "PRAGMA foreign_keys=ON");
-	return r;
 }
