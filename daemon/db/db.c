@@ -532,11 +532,19 @@ writer_return(struct db *db)
 	if (own == NULL || own->lent == NULL)
 		return;
 	w = own->lent;
-	if (w->fk_off && sqlite3_exec(w->h, "PRAGMA foreign_keys=ON", NULL,
-	    NULL, NULL) == SQLITE_OK)
-		w->fk_off = false;
 	w->scope = NULL;
 	own->lent = NULL;
+	if (w->fk_off && sqlite3_exec(w->h, "PRAGMA foreign_keys=ON", NULL,
+	    NULL, NULL) != SQLITE_OK) {
+		/* Never hand on a writer without foreign keys: the next
+		 * transaction opens a new one. */
+		log_warnx("db: writer: foreign keys not restored: %s",
+		    sqlite3_errmsg(w->h));
+		conn_close(w);
+		db->writer = NULL;
+		return;
+	}
+	w->fk_off = false;
 }
 
 static enum err tx_begin(struct db *db, bool fk_off);
