@@ -57,8 +57,9 @@ static const char SQL_HISTORY_ADD[] =
     " remote_addr, result) VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
 static const char SQL_CLAIM[] =
     "UPDATE live_channels SET session = ?, connected_ms = ?, remote_addr = ?,"
-    " holder = ?, beat_ms = ?, width = 0, height = 0, frame_rate = 0, video_bw = 0, video_codec = '',"
-    " sample_rate = 0, audio_bw = 0, audio_codec = ''"
+    " holder = ?, beat_ms = ?, width = 0, height = 0, frame_rate = 0,"
+    " video_bw = 0, video_codec = '', sample_rate = 0, audio_bw = 0,"
+    " audio_codec = ''"
     " WHERE bucket = ? AND name = ? AND session = 0 AND status = 'enabled'";
 static const char SQL_CHECK[] =
     "SELECT status, session FROM live_channels WHERE bucket = ? AND name = ?";
@@ -379,7 +380,8 @@ history_add(struct db *db, int64_t bucket, const char *name, int64_t now_ms,
 
 /* In the caller's transaction: ends the history records of the claims
  * HELD_BY selects (holder, or silent since lost_ms when holder is NULL)
- * and releases them; *ret_n how many. */
+ * and releases them; *ret_n how many. Both statements take the same
+ * parameters (SQL_HELD_RELEASE leaves ?1 unused). */
 static enum err
 release_held(struct db *db, const char *holder, int64_t lost_ms,
     int64_t now_ms, int64_t *ret_n)
@@ -392,8 +394,7 @@ release_held(struct db *db, const char *holder, int64_t lost_ms,
 		st = db_stmt(db, sql[i]);
 		if (st == NULL)
 			return ERR_IO;
-		if (sql[i] == SQL_HELD_END)
-			db_bind_i64(st, 1, now_ms);
+		db_bind_i64(st, 1, now_ms);
 		if (holder != NULL)
 			db_bind_text(st, 2, holder);
 		else

@@ -31,7 +31,8 @@ struct rtmpd_settings {
 
 /* Binds, clears publisher claims left by a previous run of this node
  * and starts the thread, which also releases the claims of nodes that
- * died (live_sessions_release_lost). ERR_INVALID_ARGUMENT / ERR_NOT_FOUND / ERR_IO as listen_open. */
+ * died (live_sessions_release_lost). ERR_INVALID_ARGUMENT /
+ * ERR_NOT_FOUND / ERR_IO as listen_open. */
 enum err rtmpd_start(const struct rtmpd_settings *s, struct rtmpd **ret);
 /* "127.0.0.1:1935": the bound address. */
 const char *rtmpd_address(const struct rtmpd *d);
