@@ -54,10 +54,8 @@ trap cleanup EXIT
 [[ -z "$cluster" ]] || PG_MAX_CONNECTIONS=400
 pg_start "$work/pg"
 # Each daemon's database is made by the suite's role.
-PGPASSWORD=$(<"$work/pg/pw") psql -X -q -v ON_ERROR_STOP=1 -h "$work/pg" \
-    -p "$(<"$work/pg/port")" -U coffer_admin -d postgres \
-    -c 'ALTER ROLE coffer CREATEDB' -c 'GRANT pg_checkpoint TO coffer' \
-    >/dev/null
+pg_psql "$work/pg" 'ALTER ROLE coffer CREATEDB' \
+    'GRANT pg_checkpoint TO coffer' >/dev/null
 
 # COFFER_TEST_PG_DATA: the server's files, which service.test.js searches
 # for plaintext as it does the data dir.

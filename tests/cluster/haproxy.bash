@@ -134,7 +134,7 @@ _hap_conf() {
 
 hap_start() {
 	local dir=${1:?hap_start DIR OSS KMS [RTMP]} oss=${2:?} kms=${3:?}
-	local rtmp=${4:-} bin po pk pr try
+	local rtmp=${4:-} bin po pk pr try tries
 	[[ "$dir" == /* ]] || dir="$PWD/$dir"
 	bin=$(_hap_bin) || return 1
 	if _hap_live_pid "$dir" >/dev/null; then
@@ -142,9 +142,11 @@ hap_start() {
 	fi
 	_pg_user || return 1
 	mkdir -p "$dir" || return 1
-	for (( try = 0; try < 5; try++ )); do
+	# Chosen ports get one try: the nodes name them.
+	tries=5
+	[[ -z "${HAP_PORTS:-}" ]] || tries=1
+	for (( try = 0; try < tries; try++ )); do
 		if [[ -n "${HAP_PORTS:-}" ]]; then
-			(( try == 0 )) || break
 			read -r po pk pr <<<"$HAP_PORTS"
 		else
 			po=$(_pg_free_port) && pk=$(_pg_free_port) &&

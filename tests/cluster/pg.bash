@@ -214,6 +214,14 @@ _pg_first_start() {
 	_pg_err "the server did not start (see $dir/log)"
 }
 
+# pg_psql DIR [SQL...]: psql as the superuser on DIR's server, database
+# postgres: each SQL a -c, or the statements on stdin without one.
+pg_psql() {
+	local dir=$1; shift
+	PGPASSWORD=$(<"$dir/pw") psql -X -q -At -v ON_ERROR_STOP=1 -h "$dir" \
+	    -p "$(<"$dir/port")" -U coffer_admin -d postgres "${@/#/-c}"
+}
+
 pg_start() {
 	local dir=${1:?pg_start DIR} bin apw upw port
 	[[ "$dir" == /* ]] || dir="$PWD/$dir"
@@ -252,8 +260,7 @@ pg_start() {
 	_pg_first_start "$dir" "$bin" || return 1
 	port=$(<"$dir/port")
 
-	PGPASSWORD=$apw psql -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" \
-	    -U coffer_admin -d postgres >/dev/null <<-EOF || return 1
+	pg_psql "$dir" >/dev/null <<-EOF || return 1
 	CREATE ROLE coffer LOGIN PASSWORD '$upw';
 	CREATE DATABASE coffer OWNER coffer TEMPLATE template0
 	    ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C';
@@ -330,13 +337,6 @@ pg_kill() {
 	return 0
 }
 
-# _pg_psql DIR SQL...: as the superuser, on DIR's server.
-_pg_psql() {
-	local dir=$1; shift
-	PGPASSWORD=$(<"$dir/pw") psql -X -q -At -v ON_ERROR_STOP=1 -h "$dir" \
-	    -p "$(<"$dir/port")" -U coffer_admin -d postgres "${@/#/-c}"
-}
-
 pg_standby() {
 	local primary=${1:?pg_standby PRIMARY DIR} dir=${2:?} bin port pport
 	local f i upw
@@ -368,10 +368,10 @@ pg_standby() {
 	_pg_as "$dir" touch "$dir/data/standby.signal" || return 1
 	_pg_ctl_start "$dir" "$bin" ||
 	    _pg_err "the standby did not start (see $dir/log)" || return 1
-	_pg_psql "$primary" "ALTER SYSTEM SET synchronous_standby_names = 'standby'" \
+	pg_psql "$primary" "ALTER SYSTEM SET synchronous_standby_names = 'standby'" \
 	    'SELECT pg_reload_conf()' >/dev/null || return 1
 	for (( i = 0; i < 300; i++ )); do
-		[[ "$(_pg_psql "$primary" "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby'")" == sync ]] &&
+		[[ "$(pg_psql "$primary" "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby'")" == sync ]] &&
 		    break
 		sleep 0.1
 	done
