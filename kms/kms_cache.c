@@ -258,8 +258,10 @@ kms_version_load(struct kms *k, int64_t state_kms, const char *version,
 
 	*ret_mat = NULL;
 	*ret_sub = NULL;
-	/* The counter before the rows: see the file comment. */
-	cached = k->cache != NULL && (state_kms > 0 ||
+	/* The counter before the rows: see the file comment. Not inside a
+	 * write transaction: it may read changes that are rolled back
+	 * later (db.h), under a counter value a later change reuses. */
+	cached = k->cache != NULL && !db_in_tx(k->db) && (state_kms > 0 ||
 	    db_state_version(k->db, &sv) == ERR_OK);
 	if (cached) {
 		d = kms_dek_alloc(k);

@@ -72,7 +72,9 @@ api_secret_open_at(struct api *api, const struct db_state_version *sv,
 	uint8_t *sealed = NULL;
 	size_t sealed_len = 0, cap;
 	char *secret = NULL;
-	bool cached = api->ak_cache != NULL && sv != NULL;
+	/* Not from a write transaction: see kms_version_load. */
+	bool cached = api->ak_cache != NULL && sv != NULL &&
+	    !db_in_tx(api->db);
 	enum err r;
 
 	if (strlen(ak) >= AUTH_AK_MAX)

@@ -17,6 +17,16 @@
  * Consequence: another thread may read a commit a few hundred microseconds
  * before it is durable; no client is ever told it succeeded before then.
  *
+ * Batches. A request's transaction is a savepoint in the writer's open
+ * transaction. When it ends while another thread waits for write_lock,
+ * the transaction stays open for that one, and the thread waits (on
+ * batch_lock) for the COMMIT that carries both; the first thread to end
+ * with nobody waiting, or the BATCH_MAX-th, commits for all. Small PUTs
+ * share index and seal pages, so a batch writes a fraction of the WAL
+ * frames and takes one fdatasync. A savepoint that fails is rolled back
+ * alone; a COMMIT that fails fails for every member, none of which has
+ * answered yet.
+ *
  * One writer connection (SQLite). Write transactions run on one connection
  * that the thread holding write_lock borrows (lent), not on the thread's
  * own: SQLite drops a connection's whole page cache whenever another
@@ -52,6 +62,42 @@
 #include "db/db_pg.h"
 
 #define STMT_SLOTS 256	/* power of two; > number of distinct statements */
+/* Most request transactions one COMMIT carries (see the top of the file):
+ * bounds the wait of the first of them. */
+#define BATCH_MAX 32
+
+/* The statements a write transaction's control flow needs, prepared with
+ * the connection: one that had to be parsed at ROLLBACK could fail for
+ * want of memory and leave the transaction, and the write lock with it,
+ * open for good. */
+enum lite_stmt {
+	LITE_BEGIN,
+	LITE_COMMIT,
+	LITE_ROLLBACK,
+	LITE_SP_OPEN,		/* one request's transaction in the batch */
+	LITE_SP_RELEASE,
+	LITE_SP_UNDO,
+	LITE_NSTMT
+};
+
+static const char *const lite_sql[LITE_NSTMT] = {
+	[LITE_BEGIN] = "BEGIN IMMEDIATE",
+	[LITE_COMMIT] = "COMMIT",
+	[LITE_ROLLBACK] = "ROLLBACK",
+	[LITE_SP_OPEN] = "SAVEPOINT tx",
+	[LITE_SP_RELEASE] = "RELEASE tx",
+	[LITE_SP_UNDO] = "ROLLBACK TO tx",
+};
+
+/* A request transaction whose changes wait in the writer's open
+ * transaction for the COMMIT of its batch (on the waiting thread's
+ * stack). */
+struct batch_member {
+	struct batch_member	*next;
+	enum err		 r;
+	uint64_t		 seq;
+	bool			 done;
+};
 
 struct db_conn {
 	struct db		*db;
@@ -61,15 +107,13 @@ struct db_conn {
 	/* The writer, while this thread holds write_lock (SQLite). */
 	struct db_conn		*lent;
 	bool			 in_tx;
+	bool			 solo;		/* a whole transaction, no batch */
 	bool			 fk_off;	/* foreign_keys=OFF until returned */
 	bool			 committing;	/* inside db_tx_commit's COMMIT */
 	struct db_audit_req	*scope;		/* the request served, or NULL */
 	int64_t			 tx_changes0;	/* total_changes at BEGIN */
 	int64_t			 tx_audit_rows;	/* audit rows since BEGIN */
-	/* Prepared with the connection: a ROLLBACK that had to be parsed
-	 * could fail for want of memory and leave the transaction, and the
-	 * write lock with it, open for good. */
-	sqlite3_stmt		*rollback;
+	sqlite3_stmt		*lite[LITE_NSTMT];
 	struct {
 		const char	*sql;
 		struct db_st	 st;
@@ -92,6 +136,14 @@ struct db {
 	 * polls with sleeps of up to 100 ms. Other processes (the CLI) still
 	 * meet the busy timeout. */
 	pthread_mutex_t		 write_lock;
+	_Atomic unsigned	 want_write;	/* threads about to take it */
+	/* Request transactions released into the writer's open transaction
+	 * (write_lock to change, batch_lock to tell them the outcome). */
+	struct batch_member	*batch;
+	unsigned		 batch_n;
+	pthread_mutex_t		 batch_lock;
+	pthread_cond_t		 batch_done;
+	_Atomic uint64_t	 batched;	/* members so far */
 	pthread_mutex_t		 sync_lock;	/* one WAL sync at a time */
 	uint64_t		 committed;	/* commits so far (write_lock) */
 	_Atomic uint64_t	 committed_pub;	/* its value, for syncers */
@@ -199,6 +251,21 @@ db_err(int rc)
 	}
 }
 
+/* Runs one of the connection's control statements. A failed ROLLBACK
+ * is not news: SQLite may have rolled back by itself. */
+static enum err
+lite_run(struct db_conn *c, enum lite_stmt i)
+{
+	int rc = sqlite3_step(c->lite[i]);
+
+	(void)sqlite3_reset(c->lite[i]);
+	if (rc == SQLITE_DONE)
+		return ERR_OK;
+	if (i != LITE_ROLLBACK)
+		log_warnx("db: %s: %s", lite_sql[i], sqlite3_errmsg(c->h));
+	return db_err(rc);
+}
+
 static void
 conn_close(struct db_conn *c)
 {
@@ -210,7 +277,8 @@ conn_close(struct db_conn *c)
 	for (int i = 0; i < STMT_SLOTS; i++)
 		if (c->stmts[i].st.lite != NULL)
 			sqlite3_finalize(c->stmts[i].st.lite);
-	sqlite3_finalize(c->rollback);
+	for (int i = 0; i < LITE_NSTMT; i++)
+		sqlite3_finalize(c->lite[i]);
 	if (sqlite3_close(c->h) != SQLITE_OK)
 		log_warnx("db: close: %s", sqlite3_errmsg(c->h));
 	free(c);
@@ -334,14 +402,15 @@ conn_open_lite(struct db *db)
 	    "PRAGMA synchronous=NORMAL;"
 	    "PRAGMA foreign_keys=ON;"
 	    "PRAGMA trusted_schema=OFF;", NULL, NULL, &errmsg);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v3(c->h, "ROLLBACK", -1,
-		    SQLITE_PREPARE_PERSISTENT, &c->rollback, NULL);
+	for (int i = 0; rc == SQLITE_OK && i < LITE_NSTMT; i++)
+		rc = sqlite3_prepare_v3(c->h, lite_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &c->lite[i], NULL);
 	if (rc != SQLITE_OK) {
 		log_warnx("db: configure '%s': %s", db->path,
 		    errmsg ? errmsg : sqlite3_errstr(rc));
 		sqlite3_free(errmsg);
-		sqlite3_finalize(c->rollback);
+		for (int i = 0; i < LITE_NSTMT; i++)
+			sqlite3_finalize(c->lite[i]);
 		sqlite3_close(c->h);
 		free(c);
 		return NULL;
@@ -507,6 +576,21 @@ db_in_tx(struct db *db)
 	return c->pg != NULL ? pg_in_tx(c->pg) : !sqlite3_get_autocommit(c->h);
 }
 
+/* The writer keeps what a savepoint changes (its sub-journal) in memory:
+ * with temporary files, SQLite made a file for about every batch of
+ * small PUTs (the journal of a savepoint spills to a file past 64 KiB).
+ * Its size is bounded by what one request's transaction rewrites. */
+static struct db_conn *
+writer_open(struct db *db)
+{
+	struct db_conn *w = conn_open_lite(db);
+
+	if (w != NULL && sqlite3_exec(w->h, "PRAGMA temp_store=MEMORY", NULL,
+	    NULL, NULL) != SQLITE_OK)
+		log_warnx("db: writer: temp_store: %s", sqlite3_errmsg(w->h));
+	return w;
+}
+
 /* Under write_lock: the thread borrows the writer (SQLite), which takes
  * over the request it serves (its audit scope). */
 static struct db_conn *
@@ -515,7 +599,7 @@ writer_lend(struct db *db, struct db_conn *own)
 	if (own->pg != NULL)
 		return own;
 	if (db->writer == NULL)
-		db->writer = conn_open_lite(db);
+		db->writer = writer_open(db);
 	if (db->writer == NULL)
 		return NULL;
 	db->writer->scope = own->scope;
@@ -547,6 +631,111 @@ writer_return(struct db *db)
 	w->fk_off = false;
 }
 
+static void
+write_lock_take(struct db *db)
+{
+	atomic_fetch_add(&db->want_write, 1);
+	pthread_mutex_lock(&db->write_lock);
+	atomic_fetch_sub(&db->want_write, 1);
+}
+
+/* Under write_lock (SQLite): ends the writer's open transaction, which
+ * holds the batch, and tells its members. r: ERR_OK to COMMIT, else why
+ * the batch is rolled back. Returns the outcome; *seq numbers the commit
+ * for wal_sync. */
+static enum err
+batch_close(struct db *db, struct db_conn *w, enum err r, uint64_t *seq)
+{
+	struct batch_member *m;
+
+	*seq = 0;
+	/* SQLite rolls back by itself on some errors (I/O, a full disk). */
+	if (r == ERR_OK && sqlite3_get_autocommit(w->h))
+		r = ERR_IO;
+	if (r == ERR_OK) {
+		w->committing = true;
+		r = lite_run(w, LITE_COMMIT);
+		w->committing = false;
+	}
+	if (r != ERR_OK) {
+		if (!sqlite3_get_autocommit(w->h))
+			(void)lite_run(w, LITE_ROLLBACK);
+		if (db->batch_n > 0)
+			log_errx("db: %u transaction(s) waiting for COMMIT "
+			    "are lost: %s", db->batch_n, err_name(r));
+	} else {
+		*seq = ++db->committed;
+		atomic_store(&db->committed_pub, *seq);
+	}
+	pthread_mutex_lock(&db->batch_lock);
+	for (m = db->batch; m != NULL; m = m->next) {
+		m->r = r;
+		m->seq = *seq;
+		m->done = true;
+	}
+	db->batch = NULL;
+	db->batch_n = 0;
+	pthread_cond_broadcast(&db->batch_done);
+	pthread_mutex_unlock(&db->batch_lock);
+	return r;
+}
+
+/* Every way out of write_lock but joining a batch: a batch that no
+ * waiting writer will add to is committed now, for nobody else would. */
+static void
+write_unlock(struct db *db, struct db_conn *w)
+{
+	uint64_t seq;
+
+	if (db->batch_n > 0 && atomic_load(&db->want_write) == 0)
+		(void)batch_close(db, w, ERR_OK, &seq);
+	writer_return(db);
+	pthread_mutex_unlock(&db->write_lock);
+}
+
+/* Opens the caller's transaction on the writer: a savepoint in the
+ * open transaction, or a whole one of its own (fk_off). */
+static enum err
+lite_begin(struct db *db, struct db_conn *w, bool fk_off)
+{
+	uint64_t seq;
+	enum err r;
+
+	w->solo = fk_off;
+	if (db->batch_n > 0 && (fk_off || sqlite3_get_autocommit(w->h)))
+		(void)batch_close(db, w, ERR_OK, &seq);
+	if (fk_off) {
+		/* A no-op inside a transaction: set before it. */
+		w->fk_off = true;
+		r = db_exec(db, "PRAGMA foreign_keys=OFF");
+		return r == ERR_OK ? lite_run(w, LITE_BEGIN) : r;
+	}
+	if (sqlite3_get_autocommit(w->h) &&
+	    (r = lite_run(w, LITE_BEGIN)) != ERR_OK)
+		return r;
+	r = lite_run(w, LITE_SP_OPEN);
+	if (r != ERR_OK && db->batch_n == 0)
+		(void)lite_run(w, LITE_ROLLBACK);
+	return r;
+}
+
+/* Takes the caller's savepoint out of the open transaction; the batch
+ * stays, unless SQLite lost it, which its members are then told. */
+static void
+lite_undo(struct db *db, struct db_conn *w)
+{
+	uint64_t seq;
+
+	if (lite_run(w, LITE_SP_UNDO) == ERR_OK &&
+	    lite_run(w, LITE_SP_RELEASE) == ERR_OK &&
+	    !sqlite3_get_autocommit(w->h)) {
+		if (db->batch_n == 0)
+			(void)lite_run(w, LITE_ROLLBACK);
+		return;
+	}
+	(void)batch_close(db, w, ERR_IO, &seq);
+}
+
 static enum err tx_begin(struct db *db, bool fk_off);
 
 enum err
@@ -572,36 +761,25 @@ tx_begin(struct db *db, bool fk_off)
 	assert(!own->in_tx && own->lent == NULL);
 	/* PostgreSQL: the process's writers queue here first, so only one
 	 * of them at a time waits on (and holds) the cluster's lock. */
-	pthread_mutex_lock(&db->write_lock);
+	write_lock_take(db);
 	c = writer_lend(db, own);
 	if (c == NULL) {
 		pthread_mutex_unlock(&db->write_lock);
 		return ERR_IO;
 	}
-	r = ERR_OK;
-	if (fk_off && c->pg == NULL) {
-		/* A no-op inside a transaction: set before it. */
-		c->fk_off = true;
-		r = db_exec(db, "PRAGMA foreign_keys=OFF");
-	}
-	if (r == ERR_OK)
-		r = c->pg != NULL ? pg_begin_write(c->pg) :
-		    db_exec(db, "BEGIN IMMEDIATE");
-	if (r == ERR_OK && db->tx_check != NULL) {
-		r = db->tx_check(db->tx_check_ctx, db);
-		if (r != ERR_OK)
-			(void)db_exec(db, "ROLLBACK");
-	}
-	if (r == ERR_OK) {
-		c->in_tx = true;
-		c->tx_changes0 = total_changes(c);
-		c->tx_audit_rows = 0;
-	} else {
+	r = c->pg != NULL ? pg_begin_write(c->pg) : lite_begin(db, c, fk_off);
+	if (r != ERR_OK) {
 		if (c->pg != NULL && pg_in_tx(c->pg))
 			pg_rollback(c->pg);
-		writer_return(db);
-		pthread_mutex_unlock(&db->write_lock);
+		write_unlock(db, c);
+		return r;
 	}
+	c->in_tx = true;
+	c->tx_changes0 = total_changes(c);
+	c->tx_audit_rows = 0;
+	if (db->tx_check != NULL &&
+	    (r = db->tx_check(db->tx_check_ctx, db)) != ERR_OK)
+		db_tx_rollback(db);
 	return r;
 }
 
@@ -768,11 +946,57 @@ out:
 	return r;
 }
 
+/* SQLite: the caller's savepoint joins the open transaction. While
+ * another writer waits for write_lock, it stays open for that one to add
+ * to, and the caller waits for its COMMIT; else the caller commits it,
+ * for every member. Each then makes the commit durable (wal_sync) before
+ * it returns, so nobody answers before their change is on disk. */
+static enum err
+lite_commit(struct db *db, struct db_conn *w, unsigned rows)
+{
+	struct db_audit_req *q = w->scope;
+	struct batch_member me = { 0 };
+	uint64_t seq;
+	enum err r;
+
+	if (!w->solo && (r = lite_run(w, LITE_SP_RELEASE)) != ERR_OK) {
+		if (q != NULL)
+			q->rows = rows;
+		db_tx_rollback(db);
+		return r;
+	}
+	w->in_tx = false;
+	if (!w->solo && db->batch_n + 1 < BATCH_MAX &&
+	    atomic_load(&db->want_write) > 0) {
+		me.next = db->batch;
+		db->batch = &me;
+		db->batch_n++;
+		atomic_fetch_add(&db->batched, 1);
+		writer_return(db);
+		pthread_mutex_unlock(&db->write_lock);
+		pthread_mutex_lock(&db->batch_lock);
+		while (!me.done)
+			pthread_cond_wait(&db->batch_done, &db->batch_lock);
+		pthread_mutex_unlock(&db->batch_lock);
+		r = me.r;
+		seq = me.seq;
+	} else {
+		r = batch_close(db, w, ERR_OK, &seq);
+		writer_return(db);
+		pthread_mutex_unlock(&db->write_lock);
+	}
+	if (r == ERR_OK)
+		r = wal_sync(db, conn_own(db), seq);
+	else if (q != NULL)
+		q->rows = rows;		/* its row went with it */
+	seal_tx_end(db, r == ERR_OK);
+	return r;
+}
+
 enum err
 db_tx_commit(struct db *db)
 {
 	struct db_conn *c = conn_get(db);
-	uint64_t seq;
 	unsigned rows;
 	enum err r;
 	int n;
@@ -801,8 +1025,10 @@ db_tx_commit(struct db *db)
 		return r;
 	}
 	seal_tx_precommit(db);
+	if (c->pg == NULL)
+		return lite_commit(db, c, rows);
 	c->committing = true;
-	r = c->pg != NULL ? pg_commit(c->pg) : db_exec(db, "COMMIT");
+	r = pg_commit(c->pg);
 	c->committing = false;
 	if (r != ERR_OK) {
 		if (c->scope != NULL)
@@ -810,17 +1036,13 @@ db_tx_commit(struct db *db)
 		db_tx_rollback(db);
 		return r;
 	}
+	/* PostgreSQL answered COMMIT after its own WAL flush
+	 * (synchronous_commit = on). */
 	c->in_tx = false;
-	seq = ++db->committed;
-	atomic_store(&db->committed_pub, seq);
 	writer_return(db);
 	pthread_mutex_unlock(&db->write_lock);
-	/* PostgreSQL answered COMMIT after its own WAL flush
-	 * (synchronous_commit = on). The writer is another thread's now: the
-	 * WAL is synced through this thread's own connection (one file). */
-	r = c->pg != NULL ? ERR_OK : wal_sync(db, conn_own(db), seq);
-	seal_tx_end(db, r == ERR_OK);
-	return r;
+	seal_tx_end(db, true);
+	return ERR_OK;
 }
 
 void
@@ -833,19 +1055,18 @@ db_tx_rollback(struct db *db)
 	if (c->pg != NULL) {
 		pg_rollback(c->pg);
 		seal_pg_rollback();
-	} else {
+	} else if (c->solo) {
 		/* ROLLBACK fails when no transaction is active (SQLite may
 		 * have rolled back itself), which is what we want anyway. */
-		(void)sqlite3_step(c->rollback);
-		(void)sqlite3_reset(c->rollback);
+		(void)lite_run(c, LITE_ROLLBACK);
 		if (!sqlite3_get_autocommit(c->h))
 			log_errx("db: ROLLBACK failed: %s",
 			    sqlite3_errmsg(c->h));
-	}
+	} else
+		lite_undo(db, c);
 	c->in_tx = false;
 	seal_tx_end(db, false);
-	writer_return(db);
-	pthread_mutex_unlock(&db->write_lock);
+	write_unlock(db, c);
 }
 
 /* Prepared once per connection: request paths open a snapshot per
@@ -877,14 +1098,19 @@ db_read_end(struct db *db, bool opened)
 		pg_rollback(c->pg);
 		return;
 	}
-	(void)sqlite3_step(c->rollback);
-	(void)sqlite3_reset(c->rollback);
+	(void)lite_run(c, LITE_ROLLBACK);
 }
 
 void
 db_fault_commit_after(struct db *db, int n)
 {
 	atomic_store(&db->fault_commit, n);
+}
+
+uint64_t
+db_tx_batched(struct db *db)
+{
+	return atomic_load(&db->batched);
 }
 
 enum err db_migrate(struct db *db, int upto);	/* migrate.c */
@@ -927,6 +1153,8 @@ db_open_schema(const char *path, int upto, struct db **ret)
 	pthread_mutex_init(&db->lock, NULL);
 	pthread_mutex_init(&db->write_lock, NULL);
 	pthread_mutex_init(&db->sync_lock, NULL);
+	pthread_mutex_init(&db->batch_lock, NULL);
+	pthread_cond_init(&db->batch_done, NULL);
 	db->seal = seal_state_new();
 	if (db->seal == NULL || pthread_key_create(&db->key, conn_thread_exit) != 0) {
 		seal_state_free(db->seal);
@@ -972,6 +1200,8 @@ db_close(struct db *db)
 	pthread_mutex_destroy(&db->lock);
 	pthread_mutex_destroy(&db->write_lock);
 	pthread_mutex_destroy(&db->sync_lock);
+	pthread_mutex_destroy(&db->batch_lock);
+	pthread_cond_destroy(&db->batch_done);
 	seal_state_free(db->seal);
 	free(db->path);
 	free(db);

@@ -63,7 +63,12 @@ enum err db_tx_begin(struct db *db);
  * and it may survive a crash) but not made durable; ERR_COMMIT_UNKNOWN:
  * the server's connection went during COMMIT, which may have landed.
  * Either way report a failure, yet keep what the rows name
- * (err_maybe_committed). Any other error: rolled back. */
+ * (err_maybe_committed). Any other error: rolled back.
+ * On SQLite it may wait for other threads' transactions, whose COMMIT
+ * carries its own (db.c): never hold a lock across it that another
+ * writer may need. Until then, a transaction may read their changes,
+ * which can still be rolled back with the batch: keep nothing it reads
+ * in a cache. */
 enum err db_tx_commit(struct db *db);
 /* Safe to call when no transaction is open. */
 void db_tx_rollback(struct db *db);
@@ -314,5 +319,8 @@ int db_schema_version(struct db *db);
 /* Test seam: when set, the Nth db_tx_commit (1-based, counted from the
  * call) fails with ERR_IO and rolls back. 0 disables. */
 void db_fault_commit_after(struct db *db, int n);
+/* Write transactions so far that waited for another thread's COMMIT
+ * (db.c: batches); SQLite only. */
+uint64_t db_tx_batched(struct db *db);
 
 #endif

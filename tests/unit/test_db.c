@@ -387,6 +387,140 @@ test_tx_threads_serialize(void **state)
 	assert_int_equal(q_i64(f->db, "SELECT high_water_ms FROM clock"), 400);
 }
 
+/* Batches: a transaction that ends while another thread waits for the
+ * write lock waits for that one's COMMIT. The other one fails and rolls
+ * back: only its own changes go, the first one's are committed. */
+struct batch_peer {
+	struct db	*db;
+	_Atomic bool	 started;
+	enum err	 begin;
+};
+
+static void *
+batch_peer(void *p)
+{
+	struct batch_peer *b = p;
+
+	atomic_store(&b->started, true);
+	b->begin = db_tx_begin(b->db);	/* waits for the main thread */
+	if (b->begin == ERR_OK) {
+		(void)db_exec(b->db, "INSERT INTO audit (time_ms, actor,"
+		    " action, target, result) VALUES (2, 'b', 'b', 'b', 'ok')");
+		db_tx_rollback(b->db);
+	}
+	return NULL;
+}
+
+static void
+test_tx_batch_member_rollback(void **state)
+{
+	struct fixture *f = *state;
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	uint64_t joined = db_tx_batched(f->db);
+	int tries;
+
+	/* Until the peer was waiting when the main thread committed (the
+	 * scheduler decides); every round must hold the invariants. */
+	for (tries = 0; tries < 20 && db_tx_batched(f->db) == joined;
+	    tries++) {
+		struct batch_peer b = { .db = f->db };
+		pthread_t t;
+
+		assert_int_equal(db_tx_begin(f->db), ERR_OK);
+		assert_int_equal(db_exec(f->db, "INSERT INTO audit (time_ms,"
+		    " actor, action, target, result) VALUES (1, 'a', 'a', 'a',"
+		    " 'ok')"), ERR_OK);
+		assert_int_equal(pthread_create(&t, NULL, batch_peer, &b), 0);
+		while (!atomic_load(&b.started))
+			nanosleep(&ts, NULL);
+		nanosleep(&ts, NULL);
+		assert_int_equal(db_tx_commit(f->db), ERR_OK);
+		pthread_join(t, NULL);
+		assert_int_equal(b.begin, ERR_OK);
+		assert_int_equal(q_i64(f->db, "SELECT count(*) FROM audit"
+		    " WHERE actor = 'a'"), tries + 1);
+		assert_int_equal(q_i64(f->db, "SELECT count(*) FROM audit"
+		    " WHERE actor = 'b'"), 0);
+		assert_int_equal(sqlite3_get_autocommit(db_conn(f->db)), 1);
+	}
+	assert_true(db_tx_batched(f->db) > joined);
+	/* The writer is free: a transaction of its own commits. */
+	assert_int_equal(db_tx_begin(f->db), ERR_OK);
+	assert_int_equal(db_tx_commit(f->db), ERR_OK);
+}
+
+/* Many writers at once: every commit that reported success is there,
+ * each exactly once, and batches formed. */
+struct batch_load {
+	struct db	*db;
+	int		 id;
+	int		 ok;
+	enum err	 err;
+};
+
+static void *
+batch_writer(void *p)
+{
+	struct batch_load *l = p;
+	char sql[160];
+
+	for (int i = 0; i < 200; i++) {
+		enum err e = db_tx_begin(l->db);
+
+		if (e != ERR_OK) {
+			l->err = e;
+			break;
+		}
+		snprintf(sql, sizeof(sql), "INSERT INTO audit (time_ms, actor,"
+		    " action, target, result) VALUES (%d, 'w%d', 'x', 'y',"
+		    " 'ok')", i, l->id);
+		e = db_exec(l->db, sql);
+		/* Every fifth one gives up: rolled back inside a batch. */
+		if (e == ERR_OK && i % 5 == 4) {
+			db_tx_rollback(l->db);
+			continue;
+		}
+		e = e == ERR_OK ? db_tx_commit(l->db) : e;
+		if (e != ERR_OK) {
+			l->err = e;
+			break;
+		}
+		l->ok++;
+	}
+	return NULL;
+}
+
+static void
+test_tx_batch_load(void **state)
+{
+	struct fixture *f = *state;
+	struct batch_load l[6];
+	pthread_t t[6];
+	uint64_t joined = db_tx_batched(f->db);
+
+	for (int i = 0; i < 6; i++) {
+		l[i] = (struct batch_load){ .db = f->db, .id = i };
+		assert_int_equal(pthread_create(&t[i], NULL, batch_writer,
+		    &l[i]), 0);
+	}
+	for (int i = 0; i < 6; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < 6; i++) {
+		char sql[96];
+
+		assert_int_equal(l[i].err, ERR_OK);
+		assert_int_equal(l[i].ok, 160);
+		snprintf(sql, sizeof(sql), "SELECT count(DISTINCT time_ms)"
+		    " FROM audit WHERE actor = 'w%d'", i);
+		assert_int_equal(q_i64(f->db, sql), 160);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit"
+		    " WHERE actor = 'w%d' AND time_ms %% 5 = 4", i);
+		assert_int_equal(q_i64(f->db, sql), 0);
+	}
+	print_message("batched: %llu of 960 commits\n",
+	    (unsigned long long)(db_tx_batched(f->db) - joined));
+}
+
 /* ---- clock_db ---- */
 
 static void
@@ -878,6 +1012,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tx_commit_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_threads_serialize, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_batch_member_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_batch_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_never_backwards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_monotonic_and_persist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_test_mode, setup, teardown),
