@@ -1132,6 +1132,9 @@ static void
 sqlite_configure(void)
 {
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/* After the configuration, which must precede initialisation. */
+	if (db_wal_vfs_register() != SQLITE_OK)
+		log_warnx("db: WAL writes are not gathered (no default VFS)");
 }
 
 enum err

@@ -37,6 +37,10 @@ struct seal_state {
 	enum db_seal_fault fault;
 };
 
+/* Makes the default VFS one that writes each commit's WAL frames in one
+ * call (wal_vfs.c); before the first connection opens. */
+int db_wal_vfs_register(void);
+
 /* db_tx_begin for a migration that rewrites tables (SQLite): foreign-key
  * enforcement off on the connection the transaction runs on, back on when
  * it ends (db.c). */
