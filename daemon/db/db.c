@@ -65,6 +65,10 @@
 /* Most request transactions one COMMIT carries (see the top of the file):
  * bounds the wait of the first of them. */
 #define BATCH_MAX 32
+/* WAL frames appended between two checkpoints (SQLite's default), and
+ * the log size past which one waits for the writers (db_checkpoint). */
+#define CKPT_FRAMES 1000
+#define CKPT_CATCH_UP (4 * CKPT_FRAMES)
 
 /* The statements a write transaction's control flow needs, prepared with
  * the connection: one that had to be parsed at ROLLBACK could fail for
@@ -144,6 +148,8 @@ struct db {
 	pthread_mutex_t		 batch_lock;
 	pthread_cond_t		 batch_done;
 	_Atomic uint64_t	 batched;	/* members so far */
+	struct db_ckpt		*ckpt;		/* db_ckpt.c; SQLite */
+	int			 ckpt_mark;	/* log size at the last kick */
 	pthread_mutex_t		 sync_lock;	/* one WAL sync at a time */
 	uint64_t		 committed;	/* commits so far (write_lock) */
 	_Atomic uint64_t	 committed_pub;	/* its value, for syncers */
@@ -576,6 +582,25 @@ db_in_tx(struct db *db)
 	return c->pg != NULL ? pg_in_tx(c->pg) : !sqlite3_get_autocommit(c->h);
 }
 
+/* SQLite's WAL hook on the writer, after each COMMIT (under write_lock):
+ * every CKPT_FRAMES new frames, the checkpoint thread copies them. */
+static int
+wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
+{
+	struct db *db = arg;
+
+	(void)name;
+	if (frames < db->ckpt_mark)		/* the log restarted */
+		db->ckpt_mark = 0;
+	if (frames - db->ckpt_mark < CKPT_FRAMES)
+		return SQLITE_OK;
+	db->ckpt_mark = frames;
+	if (!db_ckpt_kick(db->ckpt))
+		(void)sqlite3_wal_checkpoint_v2(h, "main",
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
 /* The writer keeps what a savepoint changes (its sub-journal) in memory:
  * with temporary files, SQLite made a file for about every batch of
  * small PUTs (the journal of a savepoint spills to a file past 64 KiB).
@@ -585,9 +610,13 @@ writer_open(struct db *db)
 {
 	struct db_conn *w = conn_open_lite(db);
 
-	if (w != NULL && sqlite3_exec(w->h, "PRAGMA temp_store=MEMORY", NULL,
-	    NULL, NULL) != SQLITE_OK)
+	if (w == NULL)
+		return NULL;
+	if (sqlite3_exec(w->h, "PRAGMA temp_store=MEMORY", NULL, NULL,
+	    NULL) != SQLITE_OK)
 		log_warnx("db: writer: temp_store: %s", sqlite3_errmsg(w->h));
+	/* Replaces SQLite's automatic checkpoint. */
+	sqlite3_wal_hook(w->h, wal_hook, db);
 	return w;
 }
 
@@ -691,6 +720,36 @@ write_unlock(struct db *db, struct db_conn *w)
 		(void)batch_close(db, w, ERR_OK, &seq);
 	writer_return(db);
 	pthread_mutex_unlock(&db->write_lock);
+}
+
+/* The checkpoint thread's work (db_ckpt.c): a PASSIVE checkpoint beside
+ * the writers, on its own connection. A log that writers keep appending
+ * to never starts again from its beginning, so past CKPT_CATCH_UP frames
+ * the last few are copied under the write lock, and the next writer
+ * restarts the log. */
+void
+db_checkpoint(struct db *db)
+{
+	struct db_conn *c = conn_own(db);
+	int frames = 0, copied = 0, rc;
+	uint64_t seq;
+
+	if (c == NULL || c->pg != NULL)
+		return;
+	rc = sqlite3_wal_checkpoint_v2(c->h, "main",
+	    SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		log_warnx("db: checkpoint: %s", sqlite3_errmsg(c->h));
+	if (rc != SQLITE_OK || frames < CKPT_CATCH_UP)
+		return;
+	write_lock_take(db);
+	if (db->batch_n > 0)
+		(void)batch_close(db, db->writer, ERR_OK, &seq);
+	rc = sqlite3_wal_checkpoint_v2(c->h, "main",
+	    SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+	pthread_mutex_unlock(&db->write_lock);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		log_warnx("db: checkpoint: %s", sqlite3_errmsg(c->h));
 }
 
 /* Opens the caller's transaction on the writer: a savepoint in the
@@ -1153,6 +1212,8 @@ db_open_schema(const char *path, int upto, struct db **ret)
 		return ERR_NOMEM;
 	}
 	db->pg = pg_is_url(path);
+	if (!db->pg)
+		db->ckpt = db_ckpt_new(db);
 	pthread_mutex_init(&db->lock, NULL);
 	pthread_mutex_init(&db->write_lock, NULL);
 	pthread_mutex_init(&db->sync_lock, NULL);
@@ -1188,6 +1249,7 @@ db_close(struct db *db)
 
 	if (db == NULL)
 		return;
+	db_ckpt_free(db->ckpt);
 	pthread_setspecific(db->key, NULL);
 	pthread_mutex_lock(&db->lock);
 	c = db->conns;

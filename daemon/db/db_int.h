@@ -41,6 +41,14 @@ struct seal_state {
  * call (wal_vfs.c); before the first connection opens. */
 int db_wal_vfs_register(void);
 
+/* The checkpoint thread (db_ckpt.c): kick returns false when there is
+ * none (the caller checkpoints); db_checkpoint (db.c) is its work. */
+struct db_ckpt;
+struct db_ckpt *db_ckpt_new(struct db *db);
+bool db_ckpt_kick(struct db_ckpt *k);
+void db_ckpt_free(struct db_ckpt *k);
+void db_checkpoint(struct db *db);
+
 /* db_tx_begin for a migration that rewrites tables (SQLite): foreign-key
  * enforcement off on the connection the transaction runs on, back on when
  * it ends (db.c). */

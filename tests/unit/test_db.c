@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -521,6 +522,57 @@ test_tx_batch_load(void **state)
 	    (unsigned long long)(db_tx_batched(f->db) - joined));
 }
 
+/* Checkpoints run on their own thread and keep the log bounded while
+ * writers never pause: 6,000 commits of 4 KB rows append about 48 MB of
+ * frames; without checkpoints the log would hold all of them. */
+struct wal_writer {
+	struct db	*db;
+	enum err	 err;
+};
+
+static void *
+wal_writer(void *p)
+{
+	struct wal_writer *w = p;
+
+	for (int i = 0; i < 3000 && w->err == ERR_OK; i++) {
+		w->err = db_tx_begin(w->db);
+		if (w->err != ERR_OK)
+			break;
+		w->err = db_exec(w->db, "INSERT INTO wal_test VALUES"
+		    " (randomblob(4000))");
+		w->err = w->err == ERR_OK ? db_tx_commit(w->db) :
+		    (db_tx_rollback(w->db), w->err);
+	}
+	return NULL;
+}
+
+static void
+test_wal_checkpoint_bounded(void **state)
+{
+	struct fixture *f = *state;
+	struct wal_writer w[2] = { { f->db, ERR_OK }, { f->db, ERR_OK } };
+	pthread_t t[2];
+	char wal[600];
+	struct stat sb;
+
+	assert_int_equal(db_exec(f->db, "CREATE TABLE wal_test (b BLOB)"),
+	    ERR_OK);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, wal_writer, &w[i]),
+		    0);
+	for (int i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(w[i].err, ERR_OK);
+	}
+	assert_int_equal(q_i64(f->db, "SELECT count(*) FROM wal_test"), 6000);
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_int_equal(stat(wal, &sb), 0);
+	print_message("log: %lld bytes after 6000 commits\n",
+	    (long long)sb.st_size);
+	assert_true(sb.st_size < 32 << 20);
+}
+
 /* ---- clock_db ---- */
 
 static void
@@ -1014,6 +1066,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tx_threads_serialize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_batch_member_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_batch_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_checkpoint_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_never_backwards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_monotonic_and_persist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_test_mode, setup, teardown),
