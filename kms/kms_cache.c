@@ -261,8 +261,8 @@ kms_version_load(struct kms *k, int64_t state_kms, const char *version,
 	/* The counter before the rows: see the file comment. Not inside a
 	 * write transaction: it may read changes that are rolled back
 	 * later (db.h), under a counter value a later change reuses. */
-	cached = k->cache != NULL && !db_in_tx(k->db) && (state_kms > 0 ||
-	    db_state_version(k->db, &sv) == ERR_OK);
+	cached = k->cache != NULL && !db_in_write_tx(k->db) &&
+	    (state_kms > 0 || db_state_version(k->db, &sv) == ERR_OK);
 	if (cached) {
 		d = kms_dek_alloc(k);
 		ds = kms_dek_alloc(k);

@@ -74,7 +74,7 @@ api_secret_open_at(struct api *api, const struct db_state_version *sv,
 	char *secret = NULL;
 	/* Not from a write transaction: see kms_version_load. */
 	bool cached = api->ak_cache != NULL && sv != NULL &&
-	    !db_in_tx(api->db);
+	    !db_in_write_tx(api->db);
 	enum err r;
 
 	if (strlen(ak) >= AUTH_AK_MAX)

@@ -573,6 +573,14 @@ db_lead(struct db *db, enum db_lease lease)
 }
 
 bool
+db_in_write_tx(struct db *db)
+{
+	struct db_conn *c = conn_own(db);
+
+	return c != NULL && (c->lent != NULL || c->in_tx);
+}
+
+bool
 db_in_tx(struct db *db)
 {
 	struct db_conn *c = conn_get(db);

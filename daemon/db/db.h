@@ -133,6 +133,8 @@ void db_col_copy(struct db_st *st, int i, char *dst, size_t cap);
 int64_t db_changes(struct db *db);
 /* Whether this thread has a transaction open. */
 bool db_in_tx(struct db *db);
+/* Whether it has a write transaction open (db_tx_begin). */
+bool db_in_write_tx(struct db *db);
 
 /* Steps a statement that returns no row and releases it: ERR_OK, a
  * db_err() code (ERR_EXISTS on a unique or foreign-key clash), or
