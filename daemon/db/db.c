@@ -98,8 +98,10 @@ static const char *const lite_sql[LITE_NSTMT] = {
  * stack). */
 struct batch_member {
 	struct batch_member	*next;
-	enum err		 r;
+	enum err		 r;		/* of the COMMIT */
+	enum err		 sync;		/* of wal_sync, if synced */
 	uint64_t		 seq;
+	bool			 synced;
 	bool			 done;
 };
 
@@ -676,15 +678,34 @@ write_lock_take(struct db *db)
 	atomic_fetch_sub(&db->want_write, 1);
 }
 
-/* Under write_lock (SQLite): ends the writer's open transaction, which
- * holds the batch, and tells its members. r: ERR_OK to COMMIT, else why
- * the batch is rolled back. Returns the outcome; *seq numbers the commit
- * for wal_sync. */
-static enum err
-batch_close(struct db *db, struct db_conn *w, enum err r, uint64_t *seq)
+/* Tells the members of an ended batch its outcome: r of the COMMIT and,
+ * when synced, the result of the WAL sync that covered it. */
+static void
+batch_tell(struct db *db, struct batch_member *list, enum err r,
+    uint64_t seq, bool synced, enum err sync)
 {
-	struct batch_member *m;
+	if (list == NULL)
+		return;
+	pthread_mutex_lock(&db->batch_lock);
+	for (struct batch_member *m = list; m != NULL; m = m->next) {
+		m->r = r;
+		m->seq = seq;
+		m->synced = synced;
+		m->sync = sync;
+		m->done = true;
+	}
+	pthread_cond_broadcast(&db->batch_done);
+	pthread_mutex_unlock(&db->batch_lock);
+}
 
+/* Under write_lock (SQLite): ends the writer's open transaction, which
+ * holds the batch, and hands its members to *list, to be told. r: ERR_OK
+ * to COMMIT, else why the batch is rolled back. Returns the outcome; *seq
+ * numbers the commit for wal_sync. */
+static enum err
+batch_end(struct db *db, struct db_conn *w, enum err r, uint64_t *seq,
+    struct batch_member **list)
+{
 	*seq = 0;
 	/* SQLite rolls back by itself on some errors (I/O, a full disk). */
 	if (r == ERR_OK && sqlite3_get_autocommit(w->h))
@@ -704,16 +725,20 @@ batch_close(struct db *db, struct db_conn *w, enum err r, uint64_t *seq)
 		*seq = ++db->committed;
 		atomic_store(&db->committed_pub, *seq);
 	}
-	pthread_mutex_lock(&db->batch_lock);
-	for (m = db->batch; m != NULL; m = m->next) {
-		m->r = r;
-		m->seq = *seq;
-		m->done = true;
-	}
+	*list = db->batch;
 	db->batch = NULL;
 	db->batch_n = 0;
-	pthread_cond_broadcast(&db->batch_done);
-	pthread_mutex_unlock(&db->batch_lock);
+	return r;
+}
+
+/* batch_end, its members told at once: each syncs for itself. */
+static enum err
+batch_close(struct db *db, struct db_conn *w, enum err r, uint64_t *seq)
+{
+	struct batch_member *list;
+
+	r = batch_end(db, w, r, seq, &list);
+	batch_tell(db, list, r, *seq, false, ERR_OK);
 	return r;
 }
 
@@ -1046,15 +1071,24 @@ lite_commit(struct db *db, struct db_conn *w, unsigned rows)
 			pthread_cond_wait(&db->batch_done, &db->batch_lock);
 		pthread_mutex_unlock(&db->batch_lock);
 		r = me.r;
-		seq = me.seq;
+		if (r == ERR_OK)
+			r = me.synced ? me.sync : wal_sync(db, conn_own(db),
+			    me.seq);
 	} else {
-		r = batch_close(db, w, ERR_OK, &seq);
+		/* The members learn the outcome once the WAL is synced, so
+		 * they need not queue on sync_lock for a sync already done. */
+		struct batch_member *list;
+		enum err sync;
+
+		r = batch_end(db, w, ERR_OK, &seq, &list);
 		writer_return(db);
 		pthread_mutex_unlock(&db->write_lock);
+		sync = r == ERR_OK ? wal_sync(db, conn_own(db), seq) : r;
+		batch_tell(db, list, r, seq, true, sync);
+		if (r == ERR_OK)
+			r = sync;
 	}
-	if (r == ERR_OK)
-		r = wal_sync(db, conn_own(db), seq);
-	else if (q != NULL)
+	if (r != ERR_OK && !err_maybe_committed(r) && q != NULL)
 		q->rows = rows;		/* its row went with it */
 	seal_tx_end(db, r == ERR_OK);
 	return r;
