@@ -156,7 +156,7 @@ damaged() {	# NAME MUTATION...: a copy of the backup, changed, must be refused
 BLOB=$(cd "$B" && find blobs -type f | head -n 1)
 damaged cut-blob "truncate -s -100 $BLOB"
 damaged cut-db "truncate -s -4096 meta.db"
-damaged flip-blob "printf 'X' | dd of=$BLOB bs=1 seek=100 conv=notrunc 2>/dev/null"
+damaged flip-blob "flip $BLOB 100"
 damaged no-manifest "rm manifest.json"
 damaged cut-manifest "truncate -s -40 manifest.json"
 out=$("$COFFER" restore "$E2E_TMP/bad-cut-blob" --data-dir "$E2E_TMP/x" --root-key "$KEY" 2>&1)
@@ -171,7 +171,8 @@ check "verify: missing blob fails ($rc)" [ "$rc" -eq 1 ]
 check "verify: missing blob counted" grep -q '"BlobsMissing":1' <<<"$out"
 cp -a "$R" "$E2E_TMP/v2"
 F=$E2E_TMP/v2/$(cd "$R" && find blobs -type f | head -n 1)
-printf 'Z' | dd of="$F" bs=1 seek=70000 conv=notrunc 2>/dev/null
+# Inverted, not overwritten: a fixed byte is already there once in 256.
+flip "$F" 70000
 out=$("$COFFER" --data-dir "$E2E_TMP/v2" verify --json 2>&1)
 rc=$?
 check "verify: flipped byte fails ($rc)" [ "$rc" -eq 1 ]

@@ -288,3 +288,11 @@ kms() {
 json_field() {
 	sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"
 }
+
+# flip FILE OFFSET: inverts the byte at OFFSET in place.
+flip() {
+	local v
+	v=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	printf "$(printf '\\%03o' $((v ^ 255)))" |
+	    dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}

@@ -28,14 +28,6 @@ blob_of() {
 	echo "$D/blobs/${u:0:2}/$u"
 }
 
-# flip FILE OFFSET: inverts the byte at OFFSET in place.
-flip() {
-	local v
-	v=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-	printf "$(printf '\\%03o' $((v ^ 255)))" |
-	    dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
-
 # expect_error WHAT STATUS: the last reply was STATUS with an OSS <Error>
 # document (in $E2E_TMP/got).
 expect_error() {
