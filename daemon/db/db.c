@@ -732,14 +732,14 @@ batch_end(struct db *db, struct db_conn *w, enum err r, uint64_t *seq,
 }
 
 /* batch_end, its members told at once: each syncs for itself. */
-static enum err
-batch_close(struct db *db, struct db_conn *w, enum err r, uint64_t *seq)
+static void
+batch_close(struct db *db, struct db_conn *w, enum err r)
 {
 	struct batch_member *list;
+	uint64_t seq;
 
-	r = batch_end(db, w, r, seq, &list);
-	batch_tell(db, list, r, *seq, false, ERR_OK);
-	return r;
+	r = batch_end(db, w, r, &seq, &list);
+	batch_tell(db, list, r, seq, false, ERR_OK);
 }
 
 /* Every way out of write_lock but joining a batch: a batch that no
@@ -747,10 +747,8 @@ batch_close(struct db *db, struct db_conn *w, enum err r, uint64_t *seq)
 static void
 write_unlock(struct db *db, struct db_conn *w)
 {
-	uint64_t seq;
-
 	if (db->batch_n > 0 && atomic_load(&db->want_write) == 0)
-		(void)batch_close(db, w, ERR_OK, &seq);
+		batch_close(db, w, ERR_OK);
 	writer_return(db);
 	pthread_mutex_unlock(&db->write_lock);
 }
@@ -765,7 +763,6 @@ db_checkpoint(struct db *db)
 {
 	struct db_conn *c = conn_own(db);
 	int frames = 0, copied = 0, rc;
-	uint64_t seq;
 
 	if (c == NULL || c->pg != NULL)
 		return;
@@ -777,7 +774,7 @@ db_checkpoint(struct db *db)
 		return;
 	write_lock_take(db);
 	if (db->batch_n > 0)
-		(void)batch_close(db, db->writer, ERR_OK, &seq);
+		batch_close(db, db->writer, ERR_OK);
 	rc = sqlite3_wal_checkpoint_v2(c->h, "main",
 	    SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
 	pthread_mutex_unlock(&db->write_lock);
@@ -790,12 +787,11 @@ db_checkpoint(struct db *db)
 static enum err
 lite_begin(struct db *db, struct db_conn *w, bool fk_off)
 {
-	uint64_t seq;
 	enum err r;
 
 	w->solo = fk_off;
 	if (db->batch_n > 0 && (fk_off || sqlite3_get_autocommit(w->h)))
-		(void)batch_close(db, w, ERR_OK, &seq);
+		batch_close(db, w, ERR_OK);
 	if (fk_off) {
 		/* A no-op inside a transaction: set before it. */
 		w->fk_off = true;
@@ -816,8 +812,6 @@ lite_begin(struct db *db, struct db_conn *w, bool fk_off)
 static void
 lite_undo(struct db *db, struct db_conn *w)
 {
-	uint64_t seq;
-
 	if (lite_run(w, LITE_SP_UNDO) == ERR_OK &&
 	    lite_run(w, LITE_SP_RELEASE) == ERR_OK &&
 	    !sqlite3_get_autocommit(w->h)) {
@@ -825,7 +819,7 @@ lite_undo(struct db *db, struct db_conn *w)
 			(void)lite_run(w, LITE_ROLLBACK);
 		return;
 	}
-	(void)batch_close(db, w, ERR_IO, &seq);
+	batch_close(db, w, ERR_IO);
 }
 
 static enum err tx_begin(struct db *db, bool fk_off);
@@ -1254,8 +1248,6 @@ db_open_schema(const char *path, int upto, struct db **ret)
 		return ERR_NOMEM;
 	}
 	db->pg = pg_is_url(path);
-	if (!db->pg)
-		db->ckpt = db_ckpt_new(db);
 	pthread_mutex_init(&db->lock, NULL);
 	pthread_mutex_init(&db->write_lock, NULL);
 	pthread_mutex_init(&db->sync_lock, NULL);
@@ -1268,6 +1260,9 @@ db_open_schema(const char *path, int upto, struct db **ret)
 		free(db);
 		return ERR_NOMEM;
 	}
+	/* Not before: the return above frees only the seal and the path. */
+	if (!db->pg)
+		db->ckpt = db_ckpt_new(db);
 	if (conn_get(db) == NULL) {
 		r = db->pg ? ERR_DB_UNAVAILABLE : ERR_IO;
 		db_close(db);

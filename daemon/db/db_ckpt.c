@@ -62,7 +62,7 @@ db_ckpt_new(struct db *db)
 bool
 db_ckpt_kick(struct db_ckpt *k)
 {
-	bool ok = true;
+	bool ok;
 
 	if (k == NULL)
 		return false;
